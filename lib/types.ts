@@ -1,0 +1,215 @@
+/**
+ * Public types of `typed-tasks`: the config a user writes, the context a function task receives,
+ * the events the engine emits and the result a run returns. This module is a leaf: it imports
+ * nothing else of the project.
+ */
+
+/**
+ * How a task's input files enter its fingerprint.
+ * - `'content'`: each file's SHA-256 (memoised by inode, size, mtime and ctime, like git's index,
+ *   so an unchanged file is never read twice). A `touch` without a change does not rerun the task.
+ * - `'mtime'`: each file's size and modification time in ns; no file is read. Same semantics as
+ *   go-task's `method: timestamp`: a `touch` reruns the task.
+ * - `false`: the task is never cached and always runs, like a phony make target.
+ * @default 'content'
+ */
+export type FingerprintMode = 'content' | 'mtime' | false
+
+/** A shell helper (zx's `$`) bound to a task's cwd, environment, log and abort signal. */
+export type Shell = import('zx').Shell & { [key: string]: unknown }
+
+/**
+ * What a function task (`run: async (ctx) => ...`) receives.
+ * Paths are absolute; `log` text goes to the task's captured log (replayed on a cache hit).
+ */
+export interface TaskContext {
+  /** The task's name, e.g. `'build'` or `'go:api:linux/amd64'`. */
+  readonly name: string
+  /** The project root (the folder of the config file), absolute. */
+  readonly root: string
+  /** The task's working directory, absolute (`root` joined with the task's `cwd`). */
+  readonly cwd: string
+  /** Arguments given after `--` on the command line (they are part of the fingerprint). */
+  readonly args: readonly string[]
+  /** The environment the task runs with: the parent's, plus `setEnv`, plus `node_modules/.bin` on PATH. */
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Aborted on Ctrl-C / SIGTERM or when the embedding tool aborts the run. */
+  readonly signal: AbortSignal
+  /** Append text to the task's log (shown by the reporter, stored in the cache, replayed on a hit). */
+  log(text: string): void
+  /**
+   * zx's `$`, bound to `cwd`, `env` and the abort signal; its output goes to the task's log. Every
+   * child runs in its own process group, so an abort kills the whole tree.
+   * @example await ctx.$`go build -o ${out} ./cmd/api`
+   */
+  readonly $: Shell
+  /**
+   * Run one shell command exactly as a string `run` would (own process group, output captured to
+   * the log, `node_modules/.bin` on PATH). Resolves on exit code 0.
+   * @throws {TaskCommandError} with `exitCode` when the command exits non-zero or is killed.
+   */
+  exec(command: string, options?: { cwd?: string; env?: Record<string, string | undefined> }): Promise<void>
+}
+
+/**
+ * A function task. Its resolved value, when JSON-serialisable, is stored with the cache entry and
+ * handed back to `check` on later runs (e.g. the Docker recipe returns `{ imageId }`).
+ */
+export type TaskFunction = (ctx: TaskContext) => unknown | Promise<unknown>
+
+/**
+ * What `check` receives when a task's fingerprint matches a stored result (up to date or cache hit).
+ */
+export interface CheckContext {
+  readonly name: string
+  readonly root: string
+  readonly cwd: string
+  /** The JSON value the task's function returned when the stored result was made, or `undefined`. */
+  readonly value: unknown
+  readonly signal: AbortSignal
+}
+
+/**
+ * One task of the config. Every key is optional; a task with only `deps` is an aggregate task.
+ *
+ * @example
+ * build: { run: 'tsc -p .', deps: ['codegen'], inputs: ['src/**\/*.ts', 'tsconfig.json'],
+ *          outputs: ['dist/**'], env: ['NODE_ENV'] }
+ */
+export interface TaskDefinition {
+  /** One line shown by `tasks --list`. */
+  description?: string
+  /**
+   * What the task does: a shell command (run by `sh -c`, or `cmd /d /s /c` on Windows); a list of
+   * commands run in order, stopping at the first failure; or an async function receiving a
+   * {@link TaskContext}. Omit it for an aggregate task.
+   */
+  run?: string | readonly string[] | TaskFunction
+  /** Names of tasks that must succeed before this one starts. Their fingerprints enter this one's. */
+  deps?: readonly string[]
+  /**
+   * Globs of input files, relative to `cwd` (tinyglobby syntax, `!` to exclude).
+   * - omitted: the task is never cached and always runs (like a phony make target);
+   * - `[]`: no file inputs, cached on its definition, env, args and deps alone;
+   * - a list: exactly the matching files (a glob matching nothing is a warning).
+   */
+  inputs?: readonly string[]
+  /**
+   * Globs of output files, relative to `cwd`, stored in the cache after a successful run and
+   * restored on a cache hit. They must stay inside the project root.
+   */
+  outputs?: readonly string[]
+  /** Names of environment variables whose values enter the fingerprint (hashed, never stored in clear). */
+  env?: readonly string[]
+  /**
+   * Names of environment variables passed to the task without entering the fingerprint (documentary:
+   * the whole parent environment is passed anyway; like Turborepo's `passThroughEnv`).
+   */
+  passEnv?: readonly string[]
+  /** Environment variables set for the task's commands; names and values enter the fingerprint. */
+  setEnv?: Readonly<Record<string, string>>
+  /** Working directory relative to the project root. @default '.' */
+  cwd?: string
+  /** How input files enter the fingerprint. @default 'content' */
+  fingerprint?: FingerprintMode
+  /** When true, the OS and CPU architecture enter the fingerprint (native binaries, wheels). @default false */
+  platform?: boolean
+  /**
+   * Commands whose standard output enters the fingerprint, e.g. `['go version']`, so a toolchain
+   * upgrade invalidates the cache. Each distinct command runs at most once per process.
+   */
+  toolVersions?: readonly string[]
+  /**
+   * For function tasks: a version string that enters the fingerprint. When omitted, the function's
+   * source text is used, so editing the function invalidates the cache.
+   */
+  version?: string
+  /**
+   * Called when the fingerprint matches a stored result: return false when the result is no longer
+   * valid outside the project (e.g. a Docker image was removed), and the task runs again. Same role
+   * as go-task's `status`.
+   */
+  check?: (ctx: CheckContext) => boolean | Promise<boolean>
+}
+
+/** The whole `tasks.config.ts`. */
+export interface Config {
+  /** Tasks by name. Names may contain `:` and `/` (e.g. `go:api:linux/amd64`), not spaces. */
+  tasks: Record<string, TaskDefinition>
+  /** Default concurrency for this project. @default os.availableParallelism() */
+  concurrency?: number
+}
+
+/** What a task ended as. */
+export type TaskStatus = 'ran' | 'cache-hit' | 'up-to-date' | 'failed' | 'skipped'
+
+/** One summary of a finished run. All durations in ms. */
+export interface RunSummary {
+  /** Number of tasks in the run (requested tasks and their dependencies). */
+  tasks: number
+  ran: number
+  cacheHits: number
+  upToDate: number
+  failed: number
+  skipped: number
+  /** Wall time of the run, ms. */
+  wallMs: number
+  /** Sum of the stored durations of the tasks that were up to date or cache hits, ms. */
+  savedMs: number
+  /** True when the run was aborted (signal or Ctrl-C). */
+  interrupted: boolean
+}
+
+/** Events emitted by `run` in order; reporters consume them. `time` is `Date.now()` in ms. */
+export type RunEvent =
+  | { type: 'run:start'; time: number; tasks: readonly string[]; concurrency: number; dryRun: boolean }
+  | { type: 'task:start'; time: number; task: string; reason: string }
+  | {
+      type: 'task:output'
+      time: number
+      task: string
+      stream: 'stdout' | 'stderr'
+      text: string
+      /** True when the text is a stored log replayed on a cache hit. */
+      replay: boolean
+    }
+  | {
+      type: 'task:end'
+      time: number
+      task: string
+      status: TaskStatus
+      /** Time the task took in this run, ms (0 for skipped). */
+      durationMs: number
+      /** For cache hits and up to date: the stored duration of the run that made the result, ms. */
+      savedMs: number
+      /** Why it ran or why it was skipped, in one line. */
+      reason: string
+      /** The captured log (failed tasks: shown once by reporters). */
+      log?: string
+      exitCode?: number
+      error?: string
+    }
+  | { type: 'warning'; time: number; task?: string; message: string }
+  | { type: 'run:end'; time: number; summary: RunSummary }
+
+/** One task's outcome in a {@link RunResult}. */
+export interface TaskResult {
+  name: string
+  status: TaskStatus
+  durationMs: number
+  savedMs: number
+  reason: string
+  fingerprint?: string
+  exitCode?: number
+  error?: string
+  /** The JSON value a function task returned (or restored from the cache). */
+  value?: unknown
+}
+
+/** What `run` resolves to. `ok` is false when any task failed or the run was interrupted. */
+export interface RunResult {
+  ok: boolean
+  interrupted: boolean
+  tasks: TaskResult[]
+  summary: RunSummary
+}

@@ -1,0 +1,36 @@
+// Runs every test/**/*.test.mjs with uvu (one process per file, so a crash is contained),
+// then prints the plain closing line `N passed, N failed` from uvu's totals.
+import { spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { REPO } from './helpers.mjs'
+
+const filter = process.argv[2] ? new RegExp(process.argv[2]) : null
+const files = []
+;(function walk(d) {
+  for (const e of readdirSync(d)) {
+    const p = join(d, e)
+    if (statSync(p).isDirectory()) walk(p)
+    else if (e.endsWith('.test.mjs') && (!filter || filter.test(p))) files.push(p)
+  }
+})(join(REPO, 'test'))
+files.sort()
+
+let passed = 0, failed = 0, skipped = 0, crashed = []
+for (const f of files) {
+  const rel = relative(REPO, f)
+  console.log(`\n# ${rel}`)
+  const r = spawnSync(process.execPath, [f], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
+  process.stdout.write(r.stdout)
+  process.stderr.write(r.stderr)
+  const total = +(/Total:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0)
+  const p = +(/Passed:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0)
+  const s = +(/Skipped:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0)
+  passed += p
+  skipped += s
+  failed += total - p - s
+  if (r.status !== 0 && total - p - s === 0) { failed += 1; crashed.push(rel) }
+}
+if (crashed.length) console.log(`\nfiles that exited non-zero without a failed test: ${crashed.join(', ')}`)
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(failed ? 1 : 0)
