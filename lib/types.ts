@@ -213,3 +213,38 @@ export interface RunResult {
   tasks: TaskResult[]
   summary: RunSummary
 }
+
+/**
+ * A task after validation and normalisation: every optional key filled in, paths POSIX and
+ * relative to the project root. Built by `loadConfig`; what the graph, fingerprint and runner use.
+ */
+export interface ResolvedTask {
+  readonly name: string
+  readonly description?: string
+  readonly run?: string | readonly string[] | TaskFunction
+  readonly deps: readonly string[]
+  /** `undefined`: the task is never cached (no `inputs` key, or `fingerprint: false`). */
+  readonly inputs?: readonly string[]
+  readonly outputs: readonly string[]
+  readonly env: readonly string[]
+  readonly passEnv: readonly string[]
+  readonly setEnv: Readonly<Record<string, string>>
+  /** POSIX path relative to the root, `'.'` for the root itself. */
+  readonly cwd: string
+  readonly fingerprint: FingerprintMode
+  readonly platform: boolean
+  readonly toolVersions: readonly string[]
+  /** The normalised command text that enters the fingerprint (commands joined, or `version`/source of a function). */
+  readonly command: string
+  readonly check?: TaskDefinition['check']
+}
+
+/** A loaded, validated config: what `loadConfig` returns and `run` takes. */
+export interface LoadedConfig {
+  /** Absolute path of the config file. */
+  readonly file: string
+  /** Absolute path of the project root (the config file's folder). */
+  readonly root: string
+  readonly tasks: ReadonlyMap<string, ResolvedTask>
+  readonly concurrency?: number
+}

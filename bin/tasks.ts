@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+/**
+ * The `tasks` CLI: arguments -> library API -> reporter -> exit code. The only place that prints
+ * errors, picks a reporter and calls `process.exit`. The library is imported after the arguments
+ * are parsed, so `--version` and `--help` load nothing else.
+ */
+import { cac } from 'cac'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { relative } from 'node:path'
+
+const EXIT = { ok: 0, taskFailed: 1, config: 2, sigint: 130, sigterm: 143 } as const
+
+const cli = cac('tasks')
+cli
+  .usage('[task...] [options] [-- args for the tasks\' commands]')
+  .option('--force', 'Run every task, ignoring up-to-date state and the cache (results are still stored)')
+  .option('--no-cache', 'Neither restore from nor store to the cache (up-to-date checks still apply)')
+  .option('--dry-run', 'Show what would run and why, without running or writing anything')
+  .option('--explain <task>', 'Say which inputs, env or dependencies changed since the task last ran')
+  .option('--list', 'List the tasks and their descriptions')
+  .option('--graph [format]', 'Print the task graph as `dot` (default) or `mermaid`')
+  .option('--json', 'Print a machine-readable RunResult as JSON on stdout (progress goes to stderr)')
+  .option('--continue', 'Keep running independent tasks after a failure')
+  .option('--concurrency <n>', 'Tasks running at once (default: available parallelism)')
+  .option('--cwd <dir>', 'Folder to start from (default: the current folder)')
+  .option('--config <file>', 'Config file to use instead of searching for tasks.config.*')
+  .option('--profile <file>', 'Write a Chrome trace of the run to <file>')
+  .option('-v, --version', 'Print the version')
+  .option('-h, --help', 'Print this help')
+  .example('tasks build test')
+  .example('tasks build -- --verbose')
+  .example('tasks --explain build')
+
+let parsed: ReturnType<typeof cli.parse>
+try {
+  parsed = cli.parse(process.argv, { run: false })
+} catch (err) {
+  process.stderr.write(`error: ${(err as Error).message}\n  help: run \`tasks --help\`\n`)
+  process.exit(EXIT.config)
+}
+const opts = parsed.options as Record<string, unknown> & { '--'?: string[] }
+
+if (opts.version) {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
+  process.stdout.write(`${pkg.version}\n`)
+  process.exit(EXIT.ok)
+}
+if (opts.help) {
+  cli.outputHelp()
+  process.exit(EXIT.ok)
+}
+
+const KNOWN = new Set(['force', 'cache', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'version', 'v', 'help', 'h', '--'])
+for (const key of Object.keys(opts)) {
+  if (!KNOWN.has(key)) {
+    process.stderr.write(`error: unknown option \`--${key}\`\n  help: run \`tasks --help\`; to pass it to the task's command, put it after \`--\`\n`)
+    process.exit(EXIT.config)
+  }
+}
+
+process.exitCode = await main()
+
+async function main(): Promise<number> {
+  const lib = await import('../lib/index.js')
+  const { renderError } = await import('./render-error.js')
+  const cwd = process.cwd()
+  const ac = new AbortController()
+  let signalled: 'SIGINT' | 'SIGTERM' | undefined
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
+    if (signalled) process.exit(sig === 'SIGINT' ? EXIT.sigint : EXIT.sigterm)
+    signalled = sig
+    ac.abort()
+  }
+  process.on('SIGINT', () => onSignal('SIGINT'))
+  process.on('SIGTERM', () => onSignal('SIGTERM'))
+
+  try {
+    const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency)
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+      throw new lib.TasksError('usage', `--concurrency must be a whole number >= 1, got \`${opts.concurrency}\``)
+    }
+    const config = await lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined })
+    const names = parsed.args.map(String)
+
+    if (opts.list || (names.length === 0 && !config.tasks.has('default') && !opts.explain && opts.graph === undefined)) {
+      const rows = [...config.tasks.values()]
+      const width = Math.min(40, Math.max(...rows.map((t) => t.name.length), 4))
+      const out = rows.map((t) => `  ${t.name.padEnd(width)}  ${t.description ?? (t.run === undefined ? `runs ${t.deps.join(', ')}` : '')}`.trimEnd())
+      process.stdout.write(`tasks in ${relative(cwd, config.file) || config.file}:\n${out.join('\n')}\n`)
+      return EXIT.ok
+    }
+    const requested = names.length ? names : ['default']
+
+    if (opts.graph !== undefined) {
+      const format = opts.graph === true || opts.graph === '' ? 'dot' : String(opts.graph)
+      if (format !== 'dot' && format !== 'mermaid') throw new lib.TasksError('usage', `--graph takes \`dot\` or \`mermaid\`, got \`${format}\``)
+      const graph = lib.buildGraph(config, names.length ? names : [...config.tasks.keys()])
+      process.stdout.write(format === 'dot' ? lib.toDot(graph) : lib.toMermaid(graph))
+      return EXIT.ok
+    }
+
+    if (opts.explain) {
+      const e = await lib.explain({ config, task: String(opts.explain), args: opts['--'] ?? [] })
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(e, null, 2) + '\n')
+        return EXIT.ok
+      }
+      const lines = [`${e.task}: ${e.reason}`]
+      if (e.fingerprint) lines.push(`  fingerprint: ${e.fingerprint.slice(0, 16)}${e.previousFingerprint ? ` (last run: ${e.previousFingerprint.slice(0, 16)})` : ''}`)
+      const label: Record<string, string> = {
+        'input-added': 'input added', 'input-removed': 'input removed', 'input-changed': 'input changed', env: 'env changed',
+        dep: 'dependency changed', command: 'command changed', args: 'arguments changed', tools: 'tool version changed', other: 'setting changed',
+      }
+      for (const c of e.changes) lines.push(`  ${label[c.kind]}: ${c.what}`)
+      if (e.changedOutput) lines.push(`  output missing or changed: ${e.changedOutput}`)
+      process.stdout.write(lines.join('\n') + '\n')
+      return EXIT.ok
+    }
+
+    const graphOrder = lib.buildGraph(config, requested).order
+    const tty = !!process.stderr.isTTY && process.env.CI !== 'true' && !opts.json
+    const color = process.env.NO_COLOR ? false : process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : tty
+    const write = (t: string) => process.stderr.write(t)
+    let reporter: { onEvent(e: import('../lib/index.js').RunEvent): void; close(): Promise<void> }
+    if (tty) {
+      const { createListrReporter } = await import('../lib/report/listr.js')
+      reporter = await createListrReporter(graphOrder, write)
+    } else {
+      const { createPlainReporter } = await import('../lib/report/plain.js')
+      const onEvent = createPlainReporter({ write, color, githubActions: process.env.GITHUB_ACTIONS === 'true' })
+      reporter = { onEvent, close: async () => {} }
+    }
+    const trace = opts.profile ? (await import('../lib/report/trace.js')).createTraceCollector() : undefined
+
+    const result = await lib.run({
+      config,
+      tasks: requested,
+      args: opts['--'] ?? [],
+      force: !!opts.force,
+      cache: opts.cache !== false,
+      dryRun: !!opts.dryRun,
+      continue: !!opts.continue,
+      concurrency,
+      signal: ac.signal,
+      onEvent: (e) => {
+        reporter.onEvent(e)
+        trace?.onEvent(e)
+      },
+    })
+    await reporter.close()
+    if (trace) writeFileSync(String(opts.profile), JSON.stringify(trace.toJSON()))
+    if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+    if (signalled) return signalled === 'SIGINT' ? EXIT.sigint : EXIT.sigterm
+    return result.ok ? EXIT.ok : EXIT.taskFailed
+  } catch (err) {
+    process.stderr.write(renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR))
+    return lib.exitCodeFor(err)
+  }
+}

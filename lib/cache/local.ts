@@ -1,0 +1,122 @@
+/**
+ * The local cache in `<root>/.tasks/`: `cas/<2 hex>/<sha256>` blobs and `ac/<fingerprint>.json`
+ * action results. Every write is temp file + rename; the `ac` entry is written last (the commit
+ * point), so a `kill -9` mid-store leaves at worst unreferenced blobs, never a broken entry.
+ * Blobs are verified by hash on restore: a corrupt blob is a miss, never a crash.
+ */
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, renameSync, unlinkSync, chmodSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { dirname, join, posix, relative, sep, isAbsolute } from 'node:path'
+import { sha256 } from '../util/hash.js'
+import { writeFileAtomic, writeFileDurable } from '../util/fs.js'
+import type { ActionResult, Cache, OutputEntry, RestoreResult } from './cache.js'
+
+/** The local, on-disk cache. */
+export class LocalCache implements Cache {
+  private readonly cas: string
+  private readonly ac: string
+  /** @param dir the cache folder, e.g. `<root>/.tasks` */
+  constructor(dir: string) {
+    this.cas = join(dir, 'cas')
+    this.ac = join(dir, 'ac')
+  }
+
+  get(fingerprint: string): ActionResult | undefined {
+    try {
+      const r = JSON.parse(readFileSync(join(this.ac, `${fingerprint}.json`), 'utf8')) as ActionResult
+      return r && r.fingerprint === fingerprint && Array.isArray(r.outputs) ? r : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  put(root: string, result: Omit<ActionResult, 'outputs' | 'log' | 'createdAt'>, outputFiles: readonly string[], log: string): ActionResult {
+    const outputs: OutputEntry[] = []
+    for (const path of outputFiles) {
+      const abs = join(root, path)
+      const st = lstatSync(abs)
+      if (st.isSymbolicLink()) {
+        outputs.push({ path, type: 'symlink', target: readlinkSync(abs) })
+      } else if (st.isFile()) {
+        const data = readFileSync(abs)
+        const hash = this.putBlob(data)
+        outputs.push({ path, type: 'file', mode: st.mode & 0o777, size: data.length, hash })
+      }
+    }
+    const entry: ActionResult = { ...result, outputs, log: log ? this.putBlob(Buffer.from(log)) : null, createdAt: new Date().toISOString() }
+    writeFileDurable(join(this.ac, `${result.fingerprint}.json`), JSON.stringify(entry))
+    return entry
+  }
+
+  restore(root: string, result: ActionResult): RestoreResult {
+    // Verify everything before writing anything: a miss must leave the work tree untouched.
+    const blobs = new Map<string, Buffer>()
+    for (const o of result.outputs) {
+      const bad = unsafePath(o.path)
+      if (bad) return { ok: false, reason: `output path \`${o.path}\` ${bad}` }
+      if (o.type === 'file' && !blobs.has(o.hash)) {
+        const data = this.readBlob(o.hash)
+        if (!data) return { ok: false, reason: `cache blob ${o.hash.slice(0, 12)} for \`${o.path}\` is missing or corrupt (hash mismatch)` }
+        blobs.set(o.hash, data)
+      }
+    }
+    let log = ''
+    if (result.log) {
+      const data = this.readBlob(result.log)
+      if (!data) return { ok: false, reason: `cache blob ${result.log.slice(0, 12)} (log) is missing or corrupt (hash mismatch)` }
+      log = data.toString()
+    }
+    const realRoot = realpathSync(root)
+    for (const o of result.outputs) {
+      const abs = join(root, o.path)
+      mkdirSync(dirname(abs), { recursive: true })
+      const realParent = realpathSync(dirname(abs))
+      const rel = relative(realRoot, realParent)
+      if (rel.startsWith('..') || isAbsolute(rel) || rel.split(sep)[0] === '..') {
+        return { ok: false, reason: `output \`${o.path}\` would be written outside the project root (a symlinked folder leads to ${realParent})` }
+      }
+      if (o.type === 'file') {
+        writeFileAtomic(abs, blobs.get(o.hash)!, o.mode)
+        chmodSync(abs, o.mode)
+      } else {
+        const tmp = `${abs}.${randomBytes(4).toString('hex')}.tmp`
+        symlinkSync(o.target, tmp)
+        try {
+          renameSync(tmp, abs)
+        } catch (err) {
+          try { unlinkSync(tmp) } catch {}
+          throw err
+        }
+      }
+    }
+    return { ok: true, restored: result.outputs.length, log }
+  }
+
+  private blobPath(hash: string): string {
+    return join(this.cas, hash.slice(0, 2), hash)
+  }
+
+  private putBlob(data: Buffer): string {
+    const hash = sha256(data)
+    const p = this.blobPath(hash)
+    if (!existsSync(p)) writeFileAtomic(p, data)
+    return hash
+  }
+
+  /** The blob's bytes when present and its SHA-256 matches, else undefined. */
+  private readBlob(hash: string): Buffer | undefined {
+    try {
+      const data = readFileSync(this.blobPath(hash))
+      return sha256(data) === hash ? data : undefined
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/** Why a stored output path is unsafe to restore (absolute, or climbing with `..`), or undefined. */
+function unsafePath(p: string): string | undefined {
+  if (isAbsolute(p) || p.startsWith('/') || /^[a-zA-Z]:/.test(p)) return 'is absolute'
+  if (posix.normalize(p).split('/').includes('..')) return 'climbs out of the project root'
+  return undefined
+}

@@ -1,0 +1,80 @@
+/**
+ * Per-task state of the last successful run: its fingerprint, the record it was made from (for
+ * `--explain`) and the stat of each output as left on disk (for "up to date" without a restore).
+ * One small JSON file per task in `.tasks/state/tasks/`, written atomically. A failed run deletes
+ * it, so a failure never looks fresh (as go-task does with its checksum file).
+ */
+import { lstatSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { sha256 } from '../util/hash.js'
+import { writeFileAtomic } from '../util/fs.js'
+import type { FingerprintRecord } from '../fingerprint/fingerprint.js'
+
+/** An output file as left on disk after a run or restore. */
+export interface OutputStamp {
+  path: string
+  size: number
+  mtimeNs: string
+}
+
+/** What is remembered about a task's last successful run. */
+export interface TaskState {
+  task: string
+  fingerprint: string
+  record: FingerprintRecord
+  outputs: OutputStamp[]
+  /** Duration of the run that made the result, ms. */
+  durationMs: number
+  value?: unknown
+}
+
+/** Reads and writes task states under `<dir>/tasks/`. */
+export class StateStore {
+  constructor(private readonly dir: string) {}
+
+  private file(task: string): string {
+    return join(this.dir, 'tasks', `${sha256(task).slice(0, 32)}.json`)
+  }
+
+  get(task: string): TaskState | undefined {
+    try {
+      const s = JSON.parse(readFileSync(this.file(task), 'utf8')) as TaskState
+      return s && s.task === task ? s : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  set(state: TaskState): void {
+    writeFileAtomic(this.file(state.task), JSON.stringify(state))
+  }
+
+  delete(task: string): void {
+    rmSync(this.file(task), { force: true })
+  }
+}
+
+/** Stat each output (lstat: a symlink is itself). Missing files are left out. */
+export function stampOutputs(root: string, paths: readonly string[]): OutputStamp[] {
+  const out: OutputStamp[] = []
+  for (const path of paths) {
+    try {
+      const st = lstatSync(join(root, path), { bigint: true })
+      out.push({ path, size: Number(st.size), mtimeNs: String(st.mtimeNs) })
+    } catch {}
+  }
+  return out
+}
+
+/** The first recorded output that is missing or changed on disk, or undefined when all match. */
+export function changedOutput(root: string, stamps: readonly OutputStamp[]): string | undefined {
+  for (const s of stamps) {
+    try {
+      const st = lstatSync(join(root, s.path), { bigint: true })
+      if (Number(st.size) !== s.size || String(st.mtimeNs) !== s.mtimeNs) return s.path
+    } catch {
+      return s.path
+    }
+  }
+  return undefined
+}

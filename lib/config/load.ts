@@ -1,0 +1,95 @@
+/**
+ * Find and load `tasks.config.*`. cosmiconfig finds the file (searching the cwd and its parents);
+ * `.ts`/`.mts` files go through {@link transpileConfig} (esbuild, cached); the default export is
+ * validated by {@link validateConfig}.
+ */
+import { readFileSync, existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { TasksError } from '../errors.js'
+import { transpileConfig } from './transpile.js'
+import { validateConfig } from './validate.js'
+import type { LoadedConfig } from '../types.js'
+
+/** File names searched in each folder, in order. */
+export const CONFIG_FILES = ['tasks.config.ts', 'tasks.config.mts', 'tasks.config.js', 'tasks.config.mjs', 'tasks.config.cjs', 'tasks.config.json']
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Folder to start the search from. @default process.cwd() */
+  cwd?: string
+  /** An explicit config file (relative to `cwd`); no search then. */
+  config?: string
+}
+
+/**
+ * Find, load and validate the config.
+ * @returns the validated config; its `root` is the config file's folder.
+ * @throws {TasksError} `config-not-found` (names the folders searched), `config-syntax` (file:line:col),
+ *   `config-load` (the config threw while loading), `config-invalid`, `unknown-dependency`,
+ *   `output-outside-root`.
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const cwd = resolve(options.cwd ?? process.cwd())
+  const file = options.config ? resolve(cwd, options.config) : await findConfig(cwd)
+  if (!existsSync(file)) {
+    throw new TasksError('config-not-found', `config file ${file} does not exist`, { file }, 'check the path given to --config')
+  }
+  const root = dirname(file)
+  const raw = await importConfig(file, root)
+  const source = /\.json$/.test(file) ? undefined : readFileSync(file, 'utf8')
+  return validateConfig(raw, file, root, source)
+}
+
+async function findConfig(cwd: string): Promise<string> {
+  const { cosmiconfig } = await import('cosmiconfig')
+  const explorer = cosmiconfig('tasks', {
+    searchPlaces: CONFIG_FILES,
+    searchStrategy: 'global',
+    stopDir: resolve('/'),
+    mergeSearchPlaces: false,
+    cache: false,
+    // Only find here; loading is ours (TypeScript through esbuild, with a cache).
+    loaders: Object.fromEntries(CONFIG_FILES.map((f) => [f.slice(f.lastIndexOf('.')), () => ({})])),
+  })
+  const found = await explorer.search(cwd)
+  if (!found) {
+    throw new TasksError('config-not-found', `no tasks config found in ${cwd} or any parent folder`, {},
+      `create ${join(cwd, 'tasks.config.ts')} with \`export default defineConfig({ tasks: { ... } })\`, or pass --config FILE`)
+  }
+  return found.filepath
+}
+
+async function importConfig(file: string, root: string): Promise<unknown> {
+  if (file.endsWith('.json')) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'))
+    } catch (err) {
+      throw new TasksError('config-syntax', `invalid JSON: ${(err as Error).message}`, { file })
+    }
+  }
+  const target = /\.m?ts$/.test(file) ? await transpileConfig(file, join(root, '.tasks', 'config')) : file
+  process.setSourceMapsEnabled(true)
+  try {
+    const mod = await import(pathToFileURL(target).href)
+    return await (mod.default ?? mod)
+  } catch (err) {
+    if (err instanceof TasksError) throw err
+    if (err instanceof SyntaxError && !/\.m?ts$/.test(file)) {
+      throw new TasksError('config-syntax', err.message, { file, ...stackLocation(err, file) })
+    }
+    throw new TasksError('config-load', `the config threw while loading: ${(err as Error)?.message ?? err}`, { file, ...stackLocation(err, file) },
+      'fix the error above; the config runs once at start-up')
+  }
+}
+
+/** Line and column of the first stack frame inside `file`, when there is one. */
+function stackLocation(err: unknown, file: string): { line?: number; column?: number } {
+  const stack = String((err as Error)?.stack ?? '')
+  const url = pathToFileURL(file).href
+  for (const frame of stack.split('\n')) {
+    const m = /(?:\(|\s)(\S+?):(\d+):(\d+)\)?$/.exec(frame.trim())
+    if (m && (m[1] === file || m[1] === url)) return { line: +m[2], column: +m[3] }
+  }
+  return {}
+}

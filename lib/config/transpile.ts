@@ -1,0 +1,126 @@
+/**
+ * Turn a TypeScript config file into an importable ES module, cached on disk.
+ *
+ * esbuild bundles the config and every relative file it imports (packages stay external), with an
+ * inline source map so stack traces point at the user's `.ts` lines. The output is cached in
+ * `<root>/.tasks/config/`, keyed by the SHA-256 of every file the bundle read: a second start only
+ * re-hashes those few files and imports the cached `.mjs` (esbuild itself is not even loaded).
+ * The cache sits inside the project (not under node_modules) so bare imports resolve from the
+ * project's node_modules and a package may import itself by name.
+ */
+import { readFileSync, existsSync } from 'node:fs'
+import { join, dirname, resolve, relative, isAbsolute } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { sha256 } from '../util/hash.js'
+import { writeFileAtomic } from '../util/fs.js'
+import { TasksError } from '../errors.js'
+
+interface Meta {
+  /** Absolute input path -> SHA-256 of its content when the bundle was made. */
+  inputs: Record<string, string>
+  out: string
+}
+
+/**
+ * Path of an ES module equivalent to the TypeScript config `file`, building it when the cache is
+ * stale.
+ * @param file absolute path of `tasks.config.ts` / `.mts`
+ * @param cacheDir folder for the cache (e.g. `<root>/.tasks/config`)
+ * @throws {TasksError} `config-syntax` with file, line and column when esbuild rejects the file.
+ */
+export async function transpileConfig(file: string, cacheDir: string): Promise<string> {
+  const key = sha256(file).slice(0, 16)
+  const metaFile = join(cacheDir, `${key}.json`)
+  const cached = readMeta(metaFile)
+  if (cached && existsSync(join(cacheDir, cached.out)) && inputsUnchanged(cached)) return join(cacheDir, cached.out)
+
+  const esbuild = await import('esbuild')
+  let result: import('esbuild').BuildResult<{ write: false; metafile: true }>
+  try {
+    result = await esbuild.build({
+      entryPoints: [file],
+      absWorkingDir: dirname(file),
+      bundle: true,
+      packages: 'external',
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'inline',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      outfile: join(cacheDir, 'out.mjs'),
+      plugins: [externalOutsideProject(dirname(file))],
+    })
+  } catch (err) {
+    const first = (err as { errors?: import('esbuild').Message[] }).errors?.[0]
+    if (!first) throw err
+    const loc = first.location
+    throw new TasksError('config-syntax', first.text, {
+      file: loc ? resolve(dirname(file), loc.file) : file,
+      line: loc?.line,
+      column: loc ? loc.column + 1 : undefined,
+      length: loc?.length || 1,
+      lineText: loc?.lineText,
+    })
+  }
+  const code = result.outputFiles[0].text
+  const inputs: Record<string, string> = {}
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const abs = resolve(dirname(file), input)
+    inputs[abs] = sha256(readFileSync(abs))
+  }
+  const out = `${key}-${sha256(code).slice(0, 16)}.mjs`
+  writeFileAtomic(join(cacheDir, out), code)
+  writeFileAtomic(metaFile, JSON.stringify({ inputs, out } satisfies Meta))
+  return join(cacheDir, out)
+}
+
+/**
+ * Bundle only the project's own relative imports; everything else (packages, absolute paths,
+ * files under node_modules or outside the project) stays an import, so a library is loaded once
+ * (its classes keep their identity) and resolves its own dependencies.
+ */
+function externalOutsideProject(root: string): import('esbuild').Plugin {
+  return {
+    name: 'typed-tasks-external',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined
+        if (args.path.startsWith('.')) {
+          const abs = resolve(args.resolveDir, args.path)
+          const rel = relative(root, abs)
+          if (!rel.startsWith('..') && !rel.split(/[\\/]/).includes('node_modules')) return undefined
+          return { path: pathToFileURL(abs).href, external: true }
+        }
+        if (isAbsolute(args.path)) return { path: pathToFileURL(args.path).href, external: true }
+        return { path: args.path, external: true }
+      })
+    },
+  }
+}
+
+function readMeta(metaFile: string): Meta | undefined {
+  try {
+    return JSON.parse(readFileSync(metaFile, 'utf8')) as Meta
+  } catch {
+    return undefined
+  }
+}
+
+function inputsUnchanged(meta: Meta): boolean {
+  for (const [path, hash] of Object.entries(meta.inputs)) {
+    try {
+      if (sha256(readFileSync(path)) !== hash) return false
+    } catch {
+      return false
+    }
+  }
+  return true
+}
+
+/** For messages: `file` relative to `from` when inside it. */
+export function displayPath(file: string, from: string): string {
+  const rel = relative(from, file)
+  return rel && !rel.startsWith('..') ? rel : file
+}

@@ -1,0 +1,142 @@
+/**
+ * Validate a config object and normalise it into a {@link LoadedConfig}. Shapes are checked with
+ * valibot; names (unknown dependencies, with a did-you-mean) and paths (outputs outside the root)
+ * by hand. Every error is a {@link TasksError} naming the file, the task and the key.
+ */
+import * as v from 'valibot'
+import { closestMatch } from 'leven'
+import { isAbsolute, posix } from 'node:path'
+import { TasksError } from '../errors.js'
+import { toPosix } from '../util/fs.js'
+import { locate } from './locate.js'
+import type { Config, LoadedConfig, ResolvedTask, TaskDefinition } from '../types.js'
+
+const strings = v.array(v.string())
+const TaskSchema = v.strictObject({
+  description: v.optional(v.string()),
+  run: v.optional(v.union([v.string(), strings, v.function()], 'a command string, an array of commands or an async function')),
+  deps: v.optional(strings),
+  inputs: v.optional(strings),
+  outputs: v.optional(strings),
+  env: v.optional(strings),
+  passEnv: v.optional(strings),
+  setEnv: v.optional(v.record(v.string(), v.string())),
+  cwd: v.optional(v.string()),
+  fingerprint: v.optional(v.union([v.picklist(['content', 'mtime'] as const), v.literal(false)], "'content', 'mtime' or false")),
+  platform: v.optional(v.boolean()),
+  toolVersions: v.optional(strings),
+  version: v.optional(v.string()),
+  check: v.optional(v.function()),
+})
+const TASK_KEYS = Object.keys(TaskSchema.entries)
+
+/**
+ * @param raw the config module's default export
+ * @param file absolute path of the config file (for messages)
+ * @param root absolute project root
+ * @param source the config file's text, to point at lines (optional)
+ * @throws {TasksError} `config-invalid`, `unknown-dependency` or `output-outside-root`.
+ */
+export function validateConfig(raw: unknown, file: string, root: string, source?: string): LoadedConfig {
+  if (!raw || typeof raw !== 'object' || !('tasks' in raw) || typeof (raw as Config).tasks !== 'object' || (raw as Config).tasks === null) {
+    throw new TasksError('config-invalid', 'the config must export `{ tasks: { ... } }` as its default export', { file }, 'write `export default defineConfig({ tasks: { build: { run: "..." } } })`')
+  }
+  const cfg = raw as Config
+  if (cfg.concurrency !== undefined && (!Number.isInteger(cfg.concurrency) || cfg.concurrency < 1)) {
+    throw new TasksError('config-invalid', `\`concurrency\` must be a whole number >= 1, got ${JSON.stringify(cfg.concurrency)}`, { file, key: 'concurrency' })
+  }
+  const names = Object.keys(cfg.tasks)
+  const tasks = new Map<string, ResolvedTask>()
+  for (const name of names) {
+    if (!name || /\s/.test(name)) {
+      throw new TasksError('config-invalid', `task name ${JSON.stringify(name)} is not valid: names cannot be empty or contain spaces`, { file, task: name, ...locate(source, name) })
+    }
+    const def = cfg.tasks[name] as unknown
+    const parsed = v.safeParse(TaskSchema, def)
+    if (!parsed.success) throw shapeError(parsed.issues[0], file, name, source)
+    tasks.set(name, resolveTask(name, def as TaskDefinition, file, root, source))
+  }
+  for (const task of tasks.values()) {
+    for (const dep of task.deps) {
+      if (tasks.has(dep)) continue
+      const near = closestMatch(dep, names)
+      throw new TasksError('unknown-dependency', `task \`${task.name}\` depends on unknown task \`${dep}\``,
+        { file, task: task.name, key: 'deps', ...locate(source, task.name, { value: dep }) },
+        near ? `did you mean \`${near}\`?` : `define a task named \`${dep}\` or remove it from \`deps\``)
+    }
+  }
+  return { file, root, tasks, concurrency: cfg.concurrency }
+}
+
+function shapeError(issue: v.BaseIssue<unknown>, file: string, task: string, source?: string): TasksError {
+  const path = issue.path?.map((p) => p.key as string | number) ?? []
+  const key = path.length ? String(path[0]) : undefined
+  if (issue.type === 'strict_object' && key && !TASK_KEYS.includes(key)) {
+    const near = closestMatch(key, TASK_KEYS)
+    return new TasksError('config-invalid', `task \`${task}\` has an unknown key \`${key}\``, { file, task, key, ...locate(source, task, { key }) },
+      near ? `did you mean \`${near}\`? known keys: ${TASK_KEYS.join(', ')}` : `known keys: ${TASK_KEYS.join(', ')}`)
+  }
+  if (!key) {
+    return new TasksError('config-invalid', `task \`${task}\` must be an object, got ${issue.received}`, { file, task, ...locate(source, task) })
+  }
+  const where = path.map((p, i) => (i === 0 ? p : typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')
+  return new TasksError('config-invalid', `task \`${task}\`: \`${where}\` must be ${describeExpected(key, issue.expected)}, got ${issue.received}`,
+    { file, task, key, ...locate(source, task, { key }) })
+}
+
+function describeExpected(key: string, expected: string | null): string {
+  const known: Record<string, string> = {
+    run: 'a command string, an array of command strings or an async function',
+    deps: 'an array of task names', inputs: 'an array of glob strings', outputs: 'an array of glob strings',
+    env: 'an array of environment variable names', passEnv: 'an array of environment variable names',
+    setEnv: 'an object of string values', toolVersions: 'an array of command strings',
+    fingerprint: "'content', 'mtime' or false", check: 'a function', platform: 'true or false',
+  }
+  return known[key] ?? expected ?? 'valid'
+}
+
+function resolveTask(name: string, def: TaskDefinition, file: string, root: string, source?: string): ResolvedTask {
+  const cwd = normaliseRelative(def.cwd ?? '.')
+  if (cwd === undefined) {
+    throw new TasksError('config-invalid', `task \`${name}\`: \`cwd\` ${JSON.stringify(def.cwd)} is outside the project root`, { file, task: name, key: 'cwd', ...locate(source, name, { key: 'cwd' }) }, 'use a path relative to the folder of the config file')
+  }
+  for (const glob of def.outputs ?? []) {
+    const pattern = glob.startsWith('!') ? glob.slice(1) : glob
+    if (normaliseRelative(posix.join(cwd, toPosix(pattern))) === undefined) {
+      throw new TasksError('output-outside-root', `task \`${name}\`: output \`${glob}\` is outside the project root`,
+        { file, task: name, key: 'outputs', ...locate(source, name, { value: glob }) }, 'outputs must be inside the folder of the config file, so a restore never writes elsewhere')
+    }
+  }
+  const mode = def.fingerprint ?? 'content'
+  const run = def.run
+  let command = ''
+  if (typeof run === 'string') command = run
+  else if (Array.isArray(run)) command = run.join('\n')
+  else if (typeof run === 'function') command = def.version !== undefined ? `version:${def.version}` : `function:${run.toString()}`
+  return {
+    name,
+    description: def.description,
+    run: def.run,
+    deps: [...(def.deps ?? [])],
+    inputs: mode === false || def.inputs === undefined ? undefined : def.inputs.map(toPosix),
+    outputs: (def.outputs ?? []).map(toPosix),
+    env: [...(def.env ?? [])],
+    passEnv: [...(def.passEnv ?? [])],
+    setEnv: { ...(def.setEnv ?? {}) },
+    cwd,
+    fingerprint: mode,
+    platform: def.platform ?? false,
+    toolVersions: [...(def.toolVersions ?? [])],
+    command: command.replace(/\r\n/g, '\n'),
+    check: def.check,
+  }
+}
+
+/** POSIX-normalised relative path, or undefined when it is absolute or climbs out with `..`. */
+function normaliseRelative(p: string): string | undefined {
+  const q = toPosix(p)
+  if (isAbsolute(p) || q.startsWith('/')) return undefined
+  const n = posix.normalize(q)
+  if (n === '..' || n.startsWith('../')) return undefined
+  return n === '' ? '.' : n.replace(/\/$/, '')
+}

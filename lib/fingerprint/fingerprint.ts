@@ -1,0 +1,160 @@
+/**
+ * Compute a task's fingerprint (cache key) and keep the record it was made from, so `--explain`
+ * and the "why it ran" reasons can say which input changed, file by file.
+ *
+ * fingerprint = SHA-256 of the canonical JSON (keys sorted) of a {@link FingerprintRecord}:
+ * format version and package version; task name, normalised command, cwd (POSIX); fingerprint mode;
+ * platform (only when the task declares `platform: true`); declared env as hashed values; `setEnv`;
+ * arguments after `--`; tool version outputs; output globs; input files (path -> digest);
+ * dependencies' fingerprints.
+ */
+import { execSync } from 'node:child_process'
+import { join } from 'node:path'
+import { canonicalJson, sha256 } from '../util/hash.js'
+import { VERSION } from '../version.js'
+import type { ResolvedTask } from '../types.js'
+import type { FileChecker } from './checker.js'
+import { expandGlobs } from './glob.js'
+
+/** Bump when the record's meaning changes: every old cache entry becomes a miss. */
+export const FORMAT_VERSION = 1
+
+/** Everything that decides a task's result. Env values are SHA-256 hashes, never clear text. */
+export interface FingerprintRecord {
+  v: number
+  pkg: string
+  task: string
+  command: string
+  cwd: string
+  mode: 'content' | 'mtime'
+  platform?: string
+  env: Record<string, string>
+  setEnv: Record<string, string>
+  args: string[]
+  tools: Record<string, string>
+  outputs: string[]
+  /** Root-relative POSIX path -> digest (`sha256` in content mode, `size:mtimeNs` in mtime mode). */
+  inputs: Record<string, string>
+  /** Dependency name -> its fingerprint. */
+  deps: Record<string, string>
+}
+
+/** A computed fingerprint. */
+export interface Fingerprint {
+  hash: string
+  record: FingerprintRecord
+  /** Non-fatal findings, e.g. an input pattern matching no file. */
+  warnings: string[]
+}
+
+const toolCache = new Map<string, string>()
+
+/**
+ * Output of a tool-version command (e.g. `go version`), run once per process per (cwd, command).
+ * A command that fails yields `unavailable: <message>` so the fingerprint still changes when the
+ * tool appears later.
+ */
+export function toolVersion(command: string, cwd: string, env: NodeJS.ProcessEnv): string {
+  const key = `${cwd}\0${command}`
+  let out = toolCache.get(key)
+  if (out === undefined) {
+    try {
+      out = execSync(command, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 }).trim()
+    } catch (err) {
+      out = `unavailable: ${(err as Error).message.split('\n')[0]}`
+    }
+    toolCache.set(key, out)
+  }
+  return out
+}
+
+/** What {@link computeFingerprint} needs besides the task. */
+export interface FingerprintInput {
+  root: string
+  args: readonly string[]
+  env: NodeJS.ProcessEnv
+  /** Dependency name -> fingerprint (every dependency of the task must be present). */
+  depFingerprints: ReadonlyMap<string, string>
+  checker: FileChecker
+}
+
+/**
+ * @throws an fs error when an input file vanishes between the glob and its read.
+ * Only for cacheable tasks (`task.inputs` defined).
+ */
+export function computeFingerprint(task: ResolvedTask, input: FingerprintInput): Fingerprint {
+  const warnings: string[] = []
+  const { files, missingLiterals } = expandGlobs(input.root, task.cwd, task.inputs ?? [])
+  if ((task.inputs?.length ?? 0) > 0 && files.length === 0) warnings.push(`inputs ${JSON.stringify(task.inputs)} match no files`)
+  else for (const m of missingLiterals) warnings.push(`input \`${m}\` matches no file`)
+  const env: Record<string, string> = {}
+  for (const name of task.env) {
+    const value = input.env[name]
+    env[name] = value === undefined ? 'unset' : sha256(`${name}=${value}`)
+  }
+  const tools: Record<string, string> = {}
+  const cwdAbs = join(input.root, task.cwd)
+  for (const cmd of task.toolVersions) tools[cmd] = toolVersion(cmd, cwdAbs, { ...input.env, ...task.setEnv })
+  const deps: Record<string, string> = {}
+  for (const d of task.deps) deps[d] = input.depFingerprints.get(d) ?? 'missing'
+  const record: FingerprintRecord = {
+    v: FORMAT_VERSION,
+    pkg: VERSION,
+    task: task.name,
+    command: task.command,
+    cwd: task.cwd,
+    mode: input.checker.mode,
+    ...(task.platform ? { platform: `${process.platform}-${process.arch}` } : {}),
+    env,
+    setEnv: { ...task.setEnv },
+    args: [...input.args],
+    tools,
+    outputs: [...task.outputs],
+    inputs: input.checker.digest(input.root, files),
+    deps,
+  }
+  return { hash: sha256(canonicalJson(record)), record, warnings }
+}
+
+/** One difference between two records, for `--explain` and run reasons. */
+export interface Change {
+  kind: 'input-added' | 'input-removed' | 'input-changed' | 'env' | 'dep' | 'command' | 'args' | 'tools' | 'other'
+  /** File path, env name, dependency name or record key. */
+  what: string
+}
+
+/** The differences from `prev` to `next`, inputs file by file (sorted by path). */
+export function diffRecords(prev: FingerprintRecord, next: FingerprintRecord): Change[] {
+  const changes: Change[] = []
+  if (prev.command !== next.command) changes.push({ kind: 'command', what: 'command' })
+  for (const k of unionKeys(prev.env, next.env)) if (prev.env[k] !== next.env[k]) changes.push({ kind: 'env', what: k })
+  for (const k of unionKeys(prev.setEnv, next.setEnv)) if (prev.setEnv[k] !== next.setEnv[k]) changes.push({ kind: 'env', what: k })
+  if (canonicalJson(prev.args) !== canonicalJson(next.args)) changes.push({ kind: 'args', what: next.args.join(' ') || '(none)' })
+  for (const k of unionKeys(prev.tools, next.tools)) if (prev.tools[k] !== next.tools[k]) changes.push({ kind: 'tools', what: k })
+  for (const k of unionKeys(prev.deps, next.deps)) if (prev.deps[k] !== next.deps[k]) changes.push({ kind: 'dep', what: k })
+  for (const k of unionKeys(prev.inputs, next.inputs)) {
+    if (!(k in prev.inputs)) changes.push({ kind: 'input-added', what: k })
+    else if (!(k in next.inputs)) changes.push({ kind: 'input-removed', what: k })
+    else if (prev.inputs[k] !== next.inputs[k]) changes.push({ kind: 'input-changed', what: k })
+  }
+  for (const key of ['v', 'pkg', 'cwd', 'mode', 'platform', 'outputs'] as const) {
+    if (canonicalJson(prev[key] ?? null) !== canonicalJson(next[key] ?? null)) changes.push({ kind: 'other', what: key })
+  }
+  return changes
+}
+
+/** A one-line summary of changes, e.g. `input changed: src/a.c (+2 more)`. */
+export function describeChanges(changes: readonly Change[]): string {
+  if (changes.length === 0) return 'fingerprint changed'
+  const label: Record<Change['kind'], string> = {
+    'input-added': 'input added', 'input-removed': 'input removed', 'input-changed': 'input changed', env: 'env changed',
+    dep: 'dependency changed', command: 'command changed', args: 'arguments changed', tools: 'tool version changed', other: 'setting changed',
+  }
+  const first = changes[0]
+  const more = changes.length > 1 ? ` (+${changes.length - 1} more)` : ''
+  return `${label[first.kind]}: ${first.what}${more}`
+}
+
+function unionKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()
+}

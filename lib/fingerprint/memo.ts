@@ -1,0 +1,60 @@
+/**
+ * Memo of per-file content hashes, keyed by (path, inode, size, mtime ns, ctime ns) as git's index
+ * does, so an unchanged file is never read twice. Stored as one JSON file in `.tasks/state/`.
+ *
+ * "Racily clean" files (git's term): an entry is trusted only when the file's mtime was at least
+ * {@link RACY_MS} older than the moment it was hashed; a file modified within that window is hashed
+ * again next time, so a change made in the same timestamp tick as the hash is never missed.
+ */
+import { readFileSync } from 'node:fs'
+import { writeFileAtomic } from '../util/fs.js'
+
+/** Files whose mtime is within this many ms of the time they were hashed are re-hashed next run. */
+export const RACY_MS = 2000
+
+/** [inode, size, mtimeNs, ctimeNs, hashedAtMs, sha256] */
+type MemoEntry = [string, number, string, string, number, string]
+
+/** The stat fields the memo is keyed by (bigint stat, ns precision). */
+export interface FileStamp {
+  ino: bigint
+  size: bigint
+  mtimeNs: bigint
+  ctimeNs: bigint
+}
+
+/** The per-file hash memo of one project. Not thread-safe across processes: the last writer wins (it is only a memo). */
+export class HashMemo {
+  private entries: Record<string, MemoEntry>
+  private dirty = false
+  constructor(private readonly file: string) {
+    try {
+      const data = JSON.parse(readFileSync(file, 'utf8'))
+      this.entries = data && data.v === 1 ? data.entries : {}
+    } catch {
+      this.entries = {}
+    }
+  }
+
+  /** The remembered SHA-256 of `path` when its stamp is unchanged and not racy, else undefined. */
+  get(path: string, s: FileStamp): string | undefined {
+    const e = this.entries[path]
+    if (!e) return undefined
+    if (e[0] !== String(s.ino) || e[1] !== Number(s.size) || e[2] !== String(s.mtimeNs) || e[3] !== String(s.ctimeNs)) return undefined
+    if (Number(s.mtimeNs / 1_000_000n) + RACY_MS > e[4]) return undefined
+    return e[5]
+  }
+
+  /** Remember `hash` for `path` at stamp `s`, hashed at `hashedAtMs` (ms since epoch). */
+  set(path: string, s: FileStamp, hash: string, hashedAtMs: number): void {
+    this.entries[path] = [String(s.ino), Number(s.size), String(s.mtimeNs), String(s.ctimeNs), hashedAtMs, hash]
+    this.dirty = true
+  }
+
+  /** Write the memo atomically if it changed. Never called by `--dry-run`. */
+  save(): void {
+    if (!this.dirty) return
+    writeFileAtomic(this.file, JSON.stringify({ v: 1, entries: this.entries }))
+    this.dirty = false
+  }
+}

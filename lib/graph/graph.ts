@@ -1,0 +1,78 @@
+/**
+ * The task graph: the requested tasks plus everything they depend on, in a topological order, with
+ * cycles reported edge by edge (`a -> b -> a`).
+ */
+import { closestMatch } from 'leven'
+import { TasksError } from '../errors.js'
+import type { LoadedConfig, ResolvedTask } from '../types.js'
+
+/** The tasks of one run. `order` lists every task after all of its dependencies. */
+export interface TaskGraph {
+  readonly order: readonly string[]
+  readonly tasks: ReadonlyMap<string, ResolvedTask>
+  /** Task name -> names of the tasks in the graph that depend on it directly. */
+  readonly dependents: ReadonlyMap<string, readonly string[]>
+}
+
+/**
+ * Resolve `requested` and their transitive dependencies.
+ * @throws {TasksError} `unknown-task` (with a did-you-mean) or `cycle` (message `dependency cycle: a -> b -> a`).
+ */
+export function buildGraph(config: LoadedConfig, requested: readonly string[]): TaskGraph {
+  const names = [...config.tasks.keys()]
+  for (const name of requested) {
+    if (!config.tasks.has(name)) {
+      const near = closestMatch(name, names)
+      throw new TasksError('unknown-task', `unknown task \`${name}\``, { file: config.file },
+        near ? `did you mean \`${near}\`? (\`tasks --list\` shows all tasks)` : '`tasks --list` shows all tasks')
+    }
+  }
+  const order: string[] = []
+  const state = new Map<string, 'visiting' | 'done'>()
+  const stack: string[] = []
+  const visit = (name: string): void => {
+    const s = state.get(name)
+    if (s === 'done') return
+    if (s === 'visiting') {
+      const cycle = [...stack.slice(stack.indexOf(name)), name]
+      throw new TasksError('cycle', `dependency cycle: ${cycle.join(' -> ')}`, { file: config.file, task: name, key: 'deps' },
+        `remove one of these edges: ${cycle.slice(0, -1).map((n, i) => `\`${n}\` -> \`${cycle[i + 1]}\``).join(', ')}`)
+    }
+    state.set(name, 'visiting')
+    stack.push(name)
+    for (const dep of config.tasks.get(name)!.deps) visit(dep)
+    stack.pop()
+    state.set(name, 'done')
+    order.push(name)
+  }
+  for (const name of requested) visit(name)
+  const tasks = new Map(order.map((n) => [n, config.tasks.get(n)!]))
+  const dependents = new Map<string, string[]>(order.map((n) => [n, []]))
+  for (const n of order) for (const d of tasks.get(n)!.deps) dependents.get(d)!.push(n)
+  return { order, tasks, dependents }
+}
+
+/** Check the whole config for cycles (for `--list`/`--graph`, which do not run anything). */
+export function checkAllCycles(config: LoadedConfig): void {
+  buildGraph(config, [...config.tasks.keys()])
+}
+
+/** The graph as Graphviz DOT text: an edge `"task" -> "dependency"` per dependency. */
+export function toDot(graph: TaskGraph): string {
+  const lines = ['digraph tasks {', '  rankdir=LR;']
+  for (const n of graph.order) {
+    lines.push(`  ${JSON.stringify(n)};`)
+    for (const d of graph.tasks.get(n)!.deps) lines.push(`  ${JSON.stringify(n)} -> ${JSON.stringify(d)};`)
+  }
+  lines.push('}')
+  return lines.join('\n') + '\n'
+}
+
+/** The graph as a Mermaid flowchart (`flowchart LR`), node ids `t0, t1, ...` labelled with task names. */
+export function toMermaid(graph: TaskGraph): string {
+  const id = new Map(graph.order.map((n, i) => [n, `t${i}`]))
+  const lines = ['flowchart LR']
+  for (const n of graph.order) lines.push(`  ${id.get(n)}[${JSON.stringify(n)}]`)
+  for (const n of graph.order) for (const d of graph.tasks.get(n)!.deps) lines.push(`  ${id.get(n)} --> ${id.get(d)}`)
+  return lines.join('\n') + '\n'
+}

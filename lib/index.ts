@@ -1,0 +1,27 @@
+/**
+ * Public API of `typed-tasks`.
+ *
+ * @example
+ * import { loadConfig, run } from 'typed-tasks'
+ * const config = await loadConfig({ cwd: '/path/to/project' })
+ * const result = await run({ config, tasks: ['build'], signal, onEvent: (e) => console.log(e.type) })
+ * if (!result.ok) console.error(result.summary)
+ */
+import type { Config } from './types.js'
+
+export type * from './types.js'
+export { TasksError, TaskCommandError, EXIT, exitCodeFor, type ErrorCode, type ErrorLocation } from './errors.js'
+export { loadConfig, CONFIG_FILES, type LoadConfigOptions } from './config/load.js'
+export { run, explain, type RunOptions, type Explanation } from './run/run.js'
+export { buildGraph, toDot, toMermaid, type TaskGraph } from './graph/graph.js'
+export type { Change, FingerprintRecord } from './fingerprint/fingerprint.js'
+export { VERSION } from './version.js'
+
+/**
+ * Identity function that gives `tasks.config.ts` its types: editor completion for every task key
+ * and type errors for wrong ones. Returns `config` unchanged.
+ * @example export default defineConfig({ tasks: { build: { run: 'tsc -p .', inputs: ['src/**'] } } })
+ */
+export function defineConfig<const T extends Config>(config: T): T {
+  return config
+}

@@ -1,0 +1,77 @@
+/**
+ * The plain reporter for CI and pipes: every line prefixed with its task's name, output streamed
+ * as it comes, GitHub Actions `::group::` blocks when `GITHUB_ACTIONS=true`, and a failed task's
+ * whole log printed once at the end when it was not already shown.
+ */
+import kleur from 'kleur'
+import type { RunEvent } from '../types.js'
+import { formatMs, summaryLine } from './format.js'
+
+/** Options of {@link createPlainReporter}. */
+export interface PlainReporterOptions {
+  /** Where lines go (e.g. `process.stderr`). */
+  write(text: string): void
+  /** Colour the status words. */
+  color: boolean
+  /** Wrap each task's lines in `::group::`/`::endgroup::`. */
+  githubActions: boolean
+  /** Stream task output as it comes (true), or only show the logs of failed tasks (false). @default true */
+  streamOutput?: boolean
+}
+
+/** An event handler printing plain prefixed lines. */
+export function createPlainReporter(o: PlainReporterOptions): (e: RunEvent) => void {
+  kleur.enabled = o.color
+  const partial = new Map<string, string>()
+  const shown = new Set<string>()
+  const stream = o.streamOutput ?? true
+  const line = (task: string, text: string) => o.write(`${kleur.dim(`[${task}]`)} ${text}\n`)
+  const flush = (task: string) => {
+    const rest = partial.get(task)
+    if (rest) line(task, rest)
+    partial.delete(task)
+  }
+  const failedLogs: { task: string; log: string }[] = []
+  return (e) => {
+    switch (e.type) {
+      case 'task:start':
+        if (o.githubActions) o.write(`::group::${e.task}\n`)
+        line(e.task, `${kleur.cyan('run')}: ${e.reason}`)
+        break
+      case 'task:output': {
+        if (!stream && !e.replay) break
+        shown.add(e.task)
+        const text = (partial.get(e.task) ?? '') + e.text
+        const lines = text.split('\n')
+        partial.set(e.task, lines.pop()!)
+        for (const l of lines) line(e.task, l.replace(/\r$/, ''))
+        break
+      }
+      case 'task:end': {
+        flush(e.task)
+        const msg = {
+          ran: kleur.green(`ran in ${formatMs(e.durationMs)}`),
+          'cache-hit': kleur.blue(`cache hit: ${e.reason} (saved ${formatMs(e.savedMs)})`),
+          'up-to-date': kleur.dim('up to date'),
+          failed: kleur.red(`${e.reason === 'interrupted' ? 'interrupted' : `failed${e.exitCode !== undefined ? ` (exit code ${e.exitCode})` : ''}`} in ${formatMs(e.durationMs)}`),
+          skipped: kleur.yellow(`skipped: ${e.reason}`),
+        }[e.status]
+        line(e.task, e.status === 'ran' && e.reason.startsWith('would run') ? kleur.cyan(e.reason) : e.status === 'cache-hit' && e.reason.startsWith('would') ? kleur.blue(e.reason) : msg)
+        if (e.status === 'failed' && e.error && e.exitCode === undefined) line(e.task, e.error.split('\n')[0])
+        if (o.githubActions && (e.status === 'ran' || e.status === 'failed')) o.write('::endgroup::\n')
+        if (e.status === 'failed' && e.log && (!shown.has(e.task) || !stream)) failedLogs.push({ task: e.task, log: e.log })
+        break
+      }
+      case 'warning':
+        o.write(`${kleur.yellow('warning')}${e.task ? ` ${kleur.dim(`[${e.task}]`)}` : ''}: ${e.message}\n`)
+        break
+      case 'run:end':
+        for (const f of failedLogs) {
+          o.write(kleur.red(`--- log of failed task ${f.task} ---\n`))
+          o.write(f.log.endsWith('\n') ? f.log : f.log + '\n')
+        }
+        o.write(summaryLine(e.summary) + '\n')
+        break
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The {@link TaskContext} a function task receives. zx is imported here, on demand, the first time
+ * a function task runs (it costs ~140 ms to import, so never on the no-op path).
+ */
+import { spawn as cpSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
+import { resolve } from 'node:path'
+import type { Shell, TaskContext } from '../types.js'
+import { execCommand, killTree } from './exec.js'
+
+/** What {@link createContext} needs. */
+export interface ContextInput {
+  name: string
+  root: string
+  cwd: string
+  args: readonly string[]
+  env: NodeJS.ProcessEnv
+  signal: AbortSignal
+  onOutput(stream: 'stdout' | 'stderr', text: string): void
+}
+
+/**
+ * Build the context for one function task. zx's `$` is bound to cwd/env, logs into the task's
+ * output, and spawns every child detached (own process group) so an abort kills whole trees.
+ */
+export async function createContext(input: ContextInput): Promise<TaskContext> {
+  const { $ } = await import('zx')
+  const children = new Set<ChildProcess>()
+  const spawn = ((cmd: string, args: readonly string[], opts: SpawnOptions) => {
+    const child = cpSpawn(cmd, args, { ...opts, detached: process.platform !== 'win32' })
+    children.add(child)
+    child.once('close', () => children.delete(child))
+    return child
+  }) as typeof cpSpawn
+  input.signal.addEventListener('abort', () => { for (const c of children) killTree(c, 2000) }, { once: true })
+  const shell = $({
+    cwd: input.cwd,
+    env: input.env,
+    verbose: true,
+    quiet: false,
+    spawn,
+    log: (entry) => {
+      if (entry.kind === 'stdout' || entry.kind === 'stderr') input.onOutput(entry.kind, entry.data.toString())
+      else if (entry.kind === 'cmd') input.onOutput('stdout', `$ ${entry.cmd}\n`)
+    },
+  }) as unknown as Shell
+  return {
+    name: input.name,
+    root: input.root,
+    cwd: input.cwd,
+    args: input.args,
+    env: input.env,
+    signal: input.signal,
+    log: (text) => input.onOutput('stdout', text.endsWith('\n') ? text : text + '\n'),
+    $: shell,
+    exec: (command, options) =>
+      execCommand(command, {
+        cwd: options?.cwd ? resolve(input.cwd, options.cwd) : input.cwd,
+        env: { ...input.env, ...options?.env },
+        signal: input.signal,
+        onOutput: input.onOutput,
+      }),
+  }
+}
