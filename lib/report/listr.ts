@@ -30,7 +30,7 @@ interface Slot {
  * @param write where the summary and failed logs go after the view is done (e.g. stderr)
  */
 export async function createListrReporter(tasks: readonly string[], write: (text: string) => void): Promise<Reporter> {
-  const { Listr, PRESET_TIMER } = await import('listr2')
+  const { Listr } = await import('listr2')
   const kleur = (await import('kleur')).default
   const failedLogs: { task: string; log: string }[] = []
   const warnings: string[] = []
@@ -54,7 +54,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
             applySlot(name)
           }),
       })),
-      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true, timer: PRESET_TIMER } },
+      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true } },
     )
     listrDone = listr.run().then(() => undefined, () => undefined)
   } else {
@@ -65,7 +65,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
       task: (_: unknown, t: { title: string; output: string }) => new Promise<void>((resolve, reject) => {
         slot = { resolve, reject, setTitle: (s) => (t.title = s), setOutput: (s) => (t.output = s), skip: () => {} }
       }),
-    }], { exitOnError: false, rendererOptions: { timer: PRESET_TIMER } })
+    }], { exitOnError: false, rendererOptions: {} })
     listrDone = listr.run().then(() => undefined, () => undefined)
     const refresh = () => {
       const running = [...counters.running]
