@@ -105,14 +105,19 @@ async function main(): Promise<number> {
         process.stdout.write(JSON.stringify(e, null, 2) + '\n')
         return EXIT.ok
       }
-      const lines = [`${e.task}: ${e.reason}`]
-      if (e.fingerprint) lines.push(`  fingerprint: ${e.fingerprint.slice(0, 16)}${e.previousFingerprint ? ` (last run: ${e.previousFingerprint.slice(0, 16)})` : ''}`)
       const label: Record<string, string> = {
         'input-added': 'input added', 'input-removed': 'input removed', 'input-changed': 'input changed', env: 'env changed',
         dep: 'dependency changed', command: 'command changed', args: 'arguments changed', tools: 'tool version changed', other: 'setting changed',
       }
-      for (const c of e.changes) lines.push(`  ${label[c.kind]}: ${c.what}`)
-      if (e.changedOutput) lines.push(`  output missing or changed: ${e.changedOutput}`)
+      const lines: string[] = []
+      const show = (x: typeof e, indent: string) => {
+        lines.push(`${indent}${x.task}: ${x.reason}`)
+        if (x.fingerprint) lines.push(`${indent}  fingerprint: ${x.fingerprint.slice(0, 16)}${x.previousFingerprint ? ` (last run: ${x.previousFingerprint.slice(0, 16)})` : ''}`)
+        for (const c of x.changes) lines.push(`${indent}  ${label[c.kind]}: ${c.what}`)
+        if (x.changedOutput) lines.push(`${indent}  output missing or changed: ${x.changedOutput}`)
+        for (const d of x.deps) show(d, indent + '    ')
+      }
+      show(e, '')
       process.stdout.write(lines.join('\n') + '\n')
       return EXIT.ok
     }

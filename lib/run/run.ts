@@ -60,6 +60,8 @@ export interface Explanation {
   changes: Change[]
   /** An output recorded by the last run that is now missing or changed. */
   changedOutput?: string
+  /** Explanations of the dependencies whose fingerprints changed (recursively). */
+  deps: Explanation[]
 }
 
 /**
@@ -93,6 +95,7 @@ class Engine {
   private readonly cache: LocalCache
   private readonly checkers = new Map<string, FileChecker>()
   private readonly fps = new Map<string, string>()
+  private readonly computed = new Map<string, { hash: string; fp?: Fingerprint }>()
   private readonly results = new Map<string, TaskResult>()
   private readonly env: NodeJS.ProcessEnv
   private readonly signal: AbortSignal
@@ -126,6 +129,14 @@ class Engine {
 
   /** The task's fingerprint (computed once per run), and the record behind it for cacheable tasks. */
   fingerprintOf(task: ResolvedTask): { hash: string; fp?: Fingerprint } {
+    const known = this.computed.get(task.name)
+    if (known) return known
+    const c = this.computeFingerprintOf(task)
+    this.computed.set(task.name, c)
+    return c
+  }
+
+  private computeFingerprintOf(task: ResolvedTask): { hash: string; fp?: Fingerprint } {
     if (task.inputs === undefined || task.fingerprint === false) {
       const hash = sha256(`uncached\0${task.name}\0${task.command}\0${[...task.deps].map((d) => this.fps.get(d)).join(',')}`)
       this.fps.set(task.name, hash)
@@ -144,14 +155,15 @@ class Engine {
 
   explainTask(task: ResolvedTask): Explanation {
     const { hash, fp } = this.fingerprintOf(task)
-    if (!fp) return { task: task.name, cacheable: false, upToDate: false, reason: 'no `inputs` declared: the task always runs', changes: [] }
+    if (!fp) return { task: task.name, cacheable: false, upToDate: false, reason: 'no `inputs` declared: the task always runs', changes: [], deps: [] }
     const prev = this.state.get(task.name)
-    if (!prev) return { task: task.name, cacheable: true, fingerprint: hash, upToDate: false, reason: 'no previous successful run', changes: [] }
+    if (!prev) return { task: task.name, cacheable: true, fingerprint: hash, upToDate: false, reason: 'no previous successful run', changes: [], deps: [] }
     const changes = diffRecords(prev.record, fp.record)
+    const deps = changes.filter((c) => c.kind === 'dep' && this.graph.tasks.has(c.what)).map((c) => this.explainTask(this.graph.tasks.get(c.what)!))
     const out = prev.fingerprint === hash ? changedOutput(this.root, prev.outputs) : undefined
     const upToDate = prev.fingerprint === hash && !out
     return {
-      task: task.name, cacheable: true, fingerprint: hash, previousFingerprint: prev.fingerprint, upToDate, changes, changedOutput: out,
+      task: task.name, cacheable: true, fingerprint: hash, previousFingerprint: prev.fingerprint, upToDate, changes, changedOutput: out, deps,
       reason: upToDate ? 'up to date' : out ? `output missing or changed: ${out}` : describeChanges(changes),
     }
   }
