@@ -1,0 +1,194 @@
+/**
+ * Helpers shared by the recipes. Recipes import the library through `../lib/index.js` only.
+ * Add to this file; do not change what others rely on.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, isAbsolute, join, posix, resolve } from 'node:path'
+import { CONFIG_FILES, type TaskContext, type TaskDefinition } from '../lib/index.js'
+
+/**
+ * The project root as the engine will see it: the nearest folder, from `start` upwards, that holds a
+ * `tasks.config.*` file (same search as config discovery). Falls back to `start` when none is found.
+ * Used by recipes that must read files (e.g. `.dockerignore`) while the config is being built.
+ * @param start folder to start from. @default process.cwd()
+ */
+export function findProjectRoot(start: string = process.cwd()): string {
+  let dir = resolve(start)
+  for (;;) {
+    if (CONFIG_FILES.some((f) => existsSync(join(dir, f)))) return dir
+    const up = dirname(dir)
+    if (up === dir) return resolve(start)
+    dir = up
+  }
+}
+
+/**
+ * Turn a stream of text chunks into whole lines for `ctx.log` (which appends a newline to each call).
+ * `write` buffers a trailing partial line; `flush` emits it. Carriage-return progress redraws are
+ * kept as they come.
+ * @example const out = lineWriter(ctx.log); stream.on('data', (d) => out.write(String(d))); ...; out.flush()
+ */
+export function lineWriter(log: (text: string) => void): { write(text: string): void; flush(): void } {
+  let pending = ''
+  return {
+    write(text: string) {
+      pending += text
+      const cut = pending.lastIndexOf('\n')
+      if (cut < 0) return
+      log(pending.slice(0, cut + 1))
+      pending = pending.slice(cut + 1)
+    },
+    flush() {
+      if (pending) log(pending)
+      pending = ''
+    },
+  }
+}
+
+/**
+ * An `Error` whose stack is its message: the engine prints a failed function task's `stack` into its
+ * log, and for an expected failure (a build step failed, the daemon is down) a JavaScript stack trace
+ * is noise. `code` says which failure it is.
+ */
+export class RecipeError extends Error {
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.name = 'RecipeError'
+    this.code = code
+    this.stack = `error: ${message}`
+  }
+}
+
+// ---- Option validation, shell quoting and tool probes (Go, Python and Rust recipes) ----
+
+/**
+ * Quote one argument for `sh` (single quotes), leaving plain words (`-s`, `./cmd/api`,
+ * `main.version=1.2`) as they are, so simple commands stay readable and also run under `cmd.exe`.
+ * @example shq('-s -w') // "'-s -w'"
+ */
+export function shq(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
+}
+
+/**
+ * Join command words into one `sh` command line: each word is quoted with {@link shq}; `false`,
+ * `undefined` and `''` are dropped, so optional flags can be written inline.
+ * @example command(['go', 'build', trimpath && '-trimpath', '-o', out]) // 'go build -trimpath -o bin/api'
+ */
+export function command(words: ReadonlyArray<string | false | undefined | null>): string {
+  return words.filter((w): w is string => typeof w === 'string' && w !== '').map(shq).join(' ')
+}
+
+/** An `Error` whose message starts with the recipe and names the option: "go.build: option `targets` ...". */
+export function optionError(recipe: string, option: string, message: string): Error {
+  return new Error(`${recipe}: option \`${option}\` ${message}`)
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return `an array (${JSON.stringify(value)})`
+  if (value === null) return 'null'
+  return `${typeof value} (${JSON.stringify(value)})`
+}
+
+/**
+ * Throw when `options` is not an object or has a key outside `known` (with the nearest known name,
+ * so a typo like `trimPath` is caught instead of silently ignored).
+ * @throws {Error} "python.venv: unknown option `requirement`; did you mean `requirements`? known: ..."
+ */
+export function checkKeys(recipe: string, options: unknown, known: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new Error(`${recipe}: expected an options object, got ${describe(options)}`)
+  }
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue
+    const near = nearest(key, known)
+    throw new Error(`${recipe}: unknown option \`${key}\`${near ? `; did you mean \`${near}\`?` : ''} (known: ${known.join(', ')})`)
+  }
+}
+
+function nearest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1
+  for (const c of candidates) {
+    const d = distance(word.toLowerCase(), c.toLowerCase())
+    if (d < bestDistance) [best, bestDistance] = [c, d]
+  }
+  return best
+}
+
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    prev = row
+  }
+  return prev[b.length]
+}
+
+/** `value` if it is a string (non-empty unless `allowEmpty`) or undefined, else throw. */
+export function optString(recipe: string, option: string, value: unknown, allowEmpty = false): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || (!allowEmpty && value === '')) {
+    throw optionError(recipe, option, `must be a${allowEmpty ? '' : ' non-empty'} string, got ${describe(value)}`)
+  }
+  return value
+}
+
+/** `value` if it is a boolean or undefined, else throw. */
+export function optBoolean(recipe: string, option: string, value: unknown): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value
+  throw optionError(recipe, option, `must be true or false, got ${describe(value)}`)
+}
+
+/** `value` if it is a positive integer or undefined, else throw. */
+export function optPositiveInt(recipe: string, option: string, value: unknown): number | undefined {
+  if (value === undefined || (typeof value === 'number' && Number.isInteger(value) && value > 0)) return value
+  throw optionError(recipe, option, `must be a positive integer, got ${describe(value)}`)
+}
+
+/** `value` if it is an array of non-empty strings or undefined, else throw. A single string is accepted as a one-element list. */
+export function optStrings(recipe: string, option: string, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined
+  const list = typeof value === 'string' ? [value] : value
+  if (!Array.isArray(list) || list.some((s) => typeof s !== 'string' || s === '')) {
+    throw optionError(recipe, option, `must be an array of non-empty strings, got ${describe(value)}`)
+  }
+  return [...list]
+}
+
+/**
+ * A folder relative to the project root (or to the task's cwd), POSIX, without `./` or a trailing
+ * slash; `'.'` for the folder itself.
+ * @throws {Error} when it is absolute or climbs out with `..`.
+ */
+export function relDir(recipe: string, option: string, value: unknown, fallback = '.'): string {
+  const v = optString(recipe, option, value) ?? fallback
+  const p = posix.normalize(v.replace(/\\/g, '/')).replace(/\/+$/, '') || '.'
+  if (isAbsolute(v) || p.startsWith('/') || p === '..' || p.startsWith('../')) {
+    throw optionError(recipe, option, `must be a relative path inside the project, got ${JSON.stringify(v)}`)
+  }
+  return p
+}
+
+/** `task` with `cwd` set when `dir` is not the project root (keeps definitions minimal). */
+export function inDir(dir: string, task: TaskDefinition): TaskDefinition {
+  return dir === '.' ? task : { ...task, cwd: dir }
+}
+
+/**
+ * True when `cmd` (a shell command line, e.g. `uv --version`) exits 0 in the task's cwd and
+ * environment. For run-time decisions in function tasks (is `uv` / `ruff` installed?). Output is
+ * discarded.
+ */
+export function probe(ctx: Pick<TaskContext, 'cwd' | 'env'>, cmd: string): boolean {
+  const r = process.platform === 'win32'
+    ? spawnSync(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${cmd}"`], { cwd: ctx.cwd, env: ctx.env, stdio: 'ignore', windowsVerbatimArguments: true, timeout: 30_000 })
+    : spawnSync('/bin/sh', ['-c', cmd], { cwd: ctx.cwd, env: ctx.env, stdio: 'ignore', timeout: 30_000 })
+  return r.status === 0
+}
+
+/** Executable suffix of the machine the config runs on: `'.exe'` on Windows, else `''`. */
+export const HOST_EXE = process.platform === 'win32' ? '.exe' : ''
