@@ -15,12 +15,11 @@ export class ContentChecker implements FileChecker {
     const now = Date.now()
     for (const f of files) {
       const abs = join(root, f)
-      const st = statSync(abs, { bigint: true })
-      const s = { ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs }
-      let h = this.memo.get(f, s)
+      const st = statSync(abs)
+      let h = this.memo.get(f, st)
       if (h === undefined) {
         h = sha256(readFileSync(abs))
-        this.memo.set(f, s, h, now)
+        this.memo.set(f, st, h, now)
       }
       out[f] = h
     }

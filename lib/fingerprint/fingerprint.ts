@@ -88,15 +88,15 @@ export function computeFingerprint(task: ResolvedTask, input: FingerprintInput):
   if ((task.inputs?.length ?? 0) > 0 && files.length === 0) warnings.push(`inputs ${JSON.stringify(task.inputs)} match no files`)
   else for (const m of missingLiterals) warnings.push(`input \`${m}\` matches no file`)
   const env: Record<string, string> = {}
-  for (const name of task.env) {
+  for (const name of [...task.env].sort()) {
     const value = input.env[name]
     env[name] = value === undefined ? 'unset' : sha256(`${name}=${value}`)
   }
   const tools: Record<string, string> = {}
   const cwdAbs = join(input.root, task.cwd)
-  for (const cmd of task.toolVersions) tools[cmd] = toolVersion(cmd, cwdAbs, { ...input.env, ...task.setEnv })
+  for (const cmd of [...task.toolVersions].sort()) tools[cmd] = toolVersion(cmd, cwdAbs, { ...input.env, ...task.setEnv })
   const deps: Record<string, string> = {}
-  for (const d of task.deps) deps[d] = input.depFingerprints.get(d) ?? 'missing'
+  for (const d of [...task.deps].sort()) deps[d] = input.depFingerprints.get(d) ?? 'missing'
   const record: FingerprintRecord = {
     v: FORMAT_VERSION,
     pkg: VERSION,
@@ -106,14 +106,16 @@ export function computeFingerprint(task: ResolvedTask, input: FingerprintInput):
     mode: input.checker.mode,
     ...(task.platform ? { platform: `${process.platform}-${process.arch}` } : {}),
     env,
-    setEnv: { ...task.setEnv },
+    setEnv: Object.fromEntries(Object.entries(task.setEnv).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     args: [...input.args],
     tools,
     outputs: [...task.outputs],
     inputs: input.checker.digest(input.root, files),
     deps,
   }
-  return { hash: sha256(canonicalJson(record)), record, warnings }
+  // The record is built in a fixed key order with sorted maps, so plain JSON is canonical
+  // (canonicalJson would give the same text, at ~0.3 ms a task more).
+  return { hash: sha256(JSON.stringify(record)), record, warnings }
 }
 
 /** One difference between two records, for `--explain` and run reasons. */

@@ -1,5 +1,5 @@
 /**
- * Memo of per-file content hashes, keyed by (path, inode, size, mtime ns, ctime ns) as git's index
+ * Memo of per-file content hashes, keyed by (path, inode, size, mtime, ctime) as git's index
  * does, so an unchanged file is never read twice. Stored as one JSON file in `.tasks/state/`.
  *
  * "Racily clean" files (git's term): an entry is trusted only when the file's mtime was at least
@@ -12,15 +12,18 @@ import { writeFileAtomic } from '../util/fs.js'
 /** Files whose mtime is within this many ms of the time they were hashed are re-hashed next run. */
 export const RACY_MS = 2000
 
-/** [inode, size, mtimeNs, ctimeNs, hashedAtMs, sha256] */
-type MemoEntry = [string, number, string, string, number, string]
+/** [inode, size, mtimeMs, ctimeMs, hashedAtMs, sha256] */
+type MemoEntry = [number, number, number, number, number, string]
 
-/** The stat fields the memo is keyed by (bigint stat, ns precision). */
+/**
+ * The stat fields the memo is keyed by. Times are fs.Stats' `mtimeMs`/`ctimeMs` (floats with
+ * sub-microsecond resolution), cheaper to get and compare than bigint ns stats.
+ */
 export interface FileStamp {
-  ino: bigint
-  size: bigint
-  mtimeNs: bigint
-  ctimeNs: bigint
+  ino: number
+  size: number
+  mtimeMs: number
+  ctimeMs: number
 }
 
 /** The per-file hash memo of one project. Not thread-safe across processes: the last writer wins (it is only a memo). */
@@ -30,7 +33,7 @@ export class HashMemo {
   constructor(private readonly file: string) {
     try {
       const data = JSON.parse(readFileSync(file, 'utf8'))
-      this.entries = data && data.v === 1 ? data.entries : {}
+      this.entries = data && data.v === 2 ? data.entries : {}
     } catch {
       this.entries = {}
     }
@@ -40,21 +43,21 @@ export class HashMemo {
   get(path: string, s: FileStamp): string | undefined {
     const e = this.entries[path]
     if (!e) return undefined
-    if (e[0] !== String(s.ino) || e[1] !== Number(s.size) || e[2] !== String(s.mtimeNs) || e[3] !== String(s.ctimeNs)) return undefined
-    if (Number(s.mtimeNs / 1_000_000n) + RACY_MS > e[4]) return undefined
+    if (e[0] !== s.ino || e[1] !== s.size || e[2] !== s.mtimeMs || e[3] !== s.ctimeMs) return undefined
+    if (s.mtimeMs + RACY_MS > e[4]) return undefined
     return e[5]
   }
 
   /** Remember `hash` for `path` at stamp `s`, hashed at `hashedAtMs` (ms since epoch). */
   set(path: string, s: FileStamp, hash: string, hashedAtMs: number): void {
-    this.entries[path] = [String(s.ino), Number(s.size), String(s.mtimeNs), String(s.ctimeNs), hashedAtMs, hash]
+    this.entries[path] = [s.ino, s.size, s.mtimeMs, s.ctimeMs, hashedAtMs, hash]
     this.dirty = true
   }
 
   /** Write the memo atomically if it changed. Never called by `--dry-run`. */
   save(): void {
     if (!this.dirty) return
-    writeFileAtomic(this.file, JSON.stringify({ v: 1, entries: this.entries }))
+    writeFileAtomic(this.file, JSON.stringify({ v: 2, entries: this.entries }))
     this.dirty = false
   }
 }
