@@ -4,7 +4,7 @@
  * by hand. Every error is a {@link TasksError} naming the file, the task and the key.
  */
 import * as v from 'valibot'
-import { closestMatch } from 'leven'
+import { suggest } from '../util/suggest.js'
 import { isAbsolute, posix } from 'node:path'
 import { TasksError } from '../errors.js'
 import { toPosix } from '../util/fs.js'
@@ -59,7 +59,7 @@ export function validateConfig(raw: unknown, file: string, root: string, source?
   for (const task of tasks.values()) {
     for (const dep of task.deps) {
       if (tasks.has(dep)) continue
-      const near = closestMatch(dep, names)
+      const near = suggest(dep, names)
       throw new TasksError('unknown-dependency', `task \`${task.name}\` depends on unknown task \`${dep}\``,
         { file, task: task.name, key: 'deps', ...locate(source, task.name, { value: dep }) },
         near ? `did you mean \`${near}\`?` : `define a task named \`${dep}\` or remove it from \`deps\``)
@@ -72,7 +72,7 @@ function shapeError(issue: v.BaseIssue<unknown>, file: string, task: string, sou
   const path = issue.path?.map((p) => p.key as string | number) ?? []
   const key = path.length ? String(path[0]) : undefined
   if (issue.type === 'strict_object' && key && !TASK_KEYS.includes(key)) {
-    const near = closestMatch(key, TASK_KEYS)
+    const near = suggest(key, TASK_KEYS)
     return new TasksError('config-invalid', `task \`${task}\` has an unknown key \`${key}\``, { file, task, key, ...locate(source, task, { key }) },
       near ? `did you mean \`${near}\`? known keys: ${TASK_KEYS.join(', ')}` : `known keys: ${TASK_KEYS.join(', ')}`)
   }

@@ -2,7 +2,7 @@
  * The task graph: the requested tasks plus everything they depend on, in a topological order, with
  * cycles reported edge by edge (`a -> b -> a`).
  */
-import { closestMatch } from 'leven'
+import { suggest } from '../util/suggest.js'
 import { TasksError } from '../errors.js'
 import type { LoadedConfig, ResolvedTask } from '../types.js'
 
@@ -22,7 +22,7 @@ export function buildGraph(config: LoadedConfig, requested: readonly string[]): 
   const names = [...config.tasks.keys()]
   for (const name of requested) {
     if (!config.tasks.has(name)) {
-      const near = closestMatch(name, names)
+      const near = suggest(name, names)
       throw new TasksError('unknown-task', `unknown task \`${name}\``, { file: config.file },
         near ? `did you mean \`${near}\`? (\`tasks --list\` shows all tasks)` : '`tasks --list` shows all tasks')
     }
