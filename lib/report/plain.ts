@@ -1,7 +1,8 @@
 /**
  * The plain reporter for CI and pipes: every line prefixed with its task's name, output streamed
- * as it comes, GitHub Actions `::group::` blocks when `GITHUB_ACTIONS=true`, and a failed task's
- * whole log printed once at the end when it was not already shown.
+ * as it comes, and a failed task's whole log printed once at the end when it was not already shown.
+ * With `GITHUB_ACTIONS=true` each task's output is held until it ends and printed as one
+ * `::group::` block (parallel tasks would otherwise interleave inside each other's groups).
  */
 import kleur from 'kleur'
 import type { RunEvent } from '../types.js'
@@ -32,13 +33,18 @@ export function createPlainReporter(o: PlainReporterOptions): (e: RunEvent) => v
     partial.delete(task)
   }
   const failedLogs: { task: string; log: string }[] = []
+  const held = new Map<string, string>()
   return (e) => {
     switch (e.type) {
       case 'task:start':
-        if (o.githubActions) o.write(`::group::${e.task}\n`)
-        line(e.task, `${kleur.cyan('run')}: ${e.reason}`)
+        if (!o.githubActions) line(e.task, `${kleur.cyan('run')}: ${e.reason}`)
+        else held.set(e.task, `run: ${e.reason}\n`)
         break
       case 'task:output': {
+        if (o.githubActions) {
+          held.set(e.task, (held.get(e.task) ?? '') + e.text)
+          break
+        }
         if (!stream && !e.replay) break
         shown.add(e.task)
         const text = (partial.get(e.task) ?? '') + e.text
@@ -49,6 +55,12 @@ export function createPlainReporter(o: PlainReporterOptions): (e: RunEvent) => v
       }
       case 'task:end': {
         flush(e.task)
+        if (o.githubActions && held.has(e.task)) {
+          const text = held.get(e.task)!
+          held.delete(e.task)
+          o.write(`::group::${e.task}\n${text.endsWith('\n') ? text : text + '\n'}::endgroup::\n`)
+          shown.add(e.task)
+        }
         const msg = {
           ran: kleur.green(`ran in ${formatMs(e.durationMs)}`),
           'cache-hit': kleur.blue(`cache hit: ${e.reason} (saved ${formatMs(e.savedMs)})`),
@@ -58,7 +70,6 @@ export function createPlainReporter(o: PlainReporterOptions): (e: RunEvent) => v
         }[e.status]
         line(e.task, e.status === 'ran' && e.reason.startsWith('would run') ? kleur.cyan(e.reason) : e.status === 'cache-hit' && e.reason.startsWith('would') ? kleur.blue(e.reason) : msg)
         if (e.status === 'failed' && e.error && e.exitCode === undefined) line(e.task, e.error.split('\n')[0])
-        if (o.githubActions && (e.status === 'ran' || e.status === 'failed')) o.write('::endgroup::\n')
         if (e.status === 'failed' && e.log && (!shown.has(e.task) || !stream)) failedLogs.push({ task: e.task, log: e.log })
         break
       }
