@@ -4,6 +4,7 @@
  *
  * fingerprint = SHA-256 of the canonical JSON (keys sorted) of a {@link FingerprintRecord}:
  * format version and package version; task name, normalised command, cwd (POSIX); fingerprint mode;
+ * (input files exclude the task's own outputs);
  * platform (only when the task declares `platform: true`); declared env as hashed values; `setEnv`;
  * arguments after `--`; tool version outputs; output globs; input files (path -> digest);
  * dependencies' fingerprints.
@@ -84,7 +85,9 @@ export interface FingerprintInput {
  */
 export function computeFingerprint(task: ResolvedTask, input: FingerprintInput): Fingerprint {
   const warnings: string[] = []
-  const { files, missingLiterals } = expandGlobs(input.root, task.cwd, task.inputs ?? [])
+  // A task's own outputs are never its inputs (else every run would invalidate the next one).
+  const patterns = task.inputs?.length ? [...task.inputs, ...task.outputs.filter((o) => !o.startsWith('!')).map((o) => `!${o}`)] : []
+  const { files, missingLiterals } = expandGlobs(input.root, task.cwd, patterns)
   if ((task.inputs?.length ?? 0) > 0 && files.length === 0) warnings.push(`inputs ${JSON.stringify(task.inputs)} match no files`)
   else for (const m of missingLiterals) warnings.push(`input \`${m}\` matches no file`)
   const env: Record<string, string> = {}

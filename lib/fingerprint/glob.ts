@@ -23,7 +23,7 @@ export function expandGlobs(root: string, cwd: string, patterns: readonly string
   const ignore = patterns.some((p) => p.includes('node_modules')) ? ALWAYS_IGNORED : [...ALWAYS_IGNORED, '**/node_modules/**']
   const found = globSync(patterns as string[], { cwd: join(root, cwd), dot: true, onlyFiles: true, ignore, expandDirectories: false })
   const prefix = cwd === '.' ? '' : cwd + '/'
-  const files = found.map((f) => prefix + f).sort()
+  const files = found.map((f) => (f.startsWith('../') ? posix.normalize(prefix + f) : prefix + f)).sort()
   const set = new Set(found)
   const missingLiterals = patterns.filter((p) => !p.startsWith('!') && !/[*?[\]{}()!]/.test(p) && !set.has(posix.normalize(p)))
   return { files, missingLiterals }
