@@ -244,7 +244,8 @@ class Engine {
     if (task.run === undefined) {
       this.fingerprintOf(task)
       const ran = task.deps.some((d) => this.results.get(d)?.status === 'ran')
-      return this.end(name, ran ? 'ran' : 'up-to-date', started, { reason: ran ? 'dependencies ran' : 'all dependencies up to date' })
+      const reason = !ran ? 'all dependencies up to date' : this.o.dryRun ? 'would run: dependencies would run' : 'dependencies ran'
+      return this.end(name, ran ? 'ran' : 'up-to-date', started, { reason })
     }
 
     let computed: { hash: string; fp?: Fingerprint }
