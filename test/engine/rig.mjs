@@ -28,7 +28,9 @@ export function project(tasksSource, files = {}, { ts = false, extra = '' } = {}
  * @returns {Promise<{ code: number|null, signal: string|null, stdout: string, stderr: string, json: any, status: Record<string,string>, task(name: string): any }>}
  */
 export async function tasksJson(dir, args = [], opts = {}) {
-  const r = await runCli(dir, [...args, '--json'], { timeoutMs: CLI_TIMEOUT, ...opts })
+  const sep = args.indexOf('--')
+  const withJson = sep === -1 ? [...args, '--json'] : [...args.slice(0, sep), '--json', ...args.slice(sep)]
+  const r = await runCli(dir, withJson, { timeoutMs: CLI_TIMEOUT, ...opts })
   let json
   try {
     json = JSON.parse(r.stdout)
