@@ -57,7 +57,7 @@ export class RecipeError extends Error {
     super(message)
     this.name = 'RecipeError'
     this.code = code
-    this.stack = `error: ${message}`
+    this.stack = message
   }
 }
 
@@ -184,11 +184,19 @@ export function inDir(dir: string, task: TaskDefinition): TaskDefinition {
  * discarded.
  */
 export function probe(ctx: Pick<TaskContext, 'cwd' | 'env'>, cmd: string): boolean {
-  const r = process.platform === 'win32'
-    ? spawnSync(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${cmd}"`], { cwd: ctx.cwd, env: ctx.env, stdio: 'ignore', windowsVerbatimArguments: true, timeout: 30_000 })
-    : spawnSync('/bin/sh', ['-c', cmd], { cwd: ctx.cwd, env: ctx.env, stdio: 'ignore', timeout: 30_000 })
-  return r.status === 0
+  return capture(ctx, cmd) !== undefined
 }
 
 /** Executable suffix of the machine the config runs on: `'.exe'` on Windows, else `''`. */
 export const HOST_EXE = process.platform === 'win32' ? '.exe' : ''
+
+/**
+ * Standard output of `cmd` (a shell command line) run in the task's cwd and environment, trimmed,
+ * or `undefined` when it exits non-zero. For run-time facts such as `rustup target list --installed`.
+ */
+export function capture(ctx: Pick<TaskContext, 'cwd' | 'env'>, cmd: string): string | undefined {
+  const r = process.platform === 'win32'
+    ? spawnSync(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${cmd}"`], { cwd: ctx.cwd, env: ctx.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], windowsVerbatimArguments: true, timeout: 30_000 })
+    : spawnSync('/bin/sh', ['-c', cmd], { cwd: ctx.cwd, env: ctx.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 })
+  return r.status === 0 ? r.stdout.trim() : undefined
+}
