@@ -3,9 +3,9 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { fixture, runCli, CLI, LIB_URL } from '../helpers.mjs'
+import { fixture, runCli, CLI, LIB_URL, REPO } from '../helpers.mjs'
 
-export { fixture, runCli, CLI, LIB_URL }
+export { fixture, runCli, CLI, LIB_URL, REPO }
 
 /** Default timeout of one CLI run in these tests (a loaded 2-core machine is slow, never this slow). */
 export const CLI_TIMEOUT = 45_000
