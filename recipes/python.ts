@@ -74,10 +74,17 @@ export interface PythonVenvOptions extends Omit<PythonCommonOptions, 'venv'> {
   packages?: readonly string[]
   /**
    * A folder of wheels (relative to `dir`): installs offline with `--no-index --find-links <wheels>`
-   * and builds the project with `--no-build-isolation` (its build backend must then be in the venv,
-   * e.g. with `systemSitePackages`). The wheels enter the fingerprint.
+   * (and, unless `buildIsolation` is true, builds the project with `--no-build-isolation`). The
+   * wheels enter the fingerprint.
    */
   wheels?: string
+  /**
+   * Build the project in an isolated environment, which downloads its build backend from the index.
+   * `false` passes `--no-build-isolation`: the backend (setuptools, wheel, ...) must already be in
+   * the venv, e.g. with `systemSitePackages`; the way to install a project offline.
+   * @default false when `wheels` is given, else true
+   */
+  buildIsolation?: boolean
   /** Creates the venv with `--system-site-packages`, so packages of the system interpreter are visible. @default false */
   systemSitePackages?: boolean
   /** `true`: use uv (`uv venv`, `uv pip install`); `false`: `python -m venv` + pip; `'auto'`: uv when `uv --version` runs. @default 'auto' */
@@ -95,14 +102,14 @@ export interface PythonVenvOptions extends Omit<PythonCommonOptions, 'venv'> {
  *
  * Commands: `uv venv [--system-site-packages] --python <python> <venv>` and `uv pip install --python
  * <venv python> ...` when uv is used, else `<python> -m venv [--system-site-packages] <venv>` and
- * `<venv python> -m pip install --disable-pip-version-check [--no-index --find-links <wheels>
- * --no-build-isolation] [-r <file>]... [-e .[extras]] [packages]`.
+ * `<venv python> -m pip install --disable-pip-version-check [--no-index --find-links <wheels>]
+ * [--no-build-isolation] [-r <file>]... [-e .[extras]] [packages]`.
  * @throws {Error} on an unknown option or an option of the wrong type; at run time, when `uv: true`
  *   and uv is missing, or a command fails.
  */
 export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefinition> {
   const R = 'python.venv'
-  checkKeys(R, options, [...COMMON_KEYS, 'requirements', 'project', 'editable', 'extras', 'packages', 'wheels', 'systemSitePackages', 'uv'])
+  checkKeys(R, options, [...COMMON_KEYS, 'requirements', 'project', 'editable', 'extras', 'packages', 'wheels', 'buildIsolation', 'systemSitePackages', 'uv'])
   if (options.venv === (false as unknown)) throw optionError(R, 'venv', 'cannot be false for the venv recipe itself')
   const c = commonOptions(R, options)
   const requirements = optStrings(R, 'requirements', options.requirements)
@@ -112,6 +119,7 @@ export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefini
   const packages = optStrings(R, 'packages', options.packages) ?? []
   const wheels = options.wheels === undefined ? undefined : relDir(R, 'wheels', options.wheels)
   const ssp = optBoolean(R, 'systemSitePackages', options.systemSitePackages) ?? false
+  const isolation = optBoolean(R, 'buildIsolation', options.buildIsolation) ?? !wheels
   const uv = options.uv ?? 'auto'
   if (uv !== true && uv !== false && uv !== 'auto') throw optionError(R, 'uv', `must be true, false or 'auto', got ${JSON.stringify(uv)}`)
   const dir = c.venv as string
@@ -124,7 +132,7 @@ export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefini
     ...(wheels ? [`${wheels}/*.whl`] : []),
     ...c.extra,
   ]
-  const settings = { requirements, project, editable, extras, packages, wheels, ssp, uv, python: c.python, venv: dir }
+  const settings = { requirements, project, editable, extras, packages, wheels, isolation, ssp, uv, python: c.python, venv: dir }
   return {
     [c.taskName ?? 'py:venv']: inDir(c.dir, {
       description: c.description ?? `create ${dir} and install ${requirements?.join(', ') ?? 'the requirements'}`,
@@ -144,8 +152,8 @@ export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefini
           ctx.log(`python.venv: nothing to install (no requirements.txt, pyproject.toml or setup.py in ${ctx.cwd}); created an empty ${dir}`)
         } else {
           const installer = useUv ? ['uv', 'pip', 'install', '--python', venvPy] : [venvPy, '-m', 'pip', 'install', '--disable-pip-version-check']
-          const offline = wheels ? ['--no-index', '--find-links', wheels, withProject && '--no-build-isolation'] : []
-          await ctx.exec(command([...installer, ...offline, ...what]))
+          const offline = wheels ? ['--no-index', '--find-links', wheels] : []
+          await ctx.exec(command([...installer, ...offline, withProject && !isolation && '--no-build-isolation', ...what]))
         }
         // The venv is not an output: a stamp ties the folder on disk to this run, so a cache entry of
         // an older run (same fingerprint, another venv on disk) is not taken for it.

@@ -1,0 +1,3 @@
+module example.com/polyglot/hello
+
+go 1.19

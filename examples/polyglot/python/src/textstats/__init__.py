@@ -1,0 +1,22 @@
+"""Word statistics: counts and the most frequent words of a text."""
+from collections import Counter
+import re
+
+__all__ = ["words", "word_count", "top_words"]
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def words(text):
+    """The lower-cased words of ``text``."""
+    return _WORD.findall(text.lower())
+
+
+def word_count(text):
+    """How many words ``text`` has."""
+    return len(words(text))
+
+
+def top_words(text, n=3):
+    """The ``n`` most frequent words as ``(word, count)`` pairs, ties in first-seen order."""
+    return Counter(words(text)).most_common(n)
