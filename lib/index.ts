@@ -11,7 +11,7 @@ import type { Config } from './types.js'
 
 export type * from './types.js'
 export { TasksError, TaskCommandError, EXIT, exitCodeFor, type ErrorCode, type ErrorLocation } from './errors.js'
-export { loadConfig, CONFIG_FILES, type LoadConfigOptions } from './config/load.js'
+export { loadConfig, configRoot, CONFIG_FILES, type LoadConfigOptions } from './config/load.js'
 export { run, explain, type RunOptions, type Explanation } from './run/run.js'
 export { buildGraph, toDot, toMermaid, type TaskGraph } from './graph/graph.js'
 export type { Change, FingerprintRecord } from './fingerprint/fingerprint.js'

@@ -35,8 +35,10 @@ export interface TaskContext {
   readonly env: Readonly<Record<string, string | undefined>>
   /** Aborted on Ctrl-C / SIGTERM or when the embedding tool aborts the run. */
   readonly signal: AbortSignal
-  /** Append text to the task's log (shown by the reporter, stored in the cache, replayed on a hit). */
+  /** Append text to the task's log (shown by the reporter, stored in the cache, replayed on a hit); a newline is added when `text` lacks one. */
   log(text: string): void
+  /** The direct dependencies' outcomes in this run: status and the JSON value a function task returned (or restored). */
+  readonly deps: Readonly<Record<string, { status: TaskStatus; value: unknown }>>
   /**
    * zx's `$`, bound to `cwd`, `env` and the abort signal; its output goes to the task's log. Every
    * child runs in its own process group, so an abort kills the whole tree.

@@ -60,7 +60,27 @@ async function findConfig(cwd: string): Promise<string> {
   return found.filepath
 }
 
+let loadingRoot: string | undefined
+
+/**
+ * The project root of the config being loaded right now (its folder, absolute), for recipes that
+ * must read project files while the config is evaluated (e.g. `.dockerignore`); undefined outside
+ * `loadConfig`.
+ */
+export function configRoot(): string | undefined {
+  return loadingRoot
+}
+
 async function importConfig(file: string, root: string): Promise<unknown> {
+  loadingRoot = root
+  try {
+    return await importConfigFile(file, root)
+  } finally {
+    loadingRoot = undefined
+  }
+}
+
+async function importConfigFile(file: string, root: string): Promise<unknown> {
   if (file.endsWith('.json')) {
     try {
       return JSON.parse(readFileSync(file, 'utf8'))

@@ -15,6 +15,7 @@ export interface ContextInput {
   args: readonly string[]
   env: NodeJS.ProcessEnv
   signal: AbortSignal
+  deps: TaskContext['deps']
   onOutput(stream: 'stdout' | 'stderr', text: string): void
 }
 
@@ -50,6 +51,7 @@ export async function createContext(input: ContextInput): Promise<TaskContext> {
     args: input.args,
     env: input.env,
     signal: input.signal,
+    deps: input.deps,
     log: (text) => input.onOutput('stdout', text.endsWith('\n') ? text : text + '\n'),
     $: shell,
     exec: (command, options) =>

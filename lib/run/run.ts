@@ -316,7 +316,8 @@ class Engine {
     let value: unknown
     try {
       if (typeof task.run === 'function') {
-        const ctx = await createContext({ name, root: this.root, cwd, args, env, signal: this.signal, onOutput })
+        const deps = Object.fromEntries(task.deps.map((d) => [d, { status: this.results.get(d)!.status, value: this.results.get(d)!.value }]))
+        const ctx = await createContext({ name, root: this.root, cwd, args, env, signal: this.signal, deps, onOutput })
         value = await task.run(ctx)
         value = value === undefined ? undefined : JSON.parse(JSON.stringify(value))
       } else {
@@ -331,7 +332,10 @@ class Engine {
       this.state.delete(name)
       const interrupted = this.signal.aborted
       const exitCode = err instanceof TaskCommandError ? err.exitCode : 1
-      const message = interrupted ? 'interrupted' : err instanceof TaskCommandError ? err.message : (err as Error)?.stack ?? String(err)
+      // Errors that carry a `code` (TaskCommandError, recipe errors, fs errors) are expected failures:
+      // their message says it all. Anything else is shown with its stack, to find the bug.
+      const expected = err instanceof TaskCommandError || (err instanceof Error && 'code' in err)
+      const message = interrupted ? 'interrupted' : expected ? (err as Error).message : (err as Error)?.stack ?? String(err)
       if (!(err instanceof TaskCommandError) && !interrupted) onOutput('stderr', `${message}\n`)
       return this.end(name, 'failed', started, { reason: interrupted ? 'interrupted' : `failed (exit code ${exitCode})`, exitCode, error: message, log, fingerprint: fp ? hash : undefined })
     }
