@@ -103,14 +103,17 @@ export class LocalCache implements Cache {
     return hash
   }
 
-  /** The blob's bytes when present and its SHA-256 matches, else undefined. */
+  /** The blob's bytes when present and its SHA-256 matches, else undefined (a corrupt blob is deleted, so the next store writes it again). */
   private readBlob(hash: string): Buffer | undefined {
+    let data: Buffer
     try {
-      const data = readFileSync(this.blobPath(hash))
-      return sha256(data) === hash ? data : undefined
+      data = readFileSync(this.blobPath(hash))
     } catch {
       return undefined
     }
+    if (sha256(data) === hash) return data
+    try { unlinkSync(this.blobPath(hash)) } catch {}
+    return undefined
   }
 }
 

@@ -102,7 +102,7 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
   }
   for (const glob of def.outputs ?? []) {
     const pattern = glob.startsWith('!') ? glob.slice(1) : glob
-    if (normaliseRelative(posix.join(cwd, toPosix(pattern))) === undefined) {
+    if (isAbsolute(pattern) || /^[a-zA-Z]:/.test(pattern) || normaliseRelative(posix.join(cwd, toPosix(pattern))) === undefined) {
       throw new TasksError('output-outside-root', `task \`${name}\`: output \`${glob}\` is outside the project root`,
         { file, task: name, key: 'outputs', ...locate(source, name, { value: glob }) }, 'outputs must be inside the folder of the config file, so a restore never writes elsewhere')
     }

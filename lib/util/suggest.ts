@@ -3,7 +3,7 @@ import leven from 'leven'
 
 /**
  * The candidate nearest to `name`, when it is close enough to be a likely typo: an edit distance
- * of at most max(1, a third of the name's length). Undefined otherwise.
+ * of at most max(2, a third of the name's length) (a swapped pair of letters is 2). Undefined otherwise.
  */
 export function suggest(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined
@@ -12,5 +12,5 @@ export function suggest(name: string, candidates: Iterable<string>): string | un
     const d = leven(name, c)
     if (d < bestD) [best, bestD] = [c, d]
   }
-  return bestD <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined
+  return bestD <= Math.max(2, Math.floor(name.length / 3)) && bestD < name.length ? best : undefined
 }
