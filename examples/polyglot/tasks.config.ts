@@ -30,8 +30,9 @@ export default defineConfig({
     ...go.test({ dir: 'go', short: true }),
     ...go.vet({ dir: 'go' }),
 
-    // Python: a venv on the system's packages (pytest, setuptools), tests, lint, a wheel in python/dist.
-    ...python.venv({ ...py, systemSitePackages: true, project: false }),
+    // Python: a venv on the system's packages (pytest, setuptools, wheel) with the package installed
+    // editable (no index needed), tests, lint, a wheel in python/dist.
+    ...python.venv({ ...py, systemSitePackages: true, buildIsolation: false }),
     ...python.test({ ...py, args: ['-q'] }),
     ...python.lint(py),
     ...python.wheel(py),
