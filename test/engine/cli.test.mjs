@@ -34,6 +34,18 @@ test('--dry-run writes nothing (.tasks/ and outputs untouched) and says what wou
   } finally { p.cleanup() }
 })
 
+test('--dry-run predicts the real run: a deleted dependency output that would be restored does not make dependents run', async () => {
+  const p = project(config, files)
+  try {
+    assert.is((await tasksJson(p.dir, ['all'])).code, 0)
+    rmSync(p.path('gen.out'))
+    const dry = await tasksJson(p.dir, ['all', '--dry-run'])
+    const real = await tasksJson(p.dir, ['all'])
+    assert.equal(real.status, { gen: 'cache-hit', build: 'up-to-date', lint: 'up-to-date', all: 'up-to-date' }, dump(real))
+    assert.equal(dry.status, real.status, `dry run predicted differently from the real run:\n${dump(dry)}`)
+  } finally { p.cleanup() }
+})
+
 test('--dry-run on a fresh project creates no .tasks/ and no outputs', async () => {
   const p = project(config, files)
   try {
