@@ -73,14 +73,18 @@ if (hasPython) {
       // A dependency that only exists as a local wheel: the venv must install it with --no-index.
       'third_party/tinydep/pyproject.toml': '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tinydep"\nversion = "1.0"\n\n[tool.setuptools]\npy-modules = ["tinydep"]\n',
       'third_party/tinydep/tinydep.py': 'VALUE = 42\n',
+      // A stand-in uv that logs its arguments and does the work with venv and pip.
+      'fakebin/uv': '#!/bin/sh\necho "stand-in uv: $*"\ncase "$1 $2" in\n  "--version "*) echo "uv 0.0.0 (stand-in)" ;;\n  "venv "*) shift; ssp=; while [ "$1" != "${1#-}" ]; do case "$1" in --python) py="$2"; shift 2 ;; *) ssp="$ssp $1"; shift ;; esac; done; exec "$py" -m venv $ssp "$1" ;;\n  "pip install") shift 2; [ "$1" = --python ] && vpy="$2" && shift 2; exec "$vpy" -m pip install "$@" ;;\n  *) exit 2 ;;\nesac\n',
       'fakebin/ruff': '#!/bin/sh\nif [ "$1" = --version ]; then echo "ruff 0.0.0 (stand-in)"; exit 0; fi\necho "stand-in ruff: $*: E999 found 1 error"\nexit 1\n',
       'tasks.config.mjs': config(`
   ...python.venv({ python: ${JSON.stringify(PY)}, systemSitePackages: true, wheels: 'wheels', uv: false }),
+  ...python.venv({ python: ${JSON.stringify(PY)}, systemSitePackages: true, wheels: 'wheels', venv: '.venv-uv', taskName: 'py:venv-uv' }),
   ...python.test({ python: ${JSON.stringify(PY)}, args: ['-q', 'tests'] }),
   ...python.lint({ python: ${JSON.stringify(PY)}, paths: ['src', 'tests'] }),
   ...python.wheel({ python: ${JSON.stringify(PY)} }),`, ['python']),
     })
     chmodSync(fx.path('fakebin/ruff'), 0o755)
+    chmodSync(fx.path('fakebin/uv'), 0o755)
     const w = spawnSync(PY, ['-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '--no-index', '-q', '-w', 'wheels', 'third_party/tinydep'], { cwd: fx.dir, encoding: 'utf8' })
     if (w.status !== 0) throw new Error(`could not build the tinydep wheel:\n${w.stdout}${w.stderr}`)
     rmSync(fx.path('third_party/tinydep/build'), { recursive: true, force: true })
@@ -151,6 +155,19 @@ if (hasPython) {
     assert.is(r.status['py:lint'], 'failed')
     assert.match(r.stderr, /\[py:lint\] run: tool version changed: ruff --version/, why(r))
     assert.match(r.out, /stand-in ruff: check src tests: E999/)
+  })
+
+  test('with uv on PATH, the venv is made by `uv venv` and `uv pip install`; its presence enters the fingerprint', async () => {
+    const PATH = fx.path('fakebin') + delimiter + process.env.PATH
+    let r = await runJson(fx.dir, ['py:venv-uv'], { env: { PATH } })
+    assert.is(r.code, 0, why(r))
+    assert.match(r.out, new RegExp(`stand-in uv: venv --system-site-packages --python ${PY.replace(/\//g, '\\/')} \\.venv-uv`))
+    assert.match(r.out, /stand-in uv: pip install --python \.venv-uv\/bin\/python --no-index --find-links wheels --no-build-isolation -r requirements\.txt -e \./)
+    assert.match(spawnSync(fx.path('.venv-uv/bin/python'), ['-c', 'import tinydep, greeter; print(tinydep.VALUE)'], { encoding: 'utf8' }).stdout, /42/)
+    r = await runJson(fx.dir, ['py:venv-uv'])
+    assert.is(r.status['py:venv-uv'], 'ran', why(r))
+    assert.match(r.stderr, /\[py:venv-uv\] run: tool version changed: uv --version/)
+    assert.not.match(r.out, /stand-in uv/)
   })
 
   test('py:wheel builds a wheel into dist/; deleted, it is restored from the cache', async () => {
