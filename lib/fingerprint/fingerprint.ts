@@ -121,6 +121,19 @@ export function computeFingerprint(task: ResolvedTask, input: FingerprintInput):
   return { hash: sha256(JSON.stringify(record)), record, warnings }
 }
 
+/**
+ * The fingerprint with some input digests replaced or added (paths root-relative), e.g. files a
+ * dry run predicts a dependency would restore. Keys stay sorted, so the JSON stays canonical.
+ */
+export function withInputs(fp: Fingerprint, overrides: ReadonlyMap<string, string>): Fingerprint {
+  const merged = { ...fp.record.inputs }
+  for (const [path, digest] of overrides) merged[path] = digest
+  const inputs: Record<string, string> = {}
+  for (const k of Object.keys(merged).sort()) inputs[k] = merged[k]
+  const record = { ...fp.record, inputs }
+  return { hash: sha256(JSON.stringify(record)), record, warnings: fp.warnings }
+}
+
 /** One difference between two records, for `--explain` and run reasons. */
 export interface Change {
   kind: 'input-added' | 'input-removed' | 'input-changed' | 'env' | 'dep' | 'command' | 'args' | 'tools' | 'other'

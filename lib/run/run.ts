@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path'
 import { buildGraph, type TaskGraph } from '../graph/graph.js'
 import { createChecker, type FileChecker } from '../fingerprint/checker.js'
 import { HashMemo } from '../fingerprint/memo.js'
-import { computeFingerprint, describeChanges, diffRecords, type Change, type Fingerprint } from '../fingerprint/fingerprint.js'
+import { computeFingerprint, describeChanges, diffRecords, withInputs, type Change, type Fingerprint } from '../fingerprint/fingerprint.js'
 import { expandGlobs } from '../fingerprint/glob.js'
 import { LocalCache } from '../cache/local.js'
 import { StateStore, changedOutput, stampOutputs, type TaskState } from '../cache/state.js'
@@ -96,6 +96,8 @@ class Engine {
   private readonly checkers = new Map<string, FileChecker>()
   private readonly fps = new Map<string, string>()
   private readonly computed = new Map<string, { hash: string; fp?: Fingerprint }>()
+  /** Dry run only: root-relative path -> SHA-256 of the outputs that cache hits would restore. */
+  private readonly wouldRestore = new Map<string, string>()
   private readonly results = new Map<string, TaskResult>()
   private readonly env: NodeJS.ProcessEnv
   private readonly signal: AbortSignal
@@ -142,13 +144,19 @@ class Engine {
       this.fps.set(task.name, hash)
       return { hash }
     }
-    const fp = computeFingerprint(task, {
+    let fp = computeFingerprint(task, {
       root: this.root,
       args: this.argsFor(task.name),
       env: { ...this.env, ...task.setEnv },
       depFingerprints: this.fps,
       checker: this.checker(task.fingerprint),
     })
+    if (this.wouldRestore.size && task.fingerprint === 'content') {
+      // Dry run: files a dependency would restore are not on disk yet; count them as restored.
+      const prev = this.state.get(task.name)?.record.inputs ?? {}
+      const overrides = new Map([...this.wouldRestore].filter(([path]) => path in prev))
+      if (overrides.size) fp = withInputs(fp, overrides)
+    }
     this.fps.set(task.name, fp.hash)
     return { hash: fp.hash, fp }
   }
@@ -271,7 +279,10 @@ class Engine {
         }
         const hit = this.o.cache === false ? undefined : this.cache.get(hash)
         if (hit && (await this.checkValid(task, hit.value))) {
-          if (this.o.dryRun) return this.end(name, 'cache-hit', started, { reason: 'would restore from the cache', fingerprint: hash, savedMs: hit.durationMs })
+          if (this.o.dryRun) {
+            for (const o of hit.outputs) if (o.type === 'file') this.wouldRestore.set(o.path, o.hash)
+            return this.end(name, 'cache-hit', started, { reason: 'would restore from the cache', fingerprint: hash, savedMs: hit.durationMs })
+          }
           const r = this.cache.restore(this.root, hit)
           if (r.ok) {
             if (r.log) this.emit({ type: 'task:output', time: Date.now(), task: name, stream: 'stdout', text: r.log, replay: true })
