@@ -160,6 +160,11 @@ export interface RunSummary {
   savedMs: number
   /** True when the run was aborted (signal or Ctrl-C). */
   interrupted: boolean
+  /**
+   * True for `--dry-run`: nothing ran, and the counts are predictions (`ran` = would run,
+   * `cacheHits` = would be restored).
+   */
+  dryRun: boolean
 }
 
 /** Events emitted by `run` in order; reporters consume them. `time` is `Date.now()` in ms. */

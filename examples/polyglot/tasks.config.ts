@@ -9,13 +9,16 @@
 //
 // VERSION stamps the Go binary; PYTHON picks the interpreter (it needs pytest, setuptools and wheel:
 // the venv reuses them with --system-site-packages, so nothing is downloaded).
+import { existsSync } from 'node:fs'
 import { defineConfig } from 'typed-tasks'
 import { docker, go, python, rust } from 'typed-tasks/recipes'
 
 const version = process.env.VERSION ?? '0.1.0'
 /** The Docker image's architecture: the host's (the daemon runs the test stage). */
 const arch = process.arch === 'arm64' ? 'arm64' : 'amd64'
-const py = { dir: 'python', python: process.env.PYTHON ?? 'python3' }
+/** Debian's python3 when present: .ci/run installs pytest, setuptools and wheel for it (a pyenv or
+ * Homebrew python3 earlier on PATH may lack them). */
+const py = { dir: 'python', python: process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3') }
 
 export default defineConfig({
   tasks: {

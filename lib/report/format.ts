@@ -14,6 +14,9 @@ export function formatMs(ms: number): string {
  * `tasks: 5 | ran: 2 | cache hits: 1 | up to date: 2 | failed: 0 | skipped: 0 | wall: 1.20 s | saved: 3.40 s`.
  */
 export function summaryLine(s: RunSummary): string {
+  if (s.dryRun) {
+    return `dry run: tasks: ${s.tasks} | would run: ${s.ran} | would restore: ${s.cacheHits} | up to date: ${s.upToDate} | skipped: ${s.skipped} | nothing was run or written`
+  }
   return [
     `tasks: ${s.tasks}`, `ran: ${s.ran}`, `cache hits: ${s.cacheHits}`, `up to date: ${s.upToDate}`, `failed: ${s.failed}`,
     `skipped: ${s.skipped}`, `wall: ${formatMs(s.wallMs)}`, `saved: ${formatMs(s.savedMs)}`,

@@ -223,7 +223,7 @@ class Engine {
     const count = (s: string) => tasks.filter((t) => t.status === s).length
     const summary: RunSummary = {
       tasks: tasks.length, ran: count('ran'), cacheHits: count('cache-hit'), upToDate: count('up-to-date'), failed: count('failed'), skipped: count('skipped'),
-      wallMs: Date.now() - start, savedMs: tasks.reduce((a, t) => a + t.savedMs, 0), interrupted: this.signal.aborted,
+      wallMs: Date.now() - start, savedMs: tasks.reduce((a, t) => a + t.savedMs, 0), interrupted: this.signal.aborted, dryRun: !!this.o.dryRun,
     }
     this.emit({ type: 'run:end', time: Date.now(), summary })
     return { ok: summary.failed === 0 && summary.skipped === 0 && !summary.interrupted, interrupted: summary.interrupted, tasks, summary }
