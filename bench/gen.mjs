@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 
 /** Bumped whenever the generated layout changes, so a cached workspace is regenerated. */
-export const GENERATOR_VERSION = 3
+export const GENERATOR_VERSION = 4
 
 /** mulberry32: a tiny, fast, seedable PRNG returning floats in [0, 1). */
 export function prng(seed) {
@@ -187,8 +187,11 @@ export function generate({ dir, packages = 100, files = 100, seed = 1 }) {
   write(join(dir, 'nx.json'), JSON.stringify({
     $schema: './node_modules/nx/schemas/nx-schema.json',
     cacheDirectory: '.nx/cache',
+    // `^default`: a package's hash covers its dependencies' sources (transitively), so a change
+    // reruns the dependents too, as turbo (`^build` hashes) and wireit (dependency fingerprints) do.
+    namedInputs: { default: ['{projectRoot}/src/**/*'] },
     targetDefaults: {
-      build: { cache: true, dependsOn: ['^build'], inputs: ['{projectRoot}/src/**/*'], outputs: ['{projectRoot}/dist'] },
+      build: { cache: true, dependsOn: ['^build'], inputs: ['default', '^default'], outputs: ['{projectRoot}/dist'] },
     },
   }, null, 2) + '\n')
 

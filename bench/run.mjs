@@ -35,6 +35,9 @@ const SIZES = {
   large: { packages: 200, files: 250, trivial: 1000 },
 }
 const ALL_SCENARIOS = ['startup', 'noop', 'change', 'restore', 'cold', 'trivial', 'raw']
+// Run order: cold first (a fresh workspace's first build is the cold warm-up anyway), then restore
+// and no-op (whose warm-ups are then cheap), then one-file change.
+const RUN_ORDER = ['startup', 'cold', 'restore', 'noop', 'change', 'trivial', 'raw']
 
 const { values: opt } = parseArgs({
   options: {
@@ -46,6 +49,7 @@ const { values: opt } = parseArgs({
     concurrency: { type: 'string' },
     reuse: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    timeout: { type: 'string', default: '120' },
     help: { type: 'boolean', short: 'h' },
   },
 })
@@ -59,6 +63,7 @@ const RUNS = Math.max(1, Number(opt.runs))
 const N = Number(opt.concurrency ?? os.availableParallelism())
 const SCEN = opt.scenarios ? opt.scenarios.split(',') : ALL_SCENARIOS
 for (const s of SCEN) if (!ALL_SCENARIOS.includes(s)) fail(`unknown scenario ${s} (${ALL_SCENARIOS.join(', ')})`)
+const TIMEOUT = Number(opt.timeout)
 const ONLY = opt.only ? opt.only.split(',') : undefined
 const OUT = resolve(opt.out ?? join(BENCH, opt.size === 'default' ? 'RESULTS.md' : `RESULTS-${opt.size}.md`))
 const SIZE_DIR = join(WORK, `${opt.size}-${SIZE.packages}x${SIZE.files}`)
@@ -185,9 +190,11 @@ function measure(spec, logName) {
   const log = join(LOGS, `${logName}.log`)
   const rssFile = join(LOGS, `.rss`)
   const fd = openSync(log, 'w')
-  const argv = TIME ? [TIME, '-f', '%M', '-o', rssFile, ...spec.argv] : spec.argv
+  // coreutils `timeout` signals its whole process group, so a hung run cannot outlive the bench.
+  const limited = ['timeout', '-k', '5', String(TIMEOUT), ...spec.argv]
+  const argv = TIME ? [TIME, '-f', '%M', '-o', rssFile, ...limited] : limited
   const t0 = process.hrtime.bigint()
-  const r = spawnSync(argv[0], argv.slice(1), { cwd: spec.cwd, env: spec.env, stdio: ['ignore', fd, fd], timeout: 600_000 })
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: spec.cwd, env: spec.env, stdio: ['ignore', fd, fd] })
   const wall = Number(process.hrtime.bigint() - t0) / 1e9
   closeSync(fd)
   runCounter++
@@ -198,7 +205,8 @@ function measure(spec, logName) {
   }
   if (r.error || r.status !== 0) {
     const tail = readFileSync(log, 'utf8').trim().split('\n').slice(-15).join('\n')
-    throw new Error(`\`${spec.argv.join(' ')}\` in ${relative(BENCH, spec.cwd) || '.'} exited ${r.status ?? r.error?.message}\n${tail}`)
+    const why = r.status === 124 || r.status === 137 ? `timed out after ${TIMEOUT} s` : `exited ${r.status ?? r.error?.message}`
+    throw new Error(`\`${spec.argv.join(' ')}\` in ${relative(BENCH, spec.cwd) || '.'} ${why}\n${tail}`)
   }
   return { wall, rss }
 }
@@ -645,7 +653,7 @@ for (const x of missing) say(`bench: ${x.tool}: ${x.why}`)
 prepareWorkspaces()
 say(`bench: size ${opt.size}, ${RUNS} runs, concurrency ${N}, scenarios ${SCEN.join(',')}`)
 try {
-  for (const s of SCEN) {
+  for (const s of RUN_ORDER.filter((x) => SCEN.includes(x))) {
     if (s === 'startup') scenarioStartup()
     else if (s === 'trivial') scenarioTrivial()
     else if (s === 'raw') scenarioRaw()
