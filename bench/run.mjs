@@ -191,7 +191,8 @@ function measure(spec, logName) {
   const rssFile = join(LOGS, `.rss`)
   const fd = openSync(log, 'w')
   // coreutils `timeout` signals its whole process group, so a hung run cannot outlive the bench.
-  const limited = ['timeout', '-k', '5', String(TIMEOUT), ...spec.argv]
+  const limit = spec.timeout ?? TIMEOUT
+  const limited = ['timeout', '-k', '5', String(limit), ...spec.argv]
   const argv = TIME ? [TIME, '-f', '%M', '-o', rssFile, ...limited] : limited
   const t0 = process.hrtime.bigint()
   const r = spawnSync(argv[0], argv.slice(1), { cwd: spec.cwd, env: spec.env, stdio: ['ignore', fd, fd] })
@@ -205,7 +206,7 @@ function measure(spec, logName) {
   }
   if (r.error || r.status !== 0) {
     const tail = readFileSync(log, 'utf8').trim().split('\n').slice(-15).join('\n')
-    const why = r.status === 124 || r.status === 137 ? `timed out after ${TIMEOUT} s` : `exited ${r.status ?? r.error?.message}`
+    const why = r.status === 124 || r.status === 137 ? `timed out after ${limit} s` : `exited ${r.status ?? r.error?.message}`
     throw new Error(`\`${spec.argv.join(' ')}\` in ${relative(BENCH, spec.cwd) || '.'} ${why}\n${tail}`)
   }
   return { wall, rss }
@@ -229,7 +230,8 @@ function prepareWorkspaces() {
       return undefined
     }
   }
-  for (const f of FAMILIES) {
+  const needed = new Set(['tasks', ...tools().map((t) => t.family)])
+  for (const f of FAMILIES.filter((x) => needed.has(x))) {
     const dir = wsDir(f)
     const old = opt.reuse && matches(dir)
     if (old) {
@@ -294,7 +296,8 @@ function tasksTool(id, label, mode, { tty = false } = {}) {
       if (tty) {
         // A pseudo-terminal starts at 0×0: give it a size before the CLI draws its UI.
         const cmd = `stty cols 120 rows 40 2>/dev/null; exec ${tasksArgv(...args).map(shq).join(' ')}`
-        return { argv: ['script', '-q', '-e', '-c', cmd, '/dev/null'], cwd: ws, env: toolEnv({ TASKS_MODE: mode, TERM: 'xterm-256color' }) }
+        // A no-op takes about a second: a hung terminal view is cut off early.
+        return { argv: ['script', '-q', '-e', '-c', cmd, '/dev/null'], cwd: ws, env: toolEnv({ TASKS_MODE: mode, TERM: 'xterm-256color' }), timeout: Math.min(TIMEOUT, 30) }
       }
       return { argv: tasksArgv(...args), cwd: ws, env: toolEnv({ CI: 'true', TASKS_MODE: mode }) }
     },
