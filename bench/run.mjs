@@ -163,7 +163,9 @@ function machine() {
 /** Environment for the tools: no CI variable (each tool's normal local mode) unless asked. */
 function toolEnv(extra = {}) {
   const env = { ...process.env }
-  for (const k of ['CI', 'GITHUB_ACTIONS', 'FORCE_COLOR', 'TASKS_MODE', 'NX_DAEMON']) delete env[k]
+  for (const k of ['CI', 'GITHUB_ACTIONS', 'FORCE_COLOR', 'TASKS_MODE', 'NX_DAEMON', 'INIT_CWD']) delete env[k]
+  // Under `npm run bench`, npm's own variables (npm_lifecycle_event, npm_config_*, ...) would leak into the tools.
+  for (const k of Object.keys(env)) if (/^npm_/i.test(k)) delete env[k]
   Object.assign(env, {
     NO_COLOR: '1',
     TURBO_TELEMETRY_DISABLED: '1',
