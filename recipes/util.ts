@@ -5,15 +5,18 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, isAbsolute, join, posix, resolve } from 'node:path'
-import { CONFIG_FILES, type TaskContext, type TaskDefinition } from '../lib/index.js'
+import { CONFIG_FILES, configRoot, type TaskContext, type TaskDefinition } from '../lib/index.js'
 
 /**
- * The project root as the engine will see it: the nearest folder, from `start` upwards, that holds a
- * `tasks.config.*` file (same search as config discovery). Falls back to `start` when none is found.
+ * The project root as the engine sees it: while a config loads, the engine's own `configRoot()`;
+ * otherwise the nearest folder, from `start` upwards, that holds a `tasks.config.*` file (same
+ * search as config discovery). Falls back to `start` when none is found.
  * Used by recipes that must read files (e.g. `.dockerignore`) while the config is being built.
  * @param start folder to start from. @default process.cwd()
  */
 export function findProjectRoot(start: string = process.cwd()): string {
+  const loading = configRoot()
+  if (loading) return loading
   let dir = resolve(start)
   for (;;) {
     if (CONFIG_FILES.some((f) => existsSync(join(dir, f)))) return dir
