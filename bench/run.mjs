@@ -137,7 +137,6 @@ try {
 } catch {
   have.wireit = false
 }
-version('hyperfine', 'hyperfine', ['--version'])
 for (const [t, ok] of Object.entries(have)) {
   if (!ok && t !== 'tasks') {
     const hint = { make: 'apt-get install make', ninja: 'apt-get install ninja-build', turbo: 'npm ci --prefix bench', nx: 'npm ci --prefix bench', wireit: 'npm ci --prefix bench' }[t]
