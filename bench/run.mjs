@@ -49,6 +49,7 @@ const { values: opt } = parseArgs({
     concurrency: { type: 'string' },
     reuse: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    'report-only': { type: 'boolean', default: false },
     timeout: { type: 'string', default: '120' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -59,8 +60,8 @@ if (opt.help) {
 }
 if (!SIZES[opt.size]) fail(`unknown --size ${opt.size} (small, default, large)`)
 const SIZE = SIZES[opt.size]
-const RUNS = Math.max(1, Number(opt.runs))
-const N = Number(opt.concurrency ?? os.availableParallelism())
+let RUNS = Math.max(1, Number(opt.runs))
+let N = Number(opt.concurrency ?? os.availableParallelism())
 const SCEN = opt.scenarios ? opt.scenarios.split(',') : ALL_SCENARIOS
 for (const s of SCEN) if (!ALL_SCENARIOS.includes(s)) fail(`unknown scenario ${s} (${ALL_SCENARIOS.join(', ')})`)
 const TIMEOUT = Number(opt.timeout)
@@ -87,7 +88,8 @@ const which = (name) => sh('sh', ['-c', `command -v ${name}`]).ok
 
 const missing = [] // { tool, why }
 let TIME = '/usr/bin/time'
-if (!existsSync(TIME)) {
+const REPORT_ONLY = opt['report-only']
+if (!REPORT_ONLY && !existsSync(TIME)) {
   if (process.getuid?.() === 0 && which('apt-get')) {
     say('bench: /usr/bin/time missing, installing Debian `time`...')
     sh('apt-get', ['install', '-y', '-qq', 'time'])
@@ -98,23 +100,23 @@ if (!existsSync(TIME)) {
   }
 }
 
-if (!existsSync(join(BENCH, 'node_modules')) && (!ONLY || ONLY.some((t) => /^(turbo|nx|wireit)/.test(t)))) {
+if (!REPORT_ONLY && !existsSync(join(BENCH, 'node_modules')) && (!ONLY || ONLY.some((t) => /^(turbo|nx|wireit)/.test(t)))) {
   say('bench: installing bench dependencies (npm ci --prefix bench)...')
   const r = spawnSync('npm', ['ci', '--prefix', BENCH, '--no-audit', '--no-fund'], { stdio: 'inherit' })
   if (r.status !== 0) say('bench: npm ci failed; turbo, nx and wireit will be reported missing')
 }
 
 let tasksOk = existsSync(CLI)
-if (!tasksOk && !opt['no-build']) {
+if (!REPORT_ONLY && !tasksOk && !opt['no-build']) {
   say('bench: dist/bin/tasks.js missing, running `npm run build`...')
   spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' })
 }
 tasksOk = sh(process.execPath, [CLI, '--help']).ok
-if (!tasksOk) missing.push({ tool: 'tasks', why: '`node dist/bin/tasks.js --help` failed (not built yet?): not run yet' })
+if (!tasksOk && !REPORT_ONLY) missing.push({ tool: 'tasks', why: '`node dist/bin/tasks.js --help` failed (not built yet?): not run yet' })
 
 const versions = {}
 function version(name, cmd, args, pick = (s) => s.split('\n')[0]) {
-  const r = sh(cmd, args, { env: toolEnv({ NX_DAEMON: 'false' }) })
+  const r = sh(cmd, args, { cwd: BENCH, env: toolEnv({ NX_DAEMON: 'false' }) })
   if (r.ok) versions[name] = pick(r.out)
   return r.ok
 }
@@ -124,8 +126,10 @@ version('git', 'git', ['--version'])
 const have = {}
 have.tasks = tasksOk && version('tasks (typed-tasks)', process.execPath, [CLI, '--version'])
 if (have.tasks) {
-  const rev = sh('git', ['-C', REPO, 'log', '-1', '--format=%h %cd', '--date=iso'])
-  if (rev.ok) versions['tasks (typed-tasks)'] += ` (commit ${rev.out})`
+  // The engine's last commit (lib/, bin/), and whether the built tree had uncommitted changes.
+  const rev = sh('git', ['-C', REPO, 'log', '-1', '--format=%h %cd', '--date=iso', '--', 'lib', 'bin', 'package.json'])
+  const dirty = sh('git', ['-C', REPO, 'status', '--porcelain', '--', 'lib', 'bin']).out
+  if (rev.ok) versions['tasks (typed-tasks)'] += ` (lib/bin at commit ${rev.out}${dirty ? ', with uncommitted changes' : ''})`
 }
 have.make = version('make', 'make', ['--version'])
 have.ninja = version('ninja', 'ninja', ['--version'])
@@ -541,7 +545,7 @@ function scenarioTable(scenario) {
   rows.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`)
   for (const [id, r] of Object.entries(res)) {
     if (r.error) {
-      rows.push(`| ${r.label} | ${r.error.startsWith('not run') ? r.error : 'failed (see notes)'} |${' |'.repeat(head.length - 2)}`)
+      rows.push(`| ${r.label} | ${r.error.startsWith('not run') ? r.error : 'failed (see Failures)'} |${' |'.repeat(head.length - 2)}`)
       continue
     }
     const m = median(r.walls)
@@ -565,6 +569,15 @@ function scenarioTable(scenario) {
     }
     if (lines.length) {
       text += `\nOverhead per task, ms = (tool − spawn baseline) / ${SIZE.trivial}:\n\n| tool | vs ${N}-parallel spawns | vs sequential spawns |\n|---|---:|---:|\n${lines.join('\n')}\n`
+    }
+  }
+  if (scenario === 'raw') {
+    const hash = med('raw', 'hash'), stat = med('raw', 'stat'), cold = med('raw', 'tasks-dry-cold'), warm = med('raw', 'tasks-dry-warm')
+    if ([hash, stat, cold, warm].every(Number.isFinite)) {
+      text += `\nThe reading and hashing alone: bare loop (walk + read + hash) − (walk + lstat) = ${fmtS(hash - stat)} s; ` +
+        `\`tasks\` cold memo − warm memo = ${fmtS(cold - warm)} s; ratio ${((hash - stat) / (cold - warm) * 100).toFixed(0)}% ` +
+        `(differences of medians of noisy runs: indicative only). What the dry run spends beyond the bare loop is the rest of a run: ` +
+        `start-up, config, globbing, per-task state.\n`
     }
   }
   void anchorIds
@@ -599,7 +612,7 @@ function targets() {
   {
     const h = med('raw', 'hash'), t = med('raw', 'tasks-dry-cold')
     const eff = h / t
-    rows.push(`| content hashing, cold memo: ≥ 80% of a bare node:crypto read+hash loop | content | bare loop ${fmtS(h)} s / \`tasks --dry-run\` cold memo ${fmtS(t)} s = ${Number.isFinite(eff) ? (eff * 100).toFixed(0) + '%' : '—'} | ${Number.isFinite(eff) ? (eff >= 0.8 ? '**met**' : '**missed**') : 'not measured'} |`)
+    rows.push(`| content hashing, cold memo: ≥ 80% of a bare node:crypto read+hash loop | content | bare loop ${fmtS(h)} s / \`tasks --dry-run\` cold memo ${fmtS(t)} s = ${Number.isFinite(eff) ? (eff * 100).toFixed(0) + '%' : '—'} (whole runs: the dry run also loads the config, globs and checks 100 tasks; see section 7 for the hashing part alone) | ${Number.isFinite(eff) ? (eff >= 0.8 ? '**met**' : '**missed**') : 'not measured'} |`)
   }
   return `| target | tasks mode | measured (medians) | result |\n|---|---|---|---|\n${rows.join('\n')}\n`
 }
@@ -619,12 +632,11 @@ function summaryTable() {
   return rows.join('\n') + '\n'
 }
 
-function writeReport(elapsedS, loadStart, loadEnd) {
-  const m = machine()
+function writeReport({ date, elapsedS, loadStart, loadEnd, runs, machine: m }) {
   const lines = []
   lines.push(`# Benchmark results (${opt.size} size: ${SIZE.packages} packages × ${SIZE.files} files)`, '')
-  lines.push(`Generated by \`node bench/run.mjs --size ${opt.size} --runs ${RUNS}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; the whole run took ${(elapsedS / 60).toFixed(1)} min (${runCounter} tool runs). How to read this file: bench/README.md.`, '')
-  lines.push('**The machine was shared with other developers compiling at the same time: absolute times are noisy.** ' +
+  lines.push(`Generated by \`node bench/run.mjs --size ${opt.size} --runs ${RUNS}\` on ${date.slice(0, 16).replace('T', ' ')} UTC; the whole run took ${(elapsedS / 60).toFixed(1)} min (${runs} tool runs, workspace generation included). How to read this file: bench/README.md.`, '')
+  lines.push('**The machine (2 cores) was shared with other developers, who were compiling and testing at the same time: absolute times are noisy.** ' +
     `Load average at start ${loadStart.map((x) => x.toFixed(2)).join(' ')}, at end ${loadEnd.map((x) => x.toFixed(2)).join(' ')}. ` +
     'Every tool ran in alternation with the others (one warm-up round, then each round runs each tool once), so the noise spreads over all of them; compare ratios within this file, not with other machines.', '')
   lines.push('## Machine and versions', '')
@@ -643,7 +655,15 @@ function writeReport(elapsedS, loadStart, loadEnd) {
     if (!results[s]) continue
     lines.push(`## ${SCENARIO_TITLES[s]}`, '', scenarioTable(s))
   }
-  const errors = Object.entries(results).flatMap(([s, r]) => Object.entries(r).filter(([, x]) => x.error && !x.error.startsWith('not run')).map(([id, x]) => `- ${s}/${id}: \`\`\`\n${x.error}\n\`\`\``))
+  // eslint-disable-next-line no-control-regex
+  const clean = (t) => t.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split(/\r?\n|\r/).map((l) => l.trimEnd()).filter(Boolean)
+  const errors = Object.entries(results).flatMap(([s, r]) => Object.entries(r).filter(([, x]) => x.error && !x.error.startsWith('not run')).map(([id, x]) => {
+    const [first, ...rest] = clean(x.error)
+    const hint = id === 'tasks-tty' && /timed out/.test(first)
+      ? ` (the same no-op takes ${fmtS(med('noop', 'tasks'))} s with plain output: the terminal view never exited, a hang rather than a slow run)`
+      : ''
+    return `- ${s}/${id}: ${first}${hint}\n\n  \`\`\`\n${rest.slice(-6).map((l) => `  ${l}`).join('\n')}\n  \`\`\``
+  }))
   if (errors.length) lines.push('## Failures', '', ...errors, '')
   writeFileSync(OUT, lines.join('\n').replace(/\n{3,}/g, '\n\n'))
   say(`bench: wrote ${relative(process.cwd(), OUT)}`)
@@ -652,6 +672,19 @@ function writeReport(elapsedS, loadStart, loadEnd) {
 // ---------------------------------------------------------------------------------------------
 // Main.
 
+const JSON_OUT = join(WORK, `results-${opt.size}.json`)
+if (REPORT_ONLY) {
+  // Rewrite the report from the numbers of the last run (e.g. after changing the report's layout).
+  const saved = JSON.parse(readFileSync(JSON_OUT, 'utf8'))
+  Object.assign(results, saved.results)
+  Object.assign(versions, saved.versions)
+  info = saved.info
+  RUNS = saved.RUNS
+  N = saved.N
+  missing.splice(0, missing.length, ...(saved.missing ?? []))
+  writeReport({ ...saved.meta, machine: saved.machine })
+  process.exit(0)
+}
 const loadStart = os.loadavg()
 for (const x of missing) say(`bench: ${x.tool}: ${x.why}`)
 prepareWorkspaces()
@@ -666,7 +699,8 @@ try {
 } finally {
   if (have.nx && tools().some((t) => t.id === 'nx-daemon')) sh(join(BIN, 'nx'), ['daemon', '--stop'], { cwd: wsDir('nx'), env: toolEnv({ NX_DAEMON: 'true' }) })
   const elapsed = (Date.now() - benchStart) / 1000
-  writeFileSync(join(WORK, `results-${opt.size}.json`), JSON.stringify({ size: opt.size, SIZE, RUNS, N, versions, machine: machine(), info, results }, null, 2))
-  writeReport(elapsed, loadStart, os.loadavg())
+  const meta = { date: new Date().toISOString(), elapsedS: elapsed, loadStart, loadEnd: os.loadavg(), runs: runCounter }
+  writeFileSync(JSON_OUT, JSON.stringify({ size: opt.size, SIZE, RUNS, N, versions, missing, machine: machine(), meta, info, results }, null, 2))
+  writeReport({ ...meta, machine: machine() })
   say(`bench: done in ${(elapsed / 60).toFixed(1)} min`)
 }
