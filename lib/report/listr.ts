@@ -59,11 +59,16 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     listrDone = listr.run().then(() => undefined, () => undefined)
   } else {
     let slot: Slot | undefined
+    let ended = false
+    const settle = () => (counters.failed ? slot?.reject(new Error(`${counters.failed} failed`)) : slot?.resolve())
     const listr = new Listr([{
       title: `${tasks.length} tasks`,
       rendererOptions: { outputBar: 1 },
       task: (_: unknown, t: { title: string; output: string }) => new Promise<void>((resolve, reject) => {
         slot = { resolve, reject, setTitle: (s) => (t.title = s), setOutput: (s) => (t.output = s), skip: () => {} }
+        // The run may have ended before listr2 started this task (a fast no-op): settle it now.
+        refresh()
+        if (ended) settle()
       }),
     }], { exitOnError: false, rendererOptions: {} })
     listrDone = listr.run().then(() => undefined, () => undefined)
@@ -83,10 +88,14 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         } else if (e.type === 'warning') warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
         else if (e.type === 'run:end') summary = e.summary
         refresh()
-        if (e.type === 'run:end') counters.failed ? slot?.reject(new Error(`${counters.failed} failed`)) : slot?.resolve()
+        if (e.type === 'run:end') {
+          ended = true
+          settle()
+        }
       },
       async close() {
-        slot?.resolve()
+        ended = true
+        settle()
         await listrDone
         finish()
       },
