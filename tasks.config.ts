@@ -20,9 +20,9 @@ export default defineConfig({
     },
     'test:engine': {
       description: 'end-to-end tests of the engine and CLI',
-      run: 'node test/run.mjs test/engine',
+      run: 'node test/run.mjs "test/(engine|types|cycles)"',
       deps: ['compile'],
-      inputs: ['dist/**/*.js', 'test/*.mjs', 'test/engine/**'],
+      inputs: ['dist/**/*.js', 'dist/**/*.d.ts', 'test/*.mjs', 'test/engine/**', 'test/types/**'],
     },
     'test:recipes': {
       description: 'recipe tests on real go, cargo, python3 and a Docker daemon',
@@ -34,6 +34,11 @@ export default defineConfig({
     example: {
       description: 'build and test the bundled C example (examples/c-calc)',
       run: 'node dist/bin/tasks.js --cwd examples/c-calc',
+      deps: ['compile'],
+    },
+    bench: {
+      description: 'side-by-side benchmarks with make, ninja, turbo, nx and wireit (writes bench/RESULTS.md)',
+      run: 'node bench/run.mjs',
       deps: ['compile'],
     },
     test: { description: 'all tests', deps: ['test:engine', 'test:recipes'] },
