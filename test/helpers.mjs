@@ -37,30 +37,37 @@ export function fixture(files = {}) {
 }
 
 /**
- * Run the built CLI in `cwd` and wait for it.
+ * Start the built CLI in `cwd` without waiting (signal tests use `child`).
  * @param {string} cwd
  * @param {string[]} args
- * @param {{ env?: Record<string,string>, timeoutMs?: number }} [opts]
- * @returns {Promise<{ code: number | null, signal: string | null, stdout: string, stderr: string, out: string }>}
+ * @param {{ env?: Record<string,string>, timeoutMs?: number }} [opts] the child is SIGKILLed after
+ *   `timeoutMs` (default 120 s)
+ * @returns {{ child: import('node:child_process').ChildProcess, done: Promise<{ code: number | null, signal: string | null, stdout: string, stderr: string, out: string }> }}
  *   `out` is stdout + stderr.
  */
-export function runCli(cwd, args, opts = {}) {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd,
-      env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '', GITHUB_ACTIONS: '', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = '', stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000)
+export function startCli(cwd, args, opts = {}) {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '', GITHUB_ACTIONS: '', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = '', stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000)
+  const done = new Promise((res, rej) => {
     child.on('error', rej)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       res({ code, signal, stdout, stderr, out: stdout + stderr })
     })
   })
+  return { child, done }
+}
+
+/** Run the built CLI in `cwd` and wait for it; same options and result as {@link startCli}'s `done`. */
+export function runCli(cwd, args, opts = {}) {
+  return startCli(cwd, args, opts).done
 }
 
 /**

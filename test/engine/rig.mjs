@@ -1,9 +1,8 @@
 // Test rig of the end-to-end engine tests: a fixture project with a config, the built CLI run with
 // `--json`, and small waiting helpers. Builds on test/helpers.mjs (fixture, runCli, LIB_URL).
-import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { fixture, runCli, CLI, LIB_URL, REPO } from '../helpers.mjs'
+import { fixture, runCli, startCli as startHelperCli, CLI, LIB_URL, REPO } from '../helpers.mjs'
 
 export { fixture, runCli, CLI, LIB_URL, REPO }
 
@@ -51,28 +50,9 @@ export function dump(r) {
   return `exit ${r.code} signal ${r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`
 }
 
-/**
- * Start the CLI without waiting (for signal tests). Returns the child and a promise of its end.
- * @returns {{ child: import('node:child_process').ChildProcess, done: Promise<{ code: number|null, signal: string|null, stdout: string, stderr: string }> }}
- */
+/** Start the CLI without waiting (for signal tests), with this rig's default timeout. */
 export function startCli(cwd, args, opts = {}) {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd,
-    env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '', GITHUB_ACTIONS: '', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = '', stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
-  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? CLI_TIMEOUT)
-  const done = new Promise((res, rej) => {
-    child.on('error', rej)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      res({ code, signal, stdout, stderr })
-    })
-  })
-  return { child, done }
+  return startHelperCli(cwd, args, { timeoutMs: CLI_TIMEOUT, ...opts })
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
