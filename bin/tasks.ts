@@ -7,8 +7,8 @@
 import { cac } from 'cac'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { relative } from 'node:path'
-
-const EXIT = { ok: 0, taskFailed: 1, config: 2, sigint: 130, sigterm: 143 } as const
+// A leaf module (no imports), so --version and --help stay cheap.
+import { EXIT } from '../lib/errors.js'
 
 const cli = cac('tasks')
 cli
@@ -105,15 +105,11 @@ async function main(): Promise<number> {
         process.stdout.write(JSON.stringify(e, null, 2) + '\n')
         return EXIT.ok
       }
-      const label: Record<string, string> = {
-        'input-added': 'input added', 'input-removed': 'input removed', 'input-changed': 'input changed', env: 'env changed',
-        dep: 'dependency changed', command: 'command changed', args: 'arguments changed', tools: 'tool version changed', other: 'setting changed',
-      }
       const lines: string[] = []
       const show = (x: typeof e, indent: string) => {
         lines.push(`${indent}${x.task}: ${x.reason}`)
         if (x.fingerprint) lines.push(`${indent}  fingerprint: ${x.fingerprint.slice(0, 16)}${x.previousFingerprint ? ` (last run: ${x.previousFingerprint.slice(0, 16)})` : ''}`)
-        for (const c of x.changes) lines.push(`${indent}  ${label[c.kind]}: ${c.what}`)
+        for (const c of x.changes) lines.push(`${indent}  ${lib.CHANGE_LABELS[c.kind]}: ${c.what}`)
         if (x.changedOutput) lines.push(`${indent}  output missing or changed: ${x.changedOutput}`)
         for (const d of x.deps) show(d, indent + '    ')
       }

@@ -8,7 +8,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathS
 import { randomBytes } from 'node:crypto'
 import { dirname, join, posix, relative, sep, isAbsolute } from 'node:path'
 import { sha256 } from '../util/hash.js'
-import { writeFileAtomic, writeFileDurable } from '../util/fs.js'
+import { writeFileAtomic } from '../util/fs.js'
 import type { ActionResult, Cache, OutputEntry, RestoreResult } from './cache.js'
 
 /** The local, on-disk cache. */
@@ -44,7 +44,7 @@ export class LocalCache implements Cache {
       }
     }
     const entry: ActionResult = { ...result, outputs, log: log ? this.putBlob(Buffer.from(log)) : null, createdAt: new Date().toISOString() }
-    writeFileDurable(join(this.ac, `${result.fingerprint}.json`), JSON.stringify(entry))
+    writeFileAtomic(join(this.ac, `${result.fingerprint}.json`), JSON.stringify(entry), 0o644, true)
     return entry
   }
 

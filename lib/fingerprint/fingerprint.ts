@@ -161,16 +161,18 @@ export function diffRecords(prev: FingerprintRecord, next: FingerprintRecord): C
   return changes
 }
 
+/** How each kind of {@link Change} is named in messages (`input changed: src/a.c`). */
+export const CHANGE_LABELS: Readonly<Record<Change['kind'], string>> = {
+  'input-added': 'input added', 'input-removed': 'input removed', 'input-changed': 'input changed', env: 'env changed',
+  dep: 'dependency changed', command: 'command changed', args: 'arguments changed', tools: 'tool version changed', other: 'setting changed',
+}
+
 /** A one-line summary of changes, e.g. `input changed: src/a.c (+2 more)`. */
 export function describeChanges(changes: readonly Change[]): string {
   if (changes.length === 0) return 'fingerprint changed'
-  const label: Record<Change['kind'], string> = {
-    'input-added': 'input added', 'input-removed': 'input removed', 'input-changed': 'input changed', env: 'env changed',
-    dep: 'dependency changed', command: 'command changed', args: 'arguments changed', tools: 'tool version changed', other: 'setting changed',
-  }
   const first = changes[0]
   const more = changes.length > 1 ? ` (+${changes.length - 1} more)` : ''
-  return `${label[first.kind]}: ${first.what}${more}`
+  return `${CHANGE_LABELS[first.kind]}: ${first.what}${more}`
 }
 
 function unionKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {

@@ -42,7 +42,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     ({ ran: `ran in ${formatMs(e.durationMs)}`, 'cache-hit': `cache hit (saved ${formatMs(e.savedMs)})`, 'up-to-date': 'up to date', failed: e.reason, skipped: `skipped: ${e.reason}` })[status]
 
   let listrDone: Promise<void>
-  let counters = { done: 0, running: new Set<string>(), failed: 0 }
+  const counters = { done: 0, running: new Set<string>(), failed: 0 }
   if (!bounded) {
     const listr = new Listr(
       tasks.map((name) => ({
