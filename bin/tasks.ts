@@ -15,6 +15,7 @@ cli
   .usage('[task...] [options] [-- args for the tasks\' commands]')
   .option('--force', 'Run every task, ignoring up-to-date state and the cache (results are still stored)')
   .option('--no-cache', 'Neither restore from nor store to the cache (up-to-date checks still apply)')
+  .option('--no-git', 'Find and digest input files by walking the tree instead of asking git')
   .option('--dry-run', 'Show what would run and why, without running or writing anything')
   .option('--explain <task>', 'Say which inputs, env or dependencies changed since the task last ran')
   .option('--list', 'List the tasks and their descriptions')
@@ -50,7 +51,7 @@ if (opts.help) {
   process.exit(EXIT.ok)
 }
 
-const KNOWN = new Set(['force', 'cache', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'version', 'v', 'help', 'h', '--'])
+const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'version', 'v', 'help', 'h', '--'])
 for (const key of Object.keys(opts)) {
   if (!KNOWN.has(key)) {
     process.stderr.write(`error: unknown option \`--${key}\`\n  help: run \`tasks --help\`; to pass it to the task's command, put it after \`--\`\n`)
@@ -61,6 +62,11 @@ for (const key of Object.keys(opts)) {
 process.exitCode = await main()
 
 async function main(): Promise<number> {
+  // A run (or --explain) needs git's view of the tree: start it before loading the library.
+  if (!opts.list && opts.graph === undefined && opts.git !== false) {
+    const { prefetchRun } = await import('../lib/prefetch.js')
+    prefetchRun({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined })
+  }
   const lib = await import('../lib/index.js')
   const { renderError } = await import('./render-error.js')
   const cwd = process.cwd()
@@ -100,7 +106,7 @@ async function main(): Promise<number> {
     }
 
     if (opts.explain) {
-      const e = await lib.explain({ config, task: String(opts.explain), args: opts['--'] ?? [] })
+      const e = await lib.explain({ config, task: String(opts.explain), args: opts['--'] ?? [], git: opts.git !== false })
       if (opts.json) {
         process.stdout.write(JSON.stringify(e, null, 2) + '\n')
         return EXIT.ok
@@ -148,6 +154,7 @@ async function main(): Promise<number> {
       args: opts['--'] ?? [],
       force: !!opts.force,
       cache: opts.cache !== false,
+      git: opts.git !== false,
       dryRun: !!opts.dryRun,
       continue: !!opts.continue,
       concurrency,

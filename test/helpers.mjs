@@ -33,7 +33,22 @@ export function fixture(files = {}) {
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   }
   for (const [p, c] of Object.entries(files)) api.write(p, c)
+  // TASKS_TEST_GIT=1 (test/run.mjs's second pass over the engine tests): the fixture starts as a
+  // committed git repository, so inputs come from git's snapshot (clean, modified, untracked files).
+  if (process.env.TASKS_TEST_GIT === '1') gitCommitAll(dir, 'fixture')
   return api
+}
+
+/** `git init` (if needed), `git add -A` and commit everything in `dir`; throws with git's output on failure. */
+export function gitCommitAll(dir, message = 'commit') {
+  const git = (...args) => {
+    const r = spawnSync('git', ['-c', 'user.name=tasks-test', '-c', 'user.email=test@example.invalid', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, encoding: 'utf8' })
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed in ${dir}: ${r.stderr}`)
+    return r.stdout
+  }
+  if (!existsSync(join(dir, '.git'))) git('init', '-q')
+  git('add', '-A')
+  git('commit', '-q', '--allow-empty', '-m', message)
 }
 
 /**

@@ -1,5 +1,5 @@
-// Runs every test/**/*.test.mjs with uvu (one process per file, so a crash is contained),
-// then prints the plain closing line `N passed, N failed` from uvu's totals.
+// Runs every test/**/*.test.mjs with uvu (one process per file, so a crash is contained), the
+// engine tests a second time with git fixtures, then prints the closing line `N passed, N failed`.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -16,11 +16,17 @@ const files = []
 })(join(REPO, 'test'))
 files.sort()
 
+// The engine tests run twice: in plain temp folders (inputs found by walking), and with each
+// fixture committed to git (TASKS_TEST_GIT=1: inputs from git's snapshot), which must agree.
+const runs = [
+  ...files.map((f) => ({ f, label: relative(REPO, f), env: process.env })),
+  ...files.filter((f) => relative(REPO, f).startsWith(join('test', 'engine')) && !f.endsWith('git.test.mjs')).map((f) => ({ f, label: `${relative(REPO, f)} (fixtures in git)`, env: { ...process.env, TASKS_TEST_GIT: '1' } })),
+]
+
 let passed = 0, failed = 0, skipped = 0, crashed = []
-for (const f of files) {
-  const rel = relative(REPO, f)
+for (const { f, label: rel, env } of runs) {
   console.log(`\n# ${rel}`)
-  const r = spawnSync(process.execPath, [f], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
+  const r = spawnSync(process.execPath, [f], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env })
   process.stdout.write(r.stdout)
   process.stderr.write(r.stderr)
   const total = +(/Total:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0)

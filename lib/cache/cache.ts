@@ -6,7 +6,8 @@ import type { FingerprintRecord } from '../fingerprint/fingerprint.js'
 
 /** One stored output: a regular file (content in the CAS) or a symlink (its target text). */
 export type OutputEntry =
-  | { path: string; type: 'file'; mode: number; size: number; hash: string }
+  /** `hash`: SHA-256, the CAS key; `blob`: the git blob id, the file's content-mode input digest. */
+  | { path: string; type: 'file'; mode: number; size: number; hash: string; blob: string }
   | { path: string; type: 'symlink'; target: string }
 
 /** An action result: what `ac/<fingerprint>.json` holds. Sizes in bytes, durations in ms. */

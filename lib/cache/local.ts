@@ -7,7 +7,7 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, renameSync, unlinkSync, chmodSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { dirname, join, posix, relative, sep, isAbsolute } from 'node:path'
-import { sha256 } from '../util/hash.js'
+import { gitBlobId, sha256 } from '../util/hash.js'
 import { writeFileAtomic } from '../util/fs.js'
 import type { ActionResult, Cache, OutputEntry, RestoreResult } from './cache.js'
 
@@ -40,7 +40,7 @@ export class LocalCache implements Cache {
       } else if (st.isFile()) {
         const data = readFileSync(abs)
         const hash = this.putBlob(data)
-        outputs.push({ path, type: 'file', mode: st.mode & 0o777, size: data.length, hash })
+        outputs.push({ path, type: 'file', mode: st.mode & 0o777, size: data.length, hash, blob: gitBlobId(data) })
       }
     }
     const entry: ActionResult = { ...result, outputs, log: log ? this.putBlob(Buffer.from(log)) : null, createdAt: new Date().toISOString() }

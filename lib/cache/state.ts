@@ -1,8 +1,10 @@
 /**
- * Per-task state of the last successful run: its fingerprint, the record it was made from (for
- * `--explain`) and the stat of each output as left on disk (for "up to date" without a restore).
- * One small JSON file per task in `.tasks/state/tasks/`, written atomically. A failed run deletes
- * it, so a failure never looks fresh (as go-task does with its checksum file).
+ * Per-task state of the last successful run: its fingerprint and the stat of each output as left
+ * on disk (for "up to date" without a restore), in one small JSON file per task in
+ * `.tasks/state/tasks/`; and, in a second file beside it, the fingerprint record it was made from
+ * (for `--explain` and "why it ran"), read only when the fingerprint changed. Both are written
+ * atomically, the record first: the small file is the commit point. A failed run deletes both, so
+ * a failure never looks fresh (as go-task does with its checksum file).
  */
 import { lstatSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -21,7 +23,6 @@ export interface OutputStamp {
 export interface TaskState {
   task: string
   fingerprint: string
-  record: FingerprintRecord
   outputs: OutputStamp[]
   /** Duration of the run that made the result, ms. */
   durationMs: number
@@ -32,10 +33,11 @@ export interface TaskState {
 export class StateStore {
   constructor(private readonly dir: string) {}
 
-  private file(task: string): string {
-    return join(this.dir, 'tasks', `${sha256(task).slice(0, 32)}.json`)
+  private file(task: string, suffix = ''): string {
+    return join(this.dir, 'tasks', `${sha256(task).slice(0, 32)}${suffix}.json`)
   }
 
+  /** The task's last successful run, or undefined (never ran, failed last, or an unreadable file). */
   get(task: string): TaskState | undefined {
     try {
       const s = JSON.parse(readFileSync(this.file(task), 'utf8')) as TaskState
@@ -45,12 +47,29 @@ export class StateStore {
     }
   }
 
-  set(state: TaskState): void {
+  /**
+   * The fingerprint record of the task's last successful run.
+   * @param fingerprint when given, the record must belong to it (else undefined)
+   */
+  record(task: string, fingerprint?: string): FingerprintRecord | undefined {
+    try {
+      const r = JSON.parse(readFileSync(this.file(task, '.record'), 'utf8')) as { task: string; fingerprint: string; record: FingerprintRecord }
+      return r && r.task === task && (fingerprint === undefined || r.fingerprint === fingerprint) ? r.record : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Store a successful run: the record first, then the state (the commit point). */
+  set(state: TaskState, record: FingerprintRecord): void {
+    writeFileAtomic(this.file(state.task, '.record'), JSON.stringify({ task: state.task, fingerprint: state.fingerprint, record }))
     writeFileAtomic(this.file(state.task), JSON.stringify(state))
   }
 
+  /** Forget the task's last run (after a failure or an interruption). */
   delete(task: string): void {
     rmSync(this.file(task), { force: true })
+    rmSync(this.file(task, '.record'), { force: true })
   }
 }
 

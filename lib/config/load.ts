@@ -1,5 +1,5 @@
 /**
- * Find and load `tasks.config.*`. cosmiconfig finds the file (searching the cwd and its parents);
+ * Find and load `tasks.config.*`. `find.ts` finds the file (searching the cwd and its parents);
  * `.ts`/`.mts` files go through {@link transpileConfig} (esbuild, cached); the default export is
  * validated by {@link validateConfig}.
  */
@@ -7,12 +7,12 @@ import { readFileSync, existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { TasksError } from '../errors.js'
+import { CONFIG_FILES, findConfigFile } from './find.js'
 import { transpileConfig } from './transpile.js'
 import { validateConfig } from './validate.js'
 import type { LoadedConfig } from '../types.js'
 
-/** File names searched in each folder, in order. */
-export const CONFIG_FILES = ['tasks.config.ts', 'tasks.config.mts', 'tasks.config.js', 'tasks.config.mjs', 'tasks.config.cjs', 'tasks.config.json']
+export { CONFIG_FILES }
 
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
@@ -31,7 +31,7 @@ export interface LoadConfigOptions {
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const cwd = resolve(options.cwd ?? process.cwd())
-  const file = options.config ? resolve(cwd, options.config) : await findConfig(cwd)
+  const file = await findConfigFile(cwd, options.config)
   if (!existsSync(file)) {
     throw new TasksError('config-not-found', `config file ${file} does not exist`, { file }, 'check the path given to --config')
   }
@@ -39,25 +39,6 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const raw = await importConfig(file, root)
   const source = /\.json$/.test(file) ? undefined : readFileSync(file, 'utf8')
   return validateConfig(raw, file, root, source)
-}
-
-async function findConfig(cwd: string): Promise<string> {
-  const { cosmiconfig } = await import('cosmiconfig')
-  const explorer = cosmiconfig('tasks', {
-    searchPlaces: CONFIG_FILES,
-    searchStrategy: 'global',
-    stopDir: resolve('/'),
-    mergeSearchPlaces: false,
-    cache: false,
-    // Only find here; loading is ours (TypeScript through esbuild, with a cache).
-    loaders: Object.fromEntries(CONFIG_FILES.map((f) => [f.slice(f.lastIndexOf('.')), () => ({})])),
-  })
-  const found = await explorer.search(cwd)
-  if (!found) {
-    throw new TasksError('config-not-found', `no tasks config found in ${cwd} or any parent folder`, {},
-      `create ${join(cwd, 'tasks.config.ts')} with \`export default defineConfig({ tasks: { ... } })\`, or pass --config FILE`)
-  }
-  return found.filepath
 }
 
 let loadingRoot: string | undefined

@@ -1,27 +1,37 @@
-/** Content mode: each input file's SHA-256, memoised by inode/size/mtime/ctime (see memo.ts). */
+/** Content mode: each input file's git blob id, from git's index when clean, else memoised by stat (see memo.ts). */
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { sha256 } from '../util/hash.js'
-import type { FileChecker } from './checker.js'
+import { gitBlobId } from '../util/hash.js'
+import type { DigestHints, FileChecker } from './checker.js'
 import type { HashMemo } from './memo.js'
 
-/** SHA-256 of file contents; a `touch` without a change leaves the digest (and the fingerprint) unchanged. */
+/**
+ * Digest = the file's git blob id (what `git hash-object` prints); a `touch` without a change
+ * leaves it (and the fingerprint) unchanged. Files in `hints.known` (clean in git's index) are not
+ * even stat-ed; files in `hints.asOf` are stat-ed but not read when untouched since the snapshot.
+ */
 export class ContentChecker implements FileChecker {
   readonly mode = 'content' as const
   constructor(private readonly memo: HashMemo) {}
 
-  digest(root: string, files: readonly string[]): Record<string, string> {
-    const out: Record<string, string> = {}
+  digest(root: string, files: readonly string[], hints: DigestHints = {}): string[] {
+    const out = new Array<string>(files.length)
     const now = Date.now()
-    for (const f of files) {
-      const abs = join(root, f)
-      const st = statSync(abs)
-      let h = this.memo.get(f, st)
+    const { known, asOf } = hints
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i]
+      let h = known?.get(f)
       if (h === undefined) {
-        h = sha256(readFileSync(abs))
-        this.memo.set(f, st, h, now)
+        const abs = join(root, f)
+        const st = statSync(abs)
+        if (asOf && st.ctimeMs < asOf.beforeMs && st.mtimeMs < asOf.beforeMs) h = asOf.digests.get(f)
+        h ??= this.memo.get(f, st)
+        if (h === undefined) {
+          h = gitBlobId(readFileSync(abs))
+          this.memo.set(f, st, h, now)
+        }
       }
-      out[f] = h
+      out[i] = h
     }
     return out
   }

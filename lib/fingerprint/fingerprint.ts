@@ -2,23 +2,28 @@
  * Compute a task's fingerprint (cache key) and keep the record it was made from, so `--explain`
  * and the "why it ran" reasons can say which input changed, file by file.
  *
- * fingerprint = SHA-256 of the canonical JSON (keys sorted) of a {@link FingerprintRecord}:
- * format version and package version; task name, normalised command, cwd (POSIX); fingerprint mode;
- * (input files exclude the task's own outputs);
- * platform (only when the task declares `platform: true`); declared env as hashed values; `setEnv`;
- * arguments after `--`; tool version outputs; output globs; input files (path -> digest);
- * dependencies' fingerprints.
+ * A {@link FingerprintRecord} holds: format version and package version; task name, normalised
+ * command, cwd (POSIX); fingerprint mode; platform (only when the task declares `platform: true`);
+ * declared env as hashed values; `setEnv`; arguments after `--`; tool version outputs; output
+ * globs; input files (path -> digest; a task's own outputs are never its inputs); dependencies'
+ * fingerprints.
+ *
+ * fingerprint = SHA-256 of: the record's JSON without `inputs` (fixed key order, sorted maps, so
+ * canonical), a newline, then `<path>\0<digest>\n` for each input file in path order. Hashing the
+ * file list as text instead of a JSON object lets a no-op skip building the record: it is built
+ * only when needed (the task runs, or `--explain`/reasons diff it).
  */
 import { execSync } from 'node:child_process'
 import { join } from 'node:path'
 import { canonicalJson, sha256 } from '../util/hash.js'
 import { VERSION } from '../version.js'
 import type { ResolvedTask } from '../types.js'
-import type { FileChecker } from './checker.js'
-import { expandGlobs } from './glob.js'
+import type { DigestHints, FileChecker } from './checker.js'
+import { expandGlobs, type GlobResult } from './glob.js'
+import type { InputList } from './inputs.js'
 
 /** Bump when the record's meaning changes: every old cache entry becomes a miss. */
-export const FORMAT_VERSION = 1
+export const FORMAT_VERSION = 2
 
 /** Everything that decides a task's result. Env values are SHA-256 hashes, never clear text. */
 export interface FingerprintRecord {
@@ -34,7 +39,7 @@ export interface FingerprintRecord {
   args: string[]
   tools: Record<string, string>
   outputs: string[]
-  /** Root-relative POSIX path -> digest (`sha256` in content mode, `size:mtimeNs` in mtime mode). */
+  /** Root-relative POSIX path -> digest (git blob id in content mode, `size:mtimeNs` in mtime mode). */
   inputs: Record<string, string>
   /** Dependency name -> its fingerprint. */
   deps: Record<string, string>
@@ -43,7 +48,8 @@ export interface FingerprintRecord {
 /** A computed fingerprint. */
 export interface Fingerprint {
   hash: string
-  record: FingerprintRecord
+  /** The record behind `hash`, built on first access. */
+  readonly record: FingerprintRecord
   /** Non-fatal findings, e.g. an input pattern matching no file. */
   warnings: string[]
 }
@@ -77,6 +83,13 @@ export interface FingerprintInput {
   /** Dependency name -> fingerprint (every dependency of the task must be present). */
   depFingerprints: ReadonlyMap<string, string>
   checker: FileChecker
+  /**
+   * Lists the input files from a git snapshot (`GitInputIndex.list`); when absent or when it
+   * returns undefined, the tree is walked with tinyglobby.
+   */
+  list?: (cwd: string, patterns: readonly string[]) => InputList | undefined
+  /** Digest hints for walked inputs (a snapshot's digests valid for files untouched since it). */
+  hints?: DigestHints
 }
 
 /**
@@ -87,7 +100,9 @@ export function computeFingerprint(task: ResolvedTask, input: FingerprintInput):
   const warnings: string[] = []
   // A task's own outputs are never its inputs (else every run would invalidate the next one).
   const patterns = task.inputs?.length ? [...task.inputs, ...task.outputs.filter((o) => !o.startsWith('!')).map((o) => `!${o}`)] : []
-  const { files, missingLiterals } = expandGlobs(input.root, task.cwd, patterns)
+  const listed: InputList | GlobResult = (patterns.length ? input.list?.(task.cwd, patterns) : undefined) ?? expandGlobs(input.root, task.cwd, patterns)
+  const { files, missingLiterals } = listed
+  const hints = 'hints' in listed ? (listed as InputList).hints : input.hints
   if ((task.inputs?.length ?? 0) > 0 && files.length === 0) warnings.push(`inputs ${JSON.stringify(task.inputs)} match no files`)
   else for (const m of missingLiterals) warnings.push(`input \`${m}\` matches no file`)
   const env: Record<string, string> = {}
@@ -100,7 +115,7 @@ export function computeFingerprint(task: ResolvedTask, input: FingerprintInput):
   for (const cmd of [...task.toolVersions].sort()) tools[cmd] = toolVersion(cmd, cwdAbs, { ...input.env, ...task.setEnv })
   const deps: Record<string, string> = {}
   for (const d of [...task.deps].sort()) deps[d] = input.depFingerprints.get(d) ?? 'missing'
-  const record: FingerprintRecord = {
+  const head: RecordHead = {
     v: FORMAT_VERSION,
     pkg: VERSION,
     task: task.name,
@@ -113,12 +128,33 @@ export function computeFingerprint(task: ResolvedTask, input: FingerprintInput):
     args: [...input.args],
     tools,
     outputs: [...task.outputs],
-    inputs: input.checker.digest(input.root, files),
     deps,
   }
-  // The record is built in a fixed key order with sorted maps, so plain JSON is canonical
-  // (canonicalJson would give the same text, at ~0.3 ms a task more).
-  return { hash: sha256(JSON.stringify(record)), record, warnings }
+  return makeFingerprint(head, files, input.checker.digest(input.root, files, hints), warnings)
+}
+
+/** A record without its input files. */
+type RecordHead = Omit<FingerprintRecord, 'inputs'>
+
+/** Hash `head` and the (sorted) files with their digests; the record object is built lazily. */
+function makeFingerprint(head: RecordHead, files: readonly string[], digests: readonly string[], warnings: string[]): Fingerprint {
+  let lines = ''
+  for (let i = 0; i < files.length; i++) lines += `${files[i]}\0${digests[i]}\n`
+  const hash = sha256(`${JSON.stringify(head)}\n${lines}`)
+  let record: FingerprintRecord | undefined
+  return {
+    hash,
+    warnings,
+    get record() {
+      if (!record) {
+        const inputs: Record<string, string> = {}
+        for (let i = 0; i < files.length; i++) inputs[files[i]] = digests[i]
+        const { deps, ...rest } = head
+        record = { ...rest, inputs, deps }
+      }
+      return record
+    },
+  }
 }
 
 /**
@@ -126,12 +162,11 @@ export function computeFingerprint(task: ResolvedTask, input: FingerprintInput):
  * dry run predicts a dependency would restore. Keys stay sorted, so the JSON stays canonical.
  */
 export function withInputs(fp: Fingerprint, overrides: ReadonlyMap<string, string>): Fingerprint {
-  const merged = { ...fp.record.inputs }
+  const { inputs, deps, ...rest } = fp.record
+  const merged = { ...inputs }
   for (const [path, digest] of overrides) merged[path] = digest
-  const inputs: Record<string, string> = {}
-  for (const k of Object.keys(merged).sort()) inputs[k] = merged[k]
-  const record = { ...fp.record, inputs }
-  return { hash: sha256(JSON.stringify(record)), record, warnings: fp.warnings }
+  const files = Object.keys(merged).sort()
+  return makeFingerprint({ ...rest, deps }, files, files.map((f) => merged[f]), fp.warnings)
 }
 
 /** One difference between two records, for `--explain` and run reasons. */

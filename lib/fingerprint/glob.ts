@@ -1,8 +1,17 @@
-/** Expand a task's input or output globs (tinyglobby) into sorted, root-relative POSIX paths. */
-import { globSync } from 'tinyglobby'
+/**
+ * Expand a task's input or output globs (tinyglobby) into sorted, root-relative POSIX paths by
+ * walking the tree: used for outputs, outside git repositories, and where the git snapshot
+ * (`inputs.ts`) cannot serve. tinyglobby is loaded on first use (a no-op run in git never needs it).
+ */
+import { createRequire } from 'node:module'
 import { join, posix } from 'node:path'
 
+const require = createRequire(import.meta.url)
+let tinyglobby: typeof import('tinyglobby') | undefined
+const glob = () => (tinyglobby ??= require('tinyglobby') as typeof import('tinyglobby'))
+
 const ALWAYS_IGNORED = ['**/.git/**', '**/.tasks/**']
+const ignoreList = (nodeModules: boolean) => (nodeModules ? ALWAYS_IGNORED : [...ALWAYS_IGNORED, '**/node_modules/**'])
 
 /** What {@link expandGlobs} found. */
 export interface GlobResult {
@@ -20,11 +29,19 @@ export interface GlobResult {
  */
 export function expandGlobs(root: string, cwd: string, patterns: readonly string[]): GlobResult {
   if (patterns.length === 0) return { files: [], missingLiterals: [] }
-  const ignore = patterns.some((p) => p.includes('node_modules')) ? ALWAYS_IGNORED : [...ALWAYS_IGNORED, '**/node_modules/**']
-  const found = globSync(patterns as string[], { cwd: join(root, cwd), dot: true, onlyFiles: true, ignore, expandDirectories: false })
+  const ignore = ignoreList(patterns.some((p) => p.includes('node_modules')))
+  const found = glob().globSync(patterns as string[], { cwd: join(root, cwd), dot: true, onlyFiles: true, ignore, expandDirectories: false })
   const prefix = cwd === '.' ? '' : cwd + '/'
   const files = found.map((f) => (f.startsWith('../') ? posix.normalize(prefix + f) : prefix + f)).sort()
   const set = new Set(found)
   const missingLiterals = patterns.filter((p) => !p.startsWith('!') && !/[*?[\]{}()!]/.test(p) && !set.has(posix.normalize(p)))
   return { files, missingLiterals }
+}
+
+/**
+ * Every file under `dir` (absolute), relative to it, POSIX, with the same skip rules as
+ * {@link expandGlobs}: `.git` and `.tasks` always, `node_modules` unless `nodeModules`.
+ */
+export function walkFiles(dir: string, nodeModules: boolean): string[] {
+  return glob().globSync(['**'], { cwd: dir, dot: true, onlyFiles: true, ignore: ignoreList(nodeModules), expandDirectories: false })
 }

@@ -1,5 +1,5 @@
 /**
- * Memo of per-file content hashes, keyed by (path, inode, size, mtime, ctime) as git's index
+ * Memo of per-file content digests (git blob ids), keyed by (path, inode, size, mtime, ctime) as git's index
  * does, so an unchanged file is never read twice. Stored as one JSON file in `.tasks/state/`.
  *
  * "Racily clean" files (git's term): an entry is trusted only when the file's mtime was at least
@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../util/fs.js'
 /** Files whose mtime is within this many ms of the time they were hashed are re-hashed next run. */
 export const RACY_MS = 2000
 
-/** [inode, size, mtimeMs, ctimeMs, hashedAtMs, sha256] */
+/** [inode, size, mtimeMs, ctimeMs, hashedAtMs, git blob id] */
 type MemoEntry = [number, number, number, number, number, string]
 
 /**
@@ -28,18 +28,23 @@ export interface FileStamp {
 
 /** The per-file hash memo of one project. Not thread-safe across processes: the last writer wins (it is only a memo). */
 export class HashMemo {
-  private entries: Record<string, MemoEntry>
+  private loaded: Record<string, MemoEntry> | undefined
   private dirty = false
-  constructor(private readonly file: string) {
-    try {
-      const data = JSON.parse(readFileSync(file, 'utf8'))
-      this.entries = data && data.v === 2 ? data.entries : {}
-    } catch {
-      this.entries = {}
+  /** @param file the memo's JSON file; it is read on first use (a run served by git never reads it). */
+  constructor(private readonly file: string) {}
+
+  private get entries(): Record<string, MemoEntry> {
+    if (!this.loaded) {
+      try {
+        const data = JSON.parse(readFileSync(this.file, 'utf8'))
+        this.loaded = data && data.v === 3 ? data.entries : {}
+      } catch {}
+      this.loaded ??= {}
     }
+    return this.loaded!
   }
 
-  /** The remembered SHA-256 of `path` when its stamp is unchanged and not racy, else undefined. */
+  /** The remembered digest of `path` when its stamp is unchanged and not racy, else undefined. */
   get(path: string, s: FileStamp): string | undefined {
     const e = this.entries[path]
     if (!e) return undefined
@@ -54,10 +59,24 @@ export class HashMemo {
     this.dirty = true
   }
 
+  /**
+   * Forget entries `vouched(path)` says are not needed (files git's index digests for free), so
+   * the memo holds only what git cannot answer and stays small. A no-op when the memo was not read.
+   */
+  prune(vouched: (path: string) => boolean): void {
+    if (!this.loaded) return
+    for (const path of Object.keys(this.loaded)) {
+      if (vouched(path)) {
+        delete this.loaded[path]
+        this.dirty = true
+      }
+    }
+  }
+
   /** Write the memo atomically if it changed. Never called by `--dry-run`. */
   save(): void {
     if (!this.dirty) return
-    writeFileAtomic(this.file, JSON.stringify({ v: 2, entries: this.entries }))
+    writeFileAtomic(this.file, JSON.stringify({ v: 3, entries: this.entries }))
     this.dirty = false
   }
 }

@@ -6,12 +6,10 @@ import type { FileChecker } from './checker.js'
 /** Digest `size:mtimeNs`; a `touch` changes it, so the task reruns. */
 export class MtimeChecker implements FileChecker {
   readonly mode = 'mtime' as const
-  digest(root: string, files: readonly string[]): Record<string, string> {
-    const out: Record<string, string> = {}
-    for (const f of files) {
+  digest(root: string, files: readonly string[]): string[] {
+    return files.map((f) => {
       const st = statSync(join(root, f), { bigint: true })
-      out[f] = `${st.size}:${st.mtimeNs}`
-    }
-    return out
+      return `${st.size}:${st.mtimeNs}`
+    })
   }
 }

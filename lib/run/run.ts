@@ -11,6 +11,8 @@ import { createChecker, type FileChecker } from '../fingerprint/checker.js'
 import { HashMemo } from '../fingerprint/memo.js'
 import { computeFingerprint, describeChanges, diffRecords, withInputs, type Change, type Fingerprint } from '../fingerprint/fingerprint.js'
 import { expandGlobs } from '../fingerprint/glob.js'
+import { takeGitSnapshot } from '../fingerprint/git.js'
+import { GitInputIndex } from '../fingerprint/inputs.js'
 import { LocalCache } from '../cache/local.js'
 import { StateStore, changedOutput, stampOutputs, type TaskState } from '../cache/state.js'
 import { TaskCommandError } from '../errors.js'
@@ -43,6 +45,12 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void
   /** Environment the tasks see and declared `env` values are read from. @default process.env */
   env?: NodeJS.ProcessEnv
+  /**
+   * In a git work tree, list and digest input files from one git snapshot taken at the start of the
+   * run (`git ls-files` + `git status`) instead of walking and stat-ing the tree; tasks downstream
+   * of a task that ran in this run walk again. False: always walk. @default true
+   */
+  git?: boolean
 }
 
 /** Why a task would run, or that it is up to date: what `--explain` reports. */
@@ -83,6 +91,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
 export async function explain(options: Omit<RunOptions, 'tasks'> & { task: string }): Promise<Explanation> {
   const graph = buildGraph(options.config, [options.task])
   const engine = new Engine({ ...options, tasks: [options.task], dryRun: true }, graph)
+  await engine.prepare()
   for (const name of graph.order.slice(0, -1)) engine.fingerprintOf(graph.tasks.get(name)!)
   return engine.explainTask(graph.tasks.get(options.task)!)
 }
@@ -99,6 +108,11 @@ class Engine {
   /** Dry run only: root-relative path -> SHA-256 of the outputs that cache hits would restore. */
   private readonly wouldRestore = new Map<string, string>()
   private readonly results = new Map<string, TaskResult>()
+  /** The git snapshot's file index, when the root is in a git work tree (see {@link prepare}). */
+  private index: GitInputIndex | undefined
+  /** Tasks that ran a command (or restored something the index could not record) in this run. */
+  private readonly executed = new Set<string>()
+  private readonly taintedMemo = new Map<string, boolean>()
   private readonly env: NodeJS.ProcessEnv
   private readonly signal: AbortSignal
   private readonly concurrency: number
@@ -110,7 +124,8 @@ class Engine {
     this.memo = new HashMemo(join(this.dir, 'state', 'hashes.json'))
     this.state = new StateStore(join(this.dir, 'state'))
     this.cache = new LocalCache(this.dir)
-    this.env = o.env ?? process.env
+    // One copy for the run: reading process.env goes through an interceptor on every access.
+    this.env = o.env ?? { ...process.env }
     this.signal = o.signal ?? new AbortController().signal
     this.concurrency = Math.max(1, o.concurrency ?? o.config.concurrency ?? availableParallelism())
   }
@@ -121,6 +136,33 @@ class Engine {
 
   private argsFor(name: string): readonly string[] {
     return this.o.tasks.includes(name) ? this.o.args ?? [] : []
+  }
+
+  /**
+   * Take the git snapshot that input listing uses for this run (skipped when no task in the graph
+   * is cached, when `git: false`, or outside a git work tree).
+   */
+  async prepare(): Promise<void> {
+    if (this.o.git === false) return
+    const cached = [...this.graph.tasks.values()].filter((t) => t.inputs?.length && t.fingerprint !== false)
+    if (cached.length === 0) return
+    const nodeModules = cached.some((t) => t.inputs!.some((p) => p.includes('node_modules')))
+    const snapshot = await takeGitSnapshot(this.root, { skipNodeModules: !nodeModules, env: this.o.env })
+    if (snapshot) this.index = new GitInputIndex(this.root, snapshot)
+  }
+
+  /**
+   * Whether a task this one depends on (directly or not) ran a command in this run: it may have
+   * written files anywhere, so the snapshot no longer speaks for this task's inputs. Called once
+   * the task's dependencies have finished, so the answer is final.
+   */
+  private tainted(task: ResolvedTask): boolean {
+    let t = this.taintedMemo.get(task.name)
+    if (t === undefined) {
+      t = task.deps.some((d) => this.executed.has(d) || this.tainted(this.graph.tasks.get(d)!))
+      this.taintedMemo.set(task.name, t)
+    }
+    return t
   }
 
   private checker(mode: 'content' | 'mtime'): FileChecker {
@@ -147,13 +189,14 @@ class Engine {
     let fp = computeFingerprint(task, {
       root: this.root,
       args: this.argsFor(task.name),
-      env: { ...this.env, ...task.setEnv },
+      env: Object.keys(task.setEnv).length ? { ...this.env, ...task.setEnv } : this.env,
       depFingerprints: this.fps,
       checker: this.checker(task.fingerprint),
+      ...(this.index && !this.tainted(task) ? { list: (cwd: string, patterns: readonly string[]) => this.index!.list(cwd, patterns) } : { hints: this.index?.asOfHints() }),
     })
     if (this.wouldRestore.size && task.fingerprint === 'content') {
       // Dry run: files a dependency would restore are not on disk yet; count them as restored.
-      const prev = this.state.get(task.name)?.record.inputs ?? {}
+      const prev = this.state.record(task.name)?.inputs ?? {}
       const overrides = new Map([...this.wouldRestore].filter(([path]) => path in prev))
       if (overrides.size) fp = withInputs(fp, overrides)
     }
@@ -166,7 +209,8 @@ class Engine {
     if (!fp) return { task: task.name, cacheable: false, upToDate: false, reason: 'no `inputs` declared: the task always runs', changes: [], deps: [] }
     const prev = this.state.get(task.name)
     if (!prev) return { task: task.name, cacheable: true, fingerprint: hash, upToDate: false, reason: 'no previous successful run', changes: [], deps: [] }
-    const changes = diffRecords(prev.record, fp.record)
+    const prevRecord = this.state.record(task.name, prev.fingerprint)
+    const changes = prevRecord ? diffRecords(prevRecord, fp.record) : []
     const deps = changes.filter((c) => c.kind === 'dep' && this.graph.tasks.has(c.what)).map((c) => this.explainTask(this.graph.tasks.get(c.what)!))
     const out = prev.fingerprint === hash ? changedOutput(this.root, prev.outputs) : undefined
     const upToDate = prev.fingerprint === hash && !out
@@ -179,7 +223,7 @@ class Engine {
   async run(): Promise<RunResult> {
     const start = Date.now()
     this.emit({ type: 'run:start', time: start, tasks: this.graph.order, concurrency: this.concurrency, dryRun: !!this.o.dryRun })
-    const { default: PQueue } = await import('p-queue')
+    const [{ default: PQueue }] = await Promise.all([import('p-queue'), this.prepare()])
     const queue = new PQueue({ concurrency: this.concurrency })
     const waiting = new Map(this.graph.order.map((n) => [n, this.graph.tasks.get(n)!.deps.length]))
     await new Promise<void>((resolveAll) => {
@@ -217,6 +261,8 @@ class Engine {
       for (const n of this.graph.order) if (waiting.get(n) === 0) schedule(n)
     })
     if (!this.o.dryRun) {
+      const index = this.index
+      if (index) this.memo.prune((path) => index.vouches(path))
       try { this.memo.save() } catch {}
     }
     const tasks = this.graph.order.map((n) => this.results.get(n)!)
@@ -268,7 +314,11 @@ class Engine {
     let reason = 'no `inputs` declared: always runs'
     if (fp) {
       const prev = this.state.get(name)
-      reason = this.o.force ? 'forced (--force)' : !prev ? 'no previous run' : describeChanges(diffRecords(prev.record, fp.record))
+      const changed = () => {
+        const prevRecord = this.state.record(name, prev!.fingerprint)
+        return prevRecord ? describeChanges(diffRecords(prevRecord, fp.record)) : 'fingerprint changed'
+      }
+      reason = this.o.force ? 'forced (--force)' : !prev ? 'no previous run' : prev.fingerprint === hash ? 'fingerprint unchanged' : changed()
       if (!this.o.force) {
         if (prev && prev.fingerprint === hash) {
           const out = changedOutput(this.root, prev.outputs)
@@ -280,13 +330,18 @@ class Engine {
         const hit = this.o.cache === false ? undefined : this.cache.get(hash)
         if (hit && (await this.checkValid(task, hit.value))) {
           if (this.o.dryRun) {
-            for (const o of hit.outputs) if (o.type === 'file') this.wouldRestore.set(o.path, o.hash)
+            for (const o of hit.outputs) if (o.type === 'file' && o.blob) this.wouldRestore.set(o.path, o.blob)
             return this.end(name, 'cache-hit', started, { reason: 'would restore from the cache', fingerprint: hash, savedMs: hit.durationMs })
           }
           const r = this.cache.restore(this.root, hit)
           if (r.ok) {
+            // The index learns the restored files; a symlink (or an entry without blob ids) taints dependents instead.
+            for (const o of hit.outputs) {
+              if (o.type === 'file' && o.blob) this.index?.restored(o.path, o.blob)
+              else this.executed.add(name)
+            }
             if (r.log) this.emit({ type: 'task:output', time: Date.now(), task: name, stream: 'stdout', text: r.log, replay: true })
-            this.state.set({ task: name, fingerprint: hash, record: fp.record, outputs: stampOutputs(this.root, hit.outputs.map((o) => o.path)), durationMs: hit.durationMs, value: hit.value })
+            this.state.set({ task: name, fingerprint: hash, outputs: stampOutputs(this.root, hit.outputs.map((o) => o.path)), durationMs: hit.durationMs, value: hit.value }, fp.record)
             return this.end(name, 'cache-hit', started, {
               reason: `restored ${r.restored} output${r.restored === 1 ? '' : 's'}${r.log ? ', replayed log' : ''}`,
               fingerprint: hash, savedMs: hit.durationMs, value: hit.value,
@@ -313,6 +368,7 @@ class Engine {
 
   private async execute(task: ResolvedTask, reason: string, hash: string, fp: Fingerprint | undefined, started: number): Promise<TaskResult> {
     const name = task.name
+    this.executed.add(name)
     this.emit({ type: 'task:start', time: started, task: name, reason })
     let log = ''
     const onOutput = (stream: 'stdout' | 'stderr', text: string) => {
@@ -362,8 +418,8 @@ class Engine {
         if (this.o.cache !== false) {
           this.cache.put(this.root, { fingerprint: hash, task: name, exitCode: 0, durationMs, value, record: fp.record }, outputs, log)
         }
-        const st: TaskState = { task: name, fingerprint: hash, record: fp.record, outputs: stampOutputs(this.root, outputs), durationMs, value }
-        this.state.set(st)
+        const st: TaskState = { task: name, fingerprint: hash, outputs: stampOutputs(this.root, outputs), durationMs, value }
+        this.state.set(st, fp.record)
       } catch (err) {
         this.warn(name, `could not store the result in the cache: ${(err as Error).message}`)
       }
