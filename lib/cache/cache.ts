@@ -23,7 +23,8 @@ export interface ActionResult {
   /** The JSON value a function task returned. */
   value?: unknown
   createdAt: string
-  record: FingerprintRecord
+  /** CAS hash of the fingerprint record's JSON (what made this entry; for inspection, never read on a hit). */
+  recordBlob: string
 }
 
 /** What a restore did. `ok: false` means a miss (with `reason`); nothing was written then. */
@@ -37,7 +38,7 @@ export interface Cache {
    * Store outputs (root-relative files), the log and the result. The `ac` entry is written last,
    * atomically: it is the commit point, so an interrupted store leaves no entry.
    */
-  put(root: string, result: Omit<ActionResult, 'outputs' | 'log' | 'createdAt'>, outputFiles: readonly string[], log: string): ActionResult
+  put(root: string, result: Omit<ActionResult, 'outputs' | 'log' | 'createdAt' | 'recordBlob'> & { record: FingerprintRecord }, outputFiles: readonly string[], log: string): ActionResult
   /** Check every blob's hash, then write the outputs under `root` (atomic per file). */
   restore(root: string, result: ActionResult): RestoreResult
 }

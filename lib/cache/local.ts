@@ -10,11 +10,13 @@ import { dirname, join, posix, relative, sep, isAbsolute } from 'node:path'
 import { gitBlobId, sha256 } from '../util/hash.js'
 import { writeFileAtomic } from '../util/fs.js'
 import type { ActionResult, Cache, OutputEntry, RestoreResult } from './cache.js'
+import type { FingerprintRecord } from '../fingerprint/fingerprint.js'
 
 /** The local, on-disk cache. */
 export class LocalCache implements Cache {
   private readonly cas: string
   private readonly ac: string
+  private realRoot: string | undefined
   /** @param dir the cache folder, e.g. `<root>/.tasks` */
   constructor(dir: string) {
     this.cas = join(dir, 'cas')
@@ -30,7 +32,7 @@ export class LocalCache implements Cache {
     }
   }
 
-  put(root: string, result: Omit<ActionResult, 'outputs' | 'log' | 'createdAt'>, outputFiles: readonly string[], log: string): ActionResult {
+  put(root: string, { record, ...result }: Omit<ActionResult, 'outputs' | 'log' | 'createdAt' | 'recordBlob'> & { record: FingerprintRecord }, outputFiles: readonly string[], log: string): ActionResult {
     const outputs: OutputEntry[] = []
     for (const path of outputFiles) {
       const abs = join(root, path)
@@ -43,7 +45,9 @@ export class LocalCache implements Cache {
         outputs.push({ path, type: 'file', mode: st.mode & 0o777, size: data.length, hash, blob: gitBlobId(data) })
       }
     }
-    const entry: ActionResult = { ...result, outputs, log: log ? this.putBlob(Buffer.from(log)) : null, createdAt: new Date().toISOString() }
+    const entry: ActionResult = {
+      ...result, outputs, log: log ? this.putBlob(Buffer.from(log)) : null, createdAt: new Date().toISOString(), recordBlob: this.putBlob(Buffer.from(JSON.stringify(record))),
+    }
     writeFileAtomic(join(this.ac, `${result.fingerprint}.json`), JSON.stringify(entry), 0o644, true)
     return entry
   }
@@ -66,7 +70,7 @@ export class LocalCache implements Cache {
       if (!data) return { ok: false, reason: `cache blob ${result.log.slice(0, 12)} (log) is missing or corrupt (hash mismatch)` }
       log = data.toString()
     }
-    const realRoot = realpathSync(root)
+    const realRoot = (this.realRoot ??= realpathSync(root))
     for (const o of result.outputs) {
       const abs = join(root, o.path)
       mkdirSync(dirname(abs), { recursive: true })

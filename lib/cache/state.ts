@@ -60,9 +60,13 @@ export class StateStore {
     }
   }
 
-  /** Store a successful run: the record first, then the state (the commit point). */
-  set(state: TaskState, record: FingerprintRecord): void {
-    writeFileAtomic(this.file(state.task, '.record'), JSON.stringify({ task: state.task, fingerprint: state.fingerprint, record }))
+  /**
+   * Store a successful run: the record first, then the state (the commit point).
+   * @param record omitted when the stored record already belongs to `state.fingerprint` (a restore
+   *   of the same result): only the output stamps change then.
+   */
+  set(state: TaskState, record?: FingerprintRecord): void {
+    if (record) writeFileAtomic(this.file(state.task, '.record'), JSON.stringify({ task: state.task, fingerprint: state.fingerprint, record }))
     writeFileAtomic(this.file(state.task), JSON.stringify(state))
   }
 

@@ -341,7 +341,8 @@ class Engine {
               else this.executed.add(name)
             }
             if (r.log) this.emit({ type: 'task:output', time: Date.now(), task: name, stream: 'stdout', text: r.log, replay: true })
-            this.state.set({ task: name, fingerprint: hash, outputs: stampOutputs(this.root, hit.outputs.map((o) => o.path)), durationMs: hit.durationMs, value: hit.value }, fp.record)
+            const sameRecord = prev?.fingerprint === hash
+            this.state.set({ task: name, fingerprint: hash, outputs: stampOutputs(this.root, hit.outputs.map((o) => o.path)), durationMs: hit.durationMs, value: hit.value }, sameRecord ? undefined : fp.record)
             return this.end(name, 'cache-hit', started, {
               reason: `restored ${r.restored} output${r.restored === 1 ? '' : 's'}${r.log ? ', replayed log' : ''}`,
               fingerprint: hash, savedMs: hit.durationMs, value: hit.value,

@@ -1,5 +1,4 @@
 /** Small file-system helpers shared by the cache and the state store. */
-import { randomBytes } from 'node:crypto'
 import { mkdirSync, renameSync, writeFileSync, unlinkSync, openSync, fsyncSync, closeSync } from 'node:fs'
 import { dirname, join, basename } from 'node:path'
 
@@ -12,10 +11,18 @@ import { dirname, join, basename } from 'node:path'
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644, durable = false): void {
   const dir = dirname(file)
-  mkdirSync(dir, { recursive: true })
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  // Unique per live process (pid) and per write (counter); a leftover of a dead process with the same pid is overwritten.
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${++tmpCounter}.tmp`)
   try {
-    const fd = openSync(tmp, 'w', mode)
+    let fd: number
+    try {
+      fd = openSync(tmp, 'w', mode)
+    } catch (err) {
+      // The folder is created only when missing: most writes go to folders that exist.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      mkdirSync(dir, { recursive: true })
+      fd = openSync(tmp, 'w', mode)
+    }
     try {
       writeFileSync(fd, data)
       if (durable) fsyncSync(fd)
@@ -28,6 +35,8 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
     throw err
   }
 }
+
+let tmpCounter = 0
 
 /** `p` with backslashes turned into forward slashes (keys must not differ across OSes). */
 export function toPosix(p: string): string {
