@@ -4,6 +4,7 @@
  *   node bench/raw.mjs walk <root>   list every file under packages/* /src (readdir, recursive)
  *   node bench/raw.mjs stat <root>   walk + lstat every file
  *   node bench/raw.mjs hash <root>   walk + read + SHA-256 (node:crypto) every file
+ *   node bench/raw.mjs blob <root>   walk + read + git blob id (SHA-1 of `blob <size>\0` + bytes) every file
  * All synchronous, one process, no dependencies: the simplest loop node can run.
  * Prints `<files> files[, <digest of digests>]` on stdout.
  */
@@ -12,8 +13,8 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 
 const [mode, root = '.'] = process.argv.slice(2)
-if (!['walk', 'stat', 'hash'].includes(mode)) {
-  process.stderr.write('usage: node bench/raw.mjs walk|stat|hash <workspace>\n')
+if (!['walk', 'stat', 'hash', 'blob'].includes(mode)) {
+  process.stderr.write('usage: node bench/raw.mjs walk|stat|hash|blob <workspace>\n')
   process.exit(2)
 }
 
@@ -34,6 +35,13 @@ if (mode === 'walk') {
   let bytes = 0
   for (const f of files) bytes += lstatSync(f).size
   process.stdout.write(`${files.length} files, ${bytes} bytes\n`)
+} else if (mode === 'blob') {
+  const all = createHash('sha256')
+  for (const f of files) {
+    const data = readFileSync(f)
+    all.update(createHash('sha1').update(`blob ${data.length}\0`).update(data).digest())
+  }
+  process.stdout.write(`${files.length} files, ${all.digest('hex')}\n`)
 } else {
   const all = createHash('sha256')
   for (const f of files) all.update(createHash('sha256').update(readFileSync(f)).digest())
