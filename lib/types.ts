@@ -6,8 +6,10 @@
 
 /**
  * How a task's input files enter its fingerprint.
- * - `'content'`: each file's SHA-256 (memoised by inode, size, mtime and ctime, like git's index,
- *   so an unchanged file is never read twice). A `touch` without a change does not rerun the task.
+ * - `'content'`: each file's git blob id (what `git hash-object` prints). In a git work tree the
+ *   ids of files git reports clean come from git's index without reading them; other files are
+ *   hashed, memoised by inode, size, mtime and ctime like git's index, so an unchanged file is never
+ *   read twice. A `touch` without a change does not rerun the task.
  * - `'mtime'`: each file's size and modification time in ns; no file is read. Same semantics as
  *   go-task's `method: timestamp`: a `touch` reruns the task.
  * - `false`: the task is never cached and always runs, like a phony make target.
