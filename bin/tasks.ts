@@ -66,6 +66,8 @@ async function main(): Promise<number> {
   if (!opts.list && opts.graph === undefined && opts.git !== false) {
     const { prefetchRun } = await import('../lib/prefetch.js')
     prefetchRun({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined })
+    // The run's scheduler: start loading it now, alongside the library (errors surface where run() imports it).
+    import('p-queue').catch(() => {})
   }
   const lib = await import('../lib/index.js')
   const { renderError } = await import('./render-error.js')

@@ -10,7 +10,7 @@
  *   ids of files git reports clean come from git's index without reading them; other files are
  *   hashed, memoised by inode, size, mtime and ctime like git's index, so an unchanged file is never
  *   read twice. A `touch` without a change does not rerun the task.
- * - `'mtime'`: each file's size and modification time in ns; no file is read. Same semantics as
+ * - `'mtime'`: each file's size and modification time (ms, sub-µs fraction); no file is read. Same semantics as
  *   go-task's `method: timestamp`: a `touch` reruns the task.
  * - `false`: the task is never cached and always runs, like a phony make target.
  * @default 'content'

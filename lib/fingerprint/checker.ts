@@ -29,7 +29,7 @@ export interface DigestHints {
 }
 
 /**
- * @param mode `'content'` (git blob id per file, memoised) or `'mtime'` (size + mtime ns, no reads)
+ * @param mode `'content'` (git blob id per file, memoised) or `'mtime'` (size + mtime, no reads)
  * @throws {Error} for any other mode (validation normally catches it first).
  */
 export function createChecker(mode: string, memo: HashMemo): FileChecker {

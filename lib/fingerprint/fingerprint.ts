@@ -39,7 +39,7 @@ export interface FingerprintRecord {
   args: string[]
   tools: Record<string, string>
   outputs: string[]
-  /** Root-relative POSIX path -> digest (git blob id in content mode, `size:mtimeNs` in mtime mode). */
+  /** Root-relative POSIX path -> digest (git blob id in content mode, `size:mtimeMs` in mtime mode). */
   inputs: Record<string, string>
   /** Dependency name -> its fingerprint. */
   deps: Record<string, string>
