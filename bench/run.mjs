@@ -673,6 +673,10 @@ function writeReport({ date, elapsedS, loadStart, loadEnd, runs, machine: m }) {
     return `- ${s}/${id}: ${first}${hint}\n\n  \`\`\`\n${rest.slice(-6).map((l) => `  ${l}`).join('\n')}\n  \`\`\``
   }))
   if (errors.length) lines.push('## Failures', '', ...errors, '')
+  // The hand-kept record of what each optimisation bought (before/after medians, profiles) goes
+  // with every generated report.
+  const history = join(BENCH, 'HISTORY.md')
+  if (existsSync(history)) lines.push('', readFileSync(history, 'utf8').replace(/^# /, '## '))
   writeFileSync(OUT, lines.join('\n').replace(/\n{3,}/g, '\n\n'))
   say(`bench: wrote ${relative(process.cwd(), OUT)}`)
 }
