@@ -120,10 +120,12 @@ export class GitInputIndex {
     // tinyglobby applies `!` patterns to folders too (an excluded folder is not entered), so a
     // file is excluded when it or a folder above it (below the cwd) matches.
     for (const x of excludeExact) {
+      // The folder's files first (`x/…` may sort after `x-y`, `x.c`), then the file itself.
+      const lo = lowerBound(files, x + '/')
+      const hi = lowerBound(files, x + '/\uffff')
+      if (hi > lo) files.splice(lo, hi - lo)
       const i = lowerBound(files, x)
-      let j = i
-      while (j < files.length && (files[j] === x || files[j].startsWith(x + '/'))) j++
-      if (j > i) files.splice(i, j - i)
+      if (files[i] === x) files.splice(i, 1)
     }
     if (excludePrefixes.length || excludeGlobs.length) {
       const from = cwdPrefix ? cwd.length + 1 : 0

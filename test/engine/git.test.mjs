@@ -27,7 +27,7 @@ function git(dir, ...args) {
 function messyRepo() {
   const p = fixture({
     '.gitignore': 'build/\n*.log\nnode_modules/\n',
-    'src/a.c': 'a', 'src/b.h': 'b', 'src/deep/c.c': 'c', 'src/.hidden.c': 'h',
+    'src/a.c': 'a', 'src/b.h': 'b', 'src/deep/c.c': 'c', 'src/deep-sorts-between.c': 'd', 'src/deep.c': 'e', 'src/.hidden.c': 'h',
     'src/modified.c': 'old', 'src/deleted.c': 'gone soon', 'src/staged.c': 'old staged',
     'docs/readme.md': 'r', 'pkg/x/in.txt': 'x', 'weird name (1).c': 'w',
     'unchanged-but-touched.c': 't',
