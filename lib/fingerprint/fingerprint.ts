@@ -100,9 +100,9 @@ export function computeFingerprint(task: ResolvedTask, input: FingerprintInput):
   const warnings: string[] = []
   // A task's own outputs are never its inputs (else every run would invalidate the next one).
   const patterns = task.inputs?.length ? [...task.inputs, ...task.outputs.filter((o) => !o.startsWith('!')).map((o) => `!${o}`)] : []
-  const listed: InputList | GlobResult = (patterns.length ? input.list?.(task.cwd, patterns) : undefined) ?? expandGlobs(input.root, task.cwd, patterns)
+  const listed: GlobResult & { hints?: DigestHints } = (patterns.length ? input.list?.(task.cwd, patterns) : undefined) ?? expandGlobs(input.root, task.cwd, patterns)
   const { files, missingLiterals } = listed
-  const hints = 'hints' in listed ? (listed as InputList).hints : input.hints
+  const hints = listed.hints ?? input.hints
   if ((task.inputs?.length ?? 0) > 0 && files.length === 0) warnings.push(`inputs ${JSON.stringify(task.inputs)} match no files`)
   else for (const m of missingLiterals) warnings.push(`input \`${m}\` matches no file`)
   const env: Record<string, string> = {}

@@ -11,6 +11,13 @@ let tinyglobby: typeof import('tinyglobby') | undefined
 const glob = () => (tinyglobby ??= require('tinyglobby') as typeof import('tinyglobby'))
 
 const ALWAYS_IGNORED = ['**/.git/**', '**/.tasks/**']
+
+/**
+ * Characters that make a pattern a glob (picomatch's wildcards, classes, braces, extglob parens,
+ * negation, escapes); a pattern without any is a literal path. Shared with the git index
+ * (`inputs.ts`) so both say the same about which inputs are literal and missing.
+ */
+export const GLOB_SYNTAX = /[*?[\]{}()!\\]/
 const ignoreList = (nodeModules: boolean) => (nodeModules ? ALWAYS_IGNORED : [...ALWAYS_IGNORED, '**/node_modules/**'])
 
 /** What {@link expandGlobs} found. */
@@ -34,7 +41,7 @@ export function expandGlobs(root: string, cwd: string, patterns: readonly string
   const prefix = cwd === '.' ? '' : cwd + '/'
   const files = found.map((f) => (f.startsWith('../') ? posix.normalize(prefix + f) : prefix + f)).sort()
   const set = new Set(found)
-  const missingLiterals = patterns.filter((p) => !p.startsWith('!') && !/[*?[\]{}()!]/.test(p) && !set.has(posix.normalize(p)))
+  const missingLiterals = patterns.filter((p) => !p.startsWith('!') && !GLOB_SYNTAX.test(p) && !set.has(posix.normalize(p)))
   return { files, missingLiterals }
 }
 

@@ -16,7 +16,7 @@ import { join, posix } from 'node:path'
 import type { DigestHints } from './checker.js'
 import type { GitSnapshot } from './git.js'
 import { RACY_MS } from './memo.js'
-import { walkFiles } from './glob.js'
+import { GLOB_SYNTAX, walkFiles, type GlobResult } from './glob.js'
 
 const require = createRequire(import.meta.url)
 type Matcher = (path: string) => boolean
@@ -27,17 +27,11 @@ function compile(glob: string): Matcher {
   return picomatch!(glob, { dot: true, posix: true })
 }
 
-/** Glob syntax per tinyglobby/picomatch; a pattern without any is a literal path. */
-const GLOB_CHARS = /[*?[\]{}()!+@|\\]/
 /** Escape a literal folder name (the task's cwd) before it prefixes a pattern, as tinyglobby's `escapePath` does. */
 const escapeGlob = (s: string) => s.replace(/[()[\]{}*?|!+@\\]/g, '\\$&')
 
 /** Input files of one task as found by {@link GitInputIndex.list}. */
-export interface InputList {
-  /** Matching files, relative to the project root, POSIX, sorted. */
-  files: string[]
-  /** Positive patterns without wildcards that match no file, as written (for a warning). */
-  missingLiterals: string[]
+export interface InputList extends GlobResult {
   /** Digests already known for some of `files`, and maybe other paths (git blob ids of clean tracked or just-restored files). */
   hints: DigestHints
 }
@@ -83,7 +77,7 @@ export class GitInputIndex {
     const excludeGlobs: Matcher[] = []
     const excludePrefixes: string[] = []
     const nodeModules = patterns.some((p) => p.includes('node_modules'))
-    const cwdPrefix = cwd === '.' ? '' : GLOB_CHARS.test(cwd) ? escapeGlob(cwd) : cwd
+    const cwdPrefix = cwd === '.' ? '' : GLOB_SYNTAX.test(cwd) ? escapeGlob(cwd) : cwd
     for (const p of patterns) {
       const negated = p.startsWith('!')
       let body = negated ? p.slice(1) : p
@@ -202,13 +196,13 @@ export class GitInputIndex {
 
 function toRule(source: string, rel: string): Rule {
   if (rel === '**') return { source, kind: 'prefix', base: '' }
-  if (rel.endsWith('/**') && !GLOB_CHARS.test(rel.slice(0, -3))) return { source, kind: 'prefix', base: rel.slice(0, -3) }
-  if (!GLOB_CHARS.test(rel)) return { source, kind: 'literal', base: rel === '.' ? '' : rel }
+  if (rel.endsWith('/**') && !GLOB_SYNTAX.test(rel.slice(0, -3))) return { source, kind: 'prefix', base: rel.slice(0, -3) }
+  if (!GLOB_SYNTAX.test(rel)) return { source, kind: 'literal', base: rel === '.' ? '' : rel }
   // The static folder part: path segments before the first one with glob syntax.
   const segments = rel.split('/')
   const stat: string[] = []
   for (const s of segments.slice(0, -1)) {
-    if (GLOB_CHARS.test(s)) break
+    if (GLOB_SYNTAX.test(s)) break
     stat.push(s)
   }
   return { source, kind: 'glob', base: stat.join('/'), match: compile(rel) }

@@ -105,7 +105,7 @@ class Engine {
   private readonly checkers = new Map<string, FileChecker>()
   private readonly fps = new Map<string, string>()
   private readonly computed = new Map<string, { hash: string; fp?: Fingerprint }>()
-  /** Dry run only: root-relative path -> SHA-256 of the outputs that cache hits would restore. */
+  /** Dry run only: root-relative path -> git blob id of the outputs that cache hits would restore. */
   private readonly wouldRestore = new Map<string, string>()
   private readonly results = new Map<string, TaskResult>()
   /** The git snapshot's file index, when the root is in a git work tree (see {@link prepare}). */
@@ -330,14 +330,14 @@ class Engine {
         const hit = this.o.cache === false ? undefined : this.cache.get(hash)
         if (hit && (await this.checkValid(task, hit.value))) {
           if (this.o.dryRun) {
-            for (const o of hit.outputs) if (o.type === 'file' && o.blob) this.wouldRestore.set(o.path, o.blob)
+            for (const o of hit.outputs) if (o.type === 'file') this.wouldRestore.set(o.path, o.blob)
             return this.end(name, 'cache-hit', started, { reason: 'would restore from the cache', fingerprint: hash, savedMs: hit.durationMs })
           }
           const r = this.cache.restore(this.root, hit)
           if (r.ok) {
-            // The index learns the restored files; a symlink (or an entry without blob ids) taints dependents instead.
+            // The index learns the restored files; a restored symlink taints dependents instead.
             for (const o of hit.outputs) {
-              if (o.type === 'file' && o.blob) this.index?.restored(o.path, o.blob)
+              if (o.type === 'file') this.index?.restored(o.path, o.blob)
               else this.executed.add(name)
             }
             if (r.log) this.emit({ type: 'task:output', time: Date.now(), task: name, stream: 'stdout', text: r.log, replay: true })

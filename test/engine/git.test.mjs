@@ -29,7 +29,7 @@ function messyRepo() {
     '.gitignore': 'build/\n*.log\nnode_modules/\n',
     'src/a.c': 'a', 'src/b.h': 'b', 'src/deep/c.c': 'c', 'src/deep-sorts-between.c': 'd', 'src/deep.c': 'e', 'src/.hidden.c': 'h',
     'src/modified.c': 'old', 'src/deleted.c': 'gone soon', 'src/staged.c': 'old staged',
-    'docs/readme.md': 'r', 'pkg/x/in.txt': 'x', 'weird name (1).c': 'w',
+    'docs/readme.md': 'r', 'pkg/x/in.txt': 'x', 'c++/main.cc': 'm', 'weird name (1).c': 'w',
     'unchanged-but-touched.c': 't',
   })
   gitCommitAll(p.dir, 'initial')
@@ -72,6 +72,8 @@ const PATTERN_SETS = [
   ['src/**', '!src/deep'],
   ['**', '!**/deep*', '!build'],
   ['**/*.{c,h}', '!src/link-*/**'],
+  ['c++/main.cc', 'c++/missing.cc'],
+  ['c++/**'],
 ]
 
 test('git listing = walking, for every pattern set, from the root and from a sub folder; same digests', async () => {
