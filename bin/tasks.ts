@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { relative } from 'node:path'
 // A leaf module (no imports), so --version and --help stay cheap.
 import { EXIT } from '../lib/errors.js'
+import { addReportOptions, REPORT_OPTION_KEYS } from './report-options.js'
 
 const cli = cac('tasks')
 cli
@@ -26,6 +27,8 @@ cli
   .option('--cwd <dir>', 'Folder to start from (default: the current folder)')
   .option('--config <file>', 'Config file to use instead of searching for tasks.config.*')
   .option('--profile <file>', 'Write a Chrome trace of the run to <file>')
+addReportOptions(cli)
+cli
   .option('-v, --version', 'Print the version')
   .option('-h, --help', 'Print this help')
   .example('tasks build test')
@@ -51,7 +54,7 @@ if (opts.help) {
   process.exit(EXIT.ok)
 }
 
-const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'version', 'v', 'help', 'h', '--'])
+const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'version', 'v', 'help', 'h', '--', ...REPORT_OPTION_KEYS])
 for (const key of Object.keys(opts)) {
   if (!KNOWN.has(key)) {
     process.stderr.write(`error: unknown option \`--${key}\`\n  help: run \`tasks --help\`; to pass it to the task's command, put it after \`--\`\n`)
@@ -98,6 +101,9 @@ async function main(): Promise<number> {
       return EXIT.ok
     }
     const requested = names.length ? names : ['default']
+    if (names[0] === 'history' && !config.tasks.has('history')) {
+      return (await import('./history-command.js')).historyCommand(config, names.slice(1), opts, cwd, (t) => process.stdout.write(t))
+    }
 
     if (opts.graph !== undefined) {
       const format = opts.graph === true || opts.graph === '' ? 'dot' : String(opts.graph)
@@ -126,7 +132,11 @@ async function main(): Promise<number> {
       return EXIT.ok
     }
 
-    const graphOrder = lib.buildGraph(config, requested).order
+    const runGraph = lib.buildGraph(config, requested)
+    const graphOrder = runGraph.order
+    const reportOptions = await import('./report-options.js')
+    const outputLogs = await reportOptions.outputLogsOf(opts)
+    const runReport = await reportOptions.startRunReport({ opts, config, deps: new Map([...runGraph.tasks].map(([n, t]) => [n, t.deps])), requested, args: opts['--'] ?? [], cwd })
     const tty = !!process.stderr.isTTY && process.env.CI !== 'true' && !opts.json
     const color = process.env.NO_COLOR ? false : process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : tty
     // Batch writes: one write per event-loop turn instead of one per line (~0.3 ms each on a pipe).
@@ -142,10 +152,10 @@ async function main(): Promise<number> {
     let reporter: { onEvent(e: import('../lib/index.js').RunEvent): void; close(): Promise<void> }
     if (tty) {
       const { createListrReporter } = await import('../lib/report/listr.js')
-      reporter = await createListrReporter(graphOrder, write)
+      reporter = await createListrReporter(graphOrder, write, { outputLogs })
     } else {
       const { createPlainReporter } = await import('../lib/report/plain.js')
-      const onEvent = createPlainReporter({ write, color, githubActions: process.env.GITHUB_ACTIONS === 'true' })
+      const onEvent = createPlainReporter({ write, color, githubActions: process.env.GITHUB_ACTIONS === 'true', outputLogs })
       reporter = { onEvent, close: async () => {} }
     }
     const trace = opts.profile ? (await import('../lib/report/trace.js')).createTraceCollector() : undefined
@@ -164,14 +174,16 @@ async function main(): Promise<number> {
       onEvent: (e) => {
         reporter.onEvent(e)
         trace?.onEvent(e)
+        runReport.onEvent(e)
       },
     })
     await reporter.close()
+    const reportCode = await runReport.finish(result, write)
     flush()
     if (trace) writeFileSync(String(opts.profile), JSON.stringify(trace.toJSON()))
     if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
     if (signalled) return signalled === 'SIGINT' ? EXIT.sigint : EXIT.sigterm
-    return result.ok ? EXIT.ok : EXIT.taskFailed
+    return result.ok ? reportCode ?? EXIT.ok : EXIT.taskFailed
   } catch (err) {
     process.stderr.write(renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR))
     return lib.exitCodeFor(err)

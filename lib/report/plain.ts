@@ -7,6 +7,7 @@
 import kleur from 'kleur'
 import type { RunEvent } from '../types.js'
 import { formatMs, summaryLine } from './format.js'
+import { showsFailedLog, streamsOutput, type OutputLogs } from './output-logs.js'
 
 /** Options of {@link createPlainReporter}. */
 export interface PlainReporterOptions {
@@ -18,6 +19,8 @@ export interface PlainReporterOptions {
   githubActions: boolean
   /** Stream task output as it comes (true), or only show the logs of failed tasks (false). @default true */
   streamOutput?: boolean
+  /** What is printed of each task's log (Turborepo's `--output-logs`). @default 'full' */
+  outputLogs?: OutputLogs
 }
 
 /** An event handler printing plain prefixed lines. */
@@ -26,6 +29,7 @@ export function createPlainReporter(o: PlainReporterOptions): (e: RunEvent) => v
   const partial = new Map<string, string>()
   const shown = new Set<string>()
   const stream = o.streamOutput ?? true
+  const logs = o.outputLogs ?? 'full'
   const line = (task: string, text: string) => o.write(`${kleur.dim(`[${task}]`)} ${text}\n`)
   const flush = (task: string) => {
     const rest = partial.get(task)
@@ -41,6 +45,7 @@ export function createPlainReporter(o: PlainReporterOptions): (e: RunEvent) => v
         else held.set(e.task, `run: ${e.reason}\n`)
         break
       case 'task:output': {
+        if (!streamsOutput(logs, e.replay)) break
         if (o.githubActions) {
           held.set(e.task, (held.get(e.task) ?? '') + e.text)
           break
@@ -70,7 +75,7 @@ export function createPlainReporter(o: PlainReporterOptions): (e: RunEvent) => v
         }[e.status]
         line(e.task, e.status === 'ran' && e.reason.startsWith('would run') ? kleur.cyan(e.reason) : e.status === 'cache-hit' && e.reason.startsWith('would') ? kleur.blue(e.reason) : msg)
         if (e.status === 'failed' && e.error && e.exitCode === undefined) line(e.task, e.error.split('\n')[0])
-        if (e.status === 'failed' && e.log && (!shown.has(e.task) || !stream)) failedLogs.push({ task: e.task, log: e.log })
+        if (e.status === 'failed' && e.log && (!shown.has(e.task) || !stream) && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
         break
       }
       case 'warning':
