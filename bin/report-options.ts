@@ -91,6 +91,12 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
     cwds: new Map([...config.tasks].filter(([n]) => input.deps.has(n)).map(([n, t]) => [n, t.cwd])),
   })
   const show = (p: string) => relative(input.cwd, p) || p
+  // A bad `--compare` value is a usage error before anything runs.
+  let target: import('../lib/report/history.js').CompareTarget | undefined
+  if (opts.compare !== undefined) {
+    const history = await import('../lib/report/history.js')
+    target = history.resolveCompareTarget(root, opts.compare as string | true, history.readHistory(root).runs)
+  }
   return {
     onEvent: collector.onEvent,
     async finish(result, write) {
@@ -108,8 +114,7 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
         if (h.skipped) write(`warning: ${h.skipped} unreadable line${h.skipped === 1 ? '' : 's'} in ${show(history.historyFile(root))} skipped\n`)
       }
       let code: number | undefined
-      if (wantsCompare) {
-        const target = history.resolveCompareTarget(root, opts.compare as string | true, past)
+      if (target) {
         const cmp = history.compareRun(entry, target, [...past, entry], root)
         if (!cmp) write(`compare: no previous run of \`${command}\` to compare with\n`)
         else {
@@ -126,6 +131,7 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
       if (!dryRun) {
         try { history.appendHistory(root, entry) } catch (err) { write(`warning: could not append to the run history: ${(err as Error).message}\n`) }
       }
+
       if (wantsReport) {
         const file = typeof opts.report === 'string' && opts.report ? resolve(input.cwd, opts.report) : join(root, '.tasks', 'reports', `${model.runId}.html`)
         const logDir = `${file.replace(/\.html?$/, '')}.logs`

@@ -102,7 +102,7 @@ async function main(): Promise<number> {
     }
     const requested = names.length ? names : ['default']
     if (names[0] === 'history' && !config.tasks.has('history')) {
-      return (await import('./history-command.js')).historyCommand(config, names.slice(1), opts, cwd, (t) => process.stdout.write(t))
+      return await (await import('./history-command.js')).historyCommand(config, names.slice(1), opts, cwd, (t) => process.stdout.write(t))
     }
 
     if (opts.graph !== undefined) {
