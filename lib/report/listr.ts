@@ -62,7 +62,8 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     const listr = new Listr(
       tasks.map((name) => ({
         title: `${name} ${kleur.dim('waiting')}`,
-        rendererOptions: logs === 'full' ? { outputBar: keep, persistentOutput: true } : { outputBar: 1 },
+        // One output entry: the last line while running, or with `full` the last `keep` lines, kept after the end.
+        rendererOptions: logs === 'full' ? { outputBar: 1, persistentOutput: true } : { outputBar: 1 },
         task: (_: unknown, t: { title: string; output: string; skip(m?: string): void; task: { state$: unknown; isPaused(): boolean } }) =>
           new Promise<void>((resolve, reject) => {
             // Waiting tasks are paused (a still square), not spinning like the running ones.
@@ -72,7 +73,8 @@ export async function createListrReporter(tasks: readonly string[], write: (text
             applySlot(name)
           }),
       })),
-      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true } },
+      // pausedTimer off: a waiting (paused) task has no countdown to show.
+      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true, pausedTimer: { field: () => '', condition: false } } },
     )
     listrDone = listr.run().then(() => undefined, () => undefined)
   } else {
@@ -179,7 +181,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
       } else if (e.type === 'task:output') {
         if (logs === 'full') keepTail.set(e.task, lastLines((keepTail.get(e.task) ?? '') + e.text, keep))
         if (!streamsOutput(logs, e.replay) || e.replay) return
-        const l = lastLine(e.text)
+        const l = logs === 'full' ? keepTail.get(e.task) : lastLine(e.text)
         if (l) update(e.task, { output: l })
       } else if (e.type === 'task:end') {
         running.delete(e.task)
