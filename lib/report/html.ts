@@ -69,7 +69,8 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:now
 .mute{color:var(--mute)}
 .scroll{max-height:520px;overflow:auto;border:1px solid var(--line);border-radius:6px;background:var(--bg)}
 .legend span{margin-right:12px;white-space:nowrap}.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px}
-details.task{border-bottom:1px solid var(--line)}
+details.task{border-bottom:1px solid var(--line);content-visibility:auto;contain-intrinsic-size:auto 26px}
+#graph,#timeline{content-visibility:auto;contain-intrinsic-size:auto 600px}
 details.task>summary{cursor:pointer;padding:3px 4px;display:grid;grid-template-columns:minmax(140px,2.2fr) 96px 80px 4fr;gap:8px;align-items:baseline;list-style-position:inside}
 details.task>summary .n{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
 details.task>summary .d{text-align:right;font-variant-numeric:tabular-nums}
@@ -138,7 +139,7 @@ function renderOnce(m: RunModel, logBudget: number, o: HtmlOptions): string {
   parts.push(card('critical', ms(m.criticalPath.durationMs), `critical path (${m.criticalPath.tasks.length} task${m.criticalPath.tasks.length === 1 ? '' : 's'})`))
   parts.push(card('tasks', String(c.tasks), 'tasks'))
   parts.push(card('ran', String(c.ran), 'ran'))
-  parts.push(card('hits', String(c.cacheHits), `cache hits (${c.localHits} local, ${c.remoteHits} remote)`))
+  parts.push(card('hits', String(c.cacheHits), `cache hits (local / remote: ${c.localHits} / ${c.remoteHits})`))
   parts.push(card('up-to-date', String(c.upToDate), 'up to date'))
   parts.push(card('failed', String(c.failed), 'failed', c.failed > 0))
   parts.push(card('skipped', String(c.skipped + c.interrupted + c.notRun), `skipped${c.interrupted ? ` (${c.interrupted} interrupted)` : ''}`, c.skipped + c.interrupted + c.notRun > 0))
@@ -257,7 +258,7 @@ function timeline(m: RunModel): string {
   const width = labelW + chartW + 70
   const height = top + rows.length * rowH + 8
   const x = (t: number) => labelW + (t / span) * chartW
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="timeline of ${rows.length} tasks">`]
+  const out = [`<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="timeline of ${rows.length} tasks">`]
   const step = niceStep(span, 8)
   for (let t = 0; t <= span; t += step) {
     out.push(`<line class="axis" x1="${x(t).toFixed(1)}" y1="${top - 4}" x2="${x(t).toFixed(1)}" y2="${height}"/><text class="tick" x="${x(t).toFixed(1)}" y="12" text-anchor="middle">${ms(t)}</text>`)
@@ -355,7 +356,7 @@ function graphSvg(m: RunModel, labelledMax: number): string {
       else edges += seg
     }
   }
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="task graph">`]
+  const out = [`<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="task graph">`]
   out.push(`<path d="${edges}" fill="none" stroke="var(--line)" stroke-width="1"/><path d="${critEdges}" fill="none" stroke="var(--crit)" stroke-width="2.5"/>`)
   for (const t of m.tasks) {
     const p = pos.get(t.name)!

@@ -155,7 +155,7 @@ export interface CollectorOptions {
   runId?: string
   /**
    * Characters of log kept per task in the model (failed tasks get 4×). @default
-   * between 600 and 8,000, so 1,000 tasks stay near 1 MB.
+   * 600,000 / tasks, between 400 and 8,000 (1,000 tasks: 600 each).
    */
   logBudget?: number
   /** Keep at most this many characters of each task's whole log for {@link RunCollector.fullLog}. @default 8 MiB */
@@ -279,7 +279,7 @@ export function createRunCollector(o: CollectorOptions): RunCollector {
     const start = t0 ?? Date.now()
     const names = [...o.deps.keys(), ...order]
     const n = names.length
-    const budget = o.logBudget ?? Math.max(600, Math.min(8000, Math.floor(1_000_000 / Math.max(1, n))))
+    const budget = o.logBudget ?? Math.max(400, Math.min(8000, Math.floor(600_000 / Math.max(1, n))))
     const tasks: TaskModel[] = names.map((name) => {
       const s = seen.get(name) ?? { log: '', logCapped: false }
       const e = s.end
