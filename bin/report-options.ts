@@ -84,7 +84,8 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
   const root = config.root
   const dryRun = !!opts.dryRun
   const [{ createRunCollector }, { readGitState }] = await Promise.all([import('../lib/report/model.js'), import('../lib/report/git-info.js')])
-  const gitState = readGitState(root)
+  // A dry run writes no history, so it needs no git state (and must not touch .git).
+  const gitState: Promise<{ head?: string; dirty?: boolean }> = dryRun ? Promise.resolve({}) : readGitState(root)
   const command = commandLine(input.requested, input.args)
   const collector = createRunCollector({
     root, deps: input.deps, command, requested: input.requested,

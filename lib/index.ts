@@ -17,6 +17,8 @@ export { buildGraph, toDot, toMermaid, type TaskGraph } from './graph/graph.js'
 export { CHANGE_LABELS, type Change, type FingerprintRecord } from './fingerprint/fingerprint.js'
 export { VERSION } from './version.js'
 export { prefetchRun } from './prefetch.js'
+export { createRunCollector, criticalPath, RUN_MODEL_SCHEMA, type RunModel, type TaskModel, type RunCollector, type CollectorOptions, type Comparison } from './report/model.js'
+export { renderHtml, type HtmlOptions } from './report/html.js'
 
 /**
  * Identity function that gives `tasks.config.ts` its types: editor completion for every task key
