@@ -92,6 +92,10 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
     cwds: new Map([...config.tasks].filter(([n]) => input.deps.has(n)).map(([n, t]) => [n, t.cwd])),
   })
   const show = (p: string) => relative(input.cwd, p) || p
+  if (opts.summarize === '-' && opts.json) {
+    const { TasksError } = await import('../lib/errors.js')
+    throw new TasksError('usage', '`--summarize -` and `--json` both write to stdout', {}, 'give `--summarize` a file, or drop `--json`')
+  }
   // A bad `--compare` value is a usage error before anything runs.
   let target: import('../lib/report/history.js').CompareTarget | undefined
   if (opts.compare !== undefined) {

@@ -57,7 +57,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     ({ ran: `ran in ${formatMs(e.durationMs)}`, 'cache-hit': `cache hit (saved ${formatMs(e.savedMs)})`, 'up-to-date': 'up to date', failed: e.reason, skipped: `skipped: ${e.reason}` })[status]
 
   let listrDone: Promise<void>
-  const counters = { done: 0, running: new Set<string>(), failed: 0 }
+  const counters = { done: 0, running: new Map<string, number>(), failed: 0 }
   if (!bounded) {
     const listr = new Listr(
       tasks.map((name) => ({
@@ -93,13 +93,18 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     }], { exitOnError: false, rendererOptions: {} })
     listrDone = listr.run().then(() => undefined, () => undefined)
     const refresh = () => {
-      const running = [...counters.running]
+      const now = Date.now()
+      // Longest-running first, each with its elapsed time.
+      const running = [...counters.running].sort((a, b) => a[1] - b[1]).map(([n, t]) => `${n} ${kleur.dim(formatMs(now - t))}`)
       slot?.setTitle(`${counters.done}/${tasks.length} tasks done${counters.failed ? kleur.red(`, ${counters.failed} failed`) : ''}` +
+        `, ${tasks.length - counters.done - running.length} waiting` +
         (running.length ? ` | running: ${running.slice(0, 4).join(', ')}${running.length > 4 ? ` +${running.length - 4}` : ''}` : ''))
     }
+    const ticker = setInterval(refresh, 1000)
+    ticker.unref?.()
     return {
       onEvent(e) {
-        if (e.type === 'task:start') counters.running.add(e.task)
+        if (e.type === 'task:start') counters.running.set(e.task, e.time)
         else if (e.type === 'task:output' && !e.replay && streamsOutput(logs, false)) slot?.setOutput(`[${e.task}] ${lastLine(e.text)}`)
         else if (e.type === 'task:end') {
           counters.running.delete(e.task)
@@ -114,6 +119,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         }
       },
       async close() {
+        clearInterval(ticker)
         ended = true
         settle()
         await listrDone
