@@ -57,6 +57,8 @@ export interface RunReportInput {
   /** The folder paths are printed relative to. */
   cwd: string
   env?: NodeJS.ProcessEnv
+  /** The raw arguments (default `process.argv`). */
+  argv?: readonly string[]
 }
 
 /** The report side of one run. */
@@ -92,6 +94,9 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
     cwds: new Map([...config.tasks].filter(([n]) => input.deps.has(n)).map(([n, t]) => [n, t.cwd])),
   })
   const show = (p: string) => relative(input.cwd, p) || p
+  // cac drops a lone `-` after an option: `--summarize -` arrives as `true`.
+  const argv = input.argv ?? process.argv
+  if (opts.summarize === true && argv[argv.indexOf('--summarize') + 1] === '-') opts.summarize = '-'
   if (opts.summarize === '-' && opts.json) {
     const { TasksError } = await import('../lib/errors.js')
     throw new TasksError('usage', '`--summarize -` and `--json` both write to stdout', {}, 'give `--summarize` a file, or drop `--json`')
