@@ -5,7 +5,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { project, tasks, tasksJson, dump } from '../engine/rig.mjs'
+import { project, tasks, tasksJson, dump, startCli, waitFor } from '../engine/rig.mjs'
+import { readHistory } from '../../dist/lib/report/history.js'
 import { syntheticRun } from './_synthetic.mjs'
 import { createRunCollector, renderHtml } from '../../dist/lib/index.js'
 
@@ -96,6 +97,29 @@ test('1,000 tasks with 50 KB logs each: the page stays under 2 MB, logs cut furt
   assert.ok(bytes > 1_000_000, 'logs were kept as far as the budget allows')
   assert.is((html.match(/<details class="task /g) ?? []).length, 1000)
   assert.ok(html.includes('Type &#39;string&#39; is not assignable'), 'the failure excerpt survives the cut')
+})
+
+test('an interrupted run (SIGINT) is still recorded: history line, report, summary', async () => {
+  const p = project(`{
+    quick: { run: 'echo quick' },
+    hang: { run: 'touch started; sleep 30', deps: ['quick'] },
+    after: { run: 'echo after', deps: ['hang'] },
+  }`)
+  try {
+    const { child, done } = startCli(p.dir, ['after', '--report', 'r.html', '--summarize', 's.json'])
+    await waitFor(() => p.exists('started'), 'hang to start')
+    child.kill('SIGINT')
+    const r = await done
+    assert.is(r.code, 130, dump(r))
+    const [h] = readHistory(p.dir).runs
+    assert.is(h.interrupted, true)
+    assert.is(h.ok, false)
+    assert.equal(h.tasks.map((t) => [t.name, t.status]), [['quick', 'ran'], ['hang', 'interrupted'], ['after', 'skipped']])
+    const s = JSON.parse(p.read('s.json'))
+    assert.is(s.interrupted, true)
+    assert.is(s.counts.interrupted, 1)
+    assert.match(p.read('r.html'), /<header class="banner intr"[^>]*><h1>✗ <code>tasks after<\/code> was interrupted/)
+  } finally { p.cleanup() }
 })
 
 test.run()
