@@ -17,6 +17,11 @@ export { buildGraph, toDot, toMermaid, type TaskGraph } from './graph/graph.js'
 export { CHANGE_LABELS, type Change, type FingerprintRecord } from './fingerprint/fingerprint.js'
 export { VERSION } from './version.js'
 export { prefetchRun } from './prefetch.js'
+// Shared helpers for recipes (the library's and a user's own): one error class, did-you-mean, shell quoting, canonical JSON.
+export { RecipeError, type RecipeErrorCode, type RecipeErrorDetails } from './errors.js'
+export { suggest } from './util/suggest.js'
+export { shellQuote } from './util/quote.js'
+export { canonicalJson } from './util/hash.js'
 
 /**
  * Identity function that gives `tasks.config.ts` its types: editor completion for every task key
