@@ -22,7 +22,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { canonicalJson, type TaskContext, type TaskDefinition } from '../lib/index.js'
-import { RecipeError, cacheExclusions, checkKeys, command, inDir, optBoolean, optString, optStrings, optionError, probe, relDir } from './util.js'
+import { RecipeError, cacheDirsInside, cacheExclusions, checkKeys, command, inDir, optBoolean, optString, optStrings, optionError, probe, relDir } from './util.js'
 
 const WINDOWS = process.platform === 'win32'
 /** Written into the venv; must match the value the venv task returned (see `check`). */
@@ -253,7 +253,8 @@ export interface PythonLintOptions extends PythonCommonOptions {
 
 /**
  * Lint with ruff or flake8 as the task `py:lint` (or `taskName`); see `linter`. flake8 gets
- * `--extend-exclude <venv>,build,dist` (ruff already skips venvs). Which linter is installed enters
+ * `--extend-exclude <venv>,build,dist` (ruff already skips venvs); both get `--extend-exclude` for
+ * UV_CACHE_DIR / PIP_CACHE_DIR when they lie inside `dir`. Which linter is installed enters
  * the fingerprint, so installing one reruns the task.
  * @throws {Error} on an unknown option or an option of the wrong type.
  */
@@ -268,23 +269,25 @@ export function lint(options: PythonLintOptions = {}): Record<string, TaskDefini
   const venvRuff = c.venv ? binIn(c.venv, 'ruff') : undefined
   const flake8 = command([c.py, '-m', 'flake8'])
   const shared = c.shared(optString(R, 'venvTask', options.venvTask))
+  // uv's or pip's cache inside the folder holds other projects' sources: never linted.
+  const caches = cacheDirsInside(c.dir, PY_CACHES)
   return {
     [c.taskName ?? 'py:lint']: inDir(c.dir, {
       description: c.description ?? `lint ${paths.join(' ')} (${linter === 'auto' ? 'ruff or flake8' : linter})`,
       run: async (ctx: TaskContext) => {
         if (linter !== 'flake8') {
           const ruff = venvRuff && existsSync(resolve(ctx.cwd, venvRuff)) ? venvRuff : probe(ctx, 'ruff --version') ? 'ruff' : undefined
-          if (ruff) return ctx.exec(command([ruff, 'check', ...args, ...paths]))
+          if (ruff) return ctx.exec(command([ruff, 'check', ...(caches.length ? ['--extend-exclude', caches.join(',')] : []), ...args, ...paths]))
           if (linter === 'ruff') throw new RecipeError('tool-missing', `ruff is not installed (looked for ${venvRuff ? venvRuff + ' and ' : ''}ruff on PATH)`, { recipe: R, hint: 'add ruff to the venv (a dev dependency group, or `packages`)' })
         }
         if (probe(ctx, `${flake8} --version`)) {
-          const exclude = [c.venv, 'build', 'dist'].filter(Boolean).join(',')
+          const exclude = [c.venv, 'build', 'dist', ...caches].filter(Boolean).join(',')
           return ctx.exec(`${flake8} ${command(['--extend-exclude', exclude, ...args, ...paths])}`)
         }
         if (linter === 'flake8') throw new RecipeError('tool-missing', `flake8 is not installed (\`${flake8} --version\` failed)`, { recipe: R, hint: 'add flake8 to the venv (a dev dependency group, or `packages`)' })
         ctx.log(`python.lint: skipped: neither ruff nor flake8 is installed (looked for ${venvRuff ? venvRuff + ', ' : ''}ruff on PATH and \`${flake8}\`); add ruff or flake8 to the venv's requirements to lint`)
       },
-      version: `python.lint@1 ${canonicalJson({ linter, paths, args, py: c.py, venv: c.venv })}`,
+      version: `python.lint@2 ${canonicalJson({ linter, paths, args, py: c.py, venv: c.venv, caches })}`,
       ...shared,
       toolVersions: [...(shared.toolVersions ?? []), ...(linter !== 'flake8' ? ['ruff --version', ...(venvRuff ? [`${command([venvRuff])} --version`] : [])] : []), `${flake8} --version`],
     }),

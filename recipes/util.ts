@@ -118,6 +118,14 @@ export function optStringRecord(recipe: string, option: string, value: unknown):
  * @param dir the task's folder relative to the project root ('.' for the root).
  */
 export function cacheExclusions(dir: string, vars: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  return cacheDirsInside(dir, vars, env).map((rel) => `!${rel.replace(/[*?[\]{}()!+@]/g, (c) => `\\${c}`)}/**`)
+}
+
+/**
+ * The folders of {@link cacheExclusions}, relative to `dir` (POSIX), for tools that walk the tree
+ * themselves (ruff, flake8: `--extend-exclude`).
+ */
+export function cacheDirsInside(dir: string, vars: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
   const base = resolve(findProjectRoot(), dir)
   const out: string[] = []
   for (const v of vars) {
@@ -125,8 +133,7 @@ export function cacheExclusions(dir: string, vars: readonly string[], env: NodeJ
     if (!value) continue
     const rel = relative(base, resolve(value)).split(sep).join('/')
     if (rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel)) continue
-    const glob = `!${rel.replace(/[*?[\]{}()!+@]/g, (c) => `\\${c}`)}/**`
-    if (!out.includes(glob)) out.push(glob)
+    if (!out.includes(rel)) out.push(rel)
   }
   return out
 }
