@@ -190,4 +190,43 @@ if (hasPython) {
   test.skip('python toolchain tests (no suitable python3)')
 }
 
+// ---- uv with a lock file: real uv, packages from PyPI ----
+
+const hasUv = hasPython && requireTool('uv', ['--version'], 'uv (pip install uv)')
+if (hasUv) {
+  const PYPROJECT = '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "folder"\nversion = "0.1.0"\nrequires-python = ">=3.10"\ndependencies = ["text-unidecode==1.3"]\n\n[tool.setuptools.packages.find]\nwhere = ["src"]\n'
+  let ux
+  test.before(() => {
+    ux = fixture({
+      'pyproject.toml': PYPROJECT,
+      'src/folder/__init__.py': 'from text_unidecode import unidecode\n\n\ndef fold(s):\n    return unidecode(s)\n',
+      'tasks.config.mjs': config(`  ...python.venv({ python: ${JSON.stringify(PY)} }),`, ['python']),
+    })
+    const r = spawnSync('uv', ['lock', '--python', PY], { cwd: ux.dir, encoding: 'utf8', env: { ...process.env, UV_CACHE_DIR: ux.path('.uv-cache') } })
+    if (r.status !== 0) throw new Error(`uv lock failed:\n${r.stdout}${r.stderr}`)
+  })
+  test.after(() => ux?.cleanup())
+
+  test('with uv and a uv.lock, py:venv is `uv sync --locked`; the lock file is an input; an out-of-date lock fails', async () => {
+    const env = { UV_CACHE_DIR: ux.path('.uv-cache') }
+    let r = await runJson(ux.dir, ['py:venv'], { env })
+    assert.is(r.code, 0, why(r))
+    assert.match(r.out, /\+ text-unidecode==1\.3/, why(r))
+    assert.match(spawnSync(ux.path('.venv/bin/python'), ['-c', 'import folder; print(folder.fold("Crème"))'], { encoding: 'utf8' }).stdout, /Creme/)
+    r = await runJson(ux.dir, ['py:venv'], { env })
+    assert.is(r.status['py:venv'], 'up-to-date', why(r))
+    ux.write('uv.lock', ux.read('uv.lock') + '\n')
+    r = await runJson(ux.dir, ['py:venv'], { env })
+    assert.is(r.status['py:venv'], 'ran', why(r))
+    assert.match(r.stderr, /input changed: uv\.lock/, why(r))
+    // A dependency added to pyproject.toml without `uv lock`: --locked refuses to install.
+    ux.write('pyproject.toml', PYPROJECT.replace('"text-unidecode==1.3"', '"text-unidecode==1.3", "six==1.16.0"'))
+    r = await runJson(ux.dir, ['py:venv'], { env })
+    assert.is(r.code, 1, why(r))
+    assert.is(r.status['py:venv'], 'failed')
+    assert.match(r.out, /uv sync --locked/)
+    assert.match(r.out, /lock ?file .*needs to be updated/i, why(r))
+  })
+}
+
 test.run()
