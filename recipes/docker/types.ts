@@ -1,6 +1,7 @@
 /**
  * The Docker recipes' option and value types (public), and the specs the tasks carry (internal).
  */
+
 /** Options shared by every Docker recipe. */
 export interface DockerTaskOptions {
   /**
