@@ -126,11 +126,12 @@ export function cacheExclusions(dir: string, vars: readonly string[], env: NodeJ
  * themselves (ruff, flake8: `--extend-exclude`).
  */
 export function cacheDirsInside(dir: string, vars: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
-  const base = resolve(findProjectRoot(), dir)
   const out: string[] = []
+  let base: string | undefined
   for (const v of vars) {
     const value = env[v]
     if (!value) continue
+    base ??= resolve(findProjectRoot(), dir)
     const rel = relative(base, resolve(value)).split(sep).join('/')
     if (rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel)) continue
     if (!out.includes(rel)) out.push(rel)
