@@ -202,13 +202,13 @@ if (hasUv) {
       'src/folder/__init__.py': 'from text_unidecode import unidecode\n\n\ndef fold(s):\n    return unidecode(s)\n',
       'tasks.config.mjs': config(`  ...python.venv({ python: ${JSON.stringify(PY)} }),`, ['python']),
     })
-    const r = spawnSync('uv', ['lock', '--python', PY], { cwd: ux.dir, encoding: 'utf8', env: { ...process.env, UV_CACHE_DIR: ux.path('.uv-cache') } })
+    const r = spawnSync('uv', ['lock', '--python', PY], { cwd: ux.dir, encoding: 'utf8' })
     if (r.status !== 0) throw new Error(`uv lock failed:\n${r.stdout}${r.stderr}`)
   })
   test.after(() => ux?.cleanup())
 
   test('with uv and a uv.lock, py:venv is `uv sync --locked`; the lock file is an input; an out-of-date lock fails', async () => {
-    const env = { UV_CACHE_DIR: ux.path('.uv-cache') }
+    const env = {}
     let r = await runJson(ux.dir, ['py:venv'], { env })
     assert.is(r.code, 0, why(r))
     assert.match(r.out, /\+ text-unidecode==1\.3/, why(r))
