@@ -8,7 +8,7 @@ import { suggest } from '../util/suggest.js'
 import { isAbsolute, posix } from 'node:path'
 import { TasksError } from '../errors.js'
 import { toPosix } from '../util/fs.js'
-import { locate } from './locate.js'
+import { locate, locateTopLevel } from './locate.js'
 import type { Config, LoadedConfig, ResolvedTask, TaskDefinition } from '../types.js'
 
 const strings = v.array(v.string())
@@ -31,6 +31,13 @@ const TaskSchema = v.strictObject({
 const TASK_KEYS = Object.keys(TaskSchema.entries)
 
 /**
+ * Keys a config may have at the top level; anything else is a `config-invalid` error with a
+ * did-you-mean (a misspelt `concurency` must not be ignored). A module adding a top-level key adds
+ * it here.
+ */
+export const CONFIG_KEYS = ['tasks', 'concurrency', 'workspaces']
+
+/**
  * @param raw the config module's default export
  * @param file absolute path of the config file (for messages)
  * @param root absolute project root
@@ -42,8 +49,15 @@ export function validateConfig(raw: unknown, file: string, root: string, source?
     throw new TasksError('config-invalid', 'the config must export `{ tasks: { ... } }` as its default export', { file }, 'write `export default defineConfig({ tasks: { build: { run: "..." } } })`')
   }
   const cfg = raw as Config
+  for (const key of Object.keys(cfg)) {
+    if (CONFIG_KEYS.includes(key)) continue
+    const near = suggest(key, CONFIG_KEYS)
+    throw new TasksError('config-invalid', `the config has an unknown top-level key \`${key}\``, { file, key, ...locateTopLevel(source, key) },
+      near ? `did you mean \`${near}\`? known keys: ${CONFIG_KEYS.join(', ')}` : `known keys: ${CONFIG_KEYS.join(', ')}; task definitions go under \`tasks\``)
+  }
   if (cfg.concurrency !== undefined && (!Number.isInteger(cfg.concurrency) || cfg.concurrency < 1)) {
-    throw new TasksError('config-invalid', `\`concurrency\` must be a whole number >= 1, got ${JSON.stringify(cfg.concurrency)}`, { file, key: 'concurrency' })
+    throw new TasksError('config-invalid', `\`concurrency\` must be a whole number >= 1, got ${JSON.stringify(cfg.concurrency)}`, { file, key: 'concurrency', ...locateTopLevel(source, 'concurrency') },
+      'set `concurrency` to a whole number such as 4, or remove it to use the number of CPUs')
   }
   const names = Object.keys(cfg.tasks)
   const tasks = new Map<string, ResolvedTask>()

@@ -1,0 +1,262 @@
+/**
+ * Declaration checks run once the config is validated, before anything runs: the mistakes users
+ * make when porting a project (issue 9, section 4). Each is a {@link TasksError} naming the config
+ * file, the task(s), the file and the fix:
+ *
+ * - **in-place task** (`in-place-task`): a file matched by both a task's `inputs` and its
+ *   `outputs` (`prettier --write`, a `docs` step rewriting `README.md`). The engine drops a task's
+ *   outputs from its inputs, so an edit of that file would not rerun the task and a later restore
+ *   would overwrite the edit. Fix: drop it from `outputs` (it stays an input, is never restored, the
+ *   task reruns when it changes) or exclude it from `inputs` with `!path` (it is a generated file
+ *   the task owns).
+ * - **overlapping outputs** (`overlapping-outputs`): two tasks declare outputs matching the same
+ *   file; each would restore its own copy over the other's.
+ * - **undeclared dependency** (`undeclared-dependency`): a task's inputs match a file another task
+ *   declares as output, with no dependency path between them either way, so it may read the file
+ *   before it is written or a stale one (the fix: `add "obj:cjson" to deps`).
+ * - **missing cwd** (`config-invalid`): a task's `cwd` does not exist and no task declares an output
+ *   under it (otherwise the command would fail with `spawn /bin/sh ENOENT`).
+ *
+ * How: every positive pattern is made root-relative and indexed by its static base folder
+ * (picomatch's `scan`); two patterns can only overlap when one base is an ancestor of (or equal to)
+ * the other's, so only those pairs are compared (a literal against a glob exactly; two globs by
+ * matching a sample path of each against the other). Where two globs share a base below the root
+ * and no sample decides, the files that exist under the output glob's base are listed (tinyglobby,
+ * once per pattern) and matched. Nothing is read or listed when no pair overlaps, so the no-op run
+ * pays a few string comparisons per pattern; an output glob based at the root (`**\/*.o`) is only
+ * compared by samples, never walked.
+ */
+import { statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join, posix } from 'node:path'
+import { TasksError } from '../errors.js'
+import { expandGlobs, GLOB_SYNTAX } from '../fingerprint/glob.js'
+import { locate } from './locate.js'
+import type { LoadedConfig, ResolvedTask } from '../types.js'
+
+const require = createRequire(import.meta.url)
+type Matcher = (path: string) => boolean
+type Picomatch = ((glob: string | string[], options?: object) => Matcher) & { scan(glob: string): { base: string; isGlob: boolean } }
+let pm: Picomatch | undefined
+const picomatch = () => (pm ??= require('picomatch') as Picomatch)
+
+/** One positive pattern of a task, root-relative. */
+interface Pattern {
+  task: ResolvedTask
+  kind: 'inputs' | 'outputs'
+  /** As written in the config (relative to the task's cwd). */
+  written: string
+  /** Root-relative, POSIX, normalised. */
+  path: string
+  literal: boolean
+  /** The static folder the pattern starts with ('' for the root); a literal's folder. */
+  base: string
+}
+
+/**
+ * Check `config` for the declaration mistakes above; throws the first one found (tasks in config
+ * order). Reads the file system only for a `cwd` that is not `.` (one `stat`) and for the rare glob
+ * pairs that patterns alone cannot decide.
+ * @param source the config file's text, to point at the offending pattern (`file:line:col`)
+ * @throws {TasksError} `in-place-task`, `overlapping-outputs`, `undeclared-dependency` or
+ *   `config-invalid` (a `cwd` that does not exist).
+ */
+export function checkDeclarations(config: LoadedConfig, source?: string): void {
+  const tasks = [...config.tasks.values()]
+  const outputs: Pattern[] = []
+  const inputs: Pattern[] = []
+  for (const task of tasks) {
+    for (const p of task.outputs) addPattern(outputs, task, 'outputs', p)
+    if (task.inputs && task.fingerprint !== false) for (const p of task.inputs) addPattern(inputs, task, 'inputs', p)
+  }
+  checkCwds(config, tasks, outputs, source)
+  if (outputs.length === 0) return
+  const ctx = new Context(config)
+  const outByBase = byBase(outputs)
+
+  // Two tasks' outputs.
+  for (const a of outputs) {
+    for (const b of candidates(a, outByBase)) {
+      if (b.task === a.task || (a.base === b.base && outputs.indexOf(b) < outputs.indexOf(a))) continue
+      const file = ctx.overlap(a, b)
+      if (!file) continue
+      const [first, second] = tasks.indexOf(a.task) <= tasks.indexOf(b.task) ? [a, b] : [b, a]
+      throw new TasksError('overlapping-outputs',
+        `tasks \`${first.task.name}\` and \`${second.task.name}\` both declare \`${file}\` as an output (\`${first.written}\` and \`${second.written}\`)`,
+        { file: config.file, task: second.task.name, key: 'outputs', ...locate(source, second.task.name, { value: second.written }) },
+        `each file must have one producing task: narrow one of the two \`outputs\` (e.g. add \`'!${relativeTo(second.task, file)}'\` to \`${second.task.name}\`'s outputs) or merge the tasks`)
+    }
+  }
+
+  // A task's inputs against outputs (its own: in place; another task's: a dependency is needed).
+  for (const input of inputs) {
+    for (const output of candidates(input, outByBase, true)) {
+      const file = ctx.overlap(input, output)
+      if (!file) continue
+      const t = input.task
+      if (output.task === t) {
+        throw new TasksError('in-place-task',
+          `task \`${t.name}\` declares \`${file}\` as both an input (\`${input.written}\`) and an output (\`${output.written}\`)`,
+          { file: config.file, task: t.name, key: 'inputs', ...locate(source, t.name, { value: input.written }) },
+          `a task's outputs are never its inputs, so an edit of \`${file}\` would be overwritten by a restore: if the task rewrites it in place (a formatter, a docs step), drop it from \`outputs\`; if the task generates it, exclude it from \`inputs\` with \`'!${relativeTo(t, file)}'\``)
+      }
+      if (ctx.connected(t, output.task)) continue
+      throw new TasksError('undeclared-dependency',
+        `task \`${t.name}\` reads \`${file}\` (input \`${input.written}\`), an output of task \`${output.task.name}\`, without depending on it`,
+        { file: config.file, task: t.name, key: 'inputs', ...locate(source, t.name, { value: input.written }) },
+        `add ${JSON.stringify(output.task.name)} to \`deps\` of \`${t.name}\`, or exclude the file from its inputs with \`'!${relativeTo(t, file)}'\``)
+    }
+  }
+}
+
+function addPattern(list: Pattern[], task: ResolvedTask, kind: Pattern['kind'], written: string): void {
+  if (written.startsWith('!')) return
+  const body = written.endsWith('/') ? written.slice(0, -1) : written
+  const path = posix.normalize(task.cwd === '.' ? body : `${task.cwd}/${body}`)
+  if (path === '..' || path.startsWith('../') || path.startsWith('/')) return
+  const literal = !GLOB_SYNTAX.test(path)
+  const base = literal ? posix.dirname(path).replace(/^\.$/, '') : picomatch().scan(path).base
+  list.push({ task, kind, written, path, literal, base })
+}
+
+/** Patterns indexed by base folder. */
+function byBase(list: Pattern[]): Map<string, Pattern[]> {
+  const m = new Map<string, Pattern[]>()
+  for (const p of list) {
+    const l = m.get(p.base)
+    if (l) l.push(p)
+    else m.set(p.base, [p])
+  }
+  return m
+}
+
+/**
+ * The patterns of `index` that may overlap `p`: those whose base is `p`'s base or an ancestor of it,
+ * and (with `deeper`) those whose base lies below `p`'s base (for inputs against outputs, where the
+ * pairs are not symmetric).
+ */
+function* candidates(p: Pattern, index: Map<string, Pattern[]>, deeper = false): Generator<Pattern> {
+  for (let base = p.base; ; base = parent(base)) {
+    yield* index.get(base) ?? []
+    if (base === '') break
+  }
+  if (!deeper) return
+  const prefix = p.base === '' ? '' : p.base + '/'
+  for (const [base, list] of index) if (base !== p.base && base.startsWith(prefix)) yield* list
+}
+
+const parent = (dir: string) => (dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '')
+
+/** A root-relative file as written relative to the task's cwd (for `!path` fixes). */
+function relativeTo(task: ResolvedTask, file: string): string {
+  return task.cwd === '.' ? file : posix.relative(task.cwd, file)
+}
+
+/** Matchers, negations, listings and dependency closures of one check, computed on demand. */
+class Context {
+  private readonly matchers = new Map<string, Matcher>()
+  private readonly negations = new Map<string, Matcher | null>()
+  private readonly listed = new Map<string, string[]>()
+  private readonly closures = new Map<string, Set<string>>()
+
+  constructor(private readonly config: LoadedConfig) {}
+
+  private matcher(glob: string): Matcher {
+    let m = this.matchers.get(glob)
+    if (!m) this.matchers.set(glob, (m = picomatch()(glob, { dot: true, posix: true })))
+    return m
+  }
+
+  /** Whether `file` is excluded by a `!pattern` of the pattern's own list (inputs or outputs of its task). */
+  private excluded(p: Pattern, file: string): boolean {
+    const key = `${p.kind}\0${p.task.name}`
+    let m = this.negations.get(key)
+    if (m === undefined) {
+      const list = (p.kind === 'inputs' ? p.task.inputs ?? [] : p.task.outputs).filter((g) => g.startsWith('!'))
+        .map((g) => posix.normalize(p.task.cwd === '.' ? g.slice(1) : `${p.task.cwd}/${g.slice(1)}`)).filter((g) => !g.startsWith('../'))
+      // As tinyglobby does: an excluded folder excludes its files.
+      m = list.length ? picomatch()(list.flatMap((g) => [g, `${g}/**`]), { dot: true, posix: true }) : null
+      this.negations.set(key, m)
+    }
+    return !!m && m(file)
+  }
+
+  private matches(p: Pattern, file: string): boolean {
+    return (p.literal ? p.path === file : this.matcher(p.path)(file)) && !this.excluded(p, file)
+  }
+
+  /** A file both patterns match (after their negations), or undefined. */
+  overlap(a: Pattern, b: Pattern): string | undefined {
+    if (a.literal) return this.matches(b, a.path) && !this.excluded(a, a.path) ? a.path : undefined
+    if (b.literal) return this.matches(a, b.path) && !this.excluded(b, b.path) ? b.path : undefined
+    for (const s of samples(a.path)) if (this.matcher(a.path)(s) && this.matches(a, s) && this.matches(b, s)) return s
+    for (const s of samples(b.path)) if (this.matcher(b.path)(s) && this.matches(a, s) && this.matches(b, s)) return s
+    // Undecided: look at the files that exist under the output glob's base (never the whole tree).
+    const out = a.kind === 'outputs' ? a : b
+    const other = out === a ? b : a
+    if (out.base === '' || !(out.base === other.base || out.base.startsWith(other.base === '' ? '' : other.base + '/') || other.base.startsWith(out.base + '/'))) return undefined
+    return this.files(out).find((f) => this.matches(other, f) && !this.excluded(out, f))
+  }
+
+  private files(p: Pattern): string[] {
+    let l = this.listed.get(p.path)
+    if (!l) this.listed.set(p.path, (l = expandGlobs(this.config.root, '.', [p.path]).files))
+    return l
+  }
+
+  /** Whether either task depends on the other, directly or not. */
+  connected(a: ResolvedTask, b: ResolvedTask): boolean {
+    return this.closure(a.name).has(b.name) || this.closure(b.name).has(a.name)
+  }
+
+  /** Every task `name` depends on, directly or not (iterative: chains may be thousands deep). */
+  private closure(name: string): Set<string> {
+    let seen = this.closures.get(name)
+    if (seen) return seen
+    seen = new Set<string>()
+    const stack = [...(this.config.tasks.get(name)?.deps ?? [])]
+    while (stack.length) {
+      const d = stack.pop()!
+      if (seen.has(d)) continue
+      seen.add(d)
+      for (const dd of this.config.tasks.get(d)?.deps ?? []) if (!seen.has(dd)) stack.push(dd)
+    }
+    this.closures.set(name, seen)
+    return seen
+  }
+}
+
+/**
+ * Sample paths a glob matches, made by filling each wildcard with the simplest text: `**` as one
+ * folder or none, `*` and `?` as `x`, a class as its first character, a brace or extglob as its
+ * first alternative. The caller keeps only samples the glob really matches.
+ */
+function samples(glob: string): string[] {
+  const fill = (g: string, star: string) => g
+    .replace(/\\(.)/g, '$1')
+    .replace(/[@+?*!]?\(([^|)]*)[^)]*\)/g, '$1')
+    .replace(/\{([^,}]*)[^}]*\}/g, '$1')
+    .replace(/\[!?\^?(\\?.)[^\]]*\]/g, (_, c: string) => c.replace(/^\\/, ''))
+    .replace(/\*\*\//g, star)
+    .replace(/\/\*\*$/g, '/x')
+    .replace(/\*\*/g, 'x')
+    .replace(/[*?]/g, 'x')
+  return [...new Set([fill(glob, ''), fill(glob, 'x/')])]
+}
+
+/** A `cwd` that does not exist and that no task's outputs could create. */
+function checkCwds(config: LoadedConfig, tasks: ResolvedTask[], outputs: Pattern[], source?: string): void {
+  for (const task of tasks) {
+    if (task.cwd === '.' || task.run === undefined) continue
+    let dir = false
+    try {
+      dir = statSync(join(config.root, task.cwd)).isDirectory()
+    } catch {}
+    if (dir) continue
+    const created = outputs.some((o) => o.path.startsWith(task.cwd + '/') || (o.base !== '' && (task.cwd + '/').startsWith(o.base + '/')) || (o.base === '' && !o.literal))
+    if (created) continue
+    throw new TasksError('config-invalid', `task \`${task.name}\`: \`cwd\` ${JSON.stringify(task.cwd)} does not exist`,
+      { file: config.file, task: task.name, key: 'cwd', ...locate(source, task.name, { key: 'cwd' }) },
+      'fix the path (relative to the folder of the config file) or create the folder; a folder a dependency creates must be under that task\'s `outputs`')
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Positions for errors raised while a config is imported, so each names `file:line:col`: JSON
+ * syntax errors, syntax errors of JavaScript configs (Node's own carry no position), a throw at
+ * import time (the first stack frame in the config; source maps map a `.ts` config's compiled
+ * copy back to it), and a missing package (the import as written in the config file, not the
+ * compiled copy). Only called on error paths.
+ */
+import { readFileSync } from 'node:fs'
+import { basename } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { TasksError, type ErrorLocation } from '../errors.js'
+
+/** Line and column of `JSON.parse`'s error: Node 20 says `at position N`, Node 22 `(line L column C)`. */
+export function jsonLocation(text: string, message: string): ErrorLocation {
+  const lc = /line (\d+) column (\d+)/.exec(message)
+  if (lc) return lineAt(text, +lc[1], +lc[2])
+  const pos = /at position (\d+)/.exec(message)
+  if (!pos) return {}
+  const before = text.slice(0, +pos[1])
+  return lineAt(text, before.split('\n').length, +pos[1] - before.lastIndexOf('\n'))
+}
+
+function lineAt(text: string, line: number, column: number): ErrorLocation {
+  return { line, column, length: 1, lineText: text.split('\n')[line - 1]?.replace(/\r$/, '') }
+}
+
+/**
+ * A syntax error of a `.js`/`.mjs`/`.cjs` config with file:line:col: Node's `SyntaxError` from
+ * `import()` carries no position, so esbuild parses the file to find it (only on this error path).
+ */
+export async function syntaxError(file: string, err: SyntaxError): Promise<TasksError> {
+  try {
+    const esbuild = await import('esbuild')
+    await esbuild.transform(readFileSync(file, 'utf8'), { loader: 'js', sourcefile: file, logLevel: 'silent' })
+  } catch (parsed) {
+    const first = (parsed as { errors?: import('esbuild').Message[] }).errors?.[0]
+    if (first?.location) {
+      const loc = first.location
+      return new TasksError('config-syntax', err.message, { file, line: loc.line, column: loc.column + 1, length: loc.length || 1, lineText: loc.lineText }, 'fix the syntax at the position shown')
+    }
+  }
+  return new TasksError('config-syntax', err.message, { file, ...stackLocation(err, file) }, 'fix the syntax of the config file')
+}
+
+/**
+ * A config importing a package (or file) that cannot be found: the error points at the import in
+ * the config file (not at the compiled copy under `.tasks/config`) and says how to install it.
+ */
+export function missingImport(err: unknown, file: string): TasksError | undefined {
+  const e = err as NodeJS.ErrnoException
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' && e?.code !== 'MODULE_NOT_FOUND') return undefined
+  const m = /Cannot find (package|module) '([^']+)'/.exec(e.message)
+  if (!m) return undefined
+  const spec = m[1] === 'package' ? m[2] : m[2].startsWith('file:') ? fileURLToPath(m[2]) : m[2]
+  let source = ''
+  try { source = readFileSync(file, 'utf8') } catch {}
+  // The import as written: the package name (maybe with a subpath), or the relative file's name.
+  const name = m[1] === 'package' ? spec : basename(spec).replace(/\.[cm]?[jt]s$/, '')
+  const re = new RegExp(`(['"])(${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}[^'"]*)\\1`)
+  const hit = re.exec(source)
+  const where: ErrorLocation = hit ? locAt(source, hit.index, hit[0].length) : {}
+  return m[1] === 'package'
+    ? new TasksError('config-load', `the config imports the package \`${spec}\`, which is not installed`, { file, ...where }, `install it (\`npm install --save-dev ${spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]}\`) or fix the import`)
+    : new TasksError('config-load', `the config imports \`${hit?.[2] ?? spec}\`, which does not exist (${spec})`, { file, ...where }, 'fix the import path (relative to the config file)')
+}
+
+function locAt(source: string, index: number, length: number): ErrorLocation {
+  const before = source.slice(0, index)
+  const lineStart = before.lastIndexOf('\n') + 1
+  const lineEnd = source.indexOf('\n', index)
+  return { line: before.split('\n').length, column: index - lineStart + 1, length, lineText: source.slice(lineStart, lineEnd < 0 ? undefined : lineEnd) }
+}
+
+/** Line and column of the first stack frame inside `file`, when there is one. */
+export function stackLocation(err: unknown, file: string): ErrorLocation {
+  const stack = String((err as Error)?.stack ?? '')
+  const url = pathToFileURL(file).href
+  for (const frame of stack.split('\n')) {
+    const m = /(?:\(|\s)(\S+?):(\d+):(\d+)\)?$/.exec(frame.trim())
+    if (m && (m[1] === file || m[1] === url)) {
+      let text: string | undefined
+      try { text = readFileSync(file, 'utf8') } catch {}
+      return text === undefined ? { line: +m[2], column: +m[3] } : lineAt(text, +m[2], +m[3])
+    }
+  }
+  return {}
+}
