@@ -189,8 +189,7 @@ class Context {
   overlap(a: Pattern, b: Pattern): string | undefined {
     if (a.literal) return this.matches(b, a.path) && !this.excluded(a, a.path) ? a.path : undefined
     if (b.literal) return this.matches(a, b.path) && !this.excluded(b, b.path) ? b.path : undefined
-    for (const s of samples(a.path)) if (this.matcher(a.path)(s) && this.matches(a, s) && this.matches(b, s)) return s
-    for (const s of samples(b.path)) if (this.matcher(b.path)(s) && this.matches(a, s) && this.matches(b, s)) return s
+    for (const s of [...samples(a.path), ...samples(b.path), ...crossSamples(a, b), ...crossSamples(b, a)]) if (this.matches(a, s) && this.matches(b, s)) return s
     // Undecided: look at the files that exist under the output glob's base (never the whole tree).
     const out = a.kind === 'outputs' ? a : b
     const other = out === a ? b : a
@@ -242,6 +241,16 @@ function samples(glob: string): string[] {
     .replace(/\*\*/g, 'x')
     .replace(/[*?]/g, 'x')
   return [...new Set([fill(glob, ''), fill(glob, 'x/')])]
+}
+
+/**
+ * Samples of `b`'s base folder holding a file named like `a`'s last segment (`web/dist/**` and
+ * `web/**\/*.js` give `web/dist/x.js`): two globs often overlap only there.
+ */
+function crossSamples(a: Pattern, b: Pattern): string[] {
+  const last = a.path.slice(a.path.lastIndexOf('/') + 1)
+  const prefix = b.base === '' ? '' : b.base + '/'
+  return samples(last).filter((s) => s !== '').flatMap((s) => [prefix + s, `${prefix}x/${s}`])
 }
 
 /** A `cwd` that does not exist and that no task's outputs could create. */

@@ -54,15 +54,18 @@ export function missingImport(err: unknown, file: string): TasksError | undefine
   const spec = m[1] === 'package' ? m[2] : m[2].startsWith('file:') ? fileURLToPath(m[2]) : m[2]
   let source = ''
   try { source = readFileSync(file, 'utf8') } catch {}
-  // The import as written: the package name (maybe with a subpath), or the relative file's name.
-  const name = m[1] === 'package' ? spec : basename(spec).replace(/\.[cm]?[jt]s$/, '')
-  const re = new RegExp(`(['"])(${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}[^'"]*)\\1`)
+  // The import as written: the package name (maybe with a subpath), or a relative path ending in the file's name.
+  const re = m[1] === 'package'
+    ? new RegExp(`(['"])(${escapeRe(spec)}(?:/[^'"]*)?)\\1`)
+    : new RegExp(`(['"])(\\.{1,2}/[^'"]*${escapeRe(basename(spec).replace(/\.[cm]?[jt]s$/, ''))}(?:\\.[cm]?[jt]s)?)\\1`)
   const hit = re.exec(source)
   const where: ErrorLocation = hit ? locAt(source, hit.index, hit[0].length) : {}
   return m[1] === 'package'
     ? new TasksError('config-load', `the config imports the package \`${spec}\`, which is not installed`, { file, ...where }, `install it (\`npm install --save-dev ${spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]}\`) or fix the import`)
-    : new TasksError('config-load', `the config imports \`${hit?.[2] ?? spec}\`, which does not exist (${spec})`, { file, ...where }, 'fix the import path (relative to the config file)')
+    : new TasksError('config-load', `the config imports \`${hit?.[2] ?? spec}\`, which does not exist${hit ? ` (${spec})` : ''}`, { file, ...where }, 'fix the import path (relative to the config file)')
 }
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 
 function locAt(source: string, index: number, length: number): ErrorLocation {
   const before = source.slice(0, index)
@@ -76,7 +79,7 @@ export function stackLocation(err: unknown, file: string): ErrorLocation {
   const stack = String((err as Error)?.stack ?? '')
   const url = pathToFileURL(file).href
   for (const frame of stack.split('\n')) {
-    const m = /(?:\(|\s)(\S+?):(\d+):(\d+)\)?$/.exec(frame.trim())
+    const m = /([^\s(]+):(\d+):(\d+)\)?$/.exec(frame.trim())
     if (m && (m[1] === file || m[1] === url)) {
       let text: string | undefined
       try { text = readFileSync(file, 'utf8') } catch {}

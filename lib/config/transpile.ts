@@ -95,7 +95,7 @@ async function bundle(file: string, cacheDir: string, resolvePackages: boolean):
       column: loc ? loc.column + 1 : undefined,
       length: loc?.length || 1,
       lineText: loc?.lineText,
-    })
+    }, /^Could not resolve/.test(first.text) ? 'fix the import path (relative to the file), or install the package' : 'fix the syntax at the position shown')
   }
   // A duplicate key (`build` twice in `tasks`) keeps only the last definition: an error, not a silenced warning.
   const dup = result.warnings.find((w) => /^Duplicate key /.test(w.text) && w.location)
