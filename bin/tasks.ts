@@ -119,14 +119,16 @@ async function main(): Promise<number> {
         return EXIT.ok
       }
       const lines: string[] = []
-      const show = (x: (typeof explained)[number], indent: string) => {
+      // Depth first with an explicit stack: a chain of changed dependencies may be thousands deep.
+      const stack = explained.map((x) => ({ x, indent: '' })).reverse()
+      while (stack.length) {
+        const { x, indent } = stack.pop()!
         lines.push(`${indent}${x.task}: ${x.reason}`)
         if (x.fingerprint) lines.push(`${indent}  fingerprint: ${x.fingerprint.slice(0, 16)}${x.previousFingerprint ? ` (last run: ${x.previousFingerprint.slice(0, 16)})` : ''}`)
         for (const c of x.changes) lines.push(`${indent}  ${lib.CHANGE_LABELS[c.kind]}: ${c.what}`)
         if (x.changedOutput) lines.push(`${indent}  output missing or changed: ${x.changedOutput}`)
-        for (const d of x.deps) show(d, indent + '    ')
+        for (let i = x.deps.length - 1; i >= 0; i--) stack.push({ x: x.deps[i], indent: indent + '    ' })
       }
-      for (const e of explained) show(e, '')
       process.stdout.write(lines.join('\n') + '\n')
       return EXIT.ok
     }

@@ -74,7 +74,8 @@ async function bundle(file: string, cacheDir: string, resolvePackages: boolean):
       entryPoints: [file],
       absWorkingDir: dirname(file),
       bundle: true,
-      packages: 'external',
+      // Packages stay imports (the plugin decides; in memory it resolves them to file: URLs first).
+      ...(resolvePackages ? {} : { packages: 'external' as const }),
       format: 'esm',
       platform: 'node',
       target: 'node20',
@@ -126,7 +127,7 @@ function externalOutsideProject(root: string, resolvePackages: boolean): import(
           return { path: pathToFileURL(abs).href, external: true }
         }
         if (isAbsolute(args.path)) return { path: pathToFileURL(args.path).href, external: true }
-        if (resolvePackages && !isBuiltin(args.path)) {
+        if (resolvePackages && !isBuiltin(args.path) && !/^[a-z][a-z0-9+.-]*:/i.test(args.path)) {
           const found = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: INNER })
           if (!found.errors.length && found.path) return { path: pathToFileURL(found.path).href, external: true }
         }
