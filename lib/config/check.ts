@@ -18,7 +18,7 @@
  *   under it (otherwise the command would fail with `spawn /bin/sh ENOENT`).
  *
  * How: every positive pattern is made root-relative and indexed by its static base folder
- * (picomatch's `scan`); two patterns can only overlap when one base is an ancestor of (or equal to)
+ * (its leading folders without glob syntax); two patterns can only overlap when one base is an ancestor of (or equal to)
  * the other's, so only those pairs are compared (a literal against a glob exactly; two globs by
  * matching a sample path of each against the other). Where two globs share a base below the root
  * and no sample decides, the files that exist under the output glob's base are listed (tinyglobby,
@@ -26,7 +26,7 @@
  * pays a few string comparisons per pattern; an output glob based at the root (`**\/*.o`) is only
  * compared by samples, never walked.
  */
-import { statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, posix } from 'node:path'
 import { TasksError } from '../errors.js'
@@ -36,7 +36,7 @@ import type { LoadedConfig, ResolvedTask } from '../types.js'
 
 const require = createRequire(import.meta.url)
 type Matcher = (path: string) => boolean
-type Picomatch = ((glob: string | string[], options?: object) => Matcher) & { scan(glob: string): { base: string; isGlob: boolean } }
+type Picomatch = (glob: string | string[], options?: object) => Matcher
 let pm: Picomatch | undefined
 const picomatch = () => (pm ??= require('picomatch') as Picomatch)
 
@@ -51,6 +51,8 @@ interface Pattern {
   literal: boolean
   /** The static folder the pattern starts with ('' for the root); a literal's folder. */
   base: string
+  /** Position in its list (to take each pair with equal bases once). */
+  order: number
 }
 
 /**
@@ -77,7 +79,7 @@ export function checkDeclarations(config: LoadedConfig, source?: string): void {
   // Two tasks' outputs.
   for (const a of outputs) {
     for (const b of candidates(a, outByBase)) {
-      if (b.task === a.task || (a.base === b.base && outputs.indexOf(b) < outputs.indexOf(a))) continue
+      if (b.task === a.task || (a.base === b.base && b.order < a.order)) continue
       const file = ctx.overlap(a, b)
       if (!file) continue
       const [first, second] = tasks.indexOf(a.task) <= tasks.indexOf(b.task) ? [a, b] : [b, a]
@@ -115,34 +117,57 @@ function addPattern(list: Pattern[], task: ResolvedTask, kind: Pattern['kind'], 
   const path = posix.normalize(task.cwd === '.' ? body : `${task.cwd}/${body}`)
   if (path === '..' || path.startsWith('../') || path.startsWith('/')) return
   const literal = !GLOB_SYNTAX.test(path)
-  const base = literal ? posix.dirname(path).replace(/^\.$/, '') : picomatch().scan(path).base
-  list.push({ task, kind, written, path, literal, base })
+  const base = literal ? posix.dirname(path).replace(/^\.$/, '') : staticBase(path)
+  list.push({ task, kind, written, path, literal, base, order: list.length })
 }
 
-/** Patterns indexed by base folder. */
-function byBase(list: Pattern[]): Map<string, Pattern[]> {
+/**
+ * The leading folders of a glob without glob syntax (`src/lib` of `src/lib/**\/*.ts`), as picomatch's
+ * `scan` gives, without loading picomatch on the no-op path.
+ */
+function staticBase(glob: string): string {
+  const parts = glob.split('/')
+  let n = 0
+  while (n < parts.length - 1 && !GLOB_SYNTAX.test(parts[n])) n++
+  return parts.slice(0, n).join('/')
+}
+
+/** Patterns indexed by base folder, with the bases sorted (for the folders below a base). */
+interface BaseIndex {
+  byBase: Map<string, Pattern[]>
+  sorted: string[]
+}
+
+function byBase(list: Pattern[]): BaseIndex {
   const m = new Map<string, Pattern[]>()
   for (const p of list) {
     const l = m.get(p.base)
     if (l) l.push(p)
     else m.set(p.base, [p])
   }
-  return m
+  return { byBase: m, sorted: [...m.keys()].sort() }
 }
 
 /**
  * The patterns of `index` that may overlap `p`: those whose base is `p`'s base or an ancestor of it,
  * and (with `deeper`) those whose base lies below `p`'s base (for inputs against outputs, where the
- * pairs are not symmetric).
+ * pairs are not symmetric; a binary search to the sorted bases under it).
  */
-function* candidates(p: Pattern, index: Map<string, Pattern[]>, deeper = false): Generator<Pattern> {
+function* candidates(p: Pattern, index: BaseIndex, deeper = false): Generator<Pattern> {
   for (let base = p.base; ; base = parent(base)) {
-    yield* index.get(base) ?? []
+    yield* index.byBase.get(base) ?? []
     if (base === '') break
   }
   if (!deeper) return
   const prefix = p.base === '' ? '' : p.base + '/'
-  for (const [base, list] of index) if (base !== p.base && base.startsWith(prefix)) yield* list
+  const { sorted } = index
+  let lo = 0, hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid] < prefix) lo = mid + 1
+    else hi = mid
+  }
+  for (let i = lo; i < sorted.length && sorted[i].startsWith(prefix); i++) if (sorted[i] !== p.base) yield* index.byBase.get(sorted[i])!
 }
 
 const parent = (dir: string) => (dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '')
@@ -253,19 +278,40 @@ function crossSamples(a: Pattern, b: Pattern): string[] {
   return samples(last).filter((s) => s !== '').flatMap((s) => [prefix + s, `${prefix}x/${s}`])
 }
 
-/** A `cwd` that does not exist and that no task's outputs could create. */
+/**
+ * A `cwd` that does not exist and that no task's outputs could create. One `readdir` per parent
+ * folder (500 packages under `packages/` cost one call, not 500 `stat`s).
+ */
 function checkCwds(config: LoadedConfig, tasks: ResolvedTask[], outputs: Pattern[], source?: string): void {
+  const listings = new Map<string, Set<string> | null>()
+  const isDir = (cwd: string): boolean => {
+    const parentDir = posix.dirname(cwd)
+    let names = listings.get(parentDir)
+    if (names === undefined) {
+      try {
+        names = new Set(readdirSync(join(config.root, parentDir), { withFileTypes: true })
+          .filter((e) => e.isDirectory() || (e.isSymbolicLink() && isDirectory(join(config.root, parentDir, e.name)))).map((e) => e.name))
+      } catch {
+        names = null
+      }
+      listings.set(parentDir, names)
+    }
+    return !!names?.has(posix.basename(cwd))
+  }
   for (const task of tasks) {
-    if (task.cwd === '.' || task.run === undefined) continue
-    let dir = false
-    try {
-      dir = statSync(join(config.root, task.cwd)).isDirectory()
-    } catch {}
-    if (dir) continue
+    if (task.cwd === '.' || task.run === undefined || isDir(task.cwd)) continue
     const created = outputs.some((o) => o.path.startsWith(task.cwd + '/') || (o.base !== '' && (task.cwd + '/').startsWith(o.base + '/')) || (o.base === '' && !o.literal))
     if (created) continue
     throw new TasksError('config-invalid', `task \`${task.name}\`: \`cwd\` ${JSON.stringify(task.cwd)} does not exist`,
       { file: config.file, task: task.name, key: 'cwd', ...locate(source, task.name, { key: 'cwd' }) },
       'fix the path (relative to the folder of the config file) or create the folder; a folder a dependency creates must be under that task\'s `outputs`')
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
   }
 }
