@@ -80,33 +80,35 @@ export function checkDeclarations(config: LoadedConfig, source?: string): void {
   for (const a of outputs) {
     for (const b of candidates(a, outByBase)) {
       if (b.task === a.task || (a.base === b.base && b.order < a.order)) continue
-      const file = ctx.overlap(a, b)
-      if (!file) continue
+      const hit = ctx.overlap(a, b)
+      if (!hit) continue
       const [first, second] = tasks.indexOf(a.task) <= tasks.indexOf(b.task) ? [a, b] : [b, a]
       throw new TasksError('overlapping-outputs',
-        `tasks \`${first.task.name}\` and \`${second.task.name}\` both declare \`${file}\` as an output (\`${first.written}\` and \`${second.written}\`)`,
+        `tasks \`${first.task.name}\` and \`${second.task.name}\` both declare ${describe(hit)} as an output (\`${first.written}\` and \`${second.written}\`)`,
         { file: config.file, task: second.task.name, key: 'outputs', ...locate(source, second.task.name, { value: second.written }) },
-        `each file must have one producing task: narrow one of the two \`outputs\` (e.g. add \`'!${relativeTo(second.task, file)}'\` to \`${second.task.name}\`'s outputs) or merge the tasks`)
+        `each file must have one producing task: narrow one of the two \`outputs\` (e.g. add \`'!${relativeTo(first.task, hit.sample ? second.path : hit.file)}'\` to \`${first.task.name}\`'s outputs) or merge the tasks`)
     }
   }
 
   // A task's inputs against outputs (its own: in place; another task's: a dependency is needed).
   for (const input of inputs) {
     for (const output of candidates(input, outByBase, true)) {
-      const file = ctx.overlap(input, output)
-      if (!file) continue
+      const hit = ctx.overlap(input, output)
+      if (!hit) continue
       const t = input.task
+      // What to exclude from the inputs: the file, or the output glob when the file is only a sample of it.
+      const exclude = relativeTo(t, hit.sample ? output.path : hit.file)
       if (output.task === t) {
         throw new TasksError('in-place-task',
-          `task \`${t.name}\` declares \`${file}\` as both an input (\`${input.written}\`) and an output (\`${output.written}\`)`,
+          `task \`${t.name}\` declares ${describe(hit)} as both an input (\`${input.written}\`) and an output (\`${output.written}\`)`,
           { file: config.file, task: t.name, key: 'inputs', ...locate(source, t.name, { value: input.written }) },
-          `a task's outputs are never its inputs, so an edit of \`${file}\` would be overwritten by a restore: if the task rewrites it in place (a formatter, a docs step), drop it from \`outputs\`; if the task generates it, exclude it from \`inputs\` with \`'!${relativeTo(t, file)}'\``)
+          `a task's outputs are never its inputs, so a hand edit of such a file would be overwritten by a restore: if the task rewrites it in place (a formatter, a docs step), drop it from \`outputs\`; if the task generates it, exclude it from \`inputs\` with \`'!${exclude}'\``)
       }
       if (ctx.connected(t, output.task)) continue
       throw new TasksError('undeclared-dependency',
-        `task \`${t.name}\` reads \`${file}\` (input \`${input.written}\`), an output of task \`${output.task.name}\`, without depending on it`,
+        `task \`${t.name}\` reads ${describe(hit)} (input \`${input.written}\`), ${hit.sample ? 'outputs' : 'an output'} of task \`${output.task.name}\`, without depending on it`,
         { file: config.file, task: t.name, key: 'inputs', ...locate(source, t.name, { value: input.written }) },
-        `add ${JSON.stringify(output.task.name)} to \`deps\` of \`${t.name}\`, or exclude the file from its inputs with \`'!${relativeTo(t, file)}'\``)
+        `add ${JSON.stringify(output.task.name)} to \`deps\` of \`${t.name}\`, or exclude ${hit.sample ? 'those files' : 'the file'} from its inputs with \`'!${exclude}'\``)
     }
   }
 }
@@ -172,6 +174,15 @@ function* candidates(p: Pattern, index: BaseIndex, deeper = false): Generator<Pa
 
 const parent = (dir: string) => (dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '')
 
+/** A path both patterns match: a literal or an existing file, or a sample path of two globs. */
+interface Hit {
+  file: string
+  sample: boolean
+}
+
+/** The hit for a message: `\`gen/code.c\`` or `files like \`out/x.o\``. */
+const describe = (hit: Hit) => (hit.sample ? `files like \`${hit.file}\`` : `\`${hit.file}\``)
+
 /** A root-relative file as written relative to the task's cwd (for `!path` fixes). */
 function relativeTo(task: ResolvedTask, file: string): string {
   return task.cwd === '.' ? file : posix.relative(task.cwd, file)
@@ -211,15 +222,16 @@ class Context {
   }
 
   /** A file both patterns match (after their negations), or undefined. */
-  overlap(a: Pattern, b: Pattern): string | undefined {
-    if (a.literal) return this.matches(b, a.path) && !this.excluded(a, a.path) ? a.path : undefined
-    if (b.literal) return this.matches(a, b.path) && !this.excluded(b, b.path) ? b.path : undefined
-    for (const s of [...samples(a.path), ...samples(b.path), ...crossSamples(a, b), ...crossSamples(b, a)]) if (this.matches(a, s) && this.matches(b, s)) return s
+  overlap(a: Pattern, b: Pattern): Hit | undefined {
+    if (a.literal) return this.matches(b, a.path) && !this.excluded(a, a.path) ? { file: a.path, sample: false } : undefined
+    if (b.literal) return this.matches(a, b.path) && !this.excluded(b, b.path) ? { file: b.path, sample: false } : undefined
+    for (const s of [...samples(a.path), ...samples(b.path), ...crossSamples(a, b), ...crossSamples(b, a)]) if (this.matches(a, s) && this.matches(b, s)) return { file: s, sample: true }
     // Undecided: look at the files that exist under the output glob's base (never the whole tree).
     const out = a.kind === 'outputs' ? a : b
     const other = out === a ? b : a
     if (out.base === '' || !(out.base === other.base || out.base.startsWith(other.base === '' ? '' : other.base + '/') || other.base.startsWith(out.base + '/'))) return undefined
-    return this.files(out).find((f) => this.matches(other, f) && !this.excluded(out, f))
+    const file = this.files(out).find((f) => this.matches(other, f) && !this.excluded(out, f))
+    return file === undefined ? undefined : { file, sample: false }
   }
 
   private files(p: Pattern): string[] {
