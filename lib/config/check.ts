@@ -57,8 +57,9 @@ interface Pattern {
 
 /**
  * Check `config` for the declaration mistakes above; throws the first one found (tasks in config
- * order). Reads the file system only for a `cwd` that is not `.` (one `stat`) and for the rare glob
- * pairs that patterns alone cannot decide.
+ * order). Reads the file system only for tasks whose `cwd` is not `.` (one `readdir` per parent
+ * folder) and for the rare glob pairs that patterns alone cannot decide (a listing of the output
+ * glob's folder).
  * @param source the config file's text, to point at the offending pattern (`file:line:col`)
  * @throws {TasksError} `in-place-task`, `overlapping-outputs`, `undeclared-dependency` or
  *   `config-invalid` (a `cwd` that does not exist).
