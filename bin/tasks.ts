@@ -90,7 +90,7 @@ async function main(): Promise<number> {
       throw new lib.TasksError('usage', `--concurrency must be a whole number >= 1, got \`${opts.concurrency}\``)
     }
     const config = await lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) })
-    const names = parsed.args.map(String)
+    let names = parsed.args.map(String)
     // --list and --graph run nothing, but a cyclic config is still an error there.
     if (opts.list || opts.graph !== undefined) lib.buildGraph(config, [...config.tasks.keys()])
 
@@ -104,7 +104,9 @@ async function main(): Promise<number> {
     const requested = names.length ? names : ['default']
 
     if (opts.graph !== undefined) {
-      const format = opts.graph === true || opts.graph === '' ? 'dot' : String(opts.graph)
+      let format = opts.graph === true || opts.graph === '' ? 'dot' : String(opts.graph)
+      // `tasks --graph build`: cac gave the task name to --graph as its value.
+      if (format !== 'dot' && format !== 'mermaid' && config.tasks.has(format)) [names, format] = [[format, ...names], 'dot']
       if (format !== 'dot' && format !== 'mermaid') throw new lib.TasksError('usage', `--graph takes \`dot\` or \`mermaid\`, got \`${format}\``)
       const graph = lib.buildGraph(config, names.length ? names : [...config.tasks.keys()])
       process.stdout.write(format === 'dot' ? lib.toDot(graph) : lib.toMermaid(graph))

@@ -51,6 +51,8 @@ export function missingImport(err: unknown, file: string): TasksError | undefine
   if (e?.code !== 'ERR_MODULE_NOT_FOUND' && e?.code !== 'MODULE_NOT_FOUND') return undefined
   const m = /Cannot find (package|module) '([^']+)'/.exec(e.message)
   if (!m) return undefined
+  // A package's own missing dependency is that package's problem: the generic error shows it.
+  if (/imported from \S*node_modules/.test(e.message)) return undefined
   const spec = m[1] === 'package' ? m[2] : m[2].startsWith('file:') ? fileURLToPath(m[2]) : m[2]
   let source = ''
   try { source = readFileSync(file, 'utf8') } catch {}

@@ -58,6 +58,21 @@ test('`tasks --explain build` and `tasks --explain build other` explain the name
   } finally { p.cleanup() }
 })
 
+test('`tasks --graph build` draws build (the task name is not taken as the format)', async () => {
+  const p = project(`{ lib: { run: 'true' }, build: { run: 'true', deps: ['lib'] }, other: { run: 'true' } }`)
+  try {
+    let r = await tasks(p.dir, ['--graph', 'build'])
+    assert.is(r.code, 0, dump(r))
+    assert.match(r.stdout, /^digraph tasks/)
+    assert.match(r.stdout, /"build" -> "lib"/)
+    assert.not.match(r.stdout, /"other"/)
+    r = await tasks(p.dir, ['--graph', 'mermaid', 'build'])
+    assert.match(r.stdout, /^flowchart LR/)
+    r = await tasks(p.dir, ['--graph', 'svg'])
+    assert.is(r.code, 2, dump(r))
+  } finally { p.cleanup() }
+})
+
 test('a failed run ends with a line naming the failed tasks', async () => {
   const p = project(`{
     a: { run: 'exit 3' },

@@ -3,7 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdirSync, writeFileSync, chmodSync, readdirSync } from 'node:fs'
-import { project, tasksJson, tasks, dump, count } from './rig.mjs'
+import { project, tasksJson, tasks, dump, count, LIB_URL } from './rig.mjs'
 
 const TASKS = `{ build: { run: 'echo ran >> runs && echo built > out.txt', inputs: ['src.txt'], outputs: ['out.txt'] } }`
 // A bare package import (resolved from the project's node_modules) and a relative one.
@@ -41,6 +41,20 @@ test('a config importing typed-tasks by package name still resolves when compile
     const r = await tasks(p.dir, ['build'])
     assert.is(r.code, 0, dump(r))
     assert.match(r.stderr, /compiled it in memory/)
+  } finally { p.cleanup() }
+})
+
+test('library: loadConfig passes the warning to onWarning and never prints', async () => {
+  const p = project(TASKS, files, { ts: true, extra: EXTRA })
+  try {
+    mkdirSync(p.path('.tasks'), { recursive: true })
+    writeFileSync(p.path('.tasks/config'), 'x')
+    const { loadConfig } = await import(LIB_URL)
+    const warnings = []
+    const config = await loadConfig({ cwd: p.dir, onWarning: (m) => warnings.push(m) })
+    assert.ok(config.tasks.has('build'))
+    assert.is(warnings.length, 1)
+    assert.match(warnings[0], /compiled it in memory/)
   } finally { p.cleanup() }
 })
 
