@@ -2,10 +2,11 @@
  * Positions for errors raised while a config is imported, so each names `file:line:col`: JSON
  * syntax errors, syntax errors of JavaScript configs (Node's own carry no position), a throw at
  * import time (the first stack frame in the config; source maps map a `.ts` config's compiled
- * copy back to it), and a missing package (the import as written in the config file, not the
+ * copy back to it, also for a copy compiled in memory, whose frames Node leaves unmapped), and a missing package (the import as written in the config file, not the
  * compiled copy). Only called on error paths.
  */
 import { readFileSync } from 'node:fs'
+import { SourceMap } from 'node:module'
 import { basename } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { TasksError, type ErrorLocation } from '../errors.js'
@@ -80,13 +81,37 @@ function locAt(source: string, index: number, length: number): ErrorLocation {
 export function stackLocation(err: unknown, file: string): ErrorLocation {
   const stack = String((err as Error)?.stack ?? '')
   const url = pathToFileURL(file).href
+  let text: string | undefined
+  const located = (line: number, column: number): ErrorLocation => {
+    try { text ??= readFileSync(file, 'utf8') } catch {}
+    return text === undefined ? { line, column } : lineAt(text, line, column)
+  }
   for (const frame of stack.split('\n')) {
     const m = /([^\s(]+):(\d+):(\d+)\)?$/.exec(frame.trim())
-    if (m && (m[1] === file || m[1] === url)) {
-      let text: string | undefined
-      try { text = readFileSync(file, 'utf8') } catch {}
-      return text === undefined ? { line: +m[2], column: +m[3] } : lineAt(text, +m[2], +m[3])
+    if (!m) continue
+    if (m[1] === file || m[1] === url) return located(+m[2], +m[3])
+    // A `.ts` config compiled in memory (`data:` URL): Node does not map its frames, its inline map does.
+    if (m[1].startsWith(DATA_URL)) {
+      const original = mapDataUrlFrame(m[1], +m[2], +m[3], file)
+      if (original) return located(original.line, original.column)
     }
   }
   return {}
+}
+
+const DATA_URL = 'data:text/javascript;base64,'
+
+/** 1-based position in `file` of a 1-based position in an in-memory module with an inline source map. */
+function mapDataUrlFrame(url: string, line: number, column: number, file: string): { line: number; column: number } | undefined {
+  try {
+    const code = Buffer.from(url.slice(DATA_URL.length), 'base64').toString('utf8')
+    const map = /\/\/# sourceMappingURL=data:application\/json;base64,(\S+)/.exec(code)
+    if (!map) return undefined
+    const entry = new SourceMap(JSON.parse(Buffer.from(map[1], 'base64').toString('utf8'))).findEntry(line - 1, column - 1) as
+      { originalSource?: string; originalLine?: number; originalColumn?: number }
+    if (entry.originalLine === undefined || basename(entry.originalSource ?? '') !== basename(file)) return undefined
+    return { line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 }
+  } catch {
+    return undefined
+  }
 }

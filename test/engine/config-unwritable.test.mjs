@@ -44,6 +44,19 @@ test('a config importing typed-tasks by package name still resolves when compile
   } finally { p.cleanup() }
 })
 
+test('a config that throws, compiled in memory: still tasks.config.ts:line:col', async () => {
+  const p = project(TASKS, files, { ts: true, extra: `const n: number = 1\nif (n) throw new Error('THREW-IN-MEMORY')\n` })
+  try {
+    mkdirSync(p.path('.tasks'), { recursive: true })
+    writeFileSync(p.path('.tasks/config'), 'x')
+    const r = await tasks(p.dir, ['build'])
+    assert.is(r.code, 2, dump(r))
+    assert.match(r.stderr, /THREW-IN-MEMORY/)
+    const line = p.read('tasks.config.ts').split('\n').findIndex((l) => l.includes('THREW-IN-MEMORY')) + 1
+    assert.match(r.stderr, new RegExp(`tasks\\.config\\.ts:${line}:\\d+`), dump(r))
+  } finally { p.cleanup() }
+})
+
 test('library: loadConfig passes the warning to onWarning and never prints', async () => {
   const p = project(TASKS, files, { ts: true, extra: EXTRA })
   try {
