@@ -175,6 +175,25 @@ function* candidates(p: Pattern, index: BaseIndex, deeper = false): Generator<Pa
 
 const parent = (dir: string) => (dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '')
 
+/**
+ * Whether two globs can never match the same file name: their last segments (both match the file's
+ * name) have incompatible literal ends, e.g. `*.o` and `*.a`, `lib*` and `test*`. Undecidable
+ * segments (classes, braces, extglobs) answer false.
+ */
+function disjointNames(a: string, b: string): boolean {
+  const name = (g: string) => g.slice(g.lastIndexOf('/') + 1)
+  const [x, y] = [name(a), name(b)]
+  if (/[[\]{}()\\!]/.test(x + y)) return false
+  const ends = (n: string) => {
+    const first = n.search(/[*?]/)
+    const last = Math.max(n.lastIndexOf('*'), n.lastIndexOf('?'))
+    return first < 0 ? { prefix: n, suffix: n } : { prefix: n.slice(0, first), suffix: n.slice(last + 1) }
+  }
+  const [ex, ey] = [ends(x), ends(y)]
+  const compatible = (p: string, q: string, f: (u: string, v: string) => boolean) => f(p, q) || f(q, p)
+  return !compatible(ex.prefix, ey.prefix, (u, v) => u.startsWith(v)) || !compatible(ex.suffix, ey.suffix, (u, v) => u.endsWith(v))
+}
+
 /** A path both patterns match: a literal or an existing file, or a sample path of two globs. */
 interface Hit {
   file: string
@@ -227,6 +246,7 @@ class Context {
     if (a.literal) return this.matches(b, a.path) && !this.excluded(a, a.path) ? { file: a.path, sample: false } : undefined
     if (b.literal) return this.matches(a, b.path) && !this.excluded(b, b.path) ? { file: b.path, sample: false } : undefined
     for (const s of [...samples(a.path), ...samples(b.path), ...crossSamples(a, b), ...crossSamples(b, a)]) if (this.matches(a, s) && this.matches(b, s)) return { file: s, sample: true }
+    if (disjointNames(a.path, b.path)) return undefined
     // Undecided: look at the files that exist under the output glob's base (never the whole tree).
     const out = a.kind === 'outputs' ? a : b
     const other = out === a ? b : a
