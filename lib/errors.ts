@@ -14,6 +14,9 @@ export type ErrorCode =
   | 'unknown-dependency'
   | 'cycle'
   | 'output-outside-root'
+  | 'in-place-task'
+  | 'overlapping-outputs'
+  | 'undeclared-dependency'
   | 'usage'
   | 'internal'
 

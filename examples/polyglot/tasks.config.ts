@@ -65,7 +65,8 @@ export default defineConfig({
       tags: [`polyglot/hello:${version}`],
       buildArgs: { ARCH: arch },
       labels: { 'org.opencontainers.image.version': version },
-      deps: [`go:hello:linux/${arch}`, 'docker:base'],
+      // Both linux binaries are in the build context (go/.dockerignore), so both are dependencies.
+      deps: ['go:hello:linux/amd64', 'go:hello:linux/arm64', 'docker:base'],
     }),
 
     build: { description: 'build every binary and package', deps: ['go:hello', 'py:wheel', 'rust:rcount'] },
