@@ -16,6 +16,12 @@ export { run, explain, type RunOptions, type Explanation } from './run/run.js'
 export { buildGraph, toDot, toMermaid, type TaskGraph } from './graph/graph.js'
 export { CHANGE_LABELS, type Change, type FingerprintRecord } from './fingerprint/fingerprint.js'
 export { VERSION } from './version.js'
+export { formatReason, formatMs, summaryLine, type FormatReasonOptions } from './report/format.js'
+export { combineReporters, type Reporter } from './report/reporter.js'
+export { ENTRY_SCHEMA, type Cache, type CacheHit, type CacheGetOptions, type ActionResult, type OutputEntry, type RestoreResult, type StoreInput } from './cache/cache.js'
+export { LocalCache } from './cache/local.js'
+export { MemoryCache, type MemoryCacheStats } from './cache/memory.js'
+export { parseActionResult, unsafeOutputPath } from './cache/entry.js'
 export { prefetchRun } from './prefetch.js'
 
 /**
