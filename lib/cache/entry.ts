@@ -73,13 +73,25 @@ const EntrySchema = v.object({
   recordBlob: hex64,
 })
 
+/** Why an entry was refused. `otherSchema`: it is an entry of another version (a plain miss, not worth a warning). */
+export interface EntryError {
+  error: string
+  otherSchema?: boolean
+}
+
 /**
  * Validate a parsed `ac/<fingerprint>.json` (or an entry from a remote store).
  * Besides each field's shape: output paths are unique and none is inside another output (a
  * symlink output could otherwise redirect a later file of the same entry).
  * @returns the entry, typed, or `{ error }` naming the first problem. Never throws.
  */
-export function parseActionResult(json: unknown): ActionResult | { error: string } {
+export function parseActionResult(json: unknown): ActionResult | EntryError {
+  if (json && typeof json === 'object' && !Array.isArray(json) && (json as { schema?: unknown }).schema !== ENTRY_SCHEMA) {
+    const schema = (json as { schema?: unknown }).schema
+    if (schema === undefined || (typeof schema === 'number' && Number.isInteger(schema))) {
+      return { error: `cache entry of schema ${schema ?? '1-2'}, this version reads schema ${ENTRY_SCHEMA}`, otherSchema: true }
+    }
+  }
   const r = v.safeParse(EntrySchema, json)
   if (!r.success) {
     const issue = r.issues[0]
@@ -103,6 +115,6 @@ export function parseActionResult(json: unknown): ActionResult | { error: string
 }
 
 /** Type guard for {@link parseActionResult}'s failure. */
-export function isEntryError(r: ActionResult | { error: string }): r is { error: string } {
+export function isEntryError(r: ActionResult | EntryError): r is EntryError {
   return 'error' in r && !('schema' in r)
 }

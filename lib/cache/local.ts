@@ -42,7 +42,7 @@ export class LocalCache implements Cache {
     }
     const entry = parseActionResult(json)
     if (isEntryError(entry)) {
-      options?.onWarning?.(`cache entry ${fingerprint.slice(0, 12)} refused: ${entry.error}`)
+      if (!entry.otherSchema) options?.onWarning?.(`cache entry ${fingerprint.slice(0, 12)} refused: ${entry.error}`)
       return undefined
     }
     if (entry.fingerprint !== fingerprint) {

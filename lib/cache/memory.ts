@@ -8,7 +8,7 @@ import { lstatSync, readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { gitBlobId, sha256 } from '../util/hash.js'
 import { ENTRY_SCHEMA, type ActionResult, type Cache, type CacheGetOptions, type CacheHit, type OutputEntry, type RestoreResult, type StoreInput } from './cache.js'
-import { isEntryError, parseActionResult } from './entry.js'
+import { isEntryError, parseActionResult, type EntryError } from './entry.js'
 import { restoreEntry } from './restore.js'
 
 /** How often each operation was called, and how many gets found an entry. */
@@ -31,12 +31,13 @@ export class MemoryCache implements Cache {
     this.stats.gets++
     const text = this.entries.get(fingerprint)
     if (text === undefined) return undefined
-    let entry: ActionResult | { error: string }
+    let entry: ActionResult | EntryError
     try {
       entry = parseActionResult(JSON.parse(text))
     } catch {
       entry = { error: 'not valid JSON' }
     }
+    if (isEntryError(entry) && entry.otherSchema) return undefined
     if (isEntryError(entry) || entry.fingerprint !== fingerprint) {
       options?.onWarning?.(`cache entry ${fingerprint.slice(0, 12)} refused: ${isEntryError(entry) ? entry.error : 'it records another fingerprint'}`)
       return undefined

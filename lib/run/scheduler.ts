@@ -89,7 +89,8 @@ export class Scheduler {
           return s === 'failed' || s === 'skipped' || s === 'interrupted'
         })
         if (blocked) {
-          const reason: TaskReason = this.results.get(blocked)!.status === 'skipped' ? { code: 'dependency-skipped', dependency: blocked } : { code: 'dependency-failed', dependency: blocked }
+          const s = this.results.get(blocked)!.status
+          const reason: TaskReason = s === 'interrupted' ? { code: 'run-interrupted' } : s === 'skipped' ? { code: 'dependency-skipped', dependency: blocked } : { code: 'dependency-failed', dependency: blocked }
           return finish(name, this.end(name, 'skipped', Date.now(), { reason }))
         }
         queue.add(async () => {
