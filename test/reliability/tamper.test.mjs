@@ -6,7 +6,8 @@
 // exactly as the test left it), and the next run succeeds. Prints `tamper cases refused: N/M`.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { closeSync, cpSync, existsSync, openSync, writeSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -283,6 +284,44 @@ test('a read-only cache folder (.tasks/ac and cas unwritable): the run succeeds 
     assert.is(r.status.build, 'ran')
     assert.match(r.stderr, /could not store the result in the cache/)
   } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('a full .tasks/ (a small tmpfs filled up): a cache hit still restores with a warning, a run still succeeds', async () => {
+  await prepareGolden()
+  const dir = join(base, 'full')
+  cpSync(golden, dir, { recursive: true, verbatimSymlinks: true })
+  const tasksDir = join(dir, '.tasks')
+  const saved = join(base, 'full-tasks')
+  cpSync(tasksDir, saved, { recursive: true })
+  const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', tasksDir], { encoding: 'utf8' })
+  if (mount.status !== 0) {
+    console.log(`  SKIP: full .tasks/ test: cannot mount a tmpfs here (${(mount.stderr || mount.error?.message || '').trim()}); needs root with CAP_SYS_ADMIN`)
+    rmSync(dir, { recursive: true, force: true })
+    return
+  }
+  try {
+    cpSync(saved, tasksDir, { recursive: true })
+    // Fill the file system to the last byte.
+    const chunk = Buffer.alloc(64 * 1024, 1)
+    const fd = openSync(join(tasksDir, 'filler'), 'w')
+    try { for (;;) writeSync(fd, chunk) } catch (err) { assert.is(err.code, 'ENOSPC') } finally { closeSync(fd) }
+    try { const fd2 = openSync(join(tasksDir, 'filler2'), 'w'); try { for (;;) writeSync(fd2, Buffer.alloc(512, 1)) } finally { closeSync(fd2) } } catch {}
+    rmSync(join(dir, 'out'), { recursive: true })
+    const r = await tasksJson(dir, ['build'])
+    assert.is(r.code, 0, r.stderr)
+    assert.is(r.status.build, 'cache-hit', r.stderr)
+    assert.match(r.stderr, /warning.*could not record/i)
+    assert.is(readFileSync(join(dir, 'out', 'a.txt'), 'utf8'), 'source-1\n')
+    writeFileSync(join(dir, 'src.txt'), 'source-4\n')
+    const r2 = await tasksJson(dir, ['build'])
+    assert.is(r2.code, 0, r2.stderr)
+    assert.is(r2.status.build, 'ran', r2.stderr)
+    assert.match(r2.stderr, /could not store the result in the cache.*ENOSPC|ENOSPC/)
+    assert.is(readFileSync(join(dir, 'out', 'a.txt'), 'utf8'), 'source-4\n')
+  } finally {
+    spawnSync('umount', [tasksDir])
     rmSync(dir, { recursive: true, force: true })
   }
 })
