@@ -31,6 +31,8 @@ export interface FingerprinterOptions {
   argsFor(task: string): readonly string[]
   /** Use a git snapshot for listing and digesting inputs. @default true */
   git?: boolean
+  /** Environment for git: the embedder's `env` option, undefined for `process.env` (only then is a prefetched snapshot used, see `prefetchRun`). */
+  gitEnv?: NodeJS.ProcessEnv
   /** The hash memo file. @default `<root>/.tasks/state/hashes.json` */
   memoFile?: string
   /** Dry run: input digests the last successful run of a task recorded (for files a dependency would restore). */
@@ -64,7 +66,7 @@ export class Fingerprinter {
     const cached = [...this.o.tasks.values()].filter((t) => t.inputs?.length && t.fingerprint !== false)
     if (cached.length === 0) return
     const nodeModules = cached.some((t) => t.inputs!.some((p) => p.includes('node_modules')))
-    const snapshot = await takeGitSnapshot(this.o.root, { skipNodeModules: !nodeModules, env: this.o.env })
+    const snapshot = await takeGitSnapshot(this.o.root, { skipNodeModules: !nodeModules, env: this.o.gitEnv })
     if (snapshot) this.index = new GitInputIndex(this.o.root, snapshot)
   }
 

@@ -82,6 +82,7 @@ function schedulerOptions(options: RunOptions, tasks: readonly string[], dryRun:
     root, graph: buildGraph(options.config, tasks), requested: tasks, args: options.args ?? [],
     // One copy for the run: reading process.env goes through an interceptor on every access.
     env: options.env ?? { ...process.env },
+    gitEnv: options.env,
     signal: options.signal ?? new AbortController().signal,
     concurrency: Math.max(1, options.concurrency ?? options.config.concurrency ?? availableParallelism()),
     cache, force: !!options.force, dryRun, continue: !!options.continue, git: options.git !== false,

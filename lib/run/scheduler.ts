@@ -22,6 +22,8 @@ export interface SchedulerOptions {
   requested: readonly string[]
   args: readonly string[]
   env: NodeJS.ProcessEnv
+  /** The `env` option as given (undefined: `process.env`); git gets it, so a prefetched snapshot is used only for `process.env`. */
+  gitEnv?: NodeJS.ProcessEnv
   signal: AbortSignal
   concurrency: number
   /** Undefined: the cache is off. */
@@ -43,7 +45,7 @@ export class Scheduler {
   constructor(readonly o: SchedulerOptions) {
     this.state = new StateStore(join(o.root, '.tasks', 'state'))
     this.fingerprinter = new Fingerprinter({
-      root: o.root, tasks: o.graph.tasks, env: o.env, git: o.git, argsFor: (n) => this.argsFor(n),
+      root: o.root, tasks: o.graph.tasks, env: o.env, gitEnv: o.gitEnv, git: o.git, argsFor: (n) => this.argsFor(n),
       previousInputs: (n) => this.state.record(n)?.inputs,
     })
   }
