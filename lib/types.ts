@@ -176,8 +176,11 @@ export type TaskReason =
   | { code: 'args-changed'; args: string[] }
   /** Dependencies whose fingerprints changed. */
   | { code: 'dependency-changed'; dependencies: string[] }
-  /** Changed definition fields: `'command'`, `'cwd'`, `'outputs'`, `'tools'`, `'platform'`, `'mode'`, `'format'`. */
-  | { code: 'definition-changed'; fields: string[] }
+  /**
+   * Changed definition fields: `'command'`, `'cwd'`, `'outputs'`, `'tools'`, `'platform'`, `'mode'`, `'format'`;
+   * `tools`: the `toolVersions` commands whose output changed (when `'tools'` is among the fields).
+   */
+  | { code: 'definition-changed'; fields: string[]; tools?: string[] }
   /** A recorded output is missing or changed on disk (root-relative path). */
   | { code: 'output-changed'; path: string }
   /** The task's `check` returned false or threw. */

@@ -13,6 +13,9 @@ import { ENTRY_SCHEMA, type ActionResult, type Cache, type CacheGetOptions, type
 import { SHA256_HEX, isEntryError, parseActionResult } from './entry.js'
 import { restoreEntry } from './restore.js'
 
+/** Largest `ac/` entry read, bytes (an entry lists outputs, not their content). */
+export const MAX_ENTRY_BYTES = 256 * 1024 * 1024
+
 /** The local, on-disk cache (the default of `run`). */
 export class LocalCache implements Cache {
   private readonly cas: string
@@ -26,9 +29,17 @@ export class LocalCache implements Cache {
 
   async get(fingerprint: string, options?: CacheGetOptions): Promise<CacheHit | undefined> {
     if (!SHA256_HEX.test(fingerprint)) return undefined
+    const file = join(this.ac, `${fingerprint}.json`)
     let text: string
     try {
-      text = readFileSync(join(this.ac, `${fingerprint}.json`), 'utf8')
+      // Only a regular file of sane size is read (a symlink to /dev/zero or a huge file is refused, not read).
+      const st = lstatSync(file, { throwIfNoEntry: false })
+      if (!st) return undefined
+      if (!st.isFile() || st.size > MAX_ENTRY_BYTES) {
+        options?.onWarning?.(`cache entry ${fingerprint.slice(0, 12)} refused: not a regular file of at most ${MAX_ENTRY_BYTES} bytes`)
+        return undefined
+      }
+      text = readFileSync(file, 'utf8')
     } catch {
       return undefined
     }
@@ -131,7 +142,8 @@ export class LocalCache implements Cache {
   private putBlob(data: Buffer): string {
     const hash = sha256(data)
     const p = this.blobPath(hash)
-    if (!existsSync(p)) writeFileAtomic(p, data)
+    // A regular file under its hash is the blob (verified on every read); anything else is replaced.
+    if (!lstatSync(p, { throwIfNoEntry: false })?.isFile()) writeFileAtomic(p, data)
     return hash
   }
 
@@ -140,6 +152,11 @@ export class LocalCache implements Cache {
     const p = this.blobPath(hash)
     let data: Buffer
     try {
+      if (!lstatSync(p).isFile()) {
+        // Not a blob (a symlink, a device): removed, so the next store writes the real one.
+        try { unlinkSync(p) } catch {}
+        return undefined
+      }
       data = readFileSync(p)
     } catch {
       return undefined

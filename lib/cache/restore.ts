@@ -9,7 +9,7 @@
  * is a miss naming the output and the operation: nothing of the entry stays on disk.
  */
 import { chmodSync, lstatSync, mkdirSync, realpathSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync, type Stats } from 'node:fs'
-import { dirname, isAbsolute, join, relative, sep } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path'
 import { gitBlobId, sha256 } from '../util/hash.js'
 import { isEntryError, parseActionResult, unsafeOutputPath } from './entry.js'
 import type { ActionResult, OutputEntry, RestoreResult } from './cache.js'
@@ -18,7 +18,8 @@ import type { ActionResult, OutputEntry, RestoreResult } from './cache.js'
 export type BlobReader = (hash: string) => Buffer | undefined | Promise<Buffer | undefined>
 
 let tmpCounter = 0
-const tmpName = (abs: string, what: string) => join(dirname(abs), `.${abs.slice(dirname(abs).length + 1)}.${process.pid}.${++tmpCounter}.tasks-${what}`)
+/** A temp name beside `abs` (same file system, so the rename is atomic): `.<name>.<pid>.<n>.tasks-tmp` / `.tasks-bak`. */
+const tmpName = (abs: string, what: string) => join(dirname(abs), `.${basename(abs)}.${process.pid}.${++tmpCounter}.tasks-${what}`)
 
 function lstatOrUndefined(p: string): Stats | undefined {
   try {

@@ -59,7 +59,13 @@ export async function decide(task: ResolvedTask, ctx: DecideContext): Promise<De
     reason = prevRecord ? reasonFromChanges(diffRecords(prevRecord, fp.record), fp.record) : { code: 'definition-changed', fields: ['format'] }
   }
   if (ctx.cache) {
-    const hit = await ctx.cache.get(hash, { signal: ctx.signal, onWarning: (m) => ctx.warn(`cache miss: ${m}`, 'cache-entry-refused') })
+    let hit: Awaited<ReturnType<Cache['get']>>
+    try {
+      hit = await ctx.cache.get(hash, { signal: ctx.signal, onWarning: (m) => ctx.warn(`cache miss: ${m}`, 'cache-entry-refused') })
+    } catch (err) {
+      // A cache that throws (an embedder's or a remote tier's bug, a network error) is a miss, never a failed task.
+      ctx.warn(`cache miss: the cache's get failed: ${(err as Error)?.message ?? err}`, 'cache-get-failed')
+    }
     if (hit && (await checkValid(task, hit.entry.value, ctx))) return { kind: 'cache-hit', reason, fingerprint: hash, entry: hit.entry, source: hit.source }
   }
   return { kind: 'run', reason, fingerprint: hash }
@@ -95,7 +101,8 @@ export function reasonFromChanges(changes: readonly Change[], next?: Fingerprint
       return { code: 'input-changed', files: same.map((c): InputChange => ({ path: c.what, change: c.kind === 'input-added' ? 'added' : c.kind === 'input-removed' ? 'removed' : 'modified' })) }
     case 'command': case 'tools': case 'other': {
       const defs = changes.filter((c) => c.kind === 'command' || c.kind === 'tools' || c.kind === 'other')
-      return { code: 'definition-changed', fields: [...new Set(defs.map((c) => (c.kind === 'other' ? FIELD[c.what] ?? c.what : c.kind)))] }
+      const tools = defs.filter((c) => c.kind === 'tools').map((c) => c.what)
+      return { code: 'definition-changed', fields: [...new Set(defs.map((c) => (c.kind === 'other' ? FIELD[c.what] ?? c.what : c.kind)))], ...(tools.length ? { tools } : {}) }
     }
   }
 }

@@ -50,6 +50,7 @@ export class Scheduler {
     })
   }
 
+  /** The arguments after `--` that `name` receives (only requested tasks get them). */
   argsFor(name: string): readonly string[] {
     return this.o.requested.includes(name) ? this.o.args : []
   }
@@ -66,6 +67,7 @@ export class Scheduler {
     return { root: this.o.root, state: this.state, cache: this.o.cache, warn: (m, code) => this.warn(task, m, code) }
   }
 
+  /** Run the graph: every task decided, restored or executed, stored; resolves when all have ended. */
   async run(): Promise<RunResult> {
     const start = Date.now()
     const { graph } = this.o
@@ -163,7 +165,7 @@ export class Scheduler {
         this.fingerprinter.wouldRestoreFiles(entry.outputs)
         return this.end(name, 'cache-hit', started, { reason: restored, fingerprint, savedMs: entry.durationMs, cacheSource: source })
       }
-      const r = await this.o.cache!.restore(this.o.root, { entry, source })
+      const r = await this.o.cache!.restore(this.o.root, { entry, source }).catch((err: unknown) => ({ ok: false as const, reason: `the cache's restore threw: ${(err as Error)?.message ?? err}` }))
       if (r.ok) {
         this.fingerprinter.restored(name, entry.outputs)
         if (r.log.length) this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream: 'stdout', text: r.log.toString(), replay: true })

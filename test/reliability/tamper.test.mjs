@@ -172,6 +172,8 @@ tc('missing blob of the last output', ({ entry, blobPath }) => { rmSync(blobPath
 tc('missing log blob', ({ entry, blobPath }) => { rmSync(blobPath(entry.log)) })
 tc('flipped log blob', ({ entry, blobPath }) => { const p = blobPath(entry.log); const b = readFileSync(p); b[b.length - 1] ^= 0x01; writeFileSync(p, b) })
 tc('blob swapped for another valid blob', ({ entry, blobPath }) => { const [a, b] = entry.outputs.filter((o) => o.type === 'file'); writeFileSync(blobPath(a.hash), readFileSync(blobPath(b.hash))) })
+tc('blob is a symlink to /dev/zero', ({ entry, blobPath }) => { const p = blobPath(lastFile(entry).hash); rmSync(p); symlinkSync('/dev/zero', p) })
+tc('ac entry is a symlink to /dev/zero', ({ dir, entry }) => { const p = join(dir, '.tasks', 'ac', `${entry.fingerprint}.json`); rmSync(p); symlinkSync('/dev/zero', p) })
 // Half-valid entries: every output fine but a later one.
 tc('later output climbs out', ({ entry, save }) => { entry.outputs.push({ ...firstFile(entry), path: 'zz/../../outside/late.txt' }); save(entry) })
 tc('later output into .git/hooks', ({ entry, save }) => { entry.outputs.push({ ...firstFile(entry), path: 'zz/.git/hooks/pre-commit' }); save(entry) })
