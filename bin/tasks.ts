@@ -5,7 +5,7 @@
  * are parsed, so `--version` and `--help` load nothing else.
  */
 import { cac } from 'cac'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 // A leaf module (no imports), so --version and --help stay cheap.
 import { EXIT } from '../lib/errors.js'
@@ -148,16 +148,8 @@ async function main(): Promise<number> {
       if (!pending) setImmediate(flush)
       pending += t
     }
-    let reporter: { onEvent(e: import('../lib/index.js').RunEvent): void; close(): Promise<void> }
-    if (tty) {
-      const { createListrReporter } = await import('../lib/report/listr.js')
-      reporter = await createListrReporter(graphOrder, write)
-    } else {
-      const { createPlainReporter } = await import('../lib/report/plain.js')
-      const onEvent = createPlainReporter({ write, color, githubActions: process.env.GITHUB_ACTIONS === 'true' })
-      reporter = { onEvent, close: async () => {} }
-    }
-    const trace = opts.profile ? (await import('../lib/report/trace.js')).createTraceCollector() : undefined
+    const { pickReporter } = await import('./reporter.js')
+    const reporter = await pickReporter({ tty, color, json: !!opts.json, profile: opts.profile ? String(opts.profile) : undefined, order: graphOrder, write })
 
     const result = await lib.run({
       config,
@@ -170,17 +162,13 @@ async function main(): Promise<number> {
       continue: !!opts.continue,
       concurrency,
       signal: ac.signal,
-      onEvent: (e) => {
-        reporter.onEvent(e)
-        trace?.onEvent(e)
-      },
+      onEvent: (e) => reporter.onEvent(e),
     })
+    reporter.setResult(result)
     await reporter.close()
     const failedNames = result.tasks.filter((t) => t.status === 'failed').map((t) => t.name)
     if (failedNames.length) write(`failed: ${failedNames.join(', ')}\n`)
     flush()
-    if (trace) writeFileSync(String(opts.profile), JSON.stringify(trace.toJSON()))
-    if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
     if (signalled) return signalled === 'SIGINT' ? EXIT.sigint : EXIT.sigterm
     return result.ok ? EXIT.ok : EXIT.taskFailed
   } catch (err) {
