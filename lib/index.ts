@@ -16,9 +16,20 @@ export { run, explain, type RunOptions, type Explanation } from './run/run.js'
 export { buildGraph, toDot, toMermaid, type TaskGraph } from './graph/graph.js'
 export { CHANGE_LABELS, type Change, type FingerprintRecord } from './fingerprint/fingerprint.js'
 export { VERSION } from './version.js'
+export { formatReason, formatMs, summaryLine, type FormatReasonOptions } from './report/format.js'
+export { combineReporters, type Reporter } from './report/reporter.js'
+export { ENTRY_SCHEMA, type Cache, type CacheHit, type CacheGetOptions, type ActionResult, type OutputEntry, type RestoreResult, type StoreInput } from './cache/cache.js'
+export { LocalCache } from './cache/local.js'
+export { MemoryCache, type MemoryCacheStats } from './cache/memory.js'
+export { parseActionResult, unsafeOutputPath } from './cache/entry.js'
 export { prefetchRun } from './prefetch.js'
 export { createRunCollector, criticalPath, RUN_MODEL_SCHEMA, type RunModel, type TaskModel, type RunCollector, type CollectorOptions, type Comparison } from './report/model.js'
 export { renderHtml, type HtmlOptions } from './report/html.js'
+// Shared helpers for recipes (the library's and a user's own): one error class, did-you-mean, shell quoting, canonical JSON.
+export { RecipeError, type RecipeErrorCode, type RecipeErrorDetails } from './errors.js'
+export { suggest } from './util/suggest.js'
+export { shellQuote } from './util/quote.js'
+export { canonicalJson } from './util/hash.js'
 
 /**
  * Identity function that gives `tasks.config.ts` its types: editor completion for every task key

@@ -8,7 +8,7 @@ import { suggest } from '../util/suggest.js'
 import { isAbsolute, posix } from 'node:path'
 import { TasksError } from '../errors.js'
 import { toPosix } from '../util/fs.js'
-import { locate } from './locate.js'
+import { locate, locateTopLevel } from './locate.js'
 import type { Config, LoadedConfig, ResolvedTask, TaskDefinition } from '../types.js'
 
 const strings = v.array(v.string())
@@ -31,25 +31,42 @@ const TaskSchema = v.strictObject({
 const TASK_KEYS = Object.keys(TaskSchema.entries)
 
 /**
+ * Keys a config may have at the top level; anything else is a `config-invalid` error with a
+ * did-you-mean (a misspelt `concurency` must not be ignored). A module adding a top-level key adds
+ * it here.
+ */
+export const CONFIG_KEYS = ['tasks', 'concurrency', 'workspaces']
+
+/**
  * @param raw the config module's default export
  * @param file absolute path of the config file (for messages)
  * @param root absolute project root
  * @param source the config file's text, to point at lines (optional)
- * @throws {TasksError} `config-invalid`, `unknown-dependency` or `output-outside-root`.
+ * @throws {TasksError} `config-invalid` (also an unknown top-level key, with a did-you-mean), `unknown-dependency` or `output-outside-root`.
  */
 export function validateConfig(raw: unknown, file: string, root: string, source?: string): LoadedConfig {
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    for (const key of Object.keys(raw)) {
+      if (CONFIG_KEYS.includes(key)) continue
+      const near = suggest(key, CONFIG_KEYS)
+      throw new TasksError('config-invalid', `the config has an unknown top-level key \`${key}\``, { file, key, ...locateTopLevel(source, key) },
+        near ? `did you mean \`${near}\`? known keys: ${CONFIG_KEYS.join(', ')}` : `known keys: ${CONFIG_KEYS.join(', ')}; task definitions go under \`tasks\``)
+    }
+  }
   if (!raw || typeof raw !== 'object' || !('tasks' in raw) || typeof (raw as Config).tasks !== 'object' || (raw as Config).tasks === null) {
     throw new TasksError('config-invalid', 'the config must export `{ tasks: { ... } }` as its default export', { file }, 'write `export default defineConfig({ tasks: { build: { run: "..." } } })`')
   }
   const cfg = raw as Config
   if (cfg.concurrency !== undefined && (!Number.isInteger(cfg.concurrency) || cfg.concurrency < 1)) {
-    throw new TasksError('config-invalid', `\`concurrency\` must be a whole number >= 1, got ${JSON.stringify(cfg.concurrency)}`, { file, key: 'concurrency' })
+    throw new TasksError('config-invalid', `\`concurrency\` must be a whole number >= 1, got ${JSON.stringify(cfg.concurrency)}`, { file, key: 'concurrency', ...locateTopLevel(source, 'concurrency') },
+      'set `concurrency` to a whole number such as 4, or remove it to use the number of CPUs')
   }
   const names = Object.keys(cfg.tasks)
   const tasks = new Map<string, ResolvedTask>()
   for (const name of names) {
     if (!name || /\s/.test(name)) {
-      throw new TasksError('config-invalid', `task name ${JSON.stringify(name)} is not valid: names cannot be empty or contain spaces`, { file, task: name, ...locate(source, name) })
+      throw new TasksError('config-invalid', `task name ${JSON.stringify(name)} is not valid: names cannot be empty or contain spaces`, { file, task: name, ...locate(source, name) },
+        `rename the task${name.trim() ? `, e.g. \`${name.trim().replace(/\s+/g, '-')}\`` : ''} (names may contain \`:\` and \`/\`)`)
     }
     const def = cfg.tasks[name] as unknown
     const parsed = v.safeParse(TaskSchema, def)
@@ -77,11 +94,20 @@ function shapeError(issue: v.BaseIssue<unknown>, file: string, task: string, sou
       near ? `did you mean \`${near}\`? known keys: ${TASK_KEYS.join(', ')}` : `known keys: ${TASK_KEYS.join(', ')}`)
   }
   if (!key) {
-    return new TasksError('config-invalid', `task \`${task}\` must be an object, got ${issue.received}`, { file, task, ...locate(source, task) })
+    return new TasksError('config-invalid', `task \`${task}\` must be an object, got ${issue.received}`, { file, task, ...locate(source, task) },
+      `write it as an object, e.g. \`${task}: { run: 'make ${task}' }\``)
   }
   const where = path.map((p, i) => (i === 0 ? p : typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')
   return new TasksError('config-invalid', `task \`${task}\`: \`${where}\` must be ${describeExpected(key, issue.expected)}, got ${issue.received}`,
-    { file, task, key, ...locate(source, task, { key }) })
+    { file, task, key, ...locate(source, task, { key }) }, EXAMPLES[key] ? `write it as \`${EXAMPLES[key]}\`` : `see the \`${key}\` key in the README`)
+}
+
+/** The fix of a wrongly typed key: an example of the right shape. */
+const EXAMPLES: Record<string, string> = {
+  run: "run: 'make build'", deps: "deps: ['build']", inputs: "inputs: ['src/**']", outputs: "outputs: ['dist/**']",
+  env: "env: ['NODE_ENV']", passEnv: "passEnv: ['HOME']", setEnv: "setEnv: { NODE_ENV: 'production' }", toolVersions: "toolVersions: ['go version']",
+  fingerprint: "fingerprint: 'mtime'", check: 'check: async (ctx) => true', platform: 'platform: true', cwd: "cwd: 'packages/app'",
+  description: "description: 'build the app'", version: "version: '2'",
 }
 
 function describeExpected(key: string, expected: string | null): string {

@@ -6,18 +6,15 @@
  * listr2 is imported on demand (only when a terminal is drawn).
  */
 import type { RunEvent, RunSummary, TaskStatus } from '../types.js'
-import { formatMs, summaryLine } from './format.js'
+import { formatMs, formatReason, summaryLine } from './format.js'
 import { showsFailedLog, streamsOutput, type OutputLogs } from './output-logs.js'
-import { reasonText, type ReasonLike } from './reasons.js'
+import type { Reporter } from './reporter.js'
+
+export type { Reporter }
 
 /** Graphs with more tasks than this get the bounded one-line view. */
 export const MAX_LINES = 30
 
-/** A reporter: receives events, and `close()` resolves once its output is complete. */
-export interface Reporter {
-  onEvent(e: RunEvent): void
-  close(): Promise<void>
-}
 
 /** Options of {@link createListrReporter}. */
 export interface ListrReporterOptions {
@@ -54,7 +51,10 @@ export async function createListrReporter(tasks: readonly string[], write: (text
   const slots = new Map<string, Slot>()
   let applySlot: (name: string) => void = () => {}
   const statusText = (status: TaskStatus, e: Extract<RunEvent, { type: 'task:end' }>) =>
-    ({ ran: `ran in ${formatMs(e.durationMs)}`, 'cache-hit': `cache hit (saved ${formatMs(e.savedMs)})`, 'up-to-date': 'up to date', failed: e.reason, skipped: `skipped: ${e.reason}` })[status]
+    ({
+      ran: `ran in ${formatMs(e.durationMs)}`, 'cache-hit': `cache hit (saved ${formatMs(e.savedMs)})`, 'up-to-date': 'up to date', failed: formatReason(e.reason),
+      interrupted: `interrupted after ${formatMs(e.durationMs)}`, skipped: `skipped: ${formatReason(e.reason)}`,
+    })[status]
 
   let listrDone: Promise<void>
   const counters = { done: 0, running: new Map<string, number>(), failed: 0 }
@@ -109,7 +109,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         else if (e.type === 'task:end') {
           counters.running.delete(e.task)
           counters.done++
-          if (e.status === 'failed') { counters.failed++; if (e.log && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log }) }
+          if (e.status === 'failed' || e.status === 'interrupted') { counters.failed++; if (e.log && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log }) }
         } else if (e.type === 'warning') warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
         else if (e.type === 'run:end') summary = e.summary
         refresh()
@@ -150,7 +150,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     const e = i.end
     if (!e) return
     const text = statusText(e.status, e)
-    if (e.status === 'failed') {
+    if (e.status === 'failed' || e.status === 'interrupted') {
       s.setTitle(e.task)
       s.reject(new Error(text))
     } else if (e.status === 'skipped' || e.status === 'up-to-date') {
@@ -182,7 +182,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     onEvent(e) {
       if (e.type === 'task:start') {
         running.set(e.task, e.time)
-        update(e.task, { started: e.time, why: reasonText(e.reason as ReasonLike) })
+        update(e.task, { started: e.time, why: formatReason(e.reason) })
         update(e.task, { title: runningTitle(e.task) })
       } else if (e.type === 'task:output') {
         if (logs === 'full') keepTail.set(e.task, lastLines((keepTail.get(e.task) ?? '') + e.text, keep))
@@ -191,7 +191,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         if (l) update(e.task, { output: l })
       } else if (e.type === 'task:end') {
         running.delete(e.task)
-        if (e.status === 'failed' && e.log && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
+        if ((e.status === 'failed' || e.status === 'interrupted') && e.log && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
         update(e.task, { end: e })
       } else if (e.type === 'warning') warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
       else if (e.type === 'run:end') summary = e.summary

@@ -4,38 +4,14 @@
  * history and the GitHub output need from a reason goes through here: its code (for history and
  * comparisons), its one-line text and its details (the explain diff: files, env, dependencies).
  *
- * Until engine v2 lands in `lib/types.ts`, the contract's union is spelled out here
- * ({@link ContractReason}); prose reasons map onto the same codes by {@link reasonCode}.
+ * Prose reasons (engine v1, or history lines written by it) map onto the same codes by
+ * {@link reasonCode}.
  */
-
-/** A changed input file (content or mtime digest differs, added or removed). Same shape as engine v2's `InputChange`. */
-export interface InputChange { path: string; change: 'added' | 'removed' | 'modified' }
+import type { TaskReason } from '../types.js'
+import { formatReason } from './format.js'
 
 /** Engine v2's `TaskReason` (docs/ENGINE-V2.md): why a task ended as it did, as data. */
-export type ContractReason =
-  | { code: 'no-previous-run' }
-  | { code: 'forced' }
-  | { code: 'not-cacheable'; why: 'no-inputs' | 'fingerprint-false' }
-  | { code: 'input-changed'; files: InputChange[] }
-  | { code: 'env-changed'; variables: string[] }
-  | { code: 'args-changed'; args: string[] }
-  | { code: 'dependency-changed'; dependencies: string[] }
-  | { code: 'definition-changed'; fields: string[] }
-  | { code: 'output-changed'; path: string }
-  | { code: 'check-failed' }
-  | { code: 'cache-entry-unusable'; detail: string }
-  | { code: 'dependencies-ran' }
-  | { code: 'fingerprint-unchanged' }
-  | { code: 'dependencies-up-to-date' }
-  | { code: 'restored'; source: 'local' | 'remote'; outputs: number; replayedLog: boolean }
-  | { code: 'dependency-failed'; dependency: string }
-  | { code: 'dependency-skipped'; dependency: string }
-  | { code: 'stopped-after-failure' }
-  | { code: 'run-interrupted' }
-  | { code: 'exit-code'; exitCode: number }
-  | { code: 'error'; message: string }
-  | { code: 'timed-out'; timeoutMs: number }
-  | { code: 'interrupted'; signal?: string }
+export type ContractReason = TaskReason
 
 /** Every reason code of the contract, plus `'other'` for prose this module does not recognise. */
 export type ReasonCode = ContractReason['code'] | 'other'
@@ -81,43 +57,25 @@ export function reasonCode(r: ReasonLike | undefined): string {
   return 'other'
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
-const firstMore = (items: readonly string[]) => items.length === 0 ? '' : `${items[0]}${items.length > 1 ? ` (+${items.length - 1} more)` : ''}`
+/** Codes {@link formatReason} knows (every code of the contract). */
+const KNOWN = new Set<string>([
+  'no-previous-run', 'forced', 'not-cacheable', 'input-changed', 'env-changed', 'args-changed', 'dependency-changed', 'definition-changed',
+  'output-changed', 'check-failed', 'cache-entry-unusable', 'dependencies-ran', 'fingerprint-unchanged', 'dependencies-up-to-date', 'restored',
+  'dependency-failed', 'dependency-skipped', 'stopped-after-failure', 'run-interrupted', 'exit-code', 'error', 'timed-out', 'interrupted',
+])
 
 /**
- * One line for a reason, e.g. `input changed: src/a.c (+2 more)`. Prose is returned as it is.
- * Same wording as engine v2's `formatReason`; the report keeps its own copy so it also reads
- * history written by other versions.
+ * One line for a reason, e.g. `input changed: src/a.c (+2 more)`: engine v2's `formatReason` for a
+ * typed reason, the text itself for prose, the bare code for a code this version does not know.
  */
 export function reasonText(r: ReasonLike | undefined): string {
   if (r === undefined) return ''
   if (typeof r === 'string') return r
-  const x = r as ContractReason
-  switch (x.code) {
-    case 'no-previous-run': return 'no previous run'
-    case 'forced': return 'forced (--force)'
-    case 'not-cacheable': return x.why === 'fingerprint-false' ? 'fingerprint: false: always runs' : 'no `inputs` declared: always runs'
-    case 'input-changed': return `input changed: ${firstMore((x.files ?? []).map((f) => f.path))}`
-    case 'env-changed': return `env changed: ${firstMore(x.variables ?? [])}`
-    case 'args-changed': return `arguments changed: ${(x.args ?? []).join(' ') || '(none)'}`
-    case 'dependency-changed': return `dependency changed: ${firstMore(x.dependencies ?? [])}`
-    case 'definition-changed': return `definition changed: ${(x.fields ?? []).join(', ')}`
-    case 'output-changed': return `output missing or changed: ${x.path}`
-    case 'check-failed': return 'check reported the stored result invalid'
-    case 'cache-entry-unusable': return `cache entry unusable: ${x.detail}`
-    case 'dependencies-ran': return 'dependencies ran'
-    case 'fingerprint-unchanged': return 'fingerprint unchanged'
-    case 'dependencies-up-to-date': return 'all dependencies up to date'
-    case 'restored': return `restored ${plural(x.outputs, 'output')} from the ${x.source} cache${x.replayedLog ? ', replayed log' : ''}`
-    case 'dependency-failed': return `dependency \`${x.dependency}\` failed`
-    case 'dependency-skipped': return `dependency \`${x.dependency}\` was skipped`
-    case 'stopped-after-failure': return 'run stopped after a failure (use --continue to keep going)'
-    case 'run-interrupted': return 'run interrupted'
-    case 'exit-code': return `failed (exit code ${x.exitCode})`
-    case 'error': return `error: ${String(x.message ?? '').split('\n')[0]}`
-    case 'timed-out': return `timed out after ${x.timeoutMs} ms`
-    case 'interrupted': return `interrupted${x.signal ? ` (${x.signal})` : ''}`
-    default: return String((r as { code: string }).code)
+  if (!KNOWN.has(r.code)) return String(r.code)
+  try {
+    return formatReason(r as TaskReason)
+  } catch {
+    return String(r.code) // a typed reason with missing fields (e.g. from an older history line)
   }
 }
 

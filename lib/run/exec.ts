@@ -11,8 +11,10 @@ export interface ExecOptions {
   cwd: string
   env: NodeJS.ProcessEnv
   signal: AbortSignal
-  /** Called with each chunk of output as it arrives. */
+  /** Called with each chunk of output as it arrives, decoded as UTF-8 (not called for chunks `onBytes` takes). */
   onOutput(stream: 'stdout' | 'stderr', text: string): void
+  /** When given, receives each chunk of output as raw bytes instead of `onOutput` (the caller decodes; binary output stays intact). */
+  onBytes?(stream: 'stdout' | 'stderr', data: Buffer): void
   /** Grace period between SIGTERM and SIGKILL on abort, ms. @default 2000 */
   killGraceMs?: number
 }
@@ -29,8 +31,14 @@ export function execCommand(command: string, options: ExecOptions): Promise<void
     const child = isWindows
       ? spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${command}"`], { cwd: options.cwd, env: options.env, windowsVerbatimArguments: true, stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn('/bin/sh', ['-c', command], { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => options.onOutput('stdout', d))
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => options.onOutput('stderr', d))
+    const onBytes = options.onBytes
+    if (onBytes) {
+      child.stdout!.on('data', (d: Buffer) => onBytes('stdout', d))
+      child.stderr!.on('data', (d: Buffer) => onBytes('stderr', d))
+    } else {
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => options.onOutput('stdout', d))
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => options.onOutput('stderr', d))
+    }
     const onAbort = () => killTree(child, options.killGraceMs ?? 2000)
     options.signal.addEventListener('abort', onAbort, { once: true })
     child.on('error', (err) => {

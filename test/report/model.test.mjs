@@ -60,7 +60,7 @@ test('counts, why each task ran, times, cache source, outputs', () => {
     assert.is(e.cacheSource, 'remote')
     assert.is(e.startMs, 100, 'a cache hit without task:start starts at end - duration')
     assert.is(e.why, undefined, 'a cache hit did not run')
-    assert.is(e.reason, 'restored 2 outputs from the remote cache, replayed log')
+    assert.is(e.reason, 'restored 2 outputs, replayed log (remote)', 'formatReason words')
     assert.is(m.wallMs, 460)
   } finally { p.cleanup() }
 })
@@ -147,11 +147,11 @@ test('a task without an end event is not-run; the run is not ok', () => {
 test('reasonText and reasonDetails cover every code of the contract', () => {
   const all = [
     [{ code: 'no-previous-run' }, 'no previous run'], [{ code: 'forced' }, 'forced (--force)'], [{ code: 'not-cacheable', why: 'no-inputs' }, /always runs/],
-    [{ code: 'args-changed', args: ['-v'] }, 'arguments changed: -v'], [{ code: 'definition-changed', fields: ['command', 'cwd'] }, 'definition changed: command, cwd'],
+    [{ code: 'args-changed', args: ['-v'] }, 'arguments changed: -v'], [{ code: 'definition-changed', fields: ['command', 'cwd'] }, 'command changed (+1 more)'],
     [{ code: 'output-changed', path: 'dist/a.js' }, /dist\/a.js/], [{ code: 'check-failed' }, /check/], [{ code: 'cache-entry-unusable', detail: 'bad hash' }, /bad hash/],
     [{ code: 'dependencies-ran' }, 'dependencies ran'], [{ code: 'dependencies-up-to-date' }, /up to date/], [{ code: 'dependency-skipped', dependency: 'x' }, /`x` was skipped/],
-    [{ code: 'stopped-after-failure' }, /stopped/], [{ code: 'run-interrupted' }, 'run interrupted'], [{ code: 'error', message: 'boom\nstack' }, 'error: boom'],
-    [{ code: 'timed-out', timeoutMs: 5000 }, /5000 ms/], [{ code: 'interrupted', signal: 'SIGINT' }, 'interrupted (SIGINT)'],
+    [{ code: 'stopped-after-failure' }, /stopped/], [{ code: 'run-interrupted' }, 'run interrupted'], [{ code: 'error', message: 'boom\nstack' }, 'failed: boom'], [{ code: 'some-future-code' }, 'some-future-code'], [{ code: 'input-changed' }, 'input-changed'],
+    [{ code: 'timed-out', timeoutMs: 5000 }, /5.00 s/], [{ code: 'interrupted', signal: 'SIGINT' }, 'interrupted (SIGINT)'],
   ]
   for (const [r, want] of all) {
     if (want instanceof RegExp) assert.match(reasonText(r), want)
