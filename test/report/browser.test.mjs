@@ -74,6 +74,11 @@ test('a passing run, then a second run of the same command: counts, why each tas
     assert.equal(why.docs.slice(0, 2), ['up-to-date', 'fingerprint-unchanged'])
     assert.equal(why.always.slice(0, 2), ['ran', 'not-cacheable'])
     assert.equal(why.build.slice(0, 2), ['ran', 'dependencies-ran'])
+    // the explain diff of why it ran, and the outputs
+    const gen = page.locator('details.task[data-task="gen"]')
+    assert.equal(await gen.locator('ul[data-label="files"] code').allTextContents(), ['M src/a.ts'])
+    assert.match(await gen.locator('dl').textContent(), /outputs\s*gen\.txt/)
+    assert.equal(await page.locator('details.task[data-task="lint"] ul[data-label="deps"] code').allTextContents(), ['gen'])
     // the comparison with the previous run of `tasks build`
     assert.match(await text(page, '#comparison h2'), /Compared with the median of the last 5 runs of `tasks build`/)
     assert.match(await text(page, '#comparison'), /Status changes:.*docs\s+ran → up to date/s)
