@@ -282,11 +282,11 @@ function taskDetails(t: TaskModel, i: number, logBudget: number, link: (n: strin
   const out = [`<details class="task ${t.status}" id="t${i}" data-task="${esc(t.name)}" data-status="${t.status}" data-why="${esc(t.whyCode ?? t.reasonCode)}">`]
   out.push(`<summary><span class="n${t.critical ? ' crit' : ''}">${esc(t.name)}</span><span>${statusChip(t)}</span><span class="d">${t.durationMs || t.status === 'ran' ? ms(t.durationMs) : '–'}</span><span class="w">${esc(why)}</span></summary><div class="body"><dl>`)
   if (t.why) out.push(`<dt>why it ran</dt><dd class="why">${esc(t.why)}${t.whyDetails.map((d) => `<ul data-label="${esc(d.label)}">${d.items.slice(0, 50).map((x) => `<li><span class="mute">${esc(d.label)}</span> <code>${esc(x)}</code></li>`).join('')}${d.items.length > 50 ? `<li class="mute">… ${d.items.length - 50} more</li>` : ''}</ul>`).join('')}</dd>`)
-  if (t.why !== t.reason || !t.why) out.push(`<dt>outcome</dt><dd>${esc(t.reason)}${t.exitCode !== undefined ? ` (exit code ${t.exitCode})` : ''}</dd>`)
+  if (t.why !== t.reason || !t.why) out.push(`<dt>outcome</dt><dd>${esc(t.reason)}${t.exitCode !== undefined && t.reasonCode !== 'exit-code' ? ` (exit code ${t.exitCode})` : ''}</dd>`)
   out.push(`<dt>duration</dt><dd>${ms(t.durationMs)}${t.savedMs ? ` · saved ${ms(t.savedMs)}` : ''}${t.startMs !== undefined ? ` · started at +${ms(t.startMs)}` : ''}${t.critical ? ' · on the critical path' : ''}</dd>`)
   if (t.deps.length) out.push(`<dt>depends on</dt><dd>${t.deps.map(link).join(', ')}</dd>`)
   if (t.outputs?.length) out.push(`<dt>outputs</dt><dd>${t.outputs.slice(0, 30).map((p) => `<code>${esc(p)}</code>`).join(', ')}${t.outputs.length > 30 ? ` … ${t.outputs.length - 30} more` : ''}</dd>`)
-  if (t.failure?.location) out.push(`<dt>error at</dt><dd><code>${esc(t.failure.location.file)}:${t.failure.location.line}</code></dd>`)
+  if (t.failure?.location) out.push(`<dt>error at</dt><dd><code>${esc(t.failure.location.file)}:${t.failure.location.line}${t.failure.location.col ? `:${t.failure.location.col}` : ''}</code></dd>`)
   if (t.error && t.exitCode === undefined) out.push(`<dt>error</dt><dd><code>${esc(t.error.split('\n')[0])}</code></dd>`)
   out.push(`</dl>`)
   if (t.log) {
