@@ -5,10 +5,10 @@
  * Blobs are verified by hash on restore: a corrupt blob is a miss, never a crash.
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, renameSync, unlinkSync, chmodSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
 import { dirname, join, posix, relative, sep, isAbsolute } from 'node:path'
 import { gitBlobId, sha256 } from '../util/hash.js'
-import { writeFileAtomic } from '../util/fs.js'
+import { tempPathFor, writeFileAtomic } from '../util/fs.js'
+import { readStable } from './stable-read.js'
 import type { ActionResult, Cache, OutputEntry, RestoreResult } from './cache.js'
 import type { FingerprintRecord } from '../fingerprint/fingerprint.js'
 
@@ -40,7 +40,7 @@ export class LocalCache implements Cache {
       if (st.isSymbolicLink()) {
         outputs.push({ path, type: 'symlink', target: readlinkSync(abs) })
       } else if (st.isFile()) {
-        const data = readFileSync(abs)
+        const { data } = readStable(abs, path) // refuses a file that changed while read
         const hash = this.putBlob(data)
         outputs.push({ path, type: 'file', mode: st.mode & 0o777, size: data.length, hash, blob: gitBlobId(data) })
       }
@@ -83,7 +83,7 @@ export class LocalCache implements Cache {
         writeFileAtomic(abs, blobs.get(o.hash)!, o.mode)
         chmodSync(abs, o.mode)
       } else {
-        const tmp = `${abs}.${randomBytes(4).toString('hex')}.tmp`
+        const tmp = tempPathFor(abs)
         symlinkSync(o.target, tmp)
         try {
           renameSync(tmp, abs)

@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { TaskCommandError } from '../errors.js'
+import { trackTree, treeEnv } from './procs.js'
 
 /** Options of {@link execCommand}. */
 export interface ExecOptions {
@@ -28,7 +29,8 @@ export function execCommand(command: string, options: ExecOptions): Promise<void
     if (options.signal.aborted) return reject(new TaskCommandError(command, 130, 'SIGINT'))
     const child = isWindows
       ? spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${command}"`], { cwd: options.cwd, env: options.env, windowsVerbatimArguments: true, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('/bin/sh', ['-c', command], { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/bin/sh', ['-c', command], { cwd: options.cwd, env: treeEnv(options.env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    trackTree(child, options.signal)
     child.stdout!.setEncoding('utf8').on('data', (d: string) => options.onOutput('stdout', d))
     child.stderr!.setEncoding('utf8').on('data', (d: string) => options.onOutput('stderr', d))
     const onAbort = () => killTree(child, options.killGraceMs ?? 2000)

@@ -19,6 +19,7 @@ import { TaskCommandError } from '../errors.js'
 import { sha256 } from '../util/hash.js'
 import { execCommand } from './exec.js'
 import { createContext } from './context.js'
+import { startRuntime } from './runtime.js'
 import type { LoadedConfig, ResolvedTask, RunEvent, RunResult, RunSummary, TaskResult } from '../types.js'
 
 /** Options of {@link run}. */
@@ -224,6 +225,7 @@ class Engine {
     const start = Date.now()
     this.emit({ type: 'run:start', time: start, tasks: this.graph.order, concurrency: this.concurrency, dryRun: !!this.o.dryRun })
     const [{ default: PQueue }] = await Promise.all([import('p-queue'), this.prepare()])
+    const runtime = startRuntime({ root: this.root, dir: this.dir, signal: this.signal, dryRun: this.o.dryRun, warn: (message, task) => this.emit({ type: 'warning', time: Date.now(), task, message }) })
     const queue = new PQueue({ concurrency: this.concurrency })
     const waiting = new Map(this.graph.order.map((n) => [n, this.graph.tasks.get(n)!.deps.length]))
     await new Promise<void>((resolveAll) => {
@@ -250,7 +252,7 @@ class Engine {
         queue.add(async () => {
           let result: TaskResult
           try {
-            result = await this.process(name)
+            result = await runtime.withTaskLock(this.graph.tasks.get(name)!, () => this.process(name))
           } catch (err) {
             result = this.end(name, 'failed', Date.now(), { reason: 'internal error', error: (err as Error)?.stack ?? String(err) })
           }
