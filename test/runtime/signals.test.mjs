@@ -142,4 +142,30 @@ test('in a terminal (listr2 view under `script`): Ctrl-C ends with the summary, 
   }
 })
 
+test('terminal closed (the pty of `script` goes away: SIGHUP): every tree is killed', async () => {
+  if (!hasScript) {
+    if (process.env.CI === 'true') throw new Error('`script` (util-linux) is missing: CI must install it')
+    console.log('  SKIP: `script` (util-linux) is not installed')
+    return
+  }
+  const p = project(stubborn, { 'in.txt': 'x' })
+  let gpid, tasksPid
+  try {
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} hang`
+    const env = { ...process.env, TERM: 'xterm', NO_COLOR: '1' }
+    delete env.CI
+    const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { cwd: p.dir, env, stdio: ['pipe', 'ignore', 'ignore'] })
+    gpid = await waitFor(readPid(p, 'gpid'), 'the grandchild pid file')
+    tasksPid = readPid(p, 'tasks.pid')()
+    child.kill('SIGKILL') // the terminal emulator dies: the kernel hangs up the pty
+    await waitFor(() => !running(gpid) && !running(tasksPid), `tasks (${tasksPid}) and its tree (${gpid}) to end after the hang-up`, 15_000).catch(() => {})
+    assert.not.ok(running(gpid), `grandchild ${gpid} survived the terminal closing`)
+    assert.not.ok(running(tasksPid), `tasks ${tasksPid} survived the terminal closing`)
+  } finally {
+    if (gpid && running(gpid)) process.kill(gpid, 'SIGKILL')
+    if (tasksPid && running(tasksPid)) process.kill(tasksPid, 'SIGKILL')
+    p.cleanup()
+  }
+})
+
 test.run()
