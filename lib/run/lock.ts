@@ -10,6 +10,9 @@
  *
  * Taking over a stale lock renames it aside first (only one process can rename a given file), then
  * checks that what it moved is the stale lock it judged; a fresh lock moved by mistake is put back.
+ * Limit: if a third process creates the lock in the microseconds between such a move and the put
+ * back, two processes hold it; the cache stays consistent even then (`put` refuses outputs that
+ * change while it reads them, see `cache/stable-read.ts`).
  */
 import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { join } from 'node:path'

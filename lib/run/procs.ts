@@ -136,14 +136,27 @@ export class ProcTable {
   constructor(private readonly dir: string) {
     this.file = join(dir, `${process.pid}-${OWN_START_TIME}.json`)
   }
+  private timer: NodeJS.Timeout | undefined
+  /** Record a tree at once (it must be on disk before a `kill -9` can orphan it). */
   add(t: Tree): void {
     this.trees.add(t)
     this.save()
   }
+  /**
+   * Forget a tree. The file is rewritten a little later (a batch of trees ending costs one write;
+   * an ended tree still listed is harmless: the reaper finds no process of it), or removed at
+   * once when no tree runs.
+   */
   remove(t: Tree): void {
-    if (this.trees.delete(t)) this.save()
+    if (!this.trees.delete(t)) return
+    if (this.trees.size === 0) return this.save()
+    if (this.timer) return
+    this.timer = setTimeout(() => this.save(), 50)
+    this.timer.unref()
   }
   private save(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
     if (this.failed) return
     try {
       if (this.trees.size === 0) {

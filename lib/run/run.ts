@@ -252,7 +252,8 @@ class Engine {
         queue.add(async () => {
           let result: TaskResult
           try {
-            result = await runtime.withTaskLock(this.graph.tasks.get(name)!, () => this.process(name))
+            // A task another process held the lock of may have new outputs: its dependents walk the disk.
+            result = await runtime.withTaskLock(this.graph.tasks.get(name)!, (waited) => (waited && this.executed.add(name), this.process(name)))
           } catch (err) {
             result = this.end(name, 'failed', Date.now(), { reason: 'internal error', error: (err as Error)?.stack ?? String(err) })
           }

@@ -30,13 +30,15 @@ export interface Runtime {
    * Run `fn` (deciding, restoring or running `task`) while holding the task's lock, waiting while
    * another `tasks` process holds it. Aggregate tasks (no `run`) are not locked. When the lock
    * cannot be written (read-only `.tasks`), `fn` runs unlocked after one warning.
+   * `fn(waited)`: `waited` is true when another process held the lock first: it may have written
+   * the task's outputs since this run's git snapshot, so dependents must look at the disk again.
    */
-  withTaskLock<T>(task: { name: string; cwd: string; outputs: readonly string[]; run?: unknown }, fn: () => Promise<T>): Promise<T>
+  withTaskLock<T>(task: { name: string; cwd: string; outputs: readonly string[]; run?: unknown }, fn: (waited: boolean) => Promise<T>): Promise<T>
 }
 
 /** Set up the runtime of one run (see the module comment). Never throws. */
 export function startRuntime(o: RuntimeOptions): Runtime {
-  if (o.dryRun) return { withTaskLock: (_t, fn) => fn() }
+  if (o.dryRun) return { withTaskLock: (_t, fn) => fn(false) }
   const tmp = join(o.dir, 'tmp')
   useTempDir(o.root, tmp)
   removeStaleTempFiles(tmp, isProcessAlive)
@@ -50,7 +52,7 @@ export function startRuntime(o: RuntimeOptions): Runtime {
   let unlocked = false
   return {
     async withTaskLock(task, fn) {
-      if (task.run === undefined || unlocked) return fn()
+      if (task.run === undefined || unlocked) return fn(false)
       let lock
       try {
         lock = await locks.acquire(taskLockKey(task), task.name, o.signal, (owner) =>
@@ -58,10 +60,10 @@ export function startRuntime(o: RuntimeOptions): Runtime {
       } catch (err) {
         unlocked = true
         o.warn(`could not take task locks in ${join(o.dir, 'locks')} (${(err as Error).message}); running without them`, task.name, 'lock-failed')
-        return fn()
+        return fn(false)
       }
       try {
-        return await fn()
+        return await fn(lock?.waited ?? false)
       } finally {
         lock?.release()
       }
