@@ -101,16 +101,22 @@ test('a signal in the first milliseconds of a function task: its commands do not
 })
 
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0
-test('in a terminal (listr2 view under `script`): Ctrl-C ends with the summary, exit 130, the tree dead', async () => {
+// The listr2 view: one line per task, and the bounded one-line view of graphs over 30 tasks.
+const many = `{
+    hang: { run: "trap '' TERM; echo $PPID > tasks.pid; sleep 1000 & echo $! > gpid; wait; wait" },
+${Array.from({ length: 34 }, (_, i) => `    q${i}: { run: 'true' },`).join('\n')}
+    all: { deps: ['hang', ${Array.from({ length: 34 }, (_, i) => `'q${i}'`).join(', ')}] },
+  }`
+for (const [view, cfg, target, total] of [['one line per task', stubborn, 'hang', 1], ['bounded view, 36 tasks', many, 'all', 36]]) test(`in a terminal (listr2, ${view}, under \`script\`): Ctrl-C ends with the summary, exit 130, the tree dead`, async () => {
   if (!hasScript) {
     if (process.env.CI === 'true') throw new Error('`script` (util-linux) is missing: CI must install it')
     console.log('  SKIP: `script` (util-linux) is not installed')
     return
   }
-  const p = project(stubborn, { 'in.txt': 'x' })
+  const p = project(cfg, { 'in.txt': 'x' })
   let gpid
   try {
-    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} hang`
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${target}`
     const env = { ...process.env, TERM: 'xterm', NO_COLOR: '1' }
     delete env.CI
     delete env.GITHUB_ACTIONS
@@ -135,7 +141,7 @@ test('in a terminal (listr2 view under `script`): Ctrl-C ends with the summary, 
     assert.not.ok(running(gpid), `grandchild ${gpid} still running`)
     assert.is(final, 130, out)
     assert.match(out, /interrupted/, out)
-    assert.match(out, /tasks: 1 \|/, `no summary line:\n${out}`)
+    assert.match(out, new RegExp(`tasks: ${total} \\|`), `no summary line:\n${out}`)
   } finally {
     if (gpid && running(gpid)) process.kill(gpid, 'SIGKILL')
     p.cleanup()
