@@ -1,7 +1,8 @@
 /**
  * Run one shell command in its own process group, capture its output, and kill the whole tree on
  * abort. Spawned directly (1.5 ms a command; zx adds 3-5 ms and its AbortSignal kills only the
- * direct child, see DEPS.md).
+ * direct child, see DEPS.md). Each tree carries the owner marker and is recorded while it runs
+ * (`procs.ts`), so signal handlers and the next start after a `kill -9` can find it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { TaskCommandError } from '../errors.js'

@@ -13,7 +13,7 @@ const { processStartTime } = await import(join(REPO, 'dist', 'lib', 'util', 'pro
 
 // `slow` truncates its output first and writes it last: two runs at once would interleave.
 const config = `{
-    slow: { run: 'echo run >> runs; : > out.txt; sleep 1; cat in.txt > out.txt', inputs: ['in.txt'], outputs: ['out.txt'] },
+    slow: { run: 'echo run >> runs; : > out.txt; sleep 2; cat in.txt > out.txt', inputs: ['in.txt'], outputs: ['out.txt'] },
   }`
 const lockFile = (p) => join(p.dir, '.tasks', 'locks', `${taskLockKey({ name: 'slow', cwd: '.', outputs: ['out.txt'] })}.lock`)
 const deadPid = () => spawnSync('true').pid
@@ -21,12 +21,18 @@ const deadPid = () => spawnSync('true').pid
 test('two processes at once: the task runs once, the other waits and finds it up to date', async () => {
   const p = project(config, { 'in.txt': 'one\n' })
   try {
-    const [a, b] = await Promise.all([tasksJson(p.dir, ['slow']), tasksJson(p.dir, ['slow'])])
+    // The second process starts while the first one's command runs (it holds the lock then).
+    const first = startCli(p.dir, ['slow', '--json'])
+    await waitFor(() => p.exists('runs'), 'the first process to start the command')
+    const b = await tasksJson(p.dir, ['slow'])
+    const ra = await first.done
+    const a = { ...ra, status: Object.fromEntries(JSON.parse(ra.stdout).tasks.map((t) => [t.name, t.status])) }
     assert.is(a.code, 0, dump(a))
     assert.is(b.code, 0, dump(b))
     assert.is(count(p.path('runs')), 1, `the command ran in both processes:\n${dump(a)}\n${dump(b)}`)
-    assert.equal([a.status.slow, b.status.slow].sort(), ['ran', 'up-to-date'])
-    assert.match(a.stderr + b.stderr, /another `tasks` process \(pid \d+\) is running this task/)
+    assert.is(a.status.slow, 'ran')
+    assert.is(b.status.slow, 'up-to-date', dump(b))
+    assert.match(b.stderr, new RegExp(`another \`tasks\` process \\(pid ${first.child.pid}\\) is running this task`), dump(b))
     assert.is(p.read('out.txt'), 'one\n')
     assert.equal(readdirSync(join(p.dir, '.tasks', 'locks')), [], 'locks left behind')
   } finally { p.cleanup() }
