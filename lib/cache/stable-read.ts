@@ -6,6 +6,7 @@
  * under a valid hash, and every later cache hit would restore them.
  */
 import { closeSync, fstatSync, lstatSync, openSync, readSync, type BigIntStats } from 'node:fs'
+import { lstat, open } from 'node:fs/promises'
 
 /** Thrown by {@link readStable} when the file changed while it was read. `code`: `'output-changed'`. */
 export class OutputChangedError extends Error {
@@ -53,13 +54,45 @@ export function readStable(abs: string, label: string = abs): StableRead {
     closeSync(fd)
   }
   const after = lstatSync(abs, { bigint: true })
-  const differs = (a: BigIntStats, b: BigIntStats): string | undefined =>
-    a.ino !== b.ino || a.dev !== b.dev ? 'replaced by another file'
-      : a.size !== b.size ? `size ${a.size} -> ${b.size}`
-        : a.mtimeNs !== b.mtimeNs ? 'mtime moved'
-          : a.ctimeNs !== b.ctimeNs ? 'ctime moved'
-            : undefined
-  const why = differs(before, during) ?? differs(before, after) ?? (BigInt(data.length) !== before.size ? `read ${data.length} bytes of ${before.size}` : undefined)
+  const why = statsDiffer(before, during) ?? statsDiffer(before, after) ?? (BigInt(data.length) !== before.size ? `read ${data.length} bytes of ${before.size}` : undefined)
   if (why) throw new OutputChangedError(label, why)
   return { data, stat: before }
+}
+
+/**
+ * {@link readStable} on `fs/promises` (for the async cache): same checks, same errors.
+ * @throws {OutputChangedError} when the file changed while being read
+ */
+export async function readStableAsync(abs: string, label: string = abs): Promise<StableRead> {
+  const before = await lstat(abs, { bigint: true })
+  const fh = await open(abs, 'r')
+  let data: Buffer
+  let during: BigIntStats
+  try {
+    const buf = Buffer.allocUnsafe(Number(before.size) + 1)
+    let n = 0
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, n)
+      if (bytesRead === 0) break
+      n += bytesRead
+      if (n === buf.length) break
+    }
+    data = buf.subarray(0, n)
+    during = await fh.stat({ bigint: true })
+  } finally {
+    await fh.close()
+  }
+  const after = await lstat(abs, { bigint: true })
+  const why = statsDiffer(before, during) ?? statsDiffer(before, after) ?? (BigInt(data.length) !== before.size ? `read ${data.length} bytes of ${before.size}` : undefined)
+  if (why) throw new OutputChangedError(label, why)
+  return { data, stat: before }
+}
+
+/** How two stats of one file differ (inode, size, mtime, ctime), or undefined when they agree. */
+function statsDiffer(a: BigIntStats, b: BigIntStats): string | undefined {
+  return a.ino !== b.ino || a.dev !== b.dev ? 'replaced by another file'
+    : a.size !== b.size ? `size ${a.size} -> ${b.size}`
+      : a.mtimeNs !== b.mtimeNs ? 'mtime moved'
+        : a.ctimeNs !== b.ctimeNs ? 'ctime moved'
+          : undefined
 }
