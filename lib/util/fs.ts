@@ -4,8 +4,10 @@ import { dirname, join, basename, sep } from 'node:path'
 import { OWN_START_TIME } from './process.js'
 
 /**
- * Write `data` to `file` atomically: a temp file in the same folder, then `rename`. A crash or
- * `kill -9` leaves either the old file or the new one, never a half-written one.
+ * Write `data` to `file` atomically: a temp file, then `rename`. A crash or `kill -9` leaves
+ * either the old file or the new one, never a half-written one. The temp file lies in the temp
+ * folder registered for `file`'s project ({@link useTempDir}: `.tasks/tmp`, where no glob looks),
+ * else (or when that folder is on another file system) beside `file`.
  * @param mode POSIX file mode for the new file (e.g. 0o755, before umask). @default 0o644
  * @param durable fsync the data before the rename (for cache commit points). @default false
  * @throws the underlying fs error (the temp file is removed first).
