@@ -10,6 +10,7 @@ import { relative } from 'node:path'
 // A leaf module (no imports), so --version and --help stay cheap.
 import { EXIT } from '../lib/errors.js'
 import { cleanHelp, normaliseArgv } from './args.js'
+import { exitCodeForSignal, installSignalHandlers } from './signals.js'
 
 const cli = cac('tasks')
 cli
@@ -64,6 +65,8 @@ for (const key of Object.keys(opts)) {
 process.exitCode = await main()
 
 async function main(): Promise<number> {
+  const ac = new AbortController()
+  const signalled = installSignalHandlers(ac)
   // A run (or --explain) needs git's view of the tree: start it before loading the library.
   if (!opts.list && opts.graph === undefined && opts.git !== false) {
     const { prefetchRun } = await import('../lib/prefetch.js')
@@ -74,15 +77,6 @@ async function main(): Promise<number> {
   const lib = await import('../lib/index.js')
   const { renderError } = await import('./render-error.js')
   const cwd = process.cwd()
-  const ac = new AbortController()
-  let signalled: 'SIGINT' | 'SIGTERM' | undefined
-  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
-    if (signalled) process.exit(sig === 'SIGINT' ? EXIT.sigint : EXIT.sigterm)
-    signalled = sig
-    ac.abort()
-  }
-  process.on('SIGINT', () => onSignal('SIGINT'))
-  process.on('SIGTERM', () => onSignal('SIGTERM'))
 
   try {
     const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency)
@@ -169,7 +163,8 @@ async function main(): Promise<number> {
     const failedNames = result.tasks.filter((t) => t.status === 'failed').map((t) => t.name)
     if (failedNames.length) write(`failed: ${failedNames.join(', ')}\n`)
     flush()
-    if (signalled) return signalled === 'SIGINT' ? EXIT.sigint : EXIT.sigterm
+    const sig = signalled()
+    if (sig) return exitCodeForSignal(sig)
     return result.ok ? EXIT.ok : EXIT.taskFailed
   } catch (err) {
     process.stderr.write(renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR))

@@ -55,7 +55,8 @@ export async function createListrReporter(tasks: readonly string[], write: (text
             applySlot(name)
           }),
       })),
-      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true } },
+      // registerSignalListeners: listr2's own SIGINT handler exits 127 without the summary; bin/signals.ts handles signals.
+      { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true } },
     )
     listrDone = listr.run().then(() => undefined, () => undefined)
   } else {
@@ -71,7 +72,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         refresh()
         if (ended) settle()
       }),
-    }], { exitOnError: false, rendererOptions: {} })
+    }], { exitOnError: false, registerSignalListeners: false, rendererOptions: {} })
     listrDone = listr.run().then(() => undefined, () => undefined)
     const refresh = () => {
       const running = [...counters.running]

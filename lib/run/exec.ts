@@ -1,10 +1,12 @@
 /**
  * Run one shell command in its own process group, capture its output, and kill the whole tree on
  * abort. Spawned directly (1.5 ms a command; zx adds 3-5 ms and its AbortSignal kills only the
- * direct child, see DEPS.md).
+ * direct child, see DEPS.md). Each tree carries the owner marker and is recorded while it runs
+ * (`procs.ts`), so signal handlers and the next start after a `kill -9` can find it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { TaskCommandError } from '../errors.js'
+import { trackTree, treeEnv } from './procs.js'
 
 /** Options of {@link execCommand}. */
 export interface ExecOptions {
@@ -30,7 +32,8 @@ export function execCommand(command: string, options: ExecOptions): Promise<void
     if (options.signal.aborted) return reject(new TaskCommandError(command, 130, 'SIGINT'))
     const child = isWindows
       ? spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${command}"`], { cwd: options.cwd, env: options.env, windowsVerbatimArguments: true, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('/bin/sh', ['-c', command], { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/bin/sh', ['-c', command], { cwd: options.cwd, env: treeEnv(options.env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    trackTree(child, options.signal)
     const onBytes = options.onBytes
     if (onBytes) {
       child.stdout!.on('data', (d: Buffer) => onBytes('stdout', d))
