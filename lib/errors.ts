@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'unknown-dependency'
   | 'cycle'
   | 'output-outside-root'
+  /** A command its task's shell cannot run (a construct the portable shell lacks, `cmd` off Windows). */
+  | 'shell-unsupported'
   | 'usage'
   | 'internal'
 

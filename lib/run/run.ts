@@ -17,7 +17,8 @@ import { LocalCache } from '../cache/local.js'
 import { StateStore, changedOutput, stampOutputs, type TaskState } from '../cache/state.js'
 import { TaskCommandError } from '../errors.js'
 import { sha256 } from '../util/hash.js'
-import { execCommand } from './exec.js'
+import { checkCommands, execCommand } from './exec.js'
+import { shellQuote } from '../util/quote.js'
 import { createContext } from './context.js'
 import type { LoadedConfig, ResolvedTask, RunEvent, RunResult, RunSummary, TaskResult } from '../types.js'
 
@@ -385,16 +386,14 @@ class Engine {
     try {
       if (typeof task.run === 'function') {
         const deps = Object.fromEntries(task.deps.map((d) => [d, { status: this.results.get(d)!.status, value: this.results.get(d)!.value }]))
-        const ctx = await createContext({ name, root: this.root, cwd, args, env, signal: this.signal, deps, onOutput })
+        const ctx = await createContext({ name, root: this.root, cwd, args, env, signal: this.signal, deps, onOutput, shell: task.shell })
         value = await task.run(ctx)
         value = value === undefined ? undefined : JSON.parse(JSON.stringify(value))
       } else {
         const commands = typeof task.run === 'string' ? [task.run] : [...(task.run as readonly string[])]
-        for (let i = 0; i < commands.length; i++) {
-          const last = i === commands.length - 1
-          const cmd = last && args.length ? `${commands[i]} ${args.map(shellQuote).join(' ')}` : commands[i]
-          await execCommand(cmd, { cwd, env, signal: this.signal, onOutput })
-        }
+        if (args.length) commands.push(`${commands.pop()} ${args.map((a) => shellQuote(a, task.shell)).join(' ')}`)
+        await checkCommands(name, commands, task.shell)
+        for (const cmd of commands) await execCommand(cmd, { cwd, env, signal: this.signal, onOutput, shell: task.shell })
       }
     } catch (err) {
       this.state.delete(name)
@@ -427,10 +426,4 @@ class Engine {
     }
     return this.end(name, 'ran', started, { reason, fingerprint: fp ? hash : undefined, value, durationMs })
   }
-}
-
-/** Quote one argument for `sh` (single quotes), leaving plain words as they are. */
-function shellQuote(arg: string): string {
-  if (process.platform === 'win32') return /[\s"]/.test(arg) ? `"${arg.replace(/"/g, '""')}"` : arg
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
 }
