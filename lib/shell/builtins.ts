@@ -32,9 +32,10 @@ export interface BuiltinDeps {
 /**
  * The builtins by name. Options follow POSIX/GNU for the forms build scripts use:
  * `mkdir [-p]`, `rm [-rf]`, `cp [-rfn]`, `mv [-fn]`, `touch [-c]` (shelljs's option letters),
- * `cat [file|-]...` (bytes, unchanged; stdin when no file), `echo [-n]`, `test`/`[` with
+ * `cat [file|-]...` (bytes, unchanged; stdin when no file), `echo [-n]`, `true`, `false`, `:`, `test`/`[` with
  * `-e -f -d -s -r -w -x -L -z -n`, `= != -eq -ne -lt -le -gt -ge` and `!`, `sleep SECONDS`
  * (abortable), `export NAME=value`. Errors go to the command's stderr with a non-zero exit code.
+ * Once `deps.signal` aborts, every builtin ends the command line with exit code 130.
  */
 export function makeBuiltins(deps: BuiltinDeps): Record<string, Builtin> {
   const sh = deps.shelljs
@@ -46,7 +47,6 @@ export function makeBuiltins(deps: BuiltinDeps): Record<string, Builtin> {
 
   /** Run a shelljs command with its options first and every path made absolute. */
   const viaShelljs = (name: 'mkdir' | 'rm' | 'cp' | 'mv' | 'touch', minPaths: number): Builtin => async (args, _opts, state) => {
-    if (deps.signal.aborted) return 130
     const { options, operands } = splitOptions(args)
     if (operands.length < minPaths) {
       state.stderr.write(`${name}: missing operand\n`)
@@ -60,7 +60,7 @@ export function makeBuiltins(deps: BuiltinDeps): Record<string, Builtin> {
     return result.code
   }
 
-  return {
+  const builtins: Record<string, Builtin> = {
     mkdir: viaShelljs('mkdir', 1),
     rm: viaShelljs('rm', 0),
     cp: viaShelljs('cp', 2),
@@ -129,7 +129,18 @@ export function makeBuiltins(deps: BuiltinDeps): Record<string, Builtin> {
       }
       return 0
     },
+    true: async () => 0,
+    false: async () => 1,
+    ':': async () => 0,
   }
+  // After an abort nothing more runs: each builtin ends the whole command line (like `exit 130`).
+  for (const [name, fn] of Object.entries(builtins)) {
+    builtins[name] = async (args, opts, state) => {
+      if (deps.signal.aborted) return ((state as BuiltinState & { exitCode: number | null }).exitCode = 130)
+      return fn(args, opts, state)
+    }
+  }
+  return builtins
 }
 
 /** Leading `-xyz` words as letters, up to the first operand or `--`. */

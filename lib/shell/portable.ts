@@ -110,6 +110,7 @@ function load(): Loaded {
     }
     createWriteStream(p: unknown, opts?: unknown) {
       const native = npath.fromPortablePath(String(p))
+      if (runs.getStore()?.signal.aborted) throw new shell.ShellError('interrupted')
       try {
         if (!statSync(dirname(native)).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' })
       } catch (err) {
