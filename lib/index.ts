@@ -16,6 +16,7 @@ export { run, explain, type RunOptions, type Explanation } from './run/run.js'
 export { buildGraph, toDot, toMermaid, type TaskGraph } from './graph/graph.js'
 export { CHANGE_LABELS, type Change, type FingerprintRecord } from './fingerprint/fingerprint.js'
 export { VERSION } from './version.js'
+export { shellQuote } from './util/quote.js'
 export { prefetchRun } from './prefetch.js'
 
 /**

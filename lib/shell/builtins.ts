@@ -23,7 +23,8 @@ export type Builtin = (args: string[], opts: unknown, state: BuiltinState) => Pr
 
 /** What {@link makeBuiltins} needs: the lazily loaded libraries and the run's abort signal. */
 export interface BuiltinDeps {
-  shelljs: typeof import('shelljs')
+  /** shelljs, loaded on the first file command (about 20 ms of CPU). */
+  shelljs(): typeof import('shelljs')
   /** `@yarnpkg/fslib`'s `npath.fromPortablePath`: the shell's cwd is a portable path (`/C:/x` on Windows). */
   fromPortablePath(p: string): string
   signal: AbortSignal
@@ -38,11 +39,16 @@ export interface BuiltinDeps {
  * Once `deps.signal` aborts, every builtin ends the command line with exit code 130.
  */
 export function makeBuiltins(deps: BuiltinDeps): Record<string, Builtin> {
-  const sh = deps.shelljs
-  sh.config.silent = true
-  sh.config.fatal = false
-  sh.config.globOptions = {}
-  ;(sh.config as { noglob?: boolean }).noglob = true
+  let loaded: typeof import('shelljs') | undefined
+  const shelljs = () => {
+    if (!loaded) {
+      loaded = deps.shelljs()
+      loaded.config.silent = true
+      loaded.config.fatal = false
+      ;(loaded.config as { noglob?: boolean }).noglob = true
+    }
+    return loaded
+  }
   const cwdOf = (state: BuiltinState) => deps.fromPortablePath(state.cwd)
 
   /** Run a shelljs command with its options first and every path made absolute. */
@@ -54,7 +60,7 @@ export function makeBuiltins(deps: BuiltinDeps): Record<string, Builtin> {
     }
     const cwd = cwdOf(state)
     const paths = operands.map((p) => resolve(cwd, p))
-    const fn = sh[name] as unknown as (...a: string[]) => { code: number; stderr: string }
+    const fn = shelljs()[name] as unknown as (...a: string[]) => { code: number; stderr: string }
     const result = options.length ? fn(`-${options.join('')}`, ...paths) : fn(...paths)
     if (result.code !== 0) state.stderr.write(`${result.stderr || `${name} failed`}`.replace(/\n?$/, '\n'))
     return result.code

@@ -40,7 +40,7 @@ interface Loaded {
   parseShell(source: string): ShellLine
   toPortablePath(p: string): string
   fromPortablePath(p: string): string
-  shelljs: typeof import('shelljs')
+  shelljs(): typeof import('shelljs')
   fs: unknown
 }
 
@@ -70,7 +70,8 @@ const runs = new AsyncLocalStorage<Execution>()
 let loaded: Loaded | undefined
 
 /**
- * Load the interpreter, its parser, fslib and shelljs (once), with cross-spawn wrapped first.
+ * Load the interpreter, its parser and fslib (once), with cross-spawn wrapped first; shelljs loads
+ * on the first file command.
  * @throws Error when `@yarnpkg/shell` was already loaded by someone else: its processes could not be tracked.
  */
 function load(): Loaded {
@@ -126,7 +127,7 @@ function load(): Loaded {
     parseShell: (source) => parsers.parseShell(source),
     toPortablePath: npath.toPortablePath,
     fromPortablePath: npath.fromPortablePath,
-    shelljs: req('shelljs') as typeof import('shelljs'),
+    shelljs: () => req('shelljs') as typeof import('shelljs'),
     fs: new CheckedFS(),
   }
   return loaded
