@@ -195,6 +195,7 @@ test('cache keys are the same on Linux and Windows: a project run on Linux is up
   const w = await winTasks(fx.dir, ['all'])
   assert.is(w.code, 0, dump(w))
   assert.is(w.json.summary.ran, 0, `nothing runs on the Windows side\n${dump(w)}`)
+  assert.equal(w.status, { gen: 'up-to-date', build: 'up-to-date', other: 'up-to-date', all: 'up-to-date' }, dump(w))
   for (const t of lj.tasks) if (t.fingerprint) assert.is(w.task(t.name).fingerprint, t.fingerprint, `fingerprint of ${t.name}`)
   // And from the other side: a fresh project run under Wine first, then on Linux.
   const fx2 = project(CHAINS, CHAIN_FILES)
@@ -206,6 +207,16 @@ test('cache keys are the same on Linux and Windows: a project run on Linux is up
 })
 
 const tsTest = process.env.TASKS_WIN_ESBUILD_SKIP ? uvuTest.skip : test
+
+tsTest("this repository's own tasks.config.ts: compiled and checked on Linux, then up to date under Wine", async () => {
+  const linux = await runCli(REPO, ['compile', 'cycles', '--json'], { timeoutMs: 240_000 })
+  assert.is(linux.code, 0, dump(linux))
+  const r = await winTasks(REPO, ['compile', 'cycles', '--dry-run'], { timeoutMs: 120_000 })
+  assert.is(r.code, 0, dump(r))
+  assert.equal(r.status, { compile: 'up-to-date', cycles: 'up-to-date' }, dump(r))
+  const lj = JSON.parse(linux.stdout)
+  for (const t of lj.tasks) assert.is(r.task(t.name).fingerprint, t.fingerprint, `fingerprint of ${t.name}`)
+})
 tsTest('a .ts config (esbuild for win32) loads and runs', async () => {
   const fx = project(`{
     gen: { run: \`mkdir -p out && echo \${greeting} > out/g.txt\`, inputs: [], outputs: ['out/g.txt'] } satisfies TaskDefinition,
