@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixture, runCli, REPO } from '../helpers.mjs'
-import { runWindowsNode, winPath } from './wine.mjs'
+import { runWindowsNode, startWindowsNode, winPath } from './wine.mjs'
 
 /** `npm run test:windows -- <regex>` runs only the scenarios whose name matches. */
 const only = process.env.TASKS_WIN_ONLY ? new RegExp(process.env.TASKS_WIN_ONLY) : null
@@ -146,7 +146,7 @@ test('args after -- reach the program unchanged through the portable shell', asy
 test('an aborted run kills the process tree the portable shell spawned and stores nothing', async () => {
   const fx = project(`{ slow: { run: 'node parent.cjs && echo after >> runs.log', inputs: ['parent.cjs'], outputs: ['out.txt'] } }`, {
     'parent.cjs': `const { spawn } = require('child_process'); const fs = require('fs')
-const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', detached: true }) // outside libuv's kill-on-close job
 fs.writeFileSync('out.txt', 'partial'); fs.writeFileSync('pids.json', JSON.stringify([process.pid, c.pid]))
 setInterval(() => {}, 1000)\n`,
     'abort.mjs': `import { loadConfig, run } from 'typed-tasks'
@@ -172,6 +172,31 @@ console.log(JSON.stringify({ interrupted: result.interrupted, status: result.tas
   // Nothing recorded as up to date: the next run runs the task again.
   const again = await winTasks(fx.dir, ['slow', '--dry-run'])
   assert.is(again.status.slow, 'ran', dump(again))
+  fx.cleanup()
+})
+
+test('Ctrl-C (SIGINT through Wine) stops the CLI with exit code 130 and kills the tree', async () => {
+  const fx = project(`{ slow: { run: 'node parent.cjs && echo after >> runs.log', inputs: ['parent.cjs'], outputs: ['out.txt'] } }`, {
+    'parent.cjs': `const { spawn } = require('child_process'); const fs = require('fs')
+const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', detached: true }) // outside libuv's kill-on-close job
+fs.writeFileSync('out.txt', 'partial'); fs.writeFileSync('pids.json', JSON.stringify([process.pid, c.pid]))
+setInterval(() => {}, 1000)\n`,
+    'alive.cjs': `const pids = JSON.parse(require('fs').readFileSync('pids.json', 'utf8'))
+console.log(JSON.stringify(pids.filter((p) => { try { process.kill(p, 0); return true } catch { return false } })))\n`,
+  })
+  const { child, done } = startWindowsNode(win, fx.dir, [CLI, 'slow', '--json'], { timeoutMs: 90_000 })
+  const end = Date.now() + 60_000
+  while (!fx.exists('pids.json') && Date.now() < end) await new Promise((r) => setTimeout(r, 100))
+  assert.ok(fx.exists('pids.json'), 'the task started its tree')
+  child.kill('SIGINT')
+  const r = await done
+  assert.is(r.code, 130, dump(r))
+  assert.is(JSON.parse(r.stdout).interrupted, true, dump(r))
+  const alive = await runWindowsNode(win, fx.dir, ['alive.cjs'])
+  assert.equal(JSON.parse(alive.stdout.trim()), [], `every process of the tree is gone: ${dump(alive)}`)
+  assert.not.ok(fx.exists('runs.log'))
+  const ac = fx.path('.tasks/ac')
+  assert.ok(!existsSync(ac) || readdirSync(ac).length === 0, 'no cache entry was stored')
   fx.cleanup()
 })
 
