@@ -46,6 +46,23 @@ test('file builtins: mkdir -p, cat (bytes unchanged), cp -r, mv, rm -rf, touch, 
   }
 })
 
+test("the task's cwd and env: relative paths, cd, $VAR from setEnv and the environment, exit codes", async () => {
+  const p = project(`{
+    here: { cwd: 'sub', run: 'pwd > where.txt && cd .. && test -f tasks.config.mjs && echo "$FROM_SET $FROM_ENV" > sub/env.txt', setEnv: { FROM_SET: 'set' }, inputs: [] },
+    code: { run: 'false || exit 7', inputs: [] },
+  }`, { 'sub/.keep': '' })
+  try {
+    const r = await tasksJson(p.dir, ['here'], { env: { FROM_ENV: 'env' } })
+    assert.is(r.code, 0, dump(r))
+    assert.is(p.read('sub/where.txt').trim(), p.path('sub'))
+    assert.is(p.read('sub/env.txt'), 'set env\n')
+    const c = await tasksJson(p.dir, ['code'])
+    assert.is(c.task('code').exitCode, 7, dump(c))
+  } finally {
+    p.cleanup()
+  }
+})
+
 test('a construct the portable shell lacks fails the task before any of its commands runs', async () => {
   for (const [cmd, construct] of [
     ['for f in a b; do echo $f; done', /`for` keyword/],
