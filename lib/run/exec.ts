@@ -43,7 +43,7 @@ export async function checkCommands(task: string, commands: readonly string[], s
   for (const command of commands) {
     const construct = unsupportedConstruct(command, parse)
     if (construct) {
-      throw new TasksError('shell-unsupported', `task \`${task}\`: the portable shell does not support ${construct}, in \`${command}\``, { task, key: 'run' },
+      throw new TasksError('shell-unsupported', `task \`${task}\`: the portable shell does not support ${construct}, in \`${command}\` (rewrite it with the portable shell's commands, or give the task \`shell: 'sh'\`)`, { task, key: 'run' },
         `rewrite the command with what the portable shell supports (README, "Windows"), or set \`shell: 'sh'\` on the task or config-wide (then it needs sh on every OS)`)
     }
   }
