@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { project, startCli, tasksJson, waitFor, acEntries, dump, count, LIB_URL } from './rig.mjs'
+import { requireTool } from '../helpers.mjs'
 
 const { shellQuote } = await import(new URL('util/quote.js', LIB_URL).href)
 
@@ -176,6 +177,17 @@ test("ctx.exec runs under the task's shell (portable builtins in a function task
   } finally {
     p.cleanup()
   }
+})
+
+test('examples/c-calc builds and tests under the portable shell (its default), then is up to date', async () => {
+  if (!requireTool('cc')) return
+  const dir = new URL('../../examples/c-calc', import.meta.url).pathname
+  const r = await tasksJson(dir, ['--force'])
+  assert.is(r.code, 0, dump(r))
+  assert.ok(r.json.tasks.every((t) => t.status === 'ran'), dump(r))
+  assert.match(r.stderr, /smoke test: calc '3 4 \+ 2 \*' = 14/)
+  const again = await tasksJson(dir)
+  assert.is(again.json.summary.ran, 0, dump(again))
 })
 
 test('shellQuote: plain words stay, everything else survives sh; cmd quoting escapes metacharacters', () => {
