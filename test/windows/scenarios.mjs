@@ -222,6 +222,15 @@ test('cache keys are the same on Linux and Windows: a project run on Linux is up
   assert.is(w.json.summary.ran, 0, `nothing runs on the Windows side\n${dump(w)}`)
   assert.equal(w.status, { gen: 'up-to-date', build: 'up-to-date', other: 'up-to-date', all: 'up-to-date' }, dump(w))
   for (const t of lj.tasks) if (t.fingerprint) assert.is(w.task(t.name).fingerprint, t.fingerprint, `fingerprint of ${t.name}`)
+  // The cache written on Linux restores on Windows: outputs deleted, entries made by the Linux run.
+  rmSync(fx.path('out'), { recursive: true })
+  rmSync(fx.path('o2'), { recursive: true })
+  const hit = await winTasks(fx.dir, ['all'])
+  assert.is(hit.code, 0, dump(hit))
+  assert.equal(hit.status, { gen: 'cache-hit', build: 'cache-hit', other: 'cache-hit', all: 'up-to-date' }, dump(hit))
+  assert.is(fx.read('out/copy.txt'), 'alpha\nbeta\n')
+  assert.is(fx.read('o2/deep/other/x.txt'), 'x\n')
+  assert.equal(lines(fx, 'runs.log').sort(), ['build', 'gen', 'other'], 'only the Linux run ran commands')
   // And from the other side: a fresh project run under Wine first, then on Linux.
   const fx2 = project(CHAINS, CHAIN_FILES)
   assert.is((await winTasks(fx2.dir, ['all'])).code, 0)
