@@ -4,8 +4,8 @@
  */
 import { spawn as cpSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { resolve } from 'node:path'
-import type { Shell, TaskContext } from '../types.js'
-import { execCommand, killTree } from './exec.js'
+import type { Shell, TaskContext, TaskShell } from '../types.js'
+import { checkCommands, execCommand, killTree } from './exec.js'
 import { trackTree, treeEnv } from './procs.js'
 import { TaskCommandError } from '../errors.js'
 
@@ -19,6 +19,8 @@ export interface ContextInput {
   signal: AbortSignal
   deps: TaskContext['deps']
   onOutput(stream: 'stdout' | 'stderr', text: string): void
+  /** The shell `ctx.exec` runs commands under (the task's). @default 'portable' */
+  shell?: TaskShell
 }
 
 /**
@@ -63,12 +65,15 @@ export async function createContext(input: ContextInput): Promise<TaskContext> {
     deps: input.deps,
     log: (text) => input.onOutput('stdout', text.endsWith('\n') ? text : text + '\n'),
     $: shell,
-    exec: (command, options) =>
-      execCommand(command, {
+    exec: async (command, options) => {
+      await checkCommands(input.name, [command], input.shell)
+      return execCommand(command, {
         cwd: options?.cwd ? resolve(input.cwd, options.cwd) : input.cwd,
         env: { ...input.env, ...options?.env },
         signal: input.signal,
         onOutput: input.onOutput,
-      }),
+        shell: input.shell,
+      })
+    },
   }
 }
