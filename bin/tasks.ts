@@ -10,6 +10,7 @@ import { relative } from 'node:path'
 // A leaf module (no imports), so --version and --help stay cheap.
 import { EXIT } from '../lib/errors.js'
 import { cleanHelp, normaliseArgv } from './args.js'
+import { exitCodeForSignal, installSignalHandlers } from './signals.js'
 import { addReportOptions, REPORT_OPTION_KEYS } from './report-options.js'
 
 const cli = cac('tasks')
@@ -67,6 +68,8 @@ for (const key of Object.keys(opts)) {
 process.exitCode = await main()
 
 async function main(): Promise<number> {
+  const ac = new AbortController()
+  const signalled = installSignalHandlers(ac)
   // A run (or --explain) needs git's view of the tree: start it before loading the library.
   if (!opts.list && opts.graph === undefined && opts.git !== false) {
     const { prefetchRun } = await import('../lib/prefetch.js')
@@ -77,15 +80,6 @@ async function main(): Promise<number> {
   const lib = await import('../lib/index.js')
   const { renderError } = await import('./render-error.js')
   const cwd = process.cwd()
-  const ac = new AbortController()
-  let signalled: 'SIGINT' | 'SIGTERM' | undefined
-  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
-    if (signalled) process.exit(sig === 'SIGINT' ? EXIT.sigint : EXIT.sigterm)
-    signalled = sig
-    ac.abort()
-  }
-  process.on('SIGINT', () => onSignal('SIGINT'))
-  process.on('SIGTERM', () => onSignal('SIGTERM'))
 
   try {
     const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency)
@@ -183,7 +177,8 @@ async function main(): Promise<number> {
     if (failedNames.length) write(`failed: ${failedNames.join(', ')}\n`)
     const reportCode = await runReport.finish(result, write)
     flush()
-    if (signalled) return signalled === 'SIGINT' ? EXIT.sigint : EXIT.sigterm
+    const sig = signalled()
+    if (sig) return exitCodeForSignal(sig)
     return result.ok ? reportCode ?? EXIT.ok : EXIT.taskFailed
   } catch (err) {
     process.stderr.write(renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR))

@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'in-place-task'
   | 'overlapping-outputs'
   | 'undeclared-dependency'
+  /** A command its task's shell cannot run (a construct the portable shell lacks, `cmd` off Windows). */
+  | 'shell-unsupported'
   | 'usage'
   | 'internal'
 

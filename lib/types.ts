@@ -17,6 +17,18 @@
  */
 export type FingerprintMode = 'content' | 'mtime' | false
 
+/**
+ * The shell that runs a task's string commands.
+ * - `'portable'`: a POSIX-like interpreter in process (`@yarnpkg/shell`) with file builtins that
+ *   behave the same on every OS (`mkdir -p`, `rm -rf`, `cp -r`, `mv`, `cat`, `echo`, `touch`,
+ *   `test`/`[`...); other programs are spawned directly. A construct it lacks (`if`, loops, here-
+ *   documents, background jobs) is an error before the task runs. README, "Windows".
+ * - `'sh'`: `/bin/sh -c` (on Windows, `sh` from PATH, e.g. Git for Windows).
+ * - `'cmd'`: `cmd.exe /d /s /c` (Windows only; elsewhere an error when the task runs).
+ * @default 'portable' (on every OS: the same command means the same thing everywhere)
+ */
+export type TaskShell = 'portable' | 'sh' | 'cmd'
+
 /** A shell helper (zx's `$`) bound to a task's cwd, environment, log and abort signal. */
 export type Shell = import('zx').Shell & { [key: string]: unknown }
 
@@ -84,11 +96,13 @@ export interface TaskDefinition {
   /** One line shown by `tasks --list`. */
   description?: string
   /**
-   * What the task does: a shell command (run by `sh -c`, or `cmd /d /s /c` on Windows); a list of
+   * What the task does: a shell command (run by the task's {@link TaskDefinition.shell}); a list of
    * commands run in order, stopping at the first failure; or an async function receiving a
    * {@link TaskContext}. Omit it for an aggregate task.
    */
   run?: string | readonly string[] | TaskFunction
+  /** The shell that runs string commands; a value other than `'portable'` enters the fingerprint. @default the config's `shell`, else 'portable' */
+  shell?: TaskShell
   /** Names of tasks that must succeed before this one starts. Their fingerprints enter this one's. */
   deps?: readonly string[]
   /**
@@ -142,6 +156,8 @@ export interface Config {
   tasks: Record<string, TaskDefinition>
   /** Default concurrency for this project. @default os.availableParallelism() */
   concurrency?: number
+  /** The shell of every task that sets none. @default 'portable' */
+  shell?: TaskShell
 }
 
 /**
@@ -321,6 +337,8 @@ export interface ResolvedTask {
   readonly name: string
   readonly description?: string
   readonly run?: string | readonly string[] | TaskFunction
+  /** The shell of its string commands (the task's, else the config's, else `'portable'`). */
+  readonly shell: TaskShell
   readonly deps: readonly string[]
   /** `undefined`: the task is never cached (no `inputs` key, or `fingerprint: false`). */
   readonly inputs?: readonly string[]

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../util/fs.js'
 import { ENTRY_SCHEMA, type ActionResult, type Cache, type CacheGetOptions, type CacheHit, type OutputEntry, type RestoreResult, type StoreInput } from './cache.js'
 import { SHA256_HEX, isEntryError, parseActionResult } from './entry.js'
 import { restoreEntry } from './restore.js'
+import { readStable } from './stable-read.js'
 
 /** Largest `ac/` entry read, bytes (an entry lists outputs, not their content). */
 export const MAX_ENTRY_BYTES = 256 * 1024 * 1024
@@ -76,7 +77,7 @@ export class LocalCache implements Cache {
       if (st.isSymbolicLink()) {
         outputs.push({ path, type: 'symlink', target: readlinkSync(abs) })
       } else if (st.isFile()) {
-        const data = readFileSync(abs)
+        const { data } = readStable(abs, path) // refuses a file that changed while read
         outputs.push({ path, type: 'file', mode: st.mode & 0o777, size: data.length, hash: this.putBlob(data), blob: gitBlobId(data) })
       }
     }

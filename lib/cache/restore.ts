@@ -3,23 +3,21 @@
  * verification pass comes before the first write and creates nothing: the entry's shape
  * (`parseActionResult`), every output path, the real path of every existing parent folder (a
  * symlinked folder must not lead outside the root, into `.git/` or `.tasks/`), every blob by its
- * SHA-256, size and git blob id, the log blob. Then each output is staged as a temp file beside its
- * target and renamed over it, the previous file kept aside until the whole entry is in place. Any
+ * SHA-256, size and git blob id, the log blob. Then each output is staged as a temp file (under
+ * `.tasks/tmp/` during a run, see `util/fs.ts` `tempPathFor`, so globs never see it) and renamed over its target, the previous file kept aside until the whole entry is in place. Any
  * error rolls back every rename, removes every temp file and every folder the restore created, and
  * is a miss naming the output and the operation: nothing of the entry stays on disk.
  */
 import { chmodSync, lstatSync, mkdirSync, realpathSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync, type Stats } from 'node:fs'
-import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path'
+import { dirname, isAbsolute, join, relative, sep } from 'node:path'
 import { gitBlobId, sha256 } from '../util/hash.js'
+import { tempPathFor } from '../util/fs.js'
 import { isEntryError, parseActionResult, unsafeOutputPath } from './entry.js'
 import type { ActionResult, OutputEntry, RestoreResult } from './cache.js'
 
 /** Reads a blob by its SHA-256; undefined when missing. The caller verifies nothing: {@link restoreEntry} does. */
 export type BlobReader = (hash: string) => Buffer | undefined | Promise<Buffer | undefined>
 
-let tmpCounter = 0
-/** A temp name beside `abs` (same file system, so the rename is atomic): `.<name>.<pid>.<n>.tasks-tmp` / `.tasks-bak`. */
-const tmpName = (abs: string, what: string) => join(dirname(abs), `.${basename(abs)}.${process.pid}.${++tmpCounter}.tasks-${what}`)
 
 function lstatOrUndefined(p: string): Stats | undefined {
   try {
@@ -95,12 +93,12 @@ export async function restoreEntry(root: string, entry: ActionResult, readBlob: 
       current = { path: o.path, op: 'create its folder' }
       mkdirTracked(root, dirname(o.path), undo)
       current = { path: o.path, op: 'write a temp file' }
-      const tmp = tmpName(abs, 'tmp')
+      const tmp = tempPathFor(abs)
       writeOutput(tmp, o, blobs)
       undo.push(() => unlinkQuiet(tmp))
       if (lstatOrUndefined(abs)) {
         current = { path: o.path, op: 'move the previous file aside' }
-        const bak = tmpName(abs, 'bak')
+        const bak = tempPathFor(abs)
         renameSync(abs, bak)
         backups.push(bak)
         undo.push(() => renameSync(bak, abs))

@@ -9,12 +9,14 @@ import { isAbsolute, posix } from 'node:path'
 import { TasksError } from '../errors.js'
 import { toPosix } from '../util/fs.js'
 import { locate, locateTopLevel } from './locate.js'
-import type { Config, LoadedConfig, ResolvedTask, TaskDefinition } from '../types.js'
+import type { Config, LoadedConfig, ResolvedTask, TaskDefinition, TaskShell } from '../types.js'
 
 const strings = v.array(v.string())
+const SHELLS = ['portable', 'sh', 'cmd'] as const
 const TaskSchema = v.strictObject({
   description: v.optional(v.string()),
   run: v.optional(v.union([v.string(), strings, v.function()], 'a command string, an array of commands or an async function')),
+  shell: v.optional(v.picklist(SHELLS)),
   deps: v.optional(strings),
   inputs: v.optional(strings),
   outputs: v.optional(strings),
@@ -35,7 +37,7 @@ const TASK_KEYS = Object.keys(TaskSchema.entries)
  * did-you-mean (a misspelt `concurency` must not be ignored). A module adding a top-level key adds
  * it here.
  */
-export const CONFIG_KEYS = ['tasks', 'concurrency', 'workspaces']
+export const CONFIG_KEYS = ['tasks', 'concurrency', 'workspaces', 'shell']
 
 /**
  * @param raw the config module's default export
@@ -61,6 +63,9 @@ export function validateConfig(raw: unknown, file: string, root: string, source?
     throw new TasksError('config-invalid', `\`concurrency\` must be a whole number >= 1, got ${JSON.stringify(cfg.concurrency)}`, { file, key: 'concurrency', ...locateTopLevel(source, 'concurrency') },
       'set `concurrency` to a whole number such as 4, or remove it to use the number of CPUs')
   }
+  if (cfg.shell !== undefined && !SHELLS.includes(cfg.shell)) {
+    throw new TasksError('config-invalid', `\`shell\` must be 'portable', 'sh' or 'cmd', got ${JSON.stringify(cfg.shell)}`, { file, key: 'shell' })
+  }
   const names = Object.keys(cfg.tasks)
   const tasks = new Map<string, ResolvedTask>()
   for (const name of names) {
@@ -71,7 +76,7 @@ export function validateConfig(raw: unknown, file: string, root: string, source?
     const def = cfg.tasks[name] as unknown
     const parsed = v.safeParse(TaskSchema, def)
     if (!parsed.success) throw shapeError(parsed.issues[0], file, name, source)
-    tasks.set(name, resolveTask(name, def as TaskDefinition, file, root, source))
+    tasks.set(name, resolveTask(name, def as TaskDefinition, file, root, source, cfg.shell))
   }
   for (const task of tasks.values()) {
     for (const dep of task.deps) {
@@ -116,12 +121,12 @@ function describeExpected(key: string, expected: string | null): string {
     deps: 'an array of task names', inputs: 'an array of glob strings', outputs: 'an array of glob strings',
     env: 'an array of environment variable names', passEnv: 'an array of environment variable names',
     setEnv: 'an object of string values', toolVersions: 'an array of command strings',
-    fingerprint: "'content', 'mtime' or false", check: 'a function', platform: 'true or false',
+    fingerprint: "'content', 'mtime' or false", check: 'a function', platform: 'true or false', shell: "'portable', 'sh' or 'cmd'",
   }
   return known[key] ?? expected ?? 'valid'
 }
 
-function resolveTask(name: string, def: TaskDefinition, file: string, root: string, source?: string): ResolvedTask {
+function resolveTask(name: string, def: TaskDefinition, file: string, root: string, source?: string, defaultShell?: TaskShell): ResolvedTask {
   const cwd = normaliseRelative(def.cwd ?? '.')
   if (cwd === undefined) {
     throw new TasksError('config-invalid', `task \`${name}\`: \`cwd\` ${JSON.stringify(def.cwd)} is outside the project root`, { file, task: name, key: 'cwd', ...locate(source, name, { key: 'cwd' }) }, 'use a path relative to the folder of the config file')
@@ -136,13 +141,17 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
   const mode = def.fingerprint ?? 'content'
   const run = def.run
   let command = ''
+  const shell = def.shell ?? defaultShell ?? 'portable'
   if (typeof run === 'string') command = run
   else if (Array.isArray(run)) command = run.join('\n')
+  // A non-default shell enters the fingerprint with the command (the default leaves keys as they were).
+  if (typeof run !== 'function' && run !== undefined && shell !== 'portable') command = `${command}\n# shell: ${shell}`
   else if (typeof run === 'function') command = def.version !== undefined ? `version:${def.version}` : `function:${run.toString()}`
   return {
     name,
     description: def.description,
     run: def.run,
+    shell,
     deps: [...(def.deps ?? [])],
     inputs: mode === false || def.inputs === undefined ? undefined : def.inputs.map(toPosix),
     outputs: (def.outputs ?? []).map(toPosix),

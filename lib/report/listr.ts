@@ -73,8 +73,9 @@ export async function createListrReporter(tasks: readonly string[], write: (text
             applySlot(name)
           }),
       })),
+      // registerSignalListeners: listr2's own SIGINT handler exits 127 without the summary; bin/signals.ts handles signals.
       // pausedTimer off: a waiting (paused) task has no countdown to show.
-      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true, pausedTimer: { field: () => '', condition: false } } },
+      { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true, pausedTimer: { field: () => '', condition: false } } },
     )
     listrDone = listr.run().then(() => undefined, () => undefined)
   } else {
@@ -90,7 +91,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         refresh()
         if (ended) settle()
       }),
-    }], { exitOnError: false, rendererOptions: {} })
+    }], { exitOnError: false, registerSignalListeners: false, rendererOptions: {} })
     listrDone = listr.run().then(() => undefined, () => undefined)
     const refresh = () => {
       const now = Date.now()

@@ -7,7 +7,8 @@
 import { delimiter, join } from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
 import { TaskCommandError } from '../errors.js'
-import { execCommand } from './exec.js'
+import { checkCommands, execCommand } from './exec.js'
+import { shellQuote } from '../util/quote.js'
 import { createContext } from './context.js'
 import type { ResolvedTask, TaskContext } from '../types.js'
 
@@ -52,16 +53,14 @@ export async function executeTask(task: ResolvedTask, input: ExecuteInput): Prom
   let value: unknown
   try {
     if (typeof task.run === 'function') {
-      const ctx = await createContext({ name: task.name, root: input.root, cwd, args: input.args, env, signal: input.signal, deps: input.deps, onOutput })
+      const ctx = await createContext({ name: task.name, root: input.root, cwd, args: input.args, env, signal: input.signal, deps: input.deps, onOutput, shell: task.shell })
       value = await task.run(ctx)
       value = value === undefined ? undefined : JSON.parse(JSON.stringify(value))
     } else {
       const commands = typeof task.run === 'string' ? [task.run] : [...(task.run as readonly string[])]
-      for (let i = 0; i < commands.length; i++) {
-        const last = i === commands.length - 1
-        const cmd = last && input.args.length ? `${commands[i]} ${input.args.map(shellQuote).join(' ')}` : commands[i]!
-        await execCommand(cmd, { cwd, env, signal: input.signal, onOutput, onBytes })
-      }
+      if (input.args.length) commands.push(`${commands.pop()} ${input.args.map((a) => shellQuote(a, task.shell)).join(' ')}`)
+      await checkCommands(task.name, commands, task.shell)
+      for (const cmd of commands) await execCommand(cmd, { cwd, env, signal: input.signal, onOutput, onBytes, shell: task.shell })
     }
   } catch (err) {
     const interrupted = input.signal.aborted
@@ -79,10 +78,4 @@ export async function executeTask(task: ResolvedTask, input: ExecuteInput): Prom
   }
   if (input.signal.aborted) return { ok: false, interrupted: true, exitCode: 130, message: 'interrupted', log: Buffer.concat(chunks), command: false }
   return { ok: true, value, log: Buffer.concat(chunks) }
-}
-
-/** Quote one argument for `sh` (single quotes), leaving plain words as they are. */
-export function shellQuote(arg: string): string {
-  if (process.platform === 'win32') return /[\s"]/.test(arg) ? `"${arg.replace(/"/g, '""')}"` : arg
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
 }

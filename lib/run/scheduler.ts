@@ -11,6 +11,7 @@ import { Fingerprinter } from '../fingerprint/fingerprinter.js'
 import type { TaskGraph } from '../graph/graph.js'
 import { decide, type DecideContext, type Decision } from './decide.js'
 import { executeTask } from './execute.js'
+import { startRuntime } from './runtime.js'
 import { forgetRun, storeRestore, storeRun, type StoreContext } from './store.js'
 import type { ResolvedTask, RunEvent, RunResult, RunSummary, TaskReason, TaskResult, TaskStatus } from '../types.js'
 
@@ -73,6 +74,8 @@ export class Scheduler {
     const { graph } = this.o
     this.o.emit({ type: 'run:start', time: start, tasks: graph.order, concurrency: this.o.concurrency, dryRun: this.o.dryRun })
     const [{ default: PQueue }] = await Promise.all([import('p-queue'), this.fingerprinter.prepare()])
+    // Per-run process hygiene: temp folder, stale temp files and locks swept, leftover trees reaped, task locks.
+    const runtime = startRuntime({ root: this.o.root, dir: join(this.o.root, '.tasks'), signal: this.o.signal, dryRun: this.o.dryRun, warn: (message, task, code) => (task ? this.warn(task, message, code) : this.o.emit({ type: 'warning', time: Date.now(), message, ...(code ? { code } : {}) })) })
     const queue = new PQueue({ concurrency: this.o.concurrency })
     const waiting = new Map(graph.order.map((n) => [n, graph.tasks.get(n)!.deps.length]))
     await new Promise<void>((resolveAll) => {
@@ -100,7 +103,11 @@ export class Scheduler {
         queue.add(async () => {
           let result: TaskResult
           try {
-            result = await this.process(graph.tasks.get(name)!)
+            // A task another process held the lock of may have new outputs: its dependents walk the disk.
+            result = await runtime.withTaskLock(graph.tasks.get(name)!, (waited) => {
+              if (waited) this.fingerprinter.markExecuted(name)
+              return this.process(graph.tasks.get(name)!)
+            })
           } catch (err) {
             result = this.end(name, 'failed', Date.now(), { reason: { code: 'error', message: `internal error: ${(err as Error)?.message ?? err}` }, error: (err as Error)?.stack ?? String(err) })
           }

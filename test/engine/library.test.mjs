@@ -83,7 +83,7 @@ test('the library does not write to stdout', async () => {
 
 test('aborting with an AbortController: interrupted: true, the process keeps running, nothing stored', async () => {
   const p = project(`{
-    hang: { run: 'sleep 1000 & echo $! > gpid; wait', inputs: [] },
+    hang: { shell: 'sh', run: 'sleep 1000 & echo $! > gpid; wait', inputs: [] },
     after: { run: 'echo ran >> runs', deps: ['hang'], inputs: [] },
   }`)
   try {
