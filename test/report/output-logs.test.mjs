@@ -92,7 +92,7 @@ function inTerminal(dir, args) {
 test('terminal: waiting tasks are paused (◼), running ones show elapsed time; full keeps the last log lines of a successful task', async () => {
   if (!requireTool('script', ['-q', '-c', 'true', '/dev/null'], 'util-linux script (a pseudo-terminal)')) return
   const p = project(`{
-    first: { run: 'for i in 1 2 3 4 5; do echo LINE-$i; done; sleep 2.3' },
+    first: { run: 'for i in 1 2 3 4 5; do echo LINE-$i; done; sleep 2.3', shell: 'sh' },
     second: { run: 'echo SECOND-OUT', deps: ['first'] },
   }`)
   try {

@@ -15,7 +15,7 @@ const TASK_KEYS = ['name', 'status', 'reasonCode', 'reason', 'whyDetails', 'deps
 test('--summarize FILE: schema 1, the same counts as the run, per task status/why/times/log', async () => {
   const p = project(`{
     gen: { run: 'echo generated > gen.txt', inputs: ['src/**'], outputs: ['gen.txt'] },
-    noisy: { run: 'for i in $(seq 1 3000); do echo "noisy line $i"; done', deps: ['gen'] },
+    noisy: { run: 'for i in $(seq 1 3000); do echo "noisy line $i"; done', shell: 'sh', deps: ['gen'] },
     all: { deps: ['gen', 'noisy'] },
   }`, { 'src/a.txt': 'a\n' })
   try {
