@@ -134,7 +134,7 @@ function renderOnce(m: RunModel, logBudget: number, o: HtmlOptions): string {
   const card = (id: string, value: string, label: string, bad = false) => `<div class="card${bad ? ' bad' : ''}" id="c-${id}"><b>${value}</b><span>${label}</span></div>`
   parts.push(`<section class="cards" id="counts">`)
   parts.push(card('wall', ms(m.wallMs), 'wall time'))
-  parts.push(card('cpu', ms(m.cpu.totalMs), m.cpu.childrenMs !== undefined ? `CPU time (tasks ${ms(m.cpu.childrenMs)})` : 'CPU time (this process only)'))
+  parts.push(card('cpu', ms(m.cpu.totalMs), m.cpu.childrenMs !== undefined ? `CPU time (${ms(m.cpu.childrenMs)} in child processes)` : 'CPU time (this process only)'))
   parts.push(card('parallelism', `${m.parallelism.average.toFixed(2)}×`, `parallelism (peak ${m.parallelism.peak}${m.concurrency ? ` of ${m.concurrency}` : ''})`))
   parts.push(card('critical', ms(m.criticalPath.durationMs), `critical path (${m.criticalPath.tasks.length} task${m.criticalPath.tasks.length === 1 ? '' : 's'})`))
   parts.push(card('tasks', String(c.tasks), 'tasks'))
