@@ -6,7 +6,7 @@
  */
 import { cac } from 'cac'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { relative } from 'node:path'
+import { relative, resolve } from 'node:path'
 // A leaf module (no imports), so --version and --help stay cheap.
 import { EXIT } from '../lib/errors.js'
 
@@ -23,6 +23,7 @@ cli
   .option('--json', 'Print a machine-readable RunResult as JSON on stdout (progress goes to stderr)')
   .option('--continue', 'Keep running independent tasks after a failure')
   .option('--concurrency <n>', 'Tasks running at once (default: available parallelism)')
+  .option('--filter <workspaces>', 'Only these workspaces: a name, a glob, ./path, ...name (and its dependents), name... (and its dependencies); repeatable')
   .option('--cwd <dir>', 'Folder to start from (default: the current folder)')
   .option('--config <file>', 'Config file to use instead of searching for tasks.config.*')
   .option('--profile <file>', 'Write a Chrome trace of the run to <file>')
@@ -51,7 +52,7 @@ if (opts.help) {
   process.exit(EXIT.ok)
 }
 
-const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'version', 'v', 'help', 'h', '--'])
+const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'filter', 'version', 'v', 'help', 'h', '--'])
 for (const key of Object.keys(opts)) {
   if (!KNOWN.has(key)) {
     process.stderr.write(`error: unknown option \`--${key}\`\n  help: run \`tasks --help\`; to pass it to the task's command, put it after \`--\`\n`)
@@ -88,7 +89,12 @@ async function main(): Promise<number> {
       throw new lib.TasksError('usage', `--concurrency must be a whole number >= 1, got \`${opts.concurrency}\``)
     }
     const config = await lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined })
-    const names = parsed.args.map(String)
+    // Workspaces: short names mean the current workspace's tasks (or every workspace's, at the root).
+    const here = opts.cwd ? resolve(cwd, String(opts.cwd)) : cwd
+    const select = (n: string[]) => lib.selectTasks(config, n, { cwd: here, filter: [opts.filter ?? []].flat().map(String) })
+    const names = parsed.args.length || opts.filter ? select(parsed.args.length ? parsed.args.map(String) : ['default']) : []
+    if (opts.explain && config.workspaces) opts.explain = select([String(opts.explain)])[0]
+    if (!names.length && config.workspaces && !config.tasks.has('default')) names.push(...(() => { try { return select(['default']) } catch { return [] } })())
 
     if (opts.list || (names.length === 0 && !config.tasks.has('default') && !opts.explain && opts.graph === undefined)) {
       const rows = [...config.tasks.values()]

@@ -10,6 +10,7 @@ import { TasksError } from '../errors.js'
 import { CONFIG_FILES, findConfigFile } from './find.js'
 import { transpileConfig } from './transpile.js'
 import { validateConfig } from './validate.js'
+import { findWorkspaceRoot, loadWorkspaces, workspaceList } from './workspaces.js'
 import type { LoadedConfig } from '../types.js'
 
 export { CONFIG_FILES }
@@ -31,13 +32,30 @@ export interface LoadConfigOptions {
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const cwd = resolve(options.cwd ?? process.cwd())
-  const file = await findConfigFile(cwd, options.config)
+  let file: string
+  try {
+    file = await findConfigFile(cwd, options.config)
+  } catch (err) {
+    // A monorepo may have configs only in its workspaces: the package manager's list finds the root.
+    const outer = !options.config && (err as TasksError).code === 'config-not-found' ? await findWorkspaceRoot(cwd, true, importConfig) : undefined
+    if (!outer) throw err
+    return loadWorkspaces({ root: outer.root, file: outer.list.file, list: outer.list, importConfig: (f, d) => importConfig(f, d, outer.root) })
+  }
   if (!existsSync(file)) {
     throw new TasksError('config-not-found', `config file ${file} does not exist`, { file }, 'check the path given to --config')
+  }
+  // Workspaces: a config found inside a workspace folder belongs to the monorepo above it.
+  const outer = options.config ? undefined : await findWorkspaceRoot(dirname(file), false, importConfig)
+  if (outer) {
+    const raw = outer.file ? outer.raw ?? await importConfig(outer.file, outer.root) : undefined
+    const source = outer.file && !/\.json$/.test(outer.file) ? readFileSync(outer.file, 'utf8') : undefined
+    return loadWorkspaces({ root: outer.root, file: outer.file ?? outer.list.file, raw, source, list: outer.list, importConfig: (f, d) => importConfig(f, d, outer.root) })
   }
   const root = dirname(file)
   const raw = await importConfig(file, root)
   const source = /\.json$/.test(file) ? undefined : readFileSync(file, 'utf8')
+  const list = workspaceList(root, raw, file)
+  if (list) return loadWorkspaces({ root, file, raw, source, list, importConfig: (f, d) => importConfig(f, d, root) })
   return validateConfig(raw, file, root, source)
 }
 
@@ -52,10 +70,14 @@ export function configRoot(): string | undefined {
   return loadingRoot
 }
 
-async function importConfig(file: string, root: string): Promise<unknown> {
-  loadingRoot = root
+/**
+ * @param dir the folder `configRoot()` reports while the file runs (its own folder)
+ * @param project the project root: the cache folder and the bundling boundary. @default dir
+ */
+async function importConfig(file: string, dir: string, project = dir): Promise<unknown> {
+  loadingRoot = dir
   try {
-    return await importConfigFile(file, root)
+    return await importConfigFile(file, project)
   } finally {
     loadingRoot = undefined
   }
@@ -69,7 +91,7 @@ async function importConfigFile(file: string, root: string): Promise<unknown> {
       throw new TasksError('config-syntax', `invalid JSON: ${(err as Error).message}`, { file })
     }
   }
-  const target = /\.m?ts$/.test(file) ? await transpileConfig(file, join(root, '.tasks', 'config')) : file
+  const target = /\.m?ts$/.test(file) ? await transpileConfig(file, join(root, '.tasks', 'config'), root) : file
   process.setSourceMapsEnabled(true)
   try {
     const mod = await import(pathToFileURL(target).href)

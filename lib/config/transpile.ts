@@ -26,9 +26,11 @@ interface Meta {
  * stale.
  * @param file absolute path of `tasks.config.ts` / `.mts`
  * @param cacheDir folder for the cache (e.g. `<root>/.tasks/config`)
+ * @param project the folder whose relative imports are bundled (a workspace config may import a
+ *   helper from the monorepo's root). @default the config file's folder
  * @throws {TasksError} `config-syntax` with file, line and column when esbuild rejects the file.
  */
-export async function transpileConfig(file: string, cacheDir: string): Promise<string> {
+export async function transpileConfig(file: string, cacheDir: string, project: string = dirname(file)): Promise<string> {
   const key = sha256(file).slice(0, 16)
   const metaFile = join(cacheDir, `${key}.json`)
   const cached = readMeta(metaFile)
@@ -50,7 +52,7 @@ export async function transpileConfig(file: string, cacheDir: string): Promise<s
       metafile: true,
       logLevel: 'silent',
       outfile: join(cacheDir, 'out.mjs'),
-      plugins: [externalOutsideProject(dirname(file))],
+      plugins: [externalOutsideProject(project)],
     })
   } catch (err) {
     const first = (err as { errors?: import('esbuild').Message[] }).errors?.[0]
