@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { TasksError } from '../errors.js'
 import { CONFIG_FILES, findConfigFile } from './find.js'
-import { transpileConfig } from './transpile.js'
+import { bundleConfigs, CONFIG_ROOT_HOOK, transpileConfig } from './transpile.js'
 import { validateConfig } from './validate.js'
 import { findWorkspaceRoot, loadWorkspaces, workspaceList } from './workspaces.js'
 import type { LoadedConfig } from '../types.js'
@@ -39,7 +39,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     // A monorepo may have configs only in its workspaces: the package manager's list finds the root.
     const outer = !options.config && (err as TasksError).code === 'config-not-found' ? await findWorkspaceRoot(cwd, true, importConfig) : undefined
     if (!outer) throw err
-    return loadWorkspaces({ root: outer.root, file: outer.list.file, list: outer.list, importConfig: (f, d) => importConfig(f, d, outer.root) })
+    return loadWorkspaces({ root: outer.root, file: outer.list.file, list: outer.list, importConfigs: (e) => importConfigs(e, outer.root) })
   }
   if (!existsSync(file)) {
     throw new TasksError('config-not-found', `config file ${file} does not exist`, { file }, 'check the path given to --config')
@@ -49,13 +49,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   if (outer) {
     const raw = outer.file ? outer.raw ?? await importConfig(outer.file, outer.root) : undefined
     const source = outer.file && !/\.json$/.test(outer.file) ? readFileSync(outer.file, 'utf8') : undefined
-    return loadWorkspaces({ root: outer.root, file: outer.file ?? outer.list.file, raw, source, list: outer.list, importConfig: (f, d) => importConfig(f, d, outer.root) })
+    return loadWorkspaces({ root: outer.root, file: outer.file ?? outer.list.file, raw, source, list: outer.list, importConfigs: (e) => importConfigs(e, outer.root) })
   }
   const root = dirname(file)
   const raw = await importConfig(file, root)
   const source = /\.json$/.test(file) ? undefined : readFileSync(file, 'utf8')
   const list = workspaceList(root, raw, file)
-  if (list) return loadWorkspaces({ root, file, raw, source, list, importConfig: (f, d) => importConfig(f, d, root) })
+  if (list) return loadWorkspaces({ root, file, raw, source, list, importConfigs: (e) => importConfigs(e, root) })
   return validateConfig(raw, file, root, source)
 }
 
@@ -68,6 +68,43 @@ let loadingRoot: string | undefined
  */
 export function configRoot(): string | undefined {
   return loadingRoot
+}
+
+/**
+ * Several configs at once (a monorepo's workspaces): JSON files are parsed, the others evaluated
+ * from one cached bundle ({@link bundleConfigs}), each with `configRoot()` reporting its own folder.
+ * @returns the default exports, in the order of `entries`
+ * @throws {TasksError} `config-syntax` or `config-load` naming the file.
+ */
+async function importConfigs(entries: readonly { file: string; dir: string }[], project: string): Promise<unknown[]> {
+  const out: unknown[] = new Array(entries.length)
+  const modules = entries.map((e, i) => ({ ...e, i })).filter((e) => !e.file.endsWith('.json'))
+  for (const e of entries) if (e.file.endsWith('.json')) out[entries.indexOf(e)] = await importConfigFile(e.file, project)
+  if (!modules.length) return out
+  const bundle = await bundleConfigs(modules, join(project, '.tasks', 'config'), project)
+  process.setSourceMapsEnabled(true)
+  const g = globalThis as unknown as Record<symbol, ((dir: string) => void) | undefined>
+  g[CONFIG_ROOT_HOOK] = (dir) => { loadingRoot = dir }
+  let current: string | undefined
+  try {
+    const mod = await import(pathToFileURL(bundle).href)
+    const namespaces = mod.default as Record<string, unknown>[]
+    for (let k = 0; k < modules.length; k++) {
+      current = modules[k].file
+      const ns = namespaces[k]
+      out[modules[k].i] = await (ns && 'default' in ns ? ns.default : ns)
+    }
+  } catch (err) {
+    if (err instanceof TasksError) throw err
+    const stack = String((err as Error)?.stack ?? '')
+    const file = modules.find((m) => stack.includes(m.file) || stack.includes(pathToFileURL(m.file).href))?.file ?? current ?? modules[0].file
+    throw new TasksError('config-load', `the config threw while loading: ${(err as Error)?.message ?? err}`, { file, ...stackLocation(err, file) },
+      'fix the error above; the config runs once at start-up')
+  } finally {
+    g[CONFIG_ROOT_HOOK] = undefined
+    loadingRoot = undefined
+  }
+  return out
 }
 
 /**

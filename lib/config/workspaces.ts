@@ -191,6 +191,9 @@ export function workspaceConfigFile(root: string, dir: string): string | undefin
 /** Loads one config file's default export (`load.ts`'s importer; passed in to keep imports one way). */
 export type ConfigImporter = (file: string, dir: string) => Promise<unknown>
 
+/** Loads several configs' default exports, in order, each run with `configRoot()` = its `dir`. */
+export type ConfigsImporter = (entries: readonly { file: string; dir: string }[]) => Promise<unknown[]>
+
 /** What {@link loadWorkspaces} needs. */
 export interface WorkspaceLoadInput {
   /** Absolute project root. */
@@ -202,7 +205,7 @@ export interface WorkspaceLoadInput {
   /** The root config's text, to point at lines. */
   source?: string
   list: WorkspaceList
-  importConfig: ConfigImporter
+  importConfigs: ConfigsImporter
 }
 
 /**
@@ -249,12 +252,12 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
     byName.set(w.name, w)
   }
 
-  // Each workspace's config, compiled and imported one after the other (a recipe may ask for the
-  // folder being loaded, see `configRoot()`).
-  const raws = new Map<string, { cfg: Config; source?: string }>()
-  for (const w of infos) {
-    if (!w.file) continue
-    const raw = await input.importConfig(w.file, join(root, w.dir))
+  // Every workspace's config, from one bundle (each still sees its own folder as `configRoot()`).
+  const raws = new Map<string, { cfg: Config; source: () => string | undefined }>()
+  const withConfig = infos.filter((w) => w.file)
+  const loaded = await input.importConfigs(withConfig.map((w) => ({ file: w.file!, dir: join(root, w.dir) })))
+  for (const [k, w] of withConfig.entries()) {
+    const raw = loaded[k]
     if (!raw || typeof raw !== 'object' || typeof (raw as Config).tasks !== 'object' || (raw as Config).tasks === null) {
       throw new TasksError('config-invalid', 'the config must export `{ tasks: { ... } }` as its default export', { file: w.file }, 'write `export default defineConfig({ tasks: { build: { run: "..." } } })`')
     }
@@ -263,7 +266,7 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
         throw new TasksError('config-invalid', `\`${key}\` belongs in the root config, not in a workspace's`, { file: w.file, key }, `move it to ${relative(join(root, w.dir), file) || file}`)
       }
     }
-    raws.set(w.name, { cfg: raw as Config, source: /\.json$/.test(w.file) ? undefined : readFileSync(w.file, 'utf8') })
+    raws.set(w.name, { cfg: raw as Config, source: lazySource(w.file!) })
   }
 
   const workspaces: Workspace[] = infos.map((w) => {
@@ -275,7 +278,7 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
         if (!byName.has(n) || n === w.name) {
           const near = suggest(n, [...byName.keys()].filter((x) => x !== w.name))
           throw new TasksError('config-invalid', n === w.name ? `workspace \`${n}\` cannot depend on itself` : `\`dependsOn\` names unknown workspace \`${n}\``,
-            { file: w.file, key: 'dependsOn', ...locateValue(raw?.source, n) }, near ? `did you mean \`${near}\`?` : `workspaces: ${[...byName.keys()].join(', ')}`)
+            { file: w.file, key: 'dependsOn', ...locateValue(raw?.source(), n) }, near ? `did you mean \`${near}\`?` : `workspaces: ${[...byName.keys()].join(', ')}`)
         }
         deps.add(n)
       }
@@ -286,9 +289,9 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
 
   // Root tasks first (their cross-workspace deps are resolved once every task is known).
   const rootDefs = rootCfg.tasks ?? {}
-  const pending: { task: ResolvedTask; deps: readonly string[]; ws?: Workspace; file: string; source?: string }[] = []
+  const pending: { task: ResolvedTask; deps: readonly string[]; ws?: Workspace; file: string; source: () => string | undefined }[] = []
   const rootTasks = validateConfig({ ...rootCfg, tasks: stripCrossDeps(rootDefs, undefined, () => false) }, file, root, source)
-  for (const t of rootTasks.tasks.values()) pending.push({ task: t, deps: (rootDefs[t.name] as TaskDefinition).deps ?? [], file, source })
+  for (const t of rootTasks.tasks.values()) pending.push({ task: t, deps: (rootDefs[t.name] as TaskDefinition).deps ?? [], file, source: () => source })
   const rootNames = new Set(rootTasks.tasks.keys())
 
   for (const ws of workspaces) {
@@ -304,11 +307,11 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
       } else defs[name] = d
     }
     const local = new Set(Object.keys(defs))
-    const validated = validateConfig({ tasks: stripCrossDeps(defs, local, (n) => rootNames.has(n)) }, ws.file!, root, raw.source)
+    const validated = validateLazily({ tasks: stripCrossDeps(defs, local, (n) => rootNames.has(n)) }, ws.file!, root, raw.source)
     for (const t of validated.tasks.values()) {
       if (posix.relative(ws.dir, t.cwd).startsWith('..')) {
         throw new TasksError('config-invalid', `task \`${t.name}\`: \`cwd\` ${JSON.stringify(raw.cfg.tasks[t.name]?.cwd)} leaves the workspace folder ${ws.dir}`,
-          { file: ws.file, task: t.name, key: 'cwd', ...locate(raw.source, t.name, { key: 'cwd' }) }, 'paths in a workspace config are relative to its folder and stay inside it')
+          { file: ws.file, task: t.name, key: 'cwd', ...locate(raw.source(), t.name, { key: 'cwd' }) }, 'paths in a workspace config are relative to its folder and stay inside it')
       }
       pending.push({ task: t, deps: defs[t.name].deps ?? [], ws, file: ws.file!, source: raw.source })
     }
@@ -327,7 +330,7 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
       const fail = (what: string, candidates: Iterable<string>, fix: string) => {
         const near = suggest(what, candidates)
         return new TasksError('unknown-dependency', `task \`${name}\` depends on unknown task \`${dep}\``,
-          { file: p.file, task: p.task.name, key: 'deps', ...locate(p.source, p.task.name, { value: dep }) }, near ? `did you mean \`${near}\`?` : fix)
+          { file: p.file, task: p.task.name, key: 'deps', ...locate(p.source(), p.task.name, { value: dep }) }, near ? `did you mean \`${near}\`?` : fix)
       }
       if (dep.startsWith('^')) {
         const target = dep.slice(1)
@@ -355,6 +358,22 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
     out.set(name, { ...p.task, name, deps, ...(p.ws ? { workspace: p.ws.name } : {}) })
   }
   return { file, root, tasks: out, concurrency: rootTasks.concurrency, workspaces }
+}
+
+/** The file's text, read on first use (only error messages need it). */
+function lazySource(file: string): () => string | undefined {
+  let text: string | undefined
+  return () => (text ??= /\.json$/.test(file) ? undefined : readFileSync(file, 'utf8'))
+}
+
+/** {@link validateConfig} without the source text; on an error, again with it, for the line and carets. */
+function validateLazily(raw: unknown, file: string, root: string, source: () => string | undefined): LoadedConfig {
+  try {
+    return validateConfig(raw, file, root)
+  } catch (err) {
+    if (err instanceof TasksError) validateConfig(raw, file, root, source())
+    throw err
+  }
 }
 
 /**
