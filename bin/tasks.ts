@@ -32,6 +32,9 @@ cli
   .example('tasks build test')
   .example('tasks build -- --verbose')
   .example('tasks --explain build')
+  .example('tasks build --filter web...      (workspaces: web and what it depends on)')
+  .example('tasks import Makefile | tasks import package.json | tasks init')
+  .example('source <(tasks completion bash)  (also zsh, fish)')
 
 let parsed: ReturnType<typeof cli.parse>
 try {
@@ -63,6 +66,15 @@ for (const key of Object.keys(opts)) {
 process.exitCode = await main()
 
 async function main(): Promise<number> {
+  // Subcommands (import, init, completion): their own module, loaded only for them.
+  if (['import', 'init', 'completion', '__complete'].includes(String(parsed.args[0]))) {
+    const { runSubcommand } = await import('./import-command.js')
+    const flags = cli.globalCommand.options.map((o) => ({
+      name: /--([\w-]+)/.exec(o.rawName)?.[1] ?? o.name, short: /(?:^|,\s*)-(\w)(?:,|\s|$)/.exec(o.rawName)?.[1], description: o.description, value: /[<[]/.test(o.rawName),
+    }))
+    const code = await runSubcommand(parsed.args.map(String), { cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, force: !!opts.force, dryRun: !!opts.dryRun }, flags)
+    if (code !== undefined) return code
+  }
   // A run (or --explain) needs git's view of the tree: start it before loading the library.
   if (!opts.list && opts.graph === undefined && opts.git !== false) {
     const { prefetchRun } = await import('../lib/prefetch.js')
