@@ -252,7 +252,7 @@ function parsePatternRules(db: string): { targets: string[]; prereqs: string[] }
   const out: { targets: string[]; prereqs: string[] }[] = []
   for (const entry of section(db, 'Implicit Rules').split(/\n\n+/)) {
     if (!/recipe to execute \(from /.test(entry)) continue
-    const head = entry.split('\n').find((l) => /^[^#\t].*%.*:/.test(l))
+    const head = entry.split('\n').find((l) => !/^[#\t]/.test(l) && /^[^:]*%[^:]*:/.test(l))
     if (!head) continue
     const [t, p = ''] = splitRuleLine(head)
     out.push({ targets: t.split(/\s+/).filter(Boolean), prereqs: p.split('|')[0].split(/\s+/).filter(Boolean) })

@@ -36,9 +36,11 @@ export interface RenderInput {
   importFrom?: string
 }
 
-/** A single-quoted TypeScript string literal. */
+/** A TypeScript string literal: single quotes, or double quotes when that avoids escaping `'`. */
 export function q(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`
+  const body = s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+  if (s.includes("'") && !s.includes('"')) return `"${body}"`
+  return `'${body.replace(/'/g, "\\'")}'`
 }
 
 /** An object key: bare when it is an identifier, quoted otherwise. */
