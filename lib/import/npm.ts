@@ -7,7 +7,8 @@
  * - `npm run x` / `yarn x` / `pnpm x` (and `npm test`, `npm start`) inside a chain -> x's commands in
  *   place (with x's own hooks, and the arguments after `--` appended to its last command);
  * - `npm-run-all -p`, `run-p` -> `deps` when they open the script (the tasks then run in parallel,
- *   as they would), `run-s` and `npm-run-all` without `-p` -> the scripts' commands in order;
+ *   as they would; later in a chain, their commands one after the other), `run-s` and
+ *   `npm-run-all` without `-p` -> the scripts' commands in order;
  *   `name:*` patterns match script names as npm-run-all does.
  * Scripts stay uncached (no `inputs`): add inputs and outputs to cache them. npm's lifecycle
  * scripts (`install`, `prepare`, `prepublishOnly`...) are left to npm.
@@ -75,9 +76,9 @@ export function importPackageJson(options: NpmImportOptions): ImportResult {
   const inline = (step: Step, seen: string[]): string[] => {
     if (step.kind === 'cmd') return [step.text]
     if (step.kind === 'ref') return commandsOf(step.name, step.args, seen)
-    if (!step.parallel) return step.names.flatMap((n) => commandsOf(n, step.args, seen))
-    warnings.push(`\`${seen.at(-1)}\` runs ${step.names.join(', ')} in parallel after other commands: kept as one \`tasks\` call`)
-    return [`tasks ${step.names.join(' ')}`]
+    // A parallel group inside a chain runs its scripts one after the other: one of the orders a
+    // parallel run allows, and the chain's order around it is kept.
+    return step.names.flatMap((n) => commandsOf(n, step.args, seen))
   }
 
   const tasks: GeneratedTask[] = []
@@ -138,7 +139,7 @@ export function splitAnd(script: string): string[] {
 }
 
 function words(part: string): string[] | undefined {
-  if (/["'`$\\*?<>]/.test(part.replace(/(['"])[\w:*.-]+\1/g, 'x'))) return undefined
+  if (/["'`$\\<>]/.test(part.replace(/(['"])[\w:*.-]+\1/g, 'x'))) return undefined
   return part.replace(/(['"])([\w:*.-]+)\1/g, '$2').split(/\s+/).filter(Boolean)
 }
 
