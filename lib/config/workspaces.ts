@@ -290,7 +290,7 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
   // Root tasks first (their cross-workspace deps are resolved once every task is known).
   const rootDefs = rootCfg.tasks ?? {}
   const pending: { task: ResolvedTask; deps: readonly string[]; ws?: Workspace; file: string; source: () => string | undefined }[] = []
-  const rootTasks = validateConfig({ ...rootCfg, tasks: stripCrossDeps(rootDefs, undefined, () => false) }, file, root, source)
+  const rootTasks = validateConfig({ tasks: stripCrossDeps(rootDefs, undefined, () => false), ...(rootCfg.concurrency !== undefined ? { concurrency: rootCfg.concurrency } : {}) }, file, root, source)
   for (const t of rootTasks.tasks.values()) pending.push({ task: t, deps: (rootDefs[t.name] as TaskDefinition).deps ?? [], file, source: () => source })
   const rootNames = new Set(rootTasks.tasks.keys())
 
