@@ -54,7 +54,7 @@ export function selectTasks(config: LoadedConfig, names: readonly string[], opti
     if (inWorkspaces.length === 0) {
       const all = [...config.tasks.keys()]
       const near = suggest(name, all.map((n) => n.slice(n.indexOf('#') + 1)))
-      throw new TasksError('unknown-task', `no ${selected ? 'selected workspace has a' : 'workspace or root task is named'} task \`${name}\``, { file: config.file },
+      throw new TasksError('unknown-task', `unknown task \`${name}\`: ${selected ? 'no selected workspace has it' : 'neither the root nor any workspace defines it'}`, { file: config.file },
         near ? `did you mean \`${near}\`? (\`tasks --list\` shows all tasks)` : '`tasks --list` shows all tasks')
     }
     for (const n of inWorkspaces) add(n)

@@ -89,17 +89,13 @@ export function initConfig(options: InitOptions): InitResult {
     detected.push('package.json')
     try {
       const npm = importPackageJson({ file: join(dir, 'package.json') })
+      // `build`/`test`/`lint` scripts (and names a recipe took) join under an `npm:` name.
+      const renamed = new Map(npm.generated.filter((t) => names.includes(t.name) || t.name in groups).map((t) => [t.name, `npm:${t.name}`]))
       for (const t of npm.generated) {
-        if (names.includes(t.name) || t.name in groups) {
-          // `build`/`test`/`lint` scripts join the aggregates under an `npm:` name.
-          const name = `npm:${t.name}`
-          tasks.push({ ...t, name })
-          names.push(name)
-          if (t.name in groups) groups[t.name as keyof typeof groups].push(name)
-        } else {
-          tasks.push(t)
-          names.push(t.name)
-        }
+        const name = renamed.get(t.name) ?? t.name
+        tasks.push({ ...t, name, deps: t.deps?.map((d) => renamed.get(d) ?? d) })
+        names.push(name)
+        if (t.name in groups) groups[t.name as keyof typeof groups].push(name)
       }
     } catch {
       comments.push('package.json has no scripts to import')

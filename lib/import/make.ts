@@ -118,7 +118,7 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
   // Pass 2: every target as a goal, everything considered out of date (-B), so make does the
   // implicit rule search for every prerequisite and prints each rule with its stem.
   const second = goals.size ? database(make, [...fileArgs, '-p', '-n', '-B', '-k', ...[...goals].filter((g) => !g.startsWith('-'))], cwd, env) : first
-  const rules = parseFiles(second).filter((r) => !SPECIAL.test(r.target) && !isSuffixRule(r.target) && !/^Makefile$|^makefile$|^GNUmakefile$|\.mk$/.test(r.target))
+  const rules = parseFiles(second).filter((r) => !SPECIAL.test(r.target) && !isSuffixRule(r.target) && !(r.notTarget && /^\.[^./%]+$/.test(r.target)) && !/^Makefile$|^makefile$|^GNUmakefile$|\.mk$/.test(r.target))
   const isTarget = (r: Rule) => !r.notTarget || r.recipe.length > 0
   const targets = new Map(rules.filter(isTarget).map((r) => [r.target, r]))
   const phonySet = new Set(rules.filter((r) => r.phony).map((r) => r.target))
@@ -200,8 +200,9 @@ function isDirectory(p: string): boolean {
   }
 }
 
+/** An old-fashioned suffix rule (`.c.o`): make applies it through its own implicit search. */
 function isSuffixRule(t: string): boolean {
-  return /^\.[^./%]+(\.[^./%]+)?$/.test(t) && !/[A-Z]{3,}/.test(t)
+  return /^\.[^./%]+\.[^./%]+$/.test(t) && !/[A-Z]{3,}/.test(t)
 }
 
 /** make's database text (stdout from `# GNU Make` on); make's errors when it printed none. */
