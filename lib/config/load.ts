@@ -148,7 +148,7 @@ function stackLocation(err: unknown, file: string): { line?: number; column?: nu
   const stack = String((err as Error)?.stack ?? '')
   const url = pathToFileURL(file).href
   for (const frame of stack.split('\n')) {
-    const m = /(?:\(|\s)(\S+?):(\d+):(\d+)\)?$/.exec(frame.trim())
+    const m = /(?:^|[\s(])([^\s()]+):(\d+):(\d+)\)?$/.exec(frame.trim())
     if (m && (m[1] === file || m[1] === url)) return { line: +m[2], column: +m[3] }
   }
   return {}

@@ -196,6 +196,46 @@ test('errors name the workspace config: unknown cross-workspace task, cycles acr
   }
 })
 
+test('root tasks from a workspace (short name, //#name), configRoot() per workspace, errors inside a workspace config', async () => {
+  const f = fixture({
+    'tasks.config.mjs': `export default { workspaces: ['w/*'], tasks: { codegen: { run: 'mkdir -p gen && echo generated > gen/x.txt', inputs: [], outputs: ['gen/x.txt'] }, lint: { run: 'echo root lint' } } }\n`,
+    'w/a/package.json': '{"name":"a"}',
+    'w/a/tasks.config.ts': `import { configRoot } from '${LIB_URL}'
+const here: string = configRoot() ?? 'none'
+export default { tasks: { build: { run: 'cat ../../gen/x.txt > out.txt && echo ' + JSON.stringify(here) + ' >> out.txt', deps: ['codegen', '//#lint'] } } }
+`,
+    'w/b/package.json': '{"name":"b"}',
+    'w/b/tasks.config.mjs': `import { configRoot } from '${LIB_URL}'\nexport default { tasks: { where: { run: 'echo ' + JSON.stringify(configRoot()) } } }\n`,
+  })
+  try {
+    const r = await runCli(f.path('w/a'), ['build'])
+    assert.is(r.code, 0, r.out)
+    assert.match(r.out, '[lint] root lint')
+    assert.is(f.read('w/a/out.txt'), `generated\n${f.path('w/a')}\n`)
+    const b = await runCli(f.dir, ['where'])
+    assert.match(b.out, `[b#where] ${f.path('w/b')}`)
+
+    f.write('w/b/tasks.config.mjs', "const x = undefined\nexport default { tasks: { where: { run: x.y } } }\n")
+    const threw = await runCli(f.dir, ['--list'])
+    assert.is(threw.code, 2, threw.out)
+    assert.match(threw.stderr, 'the config threw while loading')
+    assert.match(threw.stderr, 'w/b/tasks.config.mjs:2')
+
+    f.write('w/b/tasks.config.mjs', "export default { tasks: { where: { run: 'x' } }\n")
+    const syntax = await runCli(f.dir, ['--list'])
+    assert.is(syntax.code, 2, syntax.out)
+    assert.match(syntax.stderr, 'w/b/tasks.config.mjs:2:')
+
+    f.write('w/b/tasks.config.mjs', "export default { tasks: { where: { run: 'x', inptus: [] } } }\n")
+    const key = await runCli(f.dir, ['--list'])
+    assert.is(key.code, 2, key.out)
+    assert.match(key.stderr, 'task `where` has an unknown key `inptus`')
+    assert.match(key.stderr, 'w/b/tasks.config.mjs:1:')
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('a project inside another project without workspaces stays on its own', async () => {
   const f = fixture({
     'tasks.config.mjs': "export default { tasks: { outer: { run: 'echo outer' } } }\n",
