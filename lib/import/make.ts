@@ -129,6 +129,28 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
     if (re.test(text)) warnings.push(`${makefile} uses ${what}: the import reflects how make evaluated it now (re-run \`tasks import\` after changing what it depends on)`)
   }
 
+  // `export NAME [= value]`: make puts the variable in every recipe's environment.
+  const exported: Record<string, string> = {}
+  for (const m of text.matchAll(/^[ \t]*export[ \t]+([^\n=:?+]*?)(?:[ \t]*(?:[:?+]|::)?=.*)?$/gm)) {
+    for (const name of m[1].trim().split(/\s+/).filter((n) => /^[A-Za-z_]\w*$/.test(n))) {
+      if (conditional.has(name)) continue // already read from the environment: `${NAME-default}`
+      const v = allVars.get(name)
+      if (!v || v.origin === 'environment' || v.origin === 'default') continue
+      try {
+        exported[name] = v.flavor === 'recursive' ? expand(v.value, { vars: allVars, targetVars: [], auto: {}, conditional, envNames: new Set() }) : v.value
+      } catch {
+        warnings.push(`\`export ${name}\`: its value uses a function the import cannot evaluate; set it in \`setEnv\` by hand`)
+      }
+    }
+  }
+  if (/^[ \t]*\.EXPORT_ALL_VARIABLES[ \t]*:/m.test(text)) warnings.push('`.EXPORT_ALL_VARIABLES` is not translated: add the variables the recipes read to `setEnv`')
+  // SHELL and .SHELLFLAGS set by the makefile: each command runs through that shell, as make would.
+  const shellVar = allVars.get('SHELL')
+  const shell = shellVar && shellVar.origin === 'makefile' && shellVar.value.trim() !== '/bin/sh' ? shellVar.value.trim() : undefined
+  const shellFlags = allVars.get('.SHELLFLAGS')?.origin === 'makefile' ? allVars.get('.SHELLFLAGS')!.value.trim() : '-c'
+  const oneShell = rules.some((r) => r.target === '.ONESHELL') || /^[ \t]*\.ONESHELL[ \t]*:/m.test(text)
+  const viaShell = (cmd: string) => (shell ? `${shell} ${shellFlags} '${cmd.replace(/'/g, `'\\''`)}'` : cmd)
+
   const tasks: GeneratedTask[] = []
   for (const r of [...targets.values()].sort((a, b) => a.target.localeCompare(b.target))) {
     const phony = phonySet.has(r.target)
@@ -149,7 +171,8 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
       }
     }
     let comment: string | undefined
-    let run: string[] = lines
+    // .ONESHELL: the whole recipe is one script for one shell.
+    let run: string[] = (oneShell && lines.length > 1 ? [lines.join('\n')] : lines).map(viaShell)
     if (frozen) {
       comment = `from ${r.recipeFrom ?? makefile}, not translated:\n${r.recipe.map((l) => `\t${l}`).join('\n')}`
       run = frozenRecipe(make, fileArgs, cwd, env, r)
@@ -166,6 +189,7 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
       inputs: phony ? undefined : r.recipe.length === 0 && deps.length > 0 && inputs.length === 0 ? undefined : inputs,
       outputs: phony || isDir || r.recipe.length === 0 ? [] : [r.target],
       env: [...envNames].sort(),
+      setEnv: run.length && Object.keys(exported).length ? exported : undefined,
       dirCheck: isDir ? r.target : undefined,
       comment,
     })

@@ -14,6 +14,8 @@ export interface GeneratedTask {
   inputs?: readonly string[]
   outputs?: readonly string[]
   env?: readonly string[]
+  /** Environment variables set for the commands (make's `export`ed variables). */
+  setEnv?: Readonly<Record<string, string>>
   cwd?: string
   /** A folder the task creates: the generated `check` reruns it when the folder is gone. */
   dirCheck?: string
@@ -74,6 +76,7 @@ export function renderConfig(input: RenderInput): string {
     if (t.inputs) body.push(`inputs: ${list(t.inputs)}`)
     if (t.outputs?.length) body.push(`outputs: ${list(t.outputs)}`)
     if (t.env?.length) body.push(`env: ${list(t.env)}`)
+    if (t.setEnv && Object.keys(t.setEnv).length) body.push(`setEnv: { ${Object.entries(t.setEnv).map(([k, v]) => `${key(k)}: ${q(v)}`).join(', ')} }`)
     if (t.dirCheck) body.push(`check: ({ cwd }) => existsSync(join(cwd, ${q(t.dirCheck)}))`)
     const one = `    ${key(t.name)}: { ${body.join(', ')} },`
     if (one.length <= 120) lines.push(one)

@@ -209,6 +209,28 @@ test('Python project: pattern rule over $(wildcard), $(filter-out), quotes in re
   })
 })
 
+test('exported variables, SHELL/.SHELLFLAGS and .ONESHELL', async () => {
+  if (!haveMake || !requireTool('bash', ['--version'], 'bash')) return
+  const files = {
+    Makefile: `export FOO := bar
+BAZ = qux
+export BAZ
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.ONESHELL:
+out.txt: in.txt
+\tx=$$(cat $<)
+\techo "$$x $$FOO $$BAZ $\${BASH_VERSION:+bash}" > $@
+`,
+    'in.txt': 'input',
+  }
+  await sameAsMake(files, ['out.txt'], async ({ config, viaTasks }) => {
+    assert.match(config, "setEnv: { FOO: 'bar', BAZ: 'qux' }")
+    assert.match(config, '/bin/bash -eu -o pipefail -c')
+    assert.is(viaTasks.read('out.txt'), 'input bar qux bash\n')
+  })
+})
+
 test('a recipe with $(shell ...) is frozen from make -n, the original kept as a comment', async () => {
   if (!haveMake) return
   const f = project({
