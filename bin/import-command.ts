@@ -91,13 +91,13 @@ async function importCommand(rest: string[], cwd: string, opts: SubcommandOption
     const { importMakefile } = await import('../lib/import/make.js')
     result = importMakefile({ cwd: dir, makefile: basename(file) })
   }
-  return writeConfig(result.config, dir, opts, `imported ${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'} from ${relative(process.cwd(), file) || file}`, result.warnings)
+  return writeConfig(result.config, dir, cwd, opts, `imported ${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'} from ${relative(process.cwd(), file) || file}`, result.warnings)
 }
 
 async function initCommand(cwd: string, opts: SubcommandOptions): Promise<number> {
   const { initConfig } = await import('../lib/import/init.js')
   const result = initConfig({ cwd })
-  const code = writeConfig(result.config, cwd, opts, `wrote a starter config${result.detected.length ? ` for ${result.detected.join(', ')}` : ''} (${result.tasks.length} tasks)`, [])
+  const code = writeConfig(result.config, cwd, cwd, opts, `wrote a starter config${result.detected.length ? ` for ${result.detected.join(', ')}` : ''} (${result.tasks.length} tasks)`, [])
   if (code === EXIT.ok && !opts.dryRun) {
     const gi = join(cwd, '.gitignore')
     const text = existsSync(gi) ? readFileSync(gi, 'utf8') : ''
@@ -109,14 +109,14 @@ async function initCommand(cwd: string, opts: SubcommandOptions): Promise<number
   return code
 }
 
-/** Write `text` to the config path (`--config`, else `tasks.config.ts` in `dir`); `--dry-run` prints it. */
-function writeConfig(text: string, dir: string, opts: SubcommandOptions, what: string, warnings: readonly string[]): number {
+/** Write `text` to `--config` (relative to `cwd`), else to `tasks.config.ts` in `dir`; `--dry-run` prints it. */
+function writeConfig(text: string, dir: string, cwd: string, opts: SubcommandOptions, what: string, warnings: readonly string[]): number {
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
   if (opts.dryRun) {
     process.stdout.write(text)
     return EXIT.ok
   }
-  const target = resolve(dir, opts.config ?? 'tasks.config.ts')
+  const target = opts.config ? resolve(cwd, opts.config) : join(dir, 'tasks.config.ts')
   const existing = ['tasks.config.ts', 'tasks.config.mts', 'tasks.config.js', 'tasks.config.mjs', 'tasks.config.cjs', 'tasks.config.json']
     .map((f) => join(dirname(target), f)).filter((f) => existsSync(f))
   if (existing.length && !opts.force) {

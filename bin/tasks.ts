@@ -104,7 +104,7 @@ async function main(): Promise<number> {
     // Workspaces: short names mean the current workspace's tasks (or every workspace's, at the root).
     const here = opts.cwd ? resolve(cwd, String(opts.cwd)) : cwd
     const select = (n: string[]) => lib.selectTasks(config, n, { cwd: here, filter: [opts.filter ?? []].flat().map(String) })
-    const names = parsed.args.length || opts.filter ? select(parsed.args.length ? parsed.args.map(String) : ['default']) : []
+    const names = parsed.args.length || (opts.filter && !opts.list) ? select(parsed.args.length ? parsed.args.map(String) : ['default']) : []
     if (opts.explain && config.workspaces) opts.explain = select([String(opts.explain)])[0]
     if (!names.length && config.workspaces && !config.tasks.has('default')) names.push(...(() => { try { return select(['default']) } catch { return [] } })())
 

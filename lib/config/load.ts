@@ -24,8 +24,10 @@ export interface LoadConfigOptions {
 }
 
 /**
- * Find, load and validate the config.
- * @returns the validated config; its `root` is the config file's folder.
+ * Find, load and validate the config. In a monorepo (the root config lists `workspaces`, or the
+ * package manager does), every workspace's config is loaded too and merged into one task map
+ * (`lib/config/workspaces.ts`); a config found inside a workspace folder loads the whole monorepo.
+ * @returns the validated config; its `root` is the config file's folder (the monorepo's root).
  * @throws {TasksError} `config-not-found` (names the folders searched), `config-syntax` (file:line:col),
  *   `config-load` (the config threw while loading), `config-invalid`, `unknown-dependency`,
  *   `output-outside-root`.
