@@ -153,6 +153,10 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
 
   const tasks: GeneratedTask[] = []
   for (const r of [...targets.values()].sort((a, b) => a.target.localeCompare(b.target))) {
+    if (/\s/.test(r.target)) {
+      warnings.push(`target ${JSON.stringify(r.target)} has a space in its name, which a task name cannot have: not imported`)
+      continue
+    }
     const phony = phonySet.has(r.target)
     const auto = automatic(r)
     const lines: string[] = []
@@ -178,8 +182,12 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
       run = frozenRecipe(make, fileArgs, cwd, env, r)
     }
     if (/\$[({]MAKE[)}]/.test(r.recipe.join('\n'))) warnings.push(`\`${r.target}\`: recursive make (\`$(MAKE)\`) runs as \`make\`; the sub-make's targets are not imported`)
-    const deps = [...r.prereqs, ...r.orderOnly].filter((p, i, a) => targets.has(p) && a.indexOf(p) === i && p !== r.target)
-    const inputs = r.prereqs.filter((p, i, a) => !targets.has(p) && a.indexOf(p) === i)
+    const deps = [...r.prereqs, ...r.orderOnly].filter((p, i, a) => targets.has(p) && a.indexOf(p) === i && p !== r.target && !/\s/.test(p))
+    const files = r.prereqs.filter((p, i, a) => !targets.has(p) && a.indexOf(p) === i)
+    const outside = files.filter((p) => p.startsWith('/') || p === '..' || p.startsWith('../'))
+    if (outside.length) warnings.push(`\`${r.target}\`: prerequisites outside the project are not inputs: ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ` (+${outside.length - 3} more)` : ''}`)
+    // A folder prerequisite stands for the files in it.
+    const inputs = files.filter((p) => !outside.includes(p)).map((p) => (isDirectory(join(cwd, p)) ? `${p.replace(/\/+$/, '')}/**` : p))
     const isDir = !phony && (r.recipe.length > 0 && r.recipe.every((l) => /^[@+-]*\s*mkdir\b/.test(l)) || isDirectory(join(cwd, r.target)))
     tasks.push({
       name: r.target,
