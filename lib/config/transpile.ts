@@ -8,7 +8,7 @@
  * The cache sits inside the project (not under node_modules) so bare imports resolve from the
  * project's node_modules and a package may import itself by name.
  */
-import { readFileSync, existsSync } from 'node:fs'
+import { readFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, dirname, resolve, relative, isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { sha256 } from '../util/hash.js'
@@ -204,5 +204,13 @@ export async function bundleConfigs(entries: readonly { file: string; dir: strin
   const out = `${key}-${sha256(code).slice(0, 16)}.mjs`
   writeFileAtomic(join(cacheDir, out), code)
   writeFileAtomic(metaFile, JSON.stringify({ inputs, out } satisfies Meta))
+  // Earlier bundles of the same workspace set are dead now (a bundle of 100 configs is ~100 KB);
+  // ones younger than 5 minutes stay, in case another process is about to import one.
+  for (const old of readdirSync(cacheDir)) {
+    if (!old.startsWith(`${key}-`) || !old.endsWith('.mjs') || old === out) continue
+    try {
+      if (Date.now() - statSync(join(cacheDir, old)).mtimeMs > 5 * 60_000) rmSync(join(cacheDir, old), { force: true })
+    } catch {}
+  }
   return join(cacheDir, out)
 }
