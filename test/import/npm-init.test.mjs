@@ -103,6 +103,26 @@ test('tasks init: detects go.mod, pyproject.toml, Dockerfile, package.json, Make
   }
 })
 
+test('tasks init: Cargo.toml and requirements.txt, --dry-run prints without writing', async () => {
+  const f = project({
+    'Cargo.toml': '[package]\nname = "tool"\nversion = "0.1.0"\nedition = "2021"\n',
+    'src/main.rs': 'fn main() {}\n',
+    'requirements.txt': 'requests\n',
+  })
+  try {
+    const r = await runCli(f.dir, ['init', '--dry-run'])
+    assert.is(r.code, 0, r.out)
+    assert.match(r.stdout, "import { python, rust } from 'typed-tasks/recipes'")
+    assert.match(r.stdout, "...rust.build({ bin: 'tool' }),")
+    assert.match(r.stdout, "build: { description: 'build everything', deps: ['rust:tool'] },")
+    assert.match(r.stdout, "test: { description: 'test everything', deps: ['rust:test', 'py:test'] },")
+    assert.not.ok(f.exists('tasks.config.ts'))
+    assert.not.ok(f.exists('.gitignore'))
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('tasks init in an empty folder writes an example task; a task named `init` wins over the subcommand', async () => {
   const f = project({})
   try {
