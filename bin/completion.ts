@@ -35,12 +35,16 @@ _tasks_complete() {
     --explain) words="$(command tasks __complete tasks "\${extra[@]}" 2>/dev/null)" ;;
     --graph) words="dot mermaid" ;;
     completion) words="bash zsh fish" ;;
+    import) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
     --cwd) COMPREPLY=( $(compgen -d -- "$cur") ); return ;;
     --config|--profile) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
     --concurrency) COMPREPLY=(); return ;;
     *)
       if [[ "$cur" == -* ]]; then words=${sq(words)}
-      else words="$(command tasks __complete tasks "\${extra[@]}" 2>/dev/null)"; fi ;;
+      else
+        words="$(command tasks __complete tasks "\${extra[@]}" 2>/dev/null)"
+        (( \${#w[@]} == 2 )) && words+=" import init completion"
+      fi ;;
   esac
   COMPREPLY=( $(compgen -W "$words" -- "$cur") )
   # bash splits words at ':' (COMP_WORDBREAKS): reply with the part after the last ':' only.
@@ -73,6 +77,7 @@ ${lines}
     --explain) compadd -- \${(f)"$(command tasks __complete tasks $extra 2>/dev/null)"}; return ;;
     --graph) compadd -- dot mermaid; return ;;
     completion) compadd -- bash zsh fish; return ;;
+    import) _files; return ;;
     --cwd) _files -/; return ;;
     --config|--profile) _files; return ;;
     --concurrency) return ;;
@@ -82,6 +87,7 @@ ${lines}
   else
     local -a names
     names=(\${(f)"$(command tasks __complete tasks $extra 2>/dev/null)"})
+    (( CURRENT == 2 )) && names+=(import init completion)
     compadd -- $names
   fi
 }
@@ -116,6 +122,8 @@ end
 complete -c tasks -f
 complete -c tasks -n 'not string match -q -- "-*" (commandline -ct)' -a '(__tasks_names tasks)'
 complete -c tasks -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
+complete -c tasks -n '__fish_seen_subcommand_from import' -F
+complete -c tasks -n 'test (count (commandline -opc)) -eq 1' -a 'import init completion'
 ${lines.join('\n')}
 `
 }

@@ -51,6 +51,8 @@ test('bash: task names, names with `:`, flags, --filter workspaces, short names 
     assert.equal(bashComplete(f.dir, env, 'tasks --fil').reply, ['--filter'])
     assert.equal(bashComplete(f.dir, env, 'tasks --filter ').reply, ['api', 'web'])
     assert.equal(bashComplete(f.dir, env, 'tasks --graph m').reply, ['mermaid'])
+    assert.equal(bashComplete(f.dir, env, 'tasks in').reply, ['init'])
+    assert.equal(bashComplete(f.dir, env, 'tasks import tasks.conf').reply, ['tasks.config.mjs'])
     assert.equal(bashComplete(f.path('pkgs/api'), env, 'tasks se').reply, ['serve'])
     // --cwd given earlier on the line is where the names come from.
     assert.equal(bashComplete('/', env, `tasks --cwd ${f.dir} dep`).reply, ['deploy'])
