@@ -220,17 +220,19 @@ function measure(spec, logName) {
 // ---------------------------------------------------------------------------------------------
 // Workspaces: one copy per tool family.
 
-const FAMILIES = ['tasks', 'tasks-mtime', 'make', 'ninja', 'turbo', 'nx', 'wireit']
+const FAMILIES = ['tasks', 'tasks-mtime', 'tasks-ws', 'make', 'ninja', 'turbo', 'nx', 'wireit']
 const wsDir = (family) => join(SIZE_DIR, family)
 const TRIVIAL_DIR = join(WORK, `trivial-${SIZE.trivial}`)
 let info
 
 function prepareWorkspaces() {
   const wanted = { generator: GENERATOR_VERSION, packages: SIZE.packages, files: SIZE.files, seed: 1 }
-  const matches = (dir) => {
+  // tasks-ws: the same work in the workspace form (one config per package).
+  const layoutOf = (f) => (f === 'tasks-ws' ? 'workspaces' : 'single')
+  const matches = (dir, f) => {
     try {
       const i = JSON.parse(readFileSync(join(dir, '.bench.json'), 'utf8'))
-      return Object.entries(wanted).every(([k, v]) => i[k] === v) ? i : undefined
+      return Object.entries({ ...wanted, layout: layoutOf(f) }).every(([k, v]) => i[k] === v) ? i : undefined
     } catch {
       return undefined
     }
@@ -238,14 +240,14 @@ function prepareWorkspaces() {
   const needed = new Set(['tasks', ...tools().map((t) => t.family)])
   for (const f of FAMILIES.filter((x) => needed.has(x))) {
     const dir = wsDir(f)
-    const old = opt.reuse && matches(dir)
+    const old = opt.reuse && matches(dir, f)
     if (old) {
       info = old
       sh('git', ['-C', dir, 'checkout', '-q', '--', 'packages'])
       continue
     }
     const t0 = Date.now()
-    info = generate({ dir, ...wanted })
+    info = generate({ dir, ...wanted, layout: layoutOf(f) })
     say(`bench: generated ${relative(BENCH, dir)} (${SIZE.packages} × ${SIZE.files} files) in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   }
   if (SCEN.includes('trivial')) {
@@ -291,8 +293,8 @@ const tasksArgv = (...args) => [process.execPath, CLI, ...args]
 const shq = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
 
 /** A typed-tasks variant; the content and mtime modes each have their own workspace copy. */
-function tasksTool(id, label, mode, { tty = false } = {}) {
-  const family = mode === 'mtime' ? 'tasks-mtime' : 'tasks'
+function tasksTool(id, label, mode, { tty = false, workspaces = false } = {}) {
+  const family = workspaces ? 'tasks-ws' : mode === 'mtime' ? 'tasks-mtime' : 'tasks'
   const ws = wsDir(family)
   return {
     id, label, family, available: have.tasks, isTasks: true, mode,
@@ -317,6 +319,7 @@ function tools() {
     tasksTool('tasks', 'tasks (content)', 'content'),
     tasksTool('tasks-mtime', 'tasks (mtime)', 'mtime'),
     tasksTool('tasks-tty', 'tasks (content, TTY)', 'content', { tty: true }),
+    tasksTool('tasks-ws', 'tasks (content, 100 workspace configs)', 'content', { workspaces: true }),
     {
       id: 'make', label: 'make', family: 'make', available: have.make, anchor: true, noCache: true,
       spec: () => ({ argv: ['make', `-j${N}`, 'all'], cwd: wsDir('make'), env: toolEnv() }),

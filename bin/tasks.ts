@@ -6,7 +6,7 @@
  */
 import { cac } from 'cac'
 import { readFileSync } from 'node:fs'
-import { relative } from 'node:path'
+import { relative, resolve } from 'node:path'
 // A leaf module (no imports), so --version and --help stay cheap.
 import { EXIT } from '../lib/errors.js'
 import { cleanHelp, normaliseArgv } from './args.js'
@@ -26,6 +26,7 @@ cli
   .option('--json', 'Print a machine-readable RunResult as JSON on stdout (progress goes to stderr)')
   .option('--continue', 'Keep running independent tasks after a failure')
   .option('--concurrency <n>', 'Tasks running at once (default: available parallelism)')
+  .option('--filter <workspaces>', 'Only these workspaces: a name, a glob, ./path, ...name (and its dependents), name... (and its dependencies); repeatable')
   .option('--cwd <dir>', 'Folder to start from (default: the current folder)')
   .option('--config <file>', 'Config file to use instead of searching for tasks.config.*')
   .option('--profile <file>', 'Write a Chrome trace of the run to <file>')
@@ -36,6 +37,9 @@ cli
   .example('tasks build test')
   .example('tasks build -- --verbose')
   .example('tasks --explain build')
+  .example('tasks build --filter web...      (workspaces: web and what it depends on)')
+  .example('tasks import Makefile | tasks import package.json | tasks init')
+  .example('source <(tasks completion bash)  (also zsh, fish)')
   .help(cleanHelp)
 
 let parsed: ReturnType<typeof cli.parse>
@@ -57,7 +61,7 @@ if (opts.help) {
   process.exit(EXIT.ok)
 }
 
-const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'version', 'v', 'help', 'h', '--', ...REPORT_OPTION_KEYS])
+const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'filter', 'version', 'v', 'help', 'h', '--', ...REPORT_OPTION_KEYS])
 for (const key of Object.keys(opts)) {
   if (!KNOWN.has(key)) {
     process.stderr.write(`error: unknown option \`--${key}\`\n  help: run \`tasks --help\`; to pass it to the task's command, put it after \`--\`\n`)
@@ -68,6 +72,15 @@ for (const key of Object.keys(opts)) {
 process.exitCode = await main()
 
 async function main(): Promise<number> {
+  // Subcommands (import, init, completion): their own module, loaded only for them.
+  if (['import', 'init', 'completion', '__complete'].includes(String(parsed.args[0]))) {
+    const { runSubcommand } = await import('./import-command.js')
+    const flags = cli.globalCommand.options.map((o) => ({
+      name: /--([\w-]+)/.exec(o.rawName)?.[1] ?? o.name, short: /(?:^|,\s*)-(\w)(?:,|\s|$)/.exec(o.rawName)?.[1], description: o.description, value: /[<[]/.test(o.rawName),
+    }))
+    const code = await runSubcommand(parsed.args.map(String), { cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, force: !!opts.force, dryRun: !!opts.dryRun }, flags)
+    if (code !== undefined) return code
+  }
   const ac = new AbortController()
   const signalled = installSignalHandlers(ac)
   // A run (or --explain) needs git's view of the tree: start it before loading the library.
@@ -87,9 +100,16 @@ async function main(): Promise<number> {
       throw new lib.TasksError('usage', `--concurrency must be a whole number >= 1, got \`${opts.concurrency}\``)
     }
     const config = await lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) })
-    let names = parsed.args.map(String)
+    if (String(parsed.args[0]) === 'history' && !config.tasks.has('history')) {
+      return await (await import('./history-command.js')).historyCommand(config, parsed.args.slice(1).map(String), opts, cwd, (t) => process.stdout.write(t))
+    }
     // --list and --graph run nothing, but a cyclic config is still an error there.
     if (opts.list || opts.graph !== undefined) lib.buildGraph(config, [...config.tasks.keys()])
+    // Workspaces: short names mean the current workspace's tasks (or every workspace's, at the root).
+    const here = opts.cwd ? resolve(cwd, String(opts.cwd)) : cwd
+    const select = (n: string[]) => lib.selectTasks(config, n, { cwd: here, filter: [opts.filter ?? []].flat().map(String) })
+    let names = parsed.args.length || (opts.filter && !opts.list) ? select(parsed.args.length ? parsed.args.map(String) : ['default']) : []
+    if (!names.length && config.workspaces && !config.tasks.has('default')) names.push(...(() => { try { return select(['default']) } catch { return [] } })())
 
     if (opts.list || (names.length === 0 && !config.tasks.has('default') && !opts.explain && opts.graph === undefined)) {
       const rows = [...config.tasks.values()]
@@ -99,9 +119,6 @@ async function main(): Promise<number> {
       return EXIT.ok
     }
     const requested = names.length ? names : ['default']
-    if (names[0] === 'history' && !config.tasks.has('history')) {
-      return await (await import('./history-command.js')).historyCommand(config, names.slice(1), opts, cwd, (t) => process.stdout.write(t))
-    }
 
     if (opts.graph !== undefined) {
       let format = opts.graph === true || opts.graph === '' ? 'dot' : String(opts.graph)

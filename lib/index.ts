@@ -14,6 +14,7 @@ export { TasksError, TaskCommandError, EXIT, exitCodeFor, type ErrorCode, type E
 export { loadConfig, configRoot, CONFIG_FILES, type LoadConfigOptions } from './config/load.js'
 export { run, explain, type RunOptions, type Explanation } from './run/run.js'
 export { buildGraph, toDot, toMermaid, type TaskGraph } from './graph/graph.js'
+export { selectTasks, filterWorkspaces, workspaceContaining, type SelectOptions } from './graph/select.js'
 export { CHANGE_LABELS, type Change, type FingerprintRecord } from './fingerprint/fingerprint.js'
 export { VERSION } from './version.js'
 export { formatReason, formatMs, summaryLine, type FormatReasonOptions } from './report/format.js'

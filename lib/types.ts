@@ -158,6 +158,41 @@ export interface Config {
   concurrency?: number
   /** The shell of every task that sets none. @default 'portable' */
   shell?: TaskShell
+  /**
+   * Root config only: globs of workspace folders, relative to the root (`['packages/*', 'services/*']`,
+   * `!` excludes). When omitted, the package manager's list is used (`package.json` `workspaces`,
+   * `pnpm-workspace.yaml`). Each workspace may have its own `tasks.config.*`; its tasks are named
+   * `<workspace>#<task>` (Turborepo's form). See {@link Workspace}.
+   */
+  workspaces?: readonly string[]
+  /**
+   * Root config only: task templates by task name, merged under every workspace task of that name
+   * (the workspace's keys win, key by key), so 50 packages do not repeat `inputs`/`outputs`.
+   * Paths in a template are relative to each workspace's folder.
+   * @example defaults: { build: { inputs: ['src/**'], outputs: ['dist/**'], deps: ['^build'] } }
+   */
+  defaults?: Readonly<Record<string, TaskDefinition>>
+  /**
+   * Workspace configs only: names of other workspaces this one depends on, in addition to the ones
+   * its `package.json` names in `dependencies`, `devDependencies`, `optionalDependencies` or
+   * `peerDependencies`. `deps: ['^build']` follows these edges.
+   */
+  dependsOn?: readonly string[]
+}
+
+/**
+ * One workspace of a monorepo (a folder listed by the root's `workspaces`). Its tasks are named
+ * `<name>#<task>` from the root and by their short name inside its folder.
+ */
+export interface Workspace {
+  /** From its `package.json` `name`, else the folder's base name. */
+  readonly name: string
+  /** POSIX path of its folder relative to the project root (never `'.'`). */
+  readonly dir: string
+  /** Absolute path of its `tasks.config.*`, when it has one. */
+  readonly file?: string
+  /** Names of the workspaces it depends on (package.json dependencies and `dependsOn`), sorted. */
+  readonly dependencies: readonly string[]
 }
 
 /**
@@ -354,6 +389,8 @@ export interface ResolvedTask {
   /** The normalised command text that enters the fingerprint (commands joined, or `version`/source of a function). */
   readonly command: string
   readonly check?: TaskDefinition['check']
+  /** The workspace the task belongs to (its name), for tasks defined by a workspace's config. */
+  readonly workspace?: string
 }
 
 /** A loaded, validated config: what `loadConfig` returns and `run` takes. */
@@ -364,4 +401,6 @@ export interface LoadedConfig {
   readonly root: string
   readonly tasks: ReadonlyMap<string, ResolvedTask>
   readonly concurrency?: number
+  /** The workspaces of a monorepo, sorted by folder; undefined when the project has none. */
+  readonly workspaces?: readonly Workspace[]
 }

@@ -10,8 +10,9 @@ import { TasksError } from '../errors.js'
 import { checkDeclarations } from './check.js'
 import { jsonLocation, missingImport, stackLocation, syntaxError } from './diagnose.js'
 import { CONFIG_FILES, findConfigFile } from './find.js'
-import { transpileConfig } from './transpile.js'
+import { bundleConfigs, CONFIG_ROOT_HOOK, transpileConfig } from './transpile.js'
 import { validateConfig } from './validate.js'
+import { findWorkspaceRoot, loadWorkspaces, workspaceList } from './workspaces.js'
 import type { LoadedConfig } from '../types.js'
 
 export { CONFIG_FILES }
@@ -30,24 +31,48 @@ export interface LoadConfigOptions {
 }
 
 /**
- * Find, load and validate the config.
- * @returns the validated config; its `root` is the config file's folder.
+ * Find, load and validate the config. In a monorepo (the root config lists `workspaces`, or the
+ * package manager does), every workspace's config is loaded too and merged into one task map
+ * (`lib/config/workspaces.ts`); a config found inside a workspace folder loads the whole monorepo.
+ * @returns the validated config; its `root` is the config file's folder (the monorepo's root).
  * @throws {TasksError} `config-not-found` (names the folders searched), `config-syntax` (file:line:col,
- *   also for a duplicate key in a `.ts` config), `config-load` (the config threw while loading, or
+ *   also for a duplicate key in a `.ts` config),
+ *   `config-load` (the config threw while loading, or
  *   imports a missing package: file:line:col of the throw or the import), `config-invalid`,
  *   `unknown-dependency`, `output-outside-root`, and the declaration errors of {@link checkDeclarations}.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const cwd = resolve(options.cwd ?? process.cwd())
-  const file = await findConfigFile(cwd, options.config)
+  const onWarning = options.onWarning ?? (() => {})
+  let file: string
+  try {
+    file = await findConfigFile(cwd, options.config)
+  } catch (err) {
+    // A monorepo may have configs only in its workspaces: the package manager's list finds the root.
+    const outer = !options.config && (err as TasksError).code === 'config-not-found' ? await findWorkspaceRoot(cwd, true, importConfig) : undefined
+    if (!outer) throw err
+    const config = await loadWorkspaces({ root: outer.root, file: outer.list.file, list: outer.list, importConfigs: (e) => importConfigs(e, outer.root, onWarning) })
+    checkDeclarations(config)
+    return config
+  }
   if (!existsSync(file)) {
     throw new TasksError('config-not-found', `config file ${file} does not exist`, { file }, 'check the path given to --config')
   }
+  // Workspaces: a config found inside a workspace folder belongs to the monorepo above it.
+  const outer = options.config ? undefined : await findWorkspaceRoot(dirname(file), false, importConfig)
+  if (outer) {
+    const raw = outer.file ? outer.raw ?? await importConfig(outer.file, outer.root, onWarning) : undefined
+    const source = outer.file && !/\.json$/.test(outer.file) ? readFileSync(outer.file, 'utf8') : undefined
+    const config = await loadWorkspaces({ root: outer.root, file: outer.file ?? outer.list.file, raw, source, list: outer.list, importConfigs: (e) => importConfigs(e, outer.root, onWarning) })
+    checkDeclarations(config)
+    return config
+  }
   const root = dirname(file)
-  const raw = await importConfig(file, root, options.onWarning ?? (() => {}))
+  const raw = await importConfig(file, root, onWarning)
   const source = readFileSync(file, 'utf8')
-  const config = validateConfig(raw, file, root, source)
-  checkDeclarations(config, source)
+  const list = workspaceList(root, raw, file)
+  const config = list ? await loadWorkspaces({ root, file, raw, source, list, importConfigs: (e) => importConfigs(e, root, onWarning) }) : validateConfig(raw, file, root, source)
+  checkDeclarations(config, list ? undefined : source)
   return config
 }
 
@@ -62,10 +87,51 @@ export function configRoot(): string | undefined {
   return loadingRoot
 }
 
-async function importConfig(file: string, root: string, onWarning: (message: string) => void): Promise<unknown> {
-  loadingRoot = root
+/**
+ * Several configs at once (a monorepo's workspaces): JSON files are parsed, the others evaluated
+ * from one cached bundle ({@link bundleConfigs}), each with `configRoot()` reporting its own folder.
+ * @returns the default exports, in the order of `entries`
+ * @throws {TasksError} `config-syntax` or `config-load` naming the file.
+ */
+async function importConfigs(entries: readonly { file: string; dir: string }[], project: string, onWarning: (message: string) => void): Promise<unknown[]> {
+  const out: unknown[] = new Array(entries.length)
+  const modules = entries.map((e, i) => ({ ...e, i })).filter((e) => !e.file.endsWith('.json'))
+  for (const e of entries) if (e.file.endsWith('.json')) out[entries.indexOf(e)] = await importConfigFile(e.file, project, onWarning)
+  if (!modules.length) return out
+  const bundle = await bundleConfigs(modules, join(project, '.tasks', 'config'), project)
+  process.setSourceMapsEnabled(true)
+  const g = globalThis as unknown as Record<symbol, ((dir: string) => void) | undefined>
+  g[CONFIG_ROOT_HOOK] = (dir) => { loadingRoot = dir }
+  let current: string | undefined
   try {
-    return await importConfigFile(file, root, onWarning)
+    const mod = await import(pathToFileURL(bundle).href)
+    const namespaces = mod.default as Record<string, unknown>[]
+    for (let k = 0; k < modules.length; k++) {
+      current = modules[k].file
+      const ns = namespaces[k]
+      out[modules[k].i] = await (ns && 'default' in ns ? ns.default : ns)
+    }
+  } catch (err) {
+    if (err instanceof TasksError) throw err
+    const stack = String((err as Error)?.stack ?? '')
+    const file = modules.find((m) => stack.includes(m.file) || stack.includes(pathToFileURL(m.file).href))?.file ?? current ?? modules[0].file
+    throw new TasksError('config-load', `the config threw while loading: ${(err as Error)?.message ?? err}`, { file, ...stackLocation(err, file) },
+      'fix the error above; the config runs once at start-up')
+  } finally {
+    g[CONFIG_ROOT_HOOK] = undefined
+    loadingRoot = undefined
+  }
+  return out
+}
+
+/**
+ * @param dir the folder `configRoot()` reports while the file runs (its own folder)
+ * @param project the project root: the cache folder and the bundling boundary. @default dir
+ */
+async function importConfig(file: string, dir: string, onWarning: (message: string) => void = () => {}, project = dir): Promise<unknown> {
+  loadingRoot = dir
+  try {
+    return await importConfigFile(file, project, onWarning)
   } finally {
     loadingRoot = undefined
   }
@@ -81,7 +147,7 @@ async function importConfigFile(file: string, root: string, onWarning: (message:
     }
   }
   const ts = /\.m?ts$/.test(file)
-  const target = ts ? await transpileConfig(file, join(root, '.tasks', 'config'), onWarning) : pathToFileURL(file).href
+  const target = ts ? await transpileConfig(file, join(root, '.tasks', 'config'), onWarning, root) : pathToFileURL(file).href
   process.setSourceMapsEnabled(true)
   try {
     const mod = await import(target)

@@ -37,7 +37,7 @@ const TASK_KEYS = Object.keys(TaskSchema.entries)
  * did-you-mean (a misspelt `concurency` must not be ignored). A module adding a top-level key adds
  * it here.
  */
-export const CONFIG_KEYS = ['tasks', 'concurrency', 'workspaces', 'shell']
+export const CONFIG_KEYS = ['tasks', 'concurrency', 'workspaces', 'defaults', 'dependsOn', 'shell']
 
 /**
  * @param raw the config module's default export

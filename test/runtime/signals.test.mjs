@@ -26,7 +26,7 @@ const readPid = (p, f) => () => {
 // A tree that ignores SIGTERM (the shell and its sleep inherit SIG_IGN): only SIGKILL ends it.
 const stubborn = `{
     hang: {
-      run: "trap '' TERM; echo $PPID > tasks.pid; sleep 1000 & echo $! > gpid; wait; wait",
+      shell: 'sh', run: "trap '' TERM; echo $PPID > tasks.pid; sleep 1000 & echo $! > gpid; wait; wait",
       inputs: ['in.txt'],
       outputs: ['out.txt'],
     },
@@ -103,7 +103,7 @@ test('a signal in the first milliseconds of a function task: its commands do not
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0
 // The listr2 view: one line per task, and the bounded one-line view of graphs over 30 tasks.
 const many = `{
-    hang: { run: "trap '' TERM; echo $PPID > tasks.pid; sleep 1000 & echo $! > gpid; wait; wait" },
+    hang: { shell: 'sh', run: "trap '' TERM; echo $PPID > tasks.pid; sleep 1000 & echo $! > gpid; wait; wait" },
 ${Array.from({ length: 34 }, (_, i) => `    q${i}: { run: 'true' },`).join('\n')}
     all: { deps: ['hang', ${Array.from({ length: 34 }, (_, i) => `'q${i}'`).join(', ')}] },
   }`
