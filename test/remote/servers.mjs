@@ -142,15 +142,17 @@ export async function startBazelRemote(opts = {}) {
 }
 
 /**
- * turborepo-remote-cache with `TURBO_TOKEN=token` (and READ_ONLY when asked).
- * @param {{ readOnly?: boolean, dir?: string }} [opts] dir: share a storage folder with another instance
+ * turborepo-remote-cache with `TURBO_TOKEN=token` (and READ_ONLY when asked). With `signing`, the
+ * server stores and returns `x-artifact-tag`s, and answers 404 for an artifact stored without one.
+ * @param {{ readOnly?: boolean, dir?: string, signing?: boolean }} [opts] dir: share a storage folder with another instance
  */
 export async function startTurboCache(opts = {}) {
   const own = !opts.dir
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'tasks-turbo-cache-'))
   const port = await freePort()
   const srv = spawnServer(process.execPath, [join(REPO, 'node_modules', 'turborepo-remote-cache', 'dist', 'cli.js')], {
-    HOST: '127.0.0.1', PORT: String(port), STORAGE_PROVIDER: 'local', STORAGE_PATH: dir, STORAGE_PATH_USE_TMP_FOLDER: 'false', TURBO_TOKEN: 'token', LOG_LEVEL: 'warn', NODE_ENV: 'production', TURBO_REMOTE_CACHE_SIGNATURE_KEY: 'server-stores-tags',
+    HOST: '127.0.0.1', PORT: String(port), STORAGE_PROVIDER: 'local', STORAGE_PATH: dir, STORAGE_PATH_USE_TMP_FOLDER: 'false', TURBO_TOKEN: 'token', LOG_LEVEL: 'warn', NODE_ENV: 'production',
+    ...(opts.signing ? { TURBO_REMOTE_CACHE_SIGNATURE_KEY: 'server-stores-tags' } : {}),
     ...(opts.readOnly ? { READ_ONLY: 'true' } : {}),
   })
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/v8/artifacts/status`, { headers: { authorization: 'Bearer token' } })).status === 200, 30_000, `turborepo-remote-cache (${srv.output()})`)

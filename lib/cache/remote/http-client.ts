@@ -51,15 +51,24 @@ export class HttpClient {
    * @throws {RemoteError} `unreachable` on a connection error or timeout; never for an HTTP status.
    */
   async send(method: Dispatcher.HttpMethod, url: string, headers: Record<string, string>, body?: Buffer, signal?: AbortSignal): Promise<HttpResponse> {
+    let r: Dispatcher.ResponseData
     try {
-      const r = await request(url, { method, headers, body, dispatcher: this.agent, signal })
-      const chunks: Buffer[] = []
-      for await (const c of r.body) chunks.push(c as Buffer)
-      return { status: r.statusCode, headers: r.headers, body: Buffer.concat(chunks) }
+      r = await request(url, { method, headers, body, dispatcher: this.agent, signal })
     } catch (err) {
       if (signal?.aborted) throw err
       throw new RemoteError('unreachable', describeNetworkError(err))
     }
+    const chunks: Buffer[] = []
+    try {
+      for await (const c of r.body) chunks.push(c as Buffer)
+    } catch (err) {
+      if (signal?.aborted) throw err
+      // The server answered, then broke off: a stall is unreachable, anything else (a reset after
+      // the headers, as bazel-remote does on a corrupt stored blob) is this request's failure.
+      const code = (err as { code?: string }).code
+      throw new RemoteError(code === 'UND_ERR_BODY_TIMEOUT' ? 'unreachable' : 'protocol', `the response broke off: ${describeNetworkError(err)}`)
+    }
+    return { status: r.statusCode, headers: r.headers, body: Buffer.concat(chunks) }
   }
 
   async close(): Promise<void> {
