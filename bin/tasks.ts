@@ -26,11 +26,15 @@ cli
   .option('--cwd <dir>', 'Folder to start from (default: the current folder)')
   .option('--config <file>', 'Config file to use instead of searching for tasks.config.*')
   .option('--profile <file>', 'Write a Chrome trace of the run to <file>')
+  .option('--remote-cache <url>', 'Remote cache: http(s):// Bazel HTTP, grpc(s):// Bazel gRPC, turbo+http(s):// Turborepo (also TASKS_REMOTE_CACHE)')
+  .option('--no-remote-cache', 'Turn the remote cache off for this run')
+  .option('--remote-cache-read-only', 'Restore from the remote cache, never upload (also TASKS_REMOTE_CACHE_READ_ONLY=1)')
   .option('-v, --version', 'Print the version')
   .option('-h, --help', 'Print this help')
   .example('tasks build test')
   .example('tasks build -- --verbose')
   .example('tasks --explain build')
+  .example('tasks cache status   (also: tasks cache prune, tasks cache clean)')
 
 let parsed: ReturnType<typeof cli.parse>
 try {
@@ -52,6 +56,7 @@ if (opts.help) {
 }
 
 const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'version', 'v', 'help', 'h', '--'])
+for (const k of ['remoteCache', 'remote-cache', 'remoteCacheReadOnly', 'remote-cache-read-only']) KNOWN.add(k)
 for (const key of Object.keys(opts)) {
   if (!KNOWN.has(key)) {
     process.stderr.write(`error: unknown option \`--${key}\`\n  help: run \`tasks --help\`; to pass it to the task's command, put it after \`--\`\n`)
@@ -62,6 +67,17 @@ for (const key of Object.keys(opts)) {
 process.exitCode = await main()
 
 async function main(): Promise<number> {
+  // `tasks cache status|prune|clean` (bin/cache-command.ts).
+  if (parsed.args[0] === 'cache' && parsed.args.length === 2 && ['status', 'prune', 'clean'].includes(String(parsed.args[1]))) {
+    const { runCacheCommand, remoteFlags } = await import('./cache-command.js')
+    const { renderError } = await import('./render-error.js')
+    try {
+      return await runCacheCommand(String(parsed.args[1]), { cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, flags: remoteFlags(opts), json: !!opts.json }, (t) => process.stdout.write(t))
+    } catch (err) {
+      process.stderr.write(renderError(err, process.cwd(), !!process.stderr.isTTY && !process.env.NO_COLOR))
+      return (await import('../lib/index.js')).exitCodeFor(err)
+    }
+  }
   // A run (or --explain) needs git's view of the tree: start it before loading the library.
   if (!opts.list && opts.graph === undefined && opts.git !== false) {
     const { prefetchRun } = await import('../lib/prefetch.js')

@@ -119,8 +119,16 @@ export class TurboStore implements RemoteStore {
       checks.push({ name: 'write', ok: true, detail: 'not tried: read-only mode' })
     } else {
       try {
-        await this.putArtifact(`typed-tasks-probe-${randomBytes(8).toString('hex')}`, Buffer.from('probe'), 0)
+        const hash = `typed-tasks-probe-${randomBytes(8).toString('hex')}`
+        await this.putArtifact(hash, Buffer.from('probe'), 0)
         checks.push({ name: 'write', ok: true, detail: 'a probe artifact was uploaded' })
+        // Read it back: a server with a signature key of its own answers 404 for untagged artifacts.
+        const back = await this.http.send('GET', this.artifactUrl(hash), this.headers)
+        if (back.status === 404 && /tag/i.test(back.body.toString())) {
+          checks.push({ name: 'signing', ok: false, detail: 'the server only serves signed artifacts (it answered "artifact tag not found" for an unsigned upload)', fix: 'set TASKS_REMOTE_CACHE_SIGNATURE_KEY to the team\'s signing key' })
+        } else if (back.status === 200 && this.options.signatureKey && !verifyTurboTag(this.options.signatureKey, hash, this.teamId, back.body, back.headers['x-artifact-tag'])) {
+          checks.push({ name: 'signing', ok: false, detail: 'the server does not return the x-artifact-tag it was given, so every download is a miss', fix: 'set TURBO_REMOTE_CACHE_SIGNATURE_KEY on turborepo-remote-cache so it stores tags' })
+        }
       } catch (err) {
         const e = err as RemoteError
         checks.push({ name: 'write', ok: false, detail: e.message, fix: e.kind === 'auth' ? 'this token may not upload (a read-only server or token): run read-only with TASKS_REMOTE_CACHE_READ_ONLY=1, or use a token with write access' : undefined })
