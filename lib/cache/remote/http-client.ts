@@ -93,6 +93,7 @@ export function describeNetworkError(err: unknown): string {
 /** The RemoteError for an unexpected HTTP status (401/403 auth, 413 too large, else protocol). */
 export function statusError(what: string, r: HttpResponse): RemoteError {
   const text = r.body.toString('utf8', 0, Math.min(r.body.length, 200)).replace(/\s+/g, ' ').trim()
-  const kind = r.status === 401 || r.status === 403 ? 'auth' : r.status === 413 ? 'too-large' : 'protocol'
+  // turborepo-remote-cache answers 400 for a missing Authorization header.
+  const kind = r.status === 401 || r.status === 403 || (r.status === 400 && /authori[sz]ation/i.test(text)) ? 'auth' : r.status === 413 ? 'too-large' : 'protocol'
   return new RemoteError(kind, `${what}: HTTP ${r.status}${text ? ` (${text})` : ''}`, r.status)
 }

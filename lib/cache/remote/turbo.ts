@@ -111,7 +111,9 @@ export class TurboStore implements RemoteStore {
     checks.push({ name: 'reachable', ok: r.status === 200, detail: r.status === 200 ? `artifacts status: ${status ?? 'unknown'}` : `HTTP ${r.status} on /v8/artifacts/status`, fix: r.status === 404 ? 'the URL must point at the server root (the folder holding /v8)' : undefined })
     try {
       const s = await this.http.send('GET', this.artifactUrl(randomBytes(32).toString('hex')), this.headers)
-      checks.push(s.status === 404 ? { name: 'read', ok: true, detail: 'a lookup of an unknown hash answered 404 (a miss), as it should' } : { name: 'read', ok: false, detail: `a lookup answered HTTP ${s.status}`, fix: s.status === 401 || s.status === 403 ? 'check TASKS_REMOTE_CACHE_TOKEN and the team (TASKS_REMOTE_CACHE_TEAM or ?team=)' : undefined })
+      const auth = s.status === 401 || s.status === 403 || (s.status === 400 && /authori[sz]ation/i.test(s.body.toString()))
+      checks.push(s.status === 404 ? { name: 'read', ok: true, detail: 'a lookup of an unknown hash answered 404 (a miss), as it should' }
+        : { name: 'read', ok: false, detail: `a lookup answered HTTP ${s.status}${auth ? ' (credentials refused)' : ''}`, fix: !auth ? undefined : this.headers.authorization ? 'the server does not accept TASKS_REMOTE_CACHE_TOKEN: check the token and the team (TASKS_REMOTE_CACHE_TEAM or ?team=)' : 'set TASKS_REMOTE_CACHE_TOKEN to a token the server accepts' })
     } catch (err) {
       checks.push({ name: 'read', ok: false, detail: (err as Error).message })
     }
