@@ -17,6 +17,11 @@ export { buildGraph, toDot, toMermaid, type TaskGraph } from './graph/graph.js'
 export { CHANGE_LABELS, type Change, type FingerprintRecord } from './fingerprint/fingerprint.js'
 export { VERSION } from './version.js'
 export { prefetchRun } from './prefetch.js'
+export { TieredCache, type TieredCacheOptions, type RemoteStats } from './cache/remote/tiered.js'
+export { openRemoteStore } from './cache/remote/open.js'
+export { resolveRemoteSettings, type RemoteSettings, type RemoteFlags } from './cache/remote/settings.js'
+export { RemoteError, type RemoteStore, type Envelope, type ProbeReport, type ProbeCheck, type StoreOptions } from './cache/remote/store.js'
+export { collectGarbage, cacheUsage, cleanCache, type GcResult } from './cache/gc.js'
 
 /**
  * Identity function that gives `tasks.config.ts` its types: editor completion for every task key

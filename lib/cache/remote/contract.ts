@@ -24,7 +24,7 @@ export type RestoreResult = { ok: true; restored: number; log: Buffer } | { ok: 
 
 /** The async, injectable cache `run({ cache })` takes (docs/ENGINE-V2.md). */
 export interface Cache<E = EntryLike, I = unknown> {
-  get(fingerprint: string, options?: { signal?: AbortSignal }): Promise<CacheHit<E> | undefined>
+  get(fingerprint: string, options?: { signal?: AbortSignal; onWarning?: (message: string) => void }): Promise<CacheHit<E> | undefined>
   has(fingerprints: readonly string[]): Promise<Set<string>>
   put(root: string, input: I, outputFiles: readonly string[], log: Buffer): Promise<E>
   restore(root: string, hit: CacheHit<E>): Promise<RestoreResult>

@@ -95,9 +95,10 @@ export class TieredCache<E extends EntryLike, I = unknown> implements Cache<E, I
     this.warn(`remote cache: ${what}: ${e.message}`, task)
   }
 
-  async get(fingerprint: string, options?: { signal?: AbortSignal }): Promise<CacheHit<E> | undefined> {
+  async get(fingerprint: string, options?: { signal?: AbortSignal; onWarning?: (message: string) => void }): Promise<CacheHit<E> | undefined> {
     const local = await this.o.local.get(fingerprint, options)
     if (local || this.off) return local
+    const warnOnce = options?.onWarning
     let got
     try {
       got = await this.o.remote.getEntry(fingerprint, this.signal(options?.signal))
@@ -107,7 +108,9 @@ export class TieredCache<E extends EntryLike, I = unknown> implements Cache<E, I
     }
     if (!got) return undefined
     const refused = (why: string) => {
-      this.warn(`remote cache miss: the entry for ${fingerprint.slice(0, 12)} ${why}`)
+      const m = `remote cache miss: the entry for ${fingerprint.slice(0, 12)} ${why}`
+      if (warnOnce) warnOnce(m)
+      else this.warn(m)
       return undefined
     }
     const { envelope } = got
