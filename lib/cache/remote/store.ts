@@ -97,12 +97,15 @@ export interface StoreOptions {
   requestTimeoutMs?: number
 }
 
-/** The SHA-256 hashes (and sizes when known) an entry references: outputs, the log, the record. */
-export function entryDigests(entry: { outputs: ReadonlyArray<{ type: string; hash?: string; size?: number }>; log: string | null; recordBlob?: string }): Digest[] {
-  const seen = new Map<string, Digest>()
+/**
+ * The SHA-256 hashes (and sizes when known, else -1) an entry references: outputs, the log, and
+ * the fingerprint record (`optional`: for inspection only, so a server that evicted it still serves a hit).
+ */
+export function entryDigests(entry: { outputs: ReadonlyArray<{ type: string; hash?: string; size?: number }>; log: string | null; recordBlob?: string }): (Digest & { optional?: boolean })[] {
+  const seen = new Map<string, Digest & { optional?: boolean }>()
   for (const o of entry.outputs) if (o.type === 'file' && o.hash) seen.set(o.hash, { hash: o.hash, size: o.size ?? -1 })
   if (entry.log && !seen.has(entry.log)) seen.set(entry.log, { hash: entry.log, size: -1 })
-  if (entry.recordBlob && !seen.has(entry.recordBlob)) seen.set(entry.recordBlob, { hash: entry.recordBlob, size: -1 })
+  if (entry.recordBlob && !seen.has(entry.recordBlob)) seen.set(entry.recordBlob, { hash: entry.recordBlob, size: -1, optional: true })
   return [...seen.values()]
 }
 

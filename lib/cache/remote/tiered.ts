@@ -121,7 +121,7 @@ export class TieredCache<E extends EntryLike, I = unknown> implements Cache<E, I
     const entry = this.o.validate(envelope.entry)
     if ('error' in entry) return refused(`is malformed: ${entry.error}`)
     if (entry.fingerprint !== fingerprint) return refused(`names another fingerprint (${String(entry.fingerprint).slice(0, 12)})`)
-    const digests = entryDigests(entry).map((d) => ({ hash: d.hash, size: d.size >= 0 ? d.size : Number(envelope.sizes[d.hash] ?? -1) }))
+    const digests = entryDigests(entry).map((d) => ({ ...d, size: d.size >= 0 ? d.size : Number(envelope.sizes[d.hash] ?? -1) }))
     if (!digests.every((d) => isSha256(d.hash))) return refused('names a blob that is not a SHA-256')
     const blobs = new Map<string, Buffer>()
     for (const d of digests) {
@@ -139,6 +139,7 @@ export class TieredCache<E extends EntryLike, I = unknown> implements Cache<E, I
     }
     for (const d of digests) {
       const b = blobs.get(d.hash)
+      if (!b && d.optional) continue
       // A missing blob: evicted on the server, a miss like a 404.
       if (!b) return refused(`references blob ${d.hash.slice(0, 12)}, which the server no longer has (evicted)`)
       if (createHash('sha256').update(b).digest('hex') !== d.hash) return refused(`has blob ${d.hash.slice(0, 12)} whose content does not match its SHA-256 (changed on the server)`)
@@ -183,6 +184,7 @@ export class TieredCache<E extends EntryLike, I = unknown> implements Cache<E, I
     let total = 0
     const limit = this.o.maxUploadBytes ?? 100 * 1024 * 1024
     for (const d of entryDigests(entry)) {
+      if (d.optional && !(await this.o.local.readBlob(d.hash))) continue
       if (d.size > limit) return this.warn(`remote cache: not uploading ${entry.fingerprint.slice(0, 12)}: it holds ${d.size} bytes, more than maxUploadBytes (${limit})`, entry.task)
       const data = await this.o.local.readBlob(d.hash)
       if (!data) return this.warn(`remote cache: not uploading ${entry.fingerprint.slice(0, 12)}: local blob ${d.hash.slice(0, 12)} is missing or corrupt`, entry.task)
