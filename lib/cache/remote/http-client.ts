@@ -27,6 +27,9 @@ export function trustedCas(): string[] {
   return cas
 }
 
+/** The largest response body read, bytes (2 GiB). */
+export const MAX_RESPONSE_BYTES = 2 * 1024 ** 3
+
 /** A response with its body read. */
 export interface HttpResponse { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
 
@@ -59,9 +62,19 @@ export class HttpClient {
       throw new RemoteError('unreachable', describeNetworkError(err))
     }
     const chunks: Buffer[] = []
+    let size = 0
     try {
-      for await (const c of r.body) chunks.push(c as Buffer)
+      for await (const c of r.body) {
+        size += (c as Buffer).length
+        // A server is untrusted: an answer larger than any result we would accept is refused, not buffered.
+        if (size > MAX_RESPONSE_BYTES) {
+          r.body.destroy()
+          throw new RemoteError('protocol', `the answer is larger than ${MAX_RESPONSE_BYTES} bytes`)
+        }
+        chunks.push(c as Buffer)
+      }
     } catch (err) {
+      if (err instanceof RemoteError) throw err
       if (signal?.aborted) throw err
       // The server answered, then broke off: a stall is unreachable, anything else (a reset after
       // the headers, as bazel-remote does on a corrupt stored blob) is this request's failure.
