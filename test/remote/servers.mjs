@@ -158,6 +158,7 @@ export async function startTurboCache(opts = {}) {
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/v8/artifacts/status`, { headers: { authorization: 'Bearer token' } })).status === 200, 30_000, `turborepo-remote-cache (${srv.output()})`)
   return {
     url: `turbo+http://127.0.0.1:${port}?team=team1`,
+    pid: srv.child.pid,
     httpUrl: `http://127.0.0.1:${port}`,
     dir,
     output: srv.output,
