@@ -82,7 +82,8 @@ export class TieredCache<E extends EntryLike, I = unknown> implements Cache<E, I
 
   /** Handle a failed remote call: trip the breaker, turn uploads off, or warn. */
   private failed(err: unknown, what: string, task?: string, upload = false): void {
-    if (this.abort.signal.aborted && !(err instanceof RemoteError)) return
+    // After the breaker opened or the uploads were abandoned, what is still in flight fails by design.
+    if (this.off || this.abort.signal.aborted) return
     const e = err instanceof RemoteError ? err : new RemoteError('protocol', (err as Error).message)
     if (e.kind === 'unreachable') return this.trip(e)
     if (upload && e.kind === 'auth') {
