@@ -94,7 +94,8 @@ export async function runCacheCommand(sub: string, o: { cwd?: string; config?: s
   const checks: ProbeCheck[] = [...report.checks]
   if (!checks.some((c) => c.name === 'signing')) {
     checks.push(settings.signatureKey
-      ? { name: 'signing', ok: true, detail: 'on: uploads are signed (HMAC-SHA256), downloads without a valid signature are misses' + (settings.url.protocol === 'turbo' ? '; artifacts carry x-artifact-tag (turbo 2.x format)' : '') }
+      ? { name: 'signing', ok: true, detail: 'on: uploads are signed (HMAC-SHA256), downloads without a valid signature are misses' + (settings.url.protocol === 'turbo' ? '; artifacts carry x-artifact-tag (turbo 2.x format)' : '') +
+          (settings.signatureKey.length < 32 ? `; the key is ${settings.signatureKey.length} bytes, use at least 32 (turbo requires it soon)` : '') }
       : { name: 'signing', ok: true, detail: 'off: set TASKS_REMOTE_CACHE_SIGNATURE_KEY so uploads are signed and unsigned or tampered entries are refused (recommended for a shared cache)' })
   }
   const order = ['reachable', 'read', 'write', 'signing', 'protocol']
