@@ -5,10 +5,12 @@
  * are parsed, so `--version` and `--help` load nothing else.
  */
 import { cac } from 'cac'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 // A leaf module (no imports), so --version and --help stay cheap.
 import { EXIT } from '../lib/errors.js'
+import { cleanHelp, normaliseArgv } from './args.js'
+import { exitCodeForSignal, installSignalHandlers } from './signals.js'
 
 const cli = cac('tasks')
 cli
@@ -17,7 +19,7 @@ cli
   .option('--no-cache', 'Neither restore from nor store to the cache (up-to-date checks still apply)')
   .option('--no-git', 'Find and digest input files by walking the tree instead of asking git')
   .option('--dry-run', 'Show what would run and why, without running or writing anything')
-  .option('--explain <task>', 'Say which inputs, env or dependencies changed since the task last ran')
+  .option('--explain', 'Say which inputs, env or dependencies changed since the named tasks last ran')
   .option('--list', 'List the tasks and their descriptions')
   .option('--graph [format]', 'Print the task graph as `dot` (default) or `mermaid`')
   .option('--json', 'Print a machine-readable RunResult as JSON on stdout (progress goes to stderr)')
@@ -35,10 +37,11 @@ cli
   .example('tasks build -- --verbose')
   .example('tasks --explain build')
   .example('tasks cache status   (also: tasks cache prune, tasks cache clean)')
+  .help(cleanHelp)
 
 let parsed: ReturnType<typeof cli.parse>
 try {
-  parsed = cli.parse(process.argv, { run: false })
+  parsed = cli.parse(normaliseArgv(process.argv, ['dry-run']), { run: false })
 } catch (err) {
   process.stderr.write(`error: ${(err as Error).message}\n  help: run \`tasks --help\`\n`)
   process.exit(EXIT.config)
@@ -78,6 +81,8 @@ async function main(): Promise<number> {
       return (await import('../lib/index.js')).exitCodeFor(err)
     }
   }
+  const ac = new AbortController()
+  const signalled = installSignalHandlers(ac)
   // A run (or --explain) needs git's view of the tree: start it before loading the library.
   if (!opts.list && opts.graph === undefined && opts.git !== false) {
     const { prefetchRun } = await import('../lib/prefetch.js')
@@ -88,23 +93,16 @@ async function main(): Promise<number> {
   const lib = await import('../lib/index.js')
   const { renderError } = await import('./render-error.js')
   const cwd = process.cwd()
-  const ac = new AbortController()
-  let signalled: 'SIGINT' | 'SIGTERM' | undefined
-  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
-    if (signalled) process.exit(sig === 'SIGINT' ? EXIT.sigint : EXIT.sigterm)
-    signalled = sig
-    ac.abort()
-  }
-  process.on('SIGINT', () => onSignal('SIGINT'))
-  process.on('SIGTERM', () => onSignal('SIGTERM'))
 
   try {
     const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency)
     if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
       throw new lib.TasksError('usage', `--concurrency must be a whole number >= 1, got \`${opts.concurrency}\``)
     }
-    const config = await lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined })
-    const names = parsed.args.map(String)
+    const config = await lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) })
+    let names = parsed.args.map(String)
+    // --list and --graph run nothing, but a cyclic config is still an error there.
+    if (opts.list || opts.graph !== undefined) lib.buildGraph(config, [...config.tasks.keys()])
 
     if (opts.list || (names.length === 0 && !config.tasks.has('default') && !opts.explain && opts.graph === undefined)) {
       const rows = [...config.tasks.values()]
@@ -116,7 +114,9 @@ async function main(): Promise<number> {
     const requested = names.length ? names : ['default']
 
     if (opts.graph !== undefined) {
-      const format = opts.graph === true || opts.graph === '' ? 'dot' : String(opts.graph)
+      let format = opts.graph === true || opts.graph === '' ? 'dot' : String(opts.graph)
+      // `tasks --graph build`: cac gave the task name to --graph as its value.
+      if (format !== 'dot' && format !== 'mermaid' && config.tasks.has(format)) [names, format] = [[format, ...names], 'dot']
       if (format !== 'dot' && format !== 'mermaid') throw new lib.TasksError('usage', `--graph takes \`dot\` or \`mermaid\`, got \`${format}\``)
       const graph = lib.buildGraph(config, names.length ? names : [...config.tasks.keys()])
       process.stdout.write(format === 'dot' ? lib.toDot(graph) : lib.toMermaid(graph))
@@ -124,20 +124,23 @@ async function main(): Promise<number> {
     }
 
     if (opts.explain) {
-      const e = await lib.explain({ config, task: String(opts.explain), args: opts['--'] ?? [], git: opts.git !== false })
+      const explained: import('../lib/index.js').Explanation[] = []
+      for (const task of requested) explained.push(await lib.explain({ config, task, args: opts['--'] ?? [], git: opts.git !== false }))
       if (opts.json) {
-        process.stdout.write(JSON.stringify(e, null, 2) + '\n')
+        process.stdout.write(JSON.stringify(explained.length === 1 ? explained[0] : explained, null, 2) + '\n')
         return EXIT.ok
       }
       const lines: string[] = []
-      const show = (x: typeof e, indent: string) => {
+      // Depth first with an explicit stack: a chain of changed dependencies may be thousands deep.
+      const stack = explained.map((x) => ({ x, indent: '' })).reverse()
+      while (stack.length) {
+        const { x, indent } = stack.pop()!
         lines.push(`${indent}${x.task}: ${x.reason}`)
         if (x.fingerprint) lines.push(`${indent}  fingerprint: ${x.fingerprint.slice(0, 16)}${x.previousFingerprint ? ` (last run: ${x.previousFingerprint.slice(0, 16)})` : ''}`)
         for (const c of x.changes) lines.push(`${indent}  ${lib.CHANGE_LABELS[c.kind]}: ${c.what}`)
         if (x.changedOutput) lines.push(`${indent}  output missing or changed: ${x.changedOutput}`)
-        for (const d of x.deps) show(d, indent + '    ')
+        for (let i = x.deps.length - 1; i >= 0; i--) stack.push({ x: x.deps[i], indent: indent + '    ' })
       }
-      show(e, '')
       process.stdout.write(lines.join('\n') + '\n')
       return EXIT.ok
     }
@@ -155,16 +158,8 @@ async function main(): Promise<number> {
       if (!pending) setImmediate(flush)
       pending += t
     }
-    let reporter: { onEvent(e: import('../lib/index.js').RunEvent): void; close(): Promise<void> }
-    if (tty) {
-      const { createListrReporter } = await import('../lib/report/listr.js')
-      reporter = await createListrReporter(graphOrder, write)
-    } else {
-      const { createPlainReporter } = await import('../lib/report/plain.js')
-      const onEvent = createPlainReporter({ write, color, githubActions: process.env.GITHUB_ACTIONS === 'true' })
-      reporter = { onEvent, close: async () => {} }
-    }
-    const trace = opts.profile ? (await import('../lib/report/trace.js')).createTraceCollector() : undefined
+    const { pickReporter } = await import('./reporter.js')
+    const reporter = await pickReporter({ tty, color, json: !!opts.json, profile: opts.profile ? String(opts.profile) : undefined, order: graphOrder, write })
 
     const result = await lib.run({
       config,
@@ -177,16 +172,15 @@ async function main(): Promise<number> {
       continue: !!opts.continue,
       concurrency,
       signal: ac.signal,
-      onEvent: (e) => {
-        reporter.onEvent(e)
-        trace?.onEvent(e)
-      },
+      onEvent: (e) => reporter.onEvent(e),
     })
+    reporter.setResult(result)
     await reporter.close()
+    const failedNames = result.tasks.filter((t) => t.status === 'failed').map((t) => t.name)
+    if (failedNames.length) write(`failed: ${failedNames.join(', ')}\n`)
     flush()
-    if (trace) writeFileSync(String(opts.profile), JSON.stringify(trace.toJSON()))
-    if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
-    if (signalled) return signalled === 'SIGINT' ? EXIT.sigint : EXIT.sigterm
+    const sig = signalled()
+    if (sig) return exitCodeForSignal(sig)
     return result.ok ? EXIT.ok : EXIT.taskFailed
   } catch (err) {
     process.stderr.write(renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR))

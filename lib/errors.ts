@@ -14,6 +14,11 @@ export type ErrorCode =
   | 'unknown-dependency'
   | 'cycle'
   | 'output-outside-root'
+  | 'in-place-task'
+  | 'overlapping-outputs'
+  | 'undeclared-dependency'
+  /** A command its task's shell cannot run (a construct the portable shell lacks, `cmd` off Windows). */
+  | 'shell-unsupported'
   | 'usage'
   | 'internal'
 
@@ -73,4 +78,61 @@ export const EXIT = { ok: 0, taskFailed: 1, config: 2, sigint: 130, sigterm: 143
 /** The process exit code for an error thrown by the library (config errors: 2, anything else: 1). */
 export function exitCodeFor(err: unknown): number {
   return err instanceof TasksError ? EXIT.config : EXIT.taskFailed
+}
+
+/**
+ * Which recipe failure a {@link RecipeError} is. Config time (the recipe was called with bad
+ * options): `unknown-option`, `invalid-option`. Run time (the task failed for a known reason):
+ * - `tool-missing`: a tool the task needs is not installed (uv, ruff, flake8, dockerode, a rustup target);
+ * - `daemon-unreachable`, `docker-api`: the Docker daemon cannot be reached or refused a request;
+ * - `build-failed`, `base-image-missing`, `image-missing`, `push-failed`, `registry-auth`, `run-timeout`:
+ *   a Docker build, run or push failed (the message names the step, image or registry).
+ */
+export type RecipeErrorCode =
+  | 'unknown-option'
+  | 'invalid-option'
+  | 'tool-missing'
+  | 'daemon-unreachable'
+  | 'docker-api'
+  | 'build-failed'
+  | 'base-image-missing'
+  | 'image-missing'
+  | 'push-failed'
+  | 'registry-auth'
+  | 'run-timeout'
+
+/** Where a {@link RecipeError} comes from and how to fix it. */
+export interface RecipeErrorDetails {
+  /** The recipe, e.g. `docker.image`. */
+  recipe?: string
+  /** The option at fault (config-time errors), e.g. `tags`. */
+  option?: string
+  /** The fix, one line: "did you mean `tags`?", "run `rustup target add x`". Also appended to the message. */
+  hint?: string
+}
+
+/**
+ * The one error type recipes throw (the library's recipes and a user's own), with a typed `code`.
+ * Config-time errors (`unknown-option`, `invalid-option`) keep their stack, so the config loader can
+ * point at the line of `tasks.config.ts` that called the recipe. Run-time errors are expected
+ * failures (a build step failed, the daemon is down): their `stack` is their message, because the
+ * engine prints a failed function task's stack and a JavaScript trace is noise there.
+ * The message is `<recipe>: <what>` and, with a hint, a second line `  help: <hint>`.
+ * @example throw new RecipeError('unknown-option', 'unknown option `tgas`', { recipe: 'docker.image', option: 'tgas', hint: 'did you mean `tags`?' })
+ */
+export class RecipeError extends Error {
+  readonly code: RecipeErrorCode
+  readonly recipe?: string
+  readonly option?: string
+  readonly hint?: string
+  constructor(code: RecipeErrorCode, message: string, details: RecipeErrorDetails = {}) {
+    const text = `${details.recipe && !message.startsWith(details.recipe) ? `${details.recipe}: ` : ''}${message}${details.hint ? `\n  help: ${details.hint}` : ''}`
+    super(text)
+    this.name = 'RecipeError'
+    this.code = code
+    this.recipe = details.recipe
+    this.option = details.option
+    this.hint = details.hint
+    if (code !== 'unknown-option' && code !== 'invalid-option') this.stack = text
+  }
 }

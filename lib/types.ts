@@ -17,6 +17,18 @@
  */
 export type FingerprintMode = 'content' | 'mtime' | false
 
+/**
+ * The shell that runs a task's string commands.
+ * - `'portable'`: a POSIX-like interpreter in process (`@yarnpkg/shell`) with file builtins that
+ *   behave the same on every OS (`mkdir -p`, `rm -rf`, `cp -r`, `mv`, `cat`, `echo`, `touch`,
+ *   `test`/`[`...); other programs are spawned directly. A construct it lacks (`if`, loops, here-
+ *   documents, background jobs) is an error before the task runs. README, "Windows".
+ * - `'sh'`: `/bin/sh -c` (on Windows, `sh` from PATH, e.g. Git for Windows).
+ * - `'cmd'`: `cmd.exe /d /s /c` (Windows only; elsewhere an error when the task runs).
+ * @default 'portable' (on every OS: the same command means the same thing everywhere)
+ */
+export type TaskShell = 'portable' | 'sh' | 'cmd'
+
 /** A shell helper (zx's `$`) bound to a task's cwd, environment, log and abort signal. */
 export type Shell = import('zx').Shell & { [key: string]: unknown }
 
@@ -84,11 +96,13 @@ export interface TaskDefinition {
   /** One line shown by `tasks --list`. */
   description?: string
   /**
-   * What the task does: a shell command (run by `sh -c`, or `cmd /d /s /c` on Windows); a list of
+   * What the task does: a shell command (run by the task's {@link TaskDefinition.shell}); a list of
    * commands run in order, stopping at the first failure; or an async function receiving a
    * {@link TaskContext}. Omit it for an aggregate task.
    */
   run?: string | readonly string[] | TaskFunction
+  /** The shell that runs string commands; a value other than `'portable'` enters the fingerprint. @default the config's `shell`, else 'portable' */
+  shell?: TaskShell
   /** Names of tasks that must succeed before this one starts. Their fingerprints enter this one's. */
   deps?: readonly string[]
   /**
@@ -142,6 +156,8 @@ export interface Config {
   tasks: Record<string, TaskDefinition>
   /** Default concurrency for this project. @default os.availableParallelism() */
   concurrency?: number
+  /** The shell of every task that sets none. @default 'portable' */
+  shell?: TaskShell
   /** The local cache (`.tasks/`). */
   cache?: LocalCacheConfig
   /** A shared remote cache (Bazel HTTP, Bazel gRPC or Turborepo API). Credentials come from the environment, never from here. */
@@ -178,8 +194,78 @@ export interface RemoteCacheConfig {
   timeoutMs?: number
 }
 
-/** What a task ended as. */
-export type TaskStatus = 'ran' | 'cache-hit' | 'up-to-date' | 'failed' | 'skipped'
+/**
+ * What a task ended as. `'interrupted'`: it was running when the run was aborted (signal, Ctrl-C,
+ * `AbortSignal`); a task that never started because of the abort is `'skipped'` with reason
+ * `run-interrupted`.
+ */
+export type TaskStatus = 'ran' | 'cache-hit' | 'up-to-date' | 'failed' | 'skipped' | 'interrupted'
+
+/** A changed input file (content or mtime digest differs, added or removed). Path root-relative, POSIX. */
+export interface InputChange {
+  path: string
+  change: 'added' | 'removed' | 'modified'
+}
+
+/**
+ * Why a task ended as it did: data, never prose. Reporters format it with `formatReason` and
+ * switch on `code`; nothing branches on text. The contract is `docs/ENGINE-V2.md`.
+ */
+export type TaskReason =
+  // must run (status 'ran', or 'failed'/'interrupted' when the run then failed: see `runReason`)
+  | { code: 'no-previous-run' }
+  /** `--force` / `force: true`. */
+  | { code: 'forced' }
+  /** No `inputs` key, or `fingerprint: false`: the task always runs. */
+  | { code: 'not-cacheable'; why: 'no-inputs' | 'fingerprint-false' }
+  /** Every changed input file, sorted by path. */
+  | { code: 'input-changed'; files: InputChange[] }
+  /** Declared `env` or `setEnv` names whose values changed. */
+  | { code: 'env-changed'; variables: string[] }
+  /** The new arguments after `--`. */
+  | { code: 'args-changed'; args: string[] }
+  /** Dependencies whose fingerprints changed. */
+  | { code: 'dependency-changed'; dependencies: string[] }
+  /**
+   * Changed definition fields: `'command'`, `'cwd'`, `'outputs'`, `'tools'`, `'platform'`, `'mode'`, `'format'`;
+   * `tools`: the `toolVersions` commands whose output changed (when `'tools'` is among the fields).
+   */
+  | { code: 'definition-changed'; fields: string[]; tools?: string[] }
+  /** A recorded output is missing or changed on disk (root-relative path). */
+  | { code: 'output-changed'; path: string }
+  /** The task's `check` returned false or threw. */
+  | { code: 'check-failed' }
+  /** A stored entry was refused (trust rules: shape, paths, blobs) or could not be restored. */
+  | { code: 'cache-entry-unusable'; detail: string }
+  /** An aggregate task (no `run`) whose dependencies ran. */
+  | { code: 'dependencies-ran' }
+  // not run
+  /** Status `'up-to-date'`. */
+  | { code: 'fingerprint-unchanged' }
+  /** An aggregate task whose dependencies were all up to date or cache hits; status `'up-to-date'`. */
+  | { code: 'dependencies-up-to-date' }
+  /** Status `'cache-hit'`: `outputs` files restored, the log replayed when it was not empty. */
+  | { code: 'restored'; source: 'local' | 'remote'; outputs: number; replayedLog: boolean }
+  /** Status `'skipped'`. */
+  | { code: 'dependency-failed'; dependency: string }
+  /** Status `'skipped'`. */
+  | { code: 'dependency-skipped'; dependency: string }
+  /** Status `'skipped'`: a task failed and `continue` is off. */
+  | { code: 'stopped-after-failure' }
+  /** Status `'skipped'`: the run was aborted before the task started. */
+  | { code: 'run-interrupted' }
+  // failed
+  /** Status `'failed'`: a command exited non-zero (or was killed: 128 + signal). */
+  | { code: 'exit-code'; exitCode: number }
+  /** Status `'failed'`: a function task threw, or setting the task up failed (e.g. its inputs could not be read). */
+  | { code: 'error'; message: string }
+  /** Status `'failed'`: the task ran longer than its timeout, ms. */
+  | { code: 'timed-out'; timeoutMs: number }
+  /** Status `'interrupted'`. */
+  | { code: 'interrupted'; signal?: string }
+
+/** The codes of {@link TaskReason}. */
+export type TaskReasonCode = TaskReason['code']
 
 /** One summary of a finished run. All durations in ms. */
 export interface RunSummary {
@@ -190,6 +276,8 @@ export interface RunSummary {
   upToDate: number
   failed: number
   skipped: number
+  /** Tasks that were running when the run was aborted (status `'interrupted'`). */
+  interruptedTasks: number
   /** Wall time of the run, ms. */
   wallMs: number
   /** Sum of the stored durations of the tasks that were up to date or cache hits, ms. */
@@ -201,12 +289,15 @@ export interface RunSummary {
    * `cacheHits` = would be restored).
    */
   dryRun: boolean
+  /** Remote cache figures, when a remote tier is configured: hits served, entries uploaded, and why it was turned off. */
+  remote?: { hits: number; uploaded: number; off?: string }
 }
 
 /** Events emitted by `run` in order; reporters consume them. `time` is `Date.now()` in ms. */
 export type RunEvent =
   | { type: 'run:start'; time: number; tasks: readonly string[]; concurrency: number; dryRun: boolean }
-  | { type: 'task:start'; time: number; task: string; reason: string }
+  /** A task's command or function starts; `reason` says why it must run. */
+  | { type: 'task:start'; time: number; task: string; reason: TaskReason }
   | {
       type: 'task:output'
       time: number
@@ -221,18 +312,28 @@ export type RunEvent =
       time: number
       task: string
       status: TaskStatus
+      /** Why it ended so: for `'ran'` why it had to run; for failures the failure; for skips the cause. */
+      reason: TaskReason
+      /** For ran / failed / interrupted: why it had to run. */
+      runReason?: TaskReason
       /** Time the task took in this run, ms (0 for skipped). */
       durationMs: number
       /** For cache hits and up to date: the stored duration of the run that made the result, ms. */
       savedMs: number
-      /** Why it ran or why it was skipped, in one line. */
-      reason: string
       /** The captured log (failed tasks: shown once by reporters). */
       log?: string
       exitCode?: number
       error?: string
+      /** For cache hits: which tier served it. */
+      cacheSource?: 'local' | 'remote'
+      fingerprint?: string
+      /** Root-relative output files stored or restored. */
+      outputs?: string[]
     }
-  | { type: 'warning'; time: number; task?: string; message: string }
+  /** A service task is ready (inner loop). */
+  | { type: 'task:ready'; time: number; task: string }
+  /** Something the user should know that did not fail the task; `code` classifies it when known (e.g. `'cache-entry-refused'`). */
+  | { type: 'warning'; time: number; task?: string; message: string; code?: string }
   | { type: 'run:end'; time: number; summary: RunSummary }
 
 /** One task's outcome in a {@link RunResult}. */
@@ -241,10 +342,15 @@ export interface TaskResult {
   status: TaskStatus
   durationMs: number
   savedMs: number
-  reason: string
+  /** Why it ended so (see the `task:end` event). Format with `formatReason`. */
+  reason: TaskReason
+  /** For ran / failed / interrupted: why it had to run. */
+  runReason?: TaskReason
   fingerprint?: string
   exitCode?: number
   error?: string
+  /** For cache hits: which tier served it. */
+  cacheSource?: 'local' | 'remote'
   /** The JSON value a function task returned (or restored from the cache). */
   value?: unknown
 }
@@ -265,6 +371,8 @@ export interface ResolvedTask {
   readonly name: string
   readonly description?: string
   readonly run?: string | readonly string[] | TaskFunction
+  /** The shell of its string commands (the task's, else the config's, else `'portable'`). */
+  readonly shell: TaskShell
   readonly deps: readonly string[]
   /** `undefined`: the task is never cached (no `inputs` key, or `fingerprint: false`). */
   readonly inputs?: readonly string[]

@@ -1,8 +1,11 @@
 /**
  * Go recipes: `build` (one binary, optionally a cross-compile matrix), `test` and `vet`.
- * Every task keys on the Go sources, `go.mod`/`go.sum`, the Go environment that changes results
- * (GOOS, GOARCH, CGO_ENABLED, GOFLAGS, ...) and the `go version` output. The build cache (GOCACHE)
- * and module cache are shared with the user's other Go builds: they are passed through, not hashed.
+ * Every task keys on the Go sources, `go.mod` and the lock file `go.sum` (which pins every module
+ * the build downloads from the proxy), the Go environment that changes results (GOOS, GOARCH,
+ * CGO_ENABLED, GOFLAGS, ...) and the `go version` output (the toolchain, also when GOTOOLCHAIN
+ * picks one). The build cache (GOCACHE) and module cache (GOMODCACHE) are shared with the user's
+ * other Go builds: passed through, not hashed, never outputs, and excluded from the inputs when
+ * they live inside the module's folder.
  *
  * @example
  * import { go } from 'typed-tasks/recipes'
@@ -13,7 +16,7 @@
  * }
  */
 import type { TaskDefinition } from '../lib/index.js'
-import { HOST_EXE, checkKeys, command, inDir, optBoolean, optPositiveInt, optString, optStrings, optionError, relDir } from './util.js'
+import { HOST_EXE, cacheExclusions, checkKeys, command, inDir, optBoolean, optPositiveInt, optString, optStrings, optionError, relDir } from './util.js'
 
 /** Every GOOS/GOARCH pair `go tool dist list` knows (Go 1.19 to 1.23). */
 export const GO_TARGETS = [
@@ -34,6 +37,8 @@ const GO_ENV = ['GOOS', 'GOARCH', 'CGO_ENABLED', 'GOFLAGS', 'GOEXPERIMENT', 'GOA
 /** Passed through, not hashed: caches and module download settings (they do not change results). */
 const GO_PASS = ['GOCACHE', 'GOMODCACHE', 'GOPATH', 'GOPROXY', 'GOPRIVATE', 'GONOSUMDB', 'GOTOOLCHAIN']
 const TOOLS = ['go version']
+/** Variables that may point at the module and build caches (and GOPATH, which holds pkg/mod). */
+const GO_CACHES = ['GOMODCACHE', 'GOCACHE', 'GOPATH']
 
 /** Options every Go recipe shares. */
 export interface GoCommonOptions {
@@ -232,6 +237,9 @@ function commonOptions(R: string, o: GoCommonOptions) {
   const vendor = o.vendor ?? 'auto'
   if (vendor !== true && vendor !== false && vendor !== 'auto') throw optionError(R, 'vendor', `must be true, false or 'auto', got ${JSON.stringify(vendor)}`)
   const vendorInputs = vendor === false ? ['!vendor/**'] : ['vendor/*.txt']
+  // A module or build cache inside the module's folder (GOMODCACHE=$PWD/.modcache in CI) holds
+  // .go files of every dependency: never inputs (go.sum already pins what they are).
+  const caches = cacheExclusions(dir, GO_CACHES)
   return {
     dir,
     flags,
@@ -240,7 +248,7 @@ function commonOptions(R: string, o: GoCommonOptions) {
     tagFlags: tags.length ? ['-tags', tags.join(',')] : [],
     mod: vendor === true ? '-mod=vendor' : vendor === false ? '-mod=mod' : undefined,
     /** Default Go inputs (negations after the positives they refine), then the user's extras. */
-    inputs: (specific: readonly string[]) => ['**/*.go', 'go.{mod,sum}', ...specific, ...vendorInputs, ...extra],
+    inputs: (specific: readonly string[]) => ['**/*.go', 'go.{mod,sum}', ...specific, ...vendorInputs, ...caches, ...extra],
   }
 }
 

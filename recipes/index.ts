@@ -11,4 +11,4 @@
 export * as go from './go.js'
 export * as python from './python.js'
 export * as rust from './rust.js'
-export * as docker from './docker.js'
+export * as docker from './docker/index.js'

@@ -2,13 +2,17 @@
  * Python recipes: `venv` (a virtual environment keyed on the requirements / project files), `test`
  * (pytest), `lint` (ruff or flake8 when installed, a clear skip otherwise) and `wheel`.
  * `test`, `lint` and `wheel` run with the venv's interpreter and depend on the venv task; every task
- * keys on the interpreter's `--version`. Nothing needs a package index: give `wheels` (a folder of
- * wheels) to install with `--no-index --find-links`, or `systemSitePackages` to reuse the system's.
+ * keys on the interpreter's `--version` (and the venv on `uv --version` when uv may be used).
+ * With uv and a `uv.lock`, the venv is `uv sync --locked`: the lock file pins every package from
+ * the index (pytest and ruff too, in a dev dependency group). Without a lock: `-r requirements*.txt`
+ * and the project; offline with `wheels` (a folder of wheels, `--no-index --find-links`) or
+ * `systemSitePackages`. uv's and pip's caches (UV_CACHE_DIR, PIP_CACHE_DIR) are passed through,
+ * never outputs, and excluded from the inputs when they lie inside `dir`.
  *
  * @example
  * import { python } from 'typed-tasks/recipes'
  * tasks: {
- *   ...python.venv({ dir: 'py', systemSitePackages: true }),
+ *   ...python.venv({ dir: 'py' }),         // uv sync --locked when py/uv.lock exists
  *   ...python.test({ dir: 'py', args: ['-q'] }),
  *   ...python.lint({ dir: 'py' }),
  *   ...python.wheel({ dir: 'py' }),
@@ -17,17 +21,21 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { TaskContext, TaskDefinition } from '../lib/index.js'
-import { RecipeError, checkKeys, command, inDir, optBoolean, optString, optStrings, optionError, probe, relDir } from './util.js'
+import { canonicalJson, type TaskContext, type TaskDefinition } from '../lib/index.js'
+import { RecipeError, cacheDirsInside, cacheExclusions, checkKeys, command, inDir, optBoolean, optString, optStrings, optionError, probe, relDir } from './util.js'
 
 const WINDOWS = process.platform === 'win32'
 /** Written into the venv; must match the value the venv task returned (see `check`). */
 const STAMP = '.typed-tasks-stamp'
 const PROJECT_FILES = '{pyproject.toml,setup.cfg,setup.py}'
+/** uv's lock file and interpreter pin: inputs of the venv whenever the project is installed. */
+const LOCK_FILES = '{uv.lock,.python-version}'
+/** Where uv and pip keep downloaded packages: never inputs nor outputs. */
+const PY_CACHES = ['UV_CACHE_DIR', 'PIP_CACHE_DIR']
 /** Hashed: variables that change what Python tools do. */
 const PY_ENV = ['PYTHONPATH', 'PYTHONHASHSEED', 'PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_FIND_LINKS', 'PIP_NO_INDEX', 'UV_INDEX_URL']
 /** Passed through, not hashed. */
-const PY_PASS = ['PIP_CACHE_DIR', 'UV_CACHE_DIR', 'HOME']
+const PY_PASS = ['PIP_CACHE_DIR', 'UV_CACHE_DIR', 'UV_PYTHON_DOWNLOADS', 'HOME']
 
 /** Options every Python recipe shares. */
 export interface PythonCommonOptions {
@@ -87,8 +95,18 @@ export interface PythonVenvOptions extends Omit<PythonCommonOptions, 'venv'> {
   buildIsolation?: boolean
   /** Creates the venv with `--system-site-packages`, so packages of the system interpreter are visible. @default false */
   systemSitePackages?: boolean
-  /** `true`: use uv (`uv venv`, `uv pip install`); `false`: `python -m venv` + pip; `'auto'`: uv when `uv --version` runs. @default 'auto' */
+  /** `true`: use uv (`uv venv`, `uv pip install` / `uv sync`); `false`: `python -m venv` + pip; `'auto'`: uv when `uv --version` runs. @default 'auto' */
   uv?: boolean | 'auto'
+  /**
+   * Install from uv's lock file: `uv sync --locked` (the project, its dependencies and the default
+   * dependency groups, e.g. `dev` with pytest and ruff, at the versions `uv.lock` pins; fails when the
+   * lock is out of date with pyproject.toml). `'auto'`: when uv is used and `uv.lock` exists. `true`
+   * needs uv. `uv.lock` and `.python-version` are inputs either way.
+   * @default 'auto'
+   */
+  lock?: boolean | 'auto'
+  /** Dependency groups to install besides the default ones, with `uv sync --locked` (`--group <g>`). @default [] */
+  groups?: readonly string[]
 }
 
 /**
@@ -109,7 +127,7 @@ export interface PythonVenvOptions extends Omit<PythonCommonOptions, 'venv'> {
  */
 export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefinition> {
   const R = 'python.venv'
-  checkKeys(R, options, [...COMMON_KEYS, 'requirements', 'project', 'editable', 'extras', 'packages', 'wheels', 'buildIsolation', 'systemSitePackages', 'uv'])
+  checkKeys(R, options, [...COMMON_KEYS, 'requirements', 'project', 'editable', 'extras', 'packages', 'wheels', 'buildIsolation', 'systemSitePackages', 'uv', 'lock', 'groups'])
   if (options.venv === (false as unknown)) throw optionError(R, 'venv', 'cannot be false for the venv recipe itself')
   const c = commonOptions(R, options)
   const requirements = optStrings(R, 'requirements', options.requirements)
@@ -122,17 +140,21 @@ export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefini
   const isolation = optBoolean(R, 'buildIsolation', options.buildIsolation) ?? !wheels
   const uv = options.uv ?? 'auto'
   if (uv !== true && uv !== false && uv !== 'auto') throw optionError(R, 'uv', `must be true, false or 'auto', got ${JSON.stringify(uv)}`)
+  const lock = options.lock ?? 'auto'
+  if (lock !== true && lock !== false && lock !== 'auto') throw optionError(R, 'lock', `must be true, false or 'auto', got ${JSON.stringify(lock)}`)
+  if (lock === true && uv === false) throw optionError(R, 'lock', 'needs uv (`uv sync --locked`): remove `uv: false`')
+  const groups = optStrings(R, 'groups', options.groups) ?? []
   const dir = c.venv as string
   const venvPy = pythonIn(dir)
 
   const inputs = [
     ...(requirements ?? ['requirements*.txt']),
-    ...(project !== false ? [PROJECT_FILES] : []),
-    ...(project !== false && !editable ? sourceInputs(dir) : []),
+    ...(project !== false ? [PROJECT_FILES, LOCK_FILES] : []),
+    ...(project !== false && !editable ? [...sourceInputs(dir), ...cacheExclusions(c.dir, PY_CACHES)] : []),
     ...(wheels ? [`${wheels}/*.whl`] : []),
     ...c.extra,
   ]
-  const settings = { requirements, project, editable, extras, packages, wheels, isolation, ssp, uv, python: c.python, venv: dir }
+  const settings = { requirements, project, editable, extras, packages, wheels, isolation, ssp, uv, lock, groups, python: c.python, venv: dir }
   return {
     [c.taskName ?? 'py:venv']: inDir(c.dir, {
       description: c.description ?? `create ${dir} and install ${requirements?.join(', ') ?? 'the requirements'}`,
@@ -140,13 +162,25 @@ export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefini
         rmSync(resolve(ctx.cwd, dir), { recursive: true, force: true })
         const useUv = uv === 'auto' ? probe(ctx, 'uv --version') : uv
         if (useUv) {
-          if (uv === true && !probe(ctx, 'uv --version')) throw new RecipeError('uv-missing', 'python.venv: `uv: true` but `uv --version` fails; install uv or set `uv: false`')
+          if (uv === true && !probe(ctx, 'uv --version')) throw new RecipeError('tool-missing', '`uv: true` but `uv --version` fails', { recipe: R, hint: 'install uv (`pip install uv`) or set `uv: false`' })
           await ctx.exec(command(['uv', 'venv', ssp && '--system-site-packages', '--python', c.python, dir]))
         } else {
           await ctx.exec(command([c.python, '-m', 'venv', ssp && '--system-site-packages', dir]))
         }
         const reqs = requirements ?? (existsSync(join(ctx.cwd, 'requirements.txt')) ? ['requirements.txt'] : [])
         const withProject = project ?? (existsSync(join(ctx.cwd, 'pyproject.toml')) || existsSync(join(ctx.cwd, 'setup.py')))
+        const locked = lock === true || (lock === 'auto' && useUv && project !== false && existsSync(join(ctx.cwd, 'uv.lock')))
+        if (locked && !useUv) throw new RecipeError('tool-missing', '`lock: true` needs uv, and `uv --version` fails', { recipe: R, hint: 'install uv (`pip install uv`), or set `lock: false` to install with pip' })
+        if (locked) {
+          // uv sync installs into UV_PROJECT_ENVIRONMENT: the venv just made, with its interpreter.
+          await ctx.exec(command(['uv', 'sync', '--locked', '--python', venvPy, ...extras.flatMap((e) => ['--extra', e]), ...groups.flatMap((g) => ['--group', g]), !editable && '--no-editable']),
+            { env: { UV_PROJECT_ENVIRONMENT: dir } })
+          const more = [...(requirements ?? []).flatMap((r) => ['-r', r]), ...packages]
+          if (more.length) await ctx.exec(command(['uv', 'pip', 'install', '--python', venvPy, ...more]))
+          const stamp = `${Date.now()}-${randomUUID()}`
+          writeFileSync(resolve(ctx.cwd, dir, STAMP), stamp)
+          return { stamp }
+        }
         const what = [...reqs.flatMap((r) => ['-r', r]), ...(withProject ? [editable && '-e', extras.length ? `.[${extras.join(',')}]` : '.'] : []), ...packages]
         if (what.length === 0) {
           ctx.log(`python.venv: nothing to install (no requirements.txt, pyproject.toml or setup.py in ${ctx.cwd}); created an empty ${dir}`)
@@ -161,7 +195,7 @@ export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefini
         writeFileSync(resolve(ctx.cwd, dir, STAMP), stamp)
         return { stamp }
       },
-      version: `python.venv@1 ${JSON.stringify(settings)}`,
+      version: `python.venv@2 ${canonicalJson(settings)}`,
       inputs,
       env: PY_ENV,
       passEnv: PY_PASS,
@@ -219,7 +253,8 @@ export interface PythonLintOptions extends PythonCommonOptions {
 
 /**
  * Lint with ruff or flake8 as the task `py:lint` (or `taskName`); see `linter`. flake8 gets
- * `--extend-exclude <venv>,build,dist` (ruff already skips venvs). Which linter is installed enters
+ * `--extend-exclude <venv>,build,dist` (ruff already skips venvs); both get `--extend-exclude` for
+ * UV_CACHE_DIR / PIP_CACHE_DIR when they lie inside `dir`. Which linter is installed enters
  * the fingerprint, so installing one reruns the task.
  * @throws {Error} on an unknown option or an option of the wrong type.
  */
@@ -234,23 +269,25 @@ export function lint(options: PythonLintOptions = {}): Record<string, TaskDefini
   const venvRuff = c.venv ? binIn(c.venv, 'ruff') : undefined
   const flake8 = command([c.py, '-m', 'flake8'])
   const shared = c.shared(optString(R, 'venvTask', options.venvTask))
+  // uv's or pip's cache inside the folder holds other projects' sources: never linted.
+  const caches = cacheDirsInside(c.dir, PY_CACHES)
   return {
     [c.taskName ?? 'py:lint']: inDir(c.dir, {
       description: c.description ?? `lint ${paths.join(' ')} (${linter === 'auto' ? 'ruff or flake8' : linter})`,
       run: async (ctx: TaskContext) => {
         if (linter !== 'flake8') {
           const ruff = venvRuff && existsSync(resolve(ctx.cwd, venvRuff)) ? venvRuff : probe(ctx, 'ruff --version') ? 'ruff' : undefined
-          if (ruff) return ctx.exec(command([ruff, 'check', ...args, ...paths]))
-          if (linter === 'ruff') throw new RecipeError('linter-missing', `python.lint: ruff is not installed (looked for ${venvRuff ? venvRuff + ' and ' : ''}ruff on PATH)`)
+          if (ruff) return ctx.exec(command([ruff, 'check', ...(caches.length ? ['--extend-exclude', caches.join(',')] : []), ...args, ...paths]))
+          if (linter === 'ruff') throw new RecipeError('tool-missing', `ruff is not installed (looked for ${venvRuff ? venvRuff + ' and ' : ''}ruff on PATH)`, { recipe: R, hint: 'add ruff to the venv (a dev dependency group, or `packages`)' })
         }
         if (probe(ctx, `${flake8} --version`)) {
-          const exclude = [c.venv, 'build', 'dist'].filter(Boolean).join(',')
+          const exclude = [c.venv, 'build', 'dist', ...caches].filter(Boolean).join(',')
           return ctx.exec(`${flake8} ${command(['--extend-exclude', exclude, ...args, ...paths])}`)
         }
-        if (linter === 'flake8') throw new RecipeError('linter-missing', `python.lint: flake8 is not installed (\`${flake8} --version\` failed)`)
+        if (linter === 'flake8') throw new RecipeError('tool-missing', `flake8 is not installed (\`${flake8} --version\` failed)`, { recipe: R, hint: 'add flake8 to the venv (a dev dependency group, or `packages`)' })
         ctx.log(`python.lint: skipped: neither ruff nor flake8 is installed (looked for ${venvRuff ? venvRuff + ', ' : ''}ruff on PATH and \`${flake8}\`); add ruff or flake8 to the venv's requirements to lint`)
       },
-      version: `python.lint@1 ${JSON.stringify({ linter, paths, args, py: c.py, venv: c.venv })}`,
+      version: `python.lint@2 ${canonicalJson({ linter, paths, args, py: c.py, venv: c.venv, caches })}`,
       ...shared,
       toolVersions: [...(shared.toolVersions ?? []), ...(linter !== 'flake8' ? ['ruff --version', ...(venvRuff ? [`${command([venvRuff])} --version`] : [])] : []), `${flake8} --version`],
     }),
@@ -276,7 +313,9 @@ export interface PythonWheelOptions extends PythonCommonOptions {
  * Build the project's wheel into `outDir` as the task `py:wheel` (or `taskName`):
  * `<python> -m build --wheel --no-isolation --outdir <outDir> .` when the `build` package is
  * installed, else `<python> -m pip wheel --no-deps --no-build-isolation --no-index --wheel-dir
- * <outDir> .`. Outputs: `<outDir>/*.whl`, restored on a cache hit.
+ * <outDir> .` when the interpreter has pip, else (a venv made by uv has no pip) `uv build --wheel
+ * --no-build-isolation --python <python> --out-dir <outDir> .`. Outputs: `<outDir>/*.whl`, restored
+ * on a cache hit.
  * @throws {Error} on an unknown option or an option of the wrong type.
  */
 export function wheel(options: PythonWheelOptions = {}): Record<string, TaskDefinition> {
@@ -288,19 +327,23 @@ export function wheel(options: PythonWheelOptions = {}): Record<string, TaskDefi
   const shared = c.shared(optString(R, 'venvTask', options.venvTask))
   const viaBuild = command([c.py, '-m', 'build', '--wheel', !isolation && '--no-isolation', '--outdir', outDir, '.'])
   const viaPip = command([c.py, '-m', 'pip', 'wheel', '--disable-pip-version-check', '--no-deps', ...(isolation ? [] : ['--no-build-isolation', '--no-index']), '--wheel-dir', outDir, '.'])
+  const viaUv = command(['uv', 'build', '--wheel', !isolation && '--no-build-isolation', '--python', c.py, '--out-dir', outDir, '.'])
   return {
     [c.taskName ?? 'py:wheel']: inDir(c.dir, {
       description: c.description ?? `build the wheel into ${outDir}/`,
       run: async (ctx: TaskContext) => {
         const out = resolve(ctx.cwd, outDir)
         if (existsSync(out)) for (const f of readdirSync(out)) if (f.endsWith('.whl')) rmSync(join(out, f))
-        await ctx.exec(probe(ctx, `${command([c.py, '-m', 'build'])} --version`) ? viaBuild : viaPip)
+        // A venv made by uv has no pip: then uv builds the wheel.
+        const how = probe(ctx, `${command([c.py, '-m', 'build'])} --version`) ? viaBuild
+          : probe(ctx, `${command([c.py, '-m', 'pip'])} --version`) || !probe(ctx, 'uv --version') ? viaPip : viaUv
+        await ctx.exec(how)
       },
-      version: `python.wheel@1 ${viaBuild} || ${viaPip}`,
+      version: `python.wheel@2 ${viaBuild} || ${viaPip} || ${viaUv}`,
       ...shared,
       inputs: [...(shared.inputs ?? []), `!${outDir}/**`],
       outputs: [`${outDir}/*.whl`],
-      toolVersions: [...(shared.toolVersions ?? []), `${command([c.py, '-m', 'build'])} --version`],
+      toolVersions: [...(shared.toolVersions ?? []), `${command([c.py, '-m', 'build'])} --version`, 'uv --version'],
     }),
   }
 }
@@ -345,7 +388,7 @@ function commonOptions(R: string, o: PythonCommonOptions) {
     /** deps, inputs, env and tool versions of a task that runs in the venv. */
     shared: (venvTask?: string): TaskDefinition => ({
       deps: venvDir ? [venvTask ?? 'py:venv'] : [],
-      inputs: [...sourceInputs(venvDir), ...extra],
+      inputs: [...sourceInputs(venvDir), ...cacheExclusions(dir, PY_CACHES), ...extra],
       env: PY_ENV,
       passEnv: PY_PASS,
       toolVersions: [`${command([python])} --version`],

@@ -1,8 +1,10 @@
 /**
  * Rust recipes: `build` (one binary, optionally a `--target` matrix), `test`, `clippy` and
  * `fmtCheck`. Every cargo command gets `--target-dir <targetDir>` so outputs land where the task
- * declares them (CARGO_TARGET_DIR is overridden); tasks key on the crate's sources, manifests,
- * lock file, RUSTFLAGS and the `rustc -V` / `cargo -V` output.
+ * declares them (CARGO_TARGET_DIR is overridden); tasks key on the crate's sources, manifests, the
+ * lock file `Cargo.lock` (which pins every crate downloaded from crates.io), `rust-toolchain(.toml)`,
+ * RUSTFLAGS and the `rustc -V` / `cargo -V` output (the toolchain). The crates cargo downloads live
+ * in CARGO_HOME (passed through, never an output, excluded from the inputs when it lies inside `dir`).
  *
  * @example
  * import { rust } from 'typed-tasks/recipes'
@@ -14,13 +16,15 @@
  * }
  */
 import type { TaskContext, TaskDefinition } from '../lib/index.js'
-import { HOST_EXE, RecipeError, capture, checkKeys, command, inDir, optBoolean, optString, optStrings, optionError, probe, relDir } from './util.js'
+import { HOST_EXE, RecipeError, cacheExclusions, capture, checkKeys, command, inDir, optBoolean, optString, optStrings, optionError, probe, relDir } from './util.js'
 
 /** Hashed: variables that change what cargo produces. */
 const RUST_ENV = ['RUSTFLAGS', 'CARGO_ENCODED_RUSTFLAGS', 'CARGO_BUILD_RUSTFLAGS', 'CARGO_BUILD_TARGET', 'RUSTDOCFLAGS', 'CARGO_PROFILE_RELEASE_LTO', 'CARGO_PROFILE_RELEASE_OPT_LEVEL']
 /** Passed through, not hashed: toolchain homes and compiler caches. */
 const RUST_PASS = ['CARGO_HOME', 'RUSTUP_HOME', 'RUSTUP_TOOLCHAIN', 'RUSTC_WRAPPER', 'SCCACHE_DIR']
 const TOOLS = ['rustc -V', 'cargo -V']
+/** Where cargo keeps downloaded crates (CARGO_HOME/registry) and rustup its toolchains: never inputs nor outputs. */
+const RUST_CACHES = ['CARGO_HOME', 'RUSTUP_HOME', 'CARGO_TARGET_DIR']
 const TRIPLE = /^[a-z0-9_.]+(-[a-z0-9_.]+){1,3}$/
 
 /** Options every Rust recipe shares. */
@@ -235,7 +239,7 @@ export function fmtCheck(options: RustFmtOptions = {}): Record<string, TaskDefin
     [optString(R, 'taskName', options.taskName) ?? 'rust:fmt']: inDir(dir, {
       description: optString(R, 'description', options.description) ?? 'cargo fmt --check',
       run: command(['cargo', 'fmt', ...(pkg ? ['-p', pkg] : ['--all']), '--', '--check']),
-      inputs: ['**/*.rs', '{Cargo.toml,rustfmt.toml,.rustfmt.toml}', '!target/**', ...(optStrings(R, 'inputs', options.inputs) ?? [])],
+      inputs: ['**/*.rs', '{Cargo.toml,rustfmt.toml,.rustfmt.toml}', '!target/**', ...cacheExclusions(dir, RUST_CACHES), ...(optStrings(R, 'inputs', options.inputs) ?? [])],
       passEnv: RUST_PASS,
       toolVersions: ['cargo fmt --version'],
     }),
@@ -247,7 +251,7 @@ function requireInstalledTarget(ctx: TaskContext, triple: string): void {
   if (!probe(ctx, 'rustup --version')) return
   const installed = capture(ctx, 'rustup target list --installed')?.split(/\s+/) ?? []
   if (!installed.includes(triple)) {
-    throw new RecipeError('rust-target-missing', `rust.build: target \`${triple}\` is not installed (installed: ${installed.join(', ') || 'none'}); run \`rustup target add ${triple}\``)
+    throw new RecipeError('tool-missing', `target \`${triple}\` is not installed (installed: ${installed.join(', ') || 'none'})`, { recipe: 'rust.build', hint: `run \`rustup target add ${triple}\`` })
   }
 }
 
@@ -280,6 +284,7 @@ function commonOptions(R: string, o: RustCommonOptions) {
     inputs: (more: readonly string[]) => [
       ...crate('', more), '{Cargo.lock,rust-toolchain,rust-toolchain.toml}', '.cargo/config{,.toml}',
       ...members.flatMap((m) => crate(`${m}/`, more)),
+      ...cacheExclusions(dir, RUST_CACHES),
       ...extra,
     ],
   }

@@ -4,8 +4,10 @@
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { dirname, isAbsolute, join, posix, resolve } from 'node:path'
-import { CONFIG_FILES, configRoot, type TaskContext, type TaskDefinition } from '../lib/index.js'
+import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path'
+import { CONFIG_FILES, RecipeError, configRoot, shellQuote, suggest, type TaskContext, type TaskDefinition } from '../lib/index.js'
+
+export { RecipeError }
 
 /**
  * The project root as the engine sees it: while a config loads, the engine's own `configRoot()`;
@@ -49,30 +51,15 @@ export function lineWriter(log: (text: string) => void): { write(text: string): 
   }
 }
 
-/**
- * An `Error` whose stack is its message: the engine prints a failed function task's `stack` into its
- * log, and for an expected failure (a build step failed, the daemon is down) a JavaScript stack trace
- * is noise. `code` says which failure it is.
- */
-export class RecipeError extends Error {
-  readonly code: string
-  constructor(code: string, message: string) {
-    super(message)
-    this.name = 'RecipeError'
-    this.code = code
-    this.stack = message
-  }
-}
-
-// ---- Option validation, shell quoting and tool probes (Go, Python and Rust recipes) ----
+// ---- Option validation and shell quoting (every recipe) ----
 
 /**
- * Quote one argument for `sh` (single quotes), leaving plain words (`-s`, `./cmd/api`,
- * `main.version=1.2`) as they are, so simple commands stay readable and also run under `cmd.exe`.
+ * Quote one argument for `sh` ({@link shellQuote} of the library), leaving plain words (`-s`,
+ * `./cmd/api`, `main.version=1.2`) as they are, so simple commands stay readable and also run under `cmd.exe`.
  * @example shq('-s -w') // "'-s -w'"
  */
 export function shq(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
+  return shellQuote(arg, 'sh')
 }
 
 /**
@@ -84,9 +71,9 @@ export function command(words: ReadonlyArray<string | false | undefined | null>)
   return words.filter((w): w is string => typeof w === 'string' && w !== '').map(shq).join(' ')
 }
 
-/** An `Error` whose message starts with the recipe and names the option: "go.build: option `targets` ...". */
-export function optionError(recipe: string, option: string, message: string): Error {
-  return new Error(`${recipe}: option \`${option}\` ${message}`)
+/** A {@link RecipeError} `invalid-option` whose message starts with the recipe and names the option: "go.build: option `targets` ...". */
+export function optionError(recipe: string, option: string, message: string, hint?: string): RecipeError {
+  return new RecipeError('invalid-option', `option \`${option}\` ${message}`, { recipe, option, hint })
 }
 
 function describe(value: unknown): string {
@@ -96,39 +83,60 @@ function describe(value: unknown): string {
 }
 
 /**
- * Throw when `options` is not an object or has a key outside `known` (with the nearest known name,
- * so a typo like `trimPath` is caught instead of silently ignored).
- * @throws {Error} "python.venv: unknown option `requirement`; did you mean `requirements`? known: ..."
+ * Throw when `options` is not an object or has a key outside `known`, with the nearest known name
+ * ({@link suggest}, the did-you-mean the config's unknown-key check uses), so a typo like `tgas` is
+ * caught instead of silently ignored.
+ * @throws {RecipeError} `unknown-option`: "docker.image: unknown option `tgas`; did you mean `tags`? (known: ...)";
+ *   `invalid-option` when `options` is not an object.
  */
 export function checkKeys(recipe: string, options: unknown, known: readonly string[]): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new Error(`${recipe}: expected an options object, got ${describe(options)}`)
+    throw new RecipeError('invalid-option', `expected an options object, got ${describe(options)}`, { recipe })
   }
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue
-    const near = nearest(key, known)
-    throw new Error(`${recipe}: unknown option \`${key}\`${near ? `; did you mean \`${near}\`?` : ''} (known: ${known.join(', ')})`)
+    const near = suggest(key, known)
+    throw new RecipeError('unknown-option', `unknown option \`${key}\`${near ? `; did you mean \`${near}\`?` : ''} (known: ${known.join(', ')})`, { recipe, option: key })
   }
 }
 
-function nearest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1
-  for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase())
-    if (d < bestDistance) [best, bestDistance] = [c, d]
+/** `value` if it is an object of string values (e.g. build args, labels) or undefined, else throw. */
+export function optStringRecord(recipe: string, option: string, value: unknown): Record<string, string> | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+    throw optionError(recipe, option, `must be an object of string values, got ${describe(value)}`)
   }
-  return best
+  return { ...(value as Record<string, string>) }
 }
 
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    prev = row
+/**
+ * Input negations for dependency caches that live inside the task's folder: for each variable of
+ * `vars` (e.g. GOMODCACHE, CARGO_HOME, UV_CACHE_DIR) that is set and names a folder inside
+ * `<project root>/<dir>`, `!<folder relative to dir>/**`. A cache outside stays out anyway. Keeps a
+ * CI set-up like `GOMODCACHE=$PWD/go/.modcache` from making the module cache an input (and every
+ * run after a download a miss). Read when the config loads, from the config's environment.
+ * @param dir the task's folder relative to the project root ('.' for the root).
+ */
+export function cacheExclusions(dir: string, vars: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  return cacheDirsInside(dir, vars, env).map((rel) => `!${rel.replace(/[*?[\]{}()!+@]/g, (c) => `\\${c}`)}/**`)
+}
+
+/**
+ * The folders of {@link cacheExclusions}, relative to `dir` (POSIX), for tools that walk the tree
+ * themselves (ruff, flake8: `--extend-exclude`).
+ */
+export function cacheDirsInside(dir: string, vars: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const out: string[] = []
+  let base: string | undefined
+  for (const v of vars) {
+    const value = env[v]
+    if (!value) continue
+    base ??= resolve(findProjectRoot(), dir)
+    const rel = relative(base, resolve(value)).split(sep).join('/')
+    if (rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel)) continue
+    if (!out.includes(rel)) out.push(rel)
   }
-  return prev[b.length]
+  return out
 }
 
 /** `value` if it is a string (non-empty unless `allowEmpty`) or undefined, else throw. */

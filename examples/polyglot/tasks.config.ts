@@ -7,18 +7,20 @@
 //   npx tasks --explain py:test     # why would it run?
 //   npx tasks docker:hello          # the service as a FROM scratch image, polyglot/hello:<VERSION>
 //
-// VERSION stamps the Go binary; PYTHON picks the interpreter (it needs pytest, setuptools and wheel:
-// the venv reuses them with --system-site-packages, so nothing is downloaded).
-import { existsSync } from 'node:fs'
+// Each part has a real third-party dependency, pinned by its lock file: github.com/google/uuid
+// (go/go.sum, from the Go module proxy), memchr (rust/Cargo.lock, from crates.io), text-unidecode
+// plus pytest and ruff in the dev group (python/uv.lock, from PyPI, installed by `uv sync --locked`).
+// The lock files and the toolchains' versions are in the fingerprints; the dependency caches
+// (GOMODCACHE, CARGO_HOME, uv's cache) are neither inputs nor outputs.
+//
+// VERSION stamps the Go binary; PYTHON picks the interpreter uv builds the venv with (needs uv on PATH).
 import { defineConfig } from 'typed-tasks'
 import { docker, go, python, rust } from 'typed-tasks/recipes'
 
 const version = process.env.VERSION ?? '0.1.0'
 /** The Docker image's architecture: the host's (the daemon runs the test stage). */
 const arch = process.arch === 'arm64' ? 'arm64' : 'amd64'
-/** Debian's python3 when present: .ci/run installs pytest, setuptools and wheel for it (a pyenv or
- * Homebrew python3 earlier on PATH may lack them). */
-const py = { dir: 'python', python: process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3') }
+const py = { dir: 'python', python: process.env.PYTHON ?? 'python3' }
 
 export default defineConfig({
   tasks: {
@@ -33,12 +35,12 @@ export default defineConfig({
     ...go.test({ dir: 'go', short: true }),
     ...go.vet({ dir: 'go' }),
 
-    // Python: a venv on the system's packages (pytest, setuptools, wheel) with the package installed
-    // editable (no index needed), tests, lint, a wheel in python/dist.
-    ...python.venv({ ...py, systemSitePackages: true, buildIsolation: false }),
+    // Python: `uv sync --locked` from python/uv.lock (the package editable, text-unidecode, and the
+    // dev group's pytest and ruff), tests, `ruff check`, a wheel in python/dist built by uv.
+    ...python.venv({ ...py, uv: true, lock: true }),
     ...python.test({ ...py, args: ['-q'] }),
-    ...python.lint(py),
-    ...python.wheel(py),
+    ...python.lint({ ...py, linter: 'ruff' }),
+    ...python.wheel({ ...py, isolation: true }),
 
     // Rust: a release binary in rust/target/release/rcount, tests, clippy, rustfmt.
     ...rust.build({ bin: 'rcount', dir: 'rust', locked: true }),
@@ -63,7 +65,8 @@ export default defineConfig({
       tags: [`polyglot/hello:${version}`],
       buildArgs: { ARCH: arch },
       labels: { 'org.opencontainers.image.version': version },
-      deps: [`go:hello:linux/${arch}`, 'docker:base'],
+      // Both linux binaries are in the build context (go/.dockerignore), so both are dependencies.
+      deps: ['go:hello:linux/amd64', 'go:hello:linux/arm64', 'docker:base'],
     }),
 
     build: { description: 'build every binary and package', deps: ['go:hello', 'py:wheel', 'rust:rcount'] },

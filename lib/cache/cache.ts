@@ -1,44 +1,78 @@
 /**
  * The cache interface: action results (`ac/`) pointing at content-addressed blobs (`cas/`), laid out
- * like Bazel's remote cache so a remote store can implement the same interface one to one.
+ * like Bazel's remote cache so a remote store can implement the same interface one to one. Async,
+ * so a store may live across a network; injectable through `run({ cache })`. Contract:
+ * `docs/ENGINE-V2.md`.
  */
 import type { FingerprintRecord } from '../fingerprint/fingerprint.js'
 
+/** The `schema` of entries this version writes and reads; an entry of another schema is a miss. */
+export const ENTRY_SCHEMA = 3
+
 /** One stored output: a regular file (content in the CAS) or a symlink (its target text). */
 export type OutputEntry =
-  /** `hash`: SHA-256, the CAS key; `blob`: the git blob id, the file's content-mode input digest. */
+  /** `hash`: SHA-256, the CAS key; `blob`: the git blob id (SHA-1), the file's content-mode input digest; `mode`: permission bits (0o000-0o777); `size` in bytes. */
   | { path: string; type: 'file'; mode: number; size: number; hash: string; blob: string }
   | { path: string; type: 'symlink'; target: string }
 
-/** An action result: what `ac/<fingerprint>.json` holds. Sizes in bytes, durations in ms. */
+/** An action result: what `ac/<fingerprint>.json` holds. Sizes in bytes, durations in ms. Validated on read by `entry.ts`. */
 export interface ActionResult {
+  /** Entry format version, {@link ENTRY_SCHEMA}. */
+  schema: typeof ENTRY_SCHEMA
   fingerprint: string
   task: string
   exitCode: number
   durationMs: number
-  /** Root-relative POSIX paths. */
+  /** Root-relative POSIX paths, sorted, each at most once. */
   outputs: OutputEntry[]
-  /** CAS hash of the captured log, or null when the task printed nothing. */
+  /** CAS hash (SHA-256) of the captured log bytes, or null when the task printed nothing. */
   log: string | null
   /** The JSON value a function task returned. */
   value?: unknown
+  /** ISO 8601 time the entry was made. */
   createdAt: string
   /** CAS hash of the fingerprint record's JSON (what made this entry; for inspection, never read on a hit). */
   recordBlob: string
 }
 
-/** What a restore did. `ok: false` means a miss (with `reason`); nothing was written then. */
-export type RestoreResult = { ok: true; restored: number; log: string } | { ok: false; reason: string }
+/** What {@link Cache.put} stores besides the outputs and the log. */
+export type StoreInput = Omit<ActionResult, 'schema' | 'outputs' | 'log' | 'createdAt' | 'recordBlob'> & { record: FingerprintRecord }
 
-/** A cache store. The local one lives in `.tasks/`; remote stores implement the same. */
+/** A stored entry found by {@link Cache.get}, and which tier it came from. */
+export interface CacheHit {
+  entry: ActionResult
+  source: 'local' | 'remote'
+}
+
+/** What a restore did. `ok: false` is a miss (with `reason`, naming the output and the operation); nothing of the entry is on disk then. `log`: the stored log bytes (empty when none). */
+export type RestoreResult = { ok: true; restored: number; log: Buffer } | { ok: false; reason: string }
+
+/** Options of {@link Cache.get}. */
+export interface CacheGetOptions {
+  signal?: AbortSignal
+  /** Receives the warning when a stored entry is broken or refused (it is a miss then). */
+  onWarning?: (message: string) => void
+}
+
+/**
+ * A cache store: the local one lives in `.tasks/` ({@link LocalCache}), an in-memory one is
+ * `MemoryCache`, remote tiers implement the same. Every method is safe to call concurrently for
+ * different fingerprints. Implementations must treat stored entries as untrusted input (validate
+ * with `parseActionResult`, verify blobs by hash before the first write).
+ */
 export interface Cache {
-  /** The stored result for a fingerprint, or undefined (a broken entry is a miss). */
-  get(fingerprint: string): ActionResult | undefined
+  /** The entry for a fingerprint, validated (shape + schema); a broken entry is a miss (undefined) with a warning through `options.onWarning`. Never throws for a bad entry. */
+  get(fingerprint: string, options?: CacheGetOptions): Promise<CacheHit | undefined>
+  /** Which of `fingerprints` have an entry (one round trip for remote stores). May answer optimistically: `get` still validates. */
+  has(fingerprints: readonly string[]): Promise<Set<string>>
   /**
-   * Store outputs (root-relative files), the log and the result. The `ac` entry is written last,
-   * atomically: it is the commit point, so an interrupted store leaves no entry.
+   * Store the outputs (root-relative POSIX files under `root`), the log bytes and the result. The
+   * entry is written last, atomically: it is the commit point, so an interrupted store leaves no entry.
+   * @throws the fs/network error when storing fails (the caller warns; the task still succeeded).
    */
-  put(root: string, result: Omit<ActionResult, 'outputs' | 'log' | 'createdAt' | 'recordBlob'> & { record: FingerprintRecord }, outputFiles: readonly string[], log: string): ActionResult
-  /** Check every blob's hash, then write the outputs under `root` (atomic per file). */
-  restore(root: string, result: ActionResult): RestoreResult
+  put(root: string, input: StoreInput, outputFiles: readonly string[], log: Buffer): Promise<ActionResult>
+  /** Verify everything, then write the outputs under `root`. A failure is `{ ok: false }` and leaves nothing of the entry on disk. Never throws. */
+  restore(root: string, hit: CacheHit): Promise<RestoreResult>
+  /** Wait for background work (uploads) to finish, at most `timeoutMs` ms. */
+  flush?(timeoutMs: number): Promise<void>
 }

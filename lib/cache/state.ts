@@ -89,12 +89,16 @@ export function stampOutputs(root: string, paths: readonly string[]): OutputStam
   return out
 }
 
-/** The first recorded output that is missing or changed on disk, or undefined when all match. */
+/**
+ * The first recorded output that is missing or changed on disk, or undefined when all match.
+ * Modification times compare at 100 ns, the resolution Windows reports (NTFS FILETIME; Wine truncates
+ * Linux's ns to it), so outputs stamped on Linux are up to date on Windows on the same files.
+ */
 export function changedOutput(root: string, stamps: readonly OutputStamp[]): string | undefined {
   for (const s of stamps) {
     try {
       const st = lstatSync(join(root, s.path), { bigint: true })
-      if (Number(st.size) !== s.size || String(st.mtimeNs) !== s.mtimeNs) return s.path
+      if (Number(st.size) !== s.size || !/^\d+$/.test(s.mtimeNs) || st.mtimeNs / 100n !== BigInt(s.mtimeNs) / 100n) return s.path
     } catch {
       return s.path
     }

@@ -38,6 +38,27 @@ export function locate(source: string | undefined, task: string, needle?: { key?
   return at(source, index, length)
 }
 
+/**
+ * Where a top-level config key (`concurrency`) is written, by the same kind of heuristic: the
+ * first `key:` (quoted or not) at the start of a line with the smallest indentation, else the first
+ * `key:` anywhere (a one-line config).
+ * @returns line/column (1-based) and line text; `{}` when not found.
+ */
+export function locateTopLevel(source: string | undefined, key: string): ErrorLocation {
+  if (!source) return {}
+  const esc = key.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+  const re = new RegExp(`^([ \\t]*)(['"]?)${esc}\\2\\s*:`, 'gm')
+  let best: { index: number; indent: number } | undefined
+  for (let m = re.exec(source); m; m = re.exec(source)) {
+    if (!best || m[1].length < best.indent) best = { index: m.index + m[1].length, indent: m[1].length }
+  }
+  if (!best) {
+    const inline = new RegExp(`(?<![\\w$])(['"]?)${esc}\\1\\s*:`).exec(source)
+    return inline ? at(source, inline.index, key.length) : {}
+  }
+  return at(source, best.index, key.length + (/['"]/.test(source[best.index]) ? 2 : 0))
+}
+
 function at(source: string, index: number, length: number): ErrorLocation {
   const before = source.slice(0, index)
   const line = before.split('\n').length

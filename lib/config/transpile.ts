@@ -7,10 +7,16 @@
  * re-hashes those few files and imports the cached `.mjs` (esbuild itself is not even loaded).
  * The cache sits inside the project (not under node_modules) so bare imports resolve from the
  * project's node_modules and a package may import itself by name.
+ *
+ * When `.tasks/config` cannot be written (read-only project, full disk, `.tasks` not a folder), the
+ * config is compiled again with every package import resolved to an absolute `file:` URL (by
+ * esbuild's resolver, from the config's folder) and imported from memory as a `data:` URL, with a
+ * warning: the run goes on, each start pays the compile (~30 ms).
  */
 import { readFileSync, existsSync } from 'node:fs'
 import { join, dirname, resolve, relative, isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { isBuiltin } from 'node:module'
 import { sha256 } from '../util/hash.js'
 import { writeFileAtomic } from '../util/fs.js'
 import { TasksError } from '../errors.js'
@@ -22,18 +28,45 @@ interface Meta {
 }
 
 /**
- * Path of an ES module equivalent to the TypeScript config `file`, building it when the cache is
+ * URL of an ES module equivalent to the TypeScript config `file`, building it when the cache is
  * stale.
  * @param file absolute path of `tasks.config.ts` / `.mts`
  * @param cacheDir folder for the cache (e.g. `<root>/.tasks/config`)
- * @throws {TasksError} `config-syntax` with file, line and column when esbuild rejects the file.
+ * @param onWarning told when the cache cannot be written and the module is kept in memory
+ * @returns the URL to `import()`: a `file:` URL in `cacheDir`, or a `data:` URL (see above)
+ * @throws {TasksError} `config-syntax` with file, line and column when esbuild rejects the file or
+ *   finds a duplicate key in an object literal (the second `build:` would silently replace the first).
  */
-export async function transpileConfig(file: string, cacheDir: string): Promise<string> {
+export async function transpileConfig(file: string, cacheDir: string, onWarning: (message: string) => void = () => {}): Promise<string> {
   const key = sha256(file).slice(0, 16)
   const metaFile = join(cacheDir, `${key}.json`)
   const cached = readMeta(metaFile)
-  if (cached && existsSync(join(cacheDir, cached.out)) && inputsUnchanged(cached)) return join(cacheDir, cached.out)
+  if (cached && existsSync(join(cacheDir, cached.out)) && inputsUnchanged(cached)) return pathToFileURL(join(cacheDir, cached.out)).href
 
+  const result = await bundle(file, cacheDir, false)
+  const code = result.outputFiles[0].text
+  const inputs: Record<string, string> = {}
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const abs = resolve(dirname(file), input)
+    inputs[abs] = sha256(readFileSync(abs))
+  }
+  const out = `${key}-${sha256(code).slice(0, 16)}.mjs`
+  try {
+    writeFileAtomic(join(cacheDir, out), code)
+    writeFileAtomic(metaFile, JSON.stringify({ inputs, out } satisfies Meta))
+    return pathToFileURL(join(cacheDir, out)).href
+  } catch (err) {
+    onWarning(`could not cache the compiled config in ${cacheDir} (${(err as Error).message}); compiled it in memory instead (every start compiles it again)`)
+    const inMemory = (await bundle(file, cacheDir, true)).outputFiles[0].text
+    return `data:text/javascript;base64,${Buffer.from(inMemory).toString('base64')}`
+  }
+}
+
+/**
+ * esbuild's bundle of the config (see the module comment). `resolvePackages`: packages become
+ * absolute `file:` URLs (for a module imported from memory, where bare names cannot resolve).
+ */
+async function bundle(file: string, cacheDir: string, resolvePackages: boolean): Promise<import('esbuild').BuildResult<{ write: false; metafile: true }>> {
   const esbuild = await import('esbuild')
   let result: import('esbuild').BuildResult<{ write: false; metafile: true }>
   try {
@@ -41,7 +74,8 @@ export async function transpileConfig(file: string, cacheDir: string): Promise<s
       entryPoints: [file],
       absWorkingDir: dirname(file),
       bundle: true,
-      packages: 'external',
+      // Packages stay imports (the plugin decides; in memory it resolves them to file: URLs first).
+      ...(resolvePackages ? {} : { packages: 'external' as const }),
       format: 'esm',
       platform: 'node',
       target: 'node20',
@@ -50,7 +84,7 @@ export async function transpileConfig(file: string, cacheDir: string): Promise<s
       metafile: true,
       logLevel: 'silent',
       outfile: join(cacheDir, 'out.mjs'),
-      plugins: [externalOutsideProject(dirname(file))],
+      plugins: [externalOutsideProject(dirname(file), resolvePackages)],
     })
   } catch (err) {
     const first = (err as { errors?: import('esbuild').Message[] }).errors?.[0]
@@ -62,18 +96,17 @@ export async function transpileConfig(file: string, cacheDir: string): Promise<s
       column: loc ? loc.column + 1 : undefined,
       length: loc?.length || 1,
       lineText: loc?.lineText,
-    })
+    }, /^Could not resolve/.test(first.text) ? 'fix the import path (relative to the file), or install the package' : 'fix the syntax at the position shown')
   }
-  const code = result.outputFiles[0].text
-  const inputs: Record<string, string> = {}
-  for (const input of Object.keys(result.metafile.inputs)) {
-    const abs = resolve(dirname(file), input)
-    inputs[abs] = sha256(readFileSync(abs))
+  // A duplicate key (`build` twice in `tasks`) keeps only the last definition: an error, not a silenced warning.
+  const dup = result.warnings.find((w) => /^Duplicate key /.test(w.text) && w.location)
+  if (dup) {
+    const loc = dup.location!
+    throw new TasksError('config-syntax', dup.text.replace(/ in object literal$/, ' in an object literal: the later one silently replaces the earlier'), {
+      file: resolve(dirname(file), loc.file), line: loc.line, column: loc.column + 1, length: loc.length || 1, lineText: loc.lineText,
+    }, 'rename or remove one of the two; each task name (and key) may appear once')
   }
-  const out = `${key}-${sha256(code).slice(0, 16)}.mjs`
-  writeFileAtomic(join(cacheDir, out), code)
-  writeFileAtomic(metaFile, JSON.stringify({ inputs, out } satisfies Meta))
-  return join(cacheDir, out)
+  return result
 }
 
 /**
@@ -81,12 +114,12 @@ export async function transpileConfig(file: string, cacheDir: string): Promise<s
  * files under node_modules or outside the project) stays an import, so a library is loaded once
  * (its classes keep their identity) and resolves its own dependencies.
  */
-function externalOutsideProject(root: string): import('esbuild').Plugin {
+function externalOutsideProject(root: string, resolvePackages: boolean): import('esbuild').Plugin {
   return {
     name: 'typed-tasks-external',
     setup(build) {
-      build.onResolve({ filter: /.*/ }, (args) => {
-        if (args.kind === 'entry-point') return undefined
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind === 'entry-point' || args.pluginData === INNER) return undefined
         if (args.path.startsWith('.')) {
           const abs = resolve(args.resolveDir, args.path)
           const rel = relative(root, abs)
@@ -94,11 +127,18 @@ function externalOutsideProject(root: string): import('esbuild').Plugin {
           return { path: pathToFileURL(abs).href, external: true }
         }
         if (isAbsolute(args.path)) return { path: pathToFileURL(args.path).href, external: true }
+        if (resolvePackages && !isBuiltin(args.path) && !/^[a-z][a-z0-9+.-]*:/i.test(args.path)) {
+          const found = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: INNER })
+          if (!found.errors.length && found.path) return { path: pathToFileURL(found.path).href, external: true }
+        }
         return { path: args.path, external: true }
       })
     },
   }
 }
+
+/** Marks esbuild's own resolution of a package from inside the plugin (so the plugin skips it). */
+const INNER = Symbol('typed-tasks-inner-resolve')
 
 function readMeta(metaFile: string): Meta | undefined {
   try {

@@ -8,13 +8,15 @@ import { suggest } from '../util/suggest.js'
 import { isAbsolute, posix } from 'node:path'
 import { TasksError } from '../errors.js'
 import { toPosix } from '../util/fs.js'
-import { locate } from './locate.js'
-import type { Config, LoadedConfig, ResolvedTask, TaskDefinition } from '../types.js'
+import { locate, locateTopLevel } from './locate.js'
+import type { Config, LoadedConfig, ResolvedTask, TaskDefinition, TaskShell } from '../types.js'
 
 const strings = v.array(v.string())
+const SHELLS = ['portable', 'sh', 'cmd'] as const
 const TaskSchema = v.strictObject({
   description: v.optional(v.string()),
   run: v.optional(v.union([v.string(), strings, v.function()], 'a command string, an array of commands or an async function')),
+  shell: v.optional(v.picklist(SHELLS)),
   deps: v.optional(strings),
   inputs: v.optional(strings),
   outputs: v.optional(strings),
@@ -31,31 +33,51 @@ const TaskSchema = v.strictObject({
 const TASK_KEYS = Object.keys(TaskSchema.entries)
 
 /**
+ * Keys a config may have at the top level; anything else is a `config-invalid` error with a
+ * did-you-mean (a misspelt `concurency` must not be ignored). A module adding a top-level key adds
+ * it here.
+ */
+export const CONFIG_KEYS = ['tasks', 'concurrency', 'workspaces', 'shell', 'cache', 'remoteCache']
+
+/**
  * @param raw the config module's default export
  * @param file absolute path of the config file (for messages)
  * @param root absolute project root
  * @param source the config file's text, to point at lines (optional)
- * @throws {TasksError} `config-invalid`, `unknown-dependency` or `output-outside-root`.
+ * @throws {TasksError} `config-invalid` (also an unknown top-level key, with a did-you-mean), `unknown-dependency` or `output-outside-root`.
  */
 export function validateConfig(raw: unknown, file: string, root: string, source?: string): LoadedConfig {
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    for (const key of Object.keys(raw)) {
+      if (CONFIG_KEYS.includes(key)) continue
+      const near = suggest(key, CONFIG_KEYS)
+      throw new TasksError('config-invalid', `the config has an unknown top-level key \`${key}\``, { file, key, ...locateTopLevel(source, key) },
+        near ? `did you mean \`${near}\`? known keys: ${CONFIG_KEYS.join(', ')}` : `known keys: ${CONFIG_KEYS.join(', ')}; task definitions go under \`tasks\``)
+    }
+  }
   if (!raw || typeof raw !== 'object' || !('tasks' in raw) || typeof (raw as Config).tasks !== 'object' || (raw as Config).tasks === null) {
     throw new TasksError('config-invalid', 'the config must export `{ tasks: { ... } }` as its default export', { file }, 'write `export default defineConfig({ tasks: { build: { run: "..." } } })`')
   }
   const cfg = raw as Config
   if (cfg.concurrency !== undefined && (!Number.isInteger(cfg.concurrency) || cfg.concurrency < 1)) {
-    throw new TasksError('config-invalid', `\`concurrency\` must be a whole number >= 1, got ${JSON.stringify(cfg.concurrency)}`, { file, key: 'concurrency' })
+    throw new TasksError('config-invalid', `\`concurrency\` must be a whole number >= 1, got ${JSON.stringify(cfg.concurrency)}`, { file, key: 'concurrency', ...locateTopLevel(source, 'concurrency') },
+      'set `concurrency` to a whole number such as 4, or remove it to use the number of CPUs')
+  }
+  if (cfg.shell !== undefined && !SHELLS.includes(cfg.shell)) {
+    throw new TasksError('config-invalid', `\`shell\` must be 'portable', 'sh' or 'cmd', got ${JSON.stringify(cfg.shell)}`, { file, key: 'shell' })
   }
   const { cacheMaxSize, remoteCache } = validateCacheSettings(cfg, file, source)
   const names = Object.keys(cfg.tasks)
   const tasks = new Map<string, ResolvedTask>()
   for (const name of names) {
     if (!name || /\s/.test(name)) {
-      throw new TasksError('config-invalid', `task name ${JSON.stringify(name)} is not valid: names cannot be empty or contain spaces`, { file, task: name, ...locate(source, name) })
+      throw new TasksError('config-invalid', `task name ${JSON.stringify(name)} is not valid: names cannot be empty or contain spaces`, { file, task: name, ...locate(source, name) },
+        `rename the task${name.trim() ? `, e.g. \`${name.trim().replace(/\s+/g, '-')}\`` : ''} (names may contain \`:\` and \`/\`)`)
     }
     const def = cfg.tasks[name] as unknown
     const parsed = v.safeParse(TaskSchema, def)
     if (!parsed.success) throw shapeError(parsed.issues[0], file, name, source)
-    tasks.set(name, resolveTask(name, def as TaskDefinition, file, root, source))
+    tasks.set(name, resolveTask(name, def as TaskDefinition, file, root, source, cfg.shell))
   }
   for (const task of tasks.values()) {
     for (const dep of task.deps) {
@@ -80,7 +102,7 @@ const CacheSchema = v.strictObject({ maxSize: v.optional(v.union([v.pipe(v.numbe
 
 /** `cache` and `remoteCache`: shapes, the size string, and no credentials in the config file. */
 function validateCacheSettings(cfg: Config, file: string, source?: string): { cacheMaxSize?: number; remoteCache?: LoadedConfig['remoteCache'] } {
-  const at = (key: string) => ({ file, key, ...locate(source, key) })
+  const at = (key: string) => ({ file, key, ...locateTopLevel(source, key === 'cache' || key === 'maxSize' ? 'cache' : 'remoteCache') })
   let cacheMaxSize: number | undefined
   if (cfg.cache !== undefined) {
     const r = v.safeParse(CacheSchema, cfg.cache)
@@ -127,11 +149,20 @@ function shapeError(issue: v.BaseIssue<unknown>, file: string, task: string, sou
       near ? `did you mean \`${near}\`? known keys: ${TASK_KEYS.join(', ')}` : `known keys: ${TASK_KEYS.join(', ')}`)
   }
   if (!key) {
-    return new TasksError('config-invalid', `task \`${task}\` must be an object, got ${issue.received}`, { file, task, ...locate(source, task) })
+    return new TasksError('config-invalid', `task \`${task}\` must be an object, got ${issue.received}`, { file, task, ...locate(source, task) },
+      `write it as an object, e.g. \`${task}: { run: 'make ${task}' }\``)
   }
   const where = path.map((p, i) => (i === 0 ? p : typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')
   return new TasksError('config-invalid', `task \`${task}\`: \`${where}\` must be ${describeExpected(key, issue.expected)}, got ${issue.received}`,
-    { file, task, key, ...locate(source, task, { key }) })
+    { file, task, key, ...locate(source, task, { key }) }, EXAMPLES[key] ? `write it as \`${EXAMPLES[key]}\`` : `see the \`${key}\` key in the README`)
+}
+
+/** The fix of a wrongly typed key: an example of the right shape. */
+const EXAMPLES: Record<string, string> = {
+  run: "run: 'make build'", deps: "deps: ['build']", inputs: "inputs: ['src/**']", outputs: "outputs: ['dist/**']",
+  env: "env: ['NODE_ENV']", passEnv: "passEnv: ['HOME']", setEnv: "setEnv: { NODE_ENV: 'production' }", toolVersions: "toolVersions: ['go version']",
+  fingerprint: "fingerprint: 'mtime'", check: 'check: async (ctx) => true', platform: 'platform: true', cwd: "cwd: 'packages/app'",
+  description: "description: 'build the app'", version: "version: '2'",
 }
 
 function describeExpected(key: string, expected: string | null): string {
@@ -140,12 +171,12 @@ function describeExpected(key: string, expected: string | null): string {
     deps: 'an array of task names', inputs: 'an array of glob strings', outputs: 'an array of glob strings',
     env: 'an array of environment variable names', passEnv: 'an array of environment variable names',
     setEnv: 'an object of string values', toolVersions: 'an array of command strings',
-    fingerprint: "'content', 'mtime' or false", check: 'a function', platform: 'true or false',
+    fingerprint: "'content', 'mtime' or false", check: 'a function', platform: 'true or false', shell: "'portable', 'sh' or 'cmd'",
   }
   return known[key] ?? expected ?? 'valid'
 }
 
-function resolveTask(name: string, def: TaskDefinition, file: string, root: string, source?: string): ResolvedTask {
+function resolveTask(name: string, def: TaskDefinition, file: string, root: string, source?: string, defaultShell?: TaskShell): ResolvedTask {
   const cwd = normaliseRelative(def.cwd ?? '.')
   if (cwd === undefined) {
     throw new TasksError('config-invalid', `task \`${name}\`: \`cwd\` ${JSON.stringify(def.cwd)} is outside the project root`, { file, task: name, key: 'cwd', ...locate(source, name, { key: 'cwd' }) }, 'use a path relative to the folder of the config file')
@@ -160,13 +191,17 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
   const mode = def.fingerprint ?? 'content'
   const run = def.run
   let command = ''
+  const shell = def.shell ?? defaultShell ?? 'portable'
   if (typeof run === 'string') command = run
   else if (Array.isArray(run)) command = run.join('\n')
+  // A non-default shell enters the fingerprint with the command (the default leaves keys as they were).
+  if (typeof run !== 'function' && run !== undefined && shell !== 'portable') command = `${command}\n# shell: ${shell}`
   else if (typeof run === 'function') command = def.version !== undefined ? `version:${def.version}` : `function:${run.toString()}`
   return {
     name,
     description: def.description,
     run: def.run,
+    shell,
     deps: [...(def.deps ?? [])],
     inputs: mode === false || def.inputs === undefined ? undefined : def.inputs.map(toPosix),
     outputs: (def.outputs ?? []).map(toPosix),

@@ -2,7 +2,9 @@
  * The task graph: the requested tasks plus everything they depend on, in a topological order, with
  * cycles reported edge by edge (`a -> b -> a`).
  */
+import { readFileSync } from 'node:fs'
 import { suggest } from '../util/suggest.js'
+import { locate } from '../config/locate.js'
 import { TasksError } from '../errors.js'
 import type { LoadedConfig, ResolvedTask } from '../types.js'
 
@@ -27,29 +29,56 @@ export function buildGraph(config: LoadedConfig, requested: readonly string[]): 
         near ? `did you mean \`${near}\`? (\`tasks --list\` shows all tasks)` : '`tasks --list` shows all tasks')
     }
   }
+  // Iterative depth-first search (an explicit stack, so a chain 100,000 tasks deep cannot overflow
+  // the call stack): each frame is a task and the index of its next dependency to visit.
   const order: string[] = []
   const state = new Map<string, 'visiting' | 'done'>()
-  const stack: string[] = []
-  const visit = (name: string): void => {
-    const s = state.get(name)
-    if (s === 'done') return
-    if (s === 'visiting') {
-      const cycle = [...stack.slice(stack.indexOf(name)), name]
-      throw new TasksError('cycle', `dependency cycle: ${cycle.join(' -> ')}`, { file: config.file, task: name, key: 'deps' },
-        `remove one of these edges: ${cycle.slice(0, -1).map((n, i) => `\`${n}\` -> \`${cycle[i + 1]}\``).join(', ')}`)
+  const path: string[] = []
+  const next: number[] = []
+  for (const root of requested) {
+    if (state.get(root) === 'done') continue
+    state.set(root, 'visiting')
+    path.push(root)
+    next.push(0)
+    while (path.length) {
+      const top = path.length - 1
+      const name = path[top]
+      const deps = config.tasks.get(name)!.deps
+      if (next[top] < deps.length) {
+        const dep = deps[next[top]++]
+        const s = state.get(dep)
+        if (s === 'done') continue
+        if (s === 'visiting') throw cycleError(config, [...path.slice(path.indexOf(dep)), dep])
+        state.set(dep, 'visiting')
+        path.push(dep)
+        next.push(0)
+        continue
+      }
+      path.pop()
+      next.pop()
+      state.set(name, 'done')
+      order.push(name)
     }
-    state.set(name, 'visiting')
-    stack.push(name)
-    for (const dep of config.tasks.get(name)!.deps) visit(dep)
-    stack.pop()
-    state.set(name, 'done')
-    order.push(name)
   }
-  for (const name of requested) visit(name)
   const tasks = new Map(order.map((n) => [n, config.tasks.get(n)!]))
   const dependents = new Map<string, string[]>(order.map((n) => [n, []]))
   for (const n of order) for (const d of tasks.get(n)!.deps) dependents.get(d)!.push(n)
   return { order, tasks, dependents }
+}
+
+/**
+ * The `cycle` error for `cycle` (`[a, b, a]`): the message names every edge, the location points at
+ * the first task's `deps` entry that closes the loop in the config source (read only now, on the
+ * error path), and the hint lists the edges to remove.
+ */
+function cycleError(config: LoadedConfig, cycle: string[]): TasksError {
+  let source: string | undefined
+  try {
+    source = /\.json$/.test(config.file) ? undefined : readFileSync(config.file, 'utf8')
+  } catch {}
+  const [first, second] = cycle
+  return new TasksError('cycle', `dependency cycle: ${cycle.join(' -> ')}`, { file: config.file, task: first, key: 'deps', ...locate(source, first, { value: second }) },
+    `remove one of these edges: ${cycle.slice(0, -1).map((n, i) => `\`${n}\` -> \`${cycle[i + 1]}\``).join(', ')}`)
 }
 
 /** Check the whole config for cycles (for `--list`/`--graph`, which do not run anything). */

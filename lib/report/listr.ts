@@ -6,16 +6,14 @@
  * listr2 is imported on demand (only when a terminal is drawn).
  */
 import type { RunEvent, RunSummary, TaskStatus } from '../types.js'
-import { formatMs, summaryLine } from './format.js'
+import { formatMs, formatReason, summaryLine } from './format.js'
+import type { Reporter } from './reporter.js'
+
+export type { Reporter }
 
 /** Graphs with more tasks than this get the bounded one-line view. */
 export const MAX_LINES = 30
 
-/** A reporter: receives events, and `close()` resolves once its output is complete. */
-export interface Reporter {
-  onEvent(e: RunEvent): void
-  close(): Promise<void>
-}
 
 interface Slot {
   resolve(): void
@@ -39,7 +37,10 @@ export async function createListrReporter(tasks: readonly string[], write: (text
   const slots = new Map<string, Slot>()
   let applySlot: (name: string) => void = () => {}
   const statusText = (status: TaskStatus, e: Extract<RunEvent, { type: 'task:end' }>) =>
-    ({ ran: `ran in ${formatMs(e.durationMs)}`, 'cache-hit': `cache hit (saved ${formatMs(e.savedMs)})`, 'up-to-date': 'up to date', failed: e.reason, skipped: `skipped: ${e.reason}` })[status]
+    ({
+      ran: `ran in ${formatMs(e.durationMs)}`, 'cache-hit': `cache hit (saved ${formatMs(e.savedMs)})`, 'up-to-date': 'up to date', failed: formatReason(e.reason),
+      interrupted: `interrupted after ${formatMs(e.durationMs)}`, skipped: `skipped: ${formatReason(e.reason)}`,
+    })[status]
 
   let listrDone: Promise<void>
   const counters = { done: 0, running: new Set<string>(), failed: 0 }
@@ -54,7 +55,8 @@ export async function createListrReporter(tasks: readonly string[], write: (text
             applySlot(name)
           }),
       })),
-      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true } },
+      // registerSignalListeners: listr2's own SIGINT handler exits 127 without the summary; bin/signals.ts handles signals.
+      { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true } },
     )
     listrDone = listr.run().then(() => undefined, () => undefined)
   } else {
@@ -70,7 +72,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         refresh()
         if (ended) settle()
       }),
-    }], { exitOnError: false, rendererOptions: {} })
+    }], { exitOnError: false, registerSignalListeners: false, rendererOptions: {} })
     listrDone = listr.run().then(() => undefined, () => undefined)
     const refresh = () => {
       const running = [...counters.running]
@@ -84,7 +86,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         else if (e.type === 'task:end') {
           counters.running.delete(e.task)
           counters.done++
-          if (e.status === 'failed') { counters.failed++; if (e.log) failedLogs.push({ task: e.task, log: e.log }) }
+          if (e.status === 'failed' || e.status === 'interrupted') { counters.failed++; if (e.log) failedLogs.push({ task: e.task, log: e.log }) }
         } else if (e.type === 'warning') warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
         else if (e.type === 'run:end') summary = e.summary
         refresh()
@@ -123,7 +125,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     const e = i.end
     if (!e) return
     const text = statusText(e.status, e)
-    if (e.status === 'failed') {
+    if (e.status === 'failed' || e.status === 'interrupted') {
       s.setTitle(e.task)
       s.reject(new Error(text))
     } else if (e.status === 'skipped' || e.status === 'up-to-date') {
@@ -142,7 +144,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
   }
   return {
     onEvent(e) {
-      if (e.type === 'task:start') update(e.task, { title: `${e.task} ${kleur.dim(e.reason)}` })
+      if (e.type === 'task:start') update(e.task, { title: `${e.task} ${kleur.dim(formatReason(e.reason))}` })
       else if (e.type === 'task:output' && !e.replay) {
         const l = lastLine(e.text)
         if (l) update(e.task, { output: l })

@@ -6,7 +6,8 @@
  */
 import kleur from 'kleur'
 import type { RunEvent } from '../types.js'
-import { formatMs, summaryLine } from './format.js'
+import { formatMs, formatReason, summaryLine } from './format.js'
+import type { Reporter } from './reporter.js'
 
 /** Options of {@link createPlainReporter}. */
 export interface PlainReporterOptions {
@@ -20,8 +21,13 @@ export interface PlainReporterOptions {
   streamOutput?: boolean
 }
 
-/** An event handler printing plain prefixed lines. */
-export function createPlainReporter(o: PlainReporterOptions): (e: RunEvent) => void {
+/** A {@link Reporter} printing plain prefixed lines (`close()` has nothing to wait for: every line is written by `run:end`). */
+export function createPlainReporter(o: PlainReporterOptions): Reporter {
+  const onEvent = plainHandler(o)
+  return { onEvent, close: async () => {} }
+}
+
+function plainHandler(o: PlainReporterOptions): (e: RunEvent) => void {
   kleur.enabled = o.color
   const partial = new Map<string, string>()
   const shown = new Set<string>()
@@ -34,11 +40,15 @@ export function createPlainReporter(o: PlainReporterOptions): (e: RunEvent) => v
   }
   const failedLogs: { task: string; log: string }[] = []
   const held = new Map<string, string>()
+  let dryRun = false
   return (e) => {
     switch (e.type) {
+      case 'run:start':
+        dryRun = e.dryRun
+        break
       case 'task:start':
-        if (!o.githubActions) line(e.task, `${kleur.cyan('run')}: ${e.reason}`)
-        else held.set(e.task, `run: ${e.reason}\n`)
+        if (!o.githubActions) line(e.task, `${kleur.cyan('run')}: ${formatReason(e.reason)}`)
+        else held.set(e.task, `run: ${formatReason(e.reason)}\n`)
         break
       case 'task:output': {
         if (o.githubActions) {
@@ -62,15 +72,16 @@ export function createPlainReporter(o: PlainReporterOptions): (e: RunEvent) => v
           shown.add(e.task)
         }
         const msg = {
-          ran: kleur.green(`ran in ${formatMs(e.durationMs)}`),
-          'cache-hit': kleur.blue(`cache hit: ${e.reason} (saved ${formatMs(e.savedMs)})`),
+          ran: dryRun ? kleur.cyan(formatReason(e.reason, { dryRun })) : kleur.green(`ran in ${formatMs(e.durationMs)}`),
+          'cache-hit': dryRun ? kleur.blue(formatReason(e.reason, { dryRun })) : kleur.blue(`cache hit: ${formatReason(e.reason)} (saved ${formatMs(e.savedMs)})`),
           'up-to-date': kleur.dim('up to date'),
-          failed: kleur.red(`${e.reason === 'interrupted' ? 'interrupted' : `failed${e.exitCode !== undefined ? ` (exit code ${e.exitCode})` : ''}`} in ${formatMs(e.durationMs)}`),
-          skipped: kleur.yellow(`skipped: ${e.reason}`),
+          failed: kleur.red(`failed${e.exitCode !== undefined ? ` (exit code ${e.exitCode})` : ''} in ${formatMs(e.durationMs)}`),
+          interrupted: kleur.red(`interrupted in ${formatMs(e.durationMs)}`),
+          skipped: kleur.yellow(`skipped: ${formatReason(e.reason)}`),
         }[e.status]
-        line(e.task, e.status === 'ran' && e.reason.startsWith('would run') ? kleur.cyan(e.reason) : e.status === 'cache-hit' && e.reason.startsWith('would') ? kleur.blue(e.reason) : msg)
+        line(e.task, msg)
         if (e.status === 'failed' && e.error && e.exitCode === undefined) line(e.task, e.error.split('\n')[0])
-        if (e.status === 'failed' && e.log && (!shown.has(e.task) || !stream)) failedLogs.push({ task: e.task, log: e.log })
+        if ((e.status === 'failed' || e.status === 'interrupted') && e.log && (!shown.has(e.task) || !stream)) failedLogs.push({ task: e.task, log: e.log })
         break
       }
       case 'warning':

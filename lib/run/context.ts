@@ -4,8 +4,10 @@
  */
 import { spawn as cpSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { resolve } from 'node:path'
-import type { Shell, TaskContext } from '../types.js'
-import { execCommand, killTree } from './exec.js'
+import type { Shell, TaskContext, TaskShell } from '../types.js'
+import { checkCommands, execCommand, killTree } from './exec.js'
+import { trackTree, treeEnv } from './procs.js'
+import { TaskCommandError } from '../errors.js'
 
 /** What {@link createContext} needs. */
 export interface ContextInput {
@@ -17,6 +19,8 @@ export interface ContextInput {
   signal: AbortSignal
   deps: TaskContext['deps']
   onOutput(stream: 'stdout' | 'stderr', text: string): void
+  /** The shell `ctx.exec` runs commands under (the task's). @default 'portable' */
+  shell?: TaskShell
 }
 
 /**
@@ -25,11 +29,18 @@ export interface ContextInput {
  */
 export async function createContext(input: ContextInput): Promise<TaskContext> {
   const { $ } = await import('zx')
+  // A signal during the import above has already fired its abort event: do not start the task.
+  if (input.signal.aborted) throw new TaskCommandError(`task ${input.name}`, 130, 'SIGINT')
   const children = new Set<ChildProcess>()
   const spawn = ((cmd: string, args: readonly string[], opts: SpawnOptions) => {
-    const child = cpSpawn(cmd, args, { ...opts, detached: process.platform !== 'win32' })
-    children.add(child)
-    child.once('close', () => children.delete(child))
+    const child = cpSpawn(cmd, args, { ...opts, env: treeEnv(opts.env ?? input.env), detached: process.platform !== 'win32' })
+    trackTree(child, input.signal)
+    // A command started after the abort (the function caught the first error and went on) dies at once.
+    if (input.signal.aborted) killTree(child, 2000)
+    else {
+      children.add(child)
+      child.once('close', () => children.delete(child))
+    }
     return child
   }) as typeof cpSpawn
   input.signal.addEventListener('abort', () => { for (const c of children) killTree(c, 2000) }, { once: true })
@@ -54,12 +65,15 @@ export async function createContext(input: ContextInput): Promise<TaskContext> {
     deps: input.deps,
     log: (text) => input.onOutput('stdout', text.endsWith('\n') ? text : text + '\n'),
     $: shell,
-    exec: (command, options) =>
-      execCommand(command, {
+    exec: async (command, options) => {
+      await checkCommands(input.name, [command], input.shell)
+      return execCommand(command, {
         cwd: options?.cwd ? resolve(input.cwd, options.cwd) : input.cwd,
         env: { ...input.env, ...options?.env },
         signal: input.signal,
         onOutput: input.onOutput,
-      }),
+        shell: input.shell,
+      })
+    },
   }
 }

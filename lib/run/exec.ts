@@ -1,36 +1,92 @@
 /**
- * Run one shell command in its own process group, capture its output, and kill the whole tree on
- * abort. Spawned directly (1.5 ms a command; zx adds 3-5 ms and its AbortSignal kills only the
- * direct child, see DEPS.md).
+ * Run one string command under the task's shell, capture its output, and kill the whole tree on
+ * abort. `portable` (the default) runs in process (`lib/shell/portable.ts`); `sh` and `cmd` spawn
+ * the shell directly in a new process group (1.5 ms a command; zx adds 3-5 ms and its AbortSignal
+ * kills only the direct child, see DEPS.md). Each tree carries the owner marker and is recorded
+ * while it runs (`procs.ts`), so signal handlers and the next start after a `kill -9` can find it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { TaskCommandError } from '../errors.js'
+import { spawn } from 'node:child_process'
+import { TaskCommandError, TasksError } from '../errors.js'
+import { killTree } from '../shell/kill.js'
+import { trackTree, treeEnv } from './procs.js'
+import type { TaskShell } from '../types.js'
+
+export { killTree }
 
 /** Options of {@link execCommand}. */
 export interface ExecOptions {
   cwd: string
   env: NodeJS.ProcessEnv
   signal: AbortSignal
-  /** Called with each chunk of output as it arrives. */
+  /** Called with each chunk of output as it arrives, decoded as UTF-8 (not called for chunks `onBytes` takes). */
   onOutput(stream: 'stdout' | 'stderr', text: string): void
+  /** When given, receives each chunk of output as raw bytes instead of `onOutput` (the caller decodes; binary output stays intact). */
+  onBytes?(stream: 'stdout' | 'stderr', data: Buffer): void
   /** Grace period between SIGTERM and SIGKILL on abort, ms. @default 2000 */
   killGraceMs?: number
+  /** The shell that runs the command. @default 'portable' */
+  shell?: TaskShell
 }
 
 const isWindows = process.platform === 'win32'
 
 /**
- * Run `command` through `sh -c` (Windows: `cmd.exe /d /s /c`), in a new process group.
- * @throws {TaskCommandError} when it exits non-zero or is killed (exitCode 128 + signal number).
+ * Check, before a task runs any of its commands, that its shell can run every one of them: for
+ * `portable`, that no command uses a construct the portable shell lacks (an `if`, a here-document,
+ * a background job...); for `cmd`, that this is Windows. Loads the portable shell's parser.
+ * @param task the task's name, for the message
+ * @throws {TasksError} `shell-unsupported`, naming the task, the construct and the command.
  */
-export function execCommand(command: string, options: ExecOptions): Promise<void> {
+export async function checkCommands(task: string, commands: readonly string[], shell: TaskShell = 'portable'): Promise<void> {
+  if (shell === 'cmd' && !isWindows) {
+    throw new TasksError('shell-unsupported', `task \`${task}\` runs under \`shell: 'cmd'\`, which exists only on Windows`, { task, key: 'shell' }, "use `shell: 'portable'` (the default) for a command that runs on every OS")
+  }
+  if (shell !== 'portable') return
+  const [{ portableParser }, { unsupportedConstruct }] = await Promise.all([import('../shell/portable.js'), import('../shell/check.js')])
+  const parse = portableParser()
+  for (const command of commands) {
+    const construct = unsupportedConstruct(command, parse)
+    if (construct) {
+      throw new TasksError('shell-unsupported', `task \`${task}\`: the portable shell does not support ${construct}, in \`${command}\` (rewrite it with the portable shell's commands, or give the task \`shell: 'sh'\`)`, { task, key: 'run' },
+        `rewrite the command with what the portable shell supports (README, "Windows"), or set \`shell: 'sh'\` on the task or config-wide (then it needs sh on every OS)`)
+    }
+  }
+}
+
+/**
+ * Run `command` under `options.shell`: the portable shell in process; `sh -c` (`/bin/sh` on POSIX,
+ * `sh` from PATH on Windows); or `cmd.exe /d /s /c` (Windows only). `sh` and `cmd` start a new
+ * process group (POSIX) so an abort kills the whole tree; the portable shell tracks every process
+ * it spawns for the same reason.
+ * @throws {TaskCommandError} when it exits non-zero or is killed (exitCode 128 + signal number; 130
+ *   when the run was aborted).
+ */
+export async function execCommand(command: string, options: ExecOptions): Promise<void> {
+  if (options.signal.aborted) throw new TaskCommandError(command, 130, 'SIGINT')
+  if ((options.shell ?? 'portable') === 'portable') {
+    const { runPortable } = await import('../shell/portable.js')
+    const code = await runPortable(command, options)
+    if (options.signal.aborted) throw new TaskCommandError(command, 130, 'SIGINT')
+    if (code !== 0) throw new TaskCommandError(command, code)
+    return
+  }
+  return spawnShell(command, options)
+}
+
+function spawnShell(command: string, options: ExecOptions): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (options.signal.aborted) return reject(new TaskCommandError(command, 130, 'SIGINT'))
-    const child = isWindows
-      ? spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${command}"`], { cwd: options.cwd, env: options.env, windowsVerbatimArguments: true, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('/bin/sh', ['-c', command], { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => options.onOutput('stdout', d))
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => options.onOutput('stderr', d))
+    const child = options.shell === 'cmd'
+      ? spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${command}"`], { cwd: options.cwd, env: treeEnv(options.env), windowsVerbatimArguments: true, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(isWindows ? 'sh' : '/bin/sh', ['-c', command], { cwd: options.cwd, env: treeEnv(options.env), detached: !isWindows, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    trackTree(child, options.signal)
+    const onBytes = options.onBytes
+    if (onBytes) {
+      child.stdout!.on('data', (d: Buffer) => onBytes('stdout', d))
+      child.stderr!.on('data', (d: Buffer) => onBytes('stderr', d))
+    } else {
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => options.onOutput('stdout', d))
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => options.onOutput('stderr', d))
+    }
     const onAbort = () => killTree(child, options.killGraceMs ?? 2000)
     options.signal.addEventListener('abort', onAbort, { once: true })
     child.on('error', (err) => {
@@ -40,30 +96,11 @@ export function execCommand(command: string, options: ExecOptions): Promise<void
     })
     child.on('close', (code, sig) => {
       options.signal.removeEventListener('abort', onAbort)
-      if (code === 0) resolve()
+      // Windows: a terminated process may report code 0 (Wine does); an abort is never a success.
+      if (code === 0 && !options.signal.aborted) resolve()
+      else if (code === 0 || (code === null && !sig)) reject(new TaskCommandError(command, 130, 'SIGINT'))
       else reject(new TaskCommandError(command, code ?? 128 + signalNumber(sig), sig))
     })
-  })
-}
-
-/**
- * Kill a child's whole process tree: SIGTERM to its process group, then SIGKILL after `graceMs`.
- * Windows: `taskkill /T /F`.
- */
-export function killTree(child: ChildProcess, graceMs: number): void {
-  if (child.pid === undefined) return
-  if (isWindows) {
-    spawnSync('taskkill', ['/pid', String(child.pid), '/T', '/F'], { stdio: 'ignore' })
-    return
-  }
-  const pid = child.pid
-  try { process.kill(-pid, 'SIGTERM') } catch {}
-  const t = setTimeout(() => { try { process.kill(-pid, 'SIGKILL') } catch {} }, graceMs)
-  t.unref()
-  child.once('close', () => {
-    // The shell is gone; make sure nothing of its group outlives it.
-    try { process.kill(-pid, 'SIGKILL') } catch {}
-    clearTimeout(t)
   })
 }
 

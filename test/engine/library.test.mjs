@@ -83,7 +83,7 @@ test('the library does not write to stdout', async () => {
 
 test('aborting with an AbortController: interrupted: true, the process keeps running, nothing stored', async () => {
   const p = project(`{
-    hang: { run: 'sleep 1000 & echo $! > gpid; wait', inputs: [] },
+    hang: { shell: 'sh', run: 'sleep 1000 & echo $! > gpid; wait', inputs: [] },
     after: { run: 'echo ran >> runs', deps: ['hang'], inputs: [] },
   }`)
   try {
@@ -98,8 +98,15 @@ test('aborting with an AbortController: interrupted: true, the process keeps run
     assert.is(result.interrupted, true)
     assert.is(result.ok, false)
     assert.is(result.summary.interrupted, true)
-    assert.not.equal(result.tasks.find((t) => t.name === 'hang').status, 'ran')
-    assert.not.equal(result.tasks.find((t) => t.name === 'after').status, 'ran')
+    const hang = result.tasks.find((t) => t.name === 'hang')
+    assert.is(hang.status, 'interrupted')
+    assert.is(hang.reason.code, 'interrupted')
+    assert.is(hang.runReason.code, 'no-previous-run', JSON.stringify(hang))
+    assert.is(lib.formatReason(hang.reason), 'interrupted')
+    const after = result.tasks.find((t) => t.name === 'after')
+    assert.is(after.status, 'skipped')
+    assert.is(after.reason.code, 'run-interrupted')
+    assert.is(result.summary.interruptedTasks, 1)
     assert.is(count(p.path('runs')), 0)
     assert.is(events.at(-1).type, 'run:end')
     assert.is(acEntries(p.dir).length, 0)

@@ -20,9 +20,11 @@ function running(pid) {
   }
 }
 
-// When the file `slow` exists, the command starts a grandchild (sleep) and waits for it.
+// When the file `slow` exists, the command starts a grandchild (sleep) and waits for it. sh's own
+// job control (`&`, `wait`, `if`) is the point here; test/engine/shell.test.mjs covers the portable shell.
 const config = `{
     hang: {
+      shell: 'sh',
       run: 'echo ran >> runs; echo partial > out.txt; if [ -f slow ]; then sleep 1000 & echo $! > gpid; wait; fi; echo done > out.txt',
       inputs: ['in.txt'],
       outputs: ['out.txt'],

@@ -10,7 +10,7 @@ import { startRegistry } from './docker-registry.mjs'
 
 const HAVE_DOCKER = requireTool('docker', ['info'], 'a Docker daemon') && requireTool('/bin/busybox', ['true'], 'a static busybox (busybox-static)')
 // The docker recipe module itself, so a broken sibling recipe does not hide these results.
-const DOCKER_URL = new URL('docker.js', RECIPES_URL).href
+const DOCKER_URL = new URL('docker/index.js', RECIPES_URL).href
 const RUN_ID = `${process.pid}-${Date.now().toString(36)}`
 const LABEL = `typed-tasks.test=${RUN_ID}`
 const fixtures = []

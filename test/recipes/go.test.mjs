@@ -69,7 +69,7 @@ test('go recipes reject bad options with the recipe and option named', () => {
 
 // ---- the real toolchain ----
 
-const hasGo = requireTool('go', ['version'], 'go (golang-go)')
+const hasGo = requireTool('go', ['version'], 'go (the machine\'s, /usr/local/go/bin)')
 const MATRIX = ['linux/amd64', 'linux/arm64', 'darwin/arm64', 'windows/amd64']
 let fx
 

@@ -18,7 +18,7 @@ test('python.venv: a function task keyed on requirements and project files and t
   const d = python.venv({ dir: 'py', python: 'python3.11', wheels: 'wheels', systemSitePackages: true })['py:venv']
   assert.is(d.cwd, 'py')
   assert.type(d.run, 'function')
-  assert.equal(d.inputs, ['requirements*.txt', '{pyproject.toml,setup.cfg,setup.py}', 'wheels/*.whl'])
+  assert.equal(d.inputs, ['requirements*.txt', '{pyproject.toml,setup.cfg,setup.py}', '{uv.lock,.python-version}', 'wheels/*.whl'])
   assert.ok(d.toolVersions.includes('python3.11 --version'))
   assert.type(d.check, 'function')
   assert.ok(!('outputs' in d), 'a venv holds absolute paths: never stored in the cache')
@@ -49,16 +49,18 @@ test('python recipes reject bad options with the recipe and option named', () =>
   assert.throws(() => python.venv({ requirement: ['r.txt'] }), /python\.venv: unknown option `requirement`; did you mean `requirements`\?/)
   assert.throws(() => python.lint({ linter: 'pylint' }), /python\.lint: option `linter` must be 'auto', 'ruff' or 'flake8'/)
   assert.throws(() => python.venv({ uv: 'yes' }), /option `uv` must be true, false or 'auto'/)
+  assert.throws(() => python.venv({ lock: true, uv: false }), /python\.venv: option `lock` needs uv/)
+  assert.throws(() => python.venv({ groups: [1] }), /option `groups` must be an array of non-empty strings/)
   assert.throws(() => python.test({ args: [1] }), /option `args` must be an array of non-empty strings/)
   assert.throws(() => python.wheel({ outDir: '/tmp/x' }), /option `outDir` must be a relative path inside the project/)
 })
 
 // ---- a real interpreter ----
 
-// The interpreter needs venv, pytest, setuptools and wheel (Debian: python3-venv, python3-pytest,
-// python3-setuptools, python3-wheel). Prefer `python3` on PATH; fall back to the system one.
+// The interpreter needs venv, pytest, setuptools and wheel: the machine's python3 (PYTHON to pick
+// another), with .ci/run's `pip install --user -r .ci/python-tools.txt` (pinned versions).
 const NEEDS = ['-c', 'import venv, ensurepip, pytest, setuptools, wheel']
-const PY = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, NEEDS, { stdio: 'ignore' }).status === 0) ?? 'python3'
+const PY = process.env.PYTHON ?? 'python3'
 const hasPython = requireTool(PY, NEEDS, 'python3 with venv, ensurepip, pytest, setuptools and wheel')
 
 const GREETER = 'def greet(name):\n    return f"hello {name}"\n'
@@ -186,6 +188,45 @@ if (hasPython) {
   })
 } else {
   test.skip('python toolchain tests (no suitable python3)')
+}
+
+// ---- uv with a lock file: real uv, packages from PyPI ----
+
+const hasUv = hasPython && requireTool('uv', ['--version'], 'uv (pip install uv)')
+if (hasUv) {
+  const PYPROJECT = '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "folder"\nversion = "0.1.0"\nrequires-python = ">=3.10"\ndependencies = ["text-unidecode==1.3"]\n\n[tool.setuptools.packages.find]\nwhere = ["src"]\n'
+  let ux
+  test.before(() => {
+    ux = fixture({
+      'pyproject.toml': PYPROJECT,
+      'src/folder/__init__.py': 'from text_unidecode import unidecode\n\n\ndef fold(s):\n    return unidecode(s)\n',
+      'tasks.config.mjs': config(`  ...python.venv({ python: ${JSON.stringify(PY)} }),`, ['python']),
+    })
+    const r = spawnSync('uv', ['lock', '--python', PY], { cwd: ux.dir, encoding: 'utf8' })
+    if (r.status !== 0) throw new Error(`uv lock failed:\n${r.stdout}${r.stderr}`)
+  })
+  test.after(() => ux?.cleanup())
+
+  test('with uv and a uv.lock, py:venv is `uv sync --locked`; the lock file is an input; an out-of-date lock fails', async () => {
+    const env = {}
+    let r = await runJson(ux.dir, ['py:venv'], { env })
+    assert.is(r.code, 0, why(r))
+    assert.match(r.out, /\+ text-unidecode==1\.3/, why(r))
+    assert.match(spawnSync(ux.path('.venv/bin/python'), ['-c', 'import folder; print(folder.fold("Crème"))'], { encoding: 'utf8' }).stdout, /Creme/)
+    r = await runJson(ux.dir, ['py:venv'], { env })
+    assert.is(r.status['py:venv'], 'up-to-date', why(r))
+    ux.write('uv.lock', ux.read('uv.lock') + '\n')
+    r = await runJson(ux.dir, ['py:venv'], { env })
+    assert.is(r.status['py:venv'], 'ran', why(r))
+    assert.match(r.stderr, /input changed: uv\.lock/, why(r))
+    // A dependency added to pyproject.toml without `uv lock`: --locked refuses to install.
+    ux.write('pyproject.toml', PYPROJECT.replace('"text-unidecode==1.3"', '"text-unidecode==1.3", "six==1.16.0"'))
+    r = await runJson(ux.dir, ['py:venv'], { env })
+    assert.is(r.code, 1, why(r))
+    assert.is(r.status['py:venv'], 'failed')
+    assert.match(r.out, /uv sync --locked/)
+    assert.match(r.out, /lock ?file .*needs to be updated/i, why(r))
+  })
 }
 
 test.run()

@@ -154,7 +154,7 @@ if (hasCargo) {
     if (missing) {
       assert.is(r.code, 1, why(r))
       assert.is(r.status[`rust:cross:${missing}`], 'failed')
-      assert.match(r.out, new RegExp(`target \`${missing}\` is not installed .*run \`rustup target add ${missing}\``))
+      assert.match(r.out, new RegExp(`target \`${missing}\` is not installed [\\s\\S]*run \`rustup target add ${missing}\``))
       assert.is(r.status['rust:cross'], 'skipped')
     }
   })

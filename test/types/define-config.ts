@@ -4,7 +4,10 @@ import { defineConfig, type TaskContext, type RunEvent } from 'typed-tasks'
 
 export const ok = defineConfig({
   concurrency: 4,
+  shell: 'portable',
   tasks: {
+    legacy: { run: 'if true; then echo; fi', shell: 'sh' },
+    win: { run: 'echo %OS%', shell: 'cmd' },
     build: { run: 'tsc -p .', deps: ['codegen'], inputs: ['src/**/*.ts'], outputs: ['dist/**'], env: ['NODE_ENV'] },
     codegen: { run: ['node gen.mjs', 'node check.mjs'], inputs: [], fingerprint: 'mtime' },
     fn: {
@@ -24,6 +27,11 @@ export const ok = defineConfig({
 defineConfig({
   // @ts-expect-error run must be a string, string[] or function
   tasks: { a: { run: 42 } },
+})
+
+defineConfig({
+  // @ts-expect-error unknown shell
+  tasks: { a: { run: 'x', shell: 'bash' } },
 })
 
 defineConfig({

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/google/uuid"
 )
 
 func TestGreeting(t *testing.T) {
@@ -27,7 +29,10 @@ func TestHandler(t *testing.T) {
 	if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
 		t.Fatal(err)
 	}
-	if m != (Message{Message: "hello tasks", Version: "1.2.3"}) {
+	if m.Message != "hello tasks" || m.Version != "1.2.3" {
 		t.Fatalf("got %+v", m)
+	}
+	if _, err := uuid.Parse(m.RequestID); err != nil || res.Header.Get("X-Request-Id") != m.RequestID {
+		t.Fatalf("request id %q (header %q): %v", m.RequestID, res.Header.Get("X-Request-Id"), err)
 	}
 }

@@ -5,6 +5,10 @@ def test_words_lowercases_and_splits():
     assert words("Make, make and MAKE!") == ["make", "make", "and", "make"]
 
 
+def test_words_fold_accents():
+    assert words("Crème brûlée, CRÈME") == ["creme", "brulee", "creme"]
+
+
 def test_word_count():
     assert word_count("") == 0
     assert word_count("one two  three") == 3

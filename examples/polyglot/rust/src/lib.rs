@@ -1,4 +1,6 @@
 //! Line, word and byte counts of a text, like `wc`.
+//!
+//! Newlines are found with the `memchr` crate (SIMD search).
 
 /// The counts of one text.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -11,10 +13,16 @@ pub struct Counts {
 /// Counts the lines, words and bytes of `text`.
 pub fn count(text: &str) -> Counts {
     Counts {
-        lines: text.lines().count(),
+        lines: lines(text.as_bytes()),
         words: text.split_whitespace().count(),
         bytes: text.len(),
     }
+}
+
+/// The number of lines of `bytes`, as `str::lines` counts them: a last line without `\n` counts too.
+fn lines(bytes: &[u8]) -> usize {
+    let newlines = memchr::memchr_iter(b'\n', bytes).count();
+    newlines + usize::from(!bytes.is_empty() && bytes.last() != Some(&b'\n'))
 }
 
 #[cfg(test)]
@@ -32,6 +40,12 @@ mod tests {
                 bytes: 14
             }
         );
+    }
+
+    #[test]
+    fn last_line_without_newline() {
+        assert_eq!(count("a\nb").lines, 2);
+        assert_eq!(count("a\n\n").lines, 2);
     }
 
     #[test]

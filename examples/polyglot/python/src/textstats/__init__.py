@@ -1,6 +1,12 @@
-"""Word statistics: counts and the most frequent words of a text."""
-from collections import Counter
+"""Word statistics: counts and the most frequent words of a text.
+
+Accented letters are folded to ASCII with text-unidecode, so "Crème" and "creme" are one word.
+"""
+
 import re
+from collections import Counter
+
+from text_unidecode import unidecode
 
 __all__ = ["words", "word_count", "top_words"]
 
@@ -8,8 +14,8 @@ _WORD = re.compile(r"[a-z0-9']+")
 
 
 def words(text):
-    """The lower-cased words of ``text``."""
-    return _WORD.findall(text.lower())
+    """The lower-cased, ASCII-folded words of ``text``."""
+    return _WORD.findall(unidecode(text).lower())
 
 
 def word_count(text):

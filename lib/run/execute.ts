@@ -1,0 +1,81 @@
+/**
+ * Running one task's command(s) or function: the environment it sees (`node_modules/.bin` on
+ * PATH, `setEnv`), arguments after `--` appended to the last command, output captured as raw bytes
+ * (the log stored in the cache is exactly what the task printed, binary or not) and streamed as
+ * text. Spawning and killing trees is `exec.ts`.
+ */
+import { delimiter, join } from 'node:path'
+import { StringDecoder } from 'node:string_decoder'
+import { TaskCommandError } from '../errors.js'
+import { checkCommands, execCommand } from './exec.js'
+import { shellQuote } from '../util/quote.js'
+import { createContext } from './context.js'
+import type { ResolvedTask, TaskContext } from '../types.js'
+
+/** What {@link executeTask} needs. */
+export interface ExecuteInput {
+  root: string
+  env: NodeJS.ProcessEnv
+  args: readonly string[]
+  signal: AbortSignal
+  /** The direct dependencies' outcomes (function tasks receive them as `ctx.deps`). */
+  deps: TaskContext['deps']
+  /** Each chunk of output as text (UTF-8, split characters kept across chunks). */
+  onOutput(stream: 'stdout' | 'stderr', text: string): void
+}
+
+/** How one execution ended. `log`: every byte the task printed, stdout and stderr interleaved as received. */
+export type Execution =
+  | { ok: true; value: unknown; log: Buffer }
+  | { ok: false; interrupted: boolean; exitCode: number; message: string; log: Buffer; /** True when a command exited non-zero (a `TaskCommandError`), false when a function threw. */ command: boolean }
+
+/**
+ * Run `task` (which has a `run`). Never throws: a failure is `{ ok: false }` with its exit code
+ * (1 for a function task that threw) and message. A function task's value is kept only when it is
+ * JSON (it is stored with the cache entry).
+ */
+export async function executeTask(task: ResolvedTask, input: ExecuteInput): Promise<Execution> {
+  const chunks: Buffer[] = []
+  const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') }
+  const onOutput = (stream: 'stdout' | 'stderr', text: string) => {
+    chunks.push(Buffer.from(text))
+    input.onOutput(stream, text)
+  }
+  const onBytes = (stream: 'stdout' | 'stderr', data: Buffer) => {
+    chunks.push(data)
+    const text = decoders[stream].write(data)
+    if (text) input.onOutput(stream, text)
+  }
+  const cwd = join(input.root, task.cwd)
+  const bin = [join(cwd, 'node_modules', '.bin'), join(input.root, 'node_modules', '.bin')]
+  const pathKey = Object.keys(input.env).find((k) => k.toUpperCase() === 'PATH') ?? 'PATH'
+  const env = { ...input.env, ...task.setEnv, [pathKey]: [...bin, input.env[pathKey] ?? ''].join(delimiter) }
+  let value: unknown
+  try {
+    if (typeof task.run === 'function') {
+      const ctx = await createContext({ name: task.name, root: input.root, cwd, args: input.args, env, signal: input.signal, deps: input.deps, onOutput, shell: task.shell })
+      value = await task.run(ctx)
+      value = value === undefined ? undefined : JSON.parse(JSON.stringify(value))
+    } else {
+      const commands = typeof task.run === 'string' ? [task.run] : [...(task.run as readonly string[])]
+      if (input.args.length) commands.push(`${commands.pop()} ${input.args.map((a) => shellQuote(a, task.shell)).join(' ')}`)
+      await checkCommands(task.name, commands, task.shell)
+      for (const cmd of commands) await execCommand(cmd, { cwd, env, signal: input.signal, onOutput, onBytes, shell: task.shell })
+    }
+  } catch (err) {
+    const interrupted = input.signal.aborted
+    const exitCode = err instanceof TaskCommandError ? err.exitCode : 1
+    // Errors that carry a `code` (TaskCommandError, recipe errors, fs errors) are expected failures:
+    // their message says it all. Anything else is shown with its stack, to find the bug.
+    const expected = err instanceof TaskCommandError || (err instanceof Error && 'code' in err)
+    const message = interrupted ? 'interrupted' : expected ? (err as Error).message : (err as Error)?.stack ?? String(err)
+    if (!(err instanceof TaskCommandError) && !interrupted) onOutput('stderr', `${message}\n`)
+    return { ok: false, interrupted, exitCode, message, log: Buffer.concat(chunks), command: err instanceof TaskCommandError }
+  }
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const rest = decoders[stream].end()
+    if (rest) input.onOutput(stream, rest)
+  }
+  if (input.signal.aborted) return { ok: false, interrupted: true, exitCode: 130, message: 'interrupted', log: Buffer.concat(chunks), command: false }
+  return { ok: true, value, log: Buffer.concat(chunks) }
+}

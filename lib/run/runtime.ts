@@ -1,0 +1,72 @@
+/**
+ * What one run needs from the machine beyond its tasks, set up by {@link startRuntime} at the
+ * start of a run: temp files kept under `.tasks/tmp` (and a dead process's leftovers removed), the
+ * process trees that a `kill -9` of an earlier `tasks` left running killed (or named), the run's
+ * own trees recorded in `.tasks/procs`, and the per-task locks between processes (`lock.ts`).
+ */
+import { join } from 'node:path'
+import { removeStaleTempFiles, useTempDir } from '../util/fs.js'
+import { isProcessAlive } from '../util/process.js'
+import { TaskLocks, taskLockKey } from './lock.js'
+import { ProcTable, bindProcTable, reapLeftoverTrees } from './procs.js'
+
+/** Options of {@link startRuntime}. */
+export interface RuntimeOptions {
+  /** The project root. */
+  root: string
+  /** Its `.tasks` folder. */
+  dir: string
+  /** The run's signal: trees started under it are recorded in this run's procs file. */
+  signal: AbortSignal
+  /** A dry run: nothing is written, locked or killed. */
+  dryRun?: boolean
+  /** Receives warnings (leftover trees, a lock held by another process). */
+  warn(message: string, task?: string, code?: string): void
+}
+
+/** The run's runtime services. */
+export interface Runtime {
+  /**
+   * Run `fn` (deciding, restoring or running `task`) while holding the task's lock, waiting while
+   * another `tasks` process holds it. Aggregate tasks (no `run`) are not locked. When the lock
+   * cannot be written (read-only `.tasks`), `fn` runs unlocked after one warning.
+   * `fn(waited)`: `waited` is true when another process held the lock first: it may have written
+   * the task's outputs since this run's git snapshot, so dependents must look at the disk again.
+   */
+  withTaskLock<T>(task: { name: string; cwd: string; outputs: readonly string[]; run?: unknown }, fn: (waited: boolean) => Promise<T>): Promise<T>
+}
+
+/** Set up the runtime of one run (see the module comment). Never throws. */
+export function startRuntime(o: RuntimeOptions): Runtime {
+  if (o.dryRun) return { withTaskLock: (_t, fn) => fn(false) }
+  const tmp = join(o.dir, 'tmp')
+  useTempDir(o.root, tmp)
+  removeStaleTempFiles(tmp, isProcessAlive)
+  const locks = new TaskLocks(join(o.dir, 'locks'))
+  locks.sweep()
+  const procs = join(o.dir, 'procs')
+  const left = reapLeftoverTrees(procs)
+  if (left.killed.length) o.warn(`killed ${left.killed.length} process tree${left.killed.length === 1 ? '' : 's'} left running by a \`tasks\` process that was killed (pid ${[...new Set(left.killed.map((t) => t.owner))].join(', ')}; process groups ${left.killed.map((t) => t.pgid).join(', ')})`, undefined, 'leftover-trees-killed')
+  if (left.named.length) o.warn(`process groups ${left.named.map((t) => t.pgid).join(', ')} were started by a \`tasks\` process that was killed (pid ${[...new Set(left.named.map((t) => t.owner))].join(', ')}) and may still run; they could not be verified as ours, so they were left alone: check them with \`ps -g <pgid>\``, undefined, 'leftover-trees')
+  bindProcTable(o.signal, new ProcTable(procs))
+  let unlocked = false
+  return {
+    async withTaskLock(task, fn) {
+      if (task.run === undefined || unlocked) return fn(false)
+      let lock
+      try {
+        lock = await locks.acquire(taskLockKey(task), task.name, o.signal, (owner) =>
+          o.warn(`another \`tasks\` process (pid ${owner.pid}) is running this task; waiting for it, then deciding again`, task.name, 'lock-wait'))
+      } catch (err) {
+        unlocked = true
+        o.warn(`could not take task locks in ${join(o.dir, 'locks')} (${(err as Error).message}); running without them`, task.name, 'lock-failed')
+        return fn(false)
+      }
+      try {
+        return await fn(lock?.waited ?? false)
+      } finally {
+        lock?.release()
+      }
+    },
+  }
+}

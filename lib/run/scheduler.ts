@@ -1,0 +1,212 @@
+/**
+ * The scheduler: walk the task graph, start each task as soon as its dependencies succeeded (up to
+ * `concurrency` at once, with p-queue), and for each one call {@link decide}, then restore (cache
+ * hit) or {@link executeTask} and store (`store.ts`), emitting typed events. Never prints, never
+ * calls `process.exit`.
+ */
+import { join } from 'node:path'
+import { StateStore } from '../cache/state.js'
+import type { Cache } from '../cache/cache.js'
+import { Fingerprinter } from '../fingerprint/fingerprinter.js'
+import type { TaskGraph } from '../graph/graph.js'
+import { decide, type DecideContext, type Decision } from './decide.js'
+import { executeTask } from './execute.js'
+import { startRuntime } from './runtime.js'
+import { forgetRun, storeRestore, storeRun, type StoreContext } from './store.js'
+import type { ResolvedTask, RunEvent, RunResult, RunSummary, TaskReason, TaskResult, TaskStatus } from '../types.js'
+
+/** What a {@link Scheduler} needs (resolved from `RunOptions` by `run.ts`). */
+export interface SchedulerOptions {
+  root: string
+  graph: TaskGraph
+  /** Requested task names (they receive `args`). */
+  requested: readonly string[]
+  args: readonly string[]
+  env: NodeJS.ProcessEnv
+  /** The `env` option as given (undefined: `process.env`); git gets it, so a prefetched snapshot is used only for `process.env`. */
+  gitEnv?: NodeJS.ProcessEnv
+  signal: AbortSignal
+  concurrency: number
+  /** Undefined: the cache is off. */
+  cache?: Cache
+  force: boolean
+  dryRun: boolean
+  continue: boolean
+  git: boolean
+  emit(e: RunEvent): void
+}
+
+/** One run of the graph. Use once. */
+export class Scheduler {
+  readonly state: StateStore
+  readonly fingerprinter: Fingerprinter
+  private readonly results = new Map<string, TaskResult>()
+  private stopped = false
+
+  constructor(readonly o: SchedulerOptions) {
+    this.state = new StateStore(join(o.root, '.tasks', 'state'))
+    this.fingerprinter = new Fingerprinter({
+      root: o.root, tasks: o.graph.tasks, env: o.env, gitEnv: o.gitEnv, git: o.git, argsFor: (n) => this.argsFor(n),
+      previousInputs: (n) => this.state.record(n)?.inputs,
+    })
+  }
+
+  /** The arguments after `--` that `name` receives (only requested tasks get them). */
+  argsFor(name: string): readonly string[] {
+    return this.o.requested.includes(name) ? this.o.args : []
+  }
+
+  /** The context {@link decide} reads for one task. */
+  decideContext(task: string, cache: Cache | undefined): DecideContext {
+    return {
+      root: this.o.root, fingerprinter: this.fingerprinter, state: this.state, cache, force: this.o.force, signal: this.o.signal,
+      statusOf: (d) => this.results.get(d)?.status, warn: (m, code) => this.warn(task, m, code),
+    }
+  }
+
+  private storeContext(task: string): StoreContext {
+    return { root: this.o.root, state: this.state, cache: this.o.cache, warn: (m, code) => this.warn(task, m, code) }
+  }
+
+  /** Run the graph: every task decided, restored or executed, stored; resolves when all have ended. */
+  async run(): Promise<RunResult> {
+    const start = Date.now()
+    const { graph } = this.o
+    this.o.emit({ type: 'run:start', time: start, tasks: graph.order, concurrency: this.o.concurrency, dryRun: this.o.dryRun })
+    const [{ default: PQueue }] = await Promise.all([import('p-queue'), this.fingerprinter.prepare()])
+    // Per-run process hygiene: temp folder, stale temp files and locks swept, leftover trees reaped, task locks.
+    const runtime = startRuntime({ root: this.o.root, dir: join(this.o.root, '.tasks'), signal: this.o.signal, dryRun: this.o.dryRun, warn: (message, task, code) => (task ? this.warn(task, message, code) : this.o.emit({ type: 'warning', time: Date.now(), message, ...(code ? { code } : {}) })) })
+    const queue = new PQueue({ concurrency: this.o.concurrency })
+    const waiting = new Map(graph.order.map((n) => [n, graph.tasks.get(n)!.deps.length]))
+    await new Promise<void>((resolveAll) => {
+      let left = graph.order.length
+      if (left === 0) return resolveAll()
+      const finish = (name: string, result: TaskResult) => {
+        this.results.set(name, result)
+        if (--left === 0) resolveAll()
+        for (const d of graph.dependents.get(name)!) {
+          const n = waiting.get(d)! - 1
+          waiting.set(d, n)
+          if (n === 0) schedule(d)
+        }
+      }
+      const schedule = (name: string) => {
+        const blocked = graph.tasks.get(name)!.deps.find((d) => {
+          const s = this.results.get(d)?.status
+          return s === 'failed' || s === 'skipped' || s === 'interrupted'
+        })
+        if (blocked) {
+          const s = this.results.get(blocked)!.status
+          const reason: TaskReason = s === 'interrupted' ? { code: 'run-interrupted' } : s === 'skipped' ? { code: 'dependency-skipped', dependency: blocked } : { code: 'dependency-failed', dependency: blocked }
+          return finish(name, this.end(name, 'skipped', Date.now(), { reason }))
+        }
+        queue.add(async () => {
+          let result: TaskResult
+          try {
+            // A task another process held the lock of may have new outputs: its dependents walk the disk.
+            result = await runtime.withTaskLock(graph.tasks.get(name)!, (waited) => {
+              if (waited) this.fingerprinter.markExecuted(name)
+              return this.process(graph.tasks.get(name)!)
+            })
+          } catch (err) {
+            result = this.end(name, 'failed', Date.now(), { reason: { code: 'error', message: `internal error: ${(err as Error)?.message ?? err}` }, error: (err as Error)?.stack ?? String(err) })
+          }
+          if (result.status === 'failed' && !this.o.continue) this.stopped = true
+          finish(name, result)
+        })
+      }
+      for (const n of graph.order) if (waiting.get(n) === 0) schedule(n)
+    })
+    if (!this.o.dryRun) this.fingerprinter.save()
+    const tasks = graph.order.map((n) => this.results.get(n)!)
+    const count = (s: TaskStatus) => tasks.filter((t) => t.status === s).length
+    const summary: RunSummary = {
+      tasks: tasks.length, ran: count('ran'), cacheHits: count('cache-hit'), upToDate: count('up-to-date'), failed: count('failed'), skipped: count('skipped'),
+      interruptedTasks: count('interrupted'), wallMs: Date.now() - start, savedMs: tasks.reduce((a, t) => a + t.savedMs, 0), interrupted: this.o.signal.aborted, dryRun: this.o.dryRun,
+    }
+    this.o.emit({ type: 'run:end', time: Date.now(), summary })
+    const ok = summary.failed === 0 && summary.skipped === 0 && summary.interruptedTasks === 0 && !summary.interrupted
+    return { ok, interrupted: summary.interrupted, tasks, summary }
+  }
+
+  private end(name: string, status: TaskStatus, started: number, extra: Partial<TaskResult> & { reason: TaskReason; log?: Buffer; outputs?: string[] }): TaskResult {
+    const { log, outputs, ...rest } = extra
+    const result: TaskResult = { name, status, durationMs: status === 'skipped' ? 0 : Date.now() - started, savedMs: 0, ...rest }
+    this.o.emit({
+      type: 'task:end', time: Date.now(), task: name, status, reason: result.reason, ...(result.runReason ? { runReason: result.runReason } : {}),
+      durationMs: result.durationMs, savedMs: result.savedMs, log: log?.toString(), exitCode: result.exitCode, error: result.error,
+      ...(result.cacheSource ? { cacheSource: result.cacheSource } : {}), ...(result.fingerprint ? { fingerprint: result.fingerprint } : {}), ...(outputs ? { outputs } : {}),
+    })
+    return result
+  }
+
+  private warn(task: string, message: string, code?: string): void {
+    this.o.emit({ type: 'warning', time: Date.now(), task, message, ...(code ? { code } : {}) })
+  }
+
+  private async process(task: ResolvedTask): Promise<TaskResult> {
+    const name = task.name
+    const started = Date.now()
+    if (this.o.signal.aborted) return this.end(name, 'skipped', started, { reason: { code: 'run-interrupted' } })
+    if (this.stopped) return this.end(name, 'skipped', started, { reason: { code: 'stopped-after-failure' } })
+
+    let decision: Decision
+    try {
+      decision = await decide(task, this.decideContext(name, this.o.cache))
+    } catch (err) {
+      return this.end(name, 'failed', started, { reason: { code: 'error', message: `could not fingerprint inputs: ${(err as Error).message}` }, error: (err as Error).message })
+    }
+    const { hash, fp } = this.fingerprinter.fingerprint(task)
+    for (const w of fp?.warnings ?? []) this.warn(name, w)
+    const fingerprint = fp ? hash : undefined
+
+    if (task.run === undefined) return this.end(name, decision.kind === 'run' ? 'ran' : 'up-to-date', started, { reason: decision.reason })
+    if (decision.kind === 'up-to-date') {
+      return this.end(name, 'up-to-date', started, { reason: decision.reason, fingerprint, savedMs: decision.state?.durationMs ?? 0, value: decision.state?.value })
+    }
+    let runReason = decision.reason
+    if (decision.kind === 'cache-hit' && fp) {
+      const { entry, source } = decision
+      const restored: TaskReason = { code: 'restored', source, outputs: entry.outputs.length, replayedLog: entry.log !== null }
+      if (this.o.dryRun) {
+        this.fingerprinter.wouldRestoreFiles(entry.outputs)
+        return this.end(name, 'cache-hit', started, { reason: restored, fingerprint, savedMs: entry.durationMs, cacheSource: source })
+      }
+      const r = await this.o.cache!.restore(this.o.root, { entry, source }).catch((err: unknown) => ({ ok: false as const, reason: `the cache's restore threw: ${(err as Error)?.message ?? err}` }))
+      if (r.ok) {
+        this.fingerprinter.restored(name, entry.outputs)
+        if (r.log.length) this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream: 'stdout', text: r.log.toString(), replay: true })
+        storeRestore(this.storeContext(name), name, fp, entry, this.state.get(name)?.fingerprint === hash)
+        return this.end(name, 'cache-hit', started, {
+          reason: { ...restored, outputs: r.restored, replayedLog: r.log.length > 0 }, fingerprint, savedMs: entry.durationMs, value: entry.value, cacheSource: source,
+          outputs: entry.outputs.map((o) => o.path),
+        })
+      }
+      this.warn(name, `cache miss: ${r.reason}`, 'cache-restore-failed')
+      runReason = { code: 'cache-entry-unusable', detail: r.reason }
+    }
+    if (this.o.dryRun) return this.end(name, 'ran', started, { reason: runReason, fingerprint, durationMs: 0 })
+    return this.execute(task, runReason, fp, started)
+  }
+
+  private async execute(task: ResolvedTask, runReason: TaskReason, fp: ReturnType<Fingerprinter['fingerprint']>['fp'], started: number): Promise<TaskResult> {
+    const name = task.name
+    this.fingerprinter.markExecuted(name)
+    this.o.emit({ type: 'task:start', time: started, task: name, reason: runReason })
+    const deps = Object.fromEntries(task.deps.map((d) => [d, { status: this.results.get(d)!.status, value: this.results.get(d)!.value }]))
+    const x = await executeTask(task, {
+      root: this.o.root, env: this.o.env, args: this.argsFor(name), signal: this.o.signal, deps,
+      onOutput: (stream, text) => this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream, text, replay: false }),
+    })
+    const fingerprint = fp?.hash
+    if (!x.ok) {
+      forgetRun(this.storeContext(name), name)
+      if (x.interrupted) return this.end(name, 'interrupted', started, { reason: { code: 'interrupted' }, runReason, error: 'interrupted', log: x.log, fingerprint })
+      const reason: TaskReason = x.command ? { code: 'exit-code', exitCode: x.exitCode } : { code: 'error', message: x.message }
+      return this.end(name, 'failed', started, { reason, runReason, exitCode: x.exitCode, error: x.message, log: x.log, fingerprint })
+    }
+    const durationMs = Date.now() - started
+    const outputs = fp ? await storeRun(this.storeContext(name), task, fp, durationMs, x.value, x.log) : undefined
+    return this.end(name, 'ran', started, { reason: runReason, runReason, fingerprint, value: x.value, durationMs, ...(outputs ? { outputs } : {}) })
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The portable shell: string commands run by `@yarnpkg/shell` (Yarn's POSIX-like interpreter, in
+ * process) with the file builtins of `./builtins.ts`, the same on every OS. Programs that are not
+ * builtins are spawned directly by cross-spawn (PATH, PATHEXT and `.cmd` shims on Windows).
+ *
+ * Every program the interpreter spawns is tracked per run, so an abort kills each one's whole tree
+ * (own process group on POSIX, `taskkill /T /F` on Windows) and nothing new starts after it. The
+ * interpreter has no hook for that: its spawn function (cross-spawn) is replaced, in the require
+ * cache, by a wrapper before `@yarnpkg/shell` is first loaded; outside a run the wrapper is plain
+ * cross-spawn. Everything here loads on the first portable command, never on the no-op path
+ * (about 100 ms of imports).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { ChildProcess, SpawnOptions } from 'node:child_process'
+import { constants, accessSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
+import { PassThrough } from 'node:stream'
+import type { ShellLine } from '@yarnpkg/parsers'
+import { makeBuiltins, type Builtin } from './builtins.js'
+import { killTree } from './kill.js'
+import { trackTree, treeEnv } from '../run/procs.js'
+
+const isWindows = process.platform === 'win32'
+
+/** Options of {@link runPortable}. */
+export interface PortableOptions {
+  /** Absolute, native working directory. */
+  cwd: string
+  env: NodeJS.ProcessEnv
+  signal: AbortSignal
+  onOutput(stream: 'stdout' | 'stderr', text: string): void
+  /** When given, receives output as raw bytes instead of `onOutput` (binary output stays intact). */
+  onBytes?(stream: 'stdout' | 'stderr', data: Buffer): void
+  /** POSIX: ms between SIGTERM and SIGKILL on abort. @default 2000 */
+  killGraceMs?: number
+}
+
+type CrossSpawn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess
+
+interface Loaded {
+  execute(command: string, args: string[], options: Record<string, unknown>): Promise<number>
+  parseShell(source: string): ShellLine
+  toPortablePath(p: string): string
+  fromPortablePath(p: string): string
+  shelljs(): typeof import('shelljs')
+  fs: unknown
+}
+
+/** One running portable command: the programs it spawned, killed together on abort. */
+class Execution {
+  readonly children = new Set<ChildProcess>()
+  /** Errors of redirection streams (`> file`) that happened while the command ran. */
+  readonly streamErrors: Error[] = []
+  constructor(readonly signal: AbortSignal, readonly graceMs: number) {}
+
+  spawn(real: CrossSpawn, command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
+    const child = real(command, args, { ...options, env: treeEnv(options.env), detached: !isWindows, windowsHide: true })
+    trackTree(child, this.signal)
+    this.children.add(child)
+    const forget = () => this.children.delete(child)
+    child.once('close', forget)
+    child.once('error', forget)
+    if (this.signal.aborted) killTree(child, this.graceMs)
+    return child
+  }
+
+  killAll(): void {
+    for (const c of this.children) killTree(c, this.graceMs)
+  }
+}
+
+const runs = new AsyncLocalStorage<Execution>()
+let loaded: Loaded | undefined
+
+/**
+ * Load the interpreter, its parser and fslib (once), with cross-spawn wrapped first; shelljs loads
+ * on the first file command.
+ * @throws Error when `@yarnpkg/shell` was already loaded by someone else: its processes could not be tracked.
+ */
+function load(): Loaded {
+  if (loaded) return loaded
+  const req = createRequire(import.meta.url)
+  const shellEntry = req.resolve('@yarnpkg/shell')
+  const pipePath = createRequire(shellEntry).resolve('./pipe')
+  if (req.cache[pipePath]) throw new Error('@yarnpkg/shell was loaded before typed-tasks could track the processes it spawns')
+  const crossSpawnPath = createRequire(pipePath).resolve('cross-spawn')
+  const real = req(crossSpawnPath) as CrossSpawn & Record<string, unknown>
+  const wrapped = Object.assign((command: string, args: readonly string[], options: SpawnOptions) => {
+    const run = runs.getStore()
+    return run ? run.spawn(real, command, args, options) : real(command, args, options)
+  }, real)
+  ;(wrapped as Record<string, unknown>).spawn = wrapped
+  req.cache[crossSpawnPath]!.exports = wrapped
+  const shell = req('@yarnpkg/shell') as { execute: Loaded['execute']; ShellError: new (message: string) => Error }
+  const parsers = req('@yarnpkg/parsers') as { parseShell: Loaded['parseShell'] }
+  const fslib = req('@yarnpkg/fslib') as { NodeFS: new () => Record<string, (...a: unknown[]) => unknown>; npath: { toPortablePath(p: string): string; fromPortablePath(p: string): string } }
+  const { npath } = fslib
+
+  /**
+   * fslib's NodeFS, with redirection targets checked first: the interpreter pipes a `< file` stream
+   * and waits for `> file` streams without an error listener, so a missing file would crash the
+   * process or hang the command. A bad target is a ShellError instead (message, exit code 1).
+   */
+  class CheckedFS extends fslib.NodeFS {
+    createReadStream(p: unknown, opts?: unknown) {
+      const native = npath.fromPortablePath(String(p))
+      try {
+        if (statSync(native).isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' })
+        accessSync(native, constants.R_OK)
+      } catch (err) {
+        throw new shell.ShellError(`${native}: ${describe(err)}`)
+      }
+      return super.createReadStream(p, opts)
+    }
+    createWriteStream(p: unknown, opts?: unknown) {
+      const native = npath.fromPortablePath(String(p))
+      if (runs.getStore()?.signal.aborted) throw new shell.ShellError('interrupted')
+      try {
+        if (!statSync(dirname(native)).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' })
+      } catch (err) {
+        throw new shell.ShellError(`${native}: ${describe(err)}`)
+      }
+      const stream = super.createWriteStream(p, opts) as NodeJS.EventEmitter
+      stream.on('error', (err: Error) => runs.getStore()?.streamErrors.push(err))
+      return stream
+    }
+  }
+  loaded = {
+    execute: shell.execute,
+    parseShell: (source) => parsers.parseShell(source),
+    toPortablePath: npath.toPortablePath,
+    fromPortablePath: npath.fromPortablePath,
+    shelljs: () => req('shelljs') as typeof import('shelljs'),
+    fs: new CheckedFS(),
+  }
+  return loaded
+}
+
+function describe(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code
+  return code === 'ENOENT' ? 'No such file or directory' : code === 'EISDIR' ? 'Is a directory' : code === 'ENOTDIR' ? 'Not a directory' : code === 'EACCES' ? 'Permission denied' : (err as Error).message
+}
+
+/** `@yarnpkg/parsers`'s parser, loaded on first use (for {@link unsupportedConstruct} checks). */
+export function portableParser(): (source: string) => ShellLine {
+  return load().parseShell
+}
+
+/**
+ * Run one command string in the portable shell and resolve to its exit code (the last command's,
+ * like `sh`; 127 for a program not found). Output is decoded as UTF-8 and passed to `onOutput` as
+ * it arrives; stdin is empty. When `signal` aborts, every process the command spawned is killed with
+ * its tree, nothing new starts, and the command resolves (with whatever code the killed processes
+ * gave; callers treat an aborted run as interrupted).
+ * Never throws for a failing command; an interpreter error becomes stderr text and exit code 1.
+ */
+export async function runPortable(command: string, options: PortableOptions): Promise<number> {
+  const shell = load()
+  const exec = new Execution(options.signal, options.killGraceMs ?? 2000)
+  const streams = (['stdout', 'stderr'] as const).map((name) => {
+    const s = new PassThrough()
+    const onBytes = options.onBytes
+    if (onBytes) s.on('data', (data: Buffer) => onBytes(name, data))
+    else s.setEncoding('utf8').on('data', (text: string) => options.onOutput(name, text))
+    return s
+  })
+  const onAbort = () => exec.killAll()
+  options.signal.addEventListener('abort', onAbort, { once: true })
+  const builtins: Record<string, Builtin> = makeBuiltins({ shelljs: shell.shelljs, fromPortablePath: shell.fromPortablePath, signal: options.signal })
+  let code: number
+  try {
+    code = await runs.run(exec, () => shell.execute(command, [], {
+      baseFs: shell.fs, builtins, cwd: shell.toPortablePath(options.cwd), env: options.env, stdin: null, stdout: streams[0], stderr: streams[1],
+    }))
+  } catch (err) {
+    streams[1].write(`${(err as Error).message}\n`)
+    code = 1
+  } finally {
+    options.signal.removeEventListener('abort', onAbort)
+  }
+  for (const err of exec.streamErrors) {
+    streams[1].write(`${err.message}\n`)
+    if (code === 0) code = 1
+  }
+  await Promise.all(streams.map((s) => new Promise<void>((done) => { s.once('end', done); s.end() })))
+  return code
+}
