@@ -1,13 +1,14 @@
 /**
  * `tasks cache status|prune|clean` and the remote cache's part of a run: reading the flags and the
- * environment, opening the tiered cache, and the summary line (`remote: N hits, N uploaded`, or
- * why the remote is off). Printing happens here, never in the library.
+ * environment, opening the tiered cache, and the local cache's upkeep after a run (LRU marks,
+ * collection). The summary line's `remote: N hits, N uploaded` comes from `RunSummary.remote`.
+ * Printing happens here, never in the library.
  */
 import { join, relative } from 'node:path'
-import type { LoadedConfig } from '../lib/types.js'
+import type { LoadedConfig, RunResult } from '../lib/types.js'
 import type { RemoteFlags, RemoteSettings } from '../lib/cache/remote/settings.js'
 import type { ProbeCheck } from '../lib/cache/remote/store.js'
-import type { RemoteStats } from '../lib/cache/remote/tiered.js'
+import type { TieredCache } from '../lib/cache/remote/tiered.js'
 
 /** The subcommands. */
 export const CACHE_SUBCOMMANDS = ['status', 'prune', 'clean'] as const
@@ -24,16 +25,6 @@ export function formatBytes(n: number): string {
   let i = 0
   while (n >= 1000 && i < units.length - 1) { n /= 1000; i++ }
   return `${i === 0 ? n : n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`
-}
-
-/** The summary line for a run: `remote: 3 hits, 2 uploaded`, with why uploads or the remote went off. */
-export function remoteSummaryLine(settings: RemoteSettings, stats?: RemoteStats): string {
-  if (!settings.on) return settings.why === 'not configured' ? '' : `remote: ${settings.why}`
-  const s = stats ?? { hits: 0, uploaded: 0 }
-  let line = `remote: ${s.hits} hit${s.hits === 1 ? '' : 's'}, ${s.uploaded} uploaded`
-  if (s.off) line += ` (off: ${s.off})`
-  else if (s.uploadsOff) line += s.uploadsOff === 'read-only' ? ' (read-only)' : ` (uploads off: ${s.uploadsOff})`
-  return line
 }
 
 /** Where `.tasks/` is and what the config says, for the subcommands (a missing config is fine: the current folder). */
@@ -109,4 +100,45 @@ export async function runCacheCommand(sub: string, o: { cwd?: string; config?: s
   if (o.json) write(JSON.stringify({ local: u, maxSize, remote: { on: true, url: report.url, protocol: report.protocol, readOnly: settings.readOnly, checks, ok } }, null, 2) + '\n')
   else write(lines.join('\n') + '\n')
   return ok ? 0 : 1
+}
+
+/**
+ * The cache of a run: the local cache with the remote tier above it when one is configured (flag,
+ * environment, config), else undefined (the engine's default local cache). Protocol modules load
+ * only when a remote is on.
+ * @throws {TasksError} `usage` for a remote URL with an unknown scheme
+ */
+export async function openRunCache(config: LoadedConfig, flags: RemoteFlags, warn: (message: string, task?: string) => void): Promise<TieredCache | undefined> {
+  const { resolveRemoteSettings } = await import('../lib/cache/remote/settings.js')
+  const settings = resolveRemoteSettings(config.remoteCache, process.env, flags)
+  if (!settings.on) return undefined
+  const [{ openRemoteStore }, { TieredCache }, { LocalCache }, { parseActionResult }] = await Promise.all([
+    import('../lib/cache/remote/open.js'), import('../lib/cache/remote/tiered.js'), import('../lib/cache/local.js'), import('../lib/cache/entry.js'),
+  ])
+  return new TieredCache({
+    local: new LocalCache(join(config.root, '.tasks')),
+    remote: await openRemoteStore(settings),
+    validate: parseActionResult,
+    readOnly: settings.readOnly,
+    signatureKey: settings.signatureKey,
+    maxUploadBytes: settings.maxUploadBytes,
+    onWarning: warn,
+  })
+}
+
+/**
+ * After a run: mark the restored entries used (LRU), collect the local cache when the run stored
+ * or restored something (at most hourly, see `maybeCollect`), release the remote's connections.
+ * Never throws.
+ */
+export async function afterRun(config: LoadedConfig, result: RunResult, tiered: TieredCache | undefined): Promise<void> {
+  try {
+    if (!result.summary.dryRun && (result.summary.ran > 0 || result.summary.cacheHits > 0)) {
+      const gc = await import('../lib/cache/gc.js')
+      const dir = join(config.root, '.tasks')
+      gc.markUsed(dir, result.tasks.filter((t) => t.status === 'cache-hit' && t.fingerprint).map((t) => t.fingerprint!))
+      gc.maybeCollect(dir, config.cacheMaxSize ?? gc.DEFAULT_MAX_SIZE)
+    }
+  } catch {}
+  await tiered?.close().catch(() => {})
 }

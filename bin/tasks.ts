@@ -161,12 +161,15 @@ async function main(): Promise<number> {
     const { pickReporter } = await import('./reporter.js')
     const reporter = await pickReporter({ tty, color, json: !!opts.json, profile: opts.profile ? String(opts.profile) : undefined, order: graphOrder, write })
 
+    // The remote cache tier (bin/cache-command.ts), when one is configured.
+    const cacheCommand = await import('./cache-command.js')
+    const tiered = opts.cache === false ? undefined : await cacheCommand.openRunCache(config, cacheCommand.remoteFlags(opts), (message, task) => reporter.onEvent({ type: 'warning', time: Date.now(), task, message, code: 'remote-cache' }))
     const result = await lib.run({
       config,
       tasks: requested,
       args: opts['--'] ?? [],
       force: !!opts.force,
-      cache: opts.cache !== false,
+      cache: tiered ?? opts.cache !== false,
       git: opts.git !== false,
       dryRun: !!opts.dryRun,
       continue: !!opts.continue,
@@ -176,6 +179,7 @@ async function main(): Promise<number> {
     })
     reporter.setResult(result)
     await reporter.close()
+    await cacheCommand.afterRun(config, result, tiered)
     const failedNames = result.tasks.filter((t) => t.status === 'failed').map((t) => t.name)
     if (failedNames.length) write(`failed: ${failedNames.join(', ')}\n`)
     flush()

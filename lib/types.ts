@@ -289,8 +289,11 @@ export interface RunSummary {
    * `cacheHits` = would be restored).
    */
   dryRun: boolean
-  /** Remote cache figures, when a remote tier is configured: hits served, entries uploaded, and why it was turned off. */
-  remote?: { hits: number; uploaded: number; off?: string }
+  /**
+   * Remote cache figures, when a remote tier is configured: hits served, entries uploaded, why it
+   * was turned off (`off`), or why only uploads were (`uploadsOff`: `'read-only'`, a 401/403).
+   */
+  remote?: { hits: number; uploaded: number; off?: string; uploadsOff?: string }
 }
 
 /** Events emitted by `run` in order; reporters consume them. `time` is `Date.now()` in ms. */

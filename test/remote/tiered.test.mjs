@@ -7,20 +7,24 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync, statSync, rmSync, symlinkSync, readlinkSync, existsSync, chmodSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { FileTier, validate } from './local-tier.mjs'
 import { available, missing, startNginx, startBazelRemote, startTurboCache, startHungServer, freePort } from './servers.mjs'
 import { TieredCache } from '../../dist/lib/cache/remote/tiered.js'
 import { resolveRemoteSettings } from '../../dist/lib/cache/remote/settings.js'
 import { openRemoteStore } from '../../dist/lib/cache/remote/open.js'
+import { LocalCache } from '../../dist/lib/cache/local.js'
+import { parseActionResult as validate } from '../../dist/lib/cache/entry.js'
 
 const sha = (b) => createHash('sha256').update(b).digest('hex')
 const have = available()
 
-/** A clone: a project folder with outputs and its own local tier in <dir>/.tasks. */
+/** A clone: a project folder with outputs and its own local cache (the engine's LocalCache) in <dir>/.tasks. */
 function clone() {
   const dir = mkdtempSync(join(tmpdir(), 'tasks-clone-'))
-  return { dir, tier: new FileTier(join(dir, '.tasks')), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+  return { dir, tier: new LocalCache(join(dir, '.tasks')), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
+
+const acEntries = (c) => (existsSync(join(c.dir, '.tasks', 'ac')) ? readdirSync(join(c.dir, '.tasks', 'ac')).filter((f) => f.endsWith('.json')) : [])
+const input = (fingerprint, task, durationMs = 1234) => ({ fingerprint, task, exitCode: 0, durationMs, record: { task, fingerprint } })
 
 async function tiered(c, url, env = {}, extra = {}) {
   const s = resolveRemoteSettings(extra.config, { ...env, TASKS_REMOTE_CACHE: url }, extra.flags)
@@ -47,7 +51,7 @@ async function produce(c, cache, tag) {
     }
     if (name === 'a') { symlinkSync('a.txt', join(c.dir, 'out/a.link')); paths.push('out/a.link') }
     const fingerprint = sha(`${tag}:${name}`)
-    await cache.put(c.dir, { fingerprint, task: name, durationMs: 1234 }, paths, Buffer.from(`log of ${name}\n`))
+    await cache.put(c.dir, input(fingerprint, name), paths, Buffer.from(`log of ${name}\n`))
     tasks.push({ name, fingerprint, paths })
   }
   return tasks
@@ -125,7 +129,7 @@ for (const be of backends) {
       for (const t of tasks) assert.is(await c.cache.get(t.fingerprint), undefined)
       assert.ok(c.warnings.length >= 3, c.warnings.join('\n'))
       assert.match(c.warnings.join('\n'), be.blobStore ? /signature that does not verify/ : /x-artifact-tag|signature/)
-      assert.equal(readdirSync(join(C.dir, '.tasks', 'ac')), [])
+      assert.equal(acEntries(C), [])
       assert.not.ok(existsSync(join(C.dir, 'out')))
 
       // A flipped blob on the server (no key, so the blob hash check is what catches it).
@@ -137,7 +141,7 @@ for (const be of backends) {
       assert.is(await d.cache.get(target.fingerprint), undefined)
       assert.ok(d.warnings.length >= 1)
       assert.not.ok(existsSync(join(D.dir, 'out')))
-      assert.equal(readdirSync(join(D.dir, '.tasks', 'ac')), [])
+      assert.equal(acEntries(D), [])
       // The untouched tasks still restore (unsigned entries are fine without a key).
       assert.ok(await d.cache.get(tasks[0].fingerprint), d.warnings.join('\n'))
     } finally {
@@ -164,7 +168,7 @@ for (const be of backends) {
       writeFileSync(join(A.dir, 'big/blob.bin'), big)
       const fp = sha(`big:${randomBytes(4).toString('hex')}`)
       const up = await tiered(A, be.url(srv), be.env)
-      await up.cache.put(A.dir, { fingerprint: fp, task: 'big' }, ['big/blob.bin'], Buffer.alloc(0))
+      await up.cache.put(A.dir, input(fp, 'big'), ['big/blob.bin'], Buffer.alloc(0))
       await up.cache.flush(60_000)
       assert.is(up.cache.stats().uploaded, 1, up.warnings.join('\n'))
       const t0 = performance.now()
@@ -177,7 +181,7 @@ for (const be of backends) {
 
       // maxUploadBytes
       const small = await tiered(A, be.url(srv), be.env, { config: { url: 'x', maxUploadBytes: 1024 * 1024 } })
-      await small.cache.put(A.dir, { fingerprint: sha(`big2:${fp}`), task: 'big' }, ['big/blob.bin'], Buffer.alloc(0))
+      await small.cache.put(A.dir, input(sha(`big2:${fp}`), 'big'), ['big/blob.bin'], Buffer.alloc(0))
       await small.cache.flush(10_000)
       assert.is(small.cache.stats().uploaded, 0)
       assert.match(small.warnings.join('\n'), /maxUploadBytes/)
@@ -201,7 +205,7 @@ for (const be of backends) {
       const t0 = performance.now()
       assert.is(await b.cache.get(tasks[1].fingerprint), undefined)
       assert.is(await b.cache.get(tasks[2].fingerprint), undefined)
-      await b.cache.put(B.dir, { fingerprint: sha('after-stop'), task: 'x' }, [], Buffer.from('x'))
+      await b.cache.put(B.dir, input(sha('after-stop'), 'x'), [], Buffer.from('x'))
       await b.cache.flush(5000)
       assert.ok(performance.now() - t0 < 15_000)
       const st = b.cache.stats()

@@ -13,16 +13,17 @@
  *   `http-client.ts`); a 401/403 on an upload turns uploads off with one warning.
  */
 import { createHash } from 'node:crypto'
-import type { CacheHit, Cache, EntryLike, LocalTier, RestoreResult } from './contract.js'
+import type { ActionResult, Cache, CacheGetOptions, CacheHit, RestoreResult, StoreInput } from '../cache.js'
+import type { LocalTier } from './contract.js'
 import { signEntry, verifyEntry } from './sign.js'
 import { ENVELOPE_FORMAT, RemoteError, entryDigests, isSha256, type Envelope, type RemoteStore } from './store.js'
 
 /** Options of {@link TieredCache}. Sizes in bytes. */
-export interface TieredCacheOptions<E extends EntryLike> {
-  local: LocalTier<E>
+export interface TieredCacheOptions {
+  local: LocalTier
   remote: RemoteStore
   /** Check an entry's shape (the engine's `parseActionResult`): the entry, or why it is refused. */
-  validate: (json: unknown) => E | { error: string }
+  validate: (json: unknown) => ActionResult | { error: string }
   /** Restore, never upload. @default false */
   readOnly?: boolean
   /** HMAC key: uploads are signed, downloads without a valid signature are misses. */
@@ -46,8 +47,8 @@ export interface RemoteStats {
 }
 
 /** Local + remote, behind the engine's `Cache` interface. */
-export class TieredCache<E extends EntryLike, I = unknown> implements Cache<E, I> {
-  private readonly o: TieredCacheOptions<E>
+export class TieredCache implements Cache {
+  private readonly o: TieredCacheOptions
   private off?: string
   private uploadsOff?: string
   private hits = 0
@@ -57,7 +58,7 @@ export class TieredCache<E extends EntryLike, I = unknown> implements Cache<E, I
   private idle: (() => void)[] = []
   private readonly abort = new AbortController()
 
-  constructor(options: TieredCacheOptions<E>) {
+  constructor(options: TieredCacheOptions) {
     this.o = options
     if (options.readOnly) this.uploadsOff = 'read-only'
   }
@@ -65,6 +66,12 @@ export class TieredCache<E extends EntryLike, I = unknown> implements Cache<E, I
   /** The summary of this run's remote activity. */
   stats(): RemoteStats {
     return { hits: this.hits, uploaded: this.uploaded, off: this.off, uploadsOff: this.uploadsOff }
+  }
+
+  /** {@link stats} without the empty fields, for `RunSummary.remote`. */
+  remoteStats(): RemoteStats {
+    const s = this.stats()
+    return { hits: s.hits, uploaded: s.uploaded, ...(s.off ? { off: s.off } : {}), ...(s.uploadsOff ? { uploadsOff: s.uploadsOff } : {}) }
   }
 
   private warn(message: string, task?: string): void {
@@ -96,7 +103,7 @@ export class TieredCache<E extends EntryLike, I = unknown> implements Cache<E, I
     this.warn(`remote cache: ${what}: ${e.message}`, task)
   }
 
-  async get(fingerprint: string, options?: { signal?: AbortSignal; onWarning?: (message: string) => void }): Promise<CacheHit<E> | undefined> {
+  async get(fingerprint: string, options?: CacheGetOptions): Promise<CacheHit | undefined> {
     const local = await this.o.local.get(fingerprint, options)
     if (local || this.off) return local
     const warnOnce = options?.onWarning
@@ -165,20 +172,20 @@ export class TieredCache<E extends EntryLike, I = unknown> implements Cache<E, I
     return found
   }
 
-  async put(root: string, input: I, outputFiles: readonly string[], log: Buffer): Promise<E> {
+  async put(root: string, input: StoreInput, outputFiles: readonly string[], log: Buffer): Promise<ActionResult> {
     const entry = await this.o.local.put(root, input, outputFiles, log)
     if (!this.off && !this.uploadsOff) this.enqueue(() => this.upload(entry))
     return entry
   }
 
-  async restore(root: string, hit: CacheHit<E>): Promise<RestoreResult> {
+  async restore(root: string, hit: CacheHit): Promise<RestoreResult> {
     const r = await this.o.local.restore(root, hit)
     if (r.ok && hit.source === 'remote') this.hits++
     return r
   }
 
   /** Read the entry's blobs from the local tier and send them, then the entry. */
-  private async upload(entry: E): Promise<void> {
+  private async upload(entry: ActionResult): Promise<void> {
     if (this.off || this.uploadsOff) return
     const blobs = new Map<string, Buffer>()
     const sizes: Record<string, number> = {}
