@@ -31,6 +31,11 @@ export { RecipeError, type RecipeErrorCode, type RecipeErrorDetails } from './er
 export { suggest } from './util/suggest.js'
 export { shellQuote } from './util/quote.js'
 export { canonicalJson } from './util/hash.js'
+export { TieredCache, type TieredCacheOptions, type RemoteStats } from './cache/remote/tiered.js'
+export { openRemoteStore } from './cache/remote/open.js'
+export { resolveRemoteSettings, type RemoteSettings, type RemoteFlags } from './cache/remote/settings.js'
+export { RemoteError, type RemoteStore, type Envelope, type ProbeReport, type ProbeCheck, type StoreOptions } from './cache/remote/store.js'
+export { collectGarbage, cacheUsage, cleanCache, type GcResult } from './cache/gc.js'
 
 /**
  * Identity function that gives `tasks.config.ts` its types: editor completion for every task key
