@@ -2,9 +2,9 @@
 // workspace folder; --filter; package.json / pnpm-workspace.yaml lists; defaults; errors.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fixture, runCli, LIB_URL } from '../helpers.mjs'
+import { fixture, runCli, LIB_URL, REPO } from '../helpers.mjs'
 
 const N = 20
 const pad = (i) => `p${String(i).padStart(2, '0')}`
@@ -160,6 +160,30 @@ test('a spread helper from the root is bundled into workspace configs', async ()
     assert.is(r.code, 0, r.out)
     assert.match(r.out, '[@acme/one#build]')
     assert.is(f.read('libs/one/out/name.txt'), 'one\n')
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('`.tasks/config` is a file: the workspace configs are compiled in memory with a warning, packages still resolve', async () => {
+  const f = fixture({
+    'tasks.config.ts': `export default { workspaces: ['libs/*'], tasks: {} }\n`,
+    'tasks/shared.ts': `export const lib = (name: string) => ({ build: { run: \`mkdir -p out && echo \${name} > out/name.txt\`, inputs: ['package.json'], outputs: ['out/**'] } })\n`,
+    'libs/one/package.json': '{"name":"@acme/one"}',
+    'libs/one/tasks.config.ts': `import { defineConfig } from 'typed-tasks'\nimport { lib } from '../../tasks/shared.ts'\nexport default defineConfig({ tasks: { ...lib('one') } })\n`,
+    'libs/two/package.json': '{"name":"@acme/two"}',
+    'libs/two/tasks.config.mjs': `import { lib } from '../../tasks/shared.ts'\nexport default { tasks: { ...lib('two') } }\n`,
+    '.tasks/config': 'not a folder',
+  })
+  try {
+    mkdirSync(f.path('node_modules'))
+    symlinkSync(REPO, f.path('node_modules/typed-tasks'))
+    const r = await runCli(f.dir, ['build'])
+    assert.is(r.code, 0, r.out)
+    assert.match(r.stderr, /warning: could not cache the compiled workspace configs in .*\.tasks\/config .*compiled them in memory/)
+    assert.not.match(r.out, 'internal error')
+    assert.is(f.read('libs/one/out/name.txt'), 'one\n')
+    assert.is(f.read('libs/two/out/name.txt'), 'two\n')
   } finally {
     f.cleanup()
   }
