@@ -215,6 +215,14 @@ test('errors name the workspace config: unknown cross-workspace task, cycles acr
     assert.is(bad.code, 2, bad.out)
     assert.match(bad.stderr, '`dependsOn` names unknown workspace `c`')
     assert.match(bad.stderr, 'w/b/tasks.config.mjs')
+
+    // The declaration checks name the workspace's own config too: b reads a's output without depending on it.
+    f.write('w/a/tasks.config.mjs', "export default { tasks: { build: { run: 'echo a > out.txt', inputs: [], outputs: ['out.txt'] } } }\n")
+    f.write('w/b/tasks.config.mjs', "export default { tasks: {\n  build: { run: 'cat ../a/out.txt', inputs: ['../a/out.txt'] } } }\n")
+    const undeclared = await runCli(f.dir, ['build'])
+    assert.is(undeclared.code, 2, undeclared.out)
+    assert.match(undeclared.stderr, 'task `b#build` reads `w/a/out.txt` (input `../a/out.txt`), an output of task `a#build`, without depending on it')
+    assert.match(undeclared.stderr, 'w/b/tasks.config.mjs:2:')
   } finally {
     f.cleanup()
   }
