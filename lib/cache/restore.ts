@@ -4,7 +4,7 @@
  * (`parseActionResult`), every output path, the real path of every existing parent folder (a
  * symlinked folder must not lead outside the root, into `.git/` or `.tasks/`), every blob by its
  * SHA-256, size and git blob id, the log blob. Then each output is staged as a temp file (under
- * `.tasks/tmp/` during a run, see `util/fs.ts` `tempPathFor`, so globs never see it; beside the target when its folder is on another file system, which a rename cannot cross) and renamed over its target, the previous file kept aside until the whole entry is in place. Any
+ * `.tasks/tmp/` during a run, see `util/fs.ts` `tempPathFor`, so globs never see it) and renamed over its target, the previous file kept aside until the whole entry is in place. Any
  * error rolls back every rename, removes every temp file and every folder the restore created, and
  * is a miss naming the output and the operation: nothing of the entry stays on disk.
  */
@@ -86,7 +86,6 @@ export async function restoreEntry(root: string, entry: ActionResult, readBlob: 
   // 2. Write, remembering how to undo.
   const undo: (() => void)[] = []
   const backups: string[] = []
-  const sameDevice = new Map<string, boolean>()
   let current: { path: string; op: string } = { path: '', op: '' }
   try {
     for (const o of parsed.outputs) {
@@ -94,12 +93,12 @@ export async function restoreEntry(root: string, entry: ActionResult, readBlob: 
       current = { path: o.path, op: 'create its folder' }
       mkdirTracked(root, dirname(o.path), undo)
       current = { path: o.path, op: 'write a temp file' }
-      const tmp = stagingPath(abs, sameDevice)
+      const tmp = tempPathFor(abs)
       writeOutput(tmp, o, blobs)
       undo.push(() => unlinkQuiet(tmp))
       if (lstatOrUndefined(abs)) {
         current = { path: o.path, op: 'move the previous file aside' }
-        const bak = stagingPath(abs, sameDevice)
+        const bak = tempPathFor(abs)
         renameSync(abs, bak)
         backups.push(bak)
         undo.push(() => renameSync(bak, abs))
@@ -117,25 +116,6 @@ export async function restoreEntry(root: string, entry: ActionResult, readBlob: 
   }
   for (const b of backups) unlinkQuiet(b)
   return { ok: true, restored: parsed.outputs.length, log }
-}
-
-let staged = 0
-
-/**
- * A temp path for a file to be renamed onto (or away from) `abs`: {@link tempPathFor}'s (under
- * `.tasks/tmp` during a run), or `<abs>.<pid>.<n>.tmp` beside it when `abs`'s folder lies on another
- * file system (a mount inside the project: `rename` fails with EXDEV across it).
- * @param sameDevice per-restore memo: target folder -> whether it shares the temp folder's device
- */
-function stagingPath(abs: string, sameDevice: Map<string, boolean>): string {
-  const tmp = tempPathFor(abs)
-  const dir = dirname(abs)
-  let same = sameDevice.get(dir)
-  if (same === undefined) {
-    try { same = lstatSync(dirname(tmp)).dev === lstatSync(dir).dev } catch { same = false }
-    sameDevice.set(dir, same)
-  }
-  return same ? tmp : `${abs}.${process.pid}.${++staged}.tmp`
 }
 
 /** A blob whose SHA-256 is `hash`, else undefined (missing, unreadable or corrupt). */
