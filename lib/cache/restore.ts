@@ -9,7 +9,7 @@
  * is a miss naming the output and the operation: nothing of the entry stays on disk.
  */
 import { chmodSync, lstatSync, mkdirSync, realpathSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync, type Stats } from 'node:fs'
-import { dirname, isAbsolute, join, relative, sep } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path'
 import { gitBlobId, sha256 } from '../util/hash.js'
 import { tempPathFor } from '../util/fs.js'
 import { isEntryError, parseActionResult, unsafeOutputPath } from './entry.js'
@@ -93,18 +93,23 @@ export async function restoreEntry(root: string, entry: ActionResult, readBlob: 
       current = { path: o.path, op: 'create its folder' }
       mkdirTracked(root, dirname(o.path), undo)
       current = { path: o.path, op: 'write a temp file' }
-      const tmp = tempPathFor(abs)
-      writeOutput(tmp, o, blobs)
-      undo.push(() => unlinkQuiet(tmp))
+      // Staged under .tasks/tmp (never where globs look); beside the target only when that fails
+      // (a full or unusable .tasks, the output folder on another file system: EXDEV).
+      let tmp = stage(abs, o, blobs, tempPathFor, undo)
       if (lstatOrUndefined(abs)) {
         current = { path: o.path, op: 'move the previous file aside' }
-        const bak = tempPathFor(abs)
-        renameSync(abs, bak)
+        const bak = renameAside(abs)
         backups.push(bak)
         undo.push(() => renameSync(bak, abs))
       }
       current = { path: o.path, op: 'rename into place' }
-      renameSync(tmp, abs)
+      try {
+        renameSync(tmp, abs)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err
+        tmp = stage(abs, o, blobs, besideTarget, undo, false)
+        renameSync(tmp, abs)
+      }
       undo.push(() => unlinkQuiet(abs))
     }
   } catch (err) {
@@ -174,6 +179,42 @@ function mkdirTracked(root: string, relDir: string, undo: (() => void)[]): void 
     if (lstatOrUndefined(abs)) continue
     mkdirSync(abs)
     undo.push(() => rmdirSync(abs))
+  }
+}
+
+let besideCounter = 0
+/** A temp name beside `abs` (same folder, so the rename cannot cross file systems): `.<name>.<pid>.<n>.tasks-tmp`. */
+const besideTarget = (abs: string) => join(dirname(abs), `.${basename(abs)}.${process.pid}.${++besideCounter}.tasks-tmp`)
+
+/**
+ * Write output `o` to a temp path from `pathFor` (recording its removal in `undo`); when that fails
+ * and `fallback` is set, once more beside the target.
+ * @returns the temp path written
+ */
+function stage(abs: string, o: OutputEntry, blobs: ReadonlyMap<string, Buffer>, pathFor: (abs: string) => string, undo: (() => void)[], fallback = true): string {
+  let tmp: string
+  try {
+    tmp = pathFor(abs)
+    writeOutput(tmp, o, blobs)
+  } catch (err) {
+    if (!fallback) throw err
+    tmp = besideTarget(abs)
+    writeOutput(tmp, o, blobs)
+  }
+  undo.push(() => unlinkQuiet(tmp))
+  return tmp
+}
+
+/** Move the file at `abs` to a temp path (under .tasks/tmp, else beside it) and return that path. */
+function renameAside(abs: string): string {
+  try {
+    const bak = tempPathFor(abs)
+    renameSync(abs, bak)
+    return bak
+  } catch {
+    const bak = besideTarget(abs)
+    renameSync(abs, bak)
+    return bak
   }
 }
 

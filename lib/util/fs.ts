@@ -86,13 +86,19 @@ function tempName(): string {
 /**
  * A fresh temp path for a file to be renamed onto `file` (e.g. a symlink made then renamed):
  * in the registered temp folder (created if missing) when `file` lies under a root registered
- * with {@link useTempDir}, else beside `file` as `<file>.<pid>.<n>.tmp`.
+ * with {@link useTempDir} (when it can be created), else beside `file` as `<file>.<pid>.<n>.tmp`.
  */
 export function tempPathFor(file: string): string {
   const dir = tempDirFor(file)
-  if (!dir) return `${file}.${process.pid}.${++tmpCounter}.tmp`
-  mkdirSync(dir, { recursive: true })
-  return join(dir, tempName())
+  if (dir) {
+    try {
+      mkdirSync(dir, { recursive: true })
+      return join(dir, tempName())
+    } catch {
+      // The temp folder cannot be made (a file in its place, a full or read-only `.tasks`): beside `file`.
+    }
+  }
+  return `${file}.${process.pid}.${++tmpCounter}.tmp`
 }
 
 /**

@@ -98,7 +98,7 @@ test('put refuses an output that changes while it is stored: no cache entry, a w
   // The command leaves a writer appending to its 40 MB output after it exits.
   const p = project(`{
     grow: {
-      run: 'head -c 40000000 /dev/zero > big.bin; (while :; do echo x >> big.bin; done) >/dev/null 2>&1 & echo $! > writer.pid',
+      shell: 'sh', run: 'head -c 40000000 /dev/zero > big.bin; (while :; do echo x >> big.bin; done) >/dev/null 2>&1 & echo $! > writer.pid',
       inputs: ['in.txt'],
       outputs: ['big.bin'],
     },

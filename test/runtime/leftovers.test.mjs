@@ -19,7 +19,7 @@ function running(pid) {
 }
 
 const config = `{
-    hang: { run: 'sleep 1000 & echo $! > gpid; wait' },
+    hang: { shell: 'sh', run: 'sleep 1000 & echo $! > gpid; wait' },
     quick: { run: 'echo quick' },
   }`
 
@@ -87,7 +87,7 @@ test('stale temp files of dead processes in .tasks/tmp are removed at the next s
 
 test('a restore writes no temp file next to the outputs (they go through .tasks/tmp)', async () => {
   const p = project(`{
-    gen: { run: 'mkdir -p out && for i in 1 2 3 4 5 6 7 8; do head -c 4000000 /dev/urandom > out/f$i.bin; done', inputs: ['in.txt'], outputs: ['out/**'] },
+    gen: { shell: 'sh', run: 'mkdir -p out && for i in 1 2 3 4 5 6 7 8; do head -c 4000000 /dev/urandom > out/f$i.bin; done', inputs: ['in.txt'], outputs: ['out/**'] },
   }`, { 'in.txt': 'x' })
   try {
     assert.is((await tasks(p.dir, ['gen'])).code, 0)
