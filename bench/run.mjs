@@ -3,7 +3,7 @@
  * Side-by-side benchmark of typed-tasks against make, ninja, turbo, nx and wireit.
  *
  *   node bench/run.mjs [--size small|default|large] [--runs 5] [--only tasks,make,...]
- *                      [--scenarios startup,noop,change,restore,cold,trivial,raw] [--out FILE]
+ *                      [--scenarios startup,noop,change,restore,cold,trivial,raw,remote] [--out FILE]
  *                      [--concurrency N] [--reuse] [--no-build]
  *
  * Every tool gets its own copy of the same generated workspace (bench/work/<size>/<tool family>/),
@@ -13,9 +13,10 @@
  * wall time is measured here around the spawn. Results: bench/RESULTS.md (or --out) and the raw
  * numbers in bench/work/results-<size>.json.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { createServer as createNetServer } from 'node:net'
 import {
-  existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, renameSync, rmSync, statSync, readdirSync,
+  existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, renameSync, rmSync, statSync, readdirSync, mkdtempSync,
 } from 'node:fs'
 import { dirname, join, resolve, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,10 +35,11 @@ const SIZES = {
   default: { packages: 100, files: 100, trivial: 1000 },
   large: { packages: 200, files: 250, trivial: 1000 },
 }
-const ALL_SCENARIOS = ['startup', 'noop', 'change', 'comment', 'restore', 'cold', 'trivial', 'raw']
+const ALL_SCENARIOS = ['startup', 'noop', 'change', 'comment', 'restore', 'cold', 'trivial', 'raw', 'remote']
 // Run order: cold first (a fresh workspace's first build is the cold warm-up anyway), then restore
 // and no-op (whose warm-ups are then cheap), then one-file change.
-const RUN_ORDER = ['startup', 'cold', 'restore', 'noop', 'change', 'comment', 'trivial', 'raw']
+const RUN_ORDER = ['startup', 'cold', 'restore', 'noop', 'change', 'comment', 'trivial', 'raw', 'remote']
+// `remote` last: it empties the local caches of tasks and turbo before every round.
 
 const { values: opt } = parseArgs({
   options: {
@@ -522,6 +524,64 @@ function scenarioRaw() {
   }
 }
 
+/**
+ * Restore from the remote cache: one local turborepo-remote-cache (the repo's devDependency) on a
+ * free 127.0.0.1 port, shared by tasks (`turbo+http://`) and turbo (`TURBO_API`). The warm-up
+ * round runs everything and uploads; every measured round starts with no `dist/` and an empty
+ * local cache, so every output comes from the server.
+ */
+async function scenarioRemote() {
+  const cli = join(REPO, 'node_modules', 'turborepo-remote-cache', 'dist', 'cli.js')
+  if (!existsSync(cli)) {
+    missing.push({ tool: 'turborepo-remote-cache', why: 'not installed (npm ci in the repository): the remote scenario was not run' })
+    return
+  }
+  const port = await new Promise((res, rej) => {
+    const srv = createNetServer()
+    srv.on('error', rej)
+    srv.listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => res(p)) })
+  })
+  const store = mkdtempSync(join(os.tmpdir(), 'bench-turbo-cache-'))
+  const server = spawn(process.execPath, [cli], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), STORAGE_PROVIDER: 'local', STORAGE_PATH: store, STORAGE_PATH_USE_TMP_FOLDER: 'false', TURBO_TOKEN: 'bench', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    stdio: 'ignore',
+  })
+  try {
+    const end = Date.now() + 30_000
+    for (;;) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/v8/artifacts/status`, { headers: { authorization: 'Bearer bench' } })).status === 200) break
+      } catch {}
+      if (Date.now() > end) throw new Error('turborepo-remote-cache did not start within 30 s')
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    versions['turborepo-remote-cache'] = JSON.parse(readFileSync(join(REPO, 'node_modules', 'turborepo-remote-cache', 'package.json'), 'utf8')).version
+    const remoteEnv = {
+      tasks: { TASKS_REMOTE_CACHE: `turbo+http://127.0.0.1:${port}?team=bench`, TASKS_REMOTE_CACHE_TOKEN: 'bench' },
+      turbo: { TURBO_API: `http://127.0.0.1:${port}`, TURBO_TOKEN: 'bench', TURBO_TEAM: 'bench' },
+    }
+    const entries = tools().filter((t) => t.id === 'tasks' || t.id === 'turbo').map((t) => {
+      const ws = wsDir(t.family)
+      return {
+        ...t,
+        spec: () => {
+          const sp = t.spec()
+          return { ...sp, env: { ...sp.env, ...remoteEnv[t.id] } }
+        },
+        prepare() {
+          rmDist(ws)
+          t.clearCache()
+        },
+        check: (since) => outputsWritten(ws, since),
+      }
+    })
+    runScenario('remote', entries)
+  } finally {
+    server.kill('SIGTERM')
+    rmSync(store, { recursive: true, force: true })
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Report.
 
@@ -534,6 +594,7 @@ const SCENARIO_TITLES = {
   cold: '5. Cold (caches and outputs cleared, everything runs)',
   trivial: `6. ${SIZE.trivial} trivial tasks (\`true\`, no inputs): scheduler overhead`,
   raw: '7. Raw limits on the same files',
+  remote: '8. Restore from the remote cache (all `dist/` and the local cache deleted; every output from a local turborepo-remote-cache, tasks and turbo on the same server)',
 }
 
 const med = (scenario, id) => median(results[scenario]?.[id]?.walls ?? [])
@@ -551,7 +612,7 @@ function scenarioTable(scenario) {
   const res = results[scenario]
   if (!res) return ''
   const anchorIds = new Set(tools().filter((t) => t.anchor).map((t) => t.id))
-  const isPkg = ['noop', 'change', 'comment', 'restore', 'cold'].includes(scenario)
+  const isPkg = ['noop', 'change', 'comment', 'restore', 'cold', 'remote'].includes(scenario)
   const best = isPkg ? fastest(scenario, (t) => t.anchor) : undefined
   const tasksMed = isPkg ? med(scenario, 'tasks') : NaN
   const rows = []
@@ -612,6 +673,10 @@ function targets() {
       const b = jsBest(s), m = med(s, id)
       add(`${name}: ≤ ${limit}× the faster of turbo and nx`, label, b ? m / b.m : NaN, limit, b ? `${fmtS(m)} s vs ${b.label} ${fmtS(b.m)} s = ${fmtX(m / b.m)}` : '—')
     }
+    if (id === 'tasks') {
+      const t = med('remote', 'tasks'), tb = med('remote', 'turbo')
+      add('restore from the remote cache: ≤ 0.7× turbo on the same server', label, t / tb, 0.7, `${fmtS(t)} s vs turbo ${fmtS(tb)} s = ${fmtX(t / tb)}`)
+    }
     const nj = med('noop', 'ninja'), m = med('noop', id)
     add('no-op: ≤ 3× ninja', label, m / nj, 3, `${fmtS(m)} s vs ninja ${fmtS(nj)} s = ${fmtX(m / nj)}`)
   }
@@ -639,7 +704,7 @@ function summaryTable() {
   const anchors = tools().filter((t) => t.anchor)
   const head = ['scenario', ...anchors.map((a) => a.label)]
   const rows = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`]
-  for (const s of ['noop', 'change', 'restore', 'cold']) {
+  for (const s of ['noop', 'change', 'restore', 'cold', 'remote']) {
     if (!results[s]) continue
     for (const id of ['tasks', 'tasks-mtime']) {
       const t = med(s, id)
@@ -716,6 +781,7 @@ try {
     if (s === 'startup') scenarioStartup()
     else if (s === 'trivial') scenarioTrivial()
     else if (s === 'raw') scenarioRaw()
+    else if (s === 'remote') await scenarioRemote()
     else runScenario(s, packageEntries(s))
   }
 } finally {

@@ -11,6 +11,7 @@ import { relative, resolve } from 'node:path'
 import { EXIT } from '../lib/errors.js'
 import { cleanHelp, normaliseArgv } from './args.js'
 import { exitCodeForSignal, installSignalHandlers } from './signals.js'
+import { addReportOptions, REPORT_OPTION_KEYS } from './report-options.js'
 
 const cli = cac('tasks')
 cli
@@ -29,6 +30,11 @@ cli
   .option('--cwd <dir>', 'Folder to start from (default: the current folder)')
   .option('--config <file>', 'Config file to use instead of searching for tasks.config.*')
   .option('--profile <file>', 'Write a Chrome trace of the run to <file>')
+  .option('--remote-cache <url>', 'Remote cache: http(s):// Bazel HTTP, grpc(s):// Bazel gRPC, turbo+http(s):// Turborepo (also TASKS_REMOTE_CACHE)')
+  .option('--no-remote-cache', 'Turn the remote cache off for this run')
+  .option('--remote-cache-read-only', 'Restore from the remote cache, never upload (also TASKS_REMOTE_CACHE_READ_ONLY=1)')
+addReportOptions(cli)
+cli
   .option('-v, --version', 'Print the version')
   .option('-h, --help', 'Print this help')
   .example('tasks build test')
@@ -37,11 +43,12 @@ cli
   .example('tasks build --filter web...      (workspaces: web and what it depends on)')
   .example('tasks import Makefile | tasks import package.json | tasks init')
   .example('source <(tasks completion bash)  (also zsh, fish)')
+  .example('tasks cache status   (also: tasks cache prune, tasks cache clean)')
   .help(cleanHelp)
 
 let parsed: ReturnType<typeof cli.parse>
 try {
-  parsed = cli.parse(normaliseArgv(process.argv, ['dry-run']), { run: false })
+  parsed = cli.parse(normaliseArgv(process.argv, ['dry-run', 'remote-cache-read-only', 'fail-on-regression']), { run: false })
 } catch (err) {
   process.stderr.write(`error: ${(err as Error).message}\n  help: run \`tasks --help\`\n`)
   process.exit(EXIT.config)
@@ -58,7 +65,8 @@ if (opts.help) {
   process.exit(EXIT.ok)
 }
 
-const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'filter', 'version', 'v', 'help', 'h', '--'])
+const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'filter', 'version', 'v', 'help', 'h', '--', ...REPORT_OPTION_KEYS])
+for (const k of ['remoteCache', 'remote-cache', 'remoteCacheReadOnly', 'remote-cache-read-only']) KNOWN.add(k)
 for (const key of Object.keys(opts)) {
   if (!KNOWN.has(key)) {
     process.stderr.write(`error: unknown option \`--${key}\`\n  help: run \`tasks --help\`; to pass it to the task's command, put it after \`--\`\n`)
@@ -77,6 +85,17 @@ async function main(): Promise<number> {
     }))
     const code = await runSubcommand(parsed.args.map(String), { cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, force: !!opts.force, dryRun: !!opts.dryRun }, flags)
     if (code !== undefined) return code
+  }
+  // `tasks cache status|prune|clean` (bin/cache-command.ts).
+  if (parsed.args[0] === 'cache' && parsed.args.length === 2 && ['status', 'prune', 'clean'].includes(String(parsed.args[1]))) {
+    const { runCacheCommand, remoteFlags } = await import('./cache-command.js')
+    const { renderError } = await import('./render-error.js')
+    try {
+      return await runCacheCommand(String(parsed.args[1]), { cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, flags: remoteFlags(opts), json: !!opts.json }, (t) => process.stdout.write(t))
+    } catch (err) {
+      process.stderr.write(renderError(err, process.cwd(), !!process.stderr.isTTY && !process.env.NO_COLOR))
+      return (await import('../lib/index.js')).exitCodeFor(err)
+    }
   }
   const ac = new AbortController()
   const signalled = installSignalHandlers(ac)
@@ -97,6 +116,9 @@ async function main(): Promise<number> {
       throw new lib.TasksError('usage', `--concurrency must be a whole number >= 1, got \`${opts.concurrency}\``)
     }
     const config = await lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) })
+    if (String(parsed.args[0]) === 'history' && !config.tasks.has('history')) {
+      return await (await import('./history-command.js')).historyCommand(config, parsed.args.slice(1).map(String), opts, cwd, (t) => process.stdout.write(t))
+    }
     // --list and --graph run nothing, but a cyclic config is still an error there.
     if (opts.list || opts.graph !== undefined) lib.buildGraph(config, [...config.tasks.keys()])
     // Workspaces: short names mean the current workspace's tasks (or every workspace's, at the root).
@@ -146,7 +168,11 @@ async function main(): Promise<number> {
       return EXIT.ok
     }
 
-    const graphOrder = lib.buildGraph(config, requested).order
+    const runGraph = lib.buildGraph(config, requested)
+    const graphOrder = runGraph.order
+    const reportOptions = await import('./report-options.js')
+    const outputLogs = await reportOptions.outputLogsOf(opts)
+    const runReport = await reportOptions.startRunReport({ opts, config, deps: new Map([...runGraph.tasks].map(([n, t]) => [n, t.deps])), requested, args: opts['--'] ?? [], cwd })
     const tty = !!process.stderr.isTTY && process.env.CI !== 'true' && !opts.json
     const color = process.env.NO_COLOR ? false : process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : tty
     // Batch writes: one write per event-loop turn instead of one per line (~0.3 ms each on a pipe).
@@ -160,29 +186,37 @@ async function main(): Promise<number> {
       pending += t
     }
     const { pickReporter } = await import('./reporter.js')
-    const reporter = await pickReporter({ tty, color, json: !!opts.json, profile: opts.profile ? String(opts.profile) : undefined, order: graphOrder, write })
+    const reporter = await pickReporter({ tty, color, json: !!opts.json, profile: opts.profile ? String(opts.profile) : undefined, order: graphOrder, write, outputLogs })
 
+    // The remote cache tier (bin/cache-command.ts), when one is configured.
+    const cacheCommand = await import('./cache-command.js')
+    const tiered = opts.cache === false ? undefined : await cacheCommand.openRunCache(config, cacheCommand.remoteFlags(opts), (message, task) => reporter.onEvent({ type: 'warning', time: Date.now(), task, message, code: 'remote-cache' }))
     const result = await lib.run({
       config,
       tasks: requested,
       args: opts['--'] ?? [],
       force: !!opts.force,
-      cache: opts.cache !== false,
+      cache: tiered ?? opts.cache !== false,
       git: opts.git !== false,
       dryRun: !!opts.dryRun,
       continue: !!opts.continue,
       concurrency,
       signal: ac.signal,
-      onEvent: (e) => reporter.onEvent(e),
+      onEvent: (e) => {
+        reporter.onEvent(e)
+        runReport.onEvent(e)
+      },
     })
     reporter.setResult(result)
     await reporter.close()
+    await cacheCommand.afterRun(config, result, tiered)
     const failedNames = result.tasks.filter((t) => t.status === 'failed').map((t) => t.name)
     if (failedNames.length) write(`failed: ${failedNames.join(', ')}\n`)
+    const reportCode = await runReport.finish(result, write)
     flush()
     const sig = signalled()
     if (sig) return exitCodeForSignal(sig)
-    return result.ok ? EXIT.ok : EXIT.taskFailed
+    return result.ok ? reportCode ?? EXIT.ok : EXIT.taskFailed
   } catch (err) {
     process.stderr.write(renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR))
     return lib.exitCodeFor(err)

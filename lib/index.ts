@@ -24,11 +24,18 @@ export { LocalCache } from './cache/local.js'
 export { MemoryCache, type MemoryCacheStats } from './cache/memory.js'
 export { parseActionResult, unsafeOutputPath } from './cache/entry.js'
 export { prefetchRun } from './prefetch.js'
+export { createRunCollector, criticalPath, RUN_MODEL_SCHEMA, type RunModel, type TaskModel, type RunCollector, type CollectorOptions, type Comparison } from './report/model.js'
+export { renderHtml, type HtmlOptions } from './report/html.js'
 // Shared helpers for recipes (the library's and a user's own): one error class, did-you-mean, shell quoting, canonical JSON.
 export { RecipeError, type RecipeErrorCode, type RecipeErrorDetails } from './errors.js'
 export { suggest } from './util/suggest.js'
 export { shellQuote } from './util/quote.js'
 export { canonicalJson } from './util/hash.js'
+export { TieredCache, type TieredCacheOptions, type RemoteStats } from './cache/remote/tiered.js'
+export { openRemoteStore } from './cache/remote/open.js'
+export { resolveRemoteSettings, type RemoteSettings, type RemoteFlags } from './cache/remote/settings.js'
+export { RemoteError, type RemoteStore, type Envelope, type ProbeReport, type ProbeCheck, type StoreOptions } from './cache/remote/store.js'
+export { collectGarbage, cacheUsage, cleanCache, type GcResult } from './cache/gc.js'
 
 /**
  * Identity function that gives `tasks.config.ts` its types: editor completion for every task key

@@ -186,6 +186,10 @@ export interface Config {
    * `peerDependencies`. `deps: ['^build']` follows these edges.
    */
   dependsOn?: readonly string[]
+  /** The local cache (`.tasks/`). */
+  cache?: LocalCacheConfig
+  /** A shared remote cache (Bazel HTTP, Bazel gRPC or Turborepo API). Credentials come from the environment, never from here. */
+  remoteCache?: RemoteCacheConfig
 }
 
 /**
@@ -201,6 +205,36 @@ export interface Workspace {
   readonly file?: string
   /** Names of the workspaces it depends on (package.json dependencies and `dependsOn`), sorted. */
   readonly dependencies: readonly string[]
+}
+
+/** Local cache settings. */
+export interface LocalCacheConfig {
+  /**
+   * Size limit of `.tasks/` cache entries and blobs: bytes, or a string like `'5GB'`, `'500MiB'`.
+   * Past it, the least recently used entries are evicted and unreferenced blobs collected
+   * (at the end of a run that stored something, and by `tasks cache prune`).
+   * @default '5GB'
+   */
+  maxSize?: number | string
+}
+
+/**
+ * Remote cache settings. The URL's scheme picks the protocol: `http(s)://` Bazel HTTP cache
+ * (bazel-remote, nginx WebDAV), `grpc(s)://host/instance` Bazel gRPC (REAPI v2), `turbo+http(s)://`
+ * Turborepo API v8. Overridden by `--remote-cache URL` / `TASKS_REMOTE_CACHE`; credentials from
+ * `TASKS_REMOTE_CACHE_TOKEN` (Bearer) or user:password in the URL (Basic).
+ * @example remoteCache: { url: 'grpcs://cache.example.com/main', readOnly: !process.env.CI }
+ */
+export interface RemoteCacheConfig {
+  url: string
+  /** Restore, never upload (also `TASKS_REMOTE_CACHE_READ_ONLY=1`, `--remote-cache-read-only`). @default false */
+  readOnly?: boolean
+  /** Results whose blobs add up to more bytes are not uploaded (a warning). @default 104857600 (100 MiB) */
+  maxUploadBytes?: number
+  /** Turborepo team slug or `team_...` id (also `TASKS_REMOTE_CACHE_TEAM`, `?team=`). */
+  team?: string
+  /** Time a server may take to start answering, ms; one timeout turns the remote off for the run. @default 3000 */
+  timeoutMs?: number
 }
 
 /**
@@ -298,8 +332,11 @@ export interface RunSummary {
    * `cacheHits` = would be restored).
    */
   dryRun: boolean
-  /** Remote cache figures, when a remote tier is configured: hits served, entries uploaded, and why it was turned off. */
-  remote?: { hits: number; uploaded: number; off?: string }
+  /**
+   * Remote cache figures, when a remote tier is configured: hits served, entries uploaded, why it
+   * was turned off (`off`), or why only uploads were (`uploadsOff`: `'read-only'`, a 401/403).
+   */
+  remote?: { hits: number; uploaded: number; off?: string; uploadsOff?: string }
 }
 
 /** Events emitted by `run` in order; reporters consume them. `time` is `Date.now()` in ms. */
@@ -413,4 +450,7 @@ export interface LoadedConfig {
   readonly concurrency?: number
   /** The workspaces of a monorepo, sorted by folder; undefined when the project has none. */
   readonly workspaces?: readonly Workspace[]
+  /** `cache.maxSize` in bytes, when set. */
+  readonly cacheMaxSize?: number
+  readonly remoteCache?: RemoteCacheConfig
 }

@@ -130,6 +130,7 @@ export function build(options: GoBuildOptions): Record<string, TaskDefinition> {
     return inDir(common.dir, {
       description: common.description ?? `go build ${main} for ${target ?? 'the host'} -> ${output}`,
       run: command(['go', 'build', trimpath && '-trimpath', common.mod, ldflags && '-ldflags', ldflags, ...common.tagFlags, ...common.flags, '-o', output, main]),
+      shell: 'portable',
       inputs: [...common.inputs(['!**/*_test.go', '!**/testdata/**'])],
       outputs: [output],
       env: GO_ENV.filter((v) => !(target && (v === 'GOOS' || v === 'GOARCH')) && v !== 'CGO_ENABLED'),
@@ -190,6 +191,7 @@ export function test(options: GoTestOptions = {}): Record<string, TaskDefinition
     [common.taskName ?? 'go:test']: inDir(common.dir, {
       description: common.description ?? `go test ${packages.join(' ')}`,
       run: command(words),
+      shell: 'portable',
       inputs: common.inputs(['**/testdata/**']),
       env: cgo === undefined ? GO_ENV : GO_ENV.filter((v) => v !== 'CGO_ENABLED'),
       passEnv: GO_PASS,
@@ -220,6 +222,7 @@ export function vet(options: GoVetOptions = {}): Record<string, TaskDefinition> 
     [common.taskName ?? 'go:vet']: inDir(common.dir, {
       description: common.description ?? `go vet ${packages.join(' ')}`,
       run: command(['go', 'vet', common.mod, ...common.tagFlags, ...common.flags, ...packages]),
+      shell: 'portable',
       inputs: common.inputs([]),
       env: GO_ENV,
       passEnv: GO_PASS,

@@ -195,6 +195,7 @@ export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefini
         writeFileSync(resolve(ctx.cwd, dir, STAMP), stamp)
         return { stamp }
       },
+      shell: 'portable',
       version: `python.venv@2 ${canonicalJson(settings)}`,
       inputs,
       env: PY_ENV,
@@ -229,6 +230,7 @@ export function test(options: PythonTestOptions = {}): Record<string, TaskDefini
     [c.taskName ?? 'py:test']: inDir(c.dir, {
       description: c.description ?? 'pytest',
       run: command([c.py, '-m', 'pytest', ...args]),
+      shell: 'portable',
       ...c.shared(optString(R, 'venvTask', options.venvTask)),
     }),
   }
@@ -287,6 +289,7 @@ export function lint(options: PythonLintOptions = {}): Record<string, TaskDefini
         if (linter === 'flake8') throw new RecipeError('tool-missing', `flake8 is not installed (\`${flake8} --version\` failed)`, { recipe: R, hint: 'add flake8 to the venv (a dev dependency group, or `packages`)' })
         ctx.log(`python.lint: skipped: neither ruff nor flake8 is installed (looked for ${venvRuff ? venvRuff + ', ' : ''}ruff on PATH and \`${flake8}\`); add ruff or flake8 to the venv's requirements to lint`)
       },
+      shell: 'portable',
       version: `python.lint@2 ${canonicalJson({ linter, paths, args, py: c.py, venv: c.venv, caches })}`,
       ...shared,
       toolVersions: [...(shared.toolVersions ?? []), ...(linter !== 'flake8' ? ['ruff --version', ...(venvRuff ? [`${command([venvRuff])} --version`] : [])] : []), `${flake8} --version`],
@@ -339,6 +342,7 @@ export function wheel(options: PythonWheelOptions = {}): Record<string, TaskDefi
           : probe(ctx, `${command([c.py, '-m', 'pip'])} --version`) || !probe(ctx, 'uv --version') ? viaPip : viaUv
         await ctx.exec(how)
       },
+      shell: 'portable',
       version: `python.wheel@2 ${viaBuild} || ${viaPip} || ${viaUv}`,
       ...shared,
       inputs: [...(shared.inputs ?? []), `!${outDir}/**`],

@@ -113,7 +113,7 @@ export function build(options: RustBuildOptions): Record<string, TaskDefinition>
   }
   if (!targets) {
     const out = `${c.targetDir}/${profileDir}/${bin}${HOST_EXE}`
-    return { [taskName]: inDir(c.dir, { description: c.description ?? `cargo build ${bin} (${profile}) -> ${out}`, run: cargo(), outputs: [out], platform: true, ...base }) }
+    return { [taskName]: inDir(c.dir, { description: c.description ?? `cargo build ${bin} (${profile}) -> ${out}`, run: cargo(), shell: 'portable', outputs: [out], platform: true, ...base }) }
   }
   const tasks: Record<string, TaskDefinition> = {}
   for (const triple of targets) {
@@ -125,6 +125,7 @@ export function build(options: RustBuildOptions): Record<string, TaskDefinition>
         requireInstalledTarget(ctx, triple)
         await ctx.exec(cmd)
       },
+      shell: 'portable',
       version: `rust.build@1 ${cmd}`,
       outputs: [out],
       // Linking may use the host's C toolchain, so the result is keyed on the host platform too.
@@ -163,6 +164,7 @@ export function test(options: RustTestOptions = {}): Record<string, TaskDefiniti
     [c.taskName ?? 'rust:test']: inDir(c.dir, {
       description: c.description ?? 'cargo test',
       run: command(['cargo', 'test', release && '--release', workspace && '--workspace', ...c.pkg, ...c.featureFlags, ...c.targetFlags, ...c.flags, ...(args.length ? ['--', ...args] : [])]),
+      shell: 'portable',
       inputs: c.inputs(['tests/**', 'benches/**', 'examples/**']),
       env: RUST_ENV,
       passEnv: RUST_PASS,
@@ -202,6 +204,7 @@ export function clippy(options: RustClippyOptions = {}): Record<string, TaskDefi
     [c.taskName ?? 'rust:clippy']: inDir(c.dir, {
       description: c.description ?? `cargo clippy${deny ? ' (warnings are errors)' : ''}`,
       run: command(['cargo', 'clippy', workspace && '--workspace', ...c.pkg, allTargets && '--all-targets', ...c.featureFlags, ...c.targetFlags, ...c.flags, ...(lints.length ? ['--', ...lints] : [])]),
+      shell: 'portable',
       inputs: c.inputs(['tests/**', 'benches/**', 'examples/**', '{clippy.toml,.clippy.toml}']),
       env: RUST_ENV,
       passEnv: RUST_PASS,
@@ -239,6 +242,7 @@ export function fmtCheck(options: RustFmtOptions = {}): Record<string, TaskDefin
     [optString(R, 'taskName', options.taskName) ?? 'rust:fmt']: inDir(dir, {
       description: optString(R, 'description', options.description) ?? 'cargo fmt --check',
       run: command(['cargo', 'fmt', ...(pkg ? ['-p', pkg] : ['--all']), '--', '--check']),
+      shell: 'portable',
       inputs: ['**/*.rs', '{Cargo.toml,rustfmt.toml,.rustfmt.toml}', '!target/**', ...cacheExclusions(dir, RUST_CACHES), ...(optStrings(R, 'inputs', options.inputs) ?? [])],
       passEnv: RUST_PASS,
       toolVersions: ['cargo fmt --version'],

@@ -54,16 +54,18 @@ export function lineWriter(log: (text: string) => void): { write(text: string): 
 // ---- Option validation and shell quoting (every recipe) ----
 
 /**
- * Quote one argument for `sh` ({@link shellQuote} of the library), leaving plain words (`-s`,
- * `./cmd/api`, `main.version=1.2`) as they are, so simple commands stay readable and also run under `cmd.exe`.
+ * Quote one argument for the portable shell ({@link shellQuote} of the library, `'portable'`),
+ * leaving plain words (`-s`, `./cmd/api`, `main.version=1.2`) as they are, so simple commands stay
+ * readable. Every recipe task that runs such a command (a string `run`, or `ctx.exec` in a function
+ * task) sets `shell: 'portable'` itself, so a config-wide `shell: 'cmd'` cannot change how the quotes are read.
  * @example shq('-s -w') // "'-s -w'"
  */
 export function shq(arg: string): string {
-  return shellQuote(arg, 'sh')
+  return shellQuote(arg, 'portable')
 }
 
 /**
- * Join command words into one `sh` command line: each word is quoted with {@link shq}; `false`,
+ * Join command words into one portable-shell command line: each word is quoted with {@link shq}; `false`,
  * `undefined` and `''` are dropped, so optional flags can be written inline.
  * @example command(['go', 'build', trimpath && '-trimpath', '-o', out]) // 'go build -trimpath -o bin/api'
  */

@@ -75,4 +75,6 @@ export interface Cache {
   restore(root: string, hit: CacheHit): Promise<RestoreResult>
   /** Wait for background work (uploads) to finish, at most `timeoutMs` ms. */
   flush?(timeoutMs: number): Promise<void>
+  /** A remote tier's figures for the run's summary (`RunSummary.remote`): hits served, results uploaded, why it is off. */
+  remoteStats?(): { hits: number; uploaded: number; off?: string; uploadsOff?: string }
 }

@@ -26,12 +26,13 @@
  * pays a few string comparisons per pattern; an output glob based at the root (`**\/*.o`) is only
  * compared by samples, never walked.
  */
-import { readdirSync, statSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, posix } from 'node:path'
 import { TasksError } from '../errors.js'
 import { expandGlobs, GLOB_SYNTAX } from '../fingerprint/glob.js'
 import { locate } from './locate.js'
+import type { ErrorLocation } from '../errors.js'
 import type { LoadedConfig, ResolvedTask } from '../types.js'
 
 const require = createRequire(import.meta.url)
@@ -86,7 +87,7 @@ export function checkDeclarations(config: LoadedConfig, source?: string): void {
       const [first, second] = tasks.indexOf(a.task) <= tasks.indexOf(b.task) ? [a, b] : [b, a]
       throw new TasksError('overlapping-outputs',
         `tasks \`${first.task.name}\` and \`${second.task.name}\` both declare ${describe(hit)} as an output (\`${first.written}\` and \`${second.written}\`)`,
-        { file: config.file, task: second.task.name, key: 'outputs', ...locate(source, second.task.name, { value: second.written }) },
+        { task: second.task.name, key: 'outputs', ...where(config, second.task, source, { value: second.written }) },
         `each file must have one producing task: narrow one of the two \`outputs\` (e.g. add \`'!${relativeTo(first.task, hit.sample ? second.path : hit.file)}'\` to \`${first.task.name}\`'s outputs) or merge the tasks`)
     }
   }
@@ -102,16 +103,28 @@ export function checkDeclarations(config: LoadedConfig, source?: string): void {
       if (output.task === t) {
         throw new TasksError('in-place-task',
           `task \`${t.name}\` declares ${describe(hit)} as both an input (\`${input.written}\`) and an output (\`${output.written}\`)`,
-          { file: config.file, task: t.name, key: 'inputs', ...locate(source, t.name, { value: input.written }) },
+          { task: t.name, key: 'inputs', ...where(config, t, source, { value: input.written }) },
           `a task's outputs are never its inputs, so a hand edit of such a file would be overwritten by a restore: if the task rewrites it in place (a formatter, a docs step), drop it from \`outputs\`; if the task generates it, exclude it from \`inputs\` with \`'!${exclude}'\``)
       }
       if (ctx.connected(t, output.task)) continue
       throw new TasksError('undeclared-dependency',
         `task \`${t.name}\` reads ${describe(hit)} (input \`${input.written}\`), ${hit.sample ? 'outputs' : 'an output'} of task \`${output.task.name}\`, without depending on it`,
-        { file: config.file, task: t.name, key: 'inputs', ...locate(source, t.name, { value: input.written }) },
+        { task: t.name, key: 'inputs', ...where(config, t, source, { value: input.written }) },
         `add ${JSON.stringify(output.task.name)} to \`deps\` of \`${t.name}\`, or exclude ${hit.sample ? 'those files' : 'the file'} from its inputs with \`'!${exclude}'\``)
     }
   }
+}
+
+/**
+ * The config file that defines `task` (a workspace's task: its workspace's `tasks.config.*`, read
+ * here for the position; else the root config with `source`) and where in it `needle` is written.
+ */
+function where(config: LoadedConfig, task: ResolvedTask, source: string | undefined, needle: { key?: string; value?: string }): { file: string } & ErrorLocation {
+  const ws = task.workspace === undefined ? undefined : config.workspaces?.find((w) => w.name === task.workspace)
+  if (!ws?.file) return { file: config.file, ...locate(source, task.name, needle) }
+  let text: string | undefined
+  try { text = readFileSync(ws.file, 'utf8') } catch {}
+  return { file: ws.file, ...locate(text, task.name.slice(ws.name.length + 1), needle) }
 }
 
 function addPattern(list: Pattern[], task: ResolvedTask, kind: Pattern['kind'], written: string): void {
@@ -336,7 +349,7 @@ function checkCwds(config: LoadedConfig, tasks: ResolvedTask[], outputs: Pattern
     const created = outputs.some((o) => o.path.startsWith(task.cwd + '/') || (o.base !== '' && (task.cwd + '/').startsWith(o.base + '/')) || (o.base === '' && !o.literal))
     if (created) continue
     throw new TasksError('config-invalid', `task \`${task.name}\`: \`cwd\` ${JSON.stringify(task.cwd)} does not exist`,
-      { file: config.file, task: task.name, key: 'cwd', ...locate(source, task.name, { key: 'cwd' }) },
+      { task: task.name, key: 'cwd', ...where(config, task, source, { key: 'cwd' }) },
       'fix the path (relative to the folder of the config file) or create the folder; a folder a dependency creates must be under that task\'s `outputs`')
   }
 }

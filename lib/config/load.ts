@@ -98,13 +98,13 @@ async function importConfigs(entries: readonly { file: string; dir: string }[], 
   const modules = entries.map((e, i) => ({ ...e, i })).filter((e) => !e.file.endsWith('.json'))
   for (const e of entries) if (e.file.endsWith('.json')) out[entries.indexOf(e)] = await importConfigFile(e.file, project, onWarning)
   if (!modules.length) return out
-  const bundle = await bundleConfigs(modules, join(project, '.tasks', 'config'), project)
+  const bundle = await bundleConfigs(modules, join(project, '.tasks', 'config'), project, onWarning)
   process.setSourceMapsEnabled(true)
   const g = globalThis as unknown as Record<symbol, ((dir: string) => void) | undefined>
   g[CONFIG_ROOT_HOOK] = (dir) => { loadingRoot = dir }
   let current: string | undefined
   try {
-    const mod = await import(pathToFileURL(bundle).href)
+    const mod = await import(bundle)
     const namespaces = mod.default as Record<string, unknown>[]
     for (let k = 0; k < modules.length; k++) {
       current = modules[k].file

@@ -180,59 +180,66 @@ export const CONFIG_ROOT_HOOK = Symbol.for('typed-tasks.configRoot')
  * @param entries absolute config files (`.ts`, `.mts`, `.js`, `.mjs`, `.cjs`) and their folders
  * @param cacheDir folder for the cache (e.g. `<root>/.tasks/config`)
  * @param project the folder whose relative imports are bundled
+ * @param onWarning told when the cache cannot be written and the bundle is kept in memory (as in
+ *   {@link transpileConfig}: packages resolved to `file:` URLs, imported as a `data:` URL)
+ * @returns the URL to `import()`: a `file:` URL in `cacheDir`, or a `data:` URL
  * @throws {TasksError} `config-syntax` with file, line and column when esbuild rejects a file.
  */
-export async function bundleConfigs(entries: readonly { file: string; dir: string }[], cacheDir: string, project: string): Promise<string> {
+export async function bundleConfigs(entries: readonly { file: string; dir: string }[], cacheDir: string, project: string, onWarning: (message: string) => void = () => {}): Promise<string> {
   const key = `ws-${sha256(entries.map((e) => `${e.file}\0${e.dir}`).join('\n')).slice(0, 16)}`
   const metaFile = join(cacheDir, `${key}.json`)
   const cached = readMeta(metaFile)
-  if (cached && existsSync(join(cacheDir, cached.out)) && entries.every((e) => e.file in cached.inputs) && inputsUnchanged(cached)) return join(cacheDir, cached.out)
+  if (cached && existsSync(join(cacheDir, cached.out)) && entries.every((e) => e.file in cached.inputs) && inputsUnchanged(cached)) return pathToFileURL(join(cacheDir, cached.out)).href
 
   const lines = entries.map((e, i) => `import 'typed-tasks-root:${i}'\nimport * as c${i} from ${JSON.stringify(e.file)}`)
   const contents = `${lines.join('\n')}\nexport default [${entries.map((_, i) => `c${i}`).join(', ')}]\n`
   const esbuild = await import('esbuild')
-  const external = externalOutsideProject(project, false)
-  let result: import('esbuild').BuildResult<{ write: false; metafile: true }>
-  try {
-    result = await esbuild.build({
-      stdin: { contents, resolveDir: project, sourcefile: 'workspace-configs.mjs', loader: 'js' },
-      absWorkingDir: project,
-      bundle: true,
-      packages: 'external',
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'inline',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      outfile: join(cacheDir, 'out.mjs'),
-      plugins: [{
-        name: 'typed-tasks-workspaces',
-        setup(build: import('esbuild').PluginBuild) {
-          build.onResolve({ filter: /^typed-tasks-root:\d+$/ }, (args) => ({ path: args.path, namespace: 'typed-tasks-root' }))
-          build.onLoad({ filter: /.*/, namespace: 'typed-tasks-root' }, (args) => {
-            const dir = entries[Number(args.path.slice(args.path.indexOf(':') + 1))].dir
-            return { contents: `globalThis[Symbol.for('typed-tasks.configRoot')]?.(${JSON.stringify(dir)})\n`, loader: 'js' }
-          })
-          // The entries themselves are bundled even though they are absolute paths.
-          build.onResolve({ filter: /.*/ }, (args) => (entries.some((e) => e.file === args.path) ? { path: args.path } : undefined))
-          external.setup(build)
-        },
-      }],
-    })
-  } catch (err) {
-    const first = (err as { errors?: import('esbuild').Message[] }).errors?.[0]
-    if (!first) throw err
-    const loc = first.location
-    throw new TasksError('config-syntax', first.text, {
-      file: loc ? resolve(project, loc.file) : entries[0]?.file,
-      line: loc?.line,
-      column: loc ? loc.column + 1 : undefined,
-      length: loc?.length || 1,
-      lineText: loc?.lineText,
-    })
+  const build = async (resolvePackages: boolean) => {
+    const external = externalOutsideProject(project, resolvePackages)
+    let result: import('esbuild').BuildResult<{ write: false; metafile: true }>
+    try {
+      result = await esbuild.build({
+        stdin: { contents, resolveDir: project, sourcefile: 'workspace-configs.mjs', loader: 'js' },
+        absWorkingDir: project,
+        bundle: true,
+        ...(resolvePackages ? {} : { packages: 'external' as const }),
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        sourcemap: 'inline',
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+        outfile: join(cacheDir, 'out.mjs'),
+        plugins: [{
+          name: 'typed-tasks-workspaces',
+          setup(build: import('esbuild').PluginBuild) {
+            build.onResolve({ filter: /^typed-tasks-root:\d+$/ }, (args) => ({ path: args.path, namespace: 'typed-tasks-root' }))
+            build.onLoad({ filter: /.*/, namespace: 'typed-tasks-root' }, (args) => {
+              const dir = entries[Number(args.path.slice(args.path.indexOf(':') + 1))].dir
+              return { contents: `globalThis[Symbol.for('typed-tasks.configRoot')]?.(${JSON.stringify(dir)})\n`, loader: 'js' }
+            })
+            // The entries themselves are bundled even though they are absolute paths.
+            build.onResolve({ filter: /.*/ }, (args) => (entries.some((e) => e.file === args.path) ? { path: args.path } : undefined))
+            external.setup(build)
+          },
+        }],
+      })
+    } catch (err) {
+      const first = (err as { errors?: import('esbuild').Message[] }).errors?.[0]
+      if (!first) throw err
+      const loc = first.location
+      throw new TasksError('config-syntax', first.text, {
+        file: loc ? resolve(project, loc.file) : entries[0]?.file,
+        line: loc?.line,
+        column: loc ? loc.column + 1 : undefined,
+        length: loc?.length || 1,
+        lineText: loc?.lineText,
+      })
+    }
+    return result
   }
+  const result = await build(false)
   const code = result.outputFiles[0].text
   const inputs: Record<string, string> = {}
   for (const input of Object.keys(result.metafile.inputs)) {
@@ -242,8 +249,14 @@ export async function bundleConfigs(entries: readonly { file: string; dir: strin
   }
   // A workspace whose config file is removed or added changes `entries`, hence the key.
   const out = `${key}-${sha256(code).slice(0, 16)}.mjs`
-  writeFileAtomic(join(cacheDir, out), code)
-  writeFileAtomic(metaFile, JSON.stringify({ inputs, out } satisfies Meta))
+  try {
+    writeFileAtomic(join(cacheDir, out), code)
+    writeFileAtomic(metaFile, JSON.stringify({ inputs, out } satisfies Meta))
+  } catch (err) {
+    onWarning(`could not cache the compiled workspace configs in ${cacheDir} (${(err as Error).message}); compiled them in memory instead (every start compiles them again)`)
+    const inMemory = (await build(true)).outputFiles[0].text
+    return `data:text/javascript;base64,${Buffer.from(inMemory).toString('base64')}`
+  }
   // Earlier bundles of the same workspace set are dead now (a bundle of 100 configs is ~100 KB);
   // ones younger than 5 minutes stay, in case another process is about to import one.
   for (const old of readdirSync(cacheDir)) {
@@ -252,5 +265,5 @@ export async function bundleConfigs(entries: readonly { file: string; dir: strin
       if (Date.now() - statSync(join(cacheDir, old)).mtimeMs > 5 * 60_000) rmSync(join(cacheDir, old), { force: true })
     } catch {}
   }
-  return join(cacheDir, out)
+  return pathToFileURL(join(cacheDir, out)).href
 }

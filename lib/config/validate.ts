@@ -38,7 +38,7 @@ const TASK_KEYS = Object.keys(TaskSchema.entries)
  * did-you-mean (a misspelt `concurency` must not be ignored). A module adding a top-level key adds
  * it here.
  */
-export const CONFIG_KEYS = ['tasks', 'concurrency', 'workspaces', 'defaults', 'dependsOn', 'shell']
+export const CONFIG_KEYS = ['tasks', 'concurrency', 'workspaces', 'defaults', 'dependsOn', 'shell', 'cache', 'remoteCache']
 
 /**
  * @param raw the config module's default export
@@ -67,6 +67,7 @@ export function validateConfig(raw: unknown, file: string, root: string, source?
   if (cfg.shell !== undefined && !SHELLS.includes(cfg.shell)) {
     throw new TasksError('config-invalid', `\`shell\` must be 'portable', 'sh' or 'cmd', got ${JSON.stringify(cfg.shell)}`, { file, key: 'shell' })
   }
+  const { cacheMaxSize, remoteCache } = validateCacheSettings(cfg, file, source)
   const names = Object.keys(cfg.tasks)
   const tasks = new Map<string, ResolvedTask>()
   for (const name of names) {
@@ -88,7 +89,56 @@ export function validateConfig(raw: unknown, file: string, root: string, source?
         near ? `did you mean \`${near}\`?` : `define a task named \`${dep}\` or remove it from \`deps\``)
     }
   }
-  return { file, root, tasks, concurrency: cfg.concurrency }
+  return { file, root, tasks, concurrency: cfg.concurrency, cacheMaxSize, remoteCache }
+}
+
+const RemoteCacheSchema = v.strictObject({
+  url: v.string(),
+  readOnly: v.optional(v.boolean()),
+  maxUploadBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  team: v.optional(v.string()),
+  timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+})
+const CacheSchema = v.strictObject({ maxSize: v.optional(v.union([v.pipe(v.number(), v.minValue(0)), v.string()])) })
+
+/** `cache` and `remoteCache`: shapes, the size string, and no credentials in the config file. */
+function validateCacheSettings(cfg: Config, file: string, source?: string): { cacheMaxSize?: number; remoteCache?: LoadedConfig['remoteCache'] } {
+  const at = (key: string) => ({ file, key, ...locateTopLevel(source, key === 'cache' || key === 'maxSize' ? 'cache' : 'remoteCache') })
+  let cacheMaxSize: number | undefined
+  if (cfg.cache !== undefined) {
+    const r = v.safeParse(CacheSchema, cfg.cache)
+    if (!r.success) {
+      throw new TasksError('config-invalid', `\`cache\` must be \`{ maxSize?: number | string }\`, got ${JSON.stringify(cfg.cache)}`, at('cache'), "e.g. `cache: { maxSize: '5GB' }`")
+    }
+    if (cfg.cache.maxSize !== undefined) {
+      cacheMaxSize = parseSize(cfg.cache.maxSize)
+      if (cacheMaxSize === undefined) throw new TasksError('config-invalid', `\`cache.maxSize\` must be a number of bytes or a size like '5GB' or '500MiB', got ${JSON.stringify(cfg.cache.maxSize)}`, at('maxSize'))
+    }
+  }
+  let remoteCache: LoadedConfig['remoteCache']
+  if (cfg.remoteCache !== undefined) {
+    const r = v.safeParse(RemoteCacheSchema, cfg.remoteCache)
+    if (!r.success) {
+      const key = r.issues[0].path?.[0]?.key as string | undefined
+      throw new TasksError('config-invalid', key ? `\`remoteCache.${key}\` is not valid (${r.issues[0].message})` : '`remoteCache` must be `{ url, readOnly?, maxUploadBytes?, team?, timeoutMs? }`', at(key ?? 'remoteCache'),
+        'known keys: url, readOnly, maxUploadBytes, team, timeoutMs; credentials go in TASKS_REMOTE_CACHE_TOKEN, never in the config')
+    }
+    if (/^[a-z+]+:\/\/[^/@]*:[^/@]*@/i.test(cfg.remoteCache.url)) {
+      throw new TasksError('config-invalid', '`remoteCache.url` holds a password: credentials must not be written in the config file', at('url'),
+        'pass the URL with user:password in TASKS_REMOTE_CACHE or --remote-cache, or use TASKS_REMOTE_CACHE_TOKEN')
+    }
+    remoteCache = { ...cfg.remoteCache }
+  }
+  return { cacheMaxSize, remoteCache }
+}
+
+/** Bytes from a number or a size string (`'5GB'`, `'500 MiB'`, `'1.5g'`; K/M/G/T, decimal or binary), or undefined. */
+export function parseSize(x: number | string): number | undefined {
+  if (typeof x === 'number') return Number.isFinite(x) && x >= 0 ? Math.floor(x) : undefined
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$/i.exec(x)
+  if (!m) return undefined
+  const power = ' kmgt'.indexOf(m[2].toLowerCase() || ' ')
+  return Math.floor(Number(m[1]) * (m[3] ? 1024 : 1000) ** power)
 }
 
 function shapeError(issue: v.BaseIssue<unknown>, file: string, task: string, source?: string): TasksError {

@@ -9,6 +9,7 @@
  *   $+ $? $* $|` (and their `D`/`F` forms), variables and make's pure text functions expanded;
  *   `VAR ?= default` becomes `${VAR-default}` plus `env: ['VAR']`, like make reading the environment;
  * - `.PHONY` targets -> tasks without `inputs` (never cached, always run, like make);
+ * - the config sets `shell: 'sh'`: recipes are sh (make runs them with /bin/sh), beyond what the portable shell reads;
  * - pattern rules -> one task per file that needs them or that exists and matches them;
  * - what has no faithful translation (`$(shell)`, `$(wildcard)` in a recipe, `$(call)`,
  *   `$(foreach)`, `$(eval)`) -> the recipe as make would run it today (`make -n`), frozen, with the
@@ -209,8 +210,9 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
   const header = [
     `Imported from ${makefile} by \`tasks import\` (GNU make ${makeVersion}'s database, \`make -p\`).`,
     'Targets are tasks; prerequisites that are targets are deps, other files inputs; .PHONY targets always run.',
+    "Recipes are sh, as make runs them (`${VAR-default}`, loops, `$(...)`): `shell: 'sh'` for every task.",
   ]
-  return { config: renderConfig({ header, warnings, tasks, importFrom: options.importFrom }), tasks: tasks.map((t) => t.name), warnings, generated: tasks }
+  return { config: renderConfig({ header, warnings, tasks, importFrom: options.importFrom, shell: 'sh' }), tasks: tasks.map((t) => t.name), warnings, generated: tasks }
 }
 
 /** Thrown by {@link expand} for constructs without a faithful static translation. */

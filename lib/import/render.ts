@@ -36,6 +36,8 @@ export interface RenderInput {
   imports?: readonly string[]
   /** Where `defineConfig` comes from. @default 'typed-tasks' */
   importFrom?: string
+  /** The config-wide `shell` written before `tasks` (e.g. `'sh'` for make's recipes); none when undefined. */
+  shell?: 'portable' | 'sh' | 'cmd'
 }
 
 /** A TypeScript string literal: single quotes, or double quotes when that avoids escaping `'`. */
@@ -61,7 +63,9 @@ export function renderConfig(input: RenderInput): string {
   lines.push(`import { defineConfig } from ${q(input.importFrom ?? 'typed-tasks')}`)
   for (const i of input.imports ?? []) lines.push(i)
   if (needsFs) lines.push("import { existsSync } from 'node:fs'", "import { join } from 'node:path'")
-  lines.push('', 'export default defineConfig({', '  tasks: {')
+  lines.push('', 'export default defineConfig({')
+  if (input.shell) lines.push(`  shell: ${q(input.shell)},`)
+  lines.push('  tasks: {')
   for (const s of input.spreads ?? []) lines.push(`    ${s}`)
   for (const t of input.tasks) {
     if (t.comment) for (const c of t.comment.split('\n')) lines.push(`    // ${c}`.trimEnd())

@@ -20,7 +20,15 @@ export function summaryLine(s: RunSummary): string {
   return [
     `tasks: ${s.tasks}`, `ran: ${s.ran}`, `cache hits: ${s.cacheHits}`, `up to date: ${s.upToDate}`, `failed: ${s.failed}`,
     `skipped: ${s.skipped}`, `wall: ${formatMs(s.wallMs)}`, `saved: ${formatMs(s.savedMs)}`,
-  ].join(' | ') + (s.interrupted ? ' | interrupted' : '')
+  ].join(' | ') + (s.remote ? ` | ${remoteLine(s.remote)}` : '') + (s.interrupted ? ' | interrupted' : '')
+}
+
+/** `remote: 3 hits, 2 uploaded`, with why the remote or its uploads are off. */
+export function remoteLine(r: NonNullable<RunSummary['remote']>): string {
+  let line = `remote: ${r.hits} hit${r.hits === 1 ? '' : 's'}, ${r.uploaded} uploaded`
+  if (r.off) line += ` (off: ${r.off})`
+  else if (r.uploadsOff) line += r.uploadsOff === 'read-only' ? ' (read-only)' : ` (uploads off: ${r.uploadsOff})`
+  return line
 }
 
 /** Options of {@link formatReason}. */

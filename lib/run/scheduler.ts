@@ -20,6 +20,9 @@ import { startRuntime } from './runtime.js'
 import { forgetRun, storeRestore, storeRun, type StoreContext } from './store.js'
 import type { ResolvedTask, RunEvent, RunResult, RunSummary, TaskReason, TaskResult, TaskStatus } from '../types.js'
 
+/** Longest wait for a cache's background uploads at the end of a run, ms. */
+const UPLOAD_FLUSH_MS = 20_000
+
 /** What a {@link Scheduler} needs (resolved from `RunOptions` by `run.ts`). */
 export interface SchedulerOptions {
   root: string
@@ -151,11 +154,15 @@ export class Scheduler {
     })
     if (!this.o.dryRun) this.fingerprinter.save()
     if (!this.o.dryRun && this.ran.length) this.reportUndeclaredWrites(start)
+    // Background uploads of a remote tier: a bounded wait, then abandoned with a warning (the cache warns).
+    if (this.o.cache?.flush) await this.o.cache.flush(UPLOAD_FLUSH_MS).catch(() => {})
+    const remote = this.o.cache?.remoteStats?.()
     const tasks = graph.order.map((n) => this.results.get(n)!)
     const count = (s: TaskStatus) => tasks.filter((t) => t.status === s).length
     const summary: RunSummary = {
       tasks: tasks.length, ran: count('ran'), cacheHits: count('cache-hit'), upToDate: count('up-to-date'), failed: count('failed'), skipped: count('skipped'),
       interruptedTasks: count('interrupted'), wallMs: Date.now() - start, savedMs: tasks.reduce((a, t) => a + t.savedMs, 0), interrupted: this.signal.aborted, dryRun: this.o.dryRun,
+      ...(remote ? { remote } : {}),
     }
     this.o.emit({ type: 'run:end', time: Date.now(), summary })
     const ok = summary.failed === 0 && summary.skipped === 0 && summary.interruptedTasks === 0 && !summary.interrupted

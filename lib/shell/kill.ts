@@ -35,16 +35,20 @@ export function killTree(child: ChildProcess, graceMs: number): void {
  * ParentProcessId,ProcessId` and each is terminated (`process.kill`, TerminateProcess), deepest first.
  */
 export function killWindowsTree(pid: number): void {
-  const r = spawnSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true })
+  const r = spawnSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true, timeout: 10_000 })
   if (r.status === 0) return
   const victims = [...descendants(pid).reverse(), pid]
   for (const p of victims) { try { process.kill(p) } catch {} }
 }
 
-/** Every descendant of `pid` (breadth first), from wmic's process table; [] when wmic is unavailable. */
+/**
+ * Every descendant of `pid` (breadth first), from wmic's process table; [] when wmic is unavailable.
+ * Bounded: Wine's wmic prints the table and then may never exit, so it is killed after 5 s and the
+ * table it printed is used.
+ */
 function descendants(pid: number): number[] {
-  const r = spawnSync('wmic', ['process', 'get', 'ParentProcessId,ProcessId'], { windowsHide: true })
-  if (r.status !== 0 || !r.stdout) return []
+  const r = spawnSync('wmic', ['process', 'get', 'ParentProcessId,ProcessId'], { windowsHide: true, timeout: 5_000 })
+  if (!r.stdout?.length) return []
   const buf = r.stdout as Buffer
   // wmic writes UTF-16LE (with a BOM) when its output is a pipe.
   const text = buf.length > 1 && (buf[0] === 0xff || buf[1] === 0) ? buf.toString('utf16le') : buf.toString('utf8')

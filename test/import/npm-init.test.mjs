@@ -84,6 +84,8 @@ test('tasks init: detects go.mod, pyproject.toml, Dockerfile, package.json, Make
     assert.match(config, "...go.build({ name: 'worker', main: './cmd/worker' }),")
     assert.match(config, '...python.venv(),')
     assert.match(config, "...docker.image({ name: 'tasks-test-")
+    // The image's context holds bin/shop and bin/worker: it depends on the tasks that build them (the undeclared-dependency check).
+    assert.match(config, "deps: ['go:shop', 'go:worker'] }),")
     assert.match(config, "'npm:build'")
     assert.match(config, 'tasks import Makefile')
     assert.is(f.read('.gitignore'), "node_modules/\n# typed-tasks' cache and state\n.tasks/\n")

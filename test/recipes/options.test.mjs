@@ -109,6 +109,23 @@ test('shellQuote sh: a real sh gets every argument back unchanged; plain words s
   assert.is(shellQuote('x y', 'portable'), "'x y'")
 })
 
+test('recipe tasks that run quoted commands set `shell: \'portable\'`: a config-wide `shell: \'cmd\'` does not reach them', async () => {
+  const made = { ...go.build({ name: 'api' }), ...go.build({ name: 'x', targets: ['linux/arm64'] }), ...go.test(), ...go.vet(), ...python.venv(), ...python.test(), ...python.lint(), ...python.wheel(),
+    ...rust.build({ bin: 'a' }), ...rust.build({ bin: 'b', targets: ['aarch64-unknown-linux-gnu'] }), ...rust.test(), ...rust.clippy(), ...rust.fmtCheck() }
+  for (const [name, def] of Object.entries(made)) if (def.run !== undefined) assert.is(def.shell, 'portable', name)
+  const fx = fixture({
+    'tasks.config.mjs': `import { defineConfig } from '${LIB_URL}'\nimport { go } from '${RECIPES_URL}'\nexport default defineConfig({ shell: 'cmd', tasks: { ...go.vet({ flags: ['-tags=a b'] }), plain: { run: 'echo hi' } } })\n`,
+  })
+  try {
+    const config = await lib.loadConfig({ cwd: fx.dir })
+    assert.is(config.tasks.get('go:vet').shell, 'portable')
+    assert.is(config.tasks.get('go:vet').run, "go vet '-tags=a b' ./...")
+    assert.is(config.tasks.get('plain').shell, 'cmd')
+  } finally {
+    fx.cleanup()
+  }
+})
+
 test('shellQuote cmd: MSVCRT quoting with cmd metacharacters escaped by ^', () => {
   assert.is(shellQuote('C:\\go\\bin', 'cmd'), 'C:\\go\\bin')
   assert.is(shellQuote('a b', 'cmd'), '^"a^ b^"')

@@ -2,9 +2,9 @@
 // workspace folder; --filter; package.json / pnpm-workspace.yaml lists; defaults; errors.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fixture, runCli, LIB_URL } from '../helpers.mjs'
+import { fixture, runCli, LIB_URL, REPO } from '../helpers.mjs'
 
 const N = 20
 const pad = (i) => `p${String(i).padStart(2, '0')}`
@@ -165,6 +165,30 @@ test('a spread helper from the root is bundled into workspace configs', async ()
   }
 })
 
+test('`.tasks/config` is a file: the workspace configs are compiled in memory with a warning, packages still resolve', async () => {
+  const f = fixture({
+    'tasks.config.ts': `export default { workspaces: ['libs/*'], tasks: {} }\n`,
+    'tasks/shared.ts': `export const lib = (name: string) => ({ build: { run: \`mkdir -p out && echo \${name} > out/name.txt\`, inputs: ['package.json'], outputs: ['out/**'] } })\n`,
+    'libs/one/package.json': '{"name":"@acme/one"}',
+    'libs/one/tasks.config.ts': `import { defineConfig } from 'typed-tasks'\nimport { lib } from '../../tasks/shared.ts'\nexport default defineConfig({ tasks: { ...lib('one') } })\n`,
+    'libs/two/package.json': '{"name":"@acme/two"}',
+    'libs/two/tasks.config.mjs': `import { lib } from '../../tasks/shared.ts'\nexport default { tasks: { ...lib('two') } }\n`,
+    '.tasks/config': 'not a folder',
+  })
+  try {
+    mkdirSync(f.path('node_modules'))
+    symlinkSync(REPO, f.path('node_modules/typed-tasks'))
+    const r = await runCli(f.dir, ['build'])
+    assert.is(r.code, 0, r.out)
+    assert.match(r.stderr, /warning: could not cache the compiled workspace configs in .*\.tasks\/config .*compiled them in memory/)
+    assert.not.match(r.out, 'internal error')
+    assert.is(f.read('libs/one/out/name.txt'), 'one\n')
+    assert.is(f.read('libs/two/out/name.txt'), 'two\n')
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('errors name the workspace config: unknown cross-workspace task, cycles across workspaces, bad dependsOn', async () => {
   const f = fixture({
     'tasks.config.mjs': `export default { workspaces: ['w/*'], tasks: {} }\n`,
@@ -191,6 +215,14 @@ test('errors name the workspace config: unknown cross-workspace task, cycles acr
     assert.is(bad.code, 2, bad.out)
     assert.match(bad.stderr, '`dependsOn` names unknown workspace `c`')
     assert.match(bad.stderr, 'w/b/tasks.config.mjs')
+
+    // The declaration checks name the workspace's own config too: b reads a's output without depending on it.
+    f.write('w/a/tasks.config.mjs', "export default { tasks: { build: { run: 'echo a > out.txt', inputs: [], outputs: ['out.txt'] } } }\n")
+    f.write('w/b/tasks.config.mjs', "export default { tasks: {\n  build: { run: 'cat ../a/out.txt', inputs: ['../a/out.txt'] } } }\n")
+    const undeclared = await runCli(f.dir, ['build'])
+    assert.is(undeclared.code, 2, undeclared.out)
+    assert.match(undeclared.stderr, 'task `b#build` reads `w/a/out.txt` (input `../a/out.txt`), an output of task `a#build`, without depending on it')
+    assert.match(undeclared.stderr, 'w/b/tasks.config.mjs:2:')
   } finally {
     f.cleanup()
   }
