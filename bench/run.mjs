@@ -35,10 +35,10 @@ const SIZES = {
   default: { packages: 100, files: 100, trivial: 1000 },
   large: { packages: 200, files: 250, trivial: 1000 },
 }
-const ALL_SCENARIOS = ['startup', 'noop', 'change', 'restore', 'cold', 'trivial', 'raw', 'remote']
+const ALL_SCENARIOS = ['startup', 'noop', 'change', 'comment', 'restore', 'cold', 'trivial', 'raw', 'remote']
 // Run order: cold first (a fresh workspace's first build is the cold warm-up anyway), then restore
 // and no-op (whose warm-ups are then cheap), then one-file change.
-const RUN_ORDER = ['startup', 'cold', 'restore', 'noop', 'change', 'trivial', 'raw', 'remote']
+const RUN_ORDER = ['startup', 'cold', 'restore', 'noop', 'change', 'comment', 'trivial', 'raw', 'remote']
 // `remote` last: it empties the local caches of tasks and turbo before every round.
 
 const { values: opt } = parseArgs({
@@ -434,14 +434,20 @@ function packageEntries(scenario) {
     return {
       ...t,
       prepare() {
-        if (scenario === 'change') editChangedFile(ws)
+        if (scenario === 'change' || scenario === 'comment') editChangedFile(ws)
         if (scenario === 'restore') rmDist(ws)
         if (scenario === 'cold') {
           rmDist(ws)
           t.clearCache()
         }
       },
-      check: (since) => outputsWritten(ws, since),
+      check: (since) => {
+        const c = outputsWritten(ws, since)
+        // Early cutoff: the edit never reaches the package's output (`echo pNNN`), so tasks reruns
+        // that one package and none of its dependents; a tool without it reruns them all.
+        if (scenario === 'comment' && t.isTasks && c.written !== 1) throw new Error(`comment-only edit: ${c.written} tasks wrote their output, expected exactly 1 (early cutoff)`)
+        return c
+      },
     }
   })
 }
@@ -583,6 +589,7 @@ const SCENARIO_TITLES = {
   startup: '1. Start-up',
   noop: '2. No-op (everything up to date, nothing changed)',
   change: '3. One source file modified',
+  comment: '3b. Comment-only edit (the edited package reruns, its output bytes stay the same: with early cutoff no dependent reruns; tasks is checked to rerun exactly 1)',
   restore: '4. Restore (all `dist/` deleted, outputs restored from the local cache)',
   cold: '5. Cold (caches and outputs cleared, everything runs)',
   trivial: `6. ${SIZE.trivial} trivial tasks (\`true\`, no inputs): scheduler overhead`,
@@ -605,7 +612,7 @@ function scenarioTable(scenario) {
   const res = results[scenario]
   if (!res) return ''
   const anchorIds = new Set(tools().filter((t) => t.anchor).map((t) => t.id))
-  const isPkg = ['noop', 'change', 'restore', 'cold', 'remote'].includes(scenario)
+  const isPkg = ['noop', 'change', 'comment', 'restore', 'cold', 'remote'].includes(scenario)
   const best = isPkg ? fastest(scenario, (t) => t.anchor) : undefined
   const tasksMed = isPkg ? med(scenario, 'tasks') : NaN
   const rows = []

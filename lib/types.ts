@@ -117,6 +117,14 @@ export interface TaskDefinition {
    * restored on a cache hit. They must stay inside the project root.
    */
   outputs?: readonly string[]
+  /**
+   * A Make-format dependency file the task writes (as `gcc/clang -MMD -MF`, `rustc --emit=dep-info`
+   * do), relative to `cwd`. Read after each run (and restore): the files it lists inside the project
+   * become inputs of the next fingerprint, kept in the task's state (ninja's `deps = gcc`); files
+   * outside the project (system headers) are ignored. Missing or malformed: a warning, and the task
+   * runs again next time. A task with a depfile and no recorded run never restores from the cache.
+   */
+  depfile?: string
   /** Names of environment variables whose values enter the fingerprint (hashed, never stored in clear). */
   env?: readonly string[]
   /**
@@ -415,6 +423,8 @@ export interface ResolvedTask {
   /** `undefined`: the task is never cached (no `inputs` key, or `fingerprint: false`). */
   readonly inputs?: readonly string[]
   readonly outputs: readonly string[]
+  /** The `depfile`, POSIX and relative to the project root (not to `cwd`). */
+  readonly depfile?: string
   readonly env: readonly string[]
   readonly passEnv: readonly string[]
   readonly setEnv: Readonly<Record<string, string>>

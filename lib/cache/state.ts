@@ -27,6 +27,13 @@ export interface TaskState {
   /** Duration of the run that made the result, ms. */
   durationMs: number
   value?: unknown
+  /**
+   * Digest of the outputs as stored (`outputDigest` in `lib/run/cutoff.ts`): what dependents key on
+   * instead of this task's fingerprint (early cutoff). Absent for tasks without outputs.
+   */
+  outputDigest?: string
+  /** Files a `depfile` named after the last run (root-relative POSIX): inputs of the next fingerprint. */
+  discovered?: string[]
 }
 
 /** Reads and writes task states under `<dir>/tasks/`. */

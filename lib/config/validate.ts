@@ -20,6 +20,7 @@ const TaskSchema = v.strictObject({
   deps: v.optional(strings),
   inputs: v.optional(strings),
   outputs: v.optional(strings),
+  depfile: v.optional(v.string()),
   env: v.optional(strings),
   passEnv: v.optional(strings),
   setEnv: v.optional(v.record(v.string(), v.string())),
@@ -159,7 +160,7 @@ function shapeError(issue: v.BaseIssue<unknown>, file: string, task: string, sou
 
 /** The fix of a wrongly typed key: an example of the right shape. */
 const EXAMPLES: Record<string, string> = {
-  run: "run: 'make build'", deps: "deps: ['build']", inputs: "inputs: ['src/**']", outputs: "outputs: ['dist/**']",
+  run: "run: 'make build'", deps: "deps: ['build']", inputs: "inputs: ['src/**']", outputs: "outputs: ['dist/**']", depfile: "depfile: 'build/main.d'",
   env: "env: ['NODE_ENV']", passEnv: "passEnv: ['HOME']", setEnv: "setEnv: { NODE_ENV: 'production' }", toolVersions: "toolVersions: ['go version']",
   fingerprint: "fingerprint: 'mtime'", check: 'check: async (ctx) => true', platform: 'platform: true', cwd: "cwd: 'packages/app'",
   description: "description: 'build the app'", version: "version: '2'",
@@ -168,7 +169,7 @@ const EXAMPLES: Record<string, string> = {
 function describeExpected(key: string, expected: string | null): string {
   const known: Record<string, string> = {
     run: 'a command string, an array of command strings or an async function',
-    deps: 'an array of task names', inputs: 'an array of glob strings', outputs: 'an array of glob strings',
+    depfile: 'a path string', deps: 'an array of task names', inputs: 'an array of glob strings', outputs: 'an array of glob strings',
     env: 'an array of environment variable names', passEnv: 'an array of environment variable names',
     setEnv: 'an object of string values', toolVersions: 'an array of command strings',
     fingerprint: "'content', 'mtime' or false", check: 'a function', platform: 'true or false', shell: "'portable', 'sh' or 'cmd'",
@@ -188,6 +189,14 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
         { file, task: name, key: 'outputs', ...locate(source, name, { value: glob }) }, 'outputs must be inside the folder of the config file, so a restore never writes elsewhere')
     }
   }
+  let depfile: string | undefined
+  if (def.depfile !== undefined) {
+    depfile = /^[a-zA-Z]:/.test(def.depfile) ? undefined : normaliseRelative(posix.join(cwd, toPosix(def.depfile)))
+    if (depfile === undefined || depfile === '.' || isAbsolute(def.depfile)) {
+      throw new TasksError('config-invalid', `task \`${name}\`: \`depfile\` ${JSON.stringify(def.depfile)} is outside the project root`,
+        { file, task: name, key: 'depfile', ...locate(source, name, { key: 'depfile' }) }, "give a file path relative to the task's `cwd`, e.g. `depfile: 'build/main.d'`")
+    }
+  }
   const mode = def.fingerprint ?? 'content'
   const run = def.run
   let command = ''
@@ -205,6 +214,7 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
     deps: [...(def.deps ?? [])],
     inputs: mode === false || def.inputs === undefined ? undefined : def.inputs.map(toPosix),
     outputs: (def.outputs ?? []).map(toPosix),
+    ...(depfile ? { depfile } : {}),
     env: [...(def.env ?? [])],
     passEnv: [...(def.passEnv ?? [])],
     setEnv: { ...(def.setEnv ?? {}) },

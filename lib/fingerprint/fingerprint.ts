@@ -23,7 +23,7 @@ import { expandGlobs, type GlobResult } from './glob.js'
 import type { InputList } from './inputs.js'
 
 /** Bump when the record's meaning changes: every old cache entry becomes a miss. */
-export const FORMAT_VERSION = 2
+export const FORMAT_VERSION = 3
 
 /** Everything that decides a task's result. Env values are SHA-256 hashes, never clear text. */
 export interface FingerprintRecord {
@@ -41,7 +41,12 @@ export interface FingerprintRecord {
   outputs: string[]
   /** Root-relative POSIX path -> digest (git blob id in content mode, `size:mtimeMs` in mtime mode). */
   inputs: Record<string, string>
-  /** Dependency name -> its fingerprint. */
+  /** The task's `depfile` (root-relative), when it has one. */
+  depfile?: string
+  /**
+   * Dependency name -> what this task keys on: the digest of its outputs when it is a cached task
+   * with outputs (early cutoff: a rerun that wrote the same bytes changes nothing here), else its fingerprint.
+   */
   deps: Record<string, string>
 }
 
@@ -80,8 +85,13 @@ export interface FingerprintInput {
   root: string
   args: readonly string[]
   env: NodeJS.ProcessEnv
-  /** Dependency name -> fingerprint (every dependency of the task must be present). */
+  /** Dependency name -> its key: output digest or fingerprint (see {@link FingerprintRecord.deps}); a missing one is `'missing'`. */
   depFingerprints: ReadonlyMap<string, string>
+  /**
+   * Files a depfile named after the task's last run (root-relative POSIX): inputs besides the
+   * listed ones. A file that no longer exists enters as `missing` (the fingerprint changes).
+   */
+  discovered?: readonly string[]
   checker: FileChecker
   /**
    * Lists the input files from a git snapshot (`GitInputIndex.list`); when absent or when it
@@ -128,9 +138,33 @@ export function computeFingerprint(task: ResolvedTask, input: FingerprintInput):
     args: [...input.args],
     tools,
     outputs: [...task.outputs],
+    ...(task.depfile ? { depfile: task.depfile } : {}),
     deps,
   }
-  return makeFingerprint(head, files, input.checker.digest(input.root, files, hints), warnings)
+  const digests = input.checker.digest(input.root, files, hints)
+  if (input.discovered?.length) {
+    const listedSet = new Set(files)
+    const extra = [...new Set(input.discovered)].filter((f) => !listedSet.has(f))
+    if (extra.length) return withExtraInputs(head, files, digests, extra, input, hints, warnings)
+  }
+  return makeFingerprint(head, files, digests, warnings)
+}
+
+/** {@link makeFingerprint} over the listed files plus discovered ones (a vanished one digests as `missing`). */
+function withExtraInputs(head: RecordHead, files: readonly string[], digests: readonly string[], extra: readonly string[], input: FingerprintInput, hints: DigestHints | undefined, warnings: string[]): Fingerprint {
+  const merged = new Map<string, string>()
+  for (let i = 0; i < files.length; i++) merged.set(files[i], digests[i])
+  for (const f of extra) {
+    let d: string
+    try {
+      d = input.checker.digest(input.root, [f], hints)[0]
+    } catch {
+      d = 'missing'
+    }
+    merged.set(f, d)
+  }
+  const all = [...merged.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  return makeFingerprint(head, all, all.map((f) => merged.get(f)!), warnings)
 }
 
 /** A record without its input files. */
@@ -190,7 +224,7 @@ export function diffRecords(prev: FingerprintRecord, next: FingerprintRecord): C
     else if (!(k in next.inputs)) changes.push({ kind: 'input-removed', what: k })
     else if (prev.inputs[k] !== next.inputs[k]) changes.push({ kind: 'input-changed', what: k })
   }
-  for (const key of ['v', 'pkg', 'cwd', 'mode', 'platform', 'outputs'] as const) {
+  for (const key of ['v', 'pkg', 'cwd', 'mode', 'platform', 'outputs', 'depfile'] as const) {
     if (canonicalJson(prev[key] ?? null) !== canonicalJson(next[key] ?? null)) changes.push({ kind: 'other', what: key })
   }
   return changes

@@ -37,6 +37,13 @@ export interface FingerprinterOptions {
   memoFile?: string
   /** Dry run: input digests the last successful run of a task recorded (for files a dependency would restore). */
   previousInputs?(task: string): Readonly<Record<string, string>> | undefined
+  /** Files the task's depfile named after its last run (root-relative): extra inputs. */
+  discoveredInputs?(task: string): readonly string[] | undefined
+  /**
+   * Whether dependents of a task key on its output digest (early cutoff) instead of its
+   * fingerprint. @default never
+   */
+  keysOnOutputs?(task: ResolvedTask): boolean
 }
 
 /** The fingerprints of one run. Not shared across runs (the git snapshot is taken once). */
@@ -50,6 +57,8 @@ export class Fingerprinter {
   /** Tasks that ran a command (or restored something the index could not record) in this run. */
   private readonly executed = new Set<string>()
   private readonly taintedMemo = new Map<string, boolean>()
+  /** Task -> its output digest in this run, for tasks whose dependents key on their outputs (see {@link settle}). */
+  private readonly outputDigests = new Map<string, string>()
   /** Dry run only: root-relative path -> git blob id of the outputs that cache hits would restore. */
   private readonly wouldRestore = new Map<string, string>()
 
@@ -83,6 +92,25 @@ export class Fingerprinter {
     return c
   }
 
+  /**
+   * The task ended (up to date, restored, ran, or a dry run's prediction): record what its
+   * dependents key on. For a task that keys on its outputs, `outputDigest` is the digest of its
+   * outputs now; undefined means unknown (a dry run's "would run"): dependents then count it as
+   * changed. Call before any dependent's {@link fingerprint}.
+   */
+  settle(task: string, outputDigest: string | undefined): void {
+    if (outputDigest !== undefined) this.outputDigests.set(task, outputDigest)
+  }
+
+  /** What dependents of `name` key on: its output digest (early cutoff) or its fingerprint. */
+  private depKey(name: string): string | undefined {
+    const t = this.o.tasks.get(name)
+    const fp = this.fps.get(name)
+    if (!t || !this.o.keysOnOutputs?.(t)) return fp
+    // Not settled (a dry run's "would run", or a caller that never settles): changed for dependents.
+    return this.outputDigests.get(name) ?? `unsettled:${fp}`
+  }
+
   /** A task ran its command (or restored a symlink): its dependents list their inputs by walking again. */
   markExecuted(task: string): void {
     this.executed.add(task)
@@ -113,12 +141,26 @@ export class Fingerprinter {
    * written files anywhere, so the snapshot no longer speaks for this task's inputs.
    */
   private tainted(task: ResolvedTask): boolean {
-    let t = this.taintedMemo.get(task.name)
-    if (t === undefined) {
-      t = task.deps.some((d) => this.executed.has(d) || this.tainted(this.o.tasks.get(d)!))
-      this.taintedMemo.set(task.name, t)
+    const known = this.taintedMemo.get(task.name)
+    if (known !== undefined) return known
+    // Iterative post-order walk (a chain of dependencies may be thousands deep), memoised per task.
+    const stack: { t: ResolvedTask; i: number }[] = [{ t: task, i: 0 }]
+    while (stack.length) {
+      const top = stack[stack.length - 1]
+      if (top.i === 0 && top.t.deps.some((d) => this.executed.has(d) || this.taintedMemo.get(d) === true)) {
+        this.taintedMemo.set(top.t.name, true)
+        stack.pop()
+        continue
+      }
+      if (top.i < top.t.deps.length) {
+        const d = top.t.deps[top.i++]
+        if (!this.taintedMemo.has(d)) stack.push({ t: this.o.tasks.get(d)!, i: 0 })
+        continue
+      }
+      this.taintedMemo.set(top.t.name, top.t.deps.some((d) => this.taintedMemo.get(d) === true))
+      stack.pop()
     }
-    return t
+    return this.taintedMemo.get(task.name)!
   }
 
   private checker(mode: 'content' | 'mtime'): FileChecker {
@@ -127,9 +169,21 @@ export class Fingerprinter {
     return c
   }
 
-  private compute(task: ResolvedTask): TaskFingerprint {
+  /**
+   * After a run or restore of a task with a `depfile`: its fingerprint over the files the depfile
+   * named just now (instead of those of the last run), so the recorded state and the cache key
+   * are what the next run computes. Replaces the memoised value; walks the disk.
+   * @throws an fs error when an input file vanishes between the listing and its read.
+   */
+  refingerprint(task: ResolvedTask, discovered: readonly string[]): TaskFingerprint {
+    const c = this.compute(task, discovered, true)
+    this.computed.set(task.name, c)
+    return c
+  }
+
+  private compute(task: ResolvedTask, discovered?: readonly string[], walk = false): TaskFingerprint {
     if (task.inputs === undefined || task.fingerprint === false) {
-      const hash = sha256(`uncached\0${task.name}\0${task.command}\0${[...task.deps].map((d) => this.fps.get(d)).join(',')}`)
+      const hash = sha256(`uncached\0${task.name}\0${task.command}\0${[...task.deps].map((d) => this.depKey(d)).join(',')}`)
       this.fps.set(task.name, hash)
       return { hash }
     }
@@ -138,9 +192,10 @@ export class Fingerprinter {
       root: this.o.root,
       args: this.o.argsFor(task.name),
       env: Object.keys(task.setEnv).length ? { ...this.o.env, ...task.setEnv } : this.o.env,
-      depFingerprints: this.fps,
+      depFingerprints: new Map(task.deps.map((d) => [d, this.depKey(d) ?? 'missing'])),
+      discovered: task.depfile ? discovered ?? this.o.discoveredInputs?.(task.name) : undefined,
       checker: this.checker(task.fingerprint),
-      ...(index && !this.tainted(task) ? { list: (cwd: string, patterns: readonly string[]) => index.list(cwd, patterns) } : { hints: index?.asOfHints() }),
+      ...(index && !walk && !this.tainted(task) ? { list: (cwd: string, patterns: readonly string[]) => index.list(cwd, patterns) } : { hints: index?.asOfHints() }),
     })
     if (this.wouldRestore.size && task.fingerprint === 'content') {
       // Dry run: files a dependency would restore are not on disk yet; count them as restored.

@@ -38,12 +38,17 @@ export async function createContext(input: ContextInput): Promise<TaskContext> {
     // A command started after the abort (the function caught the first error and went on) dies at once.
     if (input.signal.aborted) killTree(child, 2000)
     else {
+      // One abort listener while children run, none after (thousands of function tasks share the run's signal).
+      if (children.size === 0) input.signal.addEventListener('abort', onAbort, { once: true })
       children.add(child)
-      child.once('close', () => children.delete(child))
+      child.once('close', () => {
+        children.delete(child)
+        if (children.size === 0) input.signal.removeEventListener('abort', onAbort)
+      })
     }
     return child
   }) as typeof cpSpawn
-  input.signal.addEventListener('abort', () => { for (const c of children) killTree(c, 2000) }, { once: true })
+  function onAbort() { for (const c of children) killTree(c, 2000) }
   const shell = $({
     cwd: input.cwd,
     env: input.env,

@@ -58,7 +58,9 @@ export async function decide(task: ResolvedTask, ctx: DecideContext): Promise<De
     const prevRecord = ctx.state.record(task.name, prev.fingerprint)
     reason = prevRecord ? reasonFromChanges(diffRecords(prevRecord, fp.record), fp.record) : { code: 'definition-changed', fields: ['format'] }
   }
-  if (ctx.cache) {
+  // A depfile task whose header list is not known yet (no recorded run) keys on its globbed inputs
+  // alone: an entry stored under that key may have been built against other headers, so it runs.
+  if (ctx.cache && !(task.depfile && !prev?.discovered)) {
     let hit: Awaited<ReturnType<Cache['get']>>
     try {
       hit = await ctx.cache.get(hash, { signal: ctx.signal, onWarning: (m) => ctx.warn(`cache miss: ${m}`, 'cache-entry-refused') })

@@ -15,6 +15,7 @@ import type { Cache } from '../cache/cache.js'
 import { formatReason } from '../report/format.js'
 import { decide } from './decide.js'
 import { Scheduler, type SchedulerOptions } from './scheduler.js'
+import { keysOnOutputs } from './cutoff.js'
 import type { LoadedConfig, RunEvent, RunResult, TaskReason } from '../types.js'
 
 /** Options of {@link run}. */
@@ -70,7 +71,7 @@ export interface Explanation {
   changes: Change[]
   /** An output recorded by the last run that is now missing or changed. */
   changedOutput?: string
-  /** Explanations of the dependencies whose fingerprints changed (recursively). */
+  /** Explanations of the dependencies whose outputs (or, for tasks without outputs, fingerprints) changed, recursively; a shared one is the same object. */
   deps: Explanation[]
 }
 
@@ -108,21 +109,46 @@ export async function explain(options: Omit<RunOptions, 'tasks'> & { task: strin
   const s = new Scheduler(schedulerOptions({ ...options, tasks: [options.task] }, [options.task], true))
   const { graph } = s.o
   await s.fingerprinter.prepare()
-  for (const name of graph.order.slice(0, -1)) s.fingerprinter.fingerprint(graph.tasks.get(name)!)
-  const explainTask = async (name: string): Promise<Explanation> => {
+  // Every task decided in graph order (dependencies first), as a dry run without the cache would:
+  // an up-to-date dependency settles with its recorded output digest, one that would run is "changed".
+  const decisions = new Map<string, Awaited<ReturnType<typeof decide>>>()
+  for (const name of graph.order) {
     const task = graph.tasks.get(name)!
     const d = await decide(task, s.decideContext(name, undefined))
+    decisions.set(name, d)
+    if (keysOnOutputs(task)) s.fingerprinter.settle(name, d.kind === 'up-to-date' ? d.state?.outputDigest : undefined)
+  }
+  const explainOne = (name: string): { x: Explanation; depNames: string[] } => {
+    const task = graph.tasks.get(name)!
+    const d = decisions.get(name)!
     const { hash, fp } = s.fingerprinter.fingerprint(task)
     const upToDate = d.kind === 'up-to-date'
     const base = { task: name, upToDate, why: d.reason, reason: upToDate ? 'up to date' : formatReason(d.reason) }
-    if (!fp) return { ...base, cacheable: false, changes: [], deps: [] }
+    if (!fp) return { x: { ...base, cacheable: false, changes: [], deps: [] }, depNames: [] }
     const prev = s.state.get(name)
-    if (!prev) return { ...base, cacheable: true, fingerprint: hash, changes: [], deps: [] }
+    if (!prev) return { x: { ...base, cacheable: true, fingerprint: hash, changes: [], deps: [] }, depNames: [] }
     const prevRecord = s.state.record(name, prev.fingerprint)
     const changes = prevRecord ? diffRecords(prevRecord, fp.record) : []
-    const deps = await Promise.all(changes.filter((c) => c.kind === 'dep' && graph.tasks.has(c.what)).map((c) => explainTask(c.what)))
     const out = prev.fingerprint === hash ? changedOutput(s.o.root, prev.outputs) : undefined
-    return { ...base, cacheable: true, fingerprint: hash, previousFingerprint: prev.fingerprint, changes, changedOutput: out, deps }
+    const depNames = changes.filter((c) => c.kind === 'dep' && graph.tasks.has(c.what)).map((c) => c.what)
+    return { x: { ...base, cacheable: true, fingerprint: hash, previousFingerprint: prev.fingerprint, changes, changedOutput: out, deps: [] }, depNames }
   }
-  return explainTask(options.task)
+  // Iterative (a chain of changed dependencies may be thousands deep); a shared dependency is explained once.
+  const made = new Map<string, Explanation>()
+  const rootX = explainOne(options.task)
+  made.set(options.task, rootX.x)
+  const stack = [rootX]
+  while (stack.length) {
+    const { x, depNames } = stack.pop()!
+    for (const dep of depNames) {
+      let child = made.get(dep)
+      if (!child) {
+        const c = explainOne(dep)
+        made.set(dep, (child = c.x))
+        stack.push(c)
+      }
+      x.deps.push(child)
+    }
+  }
+  return rootX.x
 }

@@ -4,6 +4,8 @@
  * hit) or {@link executeTask} and store (`store.ts`), emitting typed events. Never prints, never
  * calls `process.exit`.
  */
+import { setMaxListeners } from 'node:events'
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { StateStore } from '../cache/state.js'
 import type { Cache } from '../cache/cache.js'
@@ -11,6 +13,9 @@ import { Fingerprinter } from '../fingerprint/fingerprinter.js'
 import type { TaskGraph } from '../graph/graph.js'
 import { decide, type DecideContext, type Decision } from './decide.js'
 import { executeTask } from './execute.js'
+import { keysOnOutputs, outputDigest } from './cutoff.js'
+import { readDepfile } from './depfile.js'
+import { findUndeclaredWrites, type RanWindow } from './undeclared.js'
 import { startRuntime } from './runtime.js'
 import { forgetRun, storeRestore, storeRun, type StoreContext } from './store.js'
 import type { ResolvedTask, RunEvent, RunResult, RunSummary, TaskReason, TaskResult, TaskStatus } from '../types.js'
@@ -43,14 +48,29 @@ export interface SchedulerOptions {
 export class Scheduler {
   readonly state: StateStore
   readonly fingerprinter: Fingerprinter
+  /**
+   * The run's own signal, aborted with the caller's: every task's commands, locks and shells listen
+   * on it (thousands of tasks, so no MaxListenersExceededWarning), and only one listener sits on the caller's.
+   */
+  readonly signal: AbortSignal
+  private readonly controller = new AbortController()
   private readonly results = new Map<string, TaskResult>()
+  /** Tasks that executed in this run, with their wall-clock windows (undeclared writes are attributed by them). */
+  private readonly ran: RanWindow[] = []
+  /** Task -> the digest of its outputs after its outcome in this run (undefined: unknown, a dry run's "would run"). */
+  private readonly digests = new Map<string, string>()
   private stopped = false
 
   constructor(readonly o: SchedulerOptions) {
     this.state = new StateStore(join(o.root, '.tasks', 'state'))
+    this.signal = this.controller.signal
+    setMaxListeners(0, this.signal)
+    if (o.signal.aborted) this.controller.abort(o.signal.reason)
     this.fingerprinter = new Fingerprinter({
       root: o.root, tasks: o.graph.tasks, env: o.env, gitEnv: o.gitEnv, git: o.git, argsFor: (n) => this.argsFor(n),
       previousInputs: (n) => this.state.record(n)?.inputs,
+      discoveredInputs: (n) => this.state.get(n)?.discovered,
+      keysOnOutputs,
     })
   }
 
@@ -62,7 +82,7 @@ export class Scheduler {
   /** The context {@link decide} reads for one task. */
   decideContext(task: string, cache: Cache | undefined): DecideContext {
     return {
-      root: this.o.root, fingerprinter: this.fingerprinter, state: this.state, cache, force: this.o.force, signal: this.o.signal,
+      root: this.o.root, fingerprinter: this.fingerprinter, state: this.state, cache, force: this.o.force, signal: this.signal,
       statusOf: (d) => this.results.get(d)?.status, warn: (m, code) => this.warn(task, m, code),
     }
   }
@@ -73,12 +93,22 @@ export class Scheduler {
 
   /** Run the graph: every task decided, restored or executed, stored; resolves when all have ended. */
   async run(): Promise<RunResult> {
+    const onAbort = () => this.controller.abort(this.o.signal.reason)
+    this.o.signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await this.runGraph()
+    } finally {
+      this.o.signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  private async runGraph(): Promise<RunResult> {
     const start = Date.now()
     const { graph } = this.o
     this.o.emit({ type: 'run:start', time: start, tasks: graph.order, concurrency: this.o.concurrency, dryRun: this.o.dryRun })
     const [{ default: PQueue }] = await Promise.all([import('p-queue'), this.fingerprinter.prepare()])
     // Per-run process hygiene: temp folder, stale temp files and locks swept, leftover trees reaped, task locks.
-    const runtime = startRuntime({ root: this.o.root, dir: join(this.o.root, '.tasks'), signal: this.o.signal, dryRun: this.o.dryRun, warn: (message, task, code) => (task ? this.warn(task, message, code) : this.o.emit({ type: 'warning', time: Date.now(), message, ...(code ? { code } : {}) })) })
+    const runtime = startRuntime({ root: this.o.root, dir: join(this.o.root, '.tasks'), signal: this.signal, dryRun: this.o.dryRun, warn: (message, task, code) => (task ? this.warn(task, message, code) : this.o.emit({ type: 'warning', time: Date.now(), message, ...(code ? { code } : {}) })) })
     const queue = new PQueue({ concurrency: this.o.concurrency })
     const waiting = new Map(graph.order.map((n) => [n, graph.tasks.get(n)!.deps.length]))
     await new Promise<void>((resolveAll) => {
@@ -86,6 +116,8 @@ export class Scheduler {
       if (left === 0) return resolveAll()
       const finish = (name: string, result: TaskResult) => {
         this.results.set(name, result)
+        // What dependents key on: the output digest the outcome left (early cutoff), else the fingerprint.
+        if (keysOnOutputs(graph.tasks.get(name)!)) this.fingerprinter.settle(name, result.status === 'failed' || result.status === 'skipped' || result.status === 'interrupted' ? undefined : this.digests.get(name))
         if (--left === 0) resolveAll()
         for (const d of graph.dependents.get(name)!) {
           const n = waiting.get(d)! - 1
@@ -121,6 +153,7 @@ export class Scheduler {
       for (const n of graph.order) if (waiting.get(n) === 0) schedule(n)
     })
     if (!this.o.dryRun) this.fingerprinter.save()
+    if (!this.o.dryRun && this.ran.length) this.reportUndeclaredWrites(start)
     // Background uploads of a remote tier: a bounded wait, then abandoned with a warning (the cache warns).
     if (this.o.cache?.flush) await this.o.cache.flush(UPLOAD_FLUSH_MS).catch(() => {})
     const remote = this.o.cache?.remoteStats?.()
@@ -128,7 +161,7 @@ export class Scheduler {
     const count = (s: TaskStatus) => tasks.filter((t) => t.status === s).length
     const summary: RunSummary = {
       tasks: tasks.length, ran: count('ran'), cacheHits: count('cache-hit'), upToDate: count('up-to-date'), failed: count('failed'), skipped: count('skipped'),
-      interruptedTasks: count('interrupted'), wallMs: Date.now() - start, savedMs: tasks.reduce((a, t) => a + t.savedMs, 0), interrupted: this.o.signal.aborted, dryRun: this.o.dryRun,
+      interruptedTasks: count('interrupted'), wallMs: Date.now() - start, savedMs: tasks.reduce((a, t) => a + t.savedMs, 0), interrupted: this.signal.aborted, dryRun: this.o.dryRun,
       ...(remote ? { remote } : {}),
     }
     this.o.emit({ type: 'run:end', time: Date.now(), summary })
@@ -147,6 +180,34 @@ export class Scheduler {
     return result
   }
 
+  /** The fingerprint over freshly discovered inputs, or undefined (with a warning) when an input cannot be read. */
+  private refingerprintOrWarn(task: ResolvedTask, files: readonly string[]): NonNullable<ReturnType<Fingerprinter['fingerprint']>['fp']> | undefined {
+    try {
+      return this.fingerprinter.refingerprint(task, files).fp
+    } catch (err) {
+      this.warn(task.name, `could not fingerprint the inputs its depfile names (the task will run again next time): ${(err as Error).message}`, 'depfile-unreadable')
+      return undefined
+    }
+  }
+
+  /** After a run where tasks executed: name the files they wrote outside every declared output (`undeclared.ts`). */
+  private reportUndeclaredWrites(runStart: number): void {
+    let found: ReturnType<typeof findUndeclaredWrites>
+    try {
+      found = findUndeclaredWrites(this.o.root, runStart, this.ran, [...this.o.graph.tasks.values()])
+    } catch {
+      return
+    }
+    for (const w of found) {
+      const files = w.files.length > 5 ? `${w.files.slice(0, 5).join(', ')} (+${w.files.length - 5} more)` : w.files.join(', ')
+      if (w.tasks.length === 1) {
+        this.warn(w.tasks[0], `wrote ${w.files.length === 1 ? 'a file' : `${w.files.length} files`} outside its declared outputs: ${files} (add ${w.files.length === 1 ? 'it' : 'them'} to \`outputs\`, or write under .tasks/ or a temp folder)`, 'undeclared-write')
+      } else {
+        this.o.emit({ type: 'warning', time: Date.now(), code: 'undeclared-write', message: `${w.files.length === 1 ? 'a file' : `${w.files.length} files`} written outside every declared output while ${w.tasks.map((t) => `\`${t}\``).join(', ')} ran at once: ${files} (declare ${w.files.length === 1 ? 'it' : 'them'} in the \`outputs\` of the task that writes ${w.files.length === 1 ? 'it' : 'them'})` })
+      }
+    }
+  }
+
   private warn(task: string, message: string, code?: string): void {
     this.o.emit({ type: 'warning', time: Date.now(), task, message, ...(code ? { code } : {}) })
   }
@@ -154,7 +215,7 @@ export class Scheduler {
   private async process(task: ResolvedTask): Promise<TaskResult> {
     const name = task.name
     const started = Date.now()
-    if (this.o.signal.aborted) return this.end(name, 'skipped', started, { reason: { code: 'run-interrupted' } })
+    if (this.signal.aborted) return this.end(name, 'skipped', started, { reason: { code: 'run-interrupted' } })
     if (this.stopped) return this.end(name, 'skipped', started, { reason: { code: 'stopped-after-failure' } })
 
     let decision: Decision
@@ -169,6 +230,7 @@ export class Scheduler {
 
     if (task.run === undefined) return this.end(name, decision.kind === 'run' ? 'ran' : 'up-to-date', started, { reason: decision.reason })
     if (decision.kind === 'up-to-date') {
+      if (decision.state?.outputDigest) this.digests.set(name, decision.state.outputDigest)
       return this.end(name, 'up-to-date', started, { reason: decision.reason, fingerprint, savedMs: decision.state?.durationMs ?? 0, value: decision.state?.value })
     }
     let runReason = decision.reason
@@ -177,13 +239,25 @@ export class Scheduler {
       const restored: TaskReason = { code: 'restored', source, outputs: entry.outputs.length, replayedLog: entry.log !== null }
       if (this.o.dryRun) {
         this.fingerprinter.wouldRestoreFiles(entry.outputs)
+        if (task.outputs.length) this.digests.set(name, outputDigest(entry.outputs))
         return this.end(name, 'cache-hit', started, { reason: restored, fingerprint, savedMs: entry.durationMs, cacheSource: source })
       }
       const r = await this.o.cache!.restore(this.o.root, { entry, source }).catch((err: unknown) => ({ ok: false as const, reason: `the cache's restore threw: ${(err as Error)?.message ?? err}` }))
       if (r.ok) {
         this.fingerprinter.restored(name, entry.outputs)
         if (r.log.length) this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream: 'stdout', text: r.log.toString(), replay: true })
-        storeRestore(this.storeContext(name), name, fp, entry, this.state.get(name)?.fingerprint === hash)
+        const digest = task.outputs.length ? outputDigest(entry.outputs) : undefined
+        if (digest) this.digests.set(name, digest)
+        const found = task.depfile ? readDepfile(this.o.root, task.cwd, task.depfile) : undefined
+        if (found && 'error' in found) {
+          // Without the header list the next fingerprint could miss an edit: run next time instead.
+          this.warn(name, `depfile \`${task.depfile}\` after the restore: ${found.error}; the task will run next time`, 'depfile-unreadable')
+          forgetRun(this.storeContext(name), name)
+        } else if (found) {
+          const now = this.refingerprintOrWarn(task, found.files)
+          if (now) storeRestore(this.storeContext(name), name, now, entry, false, digest, found.files)
+          else forgetRun(this.storeContext(name), name)
+        } else storeRestore(this.storeContext(name), name, fp, entry, this.state.get(name)?.fingerprint === hash, digest)
         return this.end(name, 'cache-hit', started, {
           reason: { ...restored, outputs: r.restored, replayedLog: r.log.length > 0 }, fingerprint, savedMs: entry.durationMs, value: entry.value, cacheSource: source,
           outputs: entry.outputs.map((o) => o.path),
@@ -198,13 +272,25 @@ export class Scheduler {
 
   private async execute(task: ResolvedTask, runReason: TaskReason, fp: ReturnType<Fingerprinter['fingerprint']>['fp'], started: number): Promise<TaskResult> {
     const name = task.name
+    const cwd = join(this.o.root, task.cwd)
+    let isDir = false
+    try { isDir = statSync(cwd).isDirectory() } catch {}
+    if (!isDir) {
+      // Removed (or replaced by a file) after the config was loaded: say so, not `spawn /bin/sh ENOENT`.
+      const message = `task \`${name}\`: its cwd \`${task.cwd}\` (${cwd}) does not exist or is not a folder`
+      forgetRun(this.storeContext(name), name)
+      return this.end(name, 'failed', started, { reason: { code: 'error', message }, runReason, error: message })
+    }
     this.fingerprinter.markExecuted(name)
     this.o.emit({ type: 'task:start', time: started, task: name, reason: runReason })
+    const window: RanWindow = { task, startMs: Date.now(), endMs: Infinity }
+    this.ran.push(window)
     const deps = Object.fromEntries(task.deps.map((d) => [d, { status: this.results.get(d)!.status, value: this.results.get(d)!.value }]))
     const x = await executeTask(task, {
-      root: this.o.root, env: this.o.env, args: this.argsFor(name), signal: this.o.signal, deps,
+      root: this.o.root, env: this.o.env, args: this.argsFor(name), signal: this.signal, deps,
       onOutput: (stream, text) => this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream, text, replay: false }),
     })
+    window.endMs = Date.now()
     const fingerprint = fp?.hash
     if (!x.ok) {
       forgetRun(this.storeContext(name), name)
@@ -213,7 +299,16 @@ export class Scheduler {
       return this.end(name, 'failed', started, { reason, runReason, exitCode: x.exitCode, error: x.message, log: x.log, fingerprint })
     }
     const durationMs = Date.now() - started
-    const outputs = fp ? await storeRun(this.storeContext(name), task, fp, durationMs, x.value, x.log) : undefined
+    let stored: Awaited<ReturnType<typeof storeRun>> | undefined
+    if (fp) {
+      const found = task.depfile ? readDepfile(this.o.root, task.cwd, task.depfile) : undefined
+      if (found && 'error' in found) this.warn(name, `depfile \`${task.depfile}\`: ${found.error}; nothing is stored and the task will run again next time`, 'depfile-unreadable')
+      // The headers just discovered enter the recorded fingerprint (and the cache key): the next run computes the same.
+      const now = found && 'files' in found ? this.refingerprintOrWarn(task, found.files) : fp
+      stored = await storeRun(this.storeContext(name), task, now ?? fp, durationMs, x.value, x.log, found && 'files' in found ? found.files : undefined, !!now && !(found && 'error' in found))
+      if (stored.outputDigest) this.digests.set(name, stored.outputDigest)
+    }
+    const outputs = stored?.outputs
     return this.end(name, 'ran', started, { reason: runReason, runReason, fingerprint, value: x.value, durationMs, ...(outputs ? { outputs } : {}) })
   }
 }

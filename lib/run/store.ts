@@ -9,6 +9,7 @@ import { stampOutputs, type StateStore } from '../cache/state.js'
 import type { ActionResult, Cache } from '../cache/cache.js'
 import type { Fingerprint } from '../fingerprint/fingerprint.js'
 import type { ResolvedTask } from '../types.js'
+import { outputDigest, readOutputs } from './cutoff.js'
 
 /** What the store functions need. */
 export interface StoreContext {
@@ -19,35 +20,58 @@ export interface StoreContext {
   warn(message: string, code?: string): void
 }
 
+/** What {@link storeRun} found and stored. */
+export interface Stored {
+  /** The root-relative output files found after the run. */
+  outputs: string[]
+  /** Their digest (early cutoff, `cutoff.ts`); undefined for a task without declared outputs. */
+  outputDigest?: string
+}
+
 /**
  * Store a successful run of a cacheable task.
  * @param durationMs how long the run took, ms
- * @returns the root-relative output files found after the run
+ * @param discovered files the task's depfile named (kept in its state as next time's extra inputs)
+ * @param store false: store nothing (a depfile could not be read: the task must run again next time)
  */
-export async function storeRun(ctx: StoreContext, task: ResolvedTask, fp: Fingerprint, durationMs: number, value: unknown, log: Buffer): Promise<string[]> {
+export async function storeRun(ctx: StoreContext, task: ResolvedTask, fp: Fingerprint, durationMs: number, value: unknown, log: Buffer, discovered?: string[], store = true): Promise<Stored> {
   let outputs: string[] = []
+  let digest: string | undefined
   try {
     outputs = expandGlobs(ctx.root, task.cwd, task.outputs).files
     if (task.outputs.length && outputs.length === 0) ctx.warn(`outputs ${JSON.stringify(task.outputs)} match no files after the run`)
-    if (ctx.cache) await ctx.cache.put(ctx.root, { fingerprint: fp.hash, task: task.name, exitCode: 0, durationMs, value, record: fp.record }, outputs, log)
+    if (ctx.cache && store) {
+      const entry = await ctx.cache.put(ctx.root, { fingerprint: fp.hash, task: task.name, exitCode: 0, durationMs, value, record: fp.record }, outputs, log)
+      if (task.outputs.length && entry && Array.isArray(entry.outputs)) digest = outputDigest(entry.outputs)
+    }
   } catch (err) {
     ctx.warn(`could not store the result in the cache: ${(err as Error).message}`, 'cache-store-failed')
   }
+  if (task.outputs.length && digest === undefined) digest = outputDigest(readOutputs(ctx.root, outputs))
+  if (!store) {
+    forgetRun(ctx, task.name)
+    return { outputs, outputDigest: digest }
+  }
   try {
-    ctx.state.set({ task: task.name, fingerprint: fp.hash, outputs: stampOutputs(ctx.root, outputs), durationMs, value }, fp.record)
+    ctx.state.set({ task: task.name, fingerprint: fp.hash, outputs: stampOutputs(ctx.root, outputs), durationMs, value, ...(digest ? { outputDigest: digest } : {}), ...(discovered ? { discovered } : {}) }, fp.record)
   } catch (err) {
     ctx.warn(`could not record the run in .tasks/state (the task will run again next time): ${(err as Error).message}`, 'state-write-failed')
   }
-  return outputs
+  return { outputs, outputDigest: digest }
 }
 
 /**
  * Record a restored cache entry as the task's last successful run.
  * @param sameRecord true when the stored record already belongs to this fingerprint (only the stamps change)
+ * @param outputDigest the entry's output digest (`cutoff.ts`), for a task with declared outputs
+ * @param discovered files the restored depfile names
  */
-export function storeRestore(ctx: StoreContext, task: string, fp: Fingerprint, entry: ActionResult, sameRecord: boolean): void {
+export function storeRestore(ctx: StoreContext, task: string, fp: Fingerprint, entry: ActionResult, sameRecord: boolean, outputDigest?: string, discovered?: string[]): void {
   try {
-    ctx.state.set({ task, fingerprint: fp.hash, outputs: stampOutputs(ctx.root, entry.outputs.map((o) => o.path)), durationMs: entry.durationMs, value: entry.value }, sameRecord ? undefined : fp.record)
+    ctx.state.set({
+      task, fingerprint: fp.hash, outputs: stampOutputs(ctx.root, entry.outputs.map((o) => o.path)), durationMs: entry.durationMs, value: entry.value,
+      ...(outputDigest ? { outputDigest } : {}), ...(discovered ? { discovered } : {}),
+    }, sameRecord ? undefined : fp.record)
   } catch (err) {
     ctx.warn(`could not record the restore in .tasks/state (it will be checked again next time): ${(err as Error).message}`, 'state-write-failed')
   }

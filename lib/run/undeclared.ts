@@ -1,0 +1,102 @@
+/**
+ * Undeclared writes: after a run in which tasks executed, the files created or changed inside the
+ * project outside every declared output (and outside `.git`, `.tasks`, `node_modules`), each
+ * attributed to the task(s) that were running when it changed. Only runs where something executed
+ * pay for the walk (one walk per run, at its end); a no-op never walks.
+ *
+ * Attribution: a file's ctime (which moves on every write, rename into place and chmod) is matched
+ * against the wall-clock windows of the tasks that executed. When exactly one task was running
+ * then, it is named; when several ran at once, the warning names all of them as candidates and
+ * blames none; a change outside every window (the user's editor, a restore) is not reported.
+ */
+import { lstatSync, readdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join, posix } from 'node:path'
+import type { ResolvedTask } from '../types.js'
+
+const require = createRequire(import.meta.url)
+
+/** A task that executed in this run, and when (ms since the epoch; `endMs` Infinity while running). */
+export interface RanWindow {
+  task: ResolvedTask
+  startMs: number
+  endMs: number
+}
+
+/** Files that changed outside the declared outputs, with the tasks that were running when they did. */
+export interface UndeclaredWrite {
+  /** One task: it wrote them; several: they ran at once and one of them did. */
+  tasks: string[]
+  /** Root-relative POSIX paths, sorted. */
+  files: string[]
+}
+
+/** File timestamps come from the kernel's coarse clock (up to a few ms behind `Date.now()`), ms. */
+const SLACK_MS = 20
+const SKIP_DIRS = new Set(['.git', '.tasks', 'node_modules'])
+
+/**
+ * Walk the project (not following symlinks) for files changed since `runStartMs` that match no
+ * declared output of `tasks`, and attribute each to the windows of `ran`.
+ * @param tasks every task of the run (their `outputs`, relative to their `cwd`, are declared)
+ * @throws nothing for unreadable folders (skipped); the caller may still guard the call
+ */
+export function findUndeclaredWrites(root: string, runStartMs: number, ran: readonly RanWindow[], tasks: readonly ResolvedTask[]): UndeclaredWrite[] {
+  const declared = declaredMatcher(tasks)
+  const since = runStartMs - SLACK_MS
+  const byTasks = new Map<string, UndeclaredWrite>()
+  const stack: string[] = ['']
+  while (stack.length) {
+    const dir = stack.pop()!
+    let entries
+    try {
+      entries = readdirSync(join(root, dir), { withFileTypes: true })
+    } catch {
+      continue
+    }
+    for (const e of entries) {
+      const rel = dir ? `${dir}/${e.name}` : e.name
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name)) stack.push(rel)
+        continue
+      }
+      if (!e.isFile() && !e.isSymbolicLink()) continue
+      let ctime: number
+      try {
+        ctime = lstatSync(join(root, rel)).ctimeMs
+      } catch {
+        continue
+      }
+      if (ctime < since || declared(rel)) continue
+      const during = ran.filter((w) => ctime >= w.startMs - SLACK_MS && ctime <= w.endMs + SLACK_MS).map((w) => w.task.name)
+      if (during.length === 0) continue
+      const names = [...new Set(during)].sort()
+      const key = names.join('\0')
+      let w = byTasks.get(key)
+      if (!w) byTasks.set(key, (w = { tasks: names, files: [] }))
+      w.files.push(rel)
+    }
+  }
+  const out = [...byTasks.values()]
+  for (const w of out) w.files.sort()
+  return out.sort((a, b) => (a.tasks.join() < b.tasks.join() ? -1 : 1))
+}
+
+/** Whether a root-relative path is a declared output of some task (a pattern naming a folder covers its files). */
+function declaredMatcher(tasks: readonly ResolvedTask[]): (path: string) => boolean {
+  // Loaded here, not at startup: only runs where tasks executed get this far.
+  const picomatch = require('picomatch') as (glob: string[], options: object) => (path: string) => boolean
+  const rules: { pos: (p: string) => boolean; neg?: (p: string) => boolean }[] = []
+  for (const t of tasks) {
+    const base = t.cwd === '.' ? '' : t.cwd
+    const full = (p: string) => posix.normalize(base ? `${base}/${p}` : p).replace(/\/$/, '')
+    const pos = t.outputs.filter((o) => !o.startsWith('!')).map(full)
+    if (pos.length === 0) continue
+    const neg = t.outputs.filter((o) => o.startsWith('!')).map((o) => full(o.slice(1)))
+    rules.push({
+      pos: picomatch([...pos, ...pos.map((p) => `${p}/**`)], { dot: true, posix: true }),
+      ...(neg.length ? { neg: picomatch([...neg, ...neg.map((p) => `${p}/**`)], { dot: true, posix: true }) } : {}),
+    })
+  }
+  return (path) => rules.some((r) => r.pos(path) && !r.neg?.(path))
+}

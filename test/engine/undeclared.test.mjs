@@ -1,0 +1,69 @@
+// Undeclared writes (issue 9, section 4): after tasks ran, files they created or changed inside the
+// project outside every declared output (and outside .git, .tasks, node_modules) are named in a
+// warning (code `undeclared-write`); a write while several tasks ran at once blames none of them alone.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { project, dump, LIB_URL } from './rig.mjs'
+
+const lib = await import(LIB_URL)
+
+/** Run `names` through the library and collect the warnings. */
+async function warnings(dir, names, extra = {}) {
+  const config = await lib.loadConfig({ cwd: dir })
+  const events = []
+  const result = await lib.run({ config, tasks: names, onEvent: (e) => events.push(e), ...extra })
+  return { result, warnings: events.filter((e) => e.type === 'warning') }
+}
+
+const undeclared = (ws) => ws.filter((w) => w.code === 'undeclared-write')
+
+test('a task writing beside its declared output: one warning naming the task and the file', async () => {
+  const p = project(`{
+    gen: { run: 'mkdir -p dist && echo a > dist/out.txt && echo b > stray.txt && mkdir -p node_modules/x && echo c > node_modules/x/y', inputs: [], outputs: ['dist/**'] },
+  }`)
+  try {
+    const { result, warnings: ws } = await warnings(p.dir, ['gen'])
+    assert.is(result.ok, true)
+    const u = undeclared(ws)
+    assert.is(u.length, 1, JSON.stringify(ws))
+    assert.is(u[0].task, 'gen')
+    assert.match(u[0].message, /outside its declared outputs: stray\.txt/)
+    assert.not.match(u[0].message, /dist|node_modules/)
+    // a no-op: nothing ran, nothing is walked, no warning
+    const again = await warnings(p.dir, ['gen'])
+    assert.is(again.result.tasks[0].status, 'up-to-date')
+    assert.is(undeclared(again.warnings).length, 0)
+  } finally { p.cleanup() }
+})
+
+test('declared outputs in a cwd, negations and files changed before the run are not reported', async () => {
+  const p = project(`{
+    pkg: { run: 'mkdir -p out && echo a > out/a.txt && echo b > out/keep.log', cwd: 'pkg', inputs: ['src/**'], outputs: ['out/**', '!out/*.log'] },
+  }`, { 'pkg/src/x.txt': 'x\n', 'old.txt': 'written before the run\n' })
+  try {
+    const { warnings: ws } = await warnings(p.dir, ['pkg'])
+    const u = undeclared(ws)
+    assert.is(u.length, 1, JSON.stringify(ws))
+    assert.match(u[0].message, /pkg\/out\/keep\.log/)
+    assert.not.match(u[0].message, /out\/a\.txt|old\.txt/)
+  } finally { p.cleanup() }
+})
+
+test('parallel tasks: a write while two tasks ran at once is never blamed on one of them alone', async () => {
+  // slow writes stray.txt half-way; quiet runs meanwhile and writes only its declared output.
+  const p = project(`{
+    slow: { run: 'sleep 1 && echo s > stray.txt && sleep 1 && echo o > slow.out', inputs: [], outputs: ['slow.out'] },
+    quiet: { run: 'sleep 2 && echo q > quiet.out', inputs: [], outputs: ['quiet.out'] },
+    all: { deps: ['slow', 'quiet'] },
+  }`)
+  try {
+    const { result, warnings: ws } = await warnings(p.dir, ['all'], { concurrency: 2 })
+    assert.is(result.ok, true, dump({ code: 0, signal: null, stdout: JSON.stringify(result), stderr: '' }))
+    const u = undeclared(ws)
+    assert.is(u.length, 1, JSON.stringify(ws))
+    assert.is(u[0].task, undefined, 'not attributed to a single task')
+    assert.match(u[0].message, /`quiet`, `slow` ran at once: stray\.txt/)
+  } finally { p.cleanup() }
+})
+
+test.run()
