@@ -145,11 +145,13 @@ export async function createListrReporter(tasks: readonly string[], write: (text
   return {
     onEvent(e) {
       if (e.type === 'task:start') update(e.task, { title: `${e.task} ${kleur.dim(formatReason(e.reason))}` })
+      else if (e.type === 'task:ready') update(e.task, { title: `${e.task} ${kleur.green('running')} ${kleur.dim(`ready${e.waited && e.waited !== 'started' ? `: ${e.waited}` : ''}`)}` })
       else if (e.type === 'task:output' && !e.replay) {
         const l = lastLine(e.text)
         if (l) update(e.task, { output: l })
       } else if (e.type === 'task:end') {
-        if (e.status === 'failed' && e.log) failedLogs.push({ task: e.task, log: e.log })
+        if (e.status === 'failed' && e.error?.startsWith('service `')) failedLogs.push({ task: e.task, log: e.error })
+        else if (e.status === 'failed' && e.log) failedLogs.push({ task: e.task, log: e.log })
         update(e.task, { end: e })
       } else if (e.type === 'warning') warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
       else if (e.type === 'run:end') summary = e.summary
