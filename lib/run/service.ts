@@ -11,6 +11,7 @@ import { diffRecords, type FingerprintRecord } from '../fingerprint/fingerprint.
 import type { TaskGraph } from '../graph/graph.js'
 import { reasonFromChanges } from './decide.js'
 import { executeTask, type Execution } from './execute.js'
+import { bindChildSignal } from './procs.js'
 import { describeReadyWhen, waitReady } from './readiness.js'
 import type { ResolvedTask, RunEvent, TaskContext, TaskReason, TaskResult, TaskStatus } from '../types.js'
 
@@ -34,8 +35,10 @@ export class ServiceInstance {
   private readonly listeners = new Set<(line: string) => void>()
   private readonly exitListeners = new Set<(x: Execution) => void>()
   private partial = ''
+  private readonly groups = new Set<number>()
 
   constructor(readonly task: ResolvedTask, readonly fingerprint: string, readonly record: FingerprintRecord | undefined, o: { root: string; env: NodeJS.ProcessEnv; args: readonly string[]; deps: TaskContext['deps']; emit(e: RunEvent): void; signal: AbortSignal }) {
+    bindChildSignal(this.ac.signal, o.signal, (pgid) => this.groups.add(pgid))
     const onParentAbort = () => this.ac.abort()
     if (o.signal.aborted) this.ac.abort()
     else o.signal.addEventListener('abort', onParentAbort, { once: true })
@@ -45,8 +48,10 @@ export class ServiceInstance {
         this.lines(text)
         o.emit({ type: 'task:output', time: Date.now(), task: task.name, stream, text, replay: false })
       },
-    }).then((x) => {
+    }).then(async (x) => {
       o.signal.removeEventListener('abort', onParentAbort)
+      // Its leader is gone; what it left running in its process groups goes too (the whole tree).
+      await reapGroups([...this.groups])
       if (this.partial) this.pushLine(this.partial)
       this.state = 'exited'
       this.exit = x
@@ -91,6 +96,19 @@ export class ServiceInstance {
     this.ac.abort()
     await this.exited
   }
+}
+
+/** SIGTERM each process group, wait up to 1 s for them to be gone, then SIGKILL what is left (POSIX; no-op on Windows). */
+async function reapGroups(pgids: readonly number[]): Promise<void> {
+  if (process.platform === 'win32' || !pgids.length) return
+  const exists = (g: number) => { try { process.kill(-g, 0); return true } catch { return false } }
+  let left = pgids.filter(exists)
+  for (const g of left) { try { process.kill(-g, 'SIGTERM') } catch {} }
+  for (let end = Date.now() + 1000; left.length && Date.now() < end;) {
+    await new Promise((r) => setTimeout(r, 50))
+    left = left.filter(exists)
+  }
+  for (const g of left) { try { process.kill(-g, 'SIGKILL') } catch {} }
 }
 
 /** How starting a service ended. */
