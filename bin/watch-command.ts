@@ -37,8 +37,9 @@ export async function runWatch(o: WatchCommandOptions): Promise<number> {
   let reporter: (Reporter & { setResult(r: import('../lib/index.js').RunResult): void }) | undefined
   let pendingReporter: Promise<void> = Promise.resolve()
   let iteration = 0
-  let lastChange: readonly string[] | undefined
-  let lastConfig = false
+  // Changes seen since the last run started (they are what the next run is for), and the current run's.
+  let pending = { files: new Set<string>(), config: false }
+  let current = pending
   let ran: string[] = []
   const queue: WatchEvent[] = []
   const closed = new WeakSet<object>()
@@ -59,8 +60,8 @@ export async function runWatch(o: WatchCommandOptions): Promise<number> {
         o.write(`${tag} watching ${e.paths.join(', ')}${e.polling ? ' (polling)' : ''}\n`)
         return
       case 'watch:change':
-        lastChange = e.files
-        lastConfig = e.config
+        for (const f of e.files) pending.files.add(f)
+        pending.config ||= e.config
         o.write(`${tag} changed: ${describe(e.files, e.config)}${e.queued ? ' (a run is in progress: one follow-up run queued)' : ''}\n`)
         return
       case 'watch:error':
@@ -70,6 +71,8 @@ export async function runWatch(o: WatchCommandOptions): Promise<number> {
         await pendingReporter
         iteration++
         ran = []
+        current = pending
+        pending = { files: new Set(), config: false }
         reporter = await pickReporter({ tty: o.tty, color: o.color, json: false, order: e.tasks, write: o.write })
         reporter.onEvent(e)
         return
@@ -83,7 +86,7 @@ export async function runWatch(o: WatchCommandOptions): Promise<number> {
         if (r) closed.add(r)
         pendingReporter = (async () => { await r?.close() })()
         await pendingReporter
-        const what = iteration === 1 ? 'first run' : `changed: ${describe(lastChange ?? [], lastConfig)}`
+        const what = iteration === 1 ? 'first run' : `changed: ${describe([...current.files].sort(), current.config)}`
         o.write(`${tag} #${iteration} ${what} | reran: ${ran.length ? ran.join(', ') : 'nothing (up to date)'} | ${lib.summaryLine(e.summary)}\n${tag} watching for changes (Ctrl-C to stop)\n`)
         return
       }

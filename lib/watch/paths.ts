@@ -14,6 +14,8 @@ import type { LoadedConfig } from '../types.js'
 export interface WatchSet {
   /** Absolute folders and files to watch (no folder inside another). */
   paths: string[]
+  /** The base folders themselves (absolute), watched or not (a missing one is watched from its parent). */
+  bases: string[]
   /** Absolute config files (the config, its workspaces' configs, and their relative imports). */
   configFiles: Set<string>
   /** True for a root-relative POSIX path that some task's inputs match and no task's outputs do. */
@@ -68,6 +70,7 @@ export function watchSet(config: LoadedConfig, graph: TaskGraph, configFiles: re
   }
   return {
     paths: [...new Set(watched)],
+    bases: paths,
     configFiles: files,
     isTrigger: (rel) => !isIgnoredSegment(rel) && inputs.some((m) => m(rel)) && !outputs.some((m) => m(rel)),
     ignored: (abs) => {

@@ -67,8 +67,11 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
 
   const onFs = (event: string, abs: string) => {
     if (signal.aborted) return
+    // A base folder deleted (chokidar does not see it come back) or recreated (watched from its
+    // parent meanwhile): watch again, narrowly. The run after it re-fingerprints everything anyway.
+    if ((event === 'unlinkDir' || event === 'addDir') && set.bases.includes(abs)) void restartWatcher()
     if (set.configFiles.has(abs)) configChanged = true
-    else if (event === 'unlinkDir') { const rel = rootRelative(config.root, abs); if (!rel.startsWith('..')) changed.add(`${rel}/`) }
+    else if (event === 'unlinkDir' || (event === 'addDir' && set.bases.includes(abs))) { const rel = rootRelative(config.root, abs); if (!rel.startsWith('..')) changed.add(`${rel}/`) }
     else if (event === 'addDir') return
     else {
       const rel = rootRelative(config.root, abs)
@@ -78,6 +81,9 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
     clearTimeout(timer)
     timer = setTimeout(fire, debounceMs)
   }
+
+  let restarting: Promise<void> | undefined
+  const restartWatcher = () => (restarting ??= startWatcher().finally(() => { restarting = undefined }))
 
   const startWatcher = async () => {
     await watcher?.close()

@@ -3,7 +3,7 @@
 // during a run gives exactly one follow-up; a config edit reloads the config.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { project, count, sleep, LIB_URL } from '../engine/rig.mjs'
 import { startWatch, eventually } from './_watch-rig.mjs'
 
@@ -74,6 +74,26 @@ test('edit, atomic save, nested mkdir -p, reverted edit: exactly the changed cha
     const r = await w.stop()
     assert.is(r.code, 130, r.out)
     assert.ok(/\[watch\] stopped/.test(r.out))
+  } finally {
+    await w.stop()
+    p.cleanup()
+  }
+})
+
+test('a deleted and recreated input folder is still watched', async () => {
+  const p = project(`{ build: { run: 'node build.mjs', inputs: ['src/**'], outputs: ['out/**'] } }`, { ...SCRIPTS, 'src/a.txt': 'a' })
+  const w = startWatch(p.dir, ['--watch', 'build'])
+  try {
+    await eventually(() => w.iterations() === 1, 'the first run', 30_000, w)
+    assert.match(w.out(), /watching src, tasks\.config\.mjs\n/)
+    rmSync(p.path('src'), { recursive: true })
+    await eventually(() => w.iterations() === 2, 'the run after the delete', 30_000, w)
+    mkdirSync(p.path('src'))
+    await sleep(300)
+    writeFileSync(p.path('src/a.txt'), 'again')
+    await eventually(() => existsSync(p.path('out/build.txt')) && p.read('out/build.txt') === 'again', 'the run after the folder came back', 30_000, w)
+    writeFileSync(p.path('src/b.txt'), 'B')
+    await eventually(() => p.read('out/build.txt') === 'againB', 'a later write in the recreated folder', 30_000, w)
   } finally {
     await w.stop()
     p.cleanup()
