@@ -20,6 +20,8 @@ export interface WatchSet {
   configFiles: Set<string>
   /** True for a root-relative POSIX path that some task's inputs match and no task's outputs do. */
   isTrigger(rel: string): boolean
+  /** True for a root-relative folder whose contents are some task's outputs (`out/` for `out/**`): the run's own writes. */
+  isOutputDir(rel: string): boolean
   /** True for an absolute path chokidar must not even look at. */
   ignored(abs: string): boolean
 }
@@ -72,6 +74,7 @@ export function watchSet(config: LoadedConfig, graph: TaskGraph, configFiles: re
     paths: [...new Set(watched)],
     bases: paths,
     configFiles: files,
+    isOutputDir: (rel) => outputs.some((m) => m(`${rel}/x`)),
     isTrigger: (rel) => !isIgnoredSegment(rel) && inputs.some((m) => m(rel)) && !outputs.some((m) => m(rel)),
     ignored: (abs) => {
       if (files.has(abs)) return false

@@ -12,7 +12,7 @@ import { buildGraph, type TaskGraph } from '../graph/graph.js'
 import { loadConfig } from '../config/load.js'
 import { run, type RunOptions } from '../run/run.js'
 import { ServicePool } from '../run/service.js'
-import { configFiles, rootRelative, watchSet, type WatchSet } from './paths.js'
+import type { WatchSet } from './paths.js'
 import type { LoadedConfig, RunResult, WatchEvent } from '../types.js'
 
 /** Default debounce between the last file event and the run, ms. */
@@ -53,7 +53,8 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
   let graph: TaskGraph = buildGraph(config, options.tasks)
   const pool = new ServicePool(true, (e) => emit(e))
   const runs: RunResult[] = []
-  const { watch: chokidarWatch } = await import('chokidar')
+  // Loaded on use: importing the library stays as cheap as before watch mode existed.
+  const [{ watch: chokidarWatch }, { configFiles, rootRelative, watchSet }] = await Promise.all([import('chokidar'), import('./paths.js')])
 
   let set: WatchSet
   let watcher: FSWatcher | undefined
@@ -71,8 +72,11 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
     // parent meanwhile): watch again, narrowly. The run after it re-fingerprints everything anyway.
     if ((event === 'unlinkDir' || event === 'addDir') && set.bases.includes(abs)) void restartWatcher()
     if (set.configFiles.has(abs)) configChanged = true
-    else if (event === 'unlinkDir' || (event === 'addDir' && set.bases.includes(abs))) { const rel = rootRelative(config.root, abs); if (!rel.startsWith('..')) changed.add(`${rel}/`) }
-    else if (event === 'addDir') return
+    else if (event === 'unlinkDir' || event === 'addDir') {
+      const rel = rootRelative(config.root, abs)
+      if ((event === 'addDir' && !set.bases.includes(abs)) || rel.startsWith('..') || set.isOutputDir(rel)) return
+      changed.add(`${rel}/`)
+    }
     else {
       const rel = rootRelative(config.root, abs)
       if (!set.isTrigger(rel)) return
