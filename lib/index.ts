@@ -24,6 +24,8 @@ export { LocalCache } from './cache/local.js'
 export { MemoryCache, type MemoryCacheStats } from './cache/memory.js'
 export { parseActionResult, unsafeOutputPath } from './cache/entry.js'
 export { prefetchRun } from './prefetch.js'
+export { computeAffected, type AffectedOptions } from './run/affected.js'
+export { parseVarArgs, applyVars } from './config/vars.js'
 // Shared helpers for recipes (the library's and a user's own): one error class, did-you-mean, shell quoting, canonical JSON.
 export { RecipeError, type RecipeErrorCode, type RecipeErrorDetails } from './errors.js'
 export { suggest } from './util/suggest.js'
