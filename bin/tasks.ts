@@ -169,6 +169,8 @@ async function main(): Promise<number> {
       pending = ''
     }
     const write = (t: string) => {
+      // An interactive task's prompt must come after its start line: no batching then.
+      if (interactive) return void process.stderr.write(t)
       if (!pending) setImmediate(flush)
       pending += t
     }
