@@ -125,8 +125,9 @@ export async function run(options: RunOptions): Promise<RunResult> {
 /** `options` with `options.vars` (and the declared defaults) applied to the run's tasks. */
 function withVars(options: RunOptions, tasks: readonly string[]): RunOptions {
   const vars = options.vars ?? {}
+  const declares = (t: { vars?: object }) => !!t.vars && Object.keys(t.vars).length > 0
+  if (!Object.keys(vars).length && ![...options.config.tasks.values()].some(declares)) return options
   const order = buildGraph(options.config, tasks).order
-  if (!Object.keys(vars).length && !order.some((n) => Object.keys(options.config.tasks.get(n)!.vars).length)) return options
   return { ...options, config: applyVars(options.config, order, vars) }
 }
 

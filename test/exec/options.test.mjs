@@ -25,6 +25,17 @@ test('timeoutMs: the whole tree is killed and the task fails with reason timed-o
   } finally { p.cleanup() }
 })
 
+test('timeoutMs: under the portable shell (the default) the spawned program is killed too', async () => {
+  const p = project(`{ slow: { run: 'node -e "require(\\'fs\\').writeFileSync(\\'child.pid\\', String(process.pid)); setTimeout(() => {}, 60000)"', timeoutMs: 1500 } }`)
+  try {
+    const r = await tasksJson(p.dir, ['slow'])
+    assert.is(r.code, 1, dump(r))
+    assert.equal(r.task('slow').reasonData, { code: 'timed-out', timeoutMs: 1500 })
+    const pid = Number(p.read('child.pid'))
+    await waitFor(() => !alive(pid), 'the program of the timed-out task to be gone', 10_000)
+  } finally { p.cleanup() }
+})
+
 test('timeoutMs: a function task sees its signal aborted and fails timed-out; a fast task is unaffected', async () => {
   const p = project(`{
     fn: { run: async (ctx) => { await new Promise((res, rej) => { const t = setTimeout(res, 60000); ctx.signal.addEventListener('abort', () => { clearTimeout(t); rej(new Error('aborted')) }) }) }, timeoutMs: 300 },
