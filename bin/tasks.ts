@@ -192,6 +192,8 @@ async function main(): Promise<number> {
       signal: ac.signal,
       onEvent: (e) => reporter.onEvent(e),
     })
+    // A function task abandoned after its timeout may still hold the event loop: do not wait for it.
+    if (result.tasks.some((t) => t.reason.code === 'timed-out')) setTimeout(() => process.exit(), 2000).unref()
     reporter.setResult(result)
     await reporter.close()
     const failedNames = result.tasks.filter((t) => t.status === 'failed').map((t) => t.name)

@@ -41,6 +41,9 @@ export async function executeWithAttempts(task: ResolvedTask, input: ExecuteInpu
   }
 }
 
+/** After a timeout, how long a task may take to stop before it is given up on, ms (the kill's SIGTERM to SIGKILL grace is 2 s). */
+const ABANDON_MS = 5000
+
 async function attemptOnce(task: ResolvedTask, input: ExecuteInput): Promise<{ x: Execution; timedOut: boolean }> {
   if (task.timeoutMs === undefined) return { x: await executeTask(task, input), timedOut: false }
   const ac = new AbortController()
@@ -48,15 +51,24 @@ async function attemptOnce(task: ResolvedTask, input: ExecuteInput): Promise<{ x
   const onAbort = () => ac.abort(input.signal.reason)
   if (input.signal.aborted) ac.abort(input.signal.reason)
   else input.signal.addEventListener('abort', onAbort, { once: true })
+  // A function task that ignores its signal is abandoned (left to finish in the background) this long after the timeout, ms.
+  let abandon: NodeJS.Timeout | undefined
+  const gaveUp = new Promise<Execution>((resolve) => {
+    ac.signal.addEventListener('abort', () => {
+      if (!timedOut) return
+      abandon = setTimeout(() => resolve({ ok: false, interrupted: false, exitCode: 124, message: `timed out after ${task.timeoutMs} ms`, log: Buffer.alloc(0), command: false }), ABANDON_MS)
+    }, { once: true })
+  })
   const timer = setTimeout(() => { timedOut = true; ac.abort(new Error(`timed out after ${task.timeoutMs} ms`)) }, task.timeoutMs)
   try {
-    const x = await executeTask(task, { ...input, signal: ac.signal })
+    const x = await Promise.race([executeTask(task, { ...input, signal: ac.signal }), gaveUp])
     // The attempt saw its own signal aborted: by the timeout (a failure), or by the run (interrupted).
     if (!x.ok && timedOut && !input.signal.aborted) return { x: { ...x, interrupted: false, exitCode: x.exitCode === 130 ? 124 : x.exitCode, message: `timed out after ${task.timeoutMs} ms` }, timedOut: true }
     if (x.ok && timedOut && !input.signal.aborted) return { x: { ok: false, interrupted: false, exitCode: 124, message: `timed out after ${task.timeoutMs} ms`, log: x.log, command: typeof task.run !== 'function' }, timedOut: true }
     return { x, timedOut: false }
   } finally {
     clearTimeout(timer)
+    clearTimeout(abandon)
     input.signal.removeEventListener('abort', onAbort)
   }
 }

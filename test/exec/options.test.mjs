@@ -48,6 +48,16 @@ test('timeoutMs: a function task sees its signal aborted and fails timed-out; a 
   } finally { p.cleanup() }
 })
 
+test('timeoutMs: a function task that ignores its signal is given up on, and the CLI exits', async () => {
+  const p = project(`{ deaf: { run: async () => { await new Promise((r) => setTimeout(r, 120000)) }, timeoutMs: 300 } }`)
+  try {
+    // The rig kills the CLI after 45 s: exiting at all is the point (the abandoned timer is 120 s).
+    const r = await tasksJson(p.dir, ['deaf'])
+    assert.is(r.code, 1, dump(r))
+    assert.equal(r.task('deaf').reasonData, { code: 'timed-out', timeoutMs: 300 })
+  } finally { p.cleanup() }
+})
+
 test('retries: a command failing twice then succeeding runs three times, each attempt in the log, counted once', async () => {
   const p = project(`{
     flaky: { run: 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "attempt $n"; [ $n -ge 3 ]', shell: 'sh', retries: 2, inputs: [] },
