@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { project, tasksJson, tasks, dump } from '../engine/rig.mjs'
+import { project, tasksJson, tasks, dump, fixture } from '../engine/rig.mjs'
 
 const TASKS = `{
   lint: { run: 'echo lint', inputs: ['src/a/**'] },
@@ -167,6 +167,40 @@ test('affected: a shallow clone without the merge base runs everything, with a w
     assert.match(r.stderr, /shallow clone/)
     assert.is(r.json.affected.tasks[0].because.kind, 'everything')
   } finally { p.cleanup(); rmSync(clone, { recursive: true, force: true }) }
+})
+
+test('affected: in a monorepo, a workspace config change affects its tasks; root defaults changes are compared task by task', async () => {
+  const p = fixture({
+    '.gitignore': '.tasks/\n',
+    'tasks.config.mjs': `export default { workspaces: ['packages/*'], defaults: { build: { inputs: ['src/**'] } }, tasks: { all: { deps: ['^build'] } } }\n`,
+    'packages/a/package.json': '{"name":"a"}', 'packages/a/src/x.txt': 'a',
+    'packages/a/tasks.config.mjs': "export default { tasks: { build: { run: 'echo a' } } }\n",
+    'packages/b/package.json': '{"name":"b"}', 'packages/b/src/x.txt': 'b',
+    'packages/b/tasks.config.mjs': "export default { tasks: { build: { run: 'echo b' } } }\n",
+  })
+  try {
+    git(p.dir, 'init', '-q')
+    git(p.dir, 'add', '-A')
+    git(p.dir, 'commit', '-qm', 'base')
+    git(p.dir, 'checkout', '-qb', 'feature')
+    const run = async () => {
+      const r = await tasksJson(p.dir, ['all', '--affected', '--dry-run'])
+      assert.is(r.code, 0, dump(r))
+      return Object.fromEntries(r.json.affected.tasks.map((t) => [t.task, t.because]))
+    }
+    assert.equal(await run(), {})
+    p.write('packages/b/src/x.txt', 'b2')
+    assert.equal(await run(), { 'b#build': { kind: 'file', file: 'packages/b/src/x.txt' }, all: { kind: 'dependency', dependency: 'b#build' } })
+    git(p.dir, 'checkout', '-q', '--', '.')
+    p.write('packages/a/tasks.config.mjs', "export default { tasks: { build: { run: 'echo a2' } } }\n")
+    assert.equal((await run())['a#build'], { kind: 'definition', file: 'packages/a/tasks.config.mjs' })
+    git(p.dir, 'checkout', '-q', '--', '.')
+    // The root's defaults changed: every workspace's build differs from the base's.
+    p.write('tasks.config.mjs', p.read('tasks.config.mjs').replace("inputs: ['src/**']", "inputs: ['src/**', 'extra.txt']"))
+    const both = await run()
+    assert.equal(both['a#build'], { kind: 'definition', file: 'tasks.config.mjs' })
+    assert.equal(both['b#build'], { kind: 'definition', file: 'tasks.config.mjs' })
+  } finally { p.cleanup() }
 })
 
 test('affected: outside a git work tree it is a usage error', async () => {
