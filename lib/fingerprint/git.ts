@@ -21,7 +21,7 @@
  * snapshot is `undefined` and callers walk the tree as before.
  */
 import { execFile } from 'node:child_process'
-import { existsSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 /** What git says about the project root's files. All paths are POSIX, relative to the project root. */
@@ -36,6 +36,8 @@ export interface GitSnapshot {
   takenAt: number
   /** Wall time the git commands took together, ms. */
   ms: number
+  /** The work tree's `.git` folder, when it is a plain folder and no `GIT_*` variable moves it (see {@link refreshStaleIndex}). */
+  gitDir?: string
 }
 
 /** Options of {@link takeGitSnapshot}. */
@@ -155,7 +157,117 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
   if (!isSorted(files)) files.sort()
   for (const f of dirty) files.push(f)
   if (!isSorted(files)) files.sort()
-  return { files: dedupeSorted(files), clean, dirs: dirs.sort(), takenAt, ms: performance.now() - started }
+  const gitDir = top?.gitDir && !env.GIT_INDEX_FILE && !env.GIT_COMMON_DIR ? top.gitDir : undefined
+  return { files: dedupeSorted(files), clean, dirs: dirs.sort(), takenAt, ms: performance.now() - started, ...(gitDir ? { gitDir } : {}) }
+}
+
+/** Clean files stat-ed by {@link indexLooksStale} to tell a stale index. */
+export const STALE_SAMPLE = 16
+
+/** The stat data git's index caches for one entry (seconds and nanoseconds as stored). */
+interface CachedStat { ctimeS: number; ctimeNs: number; mtimeS: number; mtimeNs: number; size: number }
+
+/**
+ * The cached stat data of the entries `wanted` from git's index file (format versions 2, 3 and 4,
+ * as documented in git's `gitformat-index`), or undefined when the file is not one of those.
+ * Entries are walked in order (each one's length depends on its path), without decoding the rest.
+ */
+export function readIndexStats(indexFile: string, wanted: ReadonlySet<string>): Map<string, CachedStat> | undefined {
+  const buf = readFileSync(indexFile)
+  if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return undefined
+  const version = buf.readUInt32BE(4)
+  if (version < 2 || version > 4) return undefined
+  const count = buf.readUInt32BE(8)
+  const out = new Map<string, CachedStat>()
+  let at = 12
+  let prev = ''
+  for (let i = 0; i < count && out.size < wanted.size; i++) {
+    if (at + 62 > buf.length) return undefined
+    const entryStart = at
+    const flags = buf.readUInt16BE(at + 60)
+    let pathAt = at + 62
+    if (version >= 3 && flags & 0x4000) pathAt += 2
+    let path: string
+    let end: number
+    if (version === 4) {
+      // A varint of how many bytes to drop from the previous path, then the NUL-terminated rest.
+      let p = pathAt
+      let b = buf[p++]
+      let drop = b & 0x7f
+      while (b & 0x80) {
+        b = buf[p++]
+        drop = (drop + 1) * 128 + (b & 0x7f)
+      }
+      end = buf.indexOf(0, p)
+      if (end === -1) return undefined
+      path = prev.slice(0, prev.length - drop) + buf.toString('utf8', p, end)
+      prev = path
+      at = end + 1
+    } else {
+      end = buf.indexOf(0, pathAt)
+      if (end === -1) return undefined
+      path = buf.toString('utf8', pathAt, end)
+      // Entries are padded with 1-8 NULs to a multiple of 8 bytes.
+      at += Math.ceil((end - at + 1) / 8) * 8
+    }
+    if (wanted.has(path)) {
+      const e = entryStart
+      out.set(path, { ctimeS: buf.readUInt32BE(e), ctimeNs: buf.readUInt32BE(e + 4), mtimeS: buf.readUInt32BE(e + 8), mtimeNs: buf.readUInt32BE(e + 12), size: buf.readUInt32BE(e + 36) })
+    }
+  }
+  return out
+}
+/**
+ * Whether git's index holds stale stat data for files whose content it vouched for (after a copy
+ * of the work tree, a checkout by another tool, or a `touch` of every file): then every
+ * `git status --no-optional-locks` hashes those files again, run after run, because nothing
+ * writes the refreshed stat data back. Told by comparing up to {@link STALE_SAMPLE} clean files,
+ * spread over the index, with the stat data the index caches for them (mtime, ctime, size: what
+ * git compares, with `core.trustctime` on by default). Nanoseconds count only when the index
+ * stores them (a git built without them writes 0).
+ */
+export function indexLooksStale(root: string, snapshot: GitSnapshot): boolean {
+  if (!snapshot.gitDir || snapshot.clean.size === 0) return false
+  const paths = [...snapshot.clean.keys()]
+  const step = Math.max(1, Math.floor(paths.length / STALE_SAMPLE))
+  const sample = new Set<string>()
+  for (let i = 0; i < paths.length; i += step) sample.add(paths[i])
+  let cached: Map<string, CachedStat> | undefined
+  try {
+    cached = readIndexStats(join(snapshot.gitDir, 'index'), sample)
+  } catch {
+    return false
+  }
+  if (!cached) return false
+  const same = (s: number, ns: number, t: bigint) => BigInt(s) === t / 1_000_000_000n && (ns === 0 || BigInt(ns) === t % 1_000_000_000n)
+  for (const [path, c] of cached) {
+    const st = statSync(join(root, path), { bigint: true, throwIfNoEntry: false })
+    if (!st) continue
+    if (Number(st.size % 4294967296n) !== c.size || !same(c.mtimeS, c.mtimeNs, st.mtimeNs) || !same(c.ctimeS, c.ctimeNs, st.ctimeNs)) return true
+  }
+  return false
+}
+
+/**
+ * Refresh git's index when {@link indexLooksStale}: `git update-index -q --ignore-submodules
+ * --refresh`, the stat-only refresh that `git status` itself does when it may take the lock (same
+ * semantics: only the cached stat data of entries whose content is unchanged is rewritten; what is
+ * staged, and every blob id, stays as it was). Never while another git holds `index.lock`
+ * (checked first; git's own `O_EXCL` lock makes the refresh give up if one appears meanwhile).
+ * The snapshot is not affected: it was taken before.
+ * @returns whether a refresh ran (and ended), false when the index was fresh, locked or unknown. Never rejects.
+ */
+export async function refreshStaleIndex(root: string, snapshot: GitSnapshot, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  try {
+    if (!indexLooksStale(root, snapshot) || existsSync(join(snapshot.gitDir!, 'index.lock'))) return false
+  } catch {
+    return false
+  }
+  const gitEnv: NodeJS.ProcessEnv = { ...env, LC_ALL: 'C' }
+  delete gitEnv.GIT_OPTIONAL_LOCKS
+  return new Promise((resolve) => {
+    execFile('git', ['update-index', '-q', '--ignore-submodules', '--refresh'], { cwd: root, env: gitEnv, windowsHide: true, maxBuffer: 1 << 26 }, () => resolve(true))
+  })
 }
 
 function isSorted(a: readonly string[]): boolean {
@@ -175,7 +287,7 @@ function dedupeSorted(a: string[]): string[] {
  * upwards holding `.git`, a folder or a file), without starting `git rev-parse`. Undefined when
  * there is none (then git is asked, and fails if this is no repository).
  */
-function workTreeTop(root: string): { prefix: string } | undefined {
+function workTreeTop(root: string): { prefix: string; gitDir?: string } | undefined {
   let dir: string
   try {
     dir = realpathSync(root)
@@ -184,7 +296,11 @@ function workTreeTop(root: string): { prefix: string } | undefined {
   }
   const parts: string[] = []
   for (;;) {
-    if (existsSync(join(dir, '.git'))) return { prefix: parts.length ? parts.reverse().join('/') + '/' : '' }
+    const dotGit = join(dir, '.git')
+    let st
+    try { st = statSync(dotGit, { throwIfNoEntry: false }) } catch {}
+    // A `.git` file (a linked worktree, a submodule) points elsewhere: its index is not refreshed.
+    if (st) return { prefix: parts.length ? parts.reverse().join('/') + '/' : '', ...(st.isDirectory() ? { gitDir: dotGit } : {}) }
     const up = dirname(dir)
     if (up === dir) return undefined
     parts.push(basename(dir))

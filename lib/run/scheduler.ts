@@ -76,6 +76,8 @@ export class Scheduler {
     const [{ default: PQueue }] = await Promise.all([import('p-queue'), this.fingerprinter.prepare()])
     // Per-run process hygiene: temp folder, stale temp files and locks swept, leftover trees reaped, task locks.
     const runtime = startRuntime({ root: this.o.root, dir: join(this.o.root, '.tasks'), signal: this.o.signal, dryRun: this.o.dryRun, warn: (message, task, code) => (task ? this.warn(task, message, code) : this.o.emit({ type: 'warning', time: Date.now(), message, ...(code ? { code } : {}) })) })
+    // A stale git index (copied or touched tree) is refreshed beside the run, so the next run's `git status` is fast again.
+    const refresh = this.o.dryRun ? undefined : this.fingerprinter.refreshGitIndex()
     const queue = new PQueue({ concurrency: this.o.concurrency })
     const waiting = new Map(graph.order.map((n) => [n, graph.tasks.get(n)!.deps.length]))
     await new Promise<void>((resolveAll) => {
@@ -101,10 +103,21 @@ export class Scheduler {
           return finish(name, this.end(name, 'skipped', Date.now(), { reason }))
         }
         queue.add(async () => {
-          let result: TaskResult
+          let result: TaskResult | undefined
+          const task = graph.tasks.get(name)!
           try {
+            // Up to date without the task's lock (a no-op then writes no lock files), which is safe:
+            // an "up to date" decision writes nothing, so it cannot poison the state or the cache,
+            // and the locked path releases the lock right after such a decision anyway, so holding
+            // it protects only the instant of the check itself. That instant is covered by
+            // `lockFree`: when another process holds (or just left stale) the lock, it may be
+            // rewriting the outputs, and the locked path below waits for it. A process that takes
+            // the lock after the check orders after this decision, as if it had waited for our lock;
+            // if it rewrites outputs while this decision reads them, their stamps no longer match
+            // and the decision is not "up to date". Any other decision is taken again under the lock.
+            if (task.run !== undefined && !this.o.dryRun && runtime.lockFree(task)) result = await this.upToDate(task)
             // A task another process held the lock of may have new outputs: its dependents walk the disk.
-            result = await runtime.withTaskLock(graph.tasks.get(name)!, (waited) => {
+            result ??= await runtime.withTaskLock(task, (waited) => {
               if (waited) this.fingerprinter.markExecuted(name)
               return this.process(graph.tasks.get(name)!)
             })
@@ -117,6 +130,8 @@ export class Scheduler {
       }
       for (const n of graph.order) if (waiting.get(n) === 0) schedule(n)
     })
+    runtime.close()
+    await refresh
     if (!this.o.dryRun) this.fingerprinter.save()
     const tasks = graph.order.map((n) => this.results.get(n)!)
     const count = (s: TaskStatus) => tasks.filter((t) => t.status === s).length
@@ -142,6 +157,22 @@ export class Scheduler {
 
   private warn(task: string, message: string, code?: string): void {
     this.o.emit({ type: 'warning', time: Date.now(), task, message, ...(code ? { code } : {}) })
+  }
+
+  /** The task's result when it is up to date (decided without the cache), else undefined (decide again under the lock). */
+  private async upToDate(task: ResolvedTask): Promise<TaskResult | undefined> {
+    const started = Date.now()
+    if (this.o.signal.aborted || this.stopped) return undefined
+    let decision: Decision
+    try {
+      decision = await decide(task, this.decideContext(task.name, undefined))
+    } catch {
+      return undefined
+    }
+    if (decision.kind !== 'up-to-date') return undefined
+    const { hash, fp } = this.fingerprinter.fingerprint(task)
+    for (const w of fp?.warnings ?? []) this.warn(task.name, w)
+    return this.end(task.name, 'up-to-date', started, { reason: decision.reason, fingerprint: fp ? hash : undefined, savedMs: decision.state?.durationMs ?? 0, value: decision.state?.value })
   }
 
   private async process(task: ResolvedTask): Promise<TaskResult> {
