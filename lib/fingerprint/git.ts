@@ -21,7 +21,7 @@
  * snapshot is `undefined` and callers walk the tree as before.
  */
 import { execFile } from 'node:child_process'
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 /** What git says about the project root's files. All paths are POSIX, relative to the project root. */
@@ -164,31 +164,46 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
 /** Clean files stat-ed by {@link indexLooksStale} to tell a stale index. */
 export const STALE_SAMPLE = 16
 
+/** How much of git's index {@link indexLooksStale} reads, bytes (~1,500 entries; a copied or touched tree is stale from the first one). */
+export const INDEX_SAMPLE_BYTES = 128 * 1024
+
+function readHead(file: string, maxBytes: number): Buffer {
+  const fd = openSync(file, 'r')
+  try {
+    const buf = Buffer.allocUnsafe(maxBytes)
+    return buf.subarray(0, readSync(fd, buf, 0, maxBytes, 0))
+  } finally {
+    closeSync(fd)
+  }
+}
+
 /** The stat data git's index caches for one entry (seconds and nanoseconds as stored). */
 interface CachedStat { ctimeS: number; ctimeNs: number; mtimeS: number; mtimeNs: number; size: number }
 
 /**
- * The cached stat data of the entries `wanted` from git's index file (format versions 2, 3 and 4,
- * as documented in git's `gitformat-index`), or undefined when the file is not one of those.
- * Entries are walked in order (each one's length depends on its path), without decoding the rest.
+ * The cached stat data of about `sample` entries spread evenly over the first `maxBytes` of git's index file (format
+ * versions 2, 3 and 4, as documented in git's `gitformat-index`), by path; undefined when the file
+ * is not one of those. Entries are stepped over by their length; only the sampled ones' paths are
+ * decoded (in version 4, whose paths are prefix-compressed, every path is).
  */
-export function readIndexStats(indexFile: string, wanted: ReadonlySet<string>): Map<string, CachedStat> | undefined {
-  const buf = readFileSync(indexFile)
+export function readIndexSample(indexFile: string, sample: number, maxBytes = INDEX_SAMPLE_BYTES): Map<string, CachedStat> | undefined {
+  const buf = readHead(indexFile, maxBytes)
   if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return undefined
   const version = buf.readUInt32BE(4)
   if (version < 2 || version > 4) return undefined
   const count = buf.readUInt32BE(8)
+  // Entries take ~70-100 bytes: spread the sample over the ones that fit in the bytes read.
+  const step = Math.max(1, Math.floor(Math.min(count, buf.length / 80) / sample))
   const out = new Map<string, CachedStat>()
   let at = 12
   let prev = ''
-  for (let i = 0; i < count && out.size < wanted.size; i++) {
-    if (at + 62 > buf.length) return undefined
-    const entryStart = at
+  for (let i = 0; i < count; i++) {
+    if (at + 62 > buf.length) break // the rest of the index was not read
+    const entry = at
     const flags = buf.readUInt16BE(at + 60)
-    let pathAt = at + 62
-    if (version >= 3 && flags & 0x4000) pathAt += 2
-    let path: string
-    let end: number
+    const pathAt = at + 62 + (version >= 3 && flags & 0x4000 ? 2 : 0)
+    const want = i % step === 0
+    let path = ''
     if (version === 4) {
       // A varint of how many bytes to drop from the previous path, then the NUL-terminated rest.
       let p = pathAt
@@ -198,52 +213,50 @@ export function readIndexStats(indexFile: string, wanted: ReadonlySet<string>): 
         b = buf[p++]
         drop = (drop + 1) * 128 + (b & 0x7f)
       }
-      end = buf.indexOf(0, p)
-      if (end === -1) return undefined
-      path = prev.slice(0, prev.length - drop) + buf.toString('utf8', p, end)
-      prev = path
+      const end = buf.indexOf(0, p)
+      if (end === -1) break
+      path = prev = prev.slice(0, prev.length - drop) + buf.toString('utf8', p, end)
       at = end + 1
     } else {
-      end = buf.indexOf(0, pathAt)
-      if (end === -1) return undefined
-      path = buf.toString('utf8', pathAt, end)
+      const len = flags & 0xfff
+      const end = len < 0xfff ? pathAt + len : buf.indexOf(0, pathAt)
+      if (end < 0 || end >= buf.length) break
+      if (want) path = buf.toString('utf8', pathAt, end)
       // Entries are padded with 1-8 NULs to a multiple of 8 bytes.
       at += Math.ceil((end - at + 1) / 8) * 8
     }
-    if (wanted.has(path)) {
-      const e = entryStart
-      out.set(path, { ctimeS: buf.readUInt32BE(e), ctimeNs: buf.readUInt32BE(e + 4), mtimeS: buf.readUInt32BE(e + 8), mtimeNs: buf.readUInt32BE(e + 12), size: buf.readUInt32BE(e + 36) })
-    }
+    if (want) out.set(path, { ctimeS: buf.readUInt32BE(entry), ctimeNs: buf.readUInt32BE(entry + 4), mtimeS: buf.readUInt32BE(entry + 8), mtimeNs: buf.readUInt32BE(entry + 12), size: buf.readUInt32BE(entry + 36) })
   }
   return out
 }
+
 /**
  * Whether git's index holds stale stat data for files whose content it vouched for (after a copy
  * of the work tree, a checkout by another tool, or a `touch` of every file): then every
  * `git status --no-optional-locks` hashes those files again, run after run, because nothing
- * writes the refreshed stat data back. Told by comparing up to {@link STALE_SAMPLE} clean files,
- * spread over the index, with the stat data the index caches for them (mtime, ctime, size: what
+ * writes the refreshed stat data back. Told by comparing about {@link STALE_SAMPLE} index entries
+ * spread over its first {@link INDEX_SAMPLE_BYTES} (the clean ones among them; a tree stale only
+ * further down costs git little, in proportion), with the stat data the index caches for them (mtime, ctime, size: what
  * git compares, with `core.trustctime` on by default). Nanoseconds count only when the index
  * stores them (a git built without them writes 0).
  */
 export function indexLooksStale(root: string, snapshot: GitSnapshot): boolean {
   if (!snapshot.gitDir || snapshot.clean.size === 0) return false
-  const paths = [...snapshot.clean.keys()]
-  const step = Math.max(1, Math.floor(paths.length / STALE_SAMPLE))
-  const sample = new Set<string>()
-  for (let i = 0; i < paths.length; i += step) sample.add(paths[i])
   let cached: Map<string, CachedStat> | undefined
   try {
-    cached = readIndexStats(join(snapshot.gitDir, 'index'), sample)
+    cached = readIndexSample(join(snapshot.gitDir, 'index'), STALE_SAMPLE)
   } catch {
     return false
   }
   if (!cached) return false
-  const same = (s: number, ns: number, t: bigint) => BigInt(s) === t / 1_000_000_000n && (ns === 0 || BigInt(ns) === t % 1_000_000_000n)
+  // Plain (double) ms stats: at today's epoch a double holds ms to ~0.25 µs, so 2 µs apart is "different".
+  const same = (s: number, ns: number, ms: number) => (ns === 0 ? Math.floor(ms / 1000) === s : Math.abs(s * 1000 + ns / 1e6 - ms) < 0.002)
   for (const [path, c] of cached) {
-    const st = statSync(join(root, path), { bigint: true, throwIfNoEntry: false })
+    // Only entries git vouched for: a modified file is stale by nature, and no refresh changes that.
+    if (!snapshot.clean.has(path)) continue
+    const st = statSync(join(root, path), { throwIfNoEntry: false })
     if (!st) continue
-    if (Number(st.size % 4294967296n) !== c.size || !same(c.mtimeS, c.mtimeNs, st.mtimeNs) || !same(c.ctimeS, c.ctimeNs, st.ctimeNs)) return true
+    if (st.size % 4294967296 !== c.size || !same(c.mtimeS, c.mtimeNs, st.mtimeMs) || !same(c.ctimeS, c.ctimeNs, st.ctimeMs)) return true
   }
   return false
 }

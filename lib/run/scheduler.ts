@@ -1,7 +1,7 @@
 /**
  * The scheduler: walk the task graph, start each task as soon as its dependencies succeeded (up to
  * `concurrency` at once, with p-queue), and for each one call {@link decide}, then restore (cache
- * hit) or {@link executeTask} and store (`store.ts`), emitting typed events. Never prints, never
+ * hit) or `executeTask` (`execute.ts`, loaded when a task first runs) and store (`store.ts`), emitting typed events. Never prints, never
  * calls `process.exit`.
  */
 import { join } from 'node:path'
@@ -10,7 +10,6 @@ import type { Cache } from '../cache/cache.js'
 import { Fingerprinter } from '../fingerprint/fingerprinter.js'
 import type { TaskGraph } from '../graph/graph.js'
 import { decide, type DecideContext, type Decision } from './decide.js'
-import { executeTask } from './execute.js'
 import { startRuntime } from './runtime.js'
 import { forgetRun, storeRestore, storeRun, type StoreContext } from './store.js'
 import type { ResolvedTask, RunEvent, RunResult, RunSummary, TaskReason, TaskResult, TaskStatus } from '../types.js'
@@ -225,6 +224,8 @@ export class Scheduler {
     this.fingerprinter.markExecuted(name)
     this.o.emit({ type: 'task:start', time: started, task: name, reason: runReason })
     const deps = Object.fromEntries(task.deps.map((d) => [d, { status: this.results.get(d)!.status, value: this.results.get(d)!.value }]))
+    // Loaded on the first task that runs a command: a no-op or a restore never needs it (4 modules).
+    const { executeTask } = await import('./execute.js')
     const x = await executeTask(task, {
       root: this.o.root, env: this.o.env, args: this.argsFor(name), signal: this.o.signal, deps,
       onOutput: (stream, text) => this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream, text, replay: false }),
