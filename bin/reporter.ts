@@ -19,6 +19,8 @@ export interface PickReporterOptions {
   order: readonly string[]
   /** Where progress and the summary go (stderr, batched). */
   write(text: string): void
+  /** `--output-logs`: what is printed of each task's log. @default 'full' */
+  outputLogs?: import('../lib/report/output-logs.js').OutputLogs
 }
 
 /**
@@ -30,10 +32,10 @@ export async function pickReporter(o: PickReporterOptions): Promise<Reporter & {
   const parts: Reporter[] = []
   if (o.tty) {
     const { createListrReporter } = await import('../lib/report/listr.js')
-    parts.push(await createListrReporter(o.order, o.write))
+    parts.push(await createListrReporter(o.order, o.write, { outputLogs: o.outputLogs }))
   } else {
     const { createPlainReporter } = await import('../lib/report/plain.js')
-    parts.push(createPlainReporter({ write: o.write, color: o.color, githubActions: process.env.GITHUB_ACTIONS === 'true' }))
+    parts.push(createPlainReporter({ write: o.write, color: o.color, githubActions: process.env.GITHUB_ACTIONS === 'true', outputLogs: o.outputLogs }))
   }
   let json: ReturnType<typeof import('../lib/report/json.js').createJsonReporter> | undefined
   if (o.json) {

@@ -11,6 +11,7 @@ import { relative, resolve } from 'node:path'
 import { EXIT } from '../lib/errors.js'
 import { cleanHelp, normaliseArgv } from './args.js'
 import { exitCodeForSignal, installSignalHandlers } from './signals.js'
+import { addReportOptions, REPORT_OPTION_KEYS } from './report-options.js'
 
 const cli = cac('tasks')
 cli
@@ -29,6 +30,8 @@ cli
   .option('--cwd <dir>', 'Folder to start from (default: the current folder)')
   .option('--config <file>', 'Config file to use instead of searching for tasks.config.*')
   .option('--profile <file>', 'Write a Chrome trace of the run to <file>')
+addReportOptions(cli)
+cli
   .option('-v, --version', 'Print the version')
   .option('-h, --help', 'Print this help')
   .example('tasks build test')
@@ -58,7 +61,7 @@ if (opts.help) {
   process.exit(EXIT.ok)
 }
 
-const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'filter', 'version', 'v', 'help', 'h', '--'])
+const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'filter', 'version', 'v', 'help', 'h', '--', ...REPORT_OPTION_KEYS])
 for (const key of Object.keys(opts)) {
   if (!KNOWN.has(key)) {
     process.stderr.write(`error: unknown option \`--${key}\`\n  help: run \`tasks --help\`; to pass it to the task's command, put it after \`--\`\n`)
@@ -97,6 +100,9 @@ async function main(): Promise<number> {
       throw new lib.TasksError('usage', `--concurrency must be a whole number >= 1, got \`${opts.concurrency}\``)
     }
     const config = await lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) })
+    if (String(parsed.args[0]) === 'history' && !config.tasks.has('history')) {
+      return await (await import('./history-command.js')).historyCommand(config, parsed.args.slice(1).map(String), opts, cwd, (t) => process.stdout.write(t))
+    }
     // --list and --graph run nothing, but a cyclic config is still an error there.
     if (opts.list || opts.graph !== undefined) lib.buildGraph(config, [...config.tasks.keys()])
     // Workspaces: short names mean the current workspace's tasks (or every workspace's, at the root).
@@ -146,7 +152,11 @@ async function main(): Promise<number> {
       return EXIT.ok
     }
 
-    const graphOrder = lib.buildGraph(config, requested).order
+    const runGraph = lib.buildGraph(config, requested)
+    const graphOrder = runGraph.order
+    const reportOptions = await import('./report-options.js')
+    const outputLogs = await reportOptions.outputLogsOf(opts)
+    const runReport = await reportOptions.startRunReport({ opts, config, deps: new Map([...runGraph.tasks].map(([n, t]) => [n, t.deps])), requested, args: opts['--'] ?? [], cwd })
     const tty = !!process.stderr.isTTY && process.env.CI !== 'true' && !opts.json
     const color = process.env.NO_COLOR ? false : process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : tty
     // Batch writes: one write per event-loop turn instead of one per line (~0.3 ms each on a pipe).
@@ -160,7 +170,7 @@ async function main(): Promise<number> {
       pending += t
     }
     const { pickReporter } = await import('./reporter.js')
-    const reporter = await pickReporter({ tty, color, json: !!opts.json, profile: opts.profile ? String(opts.profile) : undefined, order: graphOrder, write })
+    const reporter = await pickReporter({ tty, color, json: !!opts.json, profile: opts.profile ? String(opts.profile) : undefined, order: graphOrder, write, outputLogs })
 
     const result = await lib.run({
       config,
@@ -173,16 +183,20 @@ async function main(): Promise<number> {
       continue: !!opts.continue,
       concurrency,
       signal: ac.signal,
-      onEvent: (e) => reporter.onEvent(e),
+      onEvent: (e) => {
+        reporter.onEvent(e)
+        runReport.onEvent(e)
+      },
     })
     reporter.setResult(result)
     await reporter.close()
     const failedNames = result.tasks.filter((t) => t.status === 'failed').map((t) => t.name)
     if (failedNames.length) write(`failed: ${failedNames.join(', ')}\n`)
+    const reportCode = await runReport.finish(result, write)
     flush()
     const sig = signalled()
     if (sig) return exitCodeForSignal(sig)
-    return result.ok ? EXIT.ok : EXIT.taskFailed
+    return result.ok ? reportCode ?? EXIT.ok : EXIT.taskFailed
   } catch (err) {
     process.stderr.write(renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR))
     return lib.exitCodeFor(err)

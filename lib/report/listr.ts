@@ -7,6 +7,7 @@
  */
 import type { RunEvent, RunSummary, TaskStatus } from '../types.js'
 import { formatMs, formatReason, summaryLine } from './format.js'
+import { showsFailedLog, streamsOutput, type OutputLogs } from './output-logs.js'
 import type { Reporter } from './reporter.js'
 
 export type { Reporter }
@@ -15,7 +16,17 @@ export type { Reporter }
 export const MAX_LINES = 30
 
 
+/** Options of {@link createListrReporter}. */
+export interface ListrReporterOptions {
+  /** What is shown of each task's log (Turborepo's `--output-logs`); `full` keeps the last lines of a successful task's log under it. @default 'full' */
+  outputLogs?: OutputLogs
+  /** Lines of log kept visible under a finished task with `outputLogs: 'full'`. @default 3 */
+  keepLines?: number
+}
+
 interface Slot {
+  /** Show the task as running (it waits, paused, until its `task:start` or end arrives). */
+  start(): void
   resolve(): void
   reject(err: Error): void
   setTitle(t: string): void
@@ -27,8 +38,11 @@ interface Slot {
  * @param tasks task names in the order they are shown (the run's topological order)
  * @param write where the summary and failed logs go after the view is done (e.g. stderr)
  */
-export async function createListrReporter(tasks: readonly string[], write: (text: string) => void): Promise<Reporter> {
-  const { Listr } = await import('listr2')
+export async function createListrReporter(tasks: readonly string[], write: (text: string) => void, options: ListrReporterOptions = {}): Promise<Reporter> {
+  const { Listr, ListrTaskState } = await import('listr2')
+  const logs = options.outputLogs ?? 'full'
+  const keep = options.keepLines ?? 3
+  const keepTail = new Map<string, string>()
   const kleur = (await import('kleur')).default
   const failedLogs: { task: string; log: string }[] = []
   const warnings: string[] = []
@@ -43,20 +57,25 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     })[status]
 
   let listrDone: Promise<void>
-  const counters = { done: 0, running: new Set<string>(), failed: 0 }
+  const counters = { done: 0, running: new Map<string, number>(), failed: 0 }
   if (!bounded) {
     const listr = new Listr(
       tasks.map((name) => ({
         title: `${name} ${kleur.dim('waiting')}`,
-        rendererOptions: { outputBar: 1 },
-        task: (_: unknown, t: { title: string; output: string; skip(m?: string): void }) =>
+        // One output entry: the last line while running, or with `full` the last `keep` lines, kept after the end.
+        rendererOptions: logs === 'full' ? { outputBar: 1, persistentOutput: true } : { outputBar: 1 },
+        task: (_: unknown, t: { title: string; output: string; skip(m?: string): void; task: { state$: unknown; isPaused(): boolean } }) =>
           new Promise<void>((resolve, reject) => {
-            slots.set(name, { resolve, reject, setTitle: (s) => (t.title = s), setOutput: (s) => (t.output = s), skip: (m) => t.skip(m) })
+            // Waiting tasks are paused (a still square), not spinning like the running ones.
+            t.task.state$ = ListrTaskState.PAUSED
+            const start = () => { if (t.task.isPaused()) t.task.state$ = ListrTaskState.STARTED }
+            slots.set(name, { start, resolve: () => { start(); resolve() }, reject: (err) => { start(); reject(err) }, setTitle: (s) => (t.title = s), setOutput: (s) => (t.output = s), skip: (m) => { start(); t.skip(m) } })
             applySlot(name)
           }),
       })),
       // registerSignalListeners: listr2's own SIGINT handler exits 127 without the summary; bin/signals.ts handles signals.
-      { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true } },
+      // pausedTimer off: a waiting (paused) task has no countdown to show.
+      { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true, pausedTimer: { field: () => '', condition: false } } },
     )
     listrDone = listr.run().then(() => undefined, () => undefined)
   } else {
@@ -67,7 +86,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
       title: `${tasks.length} tasks`,
       rendererOptions: { outputBar: 1 },
       task: (_: unknown, t: { title: string; output: string }) => new Promise<void>((resolve, reject) => {
-        slot = { resolve, reject, setTitle: (s) => (t.title = s), setOutput: (s) => (t.output = s), skip: () => {} }
+        slot = { start: () => {}, resolve, reject, setTitle: (s) => (t.title = s), setOutput: (s) => (t.output = s), skip: () => {} }
         // The run may have ended before listr2 started this task (a fast no-op): settle it now.
         refresh()
         if (ended) settle()
@@ -75,18 +94,23 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     }], { exitOnError: false, registerSignalListeners: false, rendererOptions: {} })
     listrDone = listr.run().then(() => undefined, () => undefined)
     const refresh = () => {
-      const running = [...counters.running]
+      const now = Date.now()
+      // Longest-running first, each with its elapsed time.
+      const running = [...counters.running].sort((a, b) => a[1] - b[1]).map(([n, t]) => `${n} ${kleur.dim(formatMs(now - t))}`)
       slot?.setTitle(`${counters.done}/${tasks.length} tasks done${counters.failed ? kleur.red(`, ${counters.failed} failed`) : ''}` +
+        `, ${tasks.length - counters.done - running.length} waiting` +
         (running.length ? ` | running: ${running.slice(0, 4).join(', ')}${running.length > 4 ? ` +${running.length - 4}` : ''}` : ''))
     }
+    const ticker = setInterval(refresh, 1000)
+    ticker.unref?.()
     return {
       onEvent(e) {
-        if (e.type === 'task:start') counters.running.add(e.task)
-        else if (e.type === 'task:output' && !e.replay) slot?.setOutput(`[${e.task}] ${lastLine(e.text)}`)
+        if (e.type === 'task:start') counters.running.set(e.task, e.time)
+        else if (e.type === 'task:output' && !e.replay && streamsOutput(logs, false)) slot?.setOutput(`[${e.task}] ${lastLine(e.text)}`)
         else if (e.type === 'task:end') {
           counters.running.delete(e.task)
           counters.done++
-          if (e.status === 'failed' || e.status === 'interrupted') { counters.failed++; if (e.log) failedLogs.push({ task: e.task, log: e.log }) }
+          if (e.status === 'failed' || e.status === 'interrupted') { counters.failed++; if (e.log && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log }) }
         } else if (e.type === 'warning') warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
         else if (e.type === 'run:end') summary = e.summary
         refresh()
@@ -96,6 +120,7 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         }
       },
       async close() {
+        clearInterval(ticker)
         ended = true
         settle()
         await listrDone
@@ -115,11 +140,12 @@ export async function createListrReporter(tasks: readonly string[], write: (text
 
   // Events may arrive before listr2 has started a task's slot: keep the latest state and apply it when it does.
   type End = Extract<RunEvent, { type: 'task:end' }>
-  const info = new Map<string, { title?: string; output?: string; end?: End }>()
+  const info = new Map<string, { title?: string; output?: string; end?: End; started?: number; why?: string }>()
   applySlot = (name: string) => {
     const s = slots.get(name)
     const i = info.get(name)
     if (!s || !i) return
+    if (i.started !== undefined) s.start()
     if (i.title) s.setTitle(i.title)
     if (i.output) s.setOutput(i.output)
     const e = i.end
@@ -133,23 +159,40 @@ export async function createListrReporter(tasks: readonly string[], write: (text
       s.resolve()
     } else {
       s.setTitle(`${e.task} ${e.status === 'cache-hit' ? kleur.blue(text) : kleur.green(text)}`)
+      // --output-logs full: the last lines of the log stay under the finished task.
+      const tail = keepTail.get(name)
+      s.setOutput(logs === 'full' && tail ? lastLines(tail, keep) : '')
       s.resolve()
     }
     slots.delete(name)
     info.delete(name)
   }
-  const update = (name: string, patch: { title?: string; output?: string; end?: End }) => {
+  // Running rows show their elapsed time, refreshed every second.
+  const running = new Map<string, number>()
+  const runningTitle = (name: string) => {
+    const i = info.get(name)
+    return `${name} ${kleur.cyan(`running ${formatMs(Date.now() - (i?.started ?? Date.now()))}`)}${i?.why ? ` ${kleur.dim(i.why)}` : ''}`
+  }
+  const ticker = setInterval(() => { for (const name of running.keys()) update(name, { title: runningTitle(name) }) }, 1000)
+  ticker.unref?.()
+  const update = (name: string, patch: { title?: string; output?: string; end?: End; started?: number; why?: string }) => {
     info.set(name, { ...info.get(name), ...patch })
     applySlot(name)
   }
   return {
     onEvent(e) {
-      if (e.type === 'task:start') update(e.task, { title: `${e.task} ${kleur.dim(formatReason(e.reason))}` })
-      else if (e.type === 'task:output' && !e.replay) {
-        const l = lastLine(e.text)
+      if (e.type === 'task:start') {
+        running.set(e.task, e.time)
+        update(e.task, { started: e.time, why: formatReason(e.reason) })
+        update(e.task, { title: runningTitle(e.task) })
+      } else if (e.type === 'task:output') {
+        if (logs === 'full') keepTail.set(e.task, lastLines((keepTail.get(e.task) ?? '') + e.text, keep))
+        if (!streamsOutput(logs, e.replay) || e.replay) return
+        const l = logs === 'full' ? keepTail.get(e.task) : lastLine(e.text)
         if (l) update(e.task, { output: l })
       } else if (e.type === 'task:end') {
-        if (e.status === 'failed' && e.log) failedLogs.push({ task: e.task, log: e.log })
+        running.delete(e.task)
+        if ((e.status === 'failed' || e.status === 'interrupted') && e.log && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
         update(e.task, { end: e })
       } else if (e.type === 'warning') warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
       else if (e.type === 'run:end') summary = e.summary
@@ -157,11 +200,17 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     async close() {
       // Let listr2 start every slot, then settle the ones that never got an end event.
       await new Promise((r) => setTimeout(r, 0))
+      clearInterval(ticker)
       for (const [name, s] of slots) { if (!info.get(name)?.end) { s.skip(`${name} not run`); s.resolve() } }
       await listrDone
       finish()
     },
   }
+}
+
+/** The last `n` non-empty lines of `text`, joined by newlines. */
+function lastLines(text: string, n: number): string {
+  return text.split('\n').map((l) => l.trimEnd()).filter(Boolean).slice(-n).join('\n')
 }
 
 function lastLine(text: string): string {

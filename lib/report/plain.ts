@@ -7,6 +7,7 @@
 import kleur from 'kleur'
 import type { RunEvent } from '../types.js'
 import { formatMs, formatReason, summaryLine } from './format.js'
+import { showsFailedLog, streamsOutput, type OutputLogs } from './output-logs.js'
 import type { Reporter } from './reporter.js'
 
 /** Options of {@link createPlainReporter}. */
@@ -19,6 +20,8 @@ export interface PlainReporterOptions {
   githubActions: boolean
   /** Stream task output as it comes (true), or only show the logs of failed tasks (false). @default true */
   streamOutput?: boolean
+  /** What is printed of each task's log (Turborepo's `--output-logs`). @default 'full' */
+  outputLogs?: OutputLogs
 }
 
 /** A {@link Reporter} printing plain prefixed lines (`close()` has nothing to wait for: every line is written by `run:end`). */
@@ -32,6 +35,7 @@ function plainHandler(o: PlainReporterOptions): (e: RunEvent) => void {
   const partial = new Map<string, string>()
   const shown = new Set<string>()
   const stream = o.streamOutput ?? true
+  const logs = o.outputLogs ?? 'full'
   const line = (task: string, text: string) => o.write(`${kleur.dim(`[${task}]`)} ${text}\n`)
   const flush = (task: string) => {
     const rest = partial.get(task)
@@ -51,6 +55,7 @@ function plainHandler(o: PlainReporterOptions): (e: RunEvent) => void {
         else held.set(e.task, `run: ${formatReason(e.reason)}\n`)
         break
       case 'task:output': {
+        if (!streamsOutput(logs, e.replay)) break
         if (o.githubActions) {
           held.set(e.task, (held.get(e.task) ?? '') + e.text)
           break
@@ -81,7 +86,7 @@ function plainHandler(o: PlainReporterOptions): (e: RunEvent) => void {
         }[e.status]
         line(e.task, msg)
         if (e.status === 'failed' && e.error && e.exitCode === undefined) line(e.task, e.error.split('\n')[0])
-        if ((e.status === 'failed' || e.status === 'interrupted') && e.log && (!shown.has(e.task) || !stream)) failedLogs.push({ task: e.task, log: e.log })
+        if ((e.status === 'failed' || e.status === 'interrupted') && e.log && (!shown.has(e.task) || !stream) && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
         break
       }
       case 'warning':
