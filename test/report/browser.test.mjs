@@ -43,7 +43,7 @@ const count = async (page, sel) => Number((await text(page, `${sel} b`)).trim())
 test('a passing run, then a second run of the same command: counts, why each task ran, comparison', async () => {
   if (!ok) return
   const p = project(`{
-    gen: { run: 'echo generating; sleep 0.3; echo done > gen.txt', inputs: ['src/**'], outputs: ['gen.txt'] },
+    gen: { run: 'echo generating; sleep 0.3; cat src/a.ts > gen.txt', inputs: ['src/**'], outputs: ['gen.txt'] },
     lint: { run: 'echo linting src', deps: ['gen'], inputs: ['src/**'] },
     unit: { run: 'sleep 0.2; echo 12 tests passed', deps: ['gen'], inputs: ['src/**', 'test/**'] },
     docs: { run: 'echo docs', inputs: ['docs/**'] },
