@@ -68,14 +68,13 @@ export async function waitFor(predicate, what, timeoutMs = 20_000) {
   }
 }
 
-/** True when a process with this pid exists (signal 0). */
+/** True when a process with this pid exists (signal 0) and is not a zombie (Linux: /proc/<pid>/stat). */
 export function alive(pid) {
+  try { process.kill(pid, 0) } catch { return false }
   try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
+  } catch { return true }
 }
 
 /** Every file under `dir` (recursively) as `relative path -> "size mtimeNs"`, for "nothing was written" checks. */

@@ -5,19 +5,12 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { project, startCli, tasksJson, waitFor, acEntries, dump, count, LIB_URL } from './rig.mjs'
+import { project, startCli, tasksJson, waitFor, acEntries, dump, count, LIB_URL, alive } from './rig.mjs'
 import { requireTool } from '../helpers.mjs'
 
 const { shellQuote } = await import(new URL('util/quote.js', LIB_URL).href)
 
-/** A process that exists and is not a zombie. */
-function running(pid) {
-  try { process.kill(pid, 0) } catch { return false }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch { return true }
-}
+const running = alive
 
 test('file builtins: mkdir -p, cat (bytes unchanged), cp -r, mv, rm -rf, touch, test, $VAR defaults, redirections', async () => {
   const bytes = Buffer.from([0, 255, 10, 13, 10, 128, 1])

@@ -6,17 +6,11 @@ import * as assert from 'uvu/assert'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { project, tasks, startCli, waitFor, dump, sleep, REPO } from '../engine/rig.mjs'
+import { project, tasks, startCli, waitFor, dump, sleep, REPO, alive } from '../engine/rig.mjs'
 
 const { processStartTime } = await import(join(REPO, 'dist', 'lib', 'util', 'process.js'))
 
-function running(pid) {
-  try { process.kill(pid, 0) } catch { return false }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch { return true }
-}
+const running = alive
 
 const config = `{
     hang: { shell: 'sh', run: 'sleep 1000 & echo $! > gpid; wait' },

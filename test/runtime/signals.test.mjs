@@ -8,16 +8,9 @@ import * as assert from 'uvu/assert'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { constants } from 'node:os'
-import { project, startCli, waitFor, dump, sleep, CLI } from '../engine/rig.mjs'
+import { project, startCli, waitFor, dump, sleep, CLI, alive } from '../engine/rig.mjs'
 
-/** A process that exists and is not a zombie. */
-function running(pid) {
-  try { process.kill(pid, 0) } catch { return false }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch { return true }
-}
+const running = alive
 const readPid = (p, f) => () => {
   const t = existsSync(p.path(f)) && readFileSync(p.path(f), 'utf8').trim()
   return t ? Number(t) : undefined
