@@ -142,7 +142,7 @@ function touchedInput(task: ResolvedTask, files: readonly string[], index: GitIn
 /** What of a resolved task enters the comparison with the merge base: every key of its definition. */
 function definitionKey(t: ResolvedTask): string {
   return canonicalJson({
-    command: t.command, shell: t.shell, deps: t.deps, inputs: t.inputs ?? null, outputs: t.outputs, env: t.env, setEnv: t.setEnv, cwd: t.cwd,
+    command: t.command, shell: t.shell, deps: t.deps, inputs: t.inputs ?? null, outputs: t.outputs, depfile: t.depfile ?? null, env: t.env, setEnv: t.setEnv, cwd: t.cwd,
     fingerprint: t.fingerprint, platform: t.platform, toolVersions: t.toolVersions, timeoutMs: t.timeoutMs ?? null, retries: t.retries,
     interactive: t.interactive, vars: t.vars, check: t.check ? String(t.check) : null,
   })

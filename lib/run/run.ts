@@ -111,12 +111,14 @@ function schedulerOptions(options: RunOptions, tasks: readonly string[], dryRun:
  * @throws {TasksError} `unknown-task` or `cycle` before anything runs.
  */
 export async function run(options: RunOptions): Promise<RunResult> {
+  // Definitions are compared with the merge base's as written (without `--var` values applied).
+  const written = options.config
   options = withVars(options, options.tasks)
   const so = schedulerOptions(options, options.tasks, !!options.dryRun)
   if (!options.affected) return new Scheduler(so).run()
   const { computeAffected } = await import('./affected.js')
   const report = await computeAffected({
-    config: options.config, graph: so.graph, ref: options.affected.base, env: options.env,
+    config: written, graph: so.graph, ref: options.affected.base, env: options.env,
     warn: (message, code) => so.emit({ type: 'warning', time: Date.now(), message, code }),
   })
   const result = await new Scheduler({ ...so, notAffected: { tasks: new Set(report.notAffected), base: report.base ?? report.ref } }).run()

@@ -136,6 +136,28 @@ test('affected: a task whose definition changed in the config is affected; --exp
   } finally { p.cleanup() }
 })
 
+test('affected: a --var value is not a definition change; a changed variable default is', async () => {
+  const p = project(`{
+    deploy: { run: 'echo deploy', inputs: ['deploy/**'], vars: { env: { default: 'dev', choices: ['dev', 'prod'] } } },
+    docs: { run: 'echo docs', inputs: ['docs/**'] },
+    all: { deps: ['deploy', 'docs'] },
+  }`, { '.gitignore': '.tasks/\n', 'deploy/d.txt': 'd', 'docs/d.md': 'd' })
+  try {
+    git(p.dir, 'init', '-q')
+    git(p.dir, 'add', '-A')
+    git(p.dir, 'commit', '-qm', 'base')
+    git(p.dir, 'checkout', '-qb', 'feature')
+    // The config changed (another task's command), so definitions are compared task by task.
+    p.write('tasks.config.mjs', p.read('tasks.config.mjs').replace("run: 'echo docs'", "run: 'echo docs v2'"))
+    const a = await affected(p.dir, ['--affected', '--var', 'env=prod'])
+    assert.equal(a.run, ['all', 'docs'], dump(a.r))
+    assert.equal(a.skipped, ['deploy'])
+    p.write('tasks.config.mjs', p.read('tasks.config.mjs').replace("default: 'dev'", "default: 'prod'"))
+    const b = await affected(p.dir, ['--affected'])
+    assert.equal(b.because.deploy, { kind: 'definition', file: 'tasks.config.mjs' }, dump(b.r))
+  } finally { p.cleanup() }
+})
+
 test('affected: TASKS_AFFECTED_BASE sets the default ref; an unknown ref is a usage error', async () => {
   const p = repo()
   try {
