@@ -224,8 +224,6 @@ async function main(): Promise<number> {
         runReport.onEvent(e)
       },
     })
-    // A function task abandoned after its timeout may still hold the event loop: do not wait for it.
-    if (result.tasks.some((t) => t.reason.code === 'timed-out')) setTimeout(() => process.exit(), 2000).unref()
     reporter.setResult(result)
     await reporter.close()
     await cacheCommand.afterRun(config, result, tiered)
@@ -233,6 +231,9 @@ async function main(): Promise<number> {
     if (failedNames.length) write(`failed: ${failedNames.join(', ')}\n`)
     const reportCode = await runReport.finish(result, write)
     flush()
+    // A function task abandoned after its timeout may still hold the event loop: do not wait for it
+    // (armed only now, so the reports and the cache's housekeeping above are never cut short).
+    if (result.tasks.some((t) => t.reason.code === 'timed-out')) setTimeout(() => process.exit(), 2000).unref()
     const sig = signalled()
     if (sig) return exitCodeForSignal(sig)
     return result.ok ? reportCode ?? EXIT.ok : EXIT.taskFailed
