@@ -19,13 +19,12 @@
  * A shallow clone without the merge base makes every task affected, with a warning.
  */
 import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { rmSync, writeFileSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
 import { TasksError } from '../errors.js'
 import { GitInputIndex } from '../fingerprint/inputs.js'
 import { canonicalJson } from '../util/hash.js'
-import { toPosix } from '../util/fs.js'
+import { toPosix, writeFileAtomic } from '../util/fs.js'
 import type { TaskGraph } from '../graph/graph.js'
 import type { AffectedBecause, AffectedReport, LoadedConfig, ResolvedTask } from '../types.js'
 
@@ -183,8 +182,11 @@ async function definitionChanges(config: LoadedConfig, base: string, files: read
     for (const t of config.tasks.values()) if (!out.has(t.name)) out.set(t.name, rootFile)
     return out
   }
-  const tmp = join(dirname(config.file), `.tasks-affected-base-${process.pid}-${randomBytes(4).toString('hex')}-${basename(config.file)}`)
-  writeFileSync(tmp, shown.out)
+  // Named by the merge base, not per process: the compiled-config cache (`.tasks/config`, keyed by
+  // the file's path) then holds one entry per base instead of one per run. Written atomically; a
+  // concurrent run removing it mid-load makes this one fall back to "everything affected".
+  const tmp = join(dirname(config.file), `.tasks-affected-base-${base.slice(0, 12)}-${basename(config.file)}`)
+  writeFileAtomic(tmp, shown.out)
   let old: LoadedConfig
   try {
     const { loadConfig } = await import('../config/load.js')
