@@ -24,6 +24,8 @@ export { LocalCache } from './cache/local.js'
 export { MemoryCache, type MemoryCacheStats } from './cache/memory.js'
 export { parseActionResult, unsafeOutputPath } from './cache/entry.js'
 export { prefetchRun } from './prefetch.js'
+export { computeAffected, type AffectedOptions } from './run/affected.js'
+export { parseVarArgs, applyVars } from './config/vars.js'
 export { createRunCollector, criticalPath, RUN_MODEL_SCHEMA, type RunModel, type TaskModel, type RunCollector, type CollectorOptions, type Comparison } from './report/model.js'
 export { renderHtml, type HtmlOptions } from './report/html.js'
 // Shared helpers for recipes (the library's and a user's own): one error class, did-you-mean, shell quoting, canonical JSON.

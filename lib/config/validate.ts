@@ -30,6 +30,14 @@ const TaskSchema = v.strictObject({
   toolVersions: v.optional(strings),
   version: v.optional(v.string()),
   check: v.optional(v.function()),
+  timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  retries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  interactive: v.optional(v.boolean()),
+  vars: v.optional(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)), v.strictObject({
+    default: v.optional(v.string()),
+    choices: v.optional(v.pipe(strings, v.minLength(1))),
+    description: v.optional(v.string()),
+  }))),
 })
 const TASK_KEYS = Object.keys(TaskSchema.entries)
 
@@ -164,6 +172,8 @@ const EXAMPLES: Record<string, string> = {
   env: "env: ['NODE_ENV']", passEnv: "passEnv: ['HOME']", setEnv: "setEnv: { NODE_ENV: 'production' }", toolVersions: "toolVersions: ['go version']",
   fingerprint: "fingerprint: 'mtime'", check: 'check: async (ctx) => true', platform: 'platform: true', cwd: "cwd: 'packages/app'",
   description: "description: 'build the app'", version: "version: '2'",
+  timeoutMs: 'timeoutMs: 60000', retries: 'retries: 2', interactive: 'interactive: true',
+  vars: "vars: { env: { default: 'dev', choices: ['dev', 'prod'] } }",
 }
 
 function describeExpected(key: string, expected: string | null): string {
@@ -173,6 +183,8 @@ function describeExpected(key: string, expected: string | null): string {
     env: 'an array of environment variable names', passEnv: 'an array of environment variable names',
     setEnv: 'an object of string values', toolVersions: 'an array of command strings',
     fingerprint: "'content', 'mtime' or false", check: 'a function', platform: 'true or false', shell: "'portable', 'sh' or 'cmd'",
+    timeoutMs: 'a whole number of ms >= 1', retries: 'a whole number >= 0', interactive: 'true or false',
+    vars: 'an object of variables (names like `env`: letters, digits, `_`), each `{ default?: string, choices?: string[] }`',
   }
   return known[key] ?? expected ?? 'valid'
 }
@@ -197,8 +209,17 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
         { file, task: name, key: 'depfile', ...locate(source, name, { key: 'depfile' }) }, "give a file path relative to the task's `cwd`, e.g. `depfile: 'build/main.d'`")
     }
   }
-  const mode = def.fingerprint ?? 'content'
+  const mode = def.interactive ? false : def.fingerprint ?? 'content'
   const run = def.run
+  const vars = { ...(def.vars ?? {}) }
+  for (const [k, d] of Object.entries(vars)) {
+    if (d.default !== undefined && d.choices && !d.choices.includes(d.default)) {
+      throw new TasksError('config-invalid', `task \`${name}\`: variable \`${k}\` has default ${JSON.stringify(d.default)}, which is not one of its choices (${d.choices.join(', ')})`,
+        { file, task: name, key: 'vars', ...locate(source, name, { key: 'vars' }) }, `make the default one of the choices, or add it to \`choices\``)
+    }
+  }
+  // Variable defaults are environment variables like setEnv (so they enter the fingerprint); `--var` overrides (`vars.ts`).
+  const varEnv = Object.fromEntries(Object.entries(vars).filter(([, d]) => d.default !== undefined).map(([k, d]) => [k, d.default!]))
   let command = ''
   const shell = def.shell ?? defaultShell ?? 'portable'
   if (typeof run === 'string') command = run
@@ -217,13 +238,17 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
     ...(depfile ? { depfile } : {}),
     env: [...(def.env ?? [])],
     passEnv: [...(def.passEnv ?? [])],
-    setEnv: { ...(def.setEnv ?? {}) },
+    setEnv: { ...(def.setEnv ?? {}), ...varEnv },
     cwd,
     fingerprint: mode,
     platform: def.platform ?? false,
     toolVersions: [...(def.toolVersions ?? [])],
     command: command.replace(/\r\n/g, '\n'),
     check: def.check,
+    timeoutMs: def.timeoutMs,
+    retries: def.retries ?? 0,
+    interactive: def.interactive ?? false,
+    vars,
   }
 }
 
