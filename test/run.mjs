@@ -5,13 +5,14 @@ import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { REPO } from './helpers.mjs'
 
+// The filter is matched against the path relative to the repo (`test/engine/cli.test.mjs`).
 const filter = process.argv[2] ? new RegExp(process.argv[2]) : null
 const files = []
 ;(function walk(d) {
   for (const e of readdirSync(d)) {
     const p = join(d, e)
     if (statSync(p).isDirectory()) walk(p)
-    else if (e.endsWith('.test.mjs') && (!filter || filter.test(p))) files.push(p)
+    else if (e.endsWith('.test.mjs') && (!filter || filter.test(relative(REPO, p)))) files.push(p)
   }
 })(join(REPO, 'test'))
 files.sort()
