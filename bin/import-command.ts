@@ -7,20 +7,10 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { EXIT } from '../lib/errors.js'
+import type { FlagInfo } from './completion.js'
 
 /** Names that may start a subcommand. */
 export const SUBCOMMANDS = new Set(['import', 'init', 'completion', '__complete'])
-
-/** A flag of the CLI, for completion scripts. */
-export interface FlagInfo {
-  /** Long name without dashes, e.g. `filter`. */
-  name: string
-  /** Short name without the dash, e.g. `v`. */
-  short?: string
-  description: string
-  /** Takes a value (`--filter <workspaces>`). */
-  value: boolean
-}
 
 /** What the subcommands read from the parsed command line. */
 export interface SubcommandOptions {

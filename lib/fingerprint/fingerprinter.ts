@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path'
 import { sha256 } from '../util/hash.js'
-import { createChecker, type FileChecker } from './checker.js'
+import type { FileChecker } from './checker.js'
+import { createChecker } from './create-checker.js'
 import { computeFingerprint, withInputs, type Fingerprint } from './fingerprint.js'
 import { takeGitSnapshot } from './git.js'
 import { GitInputIndex } from './inputs.js'
