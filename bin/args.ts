@@ -19,7 +19,7 @@ export function normaliseArgv(argv: readonly string[], booleans: readonly string
   for (const arg of argv) {
     if (arg === '--') rest = true
     const m = rest ? null : /^--([a-z][a-z0-9-]*)(=.*)?$/.exec(arg)
-    if (m && booleans.includes(m[1])) out.push(`--${m[1].replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}${m[2] ?? ''}`)
+    if (m && booleans.includes(m[1]!)) out.push(`--${m[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}${m[2] ?? ''}`)
     else out.push(arg)
   }
   return out

@@ -4,7 +4,17 @@
  * when completing, so they follow the config of the folder you are in, and `--cwd`/`--config`
  * given earlier on the line).
  */
-import type { FlagInfo } from './import-command.js'
+
+/** A flag of the CLI, for completion scripts. */
+export interface FlagInfo {
+  /** Long name without dashes, e.g. `filter`. */
+  name: string
+  /** Short name without the dash, e.g. `v`. */
+  short?: string
+  description: string
+  /** Takes a value (`--filter <workspaces>`). */
+  value: boolean
+}
 
 /** The script for `shell`, ending with a newline. */
 export function completionScript(shell: 'bash' | 'zsh' | 'fish', flags: readonly FlagInfo[]): string {

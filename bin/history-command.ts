@@ -34,8 +34,8 @@ export async function historyCommand(config: LoadedConfig, args: readonly string
     if (run.length !== 1) {
       throw new TasksError('usage', id ? `\`--run ${id}\` matches ${run.length} runs in ${file}` : `no runs in ${file} yet`, {}, id ? '`tasks history` lists run ids' : 'run a task first')
     }
-    const saved = h.saveBaseline(root, name, run[0])
-    out(`${warn}saved run ${run[0].id} (\`${run[0].command}\`) as baseline \`${name}\`: ${relative(cwd, saved) || saved}\n`)
+    const saved = h.saveBaseline(root, name, run[0]!) // run.length === 1 (checked above)
+    out(`${warn}saved run ${run[0]!.id} (\`${run[0]!.command}\`) as baseline \`${name}\`: ${relative(cwd, saved) || saved}\n`)
     return EXIT.ok
   }
 
@@ -49,7 +49,7 @@ export async function historyCommand(config: LoadedConfig, args: readonly string
       out(`${warn}no runs of \`${task}\` in ${file}\n`)
       return config.tasks.has(task) ? EXIT.ok : EXIT.config
     }
-    const trend = h.taskTrends(rows.map((x) => ({ ...x.run, tasks: [x.t!] })), last)[0]
+    const trend = h.taskTrends(rows.map((x) => ({ ...x.run, tasks: [x.t!] })), last)[0]! // one task, in rows.length > 0 runs: one trend
     if (opts.json) {
       out(JSON.stringify({ task, trend, runs: rows.slice(-last).map((x) => ({ id: x.run.id, time: x.run.time, command: x.run.command, ...x.t })) }, null, 2) + '\n')
       return EXIT.ok

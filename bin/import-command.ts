@@ -7,20 +7,10 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { EXIT } from '../lib/errors.js'
+import type { FlagInfo } from './completion.js'
 
 /** Names that may start a subcommand. */
 export const SUBCOMMANDS = new Set(['import', 'init', 'completion', '__complete'])
-
-/** A flag of the CLI, for completion scripts. */
-export interface FlagInfo {
-  /** Long name without dashes, e.g. `filter`. */
-  name: string
-  /** Short name without the dash, e.g. `v`. */
-  short?: string
-  description: string
-  /** Takes a value (`--filter <workspaces>`). */
-  value: boolean
-}
 
 /** What the subcommands read from the parsed command line. */
 export interface SubcommandOptions {
@@ -37,7 +27,7 @@ export interface SubcommandOptions {
  */
 export async function runSubcommand(args: string[], opts: SubcommandOptions, flags: readonly FlagInfo[]): Promise<number | undefined> {
   const [sub, ...rest] = args
-  if (!SUBCOMMANDS.has(sub)) return undefined
+  if (sub === undefined || !SUBCOMMANDS.has(sub)) return undefined
   const lib = await import('../lib/index.js')
   const { renderError } = await import('./render-error.js')
   const here = resolve(process.cwd(), opts.cwd ?? '.')
@@ -120,7 +110,7 @@ function writeConfig(text: string, dir: string, cwd: string, opts: SubcommandOpt
   const existing = ['tasks.config.ts', 'tasks.config.mts', 'tasks.config.js', 'tasks.config.mjs', 'tasks.config.cjs', 'tasks.config.json']
     .map((f) => join(dirname(target), f)).filter((f) => existsSync(f))
   if (existing.length && !opts.force) {
-    process.stderr.write(`error: ${relative(process.cwd(), existing[0]) || existing[0]} already exists\n  help: pass --force to overwrite it, --dry-run to print the new config, or --config FILE to write elsewhere\n`)
+    process.stderr.write(`error: ${relative(process.cwd(), existing[0]!) || existing[0]} already exists\n  help: pass --force to overwrite it, --dry-run to print the new config, or --config FILE to write elsewhere\n`)
     return EXIT.config
   }
   writeFileSync(target, text)

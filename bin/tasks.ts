@@ -173,7 +173,7 @@ async function main(): Promise<number> {
         if (x.fingerprint) lines.push(`${indent}  fingerprint: ${x.fingerprint.slice(0, 16)}${x.previousFingerprint ? ` (last run: ${x.previousFingerprint.slice(0, 16)})` : ''}`)
         for (const c of x.changes) lines.push(`${indent}  ${lib.CHANGE_LABELS[c.kind]}: ${c.what}`)
         if (x.changedOutput) lines.push(`${indent}  output missing or changed: ${x.changedOutput}`)
-        for (let i = x.deps.length - 1; i >= 0; i--) stack.push({ x: x.deps[i], indent: indent + '    ' })
+        for (let i = x.deps.length - 1; i >= 0; i--) stack.push({ x: x.deps[i]!, indent: indent + '    ' })
       }
       process.stdout.write(lines.join('\n') + '\n')
       return EXIT.ok

@@ -29,8 +29,62 @@ export type FingerprintMode = 'content' | 'mtime' | false
  */
 export type TaskShell = 'portable' | 'sh' | 'cmd'
 
-/** A shell helper (zx's `$`) bound to a task's cwd, environment, log and abort signal. */
-export type Shell = import('zx').Shell & { [key: string]: unknown }
+/**
+ * A shell helper (zx's `$`) bound to a task's cwd, environment, log and abort signal. Typed here,
+ * not with zx's own types (they need `@types/fs-extra`, which a user's project does not have): the
+ * members below are the ones typed-tasks promises; the others zx's `$` has are there, as `unknown`.
+ * @example const out = await ctx.$`git rev-parse HEAD`; ctx.log(out.stdout.trim())
+ */
+export interface Shell {
+  /** Run a command; interpolated values are quoted, an array becomes one argument per element (zx's quoting). */
+  (pieces: TemplateStringsArray, ...args: unknown[]): ShellProcess
+  /** The same `$` with some of zx's options changed, e.g. `ctx.$({ cwd: 'web', nothrow: true })`. */
+  (options: ShellOptions): Shell
+  readonly [member: string]: unknown
+}
+
+/** Options of {@link Shell} (a subset of zx's `Options`; other zx options pass through untyped). */
+export interface ShellOptions {
+  /** Working directory, absolute or relative to the process's cwd. */
+  cwd?: string
+  /** The whole environment of the commands (not merged with the task's). */
+  env?: Record<string, string | undefined>
+  /** Resolve on a non-zero exit instead of rejecting. @default false */
+  nothrow?: boolean
+  /** Text for the command's stdin. */
+  input?: string
+  /** Kill the command after this long: ms as a number, or zx's duration text (`'5s'`, `'2m'`, `'500ms'`). */
+  timeout?: number | `${number}` | `${number}m` | `${number}s` | `${number}ms`
+  readonly [option: string]: unknown
+}
+
+/** A running command (zx's `ProcessPromise`): resolves to its output, rejects with it (a {@link ShellOutput}) on a non-zero exit. */
+export interface ShellProcess extends Promise<ShellOutput> {
+  /** Resolve even when the command exits non-zero. */
+  nothrow(): ShellProcess
+  /** Kill the command (default SIGTERM). */
+  kill(signal?: NodeJS.Signals): Promise<void>
+  /** The exit code once the command ended (null when a signal ended it). */
+  readonly exitCode: Promise<number | null>
+  /** Pipe stdout into another command: `` await ctx.$`ls`.pipe`sort` ``. */
+  pipe(pieces: TemplateStringsArray, ...args: unknown[]): ShellProcess
+}
+
+/** What a command of {@link Shell} ended with (zx's `ProcessOutput`). Text is UTF-8. */
+export interface ShellOutput {
+  readonly stdout: string
+  readonly stderr: string
+  /** The exit code, or null when a signal ended the command. */
+  readonly exitCode: number | null
+  /** The signal that ended the command, or null. */
+  readonly signal: NodeJS.Signals | null
+  /** stdout as text. */
+  text(): string
+  /** stdout split into lines (without a trailing empty one). */
+  lines(): string[]
+  /** stdout parsed as JSON. @throws {SyntaxError} when it is not JSON */
+  json<T = unknown>(): T
+}
 
 /**
  * What a function task (`run: async (ctx) => ...`) receives.

@@ -126,7 +126,7 @@ export function build(options: GoBuildOptions): Record<string, TaskDefinition> {
   const taskName = common.taskName ?? `go:${name}`
 
   const buildTask = (output: string, target?: string): TaskDefinition => {
-    const [goos, goarch] = target?.split('/') ?? []
+    const [goos, goarch] = target?.split('/') ?? [] // a target is `os/arch` (checkTargets)
     return inDir(common.dir, {
       description: common.description ?? `go build ${main} for ${target ?? 'the host'} -> ${output}`,
       run: command(['go', 'build', trimpath && '-trimpath', common.mod, ldflags && '-ldflags', ldflags, ...common.tagFlags, ...common.flags, '-o', output, main]),
@@ -135,7 +135,7 @@ export function build(options: GoBuildOptions): Record<string, TaskDefinition> {
       outputs: [output],
       env: GO_ENV.filter((v) => !(target && (v === 'GOOS' || v === 'GOARCH')) && v !== 'CGO_ENABLED'),
       passEnv: GO_PASS,
-      setEnv: target ? { GOOS: goos, GOARCH: goarch, CGO_ENABLED: cgo ? '1' : '0' } : { CGO_ENABLED: cgo ? '1' : '0' },
+      setEnv: target ? { GOOS: goos!, GOARCH: goarch!, CGO_ENABLED: cgo ? '1' : '0' } : { CGO_ENABLED: cgo ? '1' : '0' },
       toolVersions: TOOLS,
       // A host build's binary depends on the machine; a cross build's does not (unless cgo links host C code).
       platform: !target || cgo,

@@ -144,7 +144,7 @@ function addPattern(list: Pattern[], task: ResolvedTask, kind: Pattern['kind'], 
 function staticBase(glob: string): string {
   const parts = glob.split('/')
   let n = 0
-  while (n < parts.length - 1 && !GLOB_SYNTAX.test(parts[n])) n++
+  while (n < parts.length - 1 && !GLOB_SYNTAX.test(parts[n]!)) n++
   return parts.slice(0, n).join('/')
 }
 
@@ -180,10 +180,10 @@ function* candidates(p: Pattern, index: BaseIndex, deeper = false): Generator<Pa
   let lo = 0, hi = sorted.length
   while (lo < hi) {
     const mid = (lo + hi) >> 1
-    if (sorted[mid] < prefix) lo = mid + 1
+    if (sorted[mid]! < prefix) lo = mid + 1 // lo <= mid < hi <= sorted.length
     else hi = mid
   }
-  for (let i = lo; i < sorted.length && sorted[i].startsWith(prefix); i++) if (sorted[i] !== p.base) yield* index.byBase.get(sorted[i])!
+  for (let i = lo; i < sorted.length && sorted[i]!.startsWith(prefix); i++) if (sorted[i] !== p.base) yield* index.byBase.get(sorted[i]!)!
 }
 
 const parent = (dir: string) => (dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '')

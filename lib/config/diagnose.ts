@@ -14,11 +14,11 @@ import { TasksError, type ErrorLocation } from '../errors.js'
 /** Line and column of `JSON.parse`'s error: Node 20 says `at position N`, Node 22 `(line L column C)`. */
 export function jsonLocation(text: string, message: string): ErrorLocation {
   const lc = /line (\d+) column (\d+)/.exec(message)
-  if (lc) return lineAt(text, +lc[1], +lc[2])
+  if (lc) return lineAt(text, +lc[1]!, +lc[2]!)
   const pos = /at position (\d+)/.exec(message)
   if (!pos) return {}
-  const before = text.slice(0, +pos[1])
-  return lineAt(text, before.split('\n').length, +pos[1] - before.lastIndexOf('\n'))
+  const before = text.slice(0, +pos[1]!)
+  return lineAt(text, before.split('\n').length, +pos[1]! - before.lastIndexOf('\n'))
 }
 
 function lineAt(text: string, line: number, column: number): ErrorLocation {
@@ -54,7 +54,7 @@ export function missingImport(err: unknown, file: string): TasksError | undefine
   if (!m) return undefined
   // A package's own missing dependency is that package's problem: the generic error shows it.
   if (/imported from \S*node_modules/.test(e.message)) return undefined
-  const spec = m[1] === 'package' ? m[2] : m[2].startsWith('file:') ? fileURLToPath(m[2]) : m[2]
+  const spec = m[1] === 'package' ? m[2]! : m[2]!.startsWith('file:') ? fileURLToPath(m[2]!) : m[2]!
   let source = ''
   try { source = readFileSync(file, 'utf8') } catch {}
   // The import as written: the package name (maybe with a subpath), or a relative path ending in the file's name.
@@ -89,10 +89,10 @@ export function stackLocation(err: unknown, file: string): ErrorLocation {
   for (const frame of stack.split('\n')) {
     const m = /([^\s(]+):(\d+):(\d+)\)?$/.exec(frame.trim())
     if (!m) continue
-    if (m[1] === file || m[1] === url) return located(+m[2], +m[3])
+    if (m[1] === file || m[1] === url) return located(+m[2]!, +m[3]!)
     // A `.ts` config compiled in memory (`data:` URL): Node does not map its frames, its inline map does.
-    if (m[1].startsWith(DATA_URL)) {
-      const original = mapDataUrlFrame(m[1], +m[2], +m[3], file)
+    if (m[1]!.startsWith(DATA_URL)) {
+      const original = mapDataUrlFrame(m[1]!, +m[2]!, +m[3]!, file)
       if (original) return located(original.line, original.column)
     }
   }
@@ -107,7 +107,7 @@ function mapDataUrlFrame(url: string, line: number, column: number, file: string
     const code = Buffer.from(url.slice(DATA_URL.length), 'base64').toString('utf8')
     const map = /\/\/# sourceMappingURL=data:application\/json;base64,(\S+)/.exec(code)
     if (!map) return undefined
-    const entry = new SourceMap(JSON.parse(Buffer.from(map[1], 'base64').toString('utf8'))).findEntry(line - 1, column - 1) as
+    const entry = new SourceMap(JSON.parse(Buffer.from(map[1]!, 'base64').toString('utf8'))).findEntry(line - 1, column - 1) as
       { originalSource?: string; originalLine?: number; originalColumn?: number }
     if (entry.originalLine === undefined || basename(entry.originalSource ?? '') !== basename(file)) return undefined
     return { line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 }

@@ -107,14 +107,14 @@ async function importConfigs(entries: readonly { file: string; dir: string }[], 
     const mod = await import(bundle)
     const namespaces = mod.default as Record<string, unknown>[]
     for (let k = 0; k < modules.length; k++) {
-      current = modules[k].file
+      current = modules[k]!.file
       const ns = namespaces[k]
-      out[modules[k].i] = await (ns && 'default' in ns ? ns.default : ns)
+      out[modules[k]!.i] = await (ns && 'default' in ns ? ns.default : ns)
     }
   } catch (err) {
     if (err instanceof TasksError) throw err
     const stack = String((err as Error)?.stack ?? '')
-    const file = modules.find((m) => stack.includes(m.file) || stack.includes(pathToFileURL(m.file).href))?.file ?? current ?? modules[0].file
+    const file = modules.find((m) => stack.includes(m.file) || stack.includes(pathToFileURL(m.file).href))?.file ?? current ?? modules[0]!.file // not empty: returned above when it is
     throw new TasksError('config-load', `the config threw while loading: ${(err as Error)?.message ?? err}`, { file, ...stackLocation(err, file) },
       'fix the error above; the config runs once at start-up')
   } finally {

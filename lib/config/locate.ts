@@ -50,13 +50,13 @@ export function locateTopLevel(source: string | undefined, key: string): ErrorLo
   const re = new RegExp(`^([ \\t]*)(['"]?)${esc}\\2\\s*:`, 'gm')
   let best: { index: number; indent: number } | undefined
   for (let m = re.exec(source); m; m = re.exec(source)) {
-    if (!best || m[1].length < best.indent) best = { index: m.index + m[1].length, indent: m[1].length }
+    if (!best || m[1]!.length < best.indent) best = { index: m.index + m[1]!.length, indent: m[1]!.length }
   }
   if (!best) {
     const inline = new RegExp(`(?<![\\w$])(['"]?)${esc}\\1\\s*:`).exec(source)
     return inline ? at(source, inline.index, key.length) : {}
   }
-  return at(source, best.index, key.length + (/['"]/.test(source[best.index]) ? 2 : 0))
+  return at(source, best.index, key.length + (/['"]/.test(source[best.index]!) ? 2 : 0))
 }
 
 function at(source: string, index: number, length: number): ErrorLocation {

@@ -46,7 +46,7 @@ export async function transpileConfig(file: string, cacheDir: string, onWarning:
   if (cached && existsSync(join(cacheDir, cached.out)) && inputsUnchanged(cached)) return pathToFileURL(join(cacheDir, cached.out)).href
 
   const result = await bundle(file, cacheDir, false, project)
-  const code = result.outputFiles[0].text
+  const code = result.outputFiles[0]!.text // write: false, one outfile, inline source map: one output file
   const inputs: Record<string, string> = {}
   for (const input of Object.keys(result.metafile.inputs)) {
     const abs = resolve(dirname(file), input)
@@ -59,7 +59,7 @@ export async function transpileConfig(file: string, cacheDir: string, onWarning:
     return pathToFileURL(join(cacheDir, out)).href
   } catch (err) {
     onWarning(`could not cache the compiled config in ${cacheDir} (${(err as Error).message}); compiled it in memory instead (every start compiles it again)`)
-    const inMemory = (await bundle(file, cacheDir, true, project)).outputFiles[0].text
+    const inMemory = (await bundle(file, cacheDir, true, project)).outputFiles[0]!.text
     return `data:text/javascript;base64,${Buffer.from(inMemory).toString('base64')}`
   }
 }
@@ -262,7 +262,7 @@ export async function bundleConfigs(entries: readonly { file: string; dir: strin
           setup(build: import('esbuild').PluginBuild) {
             build.onResolve({ filter: /^typed-tasks-root:\d+$/ }, (args) => ({ path: args.path, namespace: 'typed-tasks-root' }))
             build.onLoad({ filter: /.*/, namespace: 'typed-tasks-root' }, (args) => {
-              const dir = entries[Number(args.path.slice(args.path.indexOf(':') + 1))].dir
+              const dir = entries[Number(args.path.slice(args.path.indexOf(':') + 1))]!.dir // the index is ours: `typed-tasks-root:<i>` of entries[i]
               return { contents: `globalThis[Symbol.for('typed-tasks.configRoot')]?.(${JSON.stringify(dir)})\n`, loader: 'js' }
             })
             // The entries themselves are bundled even though they are absolute paths.
@@ -278,7 +278,7 @@ export async function bundleConfigs(entries: readonly { file: string; dir: strin
     return result
   }
   const result = await build(false)
-  const code = result.outputFiles[0].text
+  const code = result.outputFiles[0]!.text // write: false, one outfile, inline source map: one output file
   const inputs: Record<string, string> = {}
   for (const input of Object.keys(result.metafile.inputs)) {
     if (input.startsWith('typed-tasks-root:') || input === '<stdin>' || input === 'workspace-configs.mjs') continue
@@ -292,7 +292,7 @@ export async function bundleConfigs(entries: readonly { file: string; dir: strin
     writeFileAtomic(metaFile, JSON.stringify({ inputs, out } satisfies Meta))
   } catch (err) {
     onWarning(`could not cache the compiled workspace configs in ${cacheDir} (${(err as Error).message}); compiled them in memory instead (every start compiles them again)`)
-    const inMemory = (await build(true)).outputFiles[0].text
+    const inMemory = (await build(true)).outputFiles[0]!.text
     return `data:text/javascript;base64,${Buffer.from(inMemory).toString('base64')}`
   }
   // Earlier bundles of the same workspace set are dead now (a bundle of 100 configs is ~100 KB);

@@ -145,7 +145,7 @@ export function parseSize(x: number | string): number | undefined {
   if (typeof x === 'number') return Number.isFinite(x) && x >= 0 ? Math.floor(x) : undefined
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$/i.exec(x)
   if (!m) return undefined
-  const power = ' kmgt'.indexOf(m[2].toLowerCase() || ' ')
+  const power = ' kmgt'.indexOf(m[2]!.toLowerCase() || ' ')
   return Math.floor(Number(m[1]) * (m[3] ? 1024 : 1000) ** power)
 }
 

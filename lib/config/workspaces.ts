@@ -117,7 +117,7 @@ function matchesPattern(pattern: string, dir: string): boolean {
       for (let k = j; k <= d.length; k++) if (go(i + 1, k)) return true
       return false
     }
-    return j < d.length && segmentMatcher(p[i])(d[j]) && go(i + 1, j + 1)
+    return j < d.length && segmentMatcher(p[i]!)(d[j]!) && go(i + 1, j + 1) // i < p.length: returned above otherwise
   }
   return go(0, 0)
 }
@@ -150,7 +150,7 @@ export function expandWorkspaceDirs(root: string, patterns: readonly string[]): 
         if (rel && (existsSync(join(root, rel, 'package.json')) || WORKSPACE_CONFIGS.some((f) => existsSync(join(root, rel, f))))) found.add(rel)
         return
       }
-      const seg = segs[i]
+      const seg = segs[i]! // i < segs.length: returned above otherwise
       if (seg === '..') return
       if (seg === '**') {
         walk(rel, i + 1)
@@ -313,7 +313,7 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
         throw new TasksError('config-invalid', `task \`${t.name}\`: \`cwd\` ${JSON.stringify(raw.cfg.tasks[t.name]?.cwd)} leaves the workspace folder ${ws.dir}`,
           { file: ws.file, task: t.name, key: 'cwd', ...locate(raw.source(), t.name, { key: 'cwd' }) }, 'paths in a workspace config are relative to its folder and stay inside it')
       }
-      pending.push({ task: t, deps: defs[t.name].deps ?? [], ws, file: ws.file!, source: raw.source })
+      pending.push({ task: t, deps: defs[t.name]!.deps ?? [], ws, file: ws.file!, source: raw.source })
     }
   }
 

@@ -1,11 +1,9 @@
 /**
- * How input files enter a fingerprint: one interface, one implementation per mode
- * (`content.ts`, `mtime.ts`), and a factory that rejects unknown modes — the shape of go-task's
- * `internal/fingerprint` (`checksum` and `timestamp` checkers).
+ * How input files enter a fingerprint: this interface, one implementation per mode
+ * (`content.ts`, `mtime.ts`), and a factory that rejects unknown modes (`create-checker.ts`) — the
+ * shape of go-task's `internal/fingerprint` (`checksum` and `timestamp` checkers). A leaf: the
+ * implementations import it, it imports none of them.
  */
-import { ContentChecker } from './content.js'
-import { MtimeChecker } from './mtime.js'
-import type { HashMemo } from './memo.js'
 
 /** Digests input files. Paths are POSIX, relative to `root`; the result holds each file's digest, in the order of `files`. */
 export interface FileChecker {
@@ -26,19 +24,4 @@ export interface DigestHints {
    * `beforeMs` (ms since the epoch), i.e. not written since; others are hashed (a task ran since the snapshot).
    */
   asOf?: { digests: ReadonlyMap<string, string>; beforeMs: number }
-}
-
-/**
- * @param mode `'content'` (git blob id per file, memoised) or `'mtime'` (size + mtime, no reads)
- * @throws {Error} for any other mode (validation normally catches it first).
- */
-export function createChecker(mode: string, memo: HashMemo): FileChecker {
-  switch (mode) {
-    case 'content':
-      return new ContentChecker(memo)
-    case 'mtime':
-      return new MtimeChecker()
-    default:
-      throw new Error(`unknown fingerprint mode ${JSON.stringify(mode)}: expected 'content', 'mtime' or false`)
-  }
 }

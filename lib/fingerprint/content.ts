@@ -19,7 +19,7 @@ export class ContentChecker implements FileChecker {
     const now = Date.now()
     const { known, asOf } = hints
     for (let i = 0; i < files.length; i++) {
-      const f = files[i]
+      const f = files[i]!
       let h = known?.get(f)
       if (h === undefined) {
         const abs = join(root, f)

@@ -153,11 +153,11 @@ export function computeFingerprint(task: ResolvedTask, input: FingerprintInput):
 /** {@link makeFingerprint} over the listed files plus discovered ones (a vanished one digests as `missing`). */
 function withExtraInputs(head: RecordHead, files: readonly string[], digests: readonly string[], extra: readonly string[], input: FingerprintInput, hints: DigestHints | undefined, warnings: string[]): Fingerprint {
   const merged = new Map<string, string>()
-  for (let i = 0; i < files.length; i++) merged.set(files[i], digests[i])
+  for (let i = 0; i < files.length; i++) merged.set(files[i]!, digests[i]!) // digests[i] is files[i]'s
   for (const f of extra) {
     let d: string
     try {
-      d = input.checker.digest(input.root, [f], hints)[0]
+      d = input.checker.digest(input.root, [f], hints)[0]! // one digest per file asked
     } catch {
       d = 'missing'
     }
@@ -182,7 +182,7 @@ function makeFingerprint(head: RecordHead, files: readonly string[], digests: re
     get record() {
       if (!record) {
         const inputs: Record<string, string> = {}
-        for (let i = 0; i < files.length; i++) inputs[files[i]] = digests[i]
+        for (let i = 0; i < files.length; i++) inputs[files[i]!] = digests[i]!
         const { deps, ...rest } = head
         record = { ...rest, inputs, deps }
       }
@@ -200,7 +200,7 @@ export function withInputs(fp: Fingerprint, overrides: ReadonlyMap<string, strin
   const merged = { ...inputs }
   for (const [path, digest] of overrides) merged[path] = digest
   const files = Object.keys(merged).sort()
-  return makeFingerprint({ ...rest, deps }, files, files.map((f) => merged[f]), fp.warnings)
+  return makeFingerprint({ ...rest, deps }, files, files.map((f) => merged[f]!), fp.warnings)
 }
 
 /** One difference between two records, for `--explain` and run reasons. */
@@ -239,7 +239,7 @@ export const CHANGE_LABELS: Readonly<Record<Change['kind'], string>> = {
 /** A one-line summary of changes, e.g. `input changed: src/a.c (+2 more)`. */
 export function describeChanges(changes: readonly Change[]): string {
   if (changes.length === 0) return 'fingerprint changed'
-  const first = changes[0]
+  const first = changes[0]!
   const more = changes.length > 1 ? ` (+${changes.length - 1} more)` : ''
   return `${CHANGE_LABELS[first.kind]}: ${first.what}${more}`
 }

@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path'
 import { sha256 } from '../util/hash.js'
-import { createChecker, type FileChecker } from './checker.js'
+import type { FileChecker } from './checker.js'
+import { createChecker } from './create-checker.js'
 import { computeFingerprint, withInputs, type Fingerprint } from './fingerprint.js'
 import { takeGitSnapshot } from './git.js'
 import { GitInputIndex } from './inputs.js'
@@ -146,14 +147,14 @@ export class Fingerprinter {
     // Iterative post-order walk (a chain of dependencies may be thousands deep), memoised per task.
     const stack: { t: ResolvedTask; i: number }[] = [{ t: task, i: 0 }]
     while (stack.length) {
-      const top = stack[stack.length - 1]
+      const top = stack[stack.length - 1]! // the loop runs while the stack is not empty
       if (top.i === 0 && top.t.deps.some((d) => this.executed.has(d) || this.taintedMemo.get(d) === true)) {
         this.taintedMemo.set(top.t.name, true)
         stack.pop()
         continue
       }
       if (top.i < top.t.deps.length) {
-        const d = top.t.deps[top.i++]
+        const d = top.t.deps[top.i++]!
         if (!this.taintedMemo.has(d)) stack.push({ t: this.o.tasks.get(d)!, i: 0 })
         continue
       }

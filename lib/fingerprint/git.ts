@@ -159,13 +159,13 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
 }
 
 function isSorted(a: readonly string[]): boolean {
-  for (let i = 1; i < a.length; i++) if (a[i - 1] > a[i]) return false
+  for (let i = 1; i < a.length; i++) if (a[i - 1]! > a[i]!) return false
   return true
 }
 
 function dedupeSorted(a: string[]): string[] {
   let w = 0
-  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) a[w++] = a[i]
+  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) a[w++] = a[i]!
   a.length = w
   return a
 }

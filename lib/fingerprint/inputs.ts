@@ -109,7 +109,7 @@ export class GitInputIndex {
         parts.push(r.kind === 'prefix' ? (prefix === '' ? walked : walked.filter((f) => f.startsWith(prefix))) : walked.filter((f) => r.match!(f)))
       }
     }
-    let files = parts.length === 1 ? parts[0] : [...new Set(parts.flat())].sort()
+    let files = parts.length === 1 ? parts[0]! : [...new Set(parts.flat())].sort()
     if (this.skippable || nodeModules) files = files.filter((f) => !skipped(f, nodeModules))
     // tinyglobby applies `!` patterns to folders too (an excluded folder is not entered), so a
     // file is excluded when it or a folder above it (below the cwd) matches.
@@ -150,7 +150,7 @@ export class GitInputIndex {
     if (base === '') return dirs
     const out = this.dirsAbove(base)
     if (this.dirSet.has(base)) out.push(base)
-    for (let i = lowerBound(dirs, base + '/'); i < dirs.length && dirs[i].startsWith(base + '/'); i++) out.push(dirs[i])
+    for (let i = lowerBound(dirs, base + '/'); i < dirs.length && dirs[i]!.startsWith(base + '/'); i++) out.push(dirs[i]!)
     return out
   }
 
@@ -229,7 +229,7 @@ function lowerBound(a: readonly string[], key: string): number {
   let hi = a.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (a[mid] < key) lo = mid + 1
+    if (a[mid]! < key) lo = mid + 1 // lo <= mid < hi <= a.length
     else hi = mid
   }
   return lo

@@ -42,10 +42,13 @@ export function buildGraph(config: LoadedConfig, requested: readonly string[]): 
     next.push(0)
     while (path.length) {
       const top = path.length - 1
-      const name = path[top]
+      // path and next grow and shrink together, and the loop runs while they are not empty.
+      const name = path[top]!
       const deps = config.tasks.get(name)!.deps
-      if (next[top] < deps.length) {
-        const dep = deps[next[top]++]
+      const i = next[top]!
+      if (i < deps.length) {
+        next[top] = i + 1
+        const dep = deps[i]!
         const s = state.get(dep)
         if (s === 'done') continue
         if (s === 'visiting') throw cycleError(config, [...path.slice(path.indexOf(dep)), dep])
@@ -76,7 +79,7 @@ function cycleError(config: LoadedConfig, cycle: string[]): TasksError {
   try {
     source = /\.json$/.test(config.file) ? undefined : readFileSync(config.file, 'utf8')
   } catch {}
-  const [first, second] = cycle
+  const [first, second] = cycle as [string, string] // [a, ..., a]: two names at least
   return new TasksError('cycle', `dependency cycle: ${cycle.join(' -> ')}`, { file: config.file, task: first, key: 'deps', ...locate(source, first, { value: second }) },
     `remove one of these edges: ${cycle.slice(0, -1).map((n, i) => `\`${n}\` -> \`${cycle[i + 1]}\``).join(', ')}`)
 }

@@ -83,7 +83,7 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
 
   // `VAR ?= default`: make must show the default, so the import runs without VAR in the environment.
   const conditional = new Map<string, string>()
-  for (const m of text.matchAll(/^[ \t]*(?:override[ \t]+|export[ \t]+)?([A-Za-z_][\w.-]*)[ \t]*\?=[ \t]*(.*)$/gm)) conditional.set(m[1], m[2])
+  for (const m of text.matchAll(/^[ \t]*(?:override[ \t]+|export[ \t]+)?([A-Za-z_][\w.-]*)[ \t]*\?=[ \t]*(.*)$/gm)) conditional.set(m[1]!, m[2]!)
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), LANG: 'C', LC_ALL: 'C' }
   for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'GNUMAKEFLAGS', ...conditional.keys()]) delete env[k]
 
@@ -106,7 +106,7 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
     const [tpl] = p.targets
     const src = p.prereqs.find((x) => x.includes('%'))
     if (!tpl || !src) continue
-    const [pre, post] = src.split('%')
+    const [pre, post] = src.split('%') as [string, string] // src includes '%': two parts at least
     for (const f of existing) {
       if (f.length >= pre.length + post.length && f.startsWith(pre) && f.endsWith(post)) {
         const stem = f.slice(pre.length, f.length - post.length)
@@ -133,7 +133,7 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
   // `export NAME [= value]`: make puts the variable in every recipe's environment.
   const exported: Record<string, string> = {}
   for (const m of text.matchAll(/^[ \t]*export[ \t]+([^\n=:?+]*?)(?:[ \t]*(?:[:?+]|::)?=.*)?$/gm)) {
-    for (const name of m[1].trim().split(/\s+/).filter((n) => /^[A-Za-z_]\w*$/.test(n))) {
+    for (const name of m[1]!.trim().split(/\s+/).filter((n) => /^[A-Za-z_]\w*$/.test(n))) {
       if (conditional.has(name)) continue // already read from the environment: `${NAME-default}`
       const v = allVars.get(name)
       if (!v || v.origin === 'environment' || v.origin === 'default') continue
@@ -264,20 +264,20 @@ function parseVariables(db: string): Map<string, MakeVar> {
   const out = new Map<string, MakeVar>()
   const lines = section(db, 'Variables').split('\n')
   for (let i = 0; i < lines.length; i++) {
-    const origin = /^# (default|environment|environment override|makefile|command line|override|automatic)\b/.exec(lines[i])?.[1]
+    const origin = /^# (default|environment|environment override|makefile|command line|override|automatic)\b/.exec(lines[i]!)?.[1]
     if (!origin) continue
     const line = lines[i + 1] ?? ''
     const def = /^define ([^\s]+)\s*$/.exec(line)
     if (def) {
       const body: string[] = []
       let j = i + 2
-      for (; j < lines.length && lines[j] !== 'endef'; j++) body.push(lines[j])
-      out.set(def[1], { value: body.join('\n'), flavor: 'recursive', origin })
+      for (; j < lines.length && lines[j] !== 'endef'; j++) body.push(lines[j]!)
+      out.set(def[1]!, { value: body.join('\n'), flavor: 'recursive', origin })
       i = j
       continue
     }
     const m = /^([^\s:#=]+) (:{0,2}=) ?(.*)$/.exec(line)
-    if (m) out.set(m[1], { value: m[3], flavor: m[2] === '=' ? 'recursive' : 'simple', origin })
+    if (m) out.set(m[1]!, { value: m[3]!, flavor: m[2] === '=' ? 'recursive' : 'simple', origin })
   }
   return out
 }
@@ -290,14 +290,14 @@ function parsePatternRules(db: string): { targets: string[]; prereqs: string[] }
     const head = entry.split('\n').find((l) => !/^[#\t]/.test(l) && /^[^:]*%[^:]*:/.test(l))
     if (!head) continue
     const [t, p = ''] = splitRuleLine(head)
-    out.push({ targets: t.split(/\s+/).filter(Boolean), prereqs: p.split('|')[0].split(/\s+/).filter(Boolean) })
+    out.push({ targets: t.split(/\s+/).filter(Boolean), prereqs: p.split('|')[0]!.split(/\s+/).filter(Boolean) })
   }
   return out
 }
 
 function splitRuleLine(line: string): [string, string] {
   const m = /^(.*?[^\\]):{1,2}(?!=)(.*)$/.exec(line)
-  return m ? [m[1], m[2]] : [line, '']
+  return m ? [m[1]!, m[2]!] : [line, '']
 }
 
 /** The entries of the `# Files` section. */
@@ -310,35 +310,35 @@ function parseFiles(db: string): Rule[] {
     let notTarget = false
     let rule: Rule | undefined
     for (let i = 0; i < lines.length; i++) {
-      const l = lines[i]
+      const l = lines[i]!
       if (l === '# Not a target:') { notTarget = true; continue }
       if (!rule) {
         if (/^# (makefile|override|command line|environment)/.test(l)) {
           // A target-specific variable: `target: NAME op value` on the next line.
           const tv = /^(.+?): ([^\s:=]+) ((?:\+|:|::|\?)?=) ?(.*)$/.exec(lines[i + 1] ?? '')
           if (tv) {
-            pendingVars.push({ name: tv[2], op: tv[3], value: tv[4] })
+            pendingVars.push({ name: tv[2]!, op: tv[3]!, value: tv[4]! })
             i++
           }
           continue
         }
         if (l.startsWith('#') || !l.includes(':')) continue
         const [t, p] = splitRuleLine(l)
-        const [normal, order = ''] = p.split('|')
+        const [normal, order = ''] = p.split('|') as [string, ...string[]]
         rule = { target: t.trim(), prereqs: normal.split(/\s+/).filter(Boolean), orderOnly: order.split(/\s+/).filter(Boolean), recipe: [], phony: false, notTarget, vars: pendingVars }
         pendingVars = []
         continue
       }
       if (/^#  Phony target/.test(l)) rule.phony = true
       const stem = /^#  Implicit\/static pattern stem: '(.*)'$/.exec(l)
-      if (stem) rule.stem = stem[1]
+      if (stem) rule.stem = stem[1]!
       const from = /^#  recipe to execute \(from '(.+)', line (\d+)\):$/.exec(l)
       if (from || l === '#  recipe to execute (built-in):') {
         if (from) rule.recipeFrom = `${from[1]}:${from[2]}`
-        for (i++; i < lines.length && lines[i].startsWith('\t'); i++) {
-          const body = lines[i].slice(1)
+        for (i++; i < lines.length && lines[i]!.startsWith('\t'); i++) {
+          const body = lines[i]!.slice(1)
           const prev = rule.recipe.length - 1
-          if (prev >= 0 && /(^|[^\\])(\\\\)*\\$/.test(rule.recipe[prev])) rule.recipe[prev] += `\n${body}`
+          if (prev >= 0 && /(^|[^\\])(\\\\)*\\$/.test(rule.recipe[prev]!)) rule.recipe[prev] += `\n${body}`
           else rule.recipe.push(body)
         }
         i--
@@ -375,7 +375,7 @@ function listFiles(dir: string): string[] {
 function stripPrefixes(line: string): { cmd: string; ignoreErrors: boolean } {
   let ignoreErrors = false
   let i = 0
-  while (i < line.length && /[@+\- \t]/.test(line[i])) {
+  while (i < line.length && /[@+\- \t]/.test(line[i]!)) {
     if (line[i] === '-') ignoreErrors = true
     i++
   }
@@ -462,15 +462,16 @@ function expand(text: string, ctx: ExpandContext): string {
 
 function reference(body: string, ctx: ExpandContext): string {
   const fn = /^([a-z-]+)[ \t]/.exec(body)
-  if (fn && (PURE_FUNCTIONS.has(fn[1]) || OTHER_FUNCTIONS.has(fn[1]))) {
-    if (!PURE_FUNCTIONS.has(fn[1])) throw new Untranslatable(`\`$(${fn[1]} ...)\``)
-    return callFunction(fn[1], splitArgs(body.slice(fn[0].length)), ctx)
+  const name = fn?.[1]
+  if (fn && name && (PURE_FUNCTIONS.has(name) || OTHER_FUNCTIONS.has(name))) {
+    if (!PURE_FUNCTIONS.has(name)) throw new Untranslatable(`\`$(${name} ...)\``)
+    return callFunction(name, splitArgs(body.slice(fn[0].length)), ctx)
   }
   const sub = /^([^:=\s]+):([^=]*)=(.*)$/s.exec(body)
   if (sub) {
-    const words = variable(expand(sub[1], ctx), ctx).split(/\s+/).filter(Boolean)
-    const from = expand(sub[2], ctx)
-    const to = expand(sub[3], ctx)
+    const words = variable(expand(sub[1]!, ctx), ctx).split(/\s+/).filter(Boolean)
+    const from = expand(sub[2]!, ctx)
+    const to = expand(sub[3]!, ctx)
     const [pat, rep] = from.includes('%') ? [from, to] : [`%${from}`, `%${to}`]
     return words.map((w) => patsubstWord(pat, rep, w)).join(' ')
   }
@@ -478,7 +479,8 @@ function reference(body: string, ctx: ExpandContext): string {
 }
 
 function variable(name: string, ctx: ExpandContext): string {
-  if (name in ctx.auto) return ctx.auto[name]
+  const auto = ctx.auto[name]
+  if (auto !== undefined) return auto
   if (name === 'MAKE') return 'make'
   if (name === 'CURDIR') return '$PWD'
   // Target-specific values first (as make does when it runs this target's recipe).

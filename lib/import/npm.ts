@@ -55,7 +55,7 @@ export function importPackageJson(options: NpmImportOptions): ImportResult {
   }
 
   const names = Object.keys(scripts)
-  const steps = (name: string): Step[] => parseScript(scripts[name], names)
+  const steps = (name: string): Step[] => parseScript(scripts[name]!, names) // called with names of scripts only
   /** The commands of script `name` with its hooks, arguments appended to the last one. */
   const commandsOf = (name: string, args: string[], seen: string[]): string[] => {
     if (seen.includes(name)) throw new TasksError('cycle', `npm scripts call each other in a cycle: ${[...seen, name].join(' -> ')}`, { file: options.file })
@@ -98,7 +98,7 @@ export function importPackageJson(options: NpmImportOptions): ImportResult {
       ...rest.flatMap((st) => inline(st, [name])),
       ...(`post${name}` in scripts ? commandsOf(`post${name}`, [], [name]) : []),
     ]
-    tasks.push({ name, description: `npm run ${name}: ${scripts[name].length > 70 ? scripts[name].slice(0, 67) + '...' : scripts[name]}`, run: run.length ? run : undefined, deps, outputs: [] })
+    tasks.push({ name, description: `npm run ${name}: ${scripts[name]!.length > 70 ? scripts[name]!.slice(0, 67) + '...' : scripts[name]}`, run: run.length ? run : undefined, deps, outputs: [] })
   }
   const header = [
     `Imported from ${basename(options.file)} \`scripts\` by \`tasks import\`. Hooks (pre/post) and && chains run in npm's order.`,
@@ -151,9 +151,9 @@ function parseScript(script: string, names: readonly string[]): Step[] {
     const args = dash >= 0 ? w.slice(dash + 1) : []
     const head = dash >= 0 ? w.slice(0, dash) : w
     const [tool, sub, ...more] = head
-    if ((tool === 'npm' || tool === 'pnpm' || tool === 'bun') && (sub === 'run' || sub === 'run-script') && more.length === 1) return { kind: 'ref', name: more[0], args }
+    if ((tool === 'npm' || tool === 'pnpm' || tool === 'bun') && (sub === 'run' || sub === 'run-script') && more.length === 1) return { kind: 'ref', name: more[0]!, args }
     if (tool === 'npm' && sub && NPM_SHORTHANDS.has(sub) && more.length === 0) return { kind: 'ref', name: sub === 't' || sub === 'tst' ? 'test' : sub, args }
-    if (tool === 'yarn' && sub === 'run' && more.length === 1) return { kind: 'ref', name: more[0], args }
+    if (tool === 'yarn' && sub === 'run' && more.length === 1) return { kind: 'ref', name: more[0]!, args }
     if ((tool === 'yarn' || tool === 'pnpm') && sub && more.length === 0 && names.includes(sub)) return { kind: 'ref', name: sub, args }
     if (tool === 'run-p' || tool === 'run-s' || tool === 'npm-run-all') {
       let parallel = tool === 'run-p'

@@ -73,7 +73,7 @@ export function renderConfig(input: RenderInput): string {
     if (t.description) body.push(`description: ${q(t.description)}`)
     if (t.run !== undefined) {
       const cmds = typeof t.run === 'string' ? [t.run] : t.run
-      body.push(`run: ${cmds.length === 1 ? q(cmds[0]) : list(cmds)}`)
+      body.push(`run: ${cmds.length === 1 ? q(cmds[0]!) : list(cmds)}`)
     }
     if (t.cwd && t.cwd !== '.') body.push(`cwd: ${q(t.cwd)}`)
     if (t.deps?.length) body.push(`deps: ${list(t.deps)}`)

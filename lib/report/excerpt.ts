@@ -48,7 +48,7 @@ export function excerptLog(log: string, budget: number): LogExcerpt {
   const tail: string[] = []
   used = 0
   for (let i = all.length - 1; i >= head.length; i--) {
-    const s = all[i].length > 400 ? all[i].slice(0, 400) + '…' : all[i]
+    const s = all[i]!.length > 400 ? all[i]!.slice(0, 400) + '…' : all[i]!
     if (used + s.length + 1 > budget - headBudget) break
     tail.unshift(s)
     used += s.length + 1
@@ -93,7 +93,7 @@ export function findSourceLocation(lines: readonly string[], root: string, cwd =
     }
     hits.sort((a, b) => a.index - b.index)
     for (const { m } of hits) {
-      const p = m[1]
+      const p = m[1]! // group 1 (the path) is not optional in any of LOCATIONS
       for (const abs of isAbsolute(p) ? [p] : [resolve(cwd, p), resolve(root, p)]) {
         const rel = relative(root, abs)
         if (rel.startsWith('..') || isAbsolute(rel) || rel.split(sep)[0] === 'node_modules') continue

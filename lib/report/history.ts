@@ -97,9 +97,10 @@ function trimHistory(file: string, keepBytes: number, maxRuns: number): void {
   const kept: string[] = []
   let size = 0
   for (let i = lines.length - 1; i >= 0 && kept.length < maxRuns; i--) {
-    if (size + lines[i].length + 1 > keepBytes && kept.length > 0) break
-    kept.unshift(lines[i])
-    size += lines[i].length + 1
+    const line = lines[i]!
+    if (size + line.length + 1 > keepBytes && kept.length > 0) break
+    kept.unshift(line)
+    size += line.length + 1
   }
   writeFileAtomic(file, kept.join('\n') + '\n')
 }
@@ -164,7 +165,7 @@ export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2 // 0 <= m - 1 < m < s.length: s is not empty
 }
 
 /** What a comparison is against. */
@@ -182,7 +183,7 @@ export function resolveCompareTarget(root: string, value: string | true | undefi
   if (value === undefined || value === true || value === '' || value === 'previous') return { kind: 'previous' }
   if (readBaseline(root, value)) return { kind: 'baseline', name: value }
   const ids = history.filter((r) => r.id.startsWith(value))
-  if (ids.length === 1) return { kind: 'run', id: ids[0].id }
+  if (ids.length === 1) return { kind: 'run', id: ids[0]!.id }
   const names = listBaselines(root)
   throw new TasksError('usage', ids.length > 1 ? `\`--compare ${value}\` matches ${ids.length} runs` : `\`--compare ${value}\` is neither a saved baseline nor a run id`, {},
     names.length ? `saved baselines: ${names.map((n) => `\`${n}\``).join(', ')}; \`tasks history\` lists run ids` : 'save one with `tasks history --baseline save NAME`; `tasks history` lists run ids')
@@ -213,8 +214,8 @@ export function compareRun(current: HistoryEntry, target: CompareTarget, history
     for (const name of names) {
       const xs: number[] = []
       for (let i = same.length - 1; i >= 0 && xs.length < n; i--) {
-        const t = same[i].tasks.find((x) => x.name === name && x.status === 'ran')
-        if (t) { xs.push(t.durationMs); used.add(same[i].id) }
+        const t = same[i]!.tasks.find((x) => x.name === name && x.status === 'ran')
+        if (t) { xs.push(t.durationMs); used.add(same[i]!.id) }
       }
       if (xs.length) base.set(name, median(xs))
     }
@@ -272,7 +273,7 @@ export function taskTrends(runs: readonly HistoryEntry[], n = 10): TaskTrend[] {
   for (const [task, ts] of by) {
     const ran = ts.filter((t) => t.status === 'ran')
     const hits = ts.filter((t) => t.status === 'cache-hit' || t.status === 'up-to-date').length
-    trends.push({ task, runs: ts.length, ran: ran.length, medianMs: median(ran.slice(-n).map((t) => t.durationMs)), hitRate: ts.length ? hits / ts.length : 0, last: ts[ts.length - 1].status })
+    trends.push({ task, runs: ts.length, ran: ran.length, medianMs: median(ran.slice(-n).map((t) => t.durationMs)), hitRate: ts.length ? hits / ts.length : 0, last: ts[ts.length - 1]!.status })
   }
   return trends.sort((a, b) => (Number.isNaN(b.medianMs) ? -1 : b.medianMs) - (Number.isNaN(a.medianMs) ? -1 : a.medianMs) || a.task.localeCompare(b.task))
 }

@@ -86,7 +86,7 @@ svg .c{stroke:var(--crit);stroke-width:2}
 footer{margin-top:30px;color:var(--mute);font-size:12px}
 `
 
-const FILL: Record<string, string> = { ran: 'var(--ran)', 'cache-hit': 'var(--hit)', remote: 'var(--remote)', 'up-to-date': 'var(--utd)', failed: 'var(--fail)', skipped: 'var(--skip)', interrupted: 'var(--intr)', 'not-run': 'var(--utd)' }
+const FILL = { ran: 'var(--ran)', 'cache-hit': 'var(--hit)', remote: 'var(--remote)', 'up-to-date': 'var(--utd)', failed: 'var(--fail)', skipped: 'var(--skip)', interrupted: 'var(--intr)', 'not-run': 'var(--utd)' } satisfies Record<string, string>
 const fillOf = (t: TaskModel) => (t.status === 'cache-hit' && t.cacheSource === 'remote' ? FILL.remote : FILL[t.status])
 const statusChip = (t: TaskModel) => `<span class="st s-${t.status === 'cache-hit' && t.cacheSource === 'remote' ? 'remote' : t.status}">${STATUS_LABEL[t.status]}${t.status === 'cache-hit' ? ` (${t.cacheSource ?? 'local'})` : ''}</span>`
 
@@ -167,7 +167,7 @@ function renderOnce(m: RunModel, logBudget: number, o: HtmlOptions): string {
     const href = (o.baseDir ? relative(o.baseDir, p) : p).split(sep).map(encodeURIComponent).join('/')
     return `<a href="${esc(href)}">${esc(relative(m.root, p) || p)}</a>`
   }
-  for (let i = 0; i < m.tasks.length; i++) parts.push(taskDetails(m.tasks[i], i, logBudget, link, logLink))
+  for (let i = 0; i < m.tasks.length; i++) parts.push(taskDetails(m.tasks[i]!, i, logBudget, link, logLink))
   parts.push(`</section>`)
 
   parts.push(`<section id="graph"><h2>Graph</h2><p class="mute">Dependencies point left to right; the critical path is drawn thick.</p><div class="scroll">${graphSvg(m, o.labelledGraphMax ?? 200)}</div></section>`)
@@ -193,14 +193,14 @@ function whySummary(m: RunModel, link: (n: string) => string): string {
   }
   const label = (k: string, ts: TaskModel[]) => {
     const [kind] = k.split(': ')
-    const sample = ts[0]
+    const sample = ts[0]! // a group has one task at least
     return kind === 'ran' ? (sample.why ?? 'ran') : sample.status === 'skipped' ? (ts.length > 1 ? codeLabel(sample.reasonCode) : sample.reason) : sample.status === 'cache-hit' ? `restored from the ${sample.cacheSource ?? 'local'} cache` : sample.reason
   }
   const rows = [...groups.entries()].sort((a, b) => b[1].length - a[1].length).map(([k, ts]) => {
-    const code = k.split(': ')[1]
+    const code = k.split(': ')[1]! // keys are `kind: code`
     const names = ts.slice(0, 8).map((t) => link(t.name)).join(', ') + (ts.length > 8 ? `, … ${ts.length - 8} more` : '')
     const head = ts.length > 1 && k.startsWith('ran') ? codeLabel(code) : label(k, ts)
-    return `<tr data-code="${esc(code)}"><td class="num">${ts.length}</td><td>${statusChip(ts[0])} ${esc(head)}<br><span class="mute">${names}</span></td></tr>`
+    return `<tr data-code="${esc(code)}"><td class="num">${ts.length}</td><td>${statusChip(ts[0]!)} ${esc(head)}<br><span class="mute">${names}</span></td></tr>`
   })
   return `<table><tbody>${rows.join('')}</tbody></table>`
 }
@@ -217,7 +217,7 @@ const codeLabel = (code: string) => CODE_LABEL[code] ?? code
 
 function slowest(m: RunModel, link: (n: string) => string): string {
   if (!m.slowest.length) return `<p class="mute">Nothing took any time.</p>`
-  const top = m.slowest[0].durationMs || 1
+  const top = m.slowest[0]!.durationMs || 1
   const byName = new Map(m.tasks.map((t) => [t.name, t]))
   const rows = m.slowest.map((s) => {
     const t = byName.get(s.task)!
@@ -288,7 +288,7 @@ function taskDetails(t: TaskModel, i: number, logBudget: number, link: (n: strin
   if (t.deps.length) out.push(`<dt>depends on</dt><dd>${t.deps.map(link).join(', ')}</dd>`)
   if (t.outputs?.length) out.push(`<dt>outputs</dt><dd>${t.outputs.slice(0, 30).map((p) => `<code>${esc(p)}</code>`).join(', ')}${t.outputs.length > 30 ? ` … ${t.outputs.length - 30} more` : ''}</dd>`)
   if (t.failure?.location) out.push(`<dt>error at</dt><dd><code>${esc(t.failure.location.file)}:${t.failure.location.line}${t.failure.location.col ? `:${t.failure.location.col}` : ''}</code></dd>`)
-  if (t.error && t.exitCode === undefined) out.push(`<dt>error</dt><dd><code>${esc(t.error.split('\n')[0])}</code></dd>`)
+  if (t.error && t.exitCode === undefined) out.push(`<dt>error</dt><dd><code>${esc(t.error.split('\n')[0]!)}</code></dd>`)
   out.push(`</dl>`)
   if (t.log) {
     const l = t.log.text.length > logBudget ? excerptLog(t.log.text, logBudget) : { text: t.log.text, truncated: false }

@@ -85,7 +85,7 @@ function plainHandler(o: PlainReporterOptions): (e: RunEvent) => void {
           skipped: kleur.yellow(`skipped: ${formatReason(e.reason)}`),
         }[e.status]
         line(e.task, msg)
-        if (e.status === 'failed' && e.error && e.exitCode === undefined) line(e.task, e.error.split('\n')[0])
+        if (e.status === 'failed' && e.error && e.exitCode === undefined) line(e.task, e.error.split('\n')[0]!)
         if ((e.status === 'failed' || e.status === 'interrupted') && e.log && (!shown.has(e.task) || !stream) && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
         break
       }

@@ -112,7 +112,7 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
   // What affected tasks need: their dependencies, transitively (reverse graph order). An affected
   // aggregate task (no command) needs nothing of its own: its other dependencies stay not affected.
   for (let i = order.length - 1; i >= 0; i--) {
-    const name = order[i]
+    const name = order[i]! // i is within the bounds of order
     const why = because.get(name)
     if (!why || (o.graph.tasks.get(name)!.run === undefined && why.kind !== 'needed-by')) continue
     for (const d of o.graph.tasks.get(name)!.deps) if (!because.has(d)) because.set(d, { kind: 'needed-by', task: name })

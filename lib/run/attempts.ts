@@ -113,8 +113,9 @@ export class ExclusiveGate {
     while (this.waiting.length) {
       const firstExclusive = this.waiting.findIndex((w) => w.exclusive)
       const i = firstExclusive >= 0 ? firstExclusive : 0
-      if (!this.can(this.waiting[i].exclusive)) return
-      const [w] = this.waiting.splice(i, 1)
+      const w = this.waiting[i]! // the loop runs while waiting is not empty; i is 0 or a found index
+      if (!this.can(w.exclusive)) return
+      this.waiting.splice(i, 1)
       w.go()
       if (w.exclusive) return
     }

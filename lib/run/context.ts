@@ -4,10 +4,18 @@
  */
 import { spawn as cpSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { resolve } from 'node:path'
-import type { Shell, TaskContext, TaskShell } from '../types.js'
+import type { Shell, ShellOptions, ShellOutput, ShellProcess, TaskContext, TaskShell } from '../types.js'
 import { checkCommands, execCommand, killTree } from './exec.js'
 import { trackTree, treeEnv } from './procs.js'
 import { TaskCommandError } from '../errors.js'
+
+// The public Shell types are our own (zx's need @types/fs-extra, which users lack): zx's must fit them.
+type Fits<T extends true> = T
+type ZxFitsShellTypes = [
+  Fits<import('zx').ProcessPromise extends ShellProcess ? true : false>,
+  Fits<import('zx').ProcessOutput extends ShellOutput ? true : false>,
+  Fits<Pick<ShellOptions, 'cwd' | 'env' | 'nothrow' | 'input' | 'timeout'> extends Partial<import('zx').Options> ? true : false>,
+]
 
 /** What {@link createContext} needs. */
 export interface ContextInput {
@@ -59,7 +67,7 @@ export async function createContext(input: ContextInput): Promise<TaskContext> {
       if (entry.kind === 'stdout' || entry.kind === 'stderr') input.onOutput(entry.kind, entry.data.toString())
       else if (entry.kind === 'cmd') input.onOutput('stdout', `$ ${entry.cmd}\n`)
     },
-  }) as unknown as Shell
+  }) satisfies Shell
   return {
     name: input.name,
     root: input.root,

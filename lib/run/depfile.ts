@@ -25,7 +25,7 @@ export function parseDepfile(text: string): Depfile | { error: string } {
   const lines = text.replace(/\\\r?\n/g, ' ').split('\n')
   let rules = 0
   for (let n = 0; n < lines.length; n++) {
-    const line = lines[n].replace(/\r$/, '')
+    const line = lines[n]!.replace(/\r$/, '')
     if (line.trim() === '' || line.trimStart().startsWith('#')) continue
     const before: string[] = []
     const after: string[] = []

@@ -210,7 +210,7 @@ export class Scheduler {
     for (const w of found) {
       const files = w.files.length > 5 ? `${w.files.slice(0, 5).join(', ')} (+${w.files.length - 5} more)` : w.files.join(', ')
       if (w.tasks.length === 1) {
-        this.warn(w.tasks[0], `wrote ${w.files.length === 1 ? 'a file' : `${w.files.length} files`} outside its declared outputs: ${files} (add ${w.files.length === 1 ? 'it' : 'them'} to \`outputs\`, or write under .tasks/ or a temp folder)`, 'undeclared-write')
+        this.warn(w.tasks[0]!, `wrote ${w.files.length === 1 ? 'a file' : `${w.files.length} files`} outside its declared outputs: ${files} (add ${w.files.length === 1 ? 'it' : 'them'} to \`outputs\`, or write under .tasks/ or a temp folder)`, 'undeclared-write')
       } else {
         this.o.emit({ type: 'warning', time: Date.now(), code: 'undeclared-write', message: `${w.files.length === 1 ? 'a file' : `${w.files.length} files`} written outside every declared output while ${w.tasks.map((t) => `\`${t}\``).join(', ')} ran at once: ${files} (declare ${w.files.length === 1 ? 'it' : 'them'} in the \`outputs\` of the task that writes ${w.files.length === 1 ? 'it' : 'them'})` })
       }

@@ -154,7 +154,7 @@ function splitOptions(args: string[]): { options: string[]; operands: string[] }
   const options: string[] = []
   let i = 0
   for (; i < args.length; i++) {
-    const a = args[i]
+    const a = args[i]!
     if (a === '--') { i++; break }
     if (!/^-[A-Za-z]+$/.test(a)) break
     options.push(...a.slice(1))
@@ -182,7 +182,7 @@ function primary(a: string[], cwd: string): boolean | string {
   if (a.length === 0) return false
   if (a.length === 1) return a[0] !== ''
   if (a.length === 2) {
-    const [op, operand] = a
+    const [op, operand] = a as [string, string]
     if (op === '-z') return operand === ''
     if (op === '-n') return operand !== ''
     const path = resolve(cwd, operand)
@@ -201,7 +201,7 @@ function primary(a: string[], cwd: string): boolean | string {
     return `unknown unary operator ${JSON.stringify(op)}`
   }
   if (a.length === 3) {
-    const [l, op, r] = a
+    const [l, op, r] = a as [string, string, string]
     if (op === '=' || op === '==') return l === r
     if (op === '!=') return l !== r
     const ints = ['-eq', '-ne', '-lt', '-le', '-gt', '-ge']

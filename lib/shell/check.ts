@@ -28,7 +28,7 @@ export function unsupportedConstruct(command: string, parseShell: (source: strin
   try {
     ast = parseShell(command)
   } catch (err) {
-    const msg = (err as Error).message.split('\n')[0]
+    const msg = (err as Error).message.split('\n')[0]!
     if (/<<(?!<)/.test(command)) return 'a here-document (`<<`)'
     if (/^\s*[\w-]+\s*\(\s*\)/m.test(command)) return 'a function definition'
     if (/(^|[\s;])case\s/.test(command)) return 'the `case` keyword'
@@ -61,7 +61,7 @@ function inChain(chain: CommandChain): string | undefined {
     else if (c.type === 'group') found = inLine(c.group)
     else if (c.type === 'command') {
       const first = c.args.find((a) => a.type === 'argument')
-      const name = first && first.type === 'argument' && first.segments.length === 1 && first.segments[0].type === 'text' ? first.segments[0].text : undefined
+      const name = first && first.type === 'argument' && first.segments.length === 1 && first.segments[0]?.type === 'text' ? first.segments[0].text : undefined
       if (name !== undefined && KEYWORDS.has(name)) return `the \`${name}\` keyword (compound commands${name === '!' ? ' and negation' : ''})`
       if (name !== undefined && SH_BUILTINS.has(name)) return `the \`${name}\` builtin of sh`
     }
@@ -116,7 +116,7 @@ function unquotedWordStart(command: string): string | undefined {
   let quote: string | undefined
   let wordStart = true
   for (let i = 0; i < command.length; i++) {
-    const ch = command[i]
+    const ch = command[i]!
     if (quote) {
       if (ch === quote) quote = undefined
       else if (ch === '\\' && quote === '"') i++

@@ -96,7 +96,7 @@ function load(): Loaded {
   req.cache[crossSpawnPath]!.exports = wrapped
   const shell = req('@yarnpkg/shell') as { execute: Loaded['execute']; ShellError: new (message: string) => Error }
   const parsers = req('@yarnpkg/parsers') as { parseShell: Loaded['parseShell'] }
-  const fslib = req('@yarnpkg/fslib') as { NodeFS: new () => Record<string, (...a: unknown[]) => unknown>; npath: { toPortablePath(p: string): string; fromPortablePath(p: string): string } }
+  const fslib = req('@yarnpkg/fslib') as { NodeFS: new () => { createReadStream(...a: unknown[]): unknown; createWriteStream(...a: unknown[]): unknown }; npath: { toPortablePath(p: string): string; fromPortablePath(p: string): string } }
   const { npath } = fslib
 
   /**
@@ -167,7 +167,7 @@ export async function runPortable(command: string, options: PortableOptions): Pr
     else if (onBytes) s.on('data', (data: Buffer) => onBytes(name, data))
     else s.setEncoding('utf8').on('data', (text: string) => options.onOutput(name, text))
     return s
-  })
+  }) as [PassThrough, PassThrough] // one per name: stdout, stderr
   const onAbort = () => exec.killAll()
   options.signal.addEventListener('abort', onAbort, { once: true })
   const builtins: Record<string, Builtin> = makeBuiltins({ shelljs: shell.shelljs, fromPortablePath: shell.fromPortablePath, signal: options.signal })

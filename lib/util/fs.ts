@@ -118,7 +118,7 @@ export function removeStaleTempFiles(dir: string, isAlive: (pid: number, start: 
   let removed = 0
   for (const name of names) {
     const m = /^(\d+)-(\w+)-\d+\.tmp$/.exec(name)
-    if (!m || isAlive(Number(m[1]), m[2])) continue
+    if (!m || isAlive(Number(m[1]), m[2]!)) continue
     try {
       unlinkSync(join(dir, name))
       removed++

@@ -27,7 +27,7 @@ export function processGroupOf(pid: number): { pgid: number; state: string } | u
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     const pgid = Number(fields[2])
-    return Number.isInteger(pgid) ? { pgid, state: fields[0] } : undefined
+    return Number.isInteger(pgid) ? { pgid, state: fields[0]! } : undefined // split() gives one field at least
   } catch {
     return undefined
   }

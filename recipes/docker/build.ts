@@ -47,7 +47,7 @@ export async function buildImage(ctx: TaskContext, spec: BuildSpec): Promise<Ima
   await follow(docker, stream, (e: BuildEvent) => {
     if (typeof e.stream === 'string') {
       const m = /^Step (\d+)\/(\d+) : (.*)$/s.exec(e.stream.replace(/\n$/, ''))
-      if (m) step = { index: +m[1], total: +m[2], instruction: m[3].trim(), output: '' }
+      if (m) step = { index: +m[1]!, total: +m[2]!, instruction: m[3]!.trim(), output: '' }
       else if (step && !/^ ---> /.test(e.stream) && !/^Removing intermediate container /.test(e.stream)) step.output += e.stream
       out.write(e.stream)
     } else if (e.status) {

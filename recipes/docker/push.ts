@@ -20,7 +20,7 @@ export function parseReference(ref: string): { repo: string; tag: string; regist
   const hasTag = colon > slash
   const repo = hasTag ? base.slice(0, colon) : base
   const tag = at >= 0 ? ref.slice(at + 1) : hasTag ? base.slice(colon + 1) : 'latest'
-  const first = repo.split('/')[0]
+  const first = repo.split('/')[0]!
   const registry = repo.includes('/') && (/[.:]/.test(first) || first === 'localhost') ? first : 'docker.io'
   return { repo, tag, registry }
 }
