@@ -120,7 +120,7 @@ async function main(): Promise<number> {
     if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
       throw new lib.TasksError('usage', `--concurrency must be a whole number >= 1, got \`${opts.concurrency}\``)
     }
-    const config = await lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) })
+    const config = await lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, onWarning: (m) => process.stderr.write(`warning: ${m}\n`), readOnly: !!(opts.dryRun || opts.explain || opts.list || opts.graph !== undefined) })
     if (String(parsed.args[0]) === 'history' && !config.tasks.has('history')) {
       return await (await import('./history-command.js')).historyCommand(config, parsed.args.slice(1).map(String), opts, cwd, (t) => process.stdout.write(t))
     }

@@ -28,6 +28,12 @@ export interface LoadConfigOptions {
    * under `.tasks/config`, so it was compiled in memory). The library never prints. @default ignore
    */
   onWarning?: (message: string) => void
+  /**
+   * Write nothing under `.tasks/` that a run would not need (dry runs, `--explain`, `--list`): the
+   * duplicate-key verdict of a `.js`/`.mjs` config is then not kept (see `checkJavaScriptConfig`).
+   * The compiled `.ts` config is still cached. @default false
+   */
+  readOnly?: boolean
 }
 
 /**
@@ -44,6 +50,7 @@ export interface LoadConfigOptions {
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const cwd = resolve(options.cwd ?? process.cwd())
   const onWarning = options.onWarning ?? (() => {})
+  keepCheckVerdicts = !options.readOnly
   let file: string
   try {
     file = await findConfigFile(cwd, options.config)
@@ -137,6 +144,9 @@ async function importConfig(file: string, dir: string, onWarning: (message: stri
   }
 }
 
+/** `!options.readOnly` of the latest {@link loadConfig} call (a load reads it before its first await on a config). */
+let keepCheckVerdicts = true
+
 async function importConfigFile(file: string, root: string, onWarning: (message: string) => void): Promise<unknown> {
   if (file.endsWith('.json')) {
     const text = readFileSync(file, 'utf8')
@@ -147,7 +157,7 @@ async function importConfigFile(file: string, root: string, onWarning: (message:
     }
   }
   const ts = /\.m?ts$/.test(file)
-  if (!ts) await checkJavaScriptConfig(file, join(root, '.tasks', 'config'))
+  if (!ts) await checkJavaScriptConfig(file, join(root, '.tasks', 'config'), keepCheckVerdicts)
   const target = ts ? await transpileConfig(file, join(root, '.tasks', 'config'), onWarning, root) : pathToFileURL(file).href
   process.setSourceMapsEnabled(true)
   try {

@@ -132,12 +132,12 @@ function refuseDuplicateKeys(warnings: readonly import('esbuild').Message[], bas
  * Check a JavaScript config (`.js`, `.mjs`, `.cjs`, imported as it is) for duplicate keys, as
  * {@link transpileConfig} does for TypeScript. The verdict is cached in `cacheDir` by the file's
  * SHA-256, so an unchanged config costs one read and hash (esbuild is loaded only after an edit).
- * Only the file itself is checked, not the files it imports; the verdict is kept only when
- * `cacheDir`'s parent (`.tasks/`) exists already. A syntax error is left to Node's
+ * Only the file itself is checked, not the files it imports. `keep: false` (dry runs, `--explain`)
+ * writes no verdict. A syntax error is left to Node's
  * import, which reports it with its position.
  * @throws {TasksError} `config-syntax` at the second key
  */
-export async function checkJavaScriptConfig(file: string, cacheDir: string): Promise<void> {
+export async function checkJavaScriptConfig(file: string, cacheDir: string, keep = true): Promise<void> {
   const source = readFileSync(file)
   const stamp = join(cacheDir, `${sha256(file).slice(0, 16)}.checked`)
   const digest = sha256(source)
@@ -152,8 +152,7 @@ export async function checkJavaScriptConfig(file: string, cacheDir: string): Pro
     return
   }
   refuseDuplicateKeys(warnings, dirname(file))
-  // Only into an existing `.tasks/`: a dry run on a fresh project must create nothing.
-  if (!existsSync(dirname(cacheDir))) return
+  if (!keep) return
   try {
     writeFileAtomic(stamp, digest)
   } catch {}
