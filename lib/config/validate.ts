@@ -30,7 +30,15 @@ const TaskSchema = v.strictObject({
   toolVersions: v.optional(strings),
   version: v.optional(v.string()),
   check: v.optional(v.function()),
+  service: v.optional(v.union([v.boolean(), v.strictObject({
+    readyWhen: v.optional(v.strictObject({ lineMatches: v.optional(v.string()), url: v.optional(v.string()), port: v.optional(v.number()), command: v.optional(v.string()) })),
+    timeoutMs: v.optional(v.number()),
+  })], 'true or { readyWhen: { lineMatches?, url?, port?, command? }, timeoutMs? }')),
+  interruptible: v.optional(v.boolean()),
 })
+
+/** Default readiness timeout of a service, ms (Nx uses 600 s; a minute says "broken" sooner). */
+export const SERVICE_TIMEOUT_MS = 60_000
 const TASK_KEYS = Object.keys(TaskSchema.entries)
 
 /**
@@ -164,6 +172,7 @@ const EXAMPLES: Record<string, string> = {
   env: "env: ['NODE_ENV']", passEnv: "passEnv: ['HOME']", setEnv: "setEnv: { NODE_ENV: 'production' }", toolVersions: "toolVersions: ['go version']",
   fingerprint: "fingerprint: 'mtime'", check: 'check: async (ctx) => true', platform: 'platform: true', cwd: "cwd: 'packages/app'",
   description: "description: 'build the app'", version: "version: '2'",
+  service: "service: { readyWhen: { port: 8080 }, timeoutMs: 30000 }", interruptible: 'interruptible: true',
 }
 
 function describeExpected(key: string, expected: string | null): string {
@@ -173,6 +182,7 @@ function describeExpected(key: string, expected: string | null): string {
     env: 'an array of environment variable names', passEnv: 'an array of environment variable names',
     setEnv: 'an object of string values', toolVersions: 'an array of command strings',
     fingerprint: "'content', 'mtime' or false", check: 'a function', platform: 'true or false', shell: "'portable', 'sh' or 'cmd'",
+    service: 'true or { readyWhen: { lineMatches?: string, url?: string, port?: number, command?: string }, timeoutMs?: number }', interruptible: 'true or false',
   }
   return known[key] ?? expected ?? 'valid'
 }
@@ -199,6 +209,7 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
   }
   const mode = def.fingerprint ?? 'content'
   const run = def.run
+  const service = resolveService(name, def, file, source)
   let command = ''
   const shell = def.shell ?? defaultShell ?? 'portable'
   if (typeof run === 'string') command = run
@@ -224,7 +235,27 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
     toolVersions: [...(def.toolVersions ?? [])],
     command: command.replace(/\r\n/g, '\n'),
     check: def.check,
+    ...(service ? { service } : {}),
+    ...(def.interruptible ? { interruptible: true } : {}),
   }
+}
+
+/** A task's `service` key checked and filled in (undefined: not a service). */
+function resolveService(name: string, def: TaskDefinition, file: string, source?: string): ResolvedTask['service'] {
+  const s = def.service
+  if (!s) return undefined
+  const at = { file, task: name, key: 'service', ...locate(source, name, { key: 'service' }) }
+  if (def.run === undefined) throw new TasksError('config-invalid', `task \`${name}\` is a service but has no \`run\``, at, 'give the service the command that starts it, e.g. `run: \'node server.js\'`')
+  if (def.outputs?.length) throw new TasksError('config-invalid', `task \`${name}\` is a service and declares \`outputs\`: a service is never cached, so nothing would be stored`, at, 'remove `outputs` from the service, or make it a normal task')
+  const o = s === true ? {} : s
+  const ready = { ...(o.readyWhen ?? {}) }
+  if (o.timeoutMs !== undefined && (!Number.isFinite(o.timeoutMs) || o.timeoutMs <= 0)) throw new TasksError('config-invalid', `task \`${name}\`: \`service.timeoutMs\` must be a number of ms > 0, got ${o.timeoutMs}`, at, 'e.g. `timeoutMs: 30000`')
+  if (ready.port !== undefined && (!Number.isInteger(ready.port) || ready.port < 1 || ready.port > 65535)) throw new TasksError('config-invalid', `task \`${name}\`: \`service.readyWhen.port\` must be a TCP port (1-65535), got ${ready.port}`, at, 'e.g. `readyWhen: { port: 8080 }`')
+  if (ready.lineMatches !== undefined) {
+    try { new RegExp(ready.lineMatches) } catch (err) { throw new TasksError('config-invalid', `task \`${name}\`: \`service.readyWhen.lineMatches\` is not a valid regular expression: ${(err as Error).message}`, at, "e.g. `lineMatches: 'listening on'`") }
+  }
+  if (ready.url !== undefined && !/^https?:\/\/./.test(ready.url)) throw new TasksError('config-invalid', `task \`${name}\`: \`service.readyWhen.url\` must be an http:// or https:// URL, got ${JSON.stringify(ready.url)}`, at, "e.g. `url: 'http://127.0.0.1:3000/health'`")
+  return { readyWhen: ready, timeoutMs: o.timeoutMs ?? SERVICE_TIMEOUT_MS }
 }
 
 /** POSIX-normalised relative path, or undefined when it is absolute or climbs out with `..`. */

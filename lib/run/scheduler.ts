@@ -16,6 +16,7 @@ import { executeTask } from './execute.js'
 import { keysOnOutputs, outputDigest } from './cutoff.js'
 import { readDepfile } from './depfile.js'
 import { findUndeclaredWrites, type RanWindow } from './undeclared.js'
+import { RunServices, type ServicePool } from './service.js'
 import { startRuntime } from './runtime.js'
 import { forgetRun, storeRestore, storeRun, type StoreContext } from './store.js'
 import type { ResolvedTask, RunEvent, RunResult, RunSummary, TaskReason, TaskResult, TaskStatus } from '../types.js'
@@ -42,6 +43,10 @@ export interface SchedulerOptions {
   continue: boolean
   git: boolean
   emit(e: RunEvent): void
+  /** Watch mode: the services kept across runs (`service.ts`); default: this run's own, stopped at its end. */
+  services?: ServicePool
+  /** Watch mode: an extra signal for one task's execution (aborting it interrupts just that task: `interruptible`). */
+  taskSignal?(task: string): AbortSignal | undefined
 }
 
 /** One run of the graph. Use once. */
@@ -60,6 +65,7 @@ export class Scheduler {
   /** Task -> the digest of its outputs after its outcome in this run (undefined: unknown, a dry run's "would run"). */
   private readonly digests = new Map<string, string>()
   private stopped = false
+  private services?: RunServices
 
   constructor(readonly o: SchedulerOptions) {
     this.state = new StateStore(join(o.root, '.tasks', 'state'))
@@ -111,11 +117,13 @@ export class Scheduler {
     const runtime = startRuntime({ root: this.o.root, dir: join(this.o.root, '.tasks'), signal: this.signal, dryRun: this.o.dryRun, warn: (message, task, code) => (task ? this.warn(task, message, code) : this.o.emit({ type: 'warning', time: Date.now(), message, ...(code ? { code } : {}) })) })
     const queue = new PQueue({ concurrency: this.o.concurrency })
     const waiting = new Map(graph.order.map((n) => [n, graph.tasks.get(n)!.deps.length]))
+    const services = (this.services = RunServices.needed(graph) ? this.runServices() : undefined)
     await new Promise<void>((resolveAll) => {
       let left = graph.order.length
       if (left === 0) return resolveAll()
       const finish = (name: string, result: TaskResult) => {
         this.results.set(name, result)
+        services?.finished(name)
         // What dependents key on: the output digest the outcome left (early cutoff), else the fingerprint.
         if (keysOnOutputs(graph.tasks.get(name)!)) this.fingerprinter.settle(name, result.status === 'failed' || result.status === 'skipped' || result.status === 'interrupted' ? undefined : this.digests.get(name))
         if (--left === 0) resolveAll()
@@ -139,7 +147,8 @@ export class Scheduler {
           let result: TaskResult
           try {
             // A task another process held the lock of may have new outputs: its dependents walk the disk.
-            result = await runtime.withTaskLock(graph.tasks.get(name)!, (waited) => {
+            const task = graph.tasks.get(name)!
+            result = task.service && services ? await services.start(task, this.fingerprinter.fingerprint(task).hash, this.fingerprinter.fingerprint(task).fp?.record) : await runtime.withTaskLock(task, (waited) => {
               if (waited) this.fingerprinter.markExecuted(name)
               return this.process(graph.tasks.get(name)!)
             })
@@ -152,6 +161,7 @@ export class Scheduler {
       }
       for (const n of graph.order) if (waiting.get(n) === 0) schedule(n)
     })
+    if (services) for (const [n, r] of await services.settle()) this.results.set(n, r)
     if (!this.o.dryRun) this.fingerprinter.save()
     if (!this.o.dryRun && this.ran.length) this.reportUndeclaredWrites(start)
     // Background uploads of a remote tier: a bounded wait, then abandoned with a warning (the cache warns).
@@ -167,6 +177,28 @@ export class Scheduler {
     this.o.emit({ type: 'run:end', time: Date.now(), summary })
     const ok = summary.failed === 0 && summary.skipped === 0 && summary.interruptedTasks === 0 && !summary.interrupted
     return { ok, interrupted: summary.interrupted, tasks, summary }
+  }
+
+  private runServices(): RunServices {
+    return new RunServices({
+      root: this.o.root, graph: this.o.graph, requested: this.o.requested, env: this.o.env, signal: this.signal, dryRun: this.o.dryRun, pool: this.o.services,
+      emit: this.o.emit, argsFor: (n) => this.argsFor(n), resultOf: (n) => this.results.get(n), end: (n, s, t, x) => this.end(n, s, t, x),
+      onFailure: () => { if (!this.o.continue) this.stopped = true },
+    })
+  }
+
+  /** The signal one task's execution runs under: the run's, plus a service it needs exiting, plus watch mode's per-task one. */
+  private taskSignal(name: string): AbortSignal {
+    const extra = this.o.taskSignal?.(name)
+    const signal = this.services ? this.services.signalFor(name, this.signal) : this.signal
+    return extra ? AbortSignal.any([signal, extra]) : signal
+  }
+
+  /** A service this task needs exited early: the task fails with the service's exit code. */
+  private serviceFailure(name: string, started: number, extra: { runReason?: TaskReason; log?: Buffer } = {}): TaskResult | undefined {
+    const dead = this.services?.deadService(name)
+    if (!dead) return undefined
+    return this.end(name, 'failed', started, { reason: { code: 'error', message: `service \`${dead.service}\` exited with code ${dead.exitCode}` }, exitCode: dead.exitCode, error: `service \`${dead.service}\` exited with code ${dead.exitCode}`, ...extra })
   }
 
   private end(name: string, status: TaskStatus, started: number, extra: Partial<TaskResult> & { reason: TaskReason; log?: Buffer; outputs?: string[] }): TaskResult {
@@ -216,6 +248,8 @@ export class Scheduler {
     const name = task.name
     const started = Date.now()
     if (this.signal.aborted) return this.end(name, 'skipped', started, { reason: { code: 'run-interrupted' } })
+    const dead = this.serviceFailure(name, started)
+    if (dead) return dead
     if (this.stopped) return this.end(name, 'skipped', started, { reason: { code: 'stopped-after-failure' } })
 
     let decision: Decision
@@ -287,13 +321,15 @@ export class Scheduler {
     this.ran.push(window)
     const deps = Object.fromEntries(task.deps.map((d) => [d, { status: this.results.get(d)!.status, value: this.results.get(d)!.value }]))
     const x = await executeTask(task, {
-      root: this.o.root, env: this.o.env, args: this.argsFor(name), signal: this.signal, deps,
+      root: this.o.root, env: this.o.env, args: this.argsFor(name), signal: this.taskSignal(name), deps,
       onOutput: (stream, text) => this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream, text, replay: false }),
     })
     window.endMs = Date.now()
     const fingerprint = fp?.hash
     if (!x.ok) {
       forgetRun(this.storeContext(name), name)
+      const dead = this.serviceFailure(name, started, { runReason, log: x.log })
+      if (dead) return dead
       if (x.interrupted) return this.end(name, 'interrupted', started, { reason: { code: 'interrupted' }, runReason, error: 'interrupted', log: x.log, fingerprint })
       const reason: TaskReason = x.command ? { code: 'exit-code', exitCode: x.exitCode } : { code: 'error', message: x.message }
       return this.end(name, 'failed', started, { reason, runReason, exitCode: x.exitCode, error: x.message, log: x.log, fingerprint })
