@@ -11,15 +11,17 @@ import { startWatch, eventually, freePort } from './_watch-rig.mjs'
 
 const SERVER = `import { createServer } from 'node:http'
 import { spawn } from 'node:child_process'
-import { appendFileSync, mkdirSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'
 const port = Number(process.env.PORT)
+// CONF: answer with that file's content as read at start-up (a restarted service answers anew).
+const answer = process.env.CONF ? 'hello ' + readFileSync(process.env.CONF, 'utf8') : 'hello'
 // A grandchild, to check that the whole tree is stopped.
 const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
 mkdirSync('pids', { recursive: true })
 appendFileSync('pids/starts', process.pid + ' ' + child.pid + '\\n')
 for (let i = 1; i <= Number(process.env.LINES ?? 0); i++) console.log('line ' + i)
 if (process.env.EXIT) setTimeout(() => { console.log('ready'); setTimeout(() => process.exit(Number(process.env.EXIT)), 300) }, 100)
-else if (!process.env.NEVER) setTimeout(() => createServer((q, s) => s.end('hello')).listen(port, '127.0.0.1', () => console.log('listening on ' + port)), 500)
+else if (!process.env.NEVER) setTimeout(() => createServer((q, s) => s.end(answer)).listen(port, '127.0.0.1', () => console.log('listening on ' + port)), 500)
 setInterval(() => {}, 1000)
 `
 const CLIENT = `import { appendFileSync, writeFileSync } from 'node:fs'
@@ -135,35 +137,44 @@ test('run directly, a service runs until Ctrl-C, then its tree is gone', async (
   }
 })
 
-test('tasks --watch dev: a build input edit reruns build only; a service input edit restarts the service', async () => {
+test('tasks --watch dev (a service and a build): the build reruns on its edits, the service restarts only on its own, the dependent talks to it; Ctrl-C stops the tree', async () => {
   const port = await freePort()
   const p = project(`{
-    server: { run: 'node server.mjs', inputs: ['server/**', 'server.mjs'], service: { readyWhen: { port: ${port} } }, setEnv: { PORT: '${port}' } },
+    server: { run: 'node server.mjs', inputs: ['server/**', 'server.mjs'], service: { readyWhen: { port: ${port} } }, setEnv: { PORT: '${port}', CONF: 'server/conf.txt' } },
     build: { run: 'node count.mjs build', inputs: ['src/**'] },
-    dev: { deps: ['server', 'build'] },
+    dev: { run: 'node client.mjs', inputs: ['client.mjs'], outputs: ['result.txt'], deps: ['server', 'build'], setEnv: { PORT: '${port}' } },
   }`, { ...FILES, 'count.mjs': `import { appendFileSync, mkdirSync } from 'node:fs'\nmkdirSync('counts', { recursive: true })\nappendFileSync('counts/' + process.argv[2], 'x\\n')\n`, 'src/a.txt': 'a', 'server/conf.txt': '1' })
   const w = startWatch(p.dir, ['--watch', 'dev'])
   try {
-    await eventually(() => w.iterations() === 1, 'the first run', 30_000, w)
-    assert.is(pids(p).length, 2)
+    await eventually(() => w.iterations() === 1, 'the first run', 60_000, w)
+    assert.is(pids(p).length, 2, w.out())
     const [first, firstChild] = pids(p)
     assert.ok(alive(first))
+    // dev ran after the service was ready, over 127.0.0.1.
+    assert.is(p.read('result.txt'), 'hello 1', w.out())
+    assert.is(count(p.path('counts/build')), 1)
 
     p.write('src/a.txt', 'b')
-    await eventually(() => w.iterations() === 2, 'the rerun after a build input edit', 30_000, w)
+    await eventually(() => w.iterations() === 2, 'the rerun after a build input edit', 60_000, w)
     assert.is(count(p.path('counts/build')), 2)
     assert.is(pids(p).length, 2, `the service must not restart: ${w.out()}`)
-    assert.ok(alive(first))
-    assert.match(w.line(2), /reran: build/)
+    assert.ok(alive(first) && alive(firstChild), 'the first service tree still runs')
+    assert.match(w.line(2), /changed: src\/a\.txt \| reran: build, dev \|/)
+    assert.is(p.read('result.txt'), 'hello 1')
 
     p.write('server/conf.txt', '2')
-    await eventually(() => w.iterations() === 3, 'the rerun after a service input edit', 30_000, w)
+    await eventually(() => w.iterations() === 3, 'the rerun after a service input edit', 60_000, w)
     assert.is(pids(p).length, 4, w.out())
     assert.is(count(p.path('counts/build')), 2, 'build must not rerun')
     await allGone([first, firstChild], p)
     assert.match(w.out(), /\[server\] run: input changed: server\/conf\.txt/)
+    assert.match(w.line(3), /reran: (server, dev|dev, server) \|/)
+    // dev reran against the restarted service (it answers with the new content).
+    assert.is(p.read('result.txt'), 'hello 2', w.out())
+
     const r = await w.stop()
     assert.is(r.code, 130, r.out)
+    assert.is(pids(p).length, 4)
     await allGone(pids(p), p)
   } finally {
     await w.stop()
