@@ -62,6 +62,8 @@ export class Scheduler {
   private readonly results = new Map<string, TaskResult>()
   /** Tasks that executed in this run, with their wall-clock windows (undeclared writes are attributed by them). */
   private readonly ran: RanWindow[] = []
+  /** Service -> its window in {@link ran} (closed when the service ends in this run). */
+  private readonly serviceWindows = new Map<string, RanWindow>()
   /** Task -> the digest of its outputs after its outcome in this run (undefined: unknown, a dry run's "would run"). */
   private readonly digests = new Map<string, string>()
   private stopped = false
@@ -148,7 +150,7 @@ export class Scheduler {
           try {
             // A task another process held the lock of may have new outputs: its dependents walk the disk.
             const task = graph.tasks.get(name)!
-            result = task.service && services ? await services.start(task, this.fingerprinter.fingerprint(task).hash, this.fingerprinter.fingerprint(task).fp?.record) : await runtime.withTaskLock(task, (waited) => {
+            result = task.service && services ? await this.startService(services, task) : await runtime.withTaskLock(task, (waited) => {
               if (waited) this.fingerprinter.markExecuted(name)
               return this.process(graph.tasks.get(name)!)
             })
@@ -182,9 +184,29 @@ export class Scheduler {
   private runServices(): RunServices {
     return new RunServices({
       root: this.o.root, graph: this.o.graph, requested: this.o.requested, env: this.o.env, signal: this.signal, dryRun: this.o.dryRun, pool: this.o.services,
-      emit: this.o.emit, argsFor: (n) => this.argsFor(n), resultOf: (n) => this.results.get(n), end: (n, s, t, x) => this.end(n, s, t, x),
+      emit: this.o.emit, argsFor: (n) => this.argsFor(n), resultOf: (n) => this.results.get(n),
+      end: (n, s, t, x) => {
+        const w = this.serviceWindows.get(n)
+        if (w) w.endMs = Date.now()
+        return this.end(n, s, t, x)
+      },
       onFailure: () => { if (!this.o.continue) this.stopped = true },
     })
+  }
+
+  /**
+   * Start (or, in watch mode, keep) a service. It runs while other tasks do, so its window counts
+   * for undeclared writes (a file it writes is not blamed on a task running beside it); a kept
+   * service's window spans the whole run.
+   */
+  private startService(services: RunServices, task: ResolvedTask): Promise<TaskResult> {
+    const { hash, fp } = this.fingerprinter.fingerprint(task)
+    if (!this.o.dryRun) {
+      const window: RanWindow = { task, startMs: Date.now(), endMs: Infinity }
+      this.serviceWindows.set(task.name, window)
+      this.ran.push(window)
+    }
+    return services.start(task, hash, fp?.record)
   }
 
   /** The signal one task's execution runs under: the run's, plus a service it needs exiting, plus watch mode's per-task one. */

@@ -153,6 +153,8 @@ test('tasks --watch dev (a service and a build): the build reruns on its edits, 
     // dev ran after the service was ready, over 127.0.0.1.
     assert.is(p.read('result.txt'), 'hello 1', w.out())
     assert.is(count(p.path('counts/build')), 1)
+    // The service writes pids/starts while build runs beside it: never blamed on build alone.
+    assert.not.match(w.out(), /warning \[(build|dev)\]: wrote [^\n]*pids\/starts/)
 
     p.write('src/a.txt', 'b')
     await eventually(() => w.iterations() === 2, 'the rerun after a build input edit', 60_000, w)

@@ -107,10 +107,15 @@ test('a burst of 100 writes gives one rerun', async () => {
   try {
     await eventually(() => w.iterations() === 1, 'the first run', 30_000, w)
     for (let i = 0; i <= 100; i++) writeFileSync(p.path('src/a.txt'), `v${i}`)
-    await eventually(() => w.iterations() === 2, 'the rerun', 30_000, w)
+    await eventually(() => w.iterations() >= 2, 'the rerun', 30_000, w)
     await sleep(2000)
-    assert.is(w.iterations(), 2, w.out())
-    assert.is(count(p.path('counts/build')), 2)
+    // One rerun of the chain. On a loaded machine the OS may deliver the burst's events in two
+    // batches further apart than the debounce: the second batch then queues a follow-up that the
+    // engine finds up to date (it reruns nothing). A second rerun of the tasks would be a bug.
+    assert.is(count(p.path('counts/build')), 2, w.out())
+    assert.is(count(p.path('counts/test')), 2, w.out())
+    assert.ok(w.iterations() <= 3, w.out())
+    if (w.iterations() === 3) assert.match(w.line(3), /reran: nothing \(up to date\)/)
     assert.is(p.read('out/build.txt'), 'v100b')
   } finally {
     await w.stop()
