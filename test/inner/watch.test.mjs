@@ -106,17 +106,27 @@ test('a burst of 100 writes gives one rerun', async () => {
   const w = startWatch(p.dir, ['--watch', 'test'])
   try {
     await eventually(() => w.iterations() === 1, 'the first run', 30_000, w)
+    const t0 = performance.now()
     for (let i = 0; i <= 100; i++) writeFileSync(p.path('src/a.txt'), `v${i}`)
+    const took = performance.now() - t0
     await eventually(() => w.iterations() >= 2, 'the rerun', 30_000, w)
     await sleep(2000)
-    // One rerun of the chain. On a loaded machine the OS may deliver the burst's events in two
-    // batches further apart than the debounce: the second batch then queues a follow-up that the
-    // engine finds up to date (it reruns nothing). A second rerun of the tasks would be a bug.
+    assert.is(p.read('out/build.txt'), 'v100b')
+    // The claim needs a burst: all writes inside one debounce window (80 ms). On a loaded machine
+    // this process can be descheduled mid-loop; then the writes were two bursts, and a second
+    // rerun of build (after it read a half-written state) is right. Say so, check the weaker claim.
+    if (took >= 60) {
+      console.warn(`[burst test] the 101 writes took ${took.toFixed(0)} ms (this process was descheduled): not one burst; checking only that at most one follow-up ran`)
+      assert.ok(count(p.path('counts/build')) <= 3 && w.iterations() <= 3, w.out())
+      return
+    }
+    // One rerun of the chain. The watcher may still see the burst's events in two batches (its
+    // process paused between them): the second then queues a follow-up that the engine finds up to
+    // date (it reruns nothing: the first run already read the final content).
     assert.is(count(p.path('counts/build')), 2, w.out())
     assert.is(count(p.path('counts/test')), 2, w.out())
     assert.ok(w.iterations() <= 3, w.out())
     if (w.iterations() === 3) assert.match(w.line(3), /reran: nothing \(up to date\)/)
-    assert.is(p.read('out/build.txt'), 'v100b')
   } finally {
     await w.stop()
     p.cleanup()
