@@ -10,6 +10,7 @@ import { relative, resolve } from 'node:path'
 // A leaf module (no imports), so --version and --help stay cheap.
 import { EXIT } from '../lib/errors.js'
 import { cleanHelp, normaliseArgv } from './args.js'
+import { affectedRef, explainAffected, normaliseAffectedArgv, varItems } from './affected.js'
 import { exitCodeForSignal, installSignalHandlers } from './signals.js'
 import { addReportOptions, REPORT_OPTION_KEYS } from './report-options.js'
 
@@ -27,6 +28,8 @@ cli
   .option('--continue', 'Keep running independent tasks after a failure')
   .option('--watch', 'Run, then rerun what changed on every edit of an input or the config (Ctrl-C stops)')
   .option('--concurrency <n>', 'Tasks running at once (default: available parallelism)')
+  .option('--affected [ref]', 'Only tasks a change since the merge base with <ref> touches (default: main, or TASKS_AFFECTED_BASE), and what they need')
+  .option('--var <name=value>', 'Set a task variable declared in `vars` (repeatable)')
   .option('--filter <workspaces>', 'Only these workspaces: a name, a glob, ./path, ...name (and its dependents), name... (and its dependencies); repeatable')
   .option('--cwd <dir>', 'Folder to start from (default: the current folder)')
   .option('--config <file>', 'Config file to use instead of searching for tasks.config.*')
@@ -42,6 +45,8 @@ cli
   .example('tasks build -- --verbose')
   .example('tasks --explain build')
   .example('tasks --watch build test')
+  .example('tasks --affected=origin/main test      (CI: what the branch touched)')
+  .example('tasks deploy --var env=prod')
   .example('tasks build --filter web...      (workspaces: web and what it depends on)')
   .example('tasks import Makefile | tasks import package.json | tasks init')
   .example('source <(tasks completion bash)  (also zsh, fish)')
@@ -50,7 +55,7 @@ cli
 
 let parsed: ReturnType<typeof cli.parse>
 try {
-  parsed = cli.parse(normaliseArgv(process.argv, ['dry-run', 'remote-cache-read-only', 'fail-on-regression']), { run: false })
+  parsed = cli.parse(normaliseAffectedArgv(normaliseArgv(process.argv, ['dry-run', 'remote-cache-read-only', 'fail-on-regression'])), { run: false })
 } catch (err) {
   process.stderr.write(`error: ${(err as Error).message}\n  help: run \`tasks --help\`\n`)
   process.exit(EXIT.config)
@@ -67,7 +72,7 @@ if (opts.help) {
   process.exit(EXIT.ok)
 }
 
-const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'filter', 'watch', 'version', 'v', 'help', 'h', '--', ...REPORT_OPTION_KEYS])
+const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'filter', 'affected', 'var', 'watch', 'version', 'v', 'help', 'h', '--', ...REPORT_OPTION_KEYS])
 for (const k of ['remoteCache', 'remote-cache', 'remoteCacheReadOnly', 'remote-cache-read-only']) KNOWN.add(k)
 for (const key of Object.keys(opts)) {
   if (!KNOWN.has(key)) {
@@ -148,9 +153,15 @@ async function main(): Promise<number> {
       return EXIT.ok
     }
 
+    const vars = lib.parseVarArgs(varItems(opts.var))
+    if (opts.explain && opts.affected !== undefined) {
+      const report = await lib.computeAffected({ config, graph: lib.buildGraph(config, requested), ref: affectedRef(opts.affected), warn: (m) => process.stderr.write(`warning: ${m}\n`) })
+      process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : explainAffected(report))
+      return EXIT.ok
+    }
     if (opts.explain) {
       const explained: import('../lib/index.js').Explanation[] = []
-      for (const task of requested) explained.push(await lib.explain({ config, task, args: opts['--'] ?? [], git: opts.git !== false }))
+      for (const task of requested) explained.push(await lib.explain({ config, task, args: opts['--'] ?? [], git: opts.git !== false, vars }))
       if (opts.json) {
         process.stdout.write(JSON.stringify(explained.length === 1 ? explained[0] : explained, null, 2) + '\n')
         return EXIT.ok
@@ -171,13 +182,13 @@ async function main(): Promise<number> {
     }
 
     if (opts.watch) {
-      const clash = opts.json ? '--json' : opts.dryRun ? '--dry-run' : ['report', 'summarize', 'compare', 'failOnRegression', 'profile'].find((k) => opts[k] !== undefined && opts[k] !== false)
+      const clash = opts.json ? '--json' : opts.dryRun ? '--dry-run' : ['affected', 'report', 'summarize', 'compare', 'failOnRegression', 'profile'].find((k) => opts[k] !== undefined && opts[k] !== false)
       if (clash) throw new lib.TasksError('usage', `--watch cannot be combined with ${clash.startsWith('--') ? clash : `--${clash.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}`)
       const { runWatch } = await import('./watch-command.js')
       const outputLogs = await (await import('./report-options.js')).outputLogsOf(opts)
       const tty = !!process.stderr.isTTY && process.env.CI !== 'true'
       await runWatch({
-        config, tasks: requested, args: opts['--'] ?? [], force: !!opts.force, cache: opts.cache !== false, git: opts.git !== false, continue: !!opts.continue, concurrency, outputLogs,
+        config, tasks: requested, args: opts['--'] ?? [], force: !!opts.force, cache: opts.cache !== false, git: opts.git !== false, continue: !!opts.continue, concurrency, outputLogs, vars,
         signal: ac.signal, tty, color: process.env.NO_COLOR ? false : process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : tty,
         reload: () => lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, fresh: true, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) }),
         write: (t) => process.stderr.write(t), renderError: (err) => renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR),
@@ -191,7 +202,9 @@ async function main(): Promise<number> {
     const reportOptions = await import('./report-options.js')
     const outputLogs = await reportOptions.outputLogsOf(opts)
     const runReport = await reportOptions.startRunReport({ opts, config, deps: new Map([...runGraph.tasks].map(([n, t]) => [n, t.deps])), requested, args: opts['--'] ?? [], cwd })
-    const tty = !!process.stderr.isTTY && process.env.CI !== 'true' && !opts.json
+    // An interactive task owns the terminal while it runs: the plain reporter, never listr2's redrawing view.
+    const interactive = graphOrder.some((n) => config.tasks.get(n)!.interactive)
+    const tty = !!process.stderr.isTTY && process.env.CI !== 'true' && !opts.json && !interactive
     const color = process.env.NO_COLOR ? false : process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : tty
     // Batch writes: one write per event-loop turn instead of one per line (~0.3 ms each on a pipe).
     let pending = ''
@@ -200,6 +213,8 @@ async function main(): Promise<number> {
       pending = ''
     }
     const write = (t: string) => {
+      // An interactive task's prompt must come after its start line: no batching then.
+      if (interactive) return void process.stderr.write(t)
       if (!pending) setImmediate(flush)
       pending += t
     }
@@ -219,6 +234,8 @@ async function main(): Promise<number> {
       dryRun: !!opts.dryRun,
       continue: !!opts.continue,
       concurrency,
+      vars,
+      ...(opts.affected !== undefined ? { affected: { base: affectedRef(opts.affected) } } : {}),
       signal: ac.signal,
       onEvent: (e) => {
         reporter.onEvent(e)
@@ -232,6 +249,9 @@ async function main(): Promise<number> {
     if (failedNames.length) write(`failed: ${failedNames.join(', ')}\n`)
     const reportCode = await runReport.finish(result, write)
     flush()
+    // A function task abandoned after its timeout may still hold the event loop: do not wait for it
+    // (armed only now, so the reports and the cache's housekeeping above are never cut short).
+    if (result.tasks.some((t) => t.reason.code === 'timed-out')) setTimeout(() => process.exit(), 2000).unref()
     const sig = signalled()
     if (sig) return exitCodeForSignal(sig)
     return result.ok ? reportCode ?? EXIT.ok : EXIT.taskFailed

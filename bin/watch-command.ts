@@ -16,6 +16,8 @@ export interface WatchCommandOptions {
   git: boolean
   continue: boolean
   concurrency?: number
+  /** `--var name=value` values (`run({ vars })`). */
+  vars?: Readonly<Record<string, string>>
   /** `--output-logs`: what is printed of each task's log. @default 'full' */
   outputLogs?: import('../lib/report/output-logs.js').OutputLogs
   signal: AbortSignal
@@ -98,7 +100,7 @@ export async function runWatch(o: WatchCommandOptions): Promise<number> {
     }
   }
   await watch({
-    config: o.config, tasks: o.tasks, args: o.args, force: o.force, cache: o.cache, git: o.git, continue: o.continue, concurrency: o.concurrency,
+    config: o.config, tasks: o.tasks, args: o.args, force: o.force, cache: o.cache, git: o.git, continue: o.continue, concurrency: o.concurrency, vars: o.vars,
     signal: o.signal, reload: () => o.reload(),
     onEvent: (e) => { queue.push(e); void drain() },
   })

@@ -157,6 +157,31 @@ export interface TaskDefinition {
    */
   check?: (ctx: CheckContext) => boolean | Promise<boolean>
   /**
+   * Kill the task's process tree (SIGTERM, then SIGKILL after 2 s) when one attempt runs longer
+   * than this, ms; the task fails with reason `timed-out` ("timed out after N ms"). A function task
+   * sees its `ctx.signal` aborted. Each retry gets the full timeout again. @default no timeout
+   */
+  timeoutMs?: number
+  /**
+   * Rerun a failing command (or function) up to this many more times; each attempt is logged (a
+   * `warning` event with code `task-retry` and a line in the output), and the task counts once, with
+   * the last attempt's outcome. An interrupted run is never retried. @default 0
+   */
+  retries?: number
+  /**
+   * Pass stdin and the terminal through to the task's commands (a prompt, `npm login`, an editor).
+   * The task is never cached (it always runs), its output is not captured, and nothing else runs
+   * while it runs (concurrency 1 for its duration). @default false
+   */
+  interactive?: boolean
+  /**
+   * Named variables set with `tasks <task> --var name=value` (or `run({ vars })`), seen by the
+   * commands as environment variables of the same name and part of the fingerprint (as `setEnv`).
+   * A value given for an undeclared name, or outside `choices`, is a usage error.
+   * @example vars: { env: { default: 'dev', choices: ['dev', 'staging', 'prod'] } }
+   */
+  vars?: Readonly<Record<string, TaskVariable>>
+  /**
    * A long-running task (a dev server, a database): never cached, never "done". As a dependency,
    * its dependents start once it is ready (see {@link ServiceOptions.readyWhen}), and it is stopped
    * (its whole process tree) after the last task that depends on it finishes, or on Ctrl-C. Run
@@ -192,6 +217,16 @@ export interface ServiceOptions {
   readyWhen?: ServiceReadyWhen
   /** How long to wait for readiness before the service fails (with its last 20 log lines), ms. @default 60000 */
   timeoutMs?: number
+}
+
+/** One declared task variable ({@link TaskDefinition.vars}). A variable with no `default` must be given. */
+export interface TaskVariable {
+  /** The value when none is given on the command line. */
+  default?: string
+  /** The allowed values; any value when omitted. */
+  choices?: readonly string[]
+  /** One line for `--help`-style listings and the usage error. */
+  description?: string
 }
 
 /** The whole `tasks.config.ts`. */
@@ -296,7 +331,7 @@ export type TaskReason =
   /** `--force` / `force: true`. */
   | { code: 'forced' }
   /** No `inputs` key, or `fingerprint: false`: the task always runs. */
-  | { code: 'not-cacheable'; why: 'no-inputs' | 'fingerprint-false' | 'service' }
+  | { code: 'not-cacheable'; why: 'no-inputs' | 'fingerprint-false' | 'interactive' | 'service' }
   /** Every changed input file, sorted by path. */
   | { code: 'input-changed'; files: InputChange[] }
   /** Declared `env` or `setEnv` names whose values changed. */
@@ -333,6 +368,8 @@ export type TaskReason =
   | { code: 'stopped-after-failure' }
   /** Status `'skipped'`: the run was aborted before the task started. */
   | { code: 'run-interrupted' }
+  /** Status `'skipped'`: `--affected` and no changed file since `base` (the merge base) touched the task or what it needs. */
+  | { code: 'not-affected'; base: string }
   // failed
   /** Status `'failed'`: a command exited non-zero (or was killed: 128 + signal). */
   | { code: 'exit-code'; exitCode: number }
@@ -449,13 +486,43 @@ export interface TaskResult {
   value?: unknown
 }
 
-/** What `run` resolves to. `ok` is false when any task failed or the run was interrupted. */
+/** What `run` resolves to. `ok` is false when any task failed or the run was interrupted (tasks skipped as `not-affected` do not count). */
 export interface RunResult {
   ok: boolean
   interrupted: boolean
   tasks: TaskResult[]
   summary: RunSummary
+  /** With `affected`: the merge base, the changed files, and why each task of the run is in it. */
+  affected?: AffectedReport
 }
+
+/** Why one task is affected (data; `--explain --affected` words it). */
+export type AffectedBecause =
+  /** A changed file (root-relative, POSIX) among its inputs (the first in path order). */
+  | { kind: 'file'; file: string }
+  /** Its definition in the config differs from the merge base's (`file`: the config file, root-relative). */
+  | { kind: 'definition'; file: string }
+  /** A dependency of it is affected. */
+  | { kind: 'dependency'; dependency: string }
+  /** It is not affected itself, but an affected task depends on it: it is decided as usual (often up to date or restored). */
+  | { kind: 'needed-by'; task: string }
+  /** Everything is affected: the merge base is unknown (shallow clone) or the base config could not be loaded. */
+  | { kind: 'everything'; why: string }
+
+/** What {@link computeAffected} found. */
+export interface AffectedReport {
+  /** The ref given (`main`, `origin/main`, a SHA). */
+  ref: string
+  /** The merge base's commit, when found. */
+  base?: string
+  /** Changed files, root-relative POSIX, sorted (empty when `base` is unknown). */
+  files: string[]
+  /** The tasks of the run that run (affected or needed), with why; in graph order. */
+  tasks: { task: string; because: AffectedBecause }[]
+  /** The tasks of the run that are skipped as not affected, in graph order. */
+  notAffected: string[]
+}
+
 
 /**
  * A task after validation and normalisation: every optional key filled in, paths POSIX and
@@ -484,6 +551,13 @@ export interface ResolvedTask {
   /** The normalised command text that enters the fingerprint (commands joined, or `version`/source of a function). */
   readonly command: string
   readonly check?: TaskDefinition['check']
+  /** Ms; undefined: no timeout. */
+  readonly timeoutMs?: number
+  /** Extra attempts after a failure. */
+  readonly retries: number
+  readonly interactive: boolean
+  /** Declared variables (values are applied to `setEnv` by `run({ vars })`, defaults by `loadConfig`). */
+  readonly vars: Readonly<Record<string, TaskVariable>>
   /** The workspace the task belongs to (its name), for tasks defined by a workspace's config. */
   readonly workspace?: string
   /** Set for a service task (`service: true` or an object), with its timeout filled in. */

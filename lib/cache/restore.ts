@@ -107,7 +107,9 @@ export async function restoreEntry(root: string, entry: ActionResult, readBlob: 
         renameSync(tmp, abs)
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err
+        current = { path: o.path, op: 'write a temp file beside it: its folder is on another file system' }
         tmp = stage(abs, o, blobs, besideTarget, undo, false)
+        current = { path: o.path, op: 'rename into place' }
         renameSync(tmp, abs)
       }
       undo.push(() => unlinkQuiet(abs))
@@ -218,13 +220,22 @@ function renameAside(abs: string): string {
   }
 }
 
+/** Write `o` at the fresh path `tmp`; a write that fails part-way (ENOSPC) removes what it wrote, then throws. */
 function writeOutput(tmp: string, o: OutputEntry, blobs: ReadonlyMap<string, Buffer>): void {
   if (o.type === 'symlink') {
     symlinkSync(o.target, tmp)
     return
   }
-  writeFileSync(tmp, blobs.get(o.hash)!, { mode: o.mode, flag: 'wx' })
-  chmodSync(tmp, o.mode)
+  let created = false
+  try {
+    writeFileSync(tmp, blobs.get(o.hash)!, { mode: o.mode, flag: 'wx' })
+    created = true
+    chmodSync(tmp, o.mode)
+  } catch (err) {
+    // 'wx' failing with EEXIST means the name was not ours: leave it. Otherwise the file may exist half-written.
+    if (created || (err as NodeJS.ErrnoException).code !== 'EEXIST') unlinkQuiet(tmp)
+    throw err
+  }
 }
 
 function unlinkQuiet(p: string): void {

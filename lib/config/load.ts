@@ -10,7 +10,7 @@ import { TasksError } from '../errors.js'
 import { checkDeclarations } from './check.js'
 import { jsonLocation, missingImport, stackLocation, syntaxError } from './diagnose.js'
 import { CONFIG_FILES, findConfigFile } from './find.js'
-import { bundleConfigs, CONFIG_ROOT_HOOK, transpileConfig } from './transpile.js'
+import { bundleConfigs, checkJavaScriptConfig, CONFIG_ROOT_HOOK, transpileConfig } from './transpile.js'
 import { validateConfig } from './validate.js'
 import { findWorkspaceRoot, loadWorkspaces, workspaceList } from './workspaces.js'
 import type { LoadedConfig } from '../types.js'
@@ -153,6 +153,7 @@ async function importConfigFile(file: string, root: string, onWarning: (message:
     }
   }
   const ts = /\.m?ts$/.test(file) || (fresh && /\.m?js$/.test(file))
+  if (!ts) await checkJavaScriptConfig(file, join(root, '.tasks', 'config'))
   const target = ts ? await transpileConfig(file, join(root, '.tasks', 'config'), onWarning, root) : pathToFileURL(file).href
   process.setSourceMapsEnabled(true)
   try {

@@ -89,26 +89,71 @@ async function bundle(file: string, cacheDir: string, resolvePackages: boolean, 
       plugins: [externalOutsideProject(project, resolvePackages)],
     })
   } catch (err) {
-    const first = (err as { errors?: import('esbuild').Message[] }).errors?.[0]
-    if (!first) throw err
-    const loc = first.location
-    throw new TasksError('config-syntax', first.text, {
-      file: loc ? resolve(dirname(file), loc.file) : file,
-      line: loc?.line,
-      column: loc ? loc.column + 1 : undefined,
-      length: loc?.length || 1,
-      lineText: loc?.lineText,
-    }, /^Could not resolve/.test(first.text) ? 'fix the import path (relative to the file), or install the package' : 'fix the syntax at the position shown')
+    throw esbuildFailure(err, dirname(file), file)
   }
-  // A duplicate key (`build` twice in `tasks`) keeps only the last definition: an error, not a silenced warning.
-  const dup = result.warnings.find((w) => /^Duplicate key /.test(w.text) && w.location)
-  if (dup) {
-    const loc = dup.location!
-    throw new TasksError('config-syntax', dup.text.replace(/ in object literal$/, ' in an object literal: the later one silently replaces the earlier'), {
-      file: resolve(dirname(file), loc.file), line: loc.line, column: loc.column + 1, length: loc.length || 1, lineText: loc.lineText,
-    }, 'rename or remove one of the two; each task name (and key) may appear once')
-  }
+  refuseDuplicateKeys(result.warnings, dirname(file))
   return result
+}
+
+/**
+ * The {@link TasksError} (`config-syntax`, with file:line:col) for an esbuild build or transform
+ * that threw; `err` itself when it is not esbuild's (no `errors` list).
+ * @param base folder esbuild's relative `location.file` is relative to
+ * @param file the file to name when esbuild gives no location
+ */
+function esbuildFailure(err: unknown, base: string, file: string | undefined): unknown {
+  const first = (err as { errors?: import('esbuild').Message[] }).errors?.[0]
+  if (!first) return err
+  const loc = first.location
+  return new TasksError('config-syntax', first.text, {
+    file: loc ? resolve(base, loc.file) : file,
+    line: loc?.line,
+    column: loc ? loc.column + 1 : undefined,
+    length: loc?.length || 1,
+    lineText: loc?.lineText,
+  }, /^Could not resolve/.test(first.text) ? 'fix the import path (relative to the file), or install the package' : 'fix the syntax at the position shown')
+}
+
+/**
+ * A duplicate key (`build` twice in `tasks`) keeps only the last definition in JavaScript: an
+ * error, not a silenced warning (esbuild's `duplicate-object-key` warning).
+ * @throws {TasksError} `config-syntax` at the second key
+ */
+function refuseDuplicateKeys(warnings: readonly import('esbuild').Message[], base: string): void {
+  const dup = warnings.find((w) => /^Duplicate key /.test(w.text) && w.location)
+  if (!dup) return
+  const loc = dup.location!
+  throw new TasksError('config-syntax', dup.text.replace(/ in object literal$/, ' in an object literal: the later one silently replaces the earlier'), {
+    file: resolve(base, loc.file), line: loc.line, column: loc.column + 1, length: loc.length || 1, lineText: loc.lineText,
+  }, 'rename or remove one of the two; each task name (and key) may appear once')
+}
+
+/**
+ * Check a JavaScript config (`.js`, `.mjs`, `.cjs`, imported as it is) for duplicate keys, as
+ * {@link transpileConfig} does for TypeScript. The verdict is cached in `cacheDir` by the file's
+ * SHA-256, so an unchanged config costs one read and hash (esbuild is loaded only after an edit).
+ * Only the file itself is checked, not the files it imports. A syntax error is left to Node's
+ * import, which reports it with its position.
+ * @throws {TasksError} `config-syntax` at the second key
+ */
+export async function checkJavaScriptConfig(file: string, cacheDir: string): Promise<void> {
+  const source = readFileSync(file)
+  const stamp = join(cacheDir, `${sha256(file).slice(0, 16)}.checked`)
+  const digest = sha256(source)
+  try {
+    if (readFileSync(stamp, 'utf8') === digest) return
+  } catch {}
+  const esbuild = await import('esbuild')
+  let warnings: import('esbuild').Message[]
+  try {
+    warnings = (await esbuild.transform(source, { loader: 'js', sourcefile: file, logLevel: 'silent' })).warnings
+  } catch {
+    return
+  }
+  refuseDuplicateKeys(warnings, dirname(file))
+  try {
+    writeFileAtomic(stamp, digest)
+  } catch {}
 }
 
 /**
@@ -183,7 +228,8 @@ export const CONFIG_ROOT_HOOK = Symbol.for('typed-tasks.configRoot')
  * @param onWarning told when the cache cannot be written and the bundle is kept in memory (as in
  *   {@link transpileConfig}: packages resolved to `file:` URLs, imported as a `data:` URL)
  * @returns the URL to `import()`: a `file:` URL in `cacheDir`, or a `data:` URL
- * @throws {TasksError} `config-syntax` with file, line and column when esbuild rejects a file.
+ * @throws {TasksError} `config-syntax` with file, line and column when esbuild rejects a file or
+ *   finds a duplicate key in an object literal.
  */
 export async function bundleConfigs(entries: readonly { file: string; dir: string }[], cacheDir: string, project: string, onWarning: (message: string) => void = () => {}): Promise<string> {
   const key = `ws-${sha256(entries.map((e) => `${e.file}\0${e.dir}`).join('\n')).slice(0, 16)}`
@@ -226,17 +272,9 @@ export async function bundleConfigs(entries: readonly { file: string; dir: strin
         }],
       })
     } catch (err) {
-      const first = (err as { errors?: import('esbuild').Message[] }).errors?.[0]
-      if (!first) throw err
-      const loc = first.location
-      throw new TasksError('config-syntax', first.text, {
-        file: loc ? resolve(project, loc.file) : entries[0]?.file,
-        line: loc?.line,
-        column: loc ? loc.column + 1 : undefined,
-        length: loc?.length || 1,
-        lineText: loc?.lineText,
-      })
+      throw esbuildFailure(err, project, entries[0]?.file)
     }
+    refuseDuplicateKeys(result.warnings, project)
     return result
   }
   const result = await build(false)

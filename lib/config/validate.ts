@@ -30,6 +30,14 @@ const TaskSchema = v.strictObject({
   toolVersions: v.optional(strings),
   version: v.optional(v.string()),
   check: v.optional(v.function()),
+  timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  retries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  interactive: v.optional(v.boolean()),
+  vars: v.optional(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)), v.strictObject({
+    default: v.optional(v.string()),
+    choices: v.optional(v.pipe(strings, v.minLength(1))),
+    description: v.optional(v.string()),
+  }))),
   service: v.optional(v.union([v.boolean(), v.strictObject({
     readyWhen: v.optional(v.strictObject({ lineMatches: v.optional(v.string()), url: v.optional(v.string()), port: v.optional(v.number()), command: v.optional(v.string()) })),
     timeoutMs: v.optional(v.number()),
@@ -172,6 +180,8 @@ const EXAMPLES: Record<string, string> = {
   env: "env: ['NODE_ENV']", passEnv: "passEnv: ['HOME']", setEnv: "setEnv: { NODE_ENV: 'production' }", toolVersions: "toolVersions: ['go version']",
   fingerprint: "fingerprint: 'mtime'", check: 'check: async (ctx) => true', platform: 'platform: true', cwd: "cwd: 'packages/app'",
   description: "description: 'build the app'", version: "version: '2'",
+  timeoutMs: 'timeoutMs: 60000', retries: 'retries: 2', interactive: 'interactive: true',
+  vars: "vars: { env: { default: 'dev', choices: ['dev', 'prod'] } }",
   service: "service: { readyWhen: { port: 8080 }, timeoutMs: 30000 }", interruptible: 'interruptible: true',
 }
 
@@ -182,6 +192,8 @@ function describeExpected(key: string, expected: string | null): string {
     env: 'an array of environment variable names', passEnv: 'an array of environment variable names',
     setEnv: 'an object of string values', toolVersions: 'an array of command strings',
     fingerprint: "'content', 'mtime' or false", check: 'a function', platform: 'true or false', shell: "'portable', 'sh' or 'cmd'",
+    timeoutMs: 'a whole number of ms >= 1', retries: 'a whole number >= 0', interactive: 'true or false',
+    vars: 'an object of variables (names like `env`: letters, digits, `_`), each `{ default?: string, choices?: string[] }`',
     service: 'true or { readyWhen: { lineMatches?: string, url?: string, port?: number, command?: string }, timeoutMs?: number }', interruptible: 'true or false',
   }
   return known[key] ?? expected ?? 'valid'
@@ -207,8 +219,17 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
         { file, task: name, key: 'depfile', ...locate(source, name, { key: 'depfile' }) }, "give a file path relative to the task's `cwd`, e.g. `depfile: 'build/main.d'`")
     }
   }
-  const mode = def.fingerprint ?? 'content'
+  const mode = def.interactive ? false : def.fingerprint ?? 'content'
   const run = def.run
+  const vars = { ...(def.vars ?? {}) }
+  for (const [k, d] of Object.entries(vars)) {
+    if (d.default !== undefined && d.choices && !d.choices.includes(d.default)) {
+      throw new TasksError('config-invalid', `task \`${name}\`: variable \`${k}\` has default ${JSON.stringify(d.default)}, which is not one of its choices (${d.choices.join(', ')})`,
+        { file, task: name, key: 'vars', ...locate(source, name, { key: 'vars' }) }, `make the default one of the choices, or add it to \`choices\``)
+    }
+  }
+  // Variable defaults are environment variables like setEnv (so they enter the fingerprint); `--var` overrides (`vars.ts`).
+  const varEnv = Object.fromEntries(Object.entries(vars).filter(([, d]) => d.default !== undefined).map(([k, d]) => [k, d.default!]))
   const service = resolveService(name, def, file, source)
   let command = ''
   const shell = def.shell ?? defaultShell ?? 'portable'
@@ -228,13 +249,17 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
     ...(depfile ? { depfile } : {}),
     env: [...(def.env ?? [])],
     passEnv: [...(def.passEnv ?? [])],
-    setEnv: { ...(def.setEnv ?? {}) },
+    setEnv: { ...(def.setEnv ?? {}), ...varEnv },
     cwd,
     fingerprint: mode,
     platform: def.platform ?? false,
     toolVersions: [...(def.toolVersions ?? [])],
     command: command.replace(/\r\n/g, '\n'),
     check: def.check,
+    timeoutMs: def.timeoutMs,
+    retries: def.retries ?? 0,
+    interactive: def.interactive ?? false,
+    vars,
     ...(service ? { service } : {}),
     ...(def.interruptible ? { interruptible: true } : {}),
   }
@@ -246,6 +271,9 @@ function resolveService(name: string, def: TaskDefinition, file: string, source?
   if (!s) return undefined
   const at = { file, task: name, key: 'service', ...locate(source, name, { key: 'service' }) }
   if (def.run === undefined) throw new TasksError('config-invalid', `task \`${name}\` is a service but has no \`run\``, at, 'give the service the command that starts it, e.g. `run: \'node server.js\'`')
+  if (def.interactive) throw new TasksError('config-invalid', `task \`${name}\` is a service and \`interactive\`: a service runs beside other tasks, it cannot have the terminal alone`, at, 'remove `interactive`, or make it a normal task')
+  if (def.timeoutMs !== undefined) throw new TasksError('config-invalid', `task \`${name}\` is a service and has a task \`timeoutMs\`: a service runs until it is stopped`, at, 'to bound the wait for its readiness, use `service: { timeoutMs: 30000 }`')
+  if (def.retries) throw new TasksError('config-invalid', `task \`${name}\` is a service and has \`retries\`: a service is not retried (its early exit fails its dependents)`, at, 'remove `retries` from the service')
   if (def.outputs?.length) throw new TasksError('config-invalid', `task \`${name}\` is a service and declares \`outputs\`: a service is never cached, so nothing would be stored`, at, 'remove `outputs` from the service, or make it a normal task')
   const o = s === true ? {} : s
   const ready = { ...(o.readyWhen ?? {}) }

@@ -66,7 +66,7 @@ function baseText(r: TaskReason): string {
   switch (r.code) {
     case 'no-previous-run': return 'no previous run'
     case 'forced': return 'forced (--force)'
-    case 'not-cacheable': return r.why === 'service' ? 'service: never cached' : r.why === 'no-inputs' ? 'no `inputs` declared: always runs' : '`fingerprint: false`: always runs'
+    case 'not-cacheable': return r.why === 'service' ? 'service: never cached' : r.why === 'no-inputs' ? 'no `inputs` declared: always runs' : r.why === 'interactive' ? '`interactive: true`: always runs' : '`fingerprint: false`: always runs'
     case 'input-changed': {
       const first = r.files[0]
       return first ? `${FILE_LABEL[first.change]}: ${firstAndMore(r.files.map((f) => f.path))}` : 'input changed'
@@ -91,7 +91,8 @@ function baseText(r: TaskReason): string {
     case 'run-interrupted': return 'run interrupted'
     case 'exit-code': return `failed (exit code ${r.exitCode})`
     case 'error': return `failed: ${r.message.split('\n')[0]}`
-    case 'timed-out': return `timed out after ${formatMs(r.timeoutMs)}`
+    case 'timed-out': return `timed out after ${r.timeoutMs} ms`
+    case 'not-affected': return `not affected since ${r.base.slice(0, 12)}`
     case 'interrupted': return r.signal ? `interrupted (${r.signal})` : 'interrupted'
   }
 }

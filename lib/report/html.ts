@@ -211,6 +211,7 @@ const CODE_LABEL: Record<string, string> = {
   'definition-changed': 'the task definition changed', 'output-changed': 'an output was missing or changed', 'check-failed': 'check said the result was invalid',
   'cache-entry-unusable': 'the cache entry was unusable', 'dependencies-ran': 'aggregate: dependencies ran', other: 'other reasons',
   'dependency-failed': 'a dependency failed', 'dependency-skipped': 'a dependency was skipped', 'stopped-after-failure': 'stopped after a failure', 'run-interrupted': 'the run was interrupted',
+  'not-affected': 'not affected (--affected)', 'timed-out': 'timed out',
 }
 const codeLabel = (code: string) => CODE_LABEL[code] ?? code
 

@@ -83,7 +83,7 @@ function plainHandler(o: PlainReporterOptions): (e: RunEvent) => void {
           ran: dryRun ? kleur.cyan(formatReason(e.reason, { dryRun })) : kleur.green(`ran in ${formatMs(e.durationMs)}`),
           'cache-hit': dryRun ? kleur.blue(formatReason(e.reason, { dryRun })) : kleur.blue(`cache hit: ${formatReason(e.reason)} (saved ${formatMs(e.savedMs)})`),
           'up-to-date': kleur.dim('up to date'),
-          failed: kleur.red(`failed${e.exitCode !== undefined ? ` (exit code ${e.exitCode})` : ''} in ${formatMs(e.durationMs)}`),
+          failed: kleur.red(`${e.reason.code === 'timed-out' ? formatReason(e.reason) : `failed${e.exitCode !== undefined ? ` (exit code ${e.exitCode})` : ''}`} in ${formatMs(e.durationMs)}`),
           interrupted: kleur.red(`interrupted in ${formatMs(e.durationMs)}`),
           skipped: kleur.yellow(`skipped: ${formatReason(e.reason)}`),
         }[e.status]

@@ -43,6 +43,8 @@ const PROSE: [RegExp, ReasonCode][] = [
   [/dependency `.*` was skipped/, 'dependency-skipped'],
   [/stopped after a failure/, 'stopped-after-failure'],
   [/run interrupted/, 'run-interrupted'],
+  [/^not affected since/, 'not-affected'],
+  [/^timed out after/, 'timed-out'],
   [/^interrupted/, 'interrupted'],
   [/exit code/, 'exit-code'],
   [/internal error|could not fingerprint/, 'error'],
@@ -62,6 +64,7 @@ const KNOWN = new Set<string>([
   'no-previous-run', 'forced', 'not-cacheable', 'input-changed', 'env-changed', 'args-changed', 'dependency-changed', 'definition-changed',
   'output-changed', 'check-failed', 'cache-entry-unusable', 'dependencies-ran', 'fingerprint-unchanged', 'dependencies-up-to-date', 'restored',
   'dependency-failed', 'dependency-skipped', 'stopped-after-failure', 'run-interrupted', 'exit-code', 'error', 'timed-out', 'interrupted',
+  'not-affected',
 ])
 
 /**

@@ -47,7 +47,7 @@ export async function decide(task: ResolvedTask, ctx: DecideContext): Promise<De
   }
   // A service is never cached: it always (re)starts in a run; watch mode's pool keeps one whose fingerprint is unchanged (service.ts).
   if (task.service) return { kind: 'run', reason: { code: 'not-cacheable', why: 'service' }, fingerprint: hash }
-  if (!fp) return { kind: 'run', reason: { code: 'not-cacheable', why: task.inputs === undefined ? 'no-inputs' : 'fingerprint-false' }, fingerprint: hash }
+  if (!fp) return { kind: 'run', reason: { code: 'not-cacheable', why: task.interactive ? 'interactive' : task.inputs === undefined ? 'no-inputs' : 'fingerprint-false' }, fingerprint: hash }
   if (ctx.force) return { kind: 'run', reason: { code: 'forced' }, fingerprint: hash }
   const prev = ctx.state.get(task.name)
   let reason: TaskReason

@@ -26,6 +26,8 @@ export interface ExecOptions {
   killGraceMs?: number
   /** The shell that runs the command. @default 'portable' */
   shell?: TaskShell
+  /** An interactive task: stdin, stdout and stderr are this process's (the terminal); nothing is captured. @default false */
+  interactive?: boolean
 }
 
 const isWindows = process.platform === 'win32'
@@ -75,12 +77,16 @@ export async function execCommand(command: string, options: ExecOptions): Promis
 
 function spawnShell(command: string, options: ExecOptions): Promise<void> {
   return new Promise((resolve, reject) => {
+    const stdio = options.interactive ? 'inherit' as const : ['ignore' as const, 'pipe' as const, 'pipe' as const]
     const child = options.shell === 'cmd'
-      ? spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${command}"`], { cwd: options.cwd, env: treeEnv(options.env), windowsVerbatimArguments: true, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(isWindows ? 'sh' : '/bin/sh', ['-c', command], { cwd: options.cwd, env: treeEnv(options.env), detached: !isWindows, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${command}"`], { cwd: options.cwd, env: treeEnv(options.env), windowsVerbatimArguments: true, windowsHide: true, stdio })
+      // Interactive too leads its own process group (a timeout or Ctrl-C kills the tree); its stdio are the terminal's fds.
+      : spawn(isWindows ? 'sh' : '/bin/sh', ['-c', command], { cwd: options.cwd, env: treeEnv(options.env), detached: !isWindows, windowsHide: true, stdio })
     trackTree(child, options.signal)
     const onBytes = options.onBytes
-    if (onBytes) {
+    if (options.interactive) {
+      // The terminal has the output.
+    } else if (onBytes) {
       child.stdout!.on('data', (d: Buffer) => onBytes('stdout', d))
       child.stderr!.on('data', (d: Buffer) => onBytes('stderr', d))
     } else {

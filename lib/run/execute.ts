@@ -60,7 +60,7 @@ export async function executeTask(task: ResolvedTask, input: ExecuteInput): Prom
       const commands = typeof task.run === 'string' ? [task.run] : [...(task.run as readonly string[])]
       if (input.args.length) commands.push(`${commands.pop()} ${input.args.map((a) => shellQuote(a, task.shell)).join(' ')}`)
       await checkCommands(task.name, commands, task.shell)
-      for (const cmd of commands) await execCommand(cmd, { cwd, env, signal: input.signal, onOutput, onBytes, shell: task.shell })
+      for (const cmd of commands) await execCommand(cmd, { cwd, env, signal: input.signal, onOutput, onBytes, shell: task.shell, interactive: task.interactive })
     }
   } catch (err) {
     const interrupted = input.signal.aborted

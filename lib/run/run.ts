@@ -17,6 +17,7 @@ import { formatReason } from '../report/format.js'
 import { decide } from './decide.js'
 import { Scheduler, type SchedulerOptions } from './scheduler.js'
 import { keysOnOutputs } from './cutoff.js'
+import { applyVars } from '../config/vars.js'
 import type { LoadedConfig, RunEvent, RunResult, TaskReason } from '../types.js'
 
 /** Options of {@link run}. */
@@ -61,6 +62,19 @@ export interface RunOptions {
   services?: ServicePool
   /** An extra abort signal for one task's execution (watch mode's `interruptible` restarts). */
   taskSignal?: (task: string) => AbortSignal | undefined
+  /**
+   * Run only the tasks a change since `base` affects, and what they need (`affected.ts`): `base`
+   * is a ref (`main`, `origin/main`, a SHA) whose merge base with HEAD is compared with the work
+   * tree; the others are skipped with reason `not-affected`. The result carries `affected`.
+   * @default off; `base` defaults to `env.TASKS_AFFECTED_BASE`, else `'main'`
+   */
+  affected?: { base?: string }
+  /**
+   * Values of task variables (`--var name=value`), for the tasks that declare them in `vars`
+   * (environment variables of the task, part of its fingerprint).
+   * @throws {TasksError} `usage` (from `run`) for an undeclared name or a value outside the choices.
+   */
+  vars?: Readonly<Record<string, string>>
 }
 
 /** Why a task would run, or that it is up to date: what `--explain` reports. */
@@ -107,7 +121,27 @@ function schedulerOptions(options: RunOptions, tasks: readonly string[], dryRun:
  * @throws {TasksError} `unknown-task` or `cycle` before anything runs.
  */
 export async function run(options: RunOptions): Promise<RunResult> {
-  return new Scheduler(schedulerOptions(options, options.tasks, !!options.dryRun)).run()
+  // Definitions are compared with the merge base's as written (without `--var` values applied).
+  const written = options.config
+  options = withVars(options, options.tasks)
+  const so = schedulerOptions(options, options.tasks, !!options.dryRun)
+  if (!options.affected) return new Scheduler(so).run()
+  const { computeAffected } = await import('./affected.js')
+  const report = await computeAffected({
+    config: written, graph: so.graph, ref: options.affected.base, env: options.env,
+    warn: (message, code) => so.emit({ type: 'warning', time: Date.now(), message, code }),
+  })
+  const result = await new Scheduler({ ...so, notAffected: { tasks: new Set(report.notAffected), base: report.base ?? report.ref } }).run()
+  return { ...result, affected: report }
+}
+
+/** `options` with `options.vars` (and the declared defaults) applied to the run's tasks. */
+function withVars(options: RunOptions, tasks: readonly string[]): RunOptions {
+  const vars = options.vars ?? {}
+  const declares = (t: { vars?: object }) => !!t.vars && Object.keys(t.vars).length > 0
+  if (!Object.keys(vars).length && ![...options.config.tasks.values()].some(declares)) return options
+  const order = buildGraph(options.config, tasks).order
+  return { ...options, config: applyVars(options.config, order, vars) }
 }
 
 /**
@@ -116,6 +150,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
  * @throws {TasksError} `unknown-task` or `cycle`.
  */
 export async function explain(options: Omit<RunOptions, 'tasks'> & { task: string }): Promise<Explanation> {
+  options = { ...options, config: withVars({ ...options, tasks: [options.task] }, [options.task]).config }
   const s = new Scheduler(schedulerOptions({ ...options, tasks: [options.task] }, [options.task], true))
   const { graph } = s.o
   await s.fingerprinter.prepare()

@@ -1,7 +1,7 @@
 /**
  * The scheduler: walk the task graph, start each task as soon as its dependencies succeeded (up to
  * `concurrency` at once, with p-queue), and for each one call {@link decide}, then restore (cache
- * hit) or {@link executeTask} and store (`store.ts`), emitting typed events. Never prints, never
+ * hit) or {@link executeWithAttempts} (timeouts, retries) and store (`store.ts`), emitting typed events. Never prints, never
  * calls `process.exit`.
  */
 import { setMaxListeners } from 'node:events'
@@ -12,7 +12,7 @@ import type { Cache } from '../cache/cache.js'
 import { Fingerprinter } from '../fingerprint/fingerprinter.js'
 import type { TaskGraph } from '../graph/graph.js'
 import { decide, type DecideContext, type Decision } from './decide.js'
-import { executeTask } from './execute.js'
+import { ExclusiveGate, executeWithAttempts } from './attempts.js'
 import { keysOnOutputs, outputDigest } from './cutoff.js'
 import { readDepfile } from './depfile.js'
 import { findUndeclaredWrites, type RanWindow } from './undeclared.js'
@@ -42,6 +42,8 @@ export interface SchedulerOptions {
   dryRun: boolean
   continue: boolean
   git: boolean
+  /** `--affected`: tasks that are skipped with this reason (never decided nor run); see `affected.ts`. */
+  notAffected?: { tasks: ReadonlySet<string>; base: string }
   emit(e: RunEvent): void
   /** Watch mode: the services kept across runs (`service.ts`); default: this run's own, stopped at its end. */
   services?: ServicePool
@@ -68,6 +70,8 @@ export class Scheduler {
   private readonly digests = new Map<string, string>()
   private stopped = false
   private services?: RunServices
+  /** Interactive tasks execute alone (`attempts.ts`). */
+  private readonly gate = new ExclusiveGate()
 
   constructor(readonly o: SchedulerOptions) {
     this.state = new StateStore(join(o.root, '.tasks', 'state'))
@@ -136,9 +140,12 @@ export class Scheduler {
         }
       }
       const schedule = (name: string) => {
+        // Not affected: its dependents are not affected either (`affected.ts` keeps what affected tasks need).
+        if (this.o.notAffected?.tasks.has(name)) return finish(name, this.end(name, 'skipped', Date.now(), { reason: { code: 'not-affected', base: this.o.notAffected.base } }))
         const blocked = graph.tasks.get(name)!.deps.find((d) => {
-          const s = this.results.get(d)?.status
-          return s === 'failed' || s === 'skipped' || s === 'interrupted'
+          const r = this.results.get(d)
+          const s = r?.status
+          return s === 'failed' || (s === 'skipped' && r!.reason.code !== 'not-affected') || s === 'interrupted'
         })
         if (blocked) {
           const s = this.results.get(blocked)!.status
@@ -161,7 +168,8 @@ export class Scheduler {
           finish(name, result)
         })
       }
-      for (const n of graph.order) if (waiting.get(n) === 0) schedule(n)
+      // The roots first: a task finished at once (not affected) may make others ready while this loops.
+      for (const n of graph.order.filter((m) => waiting.get(m) === 0)) schedule(n)
     })
     if (services) for (const [n, r] of await services.settle()) this.results.set(n, r)
     if (!this.o.dryRun) this.fingerprinter.save()
@@ -171,13 +179,14 @@ export class Scheduler {
     const remote = this.o.cache?.remoteStats?.()
     const tasks = graph.order.map((n) => this.results.get(n)!)
     const count = (s: TaskStatus) => tasks.filter((t) => t.status === s).length
+    const notAffected = tasks.filter((t) => t.reason.code === 'not-affected').length
     const summary: RunSummary = {
       tasks: tasks.length, ran: count('ran'), cacheHits: count('cache-hit'), upToDate: count('up-to-date'), failed: count('failed'), skipped: count('skipped'),
       interruptedTasks: count('interrupted'), wallMs: Date.now() - start, savedMs: tasks.reduce((a, t) => a + t.savedMs, 0), interrupted: this.signal.aborted, dryRun: this.o.dryRun,
       ...(remote ? { remote } : {}),
     }
     this.o.emit({ type: 'run:end', time: Date.now(), summary })
-    const ok = summary.failed === 0 && summary.skipped === 0 && summary.interruptedTasks === 0 && !summary.interrupted
+    const ok = summary.failed === 0 && summary.skipped === notAffected && summary.interruptedTasks === 0 && !summary.interrupted
     return { ok, interrupted: summary.interrupted, tasks, summary }
   }
 
@@ -337,24 +346,26 @@ export class Scheduler {
       forgetRun(this.storeContext(name), name)
       return this.end(name, 'failed', started, { reason: { code: 'error', message }, runReason, error: message })
     }
+    // Interactive tasks execute alone (`attempts.ts`); entered before the start line, so the prompt follows it.
+    await this.gate.enter(task.interactive)
     this.fingerprinter.markExecuted(name)
     this.o.emit({ type: 'task:start', time: started, task: name, reason: runReason })
     const window: RanWindow = { task, startMs: Date.now(), endMs: Infinity }
     this.ran.push(window)
     const deps = Object.fromEntries(task.deps.map((d) => [d, { status: this.results.get(d)!.status, value: this.results.get(d)!.value }]))
-    const x = await executeTask(task, {
+    const x = await executeWithAttempts(task, {
       root: this.o.root, env: this.o.env, args: this.argsFor(name), signal: this.taskSignal(name), deps,
       onOutput: (stream, text) => this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream, text, replay: false }),
-    })
+    }, (attempt, of, previous) => this.warn(name, `attempt ${attempt} of ${of} (the previous one failed: ${previous})`, 'task-retry')).finally(() => this.gate.leave(task.interactive))
     window.endMs = Date.now()
     const fingerprint = fp?.hash
     if (!x.ok) {
       forgetRun(this.storeContext(name), name)
-      const dead = this.serviceFailure(name, started, { runReason, log: x.log })
+      const dead = this.serviceFailure(name, started, { runReason, log: x.fullLog })
       if (dead) return dead
-      if (x.interrupted) return this.end(name, 'interrupted', started, { reason: { code: 'interrupted' }, runReason, error: 'interrupted', log: x.log, fingerprint })
-      const reason: TaskReason = x.command ? { code: 'exit-code', exitCode: x.exitCode } : { code: 'error', message: x.message }
-      return this.end(name, 'failed', started, { reason, runReason, exitCode: x.exitCode, error: x.message, log: x.log, fingerprint })
+      if (x.interrupted) return this.end(name, 'interrupted', started, { reason: { code: 'interrupted' }, runReason, error: 'interrupted', log: x.fullLog, fingerprint })
+      const reason: TaskReason = x.timedOut ? { code: 'timed-out', timeoutMs: task.timeoutMs! } : x.command ? { code: 'exit-code', exitCode: x.exitCode } : { code: 'error', message: x.message }
+      return this.end(name, 'failed', started, { reason, runReason, exitCode: x.exitCode, error: x.message, log: x.fullLog, fingerprint })
     }
     const durationMs = Date.now() - started
     let stored: Awaited<ReturnType<typeof storeRun>> | undefined

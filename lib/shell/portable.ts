@@ -34,6 +34,8 @@ export interface PortableOptions {
   onBytes?(stream: 'stdout' | 'stderr', data: Buffer): void
   /** POSIX: ms between SIGTERM and SIGKILL on abort. @default 2000 */
   killGraceMs?: number
+  /** Interactive task: stdin is this process's stdin and output goes to this process's stdout/stderr (not to `onOutput`). @default false */
+  interactive?: boolean
 }
 
 type CrossSpawn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess
@@ -161,7 +163,8 @@ export async function runPortable(command: string, options: PortableOptions): Pr
   const streams = (['stdout', 'stderr'] as const).map((name) => {
     const s = new PassThrough()
     const onBytes = options.onBytes
-    if (onBytes) s.on('data', (data: Buffer) => onBytes(name, data))
+    if (options.interactive) s.pipe(name === 'stdout' ? process.stdout : process.stderr, { end: false })
+    else if (onBytes) s.on('data', (data: Buffer) => onBytes(name, data))
     else s.setEncoding('utf8').on('data', (text: string) => options.onOutput(name, text))
     return s
   })
@@ -171,13 +174,14 @@ export async function runPortable(command: string, options: PortableOptions): Pr
   let code: number
   try {
     code = await runs.run(exec, () => shell.execute(command, [], {
-      baseFs: shell.fs, builtins, cwd: shell.toPortablePath(options.cwd), env: options.env, stdin: null, stdout: streams[0], stderr: streams[1],
+      baseFs: shell.fs, builtins, cwd: shell.toPortablePath(options.cwd), env: options.env, stdin: options.interactive ? process.stdin : null, stdout: streams[0], stderr: streams[1],
     }))
   } catch (err) {
     streams[1].write(`${(err as Error).message}\n`)
     code = 1
   } finally {
     options.signal.removeEventListener('abort', onAbort)
+    if (options.interactive) process.stdin.pause()
   }
   for (const err of exec.streamErrors) {
     streams[1].write(`${err.message}\n`)

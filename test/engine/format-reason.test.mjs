@@ -32,7 +32,9 @@ const cases = [
   [{ code: 'run-interrupted' }, 'run interrupted'],
   [{ code: 'exit-code', exitCode: 3 }, 'failed (exit code 3)'],
   [{ code: 'error', message: 'boom\nstack' }, 'failed: boom'],
-  [{ code: 'timed-out', timeoutMs: 1500 }, 'timed out after 1.50 s'],
+  [{ code: 'timed-out', timeoutMs: 1500 }, 'timed out after 1500 ms'],
+  [{ code: 'not-affected', base: '0123456789abcdef' }, 'not affected since 0123456789ab'],
+  [{ code: 'not-cacheable', why: 'interactive' }, '`interactive: true`: always runs'],
   [{ code: 'interrupted' }, 'interrupted'],
 ]
 

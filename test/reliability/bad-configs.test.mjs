@@ -39,9 +39,10 @@ const cases = [
   { name: "`concurrency: '4'` (a string)", files: mjs(`{\n  concurrency: '4',\n  tasks: { build: { run: 'echo ran >> runs' } },\n}`), msg: /got "4"/, at: "concurrency: '4'", help: /whole number/ },
   { name: 'no `tasks` export', files: { 'tasks.config.mjs': 'export default { }\n' }, file: 'tasks.config.mjs', msg: /must export `\{ tasks: \{ \.\.\. \} \}`/, help: /defineConfig/ },
 
-  // duplicate keys in a .ts config (esbuild's warning, now an error)
+  // duplicate keys in a .ts or .mjs config (esbuild's warning, now an error)
   { name: 'a duplicate task key in a .ts config', files: ts(`{\n  tasks: {\n    build: { run: 'echo one >> runs' },\n    test: { run: 'true' },\n    build: { run: 'echo two >> runs' },\n  },\n}`), msg: /Duplicate key "build"/, atLast: 'build:', col: true, help: /rename or remove one/ },
   { name: 'a duplicate key inside a task of a .ts config', files: ts(`{\n  tasks: {\n    build: {\n      run: 'echo one >> runs',\n      inputs: [],\n      run: 'echo two >> runs',\n    },\n  },\n}`), msg: /Duplicate key "run"/, atLast: 'run:', col: true, help: /rename or remove one/ },
+  { name: 'a duplicate task key in a .mjs config', files: mjs(`{\n  tasks: {\n    build: { run: 'echo one >> runs' },\n    build: { run: 'echo two >> runs' },\n  },\n}`), msg: /Duplicate key "build"/, atLast: 'build:', col: true, help: /rename or remove one/ },
 
   // syntax errors
   { name: 'a syntax error in a .ts config', files: ts(`{\n  tasks: {\n    build: { run: 'true' inputs: [] },\n  },\n}`), msg: /Expected/, at: "inputs: []", help: /./ },

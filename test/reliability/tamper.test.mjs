@@ -324,5 +324,59 @@ test('a full .tasks/ (a small tmpfs filled up): a cache hit still restores with 
   }
 })
 
+// The write phase of a restore fails half-way (its second output does not fit on the output
+// folder's file system): the first output, already renamed into place, is rolled back, no temp
+// file is left, the miss says which output and operation failed, and the task then runs on
+// exactly the tree the user had.
+test('a restore that fails on its second output rolls back the first (ENOSPC on a small output mount)', async () => {
+  const dir = mkdtempSync(join(base, 'rollback-'))
+  const out = join(dir, 'out')
+  mkdirSync(out)
+  // 96 KiB: room for one 60 KiB b.bin and a.txt, not for the old and the new b.bin side by side.
+  const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', out], { encoding: 'utf8' })
+  if (mount.status !== 0) {
+    console.log(`  SKIP: restore rollback test: cannot mount a tmpfs here (${(mount.stderr || mount.error?.message || '').trim()}); needs root with CAP_SYS_ADMIN`)
+    rmSync(dir, { recursive: true, force: true })
+    return
+  }
+  try {
+    // Copies what it finds in out/ to seen/ (outside the mount), then rebuilds out/ in place.
+    writeFileSync(join(dir, 'gen.sh'), [
+      '#!/bin/sh', 'set -e', 'rm -rf seen', 'mkdir seen', 'cp -a out/. seen/',
+      'rm -f out/a.txt out/b.bin', 'cat src.txt > out/a.txt',
+      'yes "$(cat src.txt)" | head -c 61440 > out/b.bin', 'echo ran >> runs', '',
+    ].join('\n'))
+    writeFileSync(join(dir, 'tasks.config.mjs'), `import { defineConfig } from '${LIB_URL}'
+export default defineConfig({ tasks: {
+  build: { run: 'sh gen.sh', shell: 'sh', inputs: ['src.txt', 'gen.sh'], outputs: ['out/a.txt', 'out/b.bin'] },
+} })
+`)
+    writeFileSync(join(dir, 'src.txt'), 'v1\n')
+    const r1 = await tasksJson(dir, ['build'])
+    assert.is(r1.status.build, 'ran', r1.stderr)
+    writeFileSync(join(dir, 'src.txt'), 'v2\n')
+    const r2 = await tasksJson(dir, ['build'])
+    assert.is(r2.status.build, 'ran', r2.stderr)
+    const before = tree(out)
+    assert.is(readFileSync(join(out, 'a.txt'), 'utf8'), 'v2\n')
+    // Back to v1: a cache hit whose restore writes a.txt, then fails staging b.bin (ENOSPC).
+    writeFileSync(join(dir, 'src.txt'), 'v1\n')
+    const r3 = await tasksJson(dir, ['build'])
+    assert.is(r3.code, 0, r3.stderr)
+    assert.is(r3.status.build, 'ran', `the failed restore is a miss: ${r3.stderr}`)
+    assert.match(r3.stderr, /restoring `out\/b\.bin` failed \(write a temp file beside it[^)]*\): ENOSPC/, r3.stderr)
+    // What the command found in out/ is the v2 tree exactly: a.txt was rolled back.
+    assert.equal(tree(join(dir, 'seen')), before)
+    assert.is(readFileSync(join(dir, 'seen', 'a.txt'), 'utf8'), 'v2\n')
+    assert.equal(readdirSync(out).sort(), ['a.txt', 'b.bin'], 'no temp file is left in out/')
+    assert.equal(readdirSync(join(dir, '.tasks', 'tmp')), [], 'no temp file is left in .tasks/tmp')
+    assert.is(readFileSync(join(out, 'a.txt'), 'utf8'), 'v1\n')
+    assert.is(readFileSync(join(dir, 'runs'), 'utf8'), 'ran\nran\nran\n')
+  } finally {
+    spawnSync('umount', [out])
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test.after(() => rmSync(base, { recursive: true, force: true }))
 test.run()

@@ -151,7 +151,7 @@ test('reasonText and reasonDetails cover every code of the contract', () => {
     [{ code: 'output-changed', path: 'dist/a.js' }, /dist\/a.js/], [{ code: 'check-failed' }, /check/], [{ code: 'cache-entry-unusable', detail: 'bad hash' }, /bad hash/],
     [{ code: 'dependencies-ran' }, 'dependencies ran'], [{ code: 'dependencies-up-to-date' }, /up to date/], [{ code: 'dependency-skipped', dependency: 'x' }, /`x` was skipped/],
     [{ code: 'stopped-after-failure' }, /stopped/], [{ code: 'run-interrupted' }, 'run interrupted'], [{ code: 'error', message: 'boom\nstack' }, 'failed: boom'], [{ code: 'some-future-code' }, 'some-future-code'], [{ code: 'input-changed' }, 'input-changed'],
-    [{ code: 'timed-out', timeoutMs: 5000 }, /5.00 s/], [{ code: 'interrupted', signal: 'SIGINT' }, 'interrupted (SIGINT)'],
+    [{ code: 'timed-out', timeoutMs: 5000 }, 'timed out after 5000 ms'], [{ code: 'not-affected', base: 'abcdef0123456789' }, 'not affected since abcdef012345'], [{ code: 'interrupted', signal: 'SIGINT' }, 'interrupted (SIGINT)'],
   ]
   for (const [r, want] of all) {
     if (want instanceof RegExp) assert.match(reasonText(r), want)
