@@ -26,6 +26,7 @@ cli
   .option('--graph [format]', 'Print the task graph as `dot` (default) or `mermaid`')
   .option('--json', 'Print a machine-readable RunResult as JSON on stdout (progress goes to stderr)')
   .option('--continue', 'Keep running independent tasks after a failure')
+  .option('--watch', 'Run, then rerun what changed on every edit of an input or the config (Ctrl-C stops)')
   .option('--concurrency <n>', 'Tasks running at once (default: available parallelism)')
   .option('--affected [ref]', 'Only tasks a change since the merge base with <ref> touches (default: main, or TASKS_AFFECTED_BASE), and what they need')
   .option('--var <name=value>', 'Set a task variable declared in `vars` (repeatable)')
@@ -43,6 +44,7 @@ cli
   .example('tasks build test')
   .example('tasks build -- --verbose')
   .example('tasks --explain build')
+  .example('tasks --watch build test')
   .example('tasks --affected=origin/main test      (CI: what the branch touched)')
   .example('tasks deploy --var env=prod')
   .example('tasks build --filter web...      (workspaces: web and what it depends on)')
@@ -70,7 +72,7 @@ if (opts.help) {
   process.exit(EXIT.ok)
 }
 
-const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'filter', 'affected', 'var', 'version', 'v', 'help', 'h', '--', ...REPORT_OPTION_KEYS])
+const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'filter', 'affected', 'var', 'watch', 'version', 'v', 'help', 'h', '--', ...REPORT_OPTION_KEYS])
 for (const k of ['remoteCache', 'remote-cache', 'remoteCacheReadOnly', 'remote-cache-read-only']) KNOWN.add(k)
 for (const key of Object.keys(opts)) {
   if (!KNOWN.has(key)) {
@@ -177,6 +179,22 @@ async function main(): Promise<number> {
       }
       process.stdout.write(lines.join('\n') + '\n')
       return EXIT.ok
+    }
+
+    if (opts.watch) {
+      const clash = opts.json ? '--json' : opts.dryRun ? '--dry-run' : ['affected', 'report', 'summarize', 'compare', 'failOnRegression', 'profile'].find((k) => opts[k] !== undefined && opts[k] !== false)
+      if (clash) throw new lib.TasksError('usage', `--watch cannot be combined with ${clash.startsWith('--') ? clash : `--${clash.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}`)
+      const { runWatch } = await import('./watch-command.js')
+      const outputLogs = await (await import('./report-options.js')).outputLogsOf(opts)
+      const tty = !!process.stderr.isTTY && process.env.CI !== 'true'
+      await runWatch({
+        config, tasks: requested, args: opts['--'] ?? [], force: !!opts.force, cache: opts.cache !== false, git: opts.git !== false, continue: !!opts.continue, concurrency, outputLogs, vars,
+        signal: ac.signal, tty, color: process.env.NO_COLOR ? false : process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : tty,
+        reload: () => lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, fresh: true, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) }),
+        write: (t) => process.stderr.write(t), renderError: (err) => renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR),
+      })
+      const sig = signalled()
+      return sig ? exitCodeForSignal(sig) : EXIT.ok
     }
 
     const runGraph = lib.buildGraph(config, requested)

@@ -28,6 +28,8 @@ export { computeAffected, type AffectedOptions } from './run/affected.js'
 export { parseVarArgs, applyVars } from './config/vars.js'
 export { createRunCollector, criticalPath, RUN_MODEL_SCHEMA, type RunModel, type TaskModel, type RunCollector, type CollectorOptions, type Comparison } from './report/model.js'
 export { renderHtml, type HtmlOptions } from './report/html.js'
+export { watch, DEBOUNCE_MS, type WatchOptions, type WatchResult } from './watch/watch.js'
+export { ServicePool } from './run/service.js'
 // Shared helpers for recipes (the library's and a user's own): one error class, did-you-mean, shell quoting, canonical JSON.
 export { RecipeError, type RecipeErrorCode, type RecipeErrorDetails } from './errors.js'
 export { suggest } from './util/suggest.js'

@@ -235,6 +235,42 @@ export interface TaskDefinition {
    * @example vars: { env: { default: 'dev', choices: ['dev', 'staging', 'prod'] } }
    */
   vars?: Readonly<Record<string, TaskVariable>>
+  /**
+   * A long-running task (a dev server, a database): never cached, never "done". As a dependency,
+   * its dependents start once it is ready (see {@link ServiceOptions.readyWhen}), and it is stopped
+   * (its whole process tree) after the last task that depends on it finishes, or on Ctrl-C. Run
+   * directly, it runs until Ctrl-C. In watch mode it restarts when its own fingerprint changes, and
+   * only then. `true`: ready as soon as it has started. Same idea as wireit's `service` and Nx's
+   * `continuous` tasks. README, "Services".
+   */
+  service?: boolean | ServiceOptions
+  /**
+   * Watch mode: when a change arrives while this task runs, kill it (its whole tree) and run it
+   * again in the follow-up run, instead of waiting for it to finish. @default false
+   */
+  interruptible?: boolean
+}
+
+/**
+ * When a service counts as ready. Every condition given must hold (they are polled about every
+ * 100 ms); none given: ready once started.
+ */
+export interface ServiceReadyWhen {
+  /** A regular expression (JavaScript syntax) that a line of the service's output (stdout or stderr) matches. */
+  lineMatches?: string
+  /** An `http:`/`https:` URL that answers a GET with any status below 500. */
+  url?: string
+  /** A TCP port on 127.0.0.1 (or `localhost`) that accepts a connection. */
+  port?: number
+  /** A command (under the task's shell, in its cwd and environment) that exits 0. */
+  command?: string
+}
+
+/** The object form of {@link TaskDefinition.service}. */
+export interface ServiceOptions {
+  readyWhen?: ServiceReadyWhen
+  /** How long to wait for readiness before the service fails (with its last 20 log lines), ms. @default 60000 */
+  timeoutMs?: number
 }
 
 /** One declared task variable ({@link TaskDefinition.vars}). A variable with no `default` must be given. */
@@ -349,7 +385,7 @@ export type TaskReason =
   /** `--force` / `force: true`. */
   | { code: 'forced' }
   /** No `inputs` key, or `fingerprint: false`: the task always runs. */
-  | { code: 'not-cacheable'; why: 'no-inputs' | 'fingerprint-false' | 'interactive' }
+  | { code: 'not-cacheable'; why: 'no-inputs' | 'fingerprint-false' | 'interactive' | 'service' }
   /** Every changed input file, sorted by path. */
   | { code: 'input-changed'; files: InputChange[] }
   /** Declared `env` or `setEnv` names whose values changed. */
@@ -467,11 +503,23 @@ export type RunEvent =
       /** Root-relative output files stored or restored. */
       outputs?: string[]
     }
-  /** A service task is ready (inner loop). */
-  | { type: 'task:ready'; time: number; task: string }
+  /** A service task is ready (its `readyWhen` holds); `waited` says what was waited for, e.g. `port 5432`. */
+  | { type: 'task:ready'; time: number; task: string; waited?: string }
   /** Something the user should know that did not fail the task; `code` classifies it when known (e.g. `'cache-entry-refused'`). */
   | { type: 'warning'; time: number; task?: string; message: string; code?: string }
   | { type: 'run:end'; time: number; summary: RunSummary }
+
+/**
+ * What `watch()` emits: every {@link RunEvent} of each run, plus its own. `watch:ready`: the
+ * watcher is watching (at start and after a config reload); `watch:change`: the files that
+ * triggered the next run (root-relative, POSIX; `config` when the config was reloaded);
+ * `watch:error`: the config could not be reloaded (the previous one stays in use).
+ */
+export type WatchEvent =
+  | RunEvent
+  | { type: 'watch:ready'; time: number; paths: readonly string[]; polling: boolean }
+  | { type: 'watch:change'; time: number; files: readonly string[]; config: boolean; queued: boolean }
+  | { type: 'watch:error'; time: number; message: string; error: unknown }
 
 /** One task's outcome in a {@link RunResult}. */
 export interface TaskResult {
@@ -566,6 +614,10 @@ export interface ResolvedTask {
   readonly vars: Readonly<Record<string, TaskVariable>>
   /** The workspace the task belongs to (its name), for tasks defined by a workspace's config. */
   readonly workspace?: string
+  /** Set for a service task (`service: true` or an object), with its timeout filled in. */
+  readonly service?: { readonly readyWhen: ServiceReadyWhen; readonly timeoutMs: number }
+  /** Watch mode: restart it on a change instead of waiting for it. */
+  readonly interruptible?: boolean
 }
 
 /** A loaded, validated config: what `loadConfig` returns and `run` takes. */

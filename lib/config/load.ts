@@ -34,6 +34,12 @@ export interface LoadConfigOptions {
    * The compiled `.ts` config is still cached. @default false
    */
   readOnly?: boolean
+  /**
+   * Load the config as a new module even when this process loaded it before (watch mode reloads):
+   * a `.js`/`.mjs` config is then bundled like a `.ts` one (with the files it imports), so an edit
+   * to it or to a file it imports is seen. @default false
+   */
+  fresh?: boolean
 }
 
 /**
@@ -75,7 +81,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     return config
   }
   const root = dirname(file)
-  const raw = await importConfig(file, root, onWarning)
+  const raw = await importConfig(file, root, onWarning, root, !!options.fresh)
   const source = readFileSync(file, 'utf8')
   const list = workspaceList(root, raw, file)
   const config = list ? await loadWorkspaces({ root, file, raw, source, list, importConfigs: (e) => importConfigs(e, root, onWarning) }) : validateConfig(raw, file, root, source)
@@ -135,10 +141,10 @@ async function importConfigs(entries: readonly { file: string; dir: string }[], 
  * @param dir the folder `configRoot()` reports while the file runs (its own folder)
  * @param project the project root: the cache folder and the bundling boundary. @default dir
  */
-async function importConfig(file: string, dir: string, onWarning: (message: string) => void = () => {}, project = dir): Promise<unknown> {
+async function importConfig(file: string, dir: string, onWarning: (message: string) => void = () => {}, project = dir, fresh = false): Promise<unknown> {
   loadingRoot = dir
   try {
-    return await importConfigFile(file, project, onWarning)
+    return await importConfigFile(file, project, onWarning, fresh)
   } finally {
     loadingRoot = undefined
   }
@@ -147,7 +153,7 @@ async function importConfig(file: string, dir: string, onWarning: (message: stri
 /** `!options.readOnly` of the latest {@link loadConfig} call (a load reads it before its first await on a config). */
 let keepCheckVerdicts = true
 
-async function importConfigFile(file: string, root: string, onWarning: (message: string) => void): Promise<unknown> {
+async function importConfigFile(file: string, root: string, onWarning: (message: string) => void, fresh = false): Promise<unknown> {
   if (file.endsWith('.json')) {
     const text = readFileSync(file, 'utf8')
     try {
@@ -156,7 +162,7 @@ async function importConfigFile(file: string, root: string, onWarning: (message:
       throw new TasksError('config-syntax', `invalid JSON: ${(err as Error).message}`, { file, ...jsonLocation(text, (err as Error).message) }, 'fix the JSON syntax at the position shown')
     }
   }
-  const ts = /\.m?ts$/.test(file)
+  const ts = /\.m?ts$/.test(file) || (fresh && /\.m?js$/.test(file))
   if (!ts) await checkJavaScriptConfig(file, join(root, '.tasks', 'config'), keepCheckVerdicts)
   const target = ts ? await transpileConfig(file, join(root, '.tasks', 'config'), onWarning, root) : pathToFileURL(file).href
   process.setSourceMapsEnabled(true)

@@ -38,7 +38,15 @@ const TaskSchema = v.strictObject({
     choices: v.optional(v.pipe(strings, v.minLength(1))),
     description: v.optional(v.string()),
   }))),
+  service: v.optional(v.union([v.boolean(), v.strictObject({
+    readyWhen: v.optional(v.strictObject({ lineMatches: v.optional(v.string()), url: v.optional(v.string()), port: v.optional(v.number()), command: v.optional(v.string()) })),
+    timeoutMs: v.optional(v.number()),
+  })], 'true or { readyWhen: { lineMatches?, url?, port?, command? }, timeoutMs? }')),
+  interruptible: v.optional(v.boolean()),
 })
+
+/** Default readiness timeout of a service, ms (Nx uses 600 s; a minute says "broken" sooner). */
+export const SERVICE_TIMEOUT_MS = 60_000
 const TASK_KEYS = Object.keys(TaskSchema.entries)
 
 /**
@@ -174,6 +182,7 @@ const EXAMPLES: Record<string, string> = {
   description: "description: 'build the app'", version: "version: '2'",
   timeoutMs: 'timeoutMs: 60000', retries: 'retries: 2', interactive: 'interactive: true',
   vars: "vars: { env: { default: 'dev', choices: ['dev', 'prod'] } }",
+  service: "service: { readyWhen: { port: 8080 }, timeoutMs: 30000 }", interruptible: 'interruptible: true',
 }
 
 function describeExpected(key: string, expected: string | null): string {
@@ -185,6 +194,7 @@ function describeExpected(key: string, expected: string | null): string {
     fingerprint: "'content', 'mtime' or false", check: 'a function', platform: 'true or false', shell: "'portable', 'sh' or 'cmd'",
     timeoutMs: 'a whole number of ms >= 1', retries: 'a whole number >= 0', interactive: 'true or false',
     vars: 'an object of variables (names like `env`: letters, digits, `_`), each `{ default?: string, choices?: string[] }`',
+    service: 'true or { readyWhen: { lineMatches?: string, url?: string, port?: number, command?: string }, timeoutMs?: number }', interruptible: 'true or false',
   }
   return known[key] ?? expected ?? 'valid'
 }
@@ -220,6 +230,7 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
   }
   // Variable defaults are environment variables like setEnv (so they enter the fingerprint); `--var` overrides (`vars.ts`).
   const varEnv = Object.fromEntries(Object.entries(vars).filter(([, d]) => d.default !== undefined).map(([k, d]) => [k, d.default!]))
+  const service = resolveService(name, def, file, source)
   let command = ''
   const shell = def.shell ?? defaultShell ?? 'portable'
   if (typeof run === 'string') command = run
@@ -249,7 +260,30 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
     retries: def.retries ?? 0,
     interactive: def.interactive ?? false,
     vars,
+    ...(service ? { service } : {}),
+    ...(def.interruptible ? { interruptible: true } : {}),
   }
+}
+
+/** A task's `service` key checked and filled in (undefined: not a service). */
+function resolveService(name: string, def: TaskDefinition, file: string, source?: string): ResolvedTask['service'] {
+  const s = def.service
+  if (!s) return undefined
+  const at = { file, task: name, key: 'service', ...locate(source, name, { key: 'service' }) }
+  if (def.run === undefined) throw new TasksError('config-invalid', `task \`${name}\` is a service but has no \`run\``, at, 'give the service the command that starts it, e.g. `run: \'node server.js\'`')
+  if (def.interactive) throw new TasksError('config-invalid', `task \`${name}\` is a service and \`interactive\`: a service runs beside other tasks, it cannot have the terminal alone`, at, 'remove `interactive`, or make it a normal task')
+  if (def.timeoutMs !== undefined) throw new TasksError('config-invalid', `task \`${name}\` is a service and has a task \`timeoutMs\`: a service runs until it is stopped`, at, 'to bound the wait for its readiness, use `service: { timeoutMs: 30000 }`')
+  if (def.retries) throw new TasksError('config-invalid', `task \`${name}\` is a service and has \`retries\`: a service is not retried (its early exit fails its dependents)`, at, 'remove `retries` from the service')
+  if (def.outputs?.length) throw new TasksError('config-invalid', `task \`${name}\` is a service and declares \`outputs\`: a service is never cached, so nothing would be stored`, at, 'remove `outputs` from the service, or make it a normal task')
+  const o = s === true ? {} : s
+  const ready = { ...(o.readyWhen ?? {}) }
+  if (o.timeoutMs !== undefined && (!Number.isFinite(o.timeoutMs) || o.timeoutMs <= 0)) throw new TasksError('config-invalid', `task \`${name}\`: \`service.timeoutMs\` must be a number of ms > 0, got ${o.timeoutMs}`, at, 'e.g. `timeoutMs: 30000`')
+  if (ready.port !== undefined && (!Number.isInteger(ready.port) || ready.port < 1 || ready.port > 65535)) throw new TasksError('config-invalid', `task \`${name}\`: \`service.readyWhen.port\` must be a TCP port (1-65535), got ${ready.port}`, at, 'e.g. `readyWhen: { port: 8080 }`')
+  if (ready.lineMatches !== undefined) {
+    try { new RegExp(ready.lineMatches) } catch (err) { throw new TasksError('config-invalid', `task \`${name}\`: \`service.readyWhen.lineMatches\` is not a valid regular expression: ${(err as Error).message}`, at, "e.g. `lineMatches: 'listening on'`") }
+  }
+  if (ready.url !== undefined && !/^https?:\/\/./.test(ready.url)) throw new TasksError('config-invalid', `task \`${name}\`: \`service.readyWhen.url\` must be an http:// or https:// URL, got ${JSON.stringify(ready.url)}`, at, "e.g. `url: 'http://127.0.0.1:3000/health'`")
+  return { readyWhen: ready, timeoutMs: o.timeoutMs ?? SERVICE_TIMEOUT_MS }
 }
 
 /** POSIX-normalised relative path, or undefined when it is absolute or climbs out with `..`. */

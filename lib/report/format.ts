@@ -66,7 +66,7 @@ function baseText(r: TaskReason): string {
   switch (r.code) {
     case 'no-previous-run': return 'no previous run'
     case 'forced': return 'forced (--force)'
-    case 'not-cacheable': return r.why === 'no-inputs' ? 'no `inputs` declared: always runs' : r.why === 'interactive' ? '`interactive: true`: always runs' : '`fingerprint: false`: always runs'
+    case 'not-cacheable': return r.why === 'service' ? 'service: never cached' : r.why === 'no-inputs' ? 'no `inputs` declared: always runs' : r.why === 'interactive' ? '`interactive: true`: always runs' : '`fingerprint: false`: always runs'
     case 'input-changed': {
       const first = r.files[0]
       return first ? `${FILE_LABEL[first.change]}: ${firstAndMore(r.files.map((f) => f.path))}` : 'input changed'

@@ -110,7 +110,11 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         else if (e.type === 'task:end') {
           counters.running.delete(e.task)
           counters.done++
-          if (e.status === 'failed' || e.status === 'interrupted') { counters.failed++; if (e.log && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log }) }
+          if (e.status === 'failed' || e.status === 'interrupted') {
+            counters.failed++
+            if (e.status === 'failed' && e.error?.startsWith('service `')) failedLogs.push({ task: e.task, log: e.error })
+            else if (e.log && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
+          }
         } else if (e.type === 'warning') warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
         else if (e.type === 'run:end') summary = e.summary
         refresh()
@@ -185,6 +189,10 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         running.set(e.task, e.time)
         update(e.task, { started: e.time, why: formatReason(e.reason) })
         update(e.task, { title: runningTitle(e.task) })
+      } else if (e.type === 'task:ready') {
+        // A service stays "running" (its elapsed time ticks on), now with what it waited for.
+        update(e.task, { why: `ready${e.waited && e.waited !== 'started' ? `: ${e.waited}` : ''}` })
+        update(e.task, { title: runningTitle(e.task) })
       } else if (e.type === 'task:output') {
         if (logs === 'full') keepTail.set(e.task, lastLines((keepTail.get(e.task) ?? '') + e.text, keep))
         if (!streamsOutput(logs, e.replay) || e.replay) return
@@ -192,7 +200,9 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         if (l) update(e.task, { output: l })
       } else if (e.type === 'task:end') {
         running.delete(e.task)
-        if ((e.status === 'failed' || e.status === 'interrupted') && e.log && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
+        // A service's failure says what it waited for and ends with its last log lines: show that.
+        if (e.status === 'failed' && e.error?.startsWith('service `')) failedLogs.push({ task: e.task, log: e.error })
+        else if ((e.status === 'failed' || e.status === 'interrupted') && e.log && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
         update(e.task, { end: e })
       } else if (e.type === 'warning') warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
       else if (e.type === 'run:end') summary = e.summary

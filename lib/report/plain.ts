@@ -54,6 +54,9 @@ function plainHandler(o: PlainReporterOptions): (e: RunEvent) => void {
         if (!o.githubActions) line(e.task, `${kleur.cyan('run')}: ${formatReason(e.reason)}`)
         else held.set(e.task, `run: ${formatReason(e.reason)}\n`)
         break
+      case 'task:ready':
+        line(e.task, `${kleur.green('ready')}${e.waited && e.waited !== 'started' ? ` (${e.waited})` : ''}: service running`)
+        break
       case 'task:output': {
         if (!streamsOutput(logs, e.replay)) break
         if (o.githubActions) {
@@ -85,7 +88,9 @@ function plainHandler(o: PlainReporterOptions): (e: RunEvent) => void {
           skipped: kleur.yellow(`skipped: ${formatReason(e.reason)}`),
         }[e.status]
         line(e.task, msg)
-        if (e.status === 'failed' && e.error && e.exitCode === undefined) line(e.task, e.error.split('\n')[0]!)
+        // A service's failure says what it waited for and ends with its last log lines: all of it.
+        if (e.status === 'failed' && e.error?.startsWith('service `')) for (const l of e.error.split('\n')) line(e.task, l)
+        else if (e.status === 'failed' && e.error && e.exitCode === undefined) line(e.task, e.error.split('\n')[0]!)
         if ((e.status === 'failed' || e.status === 'interrupted') && e.log && (!shown.has(e.task) || !stream) && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
         break
       }

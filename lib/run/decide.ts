@@ -45,6 +45,8 @@ export async function decide(task: ResolvedTask, ctx: DecideContext): Promise<De
     const ran = task.deps.some((d) => ctx.statusOf(d) === 'ran')
     return ran ? { kind: 'run', reason: { code: 'dependencies-ran' }, fingerprint: hash } : { kind: 'up-to-date', reason: { code: 'dependencies-up-to-date' }, fingerprint: hash }
   }
+  // A service is never cached: it always (re)starts in a run; watch mode's pool keeps one whose fingerprint is unchanged (service.ts).
+  if (task.service) return { kind: 'run', reason: { code: 'not-cacheable', why: 'service' }, fingerprint: hash }
   if (!fp) return { kind: 'run', reason: { code: 'not-cacheable', why: task.interactive ? 'interactive' : task.inputs === undefined ? 'no-inputs' : 'fingerprint-false' }, fingerprint: hash }
   if (ctx.force) return { kind: 'run', reason: { code: 'forced' }, fingerprint: hash }
   const prev = ctx.state.get(task.name)

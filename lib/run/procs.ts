@@ -30,6 +30,18 @@ interface Tree {
 
 const live = new Set<Tree>()
 const tables = new WeakMap<AbortSignal, ProcTable>()
+const observers = new WeakMap<AbortSignal, (pgid: number) => void>()
+
+/**
+ * Trees started under `child` (a service's own signal) are recorded in the procs file of the run
+ * bound to `parent`, and `onTree` hears each one's process group id (a service kills what its
+ * leader left behind when it exits).
+ */
+export function bindChildSignal(child: AbortSignal, parent: AbortSignal, onTree?: (pgid: number) => void): void {
+  const table = tables.get(parent)
+  if (table) tables.set(child, table)
+  if (onTree) observers.set(child, onTree)
+}
 
 /** `env` plus this process's owner marker, for a tree about to be spawned. */
 export function treeEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
@@ -46,6 +58,7 @@ export function trackTree(child: ChildProcess, signal: AbortSignal | undefined):
   const tree: Tree = { pgid: child.pid, start: processStartTime(child.pid), child, table: signal && tables.get(signal) }
   live.add(tree)
   tree.table?.add(tree)
+  if (signal) observers.get(signal)?.(tree.pgid)
   const done = () => {
     if (!live.delete(tree)) return
     tree.table?.remove(tree)

@@ -12,6 +12,7 @@ import { diffRecords, type Change } from '../fingerprint/fingerprint.js'
 import { changedOutput } from '../cache/state.js'
 import { LocalCache } from '../cache/local.js'
 import type { Cache } from '../cache/cache.js'
+import type { ServicePool } from './service.js'
 import { formatReason } from '../report/format.js'
 import { decide } from './decide.js'
 import { Scheduler, type SchedulerOptions } from './scheduler.js'
@@ -53,6 +54,14 @@ export interface RunOptions {
    * of a task that ran in this run walk again. False: always walk. @default true
    */
   git?: boolean
+  /**
+   * The services to reuse across runs (watch mode keeps one {@link ServicePool} for its session: a
+   * service restarts only when its fingerprint changes). @default a pool for this run only: every
+   * service is stopped after the last task that needs it, a requested one runs until `signal` aborts
+   */
+  services?: ServicePool
+  /** An extra abort signal for one task's execution (watch mode's `interruptible` restarts). */
+  taskSignal?: (task: string) => AbortSignal | undefined
   /**
    * Run only the tasks a change since `base` affects, and what they need (`affected.ts`): `base`
    * is a ref (`main`, `origin/main`, a SHA) whose merge base with HEAD is compared with the work
@@ -102,6 +111,7 @@ function schedulerOptions(options: RunOptions, tasks: readonly string[], dryRun:
     concurrency: Math.max(1, options.concurrency ?? options.config.concurrency ?? availableParallelism()),
     cache, force: !!options.force, dryRun, continue: !!options.continue, git: options.git !== false,
     emit: (e) => { try { onEvent?.(e) } catch {} },
+    services: options.services, taskSignal: options.taskSignal,
   }
 }
 

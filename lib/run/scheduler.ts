@@ -16,6 +16,7 @@ import { ExclusiveGate, executeWithAttempts } from './attempts.js'
 import { keysOnOutputs, outputDigest } from './cutoff.js'
 import { readDepfile } from './depfile.js'
 import { findUndeclaredWrites, type RanWindow } from './undeclared.js'
+import { RunServices, type ServicePool } from './service.js'
 import { startRuntime } from './runtime.js'
 import { forgetRun, storeRestore, storeRun, type StoreContext } from './store.js'
 import type { ResolvedTask, RunEvent, RunResult, RunSummary, TaskReason, TaskResult, TaskStatus } from '../types.js'
@@ -44,6 +45,10 @@ export interface SchedulerOptions {
   /** `--affected`: tasks that are skipped with this reason (never decided nor run); see `affected.ts`. */
   notAffected?: { tasks: ReadonlySet<string>; base: string }
   emit(e: RunEvent): void
+  /** Watch mode: the services kept across runs (`service.ts`); default: this run's own, stopped at its end. */
+  services?: ServicePool
+  /** Watch mode: an extra signal for one task's execution (aborting it interrupts just that task: `interruptible`). */
+  taskSignal?(task: string): AbortSignal | undefined
 }
 
 /** One run of the graph. Use once. */
@@ -59,9 +64,12 @@ export class Scheduler {
   private readonly results = new Map<string, TaskResult>()
   /** Tasks that executed in this run, with their wall-clock windows (undeclared writes are attributed by them). */
   private readonly ran: RanWindow[] = []
+  /** Service -> its window in {@link ran} (closed when the service ends in this run). */
+  private readonly serviceWindows = new Map<string, RanWindow>()
   /** Task -> the digest of its outputs after its outcome in this run (undefined: unknown, a dry run's "would run"). */
   private readonly digests = new Map<string, string>()
   private stopped = false
+  private services?: RunServices
   /** Interactive tasks execute alone (`attempts.ts`). */
   private readonly gate = new ExclusiveGate()
 
@@ -115,11 +123,13 @@ export class Scheduler {
     const runtime = startRuntime({ root: this.o.root, dir: join(this.o.root, '.tasks'), signal: this.signal, dryRun: this.o.dryRun, warn: (message, task, code) => (task ? this.warn(task, message, code) : this.o.emit({ type: 'warning', time: Date.now(), message, ...(code ? { code } : {}) })) })
     const queue = new PQueue({ concurrency: this.o.concurrency })
     const waiting = new Map(graph.order.map((n) => [n, graph.tasks.get(n)!.deps.length]))
+    const services = (this.services = RunServices.needed(graph) ? this.runServices() : undefined)
     await new Promise<void>((resolveAll) => {
       let left = graph.order.length
       if (left === 0) return resolveAll()
       const finish = (name: string, result: TaskResult) => {
         this.results.set(name, result)
+        services?.finished(name)
         // What dependents key on: the output digest the outcome left (early cutoff), else the fingerprint.
         if (keysOnOutputs(graph.tasks.get(name)!)) this.fingerprinter.settle(name, result.status === 'failed' || result.status === 'skipped' || result.status === 'interrupted' ? undefined : this.digests.get(name))
         if (--left === 0) resolveAll()
@@ -146,7 +156,8 @@ export class Scheduler {
           let result: TaskResult
           try {
             // A task another process held the lock of may have new outputs: its dependents walk the disk.
-            result = await runtime.withTaskLock(graph.tasks.get(name)!, (waited) => {
+            const task = graph.tasks.get(name)!
+            result = task.service && services ? await this.startService(services, task) : await runtime.withTaskLock(task, (waited) => {
               if (waited) this.fingerprinter.markExecuted(name)
               return this.process(graph.tasks.get(name)!)
             })
@@ -160,6 +171,7 @@ export class Scheduler {
       // The roots first: a task finished at once (not affected) may make others ready while this loops.
       for (const n of graph.order.filter((m) => waiting.get(m) === 0)) schedule(n)
     })
+    if (services) for (const [n, r] of await services.settle()) this.results.set(n, r)
     if (!this.o.dryRun) this.fingerprinter.save()
     if (!this.o.dryRun && this.ran.length) this.reportUndeclaredWrites(start)
     // Background uploads of a remote tier: a bounded wait, then abandoned with a warning (the cache warns).
@@ -176,6 +188,48 @@ export class Scheduler {
     this.o.emit({ type: 'run:end', time: Date.now(), summary })
     const ok = summary.failed === 0 && summary.skipped === notAffected && summary.interruptedTasks === 0 && !summary.interrupted
     return { ok, interrupted: summary.interrupted, tasks, summary }
+  }
+
+  private runServices(): RunServices {
+    return new RunServices({
+      root: this.o.root, graph: this.o.graph, requested: this.o.requested, env: this.o.env, signal: this.signal, dryRun: this.o.dryRun, pool: this.o.services,
+      emit: this.o.emit, argsFor: (n) => this.argsFor(n), resultOf: (n) => this.results.get(n),
+      end: (n, s, t, x) => {
+        const w = this.serviceWindows.get(n)
+        if (w) w.endMs = Date.now()
+        return this.end(n, s, t, x)
+      },
+      onFailure: () => { if (!this.o.continue) this.stopped = true },
+    })
+  }
+
+  /**
+   * Start (or, in watch mode, keep) a service. It runs while other tasks do, so its window counts
+   * for undeclared writes (a file it writes is not blamed on a task running beside it); a kept
+   * service's window spans the whole run.
+   */
+  private startService(services: RunServices, task: ResolvedTask): Promise<TaskResult> {
+    const { hash, fp } = this.fingerprinter.fingerprint(task)
+    if (!this.o.dryRun) {
+      const window: RanWindow = { task, startMs: Date.now(), endMs: Infinity }
+      this.serviceWindows.set(task.name, window)
+      this.ran.push(window)
+    }
+    return services.start(task, hash, fp?.record)
+  }
+
+  /** The signal one task's execution runs under: the run's, plus a service it needs exiting, plus watch mode's per-task one. */
+  private taskSignal(name: string): AbortSignal {
+    const extra = this.o.taskSignal?.(name)
+    const signal = this.services ? this.services.signalFor(name, this.signal) : this.signal
+    return extra ? AbortSignal.any([signal, extra]) : signal
+  }
+
+  /** A service this task needs exited early: the task fails with the service's exit code. */
+  private serviceFailure(name: string, started: number, extra: { runReason?: TaskReason; log?: Buffer } = {}): TaskResult | undefined {
+    const dead = this.services?.deadService(name)
+    if (!dead) return undefined
+    return this.end(name, 'failed', started, { reason: { code: 'error', message: `service \`${dead.service}\` exited with code ${dead.exitCode}` }, exitCode: dead.exitCode, error: `service \`${dead.service}\` exited with code ${dead.exitCode}`, ...extra })
   }
 
   private end(name: string, status: TaskStatus, started: number, extra: Partial<TaskResult> & { reason: TaskReason; log?: Buffer; outputs?: string[] }): TaskResult {
@@ -225,6 +279,8 @@ export class Scheduler {
     const name = task.name
     const started = Date.now()
     if (this.signal.aborted) return this.end(name, 'skipped', started, { reason: { code: 'run-interrupted' } })
+    const dead = this.serviceFailure(name, started)
+    if (dead) return dead
     if (this.stopped) return this.end(name, 'skipped', started, { reason: { code: 'stopped-after-failure' } })
 
     let decision: Decision
@@ -298,13 +354,15 @@ export class Scheduler {
     this.ran.push(window)
     const deps = Object.fromEntries(task.deps.map((d) => [d, { status: this.results.get(d)!.status, value: this.results.get(d)!.value }]))
     const x = await executeWithAttempts(task, {
-      root: this.o.root, env: this.o.env, args: this.argsFor(name), signal: this.signal, deps,
+      root: this.o.root, env: this.o.env, args: this.argsFor(name), signal: this.taskSignal(name), deps,
       onOutput: (stream, text) => this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream, text, replay: false }),
     }, (attempt, of, previous) => this.warn(name, `attempt ${attempt} of ${of} (the previous one failed: ${previous})`, 'task-retry')).finally(() => this.gate.leave(task.interactive))
     window.endMs = Date.now()
     const fingerprint = fp?.hash
     if (!x.ok) {
       forgetRun(this.storeContext(name), name)
+      const dead = this.serviceFailure(name, started, { runReason, log: x.fullLog })
+      if (dead) return dead
       if (x.interrupted) return this.end(name, 'interrupted', started, { reason: { code: 'interrupted' }, runReason, error: 'interrupted', log: x.fullLog, fingerprint })
       const reason: TaskReason = x.timedOut ? { code: 'timed-out', timeoutMs: task.timeoutMs! } : x.command ? { code: 'exit-code', exitCode: x.exitCode } : { code: 'error', message: x.message }
       return this.end(name, 'failed', started, { reason, runReason, exitCode: x.exitCode, error: x.message, log: x.fullLog, fingerprint })
