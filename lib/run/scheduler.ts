@@ -1,7 +1,7 @@
 /**
  * The scheduler: walk the task graph, start each task as soon as its dependencies succeeded (up to
  * `concurrency` at once, with p-queue), and for each one call {@link decide}, then restore (cache
- * hit) or {@link executeTask} and store (`store.ts`), emitting typed events. Never prints, never
+ * hit) or `executeTask` (`execute.ts`, loaded when a task first runs) and store (`store.ts`), emitting typed events. Never prints, never
  * calls `process.exit`.
  */
 import { setMaxListeners } from 'node:events'
@@ -12,7 +12,6 @@ import type { Cache } from '../cache/cache.js'
 import { Fingerprinter } from '../fingerprint/fingerprinter.js'
 import type { TaskGraph } from '../graph/graph.js'
 import { decide, type DecideContext, type Decision } from './decide.js'
-import { executeTask } from './execute.js'
 import { keysOnOutputs, outputDigest } from './cutoff.js'
 import { readDepfile } from './depfile.js'
 import { findUndeclaredWrites, type RanWindow } from './undeclared.js'
@@ -109,6 +108,8 @@ export class Scheduler {
     const [{ default: PQueue }] = await Promise.all([import('p-queue'), this.fingerprinter.prepare()])
     // Per-run process hygiene: temp folder, stale temp files and locks swept, leftover trees reaped, task locks.
     const runtime = startRuntime({ root: this.o.root, dir: join(this.o.root, '.tasks'), signal: this.signal, dryRun: this.o.dryRun, warn: (message, task, code) => (task ? this.warn(task, message, code) : this.o.emit({ type: 'warning', time: Date.now(), message, ...(code ? { code } : {}) })) })
+    // A stale git index (copied or touched tree) is refreshed beside the run, so the next run's `git status` is fast again.
+    const refresh = this.o.dryRun ? undefined : this.fingerprinter.refreshGitIndex()
     const queue = new PQueue({ concurrency: this.o.concurrency })
     const waiting = new Map(graph.order.map((n) => [n, graph.tasks.get(n)!.deps.length]))
     await new Promise<void>((resolveAll) => {
@@ -136,10 +137,21 @@ export class Scheduler {
           return finish(name, this.end(name, 'skipped', Date.now(), { reason }))
         }
         queue.add(async () => {
-          let result: TaskResult
+          let result: TaskResult | undefined
+          const task = graph.tasks.get(name)!
           try {
+            // Up to date without the task's lock (a no-op then writes no lock files), which is safe:
+            // an "up to date" decision writes nothing, so it cannot poison the state or the cache,
+            // and the locked path releases the lock right after such a decision anyway, so holding
+            // it protects only the instant of the check itself. That instant is covered by
+            // `lockFree`: when another process holds (or just left stale) the lock, it may be
+            // rewriting the outputs, and the locked path below waits for it. A process that takes
+            // the lock after the check orders after this decision, as if it had waited for our lock;
+            // if it rewrites outputs while this decision reads them, their stamps no longer match
+            // and the decision is not "up to date". Any other decision is taken again under the lock.
+            if (task.run !== undefined && !this.o.dryRun && runtime.lockFree(task)) result = await this.upToDate(task)
             // A task another process held the lock of may have new outputs: its dependents walk the disk.
-            result = await runtime.withTaskLock(graph.tasks.get(name)!, (waited) => {
+            result ??= await runtime.withTaskLock(task, (waited) => {
               if (waited) this.fingerprinter.markExecuted(name)
               return this.process(graph.tasks.get(name)!)
             })
@@ -152,6 +164,8 @@ export class Scheduler {
       }
       for (const n of graph.order) if (waiting.get(n) === 0) schedule(n)
     })
+    runtime.close()
+    await refresh
     if (!this.o.dryRun) this.fingerprinter.save()
     if (!this.o.dryRun && this.ran.length) this.reportUndeclaredWrites(start)
     // Background uploads of a remote tier: a bounded wait, then abandoned with a warning (the cache warns).
@@ -210,6 +224,24 @@ export class Scheduler {
 
   private warn(task: string, message: string, code?: string): void {
     this.o.emit({ type: 'warning', time: Date.now(), task, message, ...(code ? { code } : {}) })
+  }
+
+  /** The task's result when it is up to date (decided without the cache), else undefined (decide again under the lock). */
+  private async upToDate(task: ResolvedTask): Promise<TaskResult | undefined> {
+    const started = Date.now()
+    if (this.signal.aborted || this.stopped) return undefined
+    let decision: Decision
+    try {
+      decision = await decide(task, this.decideContext(task.name, undefined))
+    } catch {
+      return undefined
+    }
+    if (decision.kind !== 'up-to-date') return undefined
+    const { hash, fp } = this.fingerprinter.fingerprint(task)
+    for (const w of fp?.warnings ?? []) this.warn(task.name, w)
+    // Early cutoff: dependents key on the output digest this task's state recorded (as in `process`).
+    if (decision.state?.outputDigest) this.digests.set(task.name, decision.state.outputDigest)
+    return this.end(task.name, 'up-to-date', started, { reason: decision.reason, fingerprint: fp ? hash : undefined, savedMs: decision.state?.durationMs ?? 0, value: decision.state?.value })
   }
 
   private async process(task: ResolvedTask): Promise<TaskResult> {
@@ -286,6 +318,8 @@ export class Scheduler {
     const window: RanWindow = { task, startMs: Date.now(), endMs: Infinity }
     this.ran.push(window)
     const deps = Object.fromEntries(task.deps.map((d) => [d, { status: this.results.get(d)!.status, value: this.results.get(d)!.value }]))
+    // Loaded on the first task that runs a command: a no-op or a restore never needs it (4 modules).
+    const { executeTask } = await import('./execute.js')
     const x = await executeTask(task, {
       root: this.o.root, env: this.o.env, args: this.argsFor(name), signal: this.signal, deps,
       onOutput: (stream, text) => this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream, text, replay: false }),
