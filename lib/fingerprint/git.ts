@@ -38,6 +38,10 @@ export interface GitSnapshot {
   ms: number
   /** The work tree's `.git` folder, when it is a plain folder and no `GIT_*` variable moves it (see {@link refreshStaleIndex}). */
   gitDir?: string
+  /** The root's path below the top of the work tree: '' at the top, else 'sub/dir/'. */
+  prefix: string
+  /** Whether `git status` listed anything but ignored files below the root (`.tasks` and `node_modules` left out, submodules ignored). */
+  changed: boolean
 }
 
 /** Options of {@link takeGitSnapshot}. */
@@ -57,6 +61,16 @@ function git(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<strin
 
 /** A snapshot started ahead of the run that will use it (see {@link prefetchGitSnapshot}). */
 let prefetched: { root: string; skipNodeModules: boolean; at: number; snapshot: Promise<GitSnapshot | undefined> } | undefined
+/** The snapshot this process started last (prefetched or taken), for {@link startedSnapshot}. */
+let started: { root: string; snapshot: Promise<GitSnapshot | undefined> } | undefined
+
+/**
+ * The snapshot of `root` this process started most recently (prefetched or taken), or undefined
+ * when none was. Lets the run's history record reuse git's answer instead of starting git again.
+ */
+export function startedSnapshot(root: string): Promise<GitSnapshot | undefined> | undefined {
+  return started?.root === root ? started.snapshot : undefined
+}
 
 /** A prefetched snapshot older than this (ms) when the run asks is dropped and a new one taken. */
 export const PREFETCH_MAX_AGE_MS = 5000
@@ -70,6 +84,7 @@ export const PREFETCH_MAX_AGE_MS = 5000
  */
 export function prefetchGitSnapshot(root: string): void {
   prefetched = { root, skipNodeModules: true, at: Date.now(), snapshot: snapshotNow(root, {}) }
+  started = { root, snapshot: prefetched.snapshot }
 }
 
 /**
@@ -83,11 +98,13 @@ export function takeGitSnapshot(root: string, options: GitSnapshotOptions = {}):
   if (p && p.root === root && p.skipNodeModules === (options.skipNodeModules !== false) && options.env === undefined && Date.now() - p.at < PREFETCH_MAX_AGE_MS) {
     return p.snapshot
   }
-  return snapshotNow(root, options)
+  const snapshot = snapshotNow(root, options)
+  started = { root, snapshot }
+  return snapshot
 }
 
 async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<GitSnapshot | undefined> {
-  const started = performance.now()
+  const startedMs = performance.now()
   const takenAt = Date.now()
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' }
   // Literal pathspecs are cheap for git; nested `.tasks`/`node_modules` folders are dropped by the matcher.
@@ -104,6 +121,7 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
   const clean = new Map<string, string>()
   const dirty = new Set<string>()
   const dirs: string[] = []
+  let changed = false
   // `ls-files -s -v -z`: "<tag> <mode> <object> <stage>\t<path>\0", paths relative to root; the
   // fields before the tab have fixed widths (1, 6, 40, 1) in a SHA-1 repository.
   for (let at = 0; at < lsOut.length; ) {
@@ -127,6 +145,7 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
     if (full.endsWith('/') && prefix.startsWith(full)) return undefined
     if (!full.startsWith(prefix)) continue
     const path = full.slice(prefix.length)
+    if (xy !== '!!') changed = true
     if (xy === '??' || xy === '!!') {
       if (path.endsWith('/')) dirs.push(path.slice(0, -1)) // an ignored folder or a nested repository
       else dirty.add(path) // (a symlink to a folder is listed as a file: the stat below finds it)
@@ -158,7 +177,7 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
   for (const f of dirty) files.push(f)
   if (!isSorted(files)) files.sort()
   const gitDir = top?.gitDir && !env.GIT_INDEX_FILE && !env.GIT_COMMON_DIR ? top.gitDir : undefined
-  return { files: dedupeSorted(files), clean, dirs: dirs.sort(), takenAt, ms: performance.now() - started, ...(gitDir ? { gitDir } : {}) }
+  return { files: dedupeSorted(files), clean, dirs: dirs.sort(), takenAt, ms: performance.now() - startedMs, prefix, changed, ...(gitDir ? { gitDir } : {}) }
 }
 
 /** Clean files stat-ed by {@link indexLooksStale} to tell a stale index. */
