@@ -16,7 +16,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer as createNetServer } from 'node:net'
 import {
-  existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, renameSync, rmSync, statSync, readdirSync, mkdtempSync,
+  existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, renameSync, rmSync, statSync, readdirSync, mkdtempSync, utimesSync,
 } from 'node:fs'
 import { dirname, join, resolve, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -35,10 +35,10 @@ const SIZES = {
   default: { packages: 100, files: 100, trivial: 1000 },
   large: { packages: 200, files: 250, trivial: 1000 },
 }
-const ALL_SCENARIOS = ['startup', 'noop', 'change', 'comment', 'restore', 'cold', 'trivial', 'raw', 'remote']
+const ALL_SCENARIOS = ['startup', 'noop', 'stale', 'change', 'comment', 'restore', 'cold', 'trivial', 'raw', 'remote']
 // Run order: cold first (a fresh workspace's first build is the cold warm-up anyway), then restore
 // and no-op (whose warm-ups are then cheap), then one-file change.
-const RUN_ORDER = ['startup', 'cold', 'restore', 'noop', 'change', 'comment', 'trivial', 'raw', 'remote']
+const RUN_ORDER = ['startup', 'cold', 'restore', 'noop', 'stale', 'change', 'comment', 'trivial', 'raw', 'remote']
 // `remote` last: it empties the local caches of tasks and turbo before every round.
 
 const { values: opt } = parseArgs({
@@ -222,7 +222,7 @@ function measure(spec, logName) {
 // ---------------------------------------------------------------------------------------------
 // Workspaces: one copy per tool family.
 
-const FAMILIES = ['tasks', 'tasks-mtime', 'tasks-ws', 'make', 'ninja', 'turbo', 'nx', 'wireit']
+const FAMILIES = ['tasks', 'tasks-mtime', 'tasks-ws', 'tasks-stale', 'make', 'ninja', 'turbo', 'nx', 'wireit']
 const wsDir = (family) => join(SIZE_DIR, family)
 const TRIVIAL_DIR = join(WORK, `trivial-${SIZE.trivial}`)
 let info
@@ -239,7 +239,7 @@ function prepareWorkspaces() {
       return undefined
     }
   }
-  const needed = new Set(['tasks', ...tools().map((t) => t.family)])
+  const needed = new Set(['tasks', ...tools().map((t) => t.family), ...(SCEN.includes('stale') && have.tasks && (!ONLY || ONLY.includes('tasks')) ? ['tasks-stale'] : [])])
   for (const f of FAMILIES.filter((x) => needed.has(x))) {
     const dir = wsDir(f)
     const old = opt.reuse && matches(dir, f)
@@ -486,6 +486,45 @@ function scenarioTrivial() {
   runScenario('trivial', list)
 }
 
+/**
+ * A stale git index: every source file of a copy of the workspace touched (stat data stale,
+ * contents not, as after `cp -r` or a checkout by another tool), then `tasks all` twice. The first
+ * run finds the index stale (its `git status` hashes every file again) and refreshes it; the
+ * second run on must cost what a fresh-index no-op costs. Each round: the fresh no-op in the
+ * `tasks` copy, then touch + first + second run in the `tasks-stale` copy (the fresh one first in
+ * even rounds, last in odd ones).
+ */
+function scenarioStale() {
+  const res = (results.stale ??= {})
+  const ws = wsDir('tasks-stale')
+  const spec = (cwd) => ({ argv: tasksArgv('all', '--concurrency', String(N)), cwd, env: toolEnv({ CI: 'true', TASKS_MODE: 'content' }) })
+  const rows = {
+    fresh: 'tasks (content), fresh git index (the no-op scenario\'s copy)',
+    first: 'tasks (content), stale index: first run after touching every source file (finds it stale, refreshes it)',
+    second: 'tasks (content), stale index: the next run (the refreshed index)',
+  }
+  for (const [id, label] of Object.entries(rows)) res[id] = { label, walls: [], rss: [], checks: [], ...(have.tasks ? {} : { error: 'not run yet' }) }
+  if (!have.tasks) return
+  const srcFiles = pkgNames().flatMap((n) => readdirSync(join(ws, 'packages', n, 'src')).map((f) => join(ws, 'packages', n, 'src', f)))
+  const t0 = Date.now()
+  try {
+    for (let round = 0; round < 1 + RUNS; round++) {
+      const keep = (id, m) => { if (round >= 1) { res[id].walls.push(m.wall); if (m.rss !== undefined) res[id].rss.push(m.rss) } }
+      const fresh = () => keep('fresh', measure(spec(wsDir('tasks')), 'stale-fresh'))
+      if (round % 2 === 0) fresh()
+      const now = new Date()
+      for (const f of srcFiles) utimesSync(f, now, now)
+      keep('first', measure(spec(ws), 'stale-first'))
+      keep('second', measure(spec(ws), 'stale-second'))
+      if (round % 2 === 1) fresh()
+    }
+  } catch (err) {
+    for (const r of Object.values(res)) r.error ??= String(err.message ?? err)
+    say(`bench: stale failed: ${err.message ?? err}`)
+  }
+  say(`bench: stale (${((Date.now() - t0) / 1000).toFixed(0)} s): ${Object.keys(rows).map((id) => `${id} ${fmtS(median(res[id].walls))}`).join(', ')}`)
+}
+
 function scenarioRaw() {
   const ws = wsDir('tasks')
   const raw = join(BENCH, 'raw.mjs')
@@ -588,6 +627,7 @@ async function scenarioRemote() {
 const SCENARIO_TITLES = {
   startup: '1. Start-up',
   noop: '2. No-op (everything up to date, nothing changed)',
+  stale: '2b. No-op with a stale git index (every source file touched: stat data stale, contents not)',
   change: '3. One source file modified',
   comment: '3b. Comment-only edit (the edited package reruns, its output bytes stay the same: with early cutoff no dependent reruns; tasks is checked to rerun exactly 1)',
   restore: '4. Restore (all `dist/` deleted, outputs restored from the local cache)',
@@ -679,6 +719,15 @@ function targets() {
     }
     const nj = med('noop', 'ninja'), m = med('noop', id)
     add('no-op: ≤ 3× ninja', label, m / nj, 3, `${fmtS(m)} s vs ninja ${fmtS(nj)} s = ${fmtX(m / nj)}`)
+  }
+  // Issue 8's targets: no-op and restore against turbo, cold and one change against make.
+  for (const [s, anchor, limit, name] of [['noop', 'turbo', 0.5, 'no-op'], ['restore', 'turbo', 0.7, 'restore'], ['cold', 'make', 2, 'cold'], ['change', 'make', 3, 'one file changed']]) {
+    const m = med(s, 'tasks'), a = med(s, anchor)
+    add(`${name}: ≤ ${limit}× ${anchor} (issue 8)`, 'content', m / a, limit, `${fmtS(m)} s vs ${anchor} ${fmtS(a)} s = ${fmtX(m / a)}`)
+  }
+  {
+    const second = med('stale', 'second'), fresh = med('stale', 'fresh'), first = med('stale', 'first')
+    add('stale git index: no-op from the second run ≤ 1.2× the fresh-index no-op (issue 8)', 'content', second / fresh, 1.2, `${fmtS(second)} s vs ${fmtS(fresh)} s = ${fmtX(second / fresh)} (first run after the touch: ${fmtS(first)} s)`)
   }
   {
     const t = med('startup', 'tasks'), n = med('startup', 'node')
@@ -782,6 +831,7 @@ try {
     else if (s === 'trivial') scenarioTrivial()
     else if (s === 'raw') scenarioRaw()
     else if (s === 'remote') await scenarioRemote()
+    else if (s === 'stale') scenarioStale()
     else runScenario(s, packageEntries(s))
   }
 } finally {

@@ -36,18 +36,37 @@ export interface ErrorLocation {
 }
 
 /**
+ * Where an error class's brand lives: `instanceof` on the three error classes below also accepts
+ * an instance made by another copy of this module (the bundled CLI in `dist/cli/` and a deep
+ * import of `dist/lib/`, or two installed versions), by this registry-wide symbol, the way
+ * `Array.isArray` works across realms. A subclass keeps the ordinary prototype check.
+ */
+const BRAND = Symbol.for('typed-tasks.error-class')
+
+/** `x instanceof cls` by prototype, else by the brand `name` (see {@link BRAND}). */
+function branded(cls: abstract new (...args: never[]) => unknown, base: Function, name: string, x: unknown): boolean {
+  if (Function.prototype[Symbol.hasInstance].call(cls, x)) return true
+  return cls === base && typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[BRAND] === name
+}
+
+/**
  * The one error type the library throws for bad input. `code` says which; `location` where;
  * `hint` the fix ("did you mean `build`?").
  * @example throw new TasksError('unknown-dependency', 'task `test` depends on unknown task `biuld`',
  *   { file, task: 'test', key: 'deps' }, 'did you mean `build`?')
  */
 export class TasksError extends Error {
+  /** Also true for a `TasksError` of another copy of this module (see `BRAND`). */
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return branded(this, TasksError, 'TasksError', x)
+  }
   readonly code: ErrorCode
   location: ErrorLocation
   readonly hint?: string
   constructor(code: ErrorCode, message: string, location: ErrorLocation = {}, hint?: string) {
     super(message)
     this.name = 'TasksError'
+    Object.defineProperty(this, BRAND, { value: 'TasksError' })
     this.code = code
     this.location = location
     this.hint = hint
@@ -59,11 +78,16 @@ export class TasksError extends Error {
  * (or 128 + signal number when killed).
  */
 export class TaskCommandError extends Error {
+  /** Also true for a `TaskCommandError` of another copy of this module (see `BRAND`). */
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return branded(this, TaskCommandError, 'TaskCommandError', x)
+  }
   readonly exitCode: number
   readonly command: string
   constructor(command: string, exitCode: number, signal?: string | null) {
     super(signal ? `command \`${command}\` was killed by ${signal}` : `command \`${command}\` exited with code ${exitCode}`)
     this.name = 'TaskCommandError'
+    Object.defineProperty(this, BRAND, { value: 'TaskCommandError' })
     this.command = command
     this.exitCode = exitCode
   }
@@ -121,6 +145,10 @@ export interface RecipeErrorDetails {
  * @example throw new RecipeError('unknown-option', 'unknown option `tgas`', { recipe: 'docker.image', option: 'tgas', hint: 'did you mean `tags`?' })
  */
 export class RecipeError extends Error {
+  /** Also true for a `RecipeError` of another copy of this module (see `BRAND`). */
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return branded(this, RecipeError, 'RecipeError', x)
+  }
   readonly code: RecipeErrorCode
   readonly recipe?: string
   readonly option?: string
@@ -129,6 +157,7 @@ export class RecipeError extends Error {
     const text = `${details.recipe && !message.startsWith(details.recipe) ? `${details.recipe}: ` : ''}${message}${details.hint ? `\n  help: ${details.hint}` : ''}`
     super(text)
     this.name = 'RecipeError'
+    Object.defineProperty(this, BRAND, { value: 'RecipeError' })
     this.code = code
     this.recipe = details.recipe
     this.option = details.option

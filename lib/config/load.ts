@@ -89,7 +89,14 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   return config
 }
 
-let loadingRoot: string | undefined
+/**
+ * The folder of the config being loaded, kept on `globalThis` under a registry-wide symbol rather
+ * than in this module: the config may import another copy of this module than the loader's (the
+ * bundled CLI in `dist/cli/` and `dist/lib/` by path), and both must answer `configRoot()` alike.
+ */
+const LOADING_ROOT = Symbol.for('typed-tasks.loadingRoot')
+const slots = globalThis as unknown as Record<symbol, string | undefined>
+const setLoadingRoot = (dir: string | undefined) => { slots[LOADING_ROOT] = dir }
 
 /**
  * The project root of the config being loaded right now (its folder, absolute), for recipes that
@@ -97,7 +104,7 @@ let loadingRoot: string | undefined
  * `loadConfig`.
  */
 export function configRoot(): string | undefined {
-  return loadingRoot
+  return slots[LOADING_ROOT]
 }
 
 /**
@@ -114,7 +121,7 @@ async function importConfigs(entries: readonly { file: string; dir: string }[], 
   const bundle = await bundleConfigs(modules, join(project, '.tasks', 'config'), project, onWarning)
   process.setSourceMapsEnabled(true)
   const g = globalThis as unknown as Record<symbol, ((dir: string) => void) | undefined>
-  g[CONFIG_ROOT_HOOK] = (dir) => { loadingRoot = dir }
+  g[CONFIG_ROOT_HOOK] = (dir) => setLoadingRoot(dir)
   let current: string | undefined
   try {
     const mod = await import(bundle)
@@ -132,7 +139,7 @@ async function importConfigs(entries: readonly { file: string; dir: string }[], 
       'fix the error above; the config runs once at start-up')
   } finally {
     g[CONFIG_ROOT_HOOK] = undefined
-    loadingRoot = undefined
+    setLoadingRoot(undefined)
   }
   return out
 }
@@ -142,11 +149,11 @@ async function importConfigs(entries: readonly { file: string; dir: string }[], 
  * @param project the project root: the cache folder and the bundling boundary. @default dir
  */
 async function importConfig(file: string, dir: string, onWarning: (message: string) => void = () => {}, project = dir, fresh = false): Promise<unknown> {
-  loadingRoot = dir
+  setLoadingRoot(dir)
   try {
     return await importConfigFile(file, project, onWarning, fresh)
   } finally {
-    loadingRoot = undefined
+    setLoadingRoot(undefined)
   }
 }
 

@@ -9,7 +9,7 @@
  * on (its package.json dependencies naming other workspaces, and `dependsOn`); `web#build` names one
  * task of another workspace; `//#task` (or a short name the workspace does not define) a root task.
  *
- * Cost: a workspace's config is found with a few `existsSync` and compiled once (the per-file cache
+ * Cost: a workspace's config is found with one `readdir` of its folder and compiled once (the per-file cache
  * of `transpile.ts`); folders are matched without a glob library (`*` segments are regexps,
  * picomatch only for `[...]`/`{...}`), and the YAML parser is loaded only for `pnpm-workspace.yaml`.
  */
@@ -147,7 +147,7 @@ export function expandWorkspaceDirs(root: string, patterns: readonly string[]): 
     const segs = pattern.split('/').filter((s) => s && s !== '.')
     const walk = (rel: string, i: number): void => {
       if (i === segs.length) {
-        if (rel && (existsSync(join(root, rel, 'package.json')) || WORKSPACE_CONFIGS.some((f) => existsSync(join(root, rel, f))))) found.add(rel)
+        if (rel && folderEntries(join(root, rel)).some((n) => n === 'package.json' || WORKSPACE_CONFIGS.includes(n))) found.add(rel)
         return
       }
       const seg = segs[i]! // i < segs.length: returned above otherwise
@@ -181,11 +181,23 @@ function subdirs(root: string, rel: string): string[] {
 
 /** The `tasks.config.*` of a workspace folder (absolute), when it has one. */
 export function workspaceConfigFile(root: string, dir: string): string | undefined {
-  for (const f of WORKSPACE_CONFIGS) {
-    const file = join(root, dir, f)
-    if (existsSync(file)) return file
+  // One `readdir` (remembered from expandWorkspaceDirs) instead of an `existsSync` per candidate name.
+  const names = folderEntries(join(root, dir))
+  const f = WORKSPACE_CONFIGS.find((c) => names.includes(c))
+  return f === undefined ? undefined : join(root, dir, f)
+}
+
+/** The names in a folder (empty when it cannot be read), read once per folder per load. */
+const entryCache = new Map<string, string[]>()
+function folderEntries(abs: string): string[] {
+  let names = entryCache.get(abs)
+  if (!names) {
+    try { names = readdirSync(abs) } catch { names = [] }
+    entryCache.set(abs, names)
+    // Only for the load in progress: dropped on the next turn of the event loop.
+    if (entryCache.size === 1) setImmediate(() => entryCache.clear()).unref()
   }
-  return undefined
+  return names
 }
 
 /** Loads one config file's default export (`load.ts`'s importer; passed in to keep imports one way). */

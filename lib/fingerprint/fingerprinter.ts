@@ -9,7 +9,7 @@ import { sha256 } from '../util/hash.js'
 import type { FileChecker } from './checker.js'
 import { createChecker } from './create-checker.js'
 import { computeFingerprint, withInputs, type Fingerprint } from './fingerprint.js'
-import { takeGitSnapshot } from './git.js'
+import { refreshStaleIndex, takeGitSnapshot, type GitSnapshot } from './git.js'
 import { GitInputIndex } from './inputs.js'
 import { HashMemo } from './memo.js'
 import type { ResolvedTask } from '../types.js'
@@ -55,6 +55,7 @@ export class Fingerprinter {
   private readonly computed = new Map<string, TaskFingerprint>()
   /** The git snapshot's file index, when the root is in a git work tree (see {@link prepare}). */
   private index: GitInputIndex | undefined
+  private snapshot: GitSnapshot | undefined
   /** Tasks that ran a command (or restored something the index could not record) in this run. */
   private readonly executed = new Set<string>()
   private readonly taintedMemo = new Map<string, boolean>()
@@ -78,6 +79,19 @@ export class Fingerprinter {
     const nodeModules = cached.some((t) => t.inputs!.some((p) => p.includes('node_modules')))
     const snapshot = await takeGitSnapshot(this.o.root, { skipNodeModules: !nodeModules, env: this.o.gitEnv })
     if (snapshot) this.index = new GitInputIndex(this.o.root, snapshot)
+    this.snapshot = snapshot
+  }
+
+  /**
+   * When the snapshot's git index holds stale stat data (a copied or `touch`ed tree), refresh it
+   * (`git update-index --refresh` semantics, only when `index.lock` is free; see
+   * `refreshStaleIndex`) so the next runs' `git status` does not hash every file again. Start it
+   * after {@link prepare}, await it before the run ends. Never rejects.
+   * @returns whether a refresh ran
+   */
+  refreshGitIndex(): Promise<boolean> {
+    const s = this.snapshot
+    return s ? refreshStaleIndex(this.o.root, s, this.o.gitEnv) : Promise.resolve(false)
   }
 
   /**

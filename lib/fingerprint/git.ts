@@ -21,7 +21,7 @@
  * snapshot is `undefined` and callers walk the tree as before.
  */
 import { execFile } from 'node:child_process'
-import { existsSync, realpathSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 /** What git says about the project root's files. All paths are POSIX, relative to the project root. */
@@ -36,6 +36,12 @@ export interface GitSnapshot {
   takenAt: number
   /** Wall time the git commands took together, ms. */
   ms: number
+  /** The work tree's `.git` folder, when it is a plain folder and no `GIT_*` variable moves it (see {@link refreshStaleIndex}). */
+  gitDir?: string
+  /** The root's path below the top of the work tree: '' at the top, else 'sub/dir/'. */
+  prefix: string
+  /** Whether `git status` listed anything but ignored files below the root (`.tasks` and `node_modules` left out, submodules ignored). */
+  changed: boolean
 }
 
 /** Options of {@link takeGitSnapshot}. */
@@ -55,6 +61,16 @@ function git(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<strin
 
 /** A snapshot started ahead of the run that will use it (see {@link prefetchGitSnapshot}). */
 let prefetched: { root: string; skipNodeModules: boolean; at: number; snapshot: Promise<GitSnapshot | undefined> } | undefined
+/** The snapshot this process started last (prefetched or taken), for {@link startedSnapshot}. */
+let started: { root: string; snapshot: Promise<GitSnapshot | undefined> } | undefined
+
+/**
+ * The snapshot of `root` this process started most recently (prefetched or taken), or undefined
+ * when none was. Lets the run's history record reuse git's answer instead of starting git again.
+ */
+export function startedSnapshot(root: string): Promise<GitSnapshot | undefined> | undefined {
+  return started?.root === root ? started.snapshot : undefined
+}
 
 /** A prefetched snapshot older than this (ms) when the run asks is dropped and a new one taken. */
 export const PREFETCH_MAX_AGE_MS = 5000
@@ -68,6 +84,7 @@ export const PREFETCH_MAX_AGE_MS = 5000
  */
 export function prefetchGitSnapshot(root: string): void {
   prefetched = { root, skipNodeModules: true, at: Date.now(), snapshot: snapshotNow(root, {}) }
+  started = { root, snapshot: prefetched.snapshot }
 }
 
 /**
@@ -81,11 +98,13 @@ export function takeGitSnapshot(root: string, options: GitSnapshotOptions = {}):
   if (p && p.root === root && p.skipNodeModules === (options.skipNodeModules !== false) && options.env === undefined && Date.now() - p.at < PREFETCH_MAX_AGE_MS) {
     return p.snapshot
   }
-  return snapshotNow(root, options)
+  const snapshot = snapshotNow(root, options)
+  started = { root, snapshot }
+  return snapshot
 }
 
 async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<GitSnapshot | undefined> {
-  const started = performance.now()
+  const startedMs = performance.now()
   const takenAt = Date.now()
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' }
   // Literal pathspecs are cheap for git; nested `.tasks`/`node_modules` folders are dropped by the matcher.
@@ -102,6 +121,7 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
   const clean = new Map<string, string>()
   const dirty = new Set<string>()
   const dirs: string[] = []
+  let changed = false
   // `ls-files -s -v -z`: "<tag> <mode> <object> <stage>\t<path>\0", paths relative to root; the
   // fields before the tab have fixed widths (1, 6, 40, 1) in a SHA-1 repository.
   for (let at = 0; at < lsOut.length; ) {
@@ -125,6 +145,7 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
     if (full.endsWith('/') && prefix.startsWith(full)) return undefined
     if (!full.startsWith(prefix)) continue
     const path = full.slice(prefix.length)
+    if (xy !== '!!') changed = true
     if (xy === '??' || xy === '!!') {
       if (path.endsWith('/')) dirs.push(path.slice(0, -1)) // an ignored folder or a nested repository
       else dirty.add(path) // (a symlink to a folder is listed as a file: the stat below finds it)
@@ -155,7 +176,131 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
   if (!isSorted(files)) files.sort()
   for (const f of dirty) files.push(f)
   if (!isSorted(files)) files.sort()
-  return { files: dedupeSorted(files), clean, dirs: dirs.sort(), takenAt, ms: performance.now() - started }
+  const gitDir = top?.gitDir && !env.GIT_INDEX_FILE && !env.GIT_COMMON_DIR ? top.gitDir : undefined
+  return { files: dedupeSorted(files), clean, dirs: dirs.sort(), takenAt, ms: performance.now() - startedMs, prefix, changed, ...(gitDir ? { gitDir } : {}) }
+}
+
+/** Clean files stat-ed by {@link indexLooksStale} to tell a stale index. */
+export const STALE_SAMPLE = 16
+
+/** How much of git's index {@link indexLooksStale} reads, bytes (~1,500 entries; a copied or touched tree is stale from the first one). */
+export const INDEX_SAMPLE_BYTES = 128 * 1024
+
+function readHead(file: string, maxBytes: number): Buffer {
+  const fd = openSync(file, 'r')
+  try {
+    const buf = Buffer.allocUnsafe(maxBytes)
+    return buf.subarray(0, readSync(fd, buf, 0, maxBytes, 0))
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** The stat data git's index caches for one entry (seconds and nanoseconds as stored). */
+interface CachedStat { ctimeS: number; ctimeNs: number; mtimeS: number; mtimeNs: number; size: number }
+
+/**
+ * The cached stat data of about `sample` entries spread evenly over the first `maxBytes` of git's index file (format
+ * versions 2, 3 and 4, as documented in git's `gitformat-index`), by path; undefined when the file
+ * is not one of those. Entries are stepped over by their length; only the sampled ones' paths are
+ * decoded (in version 4, whose paths are prefix-compressed, every path is).
+ */
+export function readIndexSample(indexFile: string, sample: number, maxBytes = INDEX_SAMPLE_BYTES): Map<string, CachedStat> | undefined {
+  const buf = readHead(indexFile, maxBytes)
+  if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return undefined
+  const version = buf.readUInt32BE(4)
+  if (version < 2 || version > 4) return undefined
+  const count = buf.readUInt32BE(8)
+  // Entries take ~70-100 bytes: spread the sample over the ones that fit in the bytes read.
+  const step = Math.max(1, Math.floor(Math.min(count, buf.length / 80) / sample))
+  const out = new Map<string, CachedStat>()
+  let at = 12
+  let prev = ''
+  for (let i = 0; i < count; i++) {
+    if (at + 62 > buf.length) break // the rest of the index was not read
+    const entry = at
+    const flags = buf.readUInt16BE(at + 60)
+    const pathAt = at + 62 + (version >= 3 && flags & 0x4000 ? 2 : 0)
+    const want = i % step === 0
+    let path = ''
+    if (version === 4) {
+      // A varint of how many bytes to drop from the previous path, then the NUL-terminated rest.
+      let p = pathAt
+      // Past the buffer's end `b` is undefined: treated as 0 (the varint ends), and the NUL search below fails.
+      let b = buf[p++] ?? 0
+      let drop = b & 0x7f
+      while (b & 0x80) {
+        b = buf[p++] ?? 0
+        drop = (drop + 1) * 128 + (b & 0x7f)
+      }
+      const end = buf.indexOf(0, p)
+      if (end === -1) break
+      path = prev = prev.slice(0, prev.length - drop) + buf.toString('utf8', p, end)
+      at = end + 1
+    } else {
+      const len = flags & 0xfff
+      const end = len < 0xfff ? pathAt + len : buf.indexOf(0, pathAt)
+      if (end < 0 || end >= buf.length) break
+      if (want) path = buf.toString('utf8', pathAt, end)
+      // Entries are padded with 1-8 NULs to a multiple of 8 bytes.
+      at += Math.ceil((end - at + 1) / 8) * 8
+    }
+    if (want) out.set(path, { ctimeS: buf.readUInt32BE(entry), ctimeNs: buf.readUInt32BE(entry + 4), mtimeS: buf.readUInt32BE(entry + 8), mtimeNs: buf.readUInt32BE(entry + 12), size: buf.readUInt32BE(entry + 36) })
+  }
+  return out
+}
+
+/**
+ * Whether git's index holds stale stat data for files whose content it vouched for (after a copy
+ * of the work tree, a checkout by another tool, or a `touch` of every file): then every
+ * `git status --no-optional-locks` hashes those files again, run after run, because nothing
+ * writes the refreshed stat data back. Told by comparing about {@link STALE_SAMPLE} index entries
+ * spread over its first {@link INDEX_SAMPLE_BYTES} (the clean ones among them; a tree stale only
+ * further down costs git little, in proportion), with the stat data the index caches for them (mtime, ctime, size: what
+ * git compares, with `core.trustctime` on by default). Nanoseconds count only when the index
+ * stores them (a git built without them writes 0).
+ */
+export function indexLooksStale(root: string, snapshot: GitSnapshot): boolean {
+  if (!snapshot.gitDir || snapshot.clean.size === 0) return false
+  let cached: Map<string, CachedStat> | undefined
+  try {
+    cached = readIndexSample(join(snapshot.gitDir, 'index'), STALE_SAMPLE)
+  } catch {
+    return false
+  }
+  if (!cached) return false
+  // Plain (double) ms stats: at today's epoch a double holds ms to ~0.25 µs, so 2 µs apart is "different".
+  const same = (s: number, ns: number, ms: number) => (ns === 0 ? Math.floor(ms / 1000) === s : Math.abs(s * 1000 + ns / 1e6 - ms) < 0.002)
+  for (const [path, c] of cached) {
+    // Only entries git vouched for: a modified file is stale by nature, and no refresh changes that.
+    if (!snapshot.clean.has(path)) continue
+    const st = statSync(join(root, path), { throwIfNoEntry: false })
+    if (!st) continue
+    if (st.size % 4294967296 !== c.size || !same(c.mtimeS, c.mtimeNs, st.mtimeMs) || !same(c.ctimeS, c.ctimeNs, st.ctimeMs)) return true
+  }
+  return false
+}
+
+/**
+ * Refresh git's index when {@link indexLooksStale}: `git update-index -q --ignore-submodules
+ * --refresh`, the stat-only refresh that `git status` itself does when it may take the lock (same
+ * semantics: only the cached stat data of entries whose content is unchanged is rewritten; what is
+ * staged, and every blob id, stays as it was). Never while another git holds `index.lock`
+ * (checked first; git's own `O_EXCL` lock makes the refresh give up if one appears meanwhile).
+ * The snapshot is not affected: it was taken before.
+ * @returns whether a refresh ran (and ended), false when the index was fresh, locked or unknown. Never rejects.
+ */
+export async function refreshStaleIndex(root: string, snapshot: GitSnapshot, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  try {
+    if (!indexLooksStale(root, snapshot) || existsSync(join(snapshot.gitDir!, 'index.lock'))) return false
+  } catch {
+    return false
+  }
+  const gitEnv: NodeJS.ProcessEnv = { ...env, LC_ALL: 'C' }
+  delete gitEnv.GIT_OPTIONAL_LOCKS
+  return new Promise((resolve) => {
+    execFile('git', ['update-index', '-q', '--ignore-submodules', '--refresh'], { cwd: root, env: gitEnv, windowsHide: true, maxBuffer: 1 << 26 }, () => resolve(true))
+  })
 }
 
 function isSorted(a: readonly string[]): boolean {
@@ -175,7 +320,7 @@ function dedupeSorted(a: string[]): string[] {
  * upwards holding `.git`, a folder or a file), without starting `git rev-parse`. Undefined when
  * there is none (then git is asked, and fails if this is no repository).
  */
-function workTreeTop(root: string): { prefix: string } | undefined {
+function workTreeTop(root: string): { prefix: string; gitDir?: string } | undefined {
   let dir: string
   try {
     dir = realpathSync(root)
@@ -184,7 +329,11 @@ function workTreeTop(root: string): { prefix: string } | undefined {
   }
   const parts: string[] = []
   for (;;) {
-    if (existsSync(join(dir, '.git'))) return { prefix: parts.length ? parts.reverse().join('/') + '/' : '' }
+    const dotGit = join(dir, '.git')
+    let st
+    try { st = statSync(dotGit, { throwIfNoEntry: false }) } catch {}
+    // A `.git` file (a linked worktree, a submodule) points elsewhere: its index is not refreshed.
+    if (st) return { prefix: parts.length ? parts.reverse().join('/') + '/' : '', ...(st.isDirectory() ? { gitDir: dotGit } : {}) }
     const up = dirname(dir)
     if (up === dir) return undefined
     parts.push(basename(dir))

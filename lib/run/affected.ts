@@ -92,7 +92,7 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
     return everything(why, base)
   }
 
-  const index = new GitInputIndex(root, { files, clean: new Map(), dirs: [], takenAt: Date.now(), ms: 0 })
+  const index = new GitInputIndex(root, { files, clean: new Map(), dirs: [], takenAt: Date.now(), ms: 0, prefix: '', changed: true })
   const own = new Map<string, { kind: 'file'; file: string } | { kind: 'definition'; file: string }>()
   for (const name of order) {
     const task = o.graph.tasks.get(name)!

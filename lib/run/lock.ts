@@ -14,7 +14,7 @@
  * back, two processes hold it; the cache stays consistent even then (`put` refuses outputs that
  * change while it reads them, see `cache/stable-read.ts`).
  */
-import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { sha256 } from '../util/hash.js'
 import { OWN_START_TIME, isProcessAlive } from '../util/process.js'
@@ -101,6 +101,15 @@ export class TaskLocks {
       waited = true
       await sleep(delay, signal)
       delay = Math.min(200, delay * 2)
+    }
+  }
+
+  /** True when no lock file exists for `key` at this moment (held or stale: either is "not free"). */
+  isFree(key: string): boolean {
+    try {
+      return !lstatSync(join(this.dir, `${key}.lock`), { throwIfNoEntry: false })
+    } catch {
+      return false
     }
   }
 

@@ -145,6 +145,7 @@ export class ProcTable {
   private readonly trees = new Set<Tree>()
   private readonly file: string
   private failed = false
+  private made = false
   /** @param dir the procs folder, e.g. `<root>/.tasks/procs` */
   constructor(private readonly dir: string) {
     this.file = join(dir, `${process.pid}-${OWN_START_TIME}.json`)
@@ -162,10 +163,16 @@ export class ProcTable {
    */
   remove(t: Tree): void {
     if (!this.trees.delete(t)) return
-    if (this.trees.size === 0) return this.save()
+    // Removed or rewritten a little later, also when none runs: a run of short tasks starts the
+    // next one at once, and one write per start is enough (the file is removed by `close`).
     if (this.timer) return
     this.timer = setTimeout(() => this.save(), 50)
     this.timer.unref()
+  }
+  /** Write the pending state now (removes the file when no tree runs): call at the end of the run. */
+  close(): void {
+    if (this.timer) this.save()
+    else if (this.trees.size === 0 && this.made) this.save()
   }
   private save(): void {
     if (this.timer) clearTimeout(this.timer)
@@ -176,7 +183,8 @@ export class ProcTable {
         try { unlinkSync(this.file) } catch {}
         return
       }
-      mkdirSync(this.dir, { recursive: true })
+      if (!this.made) mkdirSync(this.dir, { recursive: true })
+      this.made = true
       writeFileAtomic(this.file, JSON.stringify({ pid: process.pid, start: OWN_START_TIME, trees: [...this.trees].map((t) => ({ pgid: t.pgid, start: t.start ?? null })) }))
     } catch {
       this.failed = true // a read-only `.tasks`: the trees are still killed on signals, only not recorded

@@ -34,11 +34,19 @@ export interface Runtime {
    * the task's outputs since this run's git snapshot, so dependents must look at the disk again.
    */
   withTaskLock<T>(task: { name: string; cwd: string; outputs: readonly string[]; run?: unknown }, fn: (waited: boolean) => Promise<T>): Promise<T>
+  /**
+   * True when no process holds the task's lock right now (one `lstat`). The scheduler decides a
+   * task without its lock only after this said true and only keeps that decision when it is
+   * "up to date", which writes nothing (see `Scheduler.run`).
+   */
+  lockFree(task: { name: string; cwd: string; outputs: readonly string[] }): boolean
+  /** End of the run: the procs file is brought up to date (removed when no tree runs). Never throws. */
+  close(): void
 }
 
 /** Set up the runtime of one run (see the module comment). Never throws. */
 export function startRuntime(o: RuntimeOptions): Runtime {
-  if (o.dryRun) return { withTaskLock: (_t, fn) => fn(false) }
+  if (o.dryRun) return { withTaskLock: (_t, fn) => fn(false), lockFree: () => true, close() {} }
   const tmp = join(o.dir, 'tmp')
   useTempDir(o.root, tmp)
   removeStaleTempFiles(tmp, isProcessAlive)
@@ -48,9 +56,12 @@ export function startRuntime(o: RuntimeOptions): Runtime {
   const left = reapLeftoverTrees(procs)
   if (left.killed.length) o.warn(`killed ${left.killed.length} process tree${left.killed.length === 1 ? '' : 's'} left running by a \`tasks\` process that was killed (pid ${[...new Set(left.killed.map((t) => t.owner))].join(', ')}; process groups ${left.killed.map((t) => t.pgid).join(', ')})`, undefined, 'leftover-trees-killed')
   if (left.named.length) o.warn(`process groups ${left.named.map((t) => t.pgid).join(', ')} were started by a \`tasks\` process that was killed (pid ${[...new Set(left.named.map((t) => t.owner))].join(', ')}) and may still run; they could not be verified as ours, so they were left alone: check them with \`ps -g <pgid>\``, undefined, 'leftover-trees')
-  bindProcTable(o.signal, new ProcTable(procs))
+  const table = new ProcTable(procs)
+  bindProcTable(o.signal, table)
   let unlocked = false
   return {
+    lockFree: (task) => unlocked || locks.isFree(taskLockKey(task)),
+    close: () => { try { table.close() } catch {} },
     async withTaskLock(task, fn) {
       if (task.run === undefined || unlocked) return fn(false)
       let lock

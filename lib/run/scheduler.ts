@@ -1,7 +1,7 @@
 /**
  * The scheduler: walk the task graph, start each task as soon as its dependencies succeeded (up to
  * `concurrency` at once, with p-queue), and for each one call {@link decide}, then restore (cache
- * hit) or {@link executeWithAttempts} (timeouts, retries) and store (`store.ts`), emitting typed events. Never prints, never
+ * hit) or {@link executeWithAttempts} (timeouts, retries; `execute.ts` runs one attempt) and store (`store.ts`), emitting typed events. Never prints, never
  * calls `process.exit`.
  */
 import { setMaxListeners } from 'node:events'
@@ -121,6 +121,8 @@ export class Scheduler {
     const [{ default: PQueue }] = await Promise.all([import('p-queue'), this.fingerprinter.prepare()])
     // Per-run process hygiene: temp folder, stale temp files and locks swept, leftover trees reaped, task locks.
     const runtime = startRuntime({ root: this.o.root, dir: join(this.o.root, '.tasks'), signal: this.signal, dryRun: this.o.dryRun, warn: (message, task, code) => (task ? this.warn(task, message, code) : this.o.emit({ type: 'warning', time: Date.now(), message, ...(code ? { code } : {}) })) })
+    // A stale git index (copied or touched tree) is refreshed beside the run, so the next run's `git status` is fast again.
+    const refresh = this.o.dryRun ? undefined : this.fingerprinter.refreshGitIndex()
     const queue = new PQueue({ concurrency: this.o.concurrency })
     const waiting = new Map(graph.order.map((n) => [n, graph.tasks.get(n)!.deps.length]))
     const services = (this.services = RunServices.needed(graph) ? this.runServices() : undefined)
@@ -153,14 +155,27 @@ export class Scheduler {
           return finish(name, this.end(name, 'skipped', Date.now(), { reason }))
         }
         queue.add(async () => {
-          let result: TaskResult
+          let result: TaskResult | undefined
+          const task = graph.tasks.get(name)!
           try {
-            // A task another process held the lock of may have new outputs: its dependents walk the disk.
-            const task = graph.tasks.get(name)!
-            result = task.service && services ? await this.startService(services, task) : await runtime.withTaskLock(task, (waited) => {
-              if (waited) this.fingerprinter.markExecuted(name)
-              return this.process(graph.tasks.get(name)!)
-            })
+            // Up to date without the task's lock (a no-op then writes no lock files), which is safe:
+            // an "up to date" decision writes nothing, so it cannot poison the state or the cache,
+            // and the locked path releases the lock right after such a decision anyway, so holding
+            // it protects only the instant of the check itself. That instant is covered by
+            // `lockFree`: when another process holds (or just left stale) the lock, it may be
+            // rewriting the outputs, and the locked path below waits for it. A process that takes
+            // the lock after the check orders after this decision, as if it had waited for our lock;
+            // if it rewrites outputs while this decision reads them, their stamps no longer match
+            // and the decision is not "up to date". Any other decision is taken again under the lock.
+            // A run with services takes the locked path (it checks first that no service has died).
+            if (task.run !== undefined && !services && !this.o.dryRun && runtime.lockFree(task)) result = await this.upToDate(task)
+            if (!result) {
+              // A task another process held the lock of may have new outputs: its dependents walk the disk.
+              result = task.service && services ? await this.startService(services, task) : await runtime.withTaskLock(task, (waited) => {
+                if (waited) this.fingerprinter.markExecuted(name)
+                return this.process(graph.tasks.get(name)!)
+              })
+            }
           } catch (err) {
             result = this.end(name, 'failed', Date.now(), { reason: { code: 'error', message: `internal error: ${(err as Error)?.message ?? err}` }, error: (err as Error)?.stack ?? String(err) })
           }
@@ -172,6 +187,8 @@ export class Scheduler {
       for (const n of graph.order.filter((m) => waiting.get(m) === 0)) schedule(n)
     })
     if (services) for (const [n, r] of await services.settle()) this.results.set(n, r)
+    runtime.close()
+    await refresh
     if (!this.o.dryRun) this.fingerprinter.save()
     if (!this.o.dryRun && this.ran.length) this.reportUndeclaredWrites(start)
     // Background uploads of a remote tier: a bounded wait, then abandoned with a warning (the cache warns).
@@ -273,6 +290,24 @@ export class Scheduler {
 
   private warn(task: string, message: string, code?: string): void {
     this.o.emit({ type: 'warning', time: Date.now(), task, message, ...(code ? { code } : {}) })
+  }
+
+  /** The task's result when it is up to date (decided without the cache), else undefined (decide again under the lock). */
+  private async upToDate(task: ResolvedTask): Promise<TaskResult | undefined> {
+    const started = Date.now()
+    if (this.signal.aborted || this.stopped) return undefined
+    let decision: Decision
+    try {
+      decision = await decide(task, this.decideContext(task.name, undefined))
+    } catch {
+      return undefined
+    }
+    if (decision.kind !== 'up-to-date') return undefined
+    const { hash, fp } = this.fingerprinter.fingerprint(task)
+    for (const w of fp?.warnings ?? []) this.warn(task.name, w)
+    // Early cutoff: dependents key on the output digest this task's state recorded (as in `process`).
+    if (decision.state?.outputDigest) this.digests.set(task.name, decision.state.outputDigest)
+    return this.end(task.name, 'up-to-date', started, { reason: decision.reason, fingerprint: fp ? hash : undefined, savedMs: decision.state?.durationMs ?? 0, value: decision.state?.value })
   }
 
   private async process(task: ResolvedTask): Promise<TaskResult> {
