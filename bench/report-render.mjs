@@ -19,7 +19,8 @@ import { syntheticRun } from '../test/report/_synthetic.mjs'
 import { launch, artifact } from '../test/report/_browser.mjs'
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '1000' }, runs: { type: 'string', default: '5' } } })
-const n = Number(values.tasks), runs = Number(values.runs)
+const n = Number(values.tasks),
+  runs = Number(values.runs)
 const { createRunCollector } = await import('../dist/lib/report/model.js')
 const { renderHtml } = await import('../dist/lib/report/html.js')
 
@@ -35,7 +36,9 @@ const bytes = statSync(file).size
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
 const b = await launch()
-const nav = [], shot = [], busy = []
+const nav = [],
+  shot = [],
+  busy = []
 try {
   for (let i = 0; i < runs; i++) {
     const page = await b.context.newPage()
@@ -51,7 +54,9 @@ try {
     busy.push((after.TaskDuration - (before.TaskDuration ?? 0)) * 1000)
     await page.close()
   }
-} finally { await b.close() }
+} finally {
+  await b.close()
+}
 const f = (xs) => `median ${Math.round(median(xs))} ms (${xs.map((x) => Math.round(x)).join(', ')})`
 console.log(`report of ${n} tasks: ${(bytes / 1024 / 1024).toFixed(2)} MB (${bytes} bytes); model + HTML in Node: ${Math.round(renderMs)} ms`)
 console.log(`  navigation (parse, style, layout to load): ${f(nav)}`)

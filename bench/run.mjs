@@ -15,9 +15,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer as createNetServer } from 'node:net'
-import {
-  existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, renameSync, rmSync, statSync, readdirSync, mkdtempSync, utimesSync,
-} from 'node:fs'
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, renameSync, rmSync, statSync, readdirSync, mkdtempSync, utimesSync } from 'node:fs'
 import { dirname, join, resolve, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -57,7 +55,12 @@ const { values: opt } = parseArgs({
   },
 })
 if (opt.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0].replace(/^#!.*\n\/\*\*\n/, '').replace(/^ \* ?/gm, '') + '\n')
+  process.stdout.write(
+    readFileSync(fileURLToPath(import.meta.url), 'utf8')
+      .split('*/')[0]
+      .replace(/^#!.*\n\/\*\*\n/, '')
+      .replace(/^ \* ?/gm, '') + '\n',
+  )
   process.exit(0)
 }
 if (!SIZES[opt.size]) fail(`unknown --size ${opt.size} (small, default, large)`)
@@ -171,18 +174,22 @@ function toolEnv(extra = {}) {
   for (const k of ['CI', 'GITHUB_ACTIONS', 'FORCE_COLOR', 'TASKS_MODE', 'NX_DAEMON', 'INIT_CWD']) delete env[k]
   // Under `npm run bench`, npm's own variables (npm_lifecycle_event, npm_config_*, ...) would leak into the tools.
   for (const k of Object.keys(env)) if (/^npm_/i.test(k)) delete env[k]
-  Object.assign(env, {
-    NO_COLOR: '1',
-    TURBO_TELEMETRY_DISABLED: '1',
-    TURBO_NO_UPDATE_NOTIFIER: '1',
-    DO_NOT_TRACK: '1',
-    NX_NO_CLOUD: 'true',
-    NX_TUI: 'false',
-    NX_SKIP_NX_CACHE: undefined,
-    npm_config_update_notifier: 'false',
-    npm_config_fund: 'false',
-    npm_config_audit: 'false',
-  }, extra)
+  Object.assign(
+    env,
+    {
+      NO_COLOR: '1',
+      TURBO_TELEMETRY_DISABLED: '1',
+      TURBO_NO_UPDATE_NOTIFIER: '1',
+      DO_NOT_TRACK: '1',
+      NX_NO_CLOUD: 'true',
+      NX_TUI: 'false',
+      NX_SKIP_NX_CACHE: undefined,
+      npm_config_update_notifier: 'false',
+      npm_config_fund: 'false',
+      npm_config_audit: 'false',
+    },
+    extra,
+  )
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
   return env
 }
@@ -266,7 +273,8 @@ const pkgNames = () => Array.from({ length: SIZE.packages }, (_, i) => `p${Strin
 
 /** How many dist/out.txt were written at or after `sinceMs`, and how many are missing. */
 function outputsWritten(ws, sinceMs) {
-  let written = 0, missingOut = 0
+  let written = 0,
+    missingOut = 0
   for (const n of pkgNames()) {
     try {
       if (statSync(outPath(ws, n)).mtimeMs >= sinceMs) written++
@@ -299,12 +307,19 @@ function tasksTool(id, label, mode, { tty = false, workspaces = false } = {}) {
   const family = workspaces ? 'tasks-ws' : mode === 'mtime' ? 'tasks-mtime' : 'tasks'
   const ws = wsDir(family)
   return {
-    id, label, family, available: have.tasks, isTasks: true, mode,
+    id,
+    label,
+    family,
+    available: have.tasks,
+    isTasks: true,
+    mode,
     spec: () => {
       const args = ['all', '--concurrency', String(N)]
       if (tty) {
         // A pseudo-terminal starts at 0×0: give it a size before the CLI draws its UI.
-        const cmd = `stty cols 120 rows 40 2>/dev/null; exec ${tasksArgv(...args).map(shq).join(' ')}`
+        const cmd = `stty cols 120 rows 40 2>/dev/null; exec ${tasksArgv(...args)
+          .map(shq)
+          .join(' ')}`
         // A no-op takes about a second: a hung terminal view is cut off early.
         return { argv: ['script', '-q', '-e', '-c', cmd, '/dev/null'], cwd: ws, env: toolEnv({ TASKS_MODE: mode, TERM: 'xterm-256color' }), timeout: Math.min(TIMEOUT, 30) }
       }
@@ -323,40 +338,69 @@ function tools() {
     tasksTool('tasks-tty', 'tasks (content, TTY)', 'content', { tty: true }),
     tasksTool('tasks-ws', 'tasks (content, 100 workspace configs)', 'content', { workspaces: true }),
     {
-      id: 'make', label: 'make', family: 'make', available: have.make, anchor: true, noCache: true,
+      id: 'make',
+      label: 'make',
+      family: 'make',
+      available: have.make,
+      anchor: true,
+      noCache: true,
       spec: () => ({ argv: ['make', `-j${N}`, 'all'], cwd: wsDir('make'), env: toolEnv() }),
       clearCache() {},
     },
     {
-      id: 'ninja', label: 'ninja', family: 'ninja', available: have.ninja, anchor: true, noCache: true,
+      id: 'ninja',
+      label: 'ninja',
+      family: 'ninja',
+      available: have.ninja,
+      anchor: true,
+      noCache: true,
       spec: () => ({ argv: ['ninja', `-j${N}`], cwd: wsDir('ninja'), env: toolEnv() }),
       clearCache() {
         for (const f of ['.ninja_log', '.ninja_deps']) rmSync(join(wsDir('ninja'), f), { force: true })
       },
     },
     {
-      id: 'turbo', label: 'turbo', family: 'turbo', available: have.turbo, anchor: true, jsAnchor: true,
+      id: 'turbo',
+      label: 'turbo',
+      family: 'turbo',
+      available: have.turbo,
+      anchor: true,
+      jsAnchor: true,
       spec: () => ({ argv: [join(BIN, 'turbo'), 'run', 'build', `--concurrency=${N}`], cwd: wsDir('turbo'), env: toolEnv() }),
       clearCache() {
         rmSync(join(wsDir('turbo'), '.turbo'), { recursive: true, force: true })
       },
     },
     {
-      id: 'nx', label: 'nx (daemon off)', family: 'nx', available: have.nx, anchor: true, jsAnchor: true,
+      id: 'nx',
+      label: 'nx (daemon off)',
+      family: 'nx',
+      available: have.nx,
+      anchor: true,
+      jsAnchor: true,
       spec: () => ({ argv: [join(BIN, 'nx'), 'run-many', '-t', 'build', `--parallel=${N}`], cwd: wsDir('nx'), env: toolEnv({ NX_DAEMON: 'false' }) }),
       clearCache() {
         rmSync(join(wsDir('nx'), '.nx', 'cache'), { recursive: true, force: true })
       },
     },
     {
-      id: 'nx-daemon', label: 'nx (daemon on)', family: 'nx', available: have.nx, anchor: true, jsAnchor: true,
+      id: 'nx-daemon',
+      label: 'nx (daemon on)',
+      family: 'nx',
+      available: have.nx,
+      anchor: true,
+      jsAnchor: true,
       spec: () => ({ argv: [join(BIN, 'nx'), 'run-many', '-t', 'build', `--parallel=${N}`], cwd: wsDir('nx'), env: toolEnv({ NX_DAEMON: 'true' }) }),
       clearCache() {
         rmSync(join(wsDir('nx'), '.nx', 'cache'), { recursive: true, force: true })
       },
     },
     {
-      id: 'wireit', label: 'wireit (npm run)', family: 'wireit', available: have.wireit, anchor: true,
+      id: 'wireit',
+      label: 'wireit (npm run)',
+      family: 'wireit',
+      available: have.wireit,
+      anchor: true,
       spec: () => ({ argv: ['npm', 'run', '--silent', 'wbuild'], cwd: wsDir('wireit'), env: toolEnv({ WIREIT_CACHE: 'local', WIREIT_PARALLEL: String(N), WIREIT_LOGGER: 'simple' }) }),
       clearCache() {
         for (const n of pkgNames()) rmSync(join(wsDir('wireit'), 'packages', n, '.wireit'), { recursive: true, force: true })
@@ -499,7 +543,7 @@ function scenarioStale() {
   const ws = wsDir('tasks-stale')
   const spec = (cwd) => ({ argv: tasksArgv('all', '--concurrency', String(N)), cwd, env: toolEnv({ CI: 'true', TASKS_MODE: 'content' }) })
   const rows = {
-    fresh: 'tasks (content), fresh git index (the no-op scenario\'s copy)',
+    fresh: "tasks (content), fresh git index (the no-op scenario's copy)",
     first: 'tasks (content), stale index: first run after touching every source file (finds it stale, refreshes it)',
     second: 'tasks (content), stale index: the next run (the refreshed index)',
   }
@@ -509,7 +553,12 @@ function scenarioStale() {
   const t0 = Date.now()
   try {
     for (let round = 0; round < 1 + RUNS; round++) {
-      const keep = (id, m) => { if (round >= 1) { res[id].walls.push(m.wall); if (m.rss !== undefined) res[id].rss.push(m.rss) } }
+      const keep = (id, m) => {
+        if (round >= 1) {
+          res[id].walls.push(m.wall)
+          if (m.rss !== undefined) res[id].rss.push(m.rss)
+        }
+      }
       const fresh = () => keep('fresh', measure(spec(wsDir('tasks')), 'stale-fresh'))
       if (round % 2 === 0) fresh()
       const now = new Date()
@@ -522,7 +571,11 @@ function scenarioStale() {
     for (const r of Object.values(res)) r.error ??= String(err.message ?? err)
     say(`bench: stale failed: ${err.message ?? err}`)
   }
-  say(`bench: stale (${((Date.now() - t0) / 1000).toFixed(0)} s): ${Object.keys(rows).map((id) => `${id} ${fmtS(median(res[id].walls))}`).join(', ')}`)
+  say(
+    `bench: stale (${((Date.now() - t0) / 1000).toFixed(0)} s): ${Object.keys(rows)
+      .map((id) => `${id} ${fmtS(median(res[id].walls))}`)
+      .join(', ')}`,
+  )
 }
 
 function scenarioRaw() {
@@ -551,7 +604,17 @@ function scenarioRaw() {
     e('hash', 'walk + read + SHA-256 all files (node:crypto)', [process.execPath, raw, 'hash', ws]),
     e('blob', 'walk + read + git blob id (SHA-1) all files (node:crypto)', [process.execPath, raw, 'blob', ws]),
     e('git', '`git ls-files -s`', ['git', 'ls-files', '-s']),
-    e('git-status', '`git status --porcelain -uall --ignored=matching`', ['git', '--no-optional-locks', 'status', '--porcelain', '-z', '--untracked-files=all', '--ignored=matching', '--no-renames', '--ignore-submodules=all']),
+    e('git-status', '`git status --porcelain -uall --ignored=matching`', [
+      'git',
+      '--no-optional-locks',
+      'status',
+      '--porcelain',
+      '-z',
+      '--untracked-files=all',
+      '--ignored=matching',
+      '--no-renames',
+      '--ignore-submodules=all',
+    ]),
     tasksDry('tasks-dry-cold', '`tasks all --dry-run`, cold hash memo (git vouches for committed files: none read)', true, true),
     tasksDry('tasks-dry-cold-walk', '`tasks all --dry-run --no-git`, cold hash memo (walks, reads and hashes every file)', true, false),
     tasksDry('tasks-dry-warm-walk', '`tasks all --dry-run --no-git`, warm hash memo (walks and stats every file)', false, false),
@@ -578,11 +641,24 @@ async function scenarioRemote() {
   const port = await new Promise((res, rej) => {
     const srv = createNetServer()
     srv.on('error', rej)
-    srv.listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => res(p)) })
+    srv.listen(0, '127.0.0.1', () => {
+      const p = srv.address().port
+      srv.close(() => res(p))
+    })
   })
   const store = mkdtempSync(join(os.tmpdir(), 'bench-turbo-cache-'))
   const server = spawn(process.execPath, [cli], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), STORAGE_PROVIDER: 'local', STORAGE_PATH: store, STORAGE_PATH_USE_TMP_FOLDER: 'false', TURBO_TOKEN: 'bench', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      STORAGE_PROVIDER: 'local',
+      STORAGE_PATH: store,
+      STORAGE_PATH_USE_TMP_FOLDER: 'false',
+      TURBO_TOKEN: 'bench',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+    },
     stdio: 'ignore',
   })
   try {
@@ -599,21 +675,23 @@ async function scenarioRemote() {
       tasks: { TASKS_REMOTE_CACHE: `turbo+http://127.0.0.1:${port}?team=bench`, TASKS_REMOTE_CACHE_TOKEN: 'bench' },
       turbo: { TURBO_API: `http://127.0.0.1:${port}`, TURBO_TOKEN: 'bench', TURBO_TEAM: 'bench' },
     }
-    const entries = tools().filter((t) => t.id === 'tasks' || t.id === 'turbo').map((t) => {
-      const ws = wsDir(t.family)
-      return {
-        ...t,
-        spec: () => {
-          const sp = t.spec()
-          return { ...sp, env: { ...sp.env, ...remoteEnv[t.id] } }
-        },
-        prepare() {
-          rmDist(ws)
-          t.clearCache()
-        },
-        check: (since) => outputsWritten(ws, since),
-      }
-    })
+    const entries = tools()
+      .filter((t) => t.id === 'tasks' || t.id === 'turbo')
+      .map((t) => {
+        const ws = wsDir(t.family)
+        return {
+          ...t,
+          spec: () => {
+            const sp = t.spec()
+            return { ...sp, env: { ...sp.env, ...remoteEnv[t.id] } }
+          },
+          prepare() {
+            rmDist(ws)
+            t.clearCache()
+          },
+          check: (since) => outputsWritten(ws, since),
+        }
+      })
     runScenario('remote', entries)
   } finally {
     server.kill('SIGTERM')
@@ -651,7 +729,11 @@ const fastest = (scenario, pred) => {
 function scenarioTable(scenario) {
   const res = results[scenario]
   if (!res) return ''
-  const anchorIds = new Set(tools().filter((t) => t.anchor).map((t) => t.id))
+  const anchorIds = new Set(
+    tools()
+      .filter((t) => t.anchor)
+      .map((t) => t.id),
+  )
   const isPkg = ['noop', 'change', 'comment', 'restore', 'cold', 'remote'].includes(scenario)
   const best = isPkg ? fastest(scenario, (t) => t.anchor) : undefined
   const tasksMed = isPkg ? med(scenario, 'tasks') : NaN
@@ -668,7 +750,8 @@ function scenarioTable(scenario) {
     const cells = [r.label, fmtS(m), `${fmtS(Math.min(...r.walls))}–${fmtS(Math.max(...r.walls))}`, fmtMB(median(r.rss))]
     if (isPkg) {
       cells.push(best ? fmtX(m / best.m) : '—', id.startsWith('tasks') || !Number.isFinite(tasksMed) ? '' : fmtX(tasksMed / m))
-      const w = r.checks.map((c) => c.written), miss = r.checks.map((c) => c.missing)
+      const w = r.checks.map((c) => c.written),
+        miss = r.checks.map((c) => c.missing)
       cells.push(w.length ? String(median(w)) : '—', miss.length ? String(Math.max(...miss)) : '—')
     }
     rows.push(`| ${cells.join(' | ')} |`)
@@ -676,22 +759,27 @@ function scenarioTable(scenario) {
   let text = `${rows.join('\n')}\n`
   if (isPkg && best) text += `\nFastest other tool: ${best.label} (${fmtS(best.m)} s).\n`
   if (scenario === 'trivial') {
-    const base = med('trivial', 'spawn-par'), seq = med('trivial', 'spawn-seq')
+    const base = med('trivial', 'spawn-par'),
+      seq = med('trivial', 'spawn-seq')
     const lines = []
     for (const id of ['tasks', 'make', 'ninja']) {
       const m = med('trivial', id)
       if (!Number.isFinite(m)) continue
-      lines.push(`| ${res[id].label} | ${((m - base) / SIZE.trivial * 1000).toFixed(2)} | ${((m - seq) / SIZE.trivial * 1000).toFixed(2)} |`)
+      lines.push(`| ${res[id].label} | ${(((m - base) / SIZE.trivial) * 1000).toFixed(2)} | ${(((m - seq) / SIZE.trivial) * 1000).toFixed(2)} |`)
     }
     if (lines.length) {
       text += `\nOverhead per task, ms = (tool − spawn baseline) / ${SIZE.trivial}:\n\n| tool | vs ${N}-parallel spawns | vs sequential spawns |\n|---|---:|---:|\n${lines.join('\n')}\n`
     }
   }
   if (scenario === 'raw') {
-    const hash = med('raw', 'blob'), stat = med('raw', 'stat'), cold = med('raw', 'tasks-dry-cold-walk'), warm = med('raw', 'tasks-dry-warm-walk')
+    const hash = med('raw', 'blob'),
+      stat = med('raw', 'stat'),
+      cold = med('raw', 'tasks-dry-cold-walk'),
+      warm = med('raw', 'tasks-dry-warm-walk')
     if ([hash, stat, cold, warm].every(Number.isFinite)) {
-      text += `\nThe reading and hashing alone, without git: bare loop (walk + read + git blob id) − (walk + lstat) = ${fmtS(hash - stat)} s; ` +
-        `\`tasks --no-git\` cold memo − warm memo = ${fmtS(cold - warm)} s; ratio ${((hash - stat) / (cold - warm) * 100).toFixed(0)}% ` +
+      text +=
+        `\nThe reading and hashing alone, without git: bare loop (walk + read + git blob id) − (walk + lstat) = ${fmtS(hash - stat)} s; ` +
+        `\`tasks --no-git\` cold memo − warm memo = ${fmtS(cold - warm)} s; ratio ${(((hash - stat) / (cold - warm)) * 100).toFixed(0)}% ` +
         `(differences of medians of noisy runs: indicative only). What the dry run spends beyond the bare loop is the rest of a run: ` +
         `start-up, config, globbing, per-task state.\n`
     }
@@ -709,41 +797,75 @@ function targets() {
   }
   for (const id of ['tasks', 'tasks-mtime']) {
     const label = id === 'tasks' ? 'content' : 'mtime'
-    for (const [s, limit, name] of [['noop', 0.5, 'no-op'], ['change', 0.5, 'one file changed'], ['restore', 0.7, 'restore']]) {
-      const b = jsBest(s), m = med(s, id)
+    for (const [s, limit, name] of [
+      ['noop', 0.5, 'no-op'],
+      ['change', 0.5, 'one file changed'],
+      ['restore', 0.7, 'restore'],
+    ]) {
+      const b = jsBest(s),
+        m = med(s, id)
       add(`${name}: ≤ ${limit}× the faster of turbo and nx`, label, b ? m / b.m : NaN, limit, b ? `${fmtS(m)} s vs ${b.label} ${fmtS(b.m)} s = ${fmtX(m / b.m)}` : '—')
     }
     if (id === 'tasks') {
-      const t = med('remote', 'tasks'), tb = med('remote', 'turbo')
+      const t = med('remote', 'tasks'),
+        tb = med('remote', 'turbo')
       add('restore from the remote cache: ≤ 0.7× turbo on the same server', label, t / tb, 0.7, `${fmtS(t)} s vs turbo ${fmtS(tb)} s = ${fmtX(t / tb)}`)
     }
-    const nj = med('noop', 'ninja'), m = med('noop', id)
+    const nj = med('noop', 'ninja'),
+      m = med('noop', id)
     add('no-op: ≤ 3× ninja', label, m / nj, 3, `${fmtS(m)} s vs ninja ${fmtS(nj)} s = ${fmtX(m / nj)}`)
   }
   // Issue 8's targets: no-op and restore against turbo, cold and one change against make.
-  for (const [s, anchor, limit, name] of [['noop', 'turbo', 0.5, 'no-op'], ['restore', 'turbo', 0.7, 'restore'], ['cold', 'make', 2, 'cold'], ['change', 'make', 3, 'one file changed']]) {
-    const m = med(s, 'tasks'), a = med(s, anchor)
+  for (const [s, anchor, limit, name] of [
+    ['noop', 'turbo', 0.5, 'no-op'],
+    ['restore', 'turbo', 0.7, 'restore'],
+    ['cold', 'make', 2, 'cold'],
+    ['change', 'make', 3, 'one file changed'],
+  ]) {
+    const m = med(s, 'tasks'),
+      a = med(s, anchor)
     add(`${name}: ≤ ${limit}× ${anchor} (issue 8)`, 'content', m / a, limit, `${fmtS(m)} s vs ${anchor} ${fmtS(a)} s = ${fmtX(m / a)}`)
   }
   {
-    const second = med('stale', 'second'), fresh = med('stale', 'fresh'), first = med('stale', 'first')
-    add('stale git index: no-op from the second run ≤ 1.2× the fresh-index no-op (issue 8)', 'content', second / fresh, 1.2, `${fmtS(second)} s vs ${fmtS(fresh)} s = ${fmtX(second / fresh)} (first run after the touch: ${fmtS(first)} s)`)
+    const second = med('stale', 'second'),
+      fresh = med('stale', 'fresh'),
+      first = med('stale', 'first')
+    add(
+      'stale git index: no-op from the second run ≤ 1.2× the fresh-index no-op (issue 8)',
+      'content',
+      second / fresh,
+      1.2,
+      `${fmtS(second)} s vs ${fmtS(fresh)} s = ${fmtX(second / fresh)} (first run after the touch: ${fmtS(first)} s)`,
+    )
   }
   {
-    const t = med('startup', 'tasks'), n = med('startup', 'node')
+    const t = med('startup', 'tasks'),
+      n = med('startup', 'node')
     add('start-up: `--version` ≤ 1.5× `node -e 0`', 'tasks', t / n, 1.5, `${fmtS(t)} s vs ${fmtS(n)} s = ${fmtX(t / n)}`)
   }
   {
-    const t = med('trivial', 'tasks'), b = med('trivial', 'spawn-par')
+    const t = med('trivial', 'tasks'),
+      b = med('trivial', 'spawn-par')
     const per = ((t - b) / SIZE.trivial) * 1000
-    add(`scheduling: ≤ 2 ms per trivial task beyond the spawn (${SIZE.trivial} tasks, ${N} at a time)`, 'tasks', per, 2, `(${fmtS(t)} − ${fmtS(b)} s) / ${SIZE.trivial} = ${Number.isFinite(per) ? per.toFixed(2) : '—'} ms`)
+    add(
+      `scheduling: ≤ 2 ms per trivial task beyond the spawn (${SIZE.trivial} tasks, ${N} at a time)`,
+      'tasks',
+      per,
+      2,
+      `(${fmtS(t)} − ${fmtS(b)} s) / ${SIZE.trivial} = ${Number.isFinite(per) ? per.toFixed(2) : '—'} ms`,
+    )
   }
   {
     const h = med('raw', 'hash')
-    for (const [id, how] of [['tasks-dry-cold', 'in git (default): committed files are digested from the index, none is read'], ['tasks-dry-cold-walk', '`--no-git`: every file walked, read and hashed']]) {
+    for (const [id, how] of [
+      ['tasks-dry-cold', 'in git (default): committed files are digested from the index, none is read'],
+      ['tasks-dry-cold-walk', '`--no-git`: every file walked, read and hashed'],
+    ]) {
       const t = med('raw', id)
       const eff = h / t
-      rows.push(`| content hashing, cold memo: ≥ 80% of a bare node:crypto read+hash loop | content, ${how} | bare loop ${fmtS(h)} s / \`tasks --dry-run\` cold memo ${fmtS(t)} s = ${Number.isFinite(eff) ? (eff * 100).toFixed(0) + '%' : '—'} (whole runs: the dry run also starts Node, loads the config and checks ${SIZE.packages} tasks) | ${Number.isFinite(eff) ? (eff >= 0.8 ? '**met**' : '**missed**') : 'not measured'} |`)
+      rows.push(
+        `| content hashing, cold memo: ≥ 80% of a bare node:crypto read+hash loop | content, ${how} | bare loop ${fmtS(h)} s / \`tasks --dry-run\` cold memo ${fmtS(t)} s = ${Number.isFinite(eff) ? (eff * 100).toFixed(0) + '%' : '—'} (whole runs: the dry run also starts Node, loads the config and checks ${SIZE.packages} tasks) | ${Number.isFinite(eff) ? (eff >= 0.8 ? '**met**' : '**missed**') : 'not measured'} |`,
+      )
     }
   }
   return `| target | tasks mode | measured (medians) | result |\n|---|---|---|---|\n${rows.join('\n')}\n`
@@ -767,16 +889,26 @@ function summaryTable() {
 function writeReport({ date, elapsedS, loadStart, loadEnd, runs, machine: m }) {
   const lines = []
   lines.push(`# Benchmark results (${opt.size} size: ${SIZE.packages} packages × ${SIZE.files} files)`, '')
-  lines.push(`Generated by \`node bench/run.mjs --size ${opt.size} --runs ${RUNS}\` on ${date.slice(0, 16).replace('T', ' ')} UTC; the whole run took ${(elapsedS / 60).toFixed(1)} min (${runs} tool runs, workspace generation included). How to read this file: bench/README.md.`, '')
-  lines.push('**The machine (2 cores) was shared with other developers, who were compiling and testing at the same time: absolute times are noisy.** ' +
-    `Load average at start ${loadStart.map((x) => x.toFixed(2)).join(' ')}, at end ${loadEnd.map((x) => x.toFixed(2)).join(' ')}. ` +
-    'Every tool ran in alternation with the others (one warm-up round, then each round runs each tool once), so the noise spreads over all of them; compare ratios within this file, not with other machines.', '')
+  lines.push(
+    `Generated by \`node bench/run.mjs --size ${opt.size} --runs ${RUNS}\` on ${date.slice(0, 16).replace('T', ' ')} UTC; the whole run took ${(elapsedS / 60).toFixed(1)} min (${runs} tool runs, workspace generation included). How to read this file: bench/README.md.`,
+    '',
+  )
+  lines.push(
+    '**The machine (2 cores) was shared with other developers, who were compiling and testing at the same time: absolute times are noisy.** ' +
+      `Load average at start ${loadStart.map((x) => x.toFixed(2)).join(' ')}, at end ${loadEnd.map((x) => x.toFixed(2)).join(' ')}. ` +
+      'Every tool ran in alternation with the others (one warm-up round, then each round runs each tool once), so the noise spreads over all of them; compare ratios within this file, not with other machines.',
+    '',
+  )
   lines.push('## Machine and versions', '')
   lines.push(`- CPU: ${m.cpu}, ${m.nproc} logical CPUs (\`os.availableParallelism()\`); memory ${m.memory}; ${m.os}; bench filesystem ${m.fs}`)
   for (const [k, v] of Object.entries(versions)) lines.push(`- ${k}: ${v}`)
   lines.push(`- concurrency given to every tool: ${N} (make -j, ninja -j, turbo --concurrency, nx --parallel, WIREIT_PARALLEL, tasks --concurrency)`)
-  lines.push(`- workspace: ${SIZE.packages} packages × ${SIZE.files} files (1–2 KB), ${info?.edges ?? '?'} dependency edges (seed 1); the edited file is \`${info?.changedFile}\`, whose change reruns ${info?.rerunOnChange?.length ?? '?'} packages (${(info?.rerunOnChange ?? []).join(', ')})`)
-  lines.push(`- runs: 1 warm-up round + ${RUNS} measured rounds per scenario; times are wall seconds (median, min–max); peak RSS is the median of the largest resident set of any single process of the run (\`/usr/bin/time -f %M\`; daemons not included)`)
+  lines.push(
+    `- workspace: ${SIZE.packages} packages × ${SIZE.files} files (1–2 KB), ${info?.edges ?? '?'} dependency edges (seed 1); the edited file is \`${info?.changedFile}\`, whose change reruns ${info?.rerunOnChange?.length ?? '?'} packages (${(info?.rerunOnChange ?? []).join(', ')})`,
+  )
+  lines.push(
+    `- runs: 1 warm-up round + ${RUNS} measured rounds per scenario; times are wall seconds (median, min–max); peak RSS is the median of the largest resident set of any single process of the run (\`/usr/bin/time -f %M\`; daemons not included)`,
+  )
   if (missing.length) {
     lines.push('', '**Missing tools** (their rows say "not run"):', '')
     for (const x of missing) lines.push(`- ${x.tool}: ${x.why}`)
@@ -788,14 +920,27 @@ function writeReport({ date, elapsedS, loadStart, loadEnd, runs, machine: m }) {
     lines.push(`## ${SCENARIO_TITLES[s]}`, '', scenarioTable(s))
   }
   // eslint-disable-next-line no-control-regex
-  const clean = (t) => t.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split(/\r?\n|\r/).map((l) => l.trimEnd()).filter(Boolean)
-  const errors = Object.entries(results).flatMap(([s, r]) => Object.entries(r).filter(([, x]) => x.error && !x.error.startsWith('not run')).map(([id, x]) => {
-    const [first, ...rest] = clean(x.error)
-    const hint = id === 'tasks-tty' && /timed out/.test(first)
-      ? ` (the same no-op takes ${fmtS(med('noop', 'tasks'))} s with plain output: the terminal view never exited, a hang rather than a slow run)`
-      : ''
-    return `- ${s}/${id}: ${first}${hint}\n\n  \`\`\`\n${rest.slice(-6).map((l) => `  ${l}`).join('\n')}\n  \`\`\``
-  }))
+  const clean = (t) =>
+    t
+      .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+      .split(/\r?\n|\r/)
+      .map((l) => l.trimEnd())
+      .filter(Boolean)
+  const errors = Object.entries(results).flatMap(([s, r]) =>
+    Object.entries(r)
+      .filter(([, x]) => x.error && !x.error.startsWith('not run'))
+      .map(([id, x]) => {
+        const [first, ...rest] = clean(x.error)
+        const hint =
+          id === 'tasks-tty' && /timed out/.test(first)
+            ? ` (the same no-op takes ${fmtS(med('noop', 'tasks'))} s with plain output: the terminal view never exited, a hang rather than a slow run)`
+            : ''
+        return `- ${s}/${id}: ${first}${hint}\n\n  \`\`\`\n${rest
+          .slice(-6)
+          .map((l) => `  ${l}`)
+          .join('\n')}\n  \`\`\``
+      }),
+  )
   if (errors.length) lines.push('## Failures', '', ...errors, '')
   // The hand-kept record of what each optimisation bought (before/after medians, profiles) goes
   // with every generated report.

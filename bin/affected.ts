@@ -30,11 +30,16 @@ export function varItems(value: unknown): string[] {
 
 function words(b: AffectedBecause): string {
   switch (b.kind) {
-    case 'file': return `affected: ${b.file} changed`
-    case 'definition': return `affected: its definition in ${b.file} changed`
-    case 'dependency': return `affected: dependency \`${b.dependency}\` is affected`
-    case 'needed-by': return `not affected, needed by \`${b.task}\``
-    case 'everything': return `affected: ${b.why}`
+    case 'file':
+      return `affected: ${b.file} changed`
+    case 'definition':
+      return `affected: its definition in ${b.file} changed`
+    case 'dependency':
+      return `affected: dependency \`${b.dependency}\` is affected`
+    case 'needed-by':
+      return `not affected, needed by \`${b.task}\``
+    case 'everything':
+      return `affected: ${b.why}`
   }
 }
 

@@ -23,7 +23,10 @@ export function remoteFlags(opts: Record<string, unknown>): RemoteFlags {
 export function formatBytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB']
   let i = 0
-  while (n >= 1000 && i < units.length - 1) { n /= 1000; i++ }
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000
+    i++
+  }
   return `${i === 0 ? n : n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`
 }
 
@@ -57,7 +60,9 @@ export async function runCacheCommand(sub: string, o: { cwd?: string; config?: s
   }
   if (sub === 'prune') {
     const r = gc.collectGarbage(dir, maxSize)
-    write(`pruned ${where} to its limit of ${formatBytes(maxSize)}: removed ${r.entriesRemoved} least recently used entries and ${r.blobsRemoved} unreferenced blobs; ${formatBytes(r.bytesBefore)} -> ${formatBytes(r.bytesAfter)}\n`)
+    write(
+      `pruned ${where} to its limit of ${formatBytes(maxSize)}: removed ${r.entriesRemoved} least recently used entries and ${r.blobsRemoved} unreferenced blobs; ${formatBytes(r.bytesBefore)} -> ${formatBytes(r.bytesAfter)}\n`,
+    )
     return 0
   }
   if (sub !== 'status') {
@@ -84,10 +89,18 @@ export async function runCacheCommand(sub: string, o: { cwd?: string; config?: s
   }
   const checks: ProbeCheck[] = [...report.checks]
   if (!checks.some((c) => c.name === 'signing')) {
-    checks.push(settings.signatureKey
-      ? { name: 'signing', ok: true, detail: 'on: uploads are signed (HMAC-SHA256), downloads without a valid signature are misses' + (settings.url.protocol === 'turbo' ? '; artifacts carry x-artifact-tag (turbo 2.x format)' : '') +
-          (settings.signatureKey.length < 32 ? `; the key is ${settings.signatureKey.length} bytes, use at least 32 (turbo requires it soon)` : '') }
-      : { name: 'signing', ok: true, detail: 'off: set TASKS_REMOTE_CACHE_SIGNATURE_KEY so uploads are signed and unsigned or tampered entries are refused (recommended for a shared cache)' })
+    checks.push(
+      settings.signatureKey
+        ? {
+            name: 'signing',
+            ok: true,
+            detail:
+              'on: uploads are signed (HMAC-SHA256), downloads without a valid signature are misses' +
+              (settings.url.protocol === 'turbo' ? '; artifacts carry x-artifact-tag (turbo 2.x format)' : '') +
+              (settings.signatureKey.length < 32 ? `; the key is ${settings.signatureKey.length} bytes, use at least 32 (turbo requires it soon)` : ''),
+          }
+        : { name: 'signing', ok: true, detail: 'off: set TASKS_REMOTE_CACHE_SIGNATURE_KEY so uploads are signed and unsigned or tampered entries are refused (recommended for a shared cache)' },
+    )
   }
   const order = ['reachable', 'read', 'write', 'signing', 'protocol']
   checks.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name))
@@ -113,7 +126,10 @@ export async function openRunCache(config: LoadedConfig, flags: RemoteFlags, war
   const settings = resolveRemoteSettings(config.remoteCache, process.env, flags)
   if (!settings.on) return undefined
   const [{ openRemoteStore }, { TieredCache }, { LocalCache }, { parseActionResult }] = await Promise.all([
-    import('../lib/cache/remote/open.js'), import('../lib/cache/remote/tiered.js'), import('../lib/cache/local.js'), import('../lib/cache/entry.js'),
+    import('../lib/cache/remote/open.js'),
+    import('../lib/cache/remote/tiered.js'),
+    import('../lib/cache/local.js'),
+    import('../lib/cache/entry.js'),
   ])
   return new TieredCache({
     local: new LocalCache(join(config.root, '.tasks')),
@@ -136,7 +152,10 @@ export async function afterRun(config: LoadedConfig, result: RunResult, tiered: 
     if (!result.summary.dryRun && (result.summary.ran > 0 || result.summary.cacheHits > 0)) {
       const gc = await import('../lib/cache/gc.js')
       const dir = join(config.root, '.tasks')
-      gc.markUsed(dir, result.tasks.filter((t) => t.status === 'cache-hit' && t.fingerprint).map((t) => t.fingerprint!))
+      gc.markUsed(
+        dir,
+        result.tasks.filter((t) => t.status === 'cache-hit' && t.fingerprint).map((t) => t.fingerprint!),
+      )
       gc.maybeCollect(dir, config.cacheMaxSize ?? gc.DEFAULT_MAX_SIZE)
     }
   } catch {}

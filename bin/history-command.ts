@@ -10,7 +10,14 @@ import type { LoadedConfig } from '../lib/index.js'
 
 type Opts = Record<string, unknown>
 
-const f = (ms: number) => (Number.isNaN(ms) ? '–' : ms < 1000 ? `${Math.round(ms)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.floor(ms / 60_000)} m ${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')} s`)
+const f = (ms: number) =>
+  Number.isNaN(ms)
+    ? '–'
+    : ms < 1000
+      ? `${Math.round(ms)} ms`
+      : ms < 60_000
+        ? `${(ms / 1000).toFixed(2)} s`
+        : `${Math.floor(ms / 60_000)} m ${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')} s`
 
 /**
  * Run the subcommand; `args` are the positionals after `history`.
@@ -49,14 +56,21 @@ export async function historyCommand(config: LoadedConfig, args: readonly string
       out(`${warn}no runs of \`${task}\` in ${file}\n`)
       return config.tasks.has(task) ? EXIT.ok : EXIT.config
     }
-    const trend = h.taskTrends(rows.map((x) => ({ ...x.run, tasks: [x.t!] })), last)[0]! // one task, in rows.length > 0 runs: one trend
+    const trend = h.taskTrends(
+      rows.map((x) => ({ ...x.run, tasks: [x.t!] })),
+      last,
+    )[0]! // one task, in rows.length > 0 runs: one trend
     if (opts.json) {
       out(JSON.stringify({ task, trend, runs: rows.slice(-last).map((x) => ({ id: x.run.id, time: x.run.time, command: x.run.command, ...x.t })) }, null, 2) + '\n')
       return EXIT.ok
     }
-    const lines = [`${warn}${task}: ${trend.runs} runs, ran ${trend.ran}, median ${f(trend.medianMs)} over its last ${Math.min(last, trend.ran)} runs that ran it, hit rate ${Math.round(trend.hitRate * 100)} %`]
+    const lines = [
+      `${warn}${task}: ${trend.runs} runs, ran ${trend.ran}, median ${f(trend.medianMs)} over its last ${Math.min(last, trend.ran)} runs that ran it, hit rate ${Math.round(trend.hitRate * 100)} %`,
+    ]
     for (const { run, t } of rows.slice(-last).reverse()) {
-      lines.push(`  ${run.id}  ${run.time.slice(0, 19).replace('T', ' ')}  ${t!.status.padEnd(11)} ${f(t!.durationMs).padStart(9)}  ${t!.reason}${t!.cacheSource === 'remote' ? ' (remote)' : ''}  ${run.command}`)
+      lines.push(
+        `  ${run.id}  ${run.time.slice(0, 19).replace('T', ' ')}  ${t!.status.padEnd(11)} ${f(t!.durationMs).padStart(9)}  ${t!.reason}${t!.cacheSource === 'remote' ? ' (remote)' : ''}  ${run.command}`,
+      )
     }
     out(lines.join('\n') + '\n')
     return EXIT.ok
@@ -76,11 +90,16 @@ export async function historyCommand(config: LoadedConfig, args: readonly string
   for (const r of [...recent].reverse()) {
     const c = r.totals
     const git = r.git?.head ? ` ${r.git.head.slice(0, 8)}${r.git.dirty ? '+' : ''}` : ''
-    lines.push(`  ${r.id}  ${r.time.slice(0, 19).replace('T', ' ')}${git}  ${r.interrupted ? 'interrupted' : r.ok ? 'ok    ' : 'FAILED'}  ${f(r.wallMs).padStart(9)}  ran ${c.ran}, hits ${c.cacheHits}, up to date ${c.upToDate}, failed ${c.failed}  ${r.command}`)
+    lines.push(
+      `  ${r.id}  ${r.time.slice(0, 19).replace('T', ' ')}${git}  ${r.interrupted ? 'interrupted' : r.ok ? 'ok    ' : 'FAILED'}  ${f(r.wallMs).padStart(9)}  ran ${c.ran}, hits ${c.cacheHits}, up to date ${c.upToDate}, failed ${c.failed}  ${r.command}`,
+    )
   }
   const width = Math.min(40, Math.max(4, ...trends.map((t) => t.task.length)))
   lines.push('', `tasks (median of the last ${last} runs that ran each, hit rate = cache hits + up to date):`)
-  for (const t of trends.slice(0, 30)) lines.push(`  ${t.task.padEnd(width)}  median ${f(t.medianMs).padStart(9)}  ran ${String(t.ran).padStart(3)}/${String(t.runs).padEnd(3)}  hit rate ${String(Math.round(t.hitRate * 100)).padStart(3)} %  last: ${t.last}`)
+  for (const t of trends.slice(0, 30))
+    lines.push(
+      `  ${t.task.padEnd(width)}  median ${f(t.medianMs).padStart(9)}  ran ${String(t.ran).padStart(3)}/${String(t.runs).padEnd(3)}  hit rate ${String(Math.round(t.hitRate * 100)).padStart(3)} %  last: ${t.last}`,
+    )
   if (trends.length > 30) lines.push(`  … ${trends.length - 30} more tasks (\`tasks history <task>\` for one)`)
   const baselines = h.listBaselines(root)
   if (baselines.length) lines.push('', `baselines: ${baselines.join(', ')}`)

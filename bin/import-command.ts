@@ -38,8 +38,12 @@ export async function runSubcommand(args: string[], opts: SubcommandOptions, fla
       const { completionScript } = await import('./completion.js')
       const shell = rest[0]
       if (shell !== 'bash' && shell !== 'zsh' && shell !== 'fish') {
-        throw new lib.TasksError('usage', `\`tasks completion\` takes \`bash\`, \`zsh\` or \`fish\`, got ${shell ? `\`${shell}\`` : 'nothing'}`, {},
-          'e.g. `source <(tasks completion bash)` in ~/.bashrc')
+        throw new lib.TasksError(
+          'usage',
+          `\`tasks completion\` takes \`bash\`, \`zsh\` or \`fish\`, got ${shell ? `\`${shell}\`` : 'nothing'}`,
+          {},
+          'e.g. `source <(tasks completion bash)` in ~/.bashrc',
+        )
       }
       process.stdout.write(completionScript(shell, flags))
       return EXIT.ok
@@ -108,9 +112,12 @@ function writeConfig(text: string, dir: string, cwd: string, opts: SubcommandOpt
   }
   const target = opts.config ? resolve(cwd, opts.config) : join(dir, 'tasks.config.ts')
   const existing = ['tasks.config.ts', 'tasks.config.mts', 'tasks.config.js', 'tasks.config.mjs', 'tasks.config.cjs', 'tasks.config.json']
-    .map((f) => join(dirname(target), f)).filter((f) => existsSync(f))
+    .map((f) => join(dirname(target), f))
+    .filter((f) => existsSync(f))
   if (existing.length && !opts.force) {
-    process.stderr.write(`error: ${relative(process.cwd(), existing[0]!) || existing[0]} already exists\n  help: pass --force to overwrite it, --dry-run to print the new config, or --config FILE to write elsewhere\n`)
+    process.stderr.write(
+      `error: ${relative(process.cwd(), existing[0]!) || existing[0]} already exists\n  help: pass --force to overwrite it, --dry-run to print the new config, or --config FILE to write elsewhere\n`,
+    )
     return EXIT.config
   }
   writeFileSync(target, text)

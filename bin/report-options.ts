@@ -90,7 +90,10 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
   const gitState: Promise<{ head?: string; dirty?: boolean }> = dryRun ? Promise.resolve({}) : readGitState(root)
   const command = commandLine(input.requested, input.args)
   const collector = createRunCollector({
-    root, deps: input.deps, command, requested: input.requested,
+    root,
+    deps: input.deps,
+    command,
+    requested: input.requested,
     cwds: new Map([...config.tasks].filter(([n]) => input.deps.has(n)).map(([n, t]) => [n, t.cwd])),
   })
   const show = (p: string) => relative(input.cwd, p) || p
@@ -139,7 +142,11 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
         model.comparison = history.compareRun(entry, { kind: 'previous' }, [...past, entry], root)
       }
       if (!dryRun) {
-        try { history.appendHistory(root, entry) } catch (err) { write(`warning: could not append to the run history: ${(err as Error).message}\n`) }
+        try {
+          history.appendHistory(root, entry)
+        } catch (err) {
+          write(`warning: could not append to the run history: ${(err as Error).message}\n`)
+        }
       }
 
       if (wantsReport) {
@@ -180,7 +187,11 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
         const prefix = ws && rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') + '/' : ''
         write(github.annotations(model, prefix))
         if (env.GITHUB_STEP_SUMMARY) {
-          try { appendFileSync(env.GITHUB_STEP_SUMMARY, github.stepSummary(model)) } catch (err) { write(`warning: could not write $GITHUB_STEP_SUMMARY: ${(err as Error).message}\n`) }
+          try {
+            appendFileSync(env.GITHUB_STEP_SUMMARY, github.stepSummary(model))
+          } catch (err) {
+            write(`warning: could not write $GITHUB_STEP_SUMMARY: ${(err as Error).message}\n`)
+          }
         }
       }
       void result
@@ -194,8 +205,14 @@ function compareText(cmp: import('../lib/report/model.js').Comparison): string {
   const f = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`)
   const lines = [`compare: against ${cmp.against} (flagged: > ${Math.round(cmp.threshold.ratio * 100)} % and > ${cmp.threshold.ms} ms)`]
   const width = Math.min(40, Math.max(4, ...[...cmp.slower, ...cmp.faster].map((c) => c.task.length)))
-  for (const [label, xs] of [['slower', cmp.slower], ['faster', cmp.faster]] as const) {
-    for (const c of xs) lines.push(`  ${label}  ${c.task.padEnd(width)}  ${f(c.baselineMs).padStart(9)} -> ${f(c.currentMs).padStart(9)}  (${c.deltaMs >= 0 ? '+' : '-'}${f(Math.abs(c.deltaMs))}, ${c.ratio >= 0 ? '+' : ''}${Number.isFinite(c.ratio) ? Math.round(c.ratio * 100) : '∞'} %)`)
+  for (const [label, xs] of [
+    ['slower', cmp.slower],
+    ['faster', cmp.faster],
+  ] as const) {
+    for (const c of xs)
+      lines.push(
+        `  ${label}  ${c.task.padEnd(width)}  ${f(c.baselineMs).padStart(9)} -> ${f(c.currentMs).padStart(9)}  (${c.deltaMs >= 0 ? '+' : '-'}${f(Math.abs(c.deltaMs))}, ${c.ratio >= 0 ? '+' : ''}${Number.isFinite(c.ratio) ? Math.round(c.ratio * 100) : '∞'} %)`,
+      )
   }
   if (!cmp.slower.length && !cmp.faster.length) lines.push('  no task got slower or faster beyond the noise band')
   return lines.join('\n') + '\n'

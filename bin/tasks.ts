@@ -16,7 +16,7 @@ import { addReportOptions, REPORT_OPTION_KEYS } from './report-options.js'
 
 const cli = cac('tasks')
 cli
-  .usage('[task...] [options] [-- args for the tasks\' commands]')
+  .usage("[task...] [options] [-- args for the tasks' commands]")
   .option('--force', 'Run every task, ignoring up-to-date state and the cache (results are still stored)')
   .option('--no-cache', 'Neither restore from nor store to the cache (up-to-date checks still apply)')
   .option('--no-git', 'Find and digest input files by walking the tree instead of asking git')
@@ -72,7 +72,32 @@ if (opts.help) {
   process.exit(EXIT.ok)
 }
 
-const KNOWN = new Set(['force', 'cache', 'git', 'dryRun', 'dry-run', 'explain', 'list', 'graph', 'json', 'continue', 'concurrency', 'cwd', 'config', 'profile', 'filter', 'affected', 'var', 'watch', 'version', 'v', 'help', 'h', '--', ...REPORT_OPTION_KEYS])
+const KNOWN = new Set([
+  'force',
+  'cache',
+  'git',
+  'dryRun',
+  'dry-run',
+  'explain',
+  'list',
+  'graph',
+  'json',
+  'continue',
+  'concurrency',
+  'cwd',
+  'config',
+  'profile',
+  'filter',
+  'affected',
+  'var',
+  'watch',
+  'version',
+  'v',
+  'help',
+  'h',
+  '--',
+  ...REPORT_OPTION_KEYS,
+])
 for (const k of ['remoteCache', 'remote-cache', 'remoteCacheReadOnly', 'remote-cache-read-only']) KNOWN.add(k)
 for (const key of Object.keys(opts)) {
   if (!KNOWN.has(key)) {
@@ -88,7 +113,10 @@ async function main(): Promise<number> {
   if (['import', 'init', 'completion', '__complete'].includes(String(parsed.args[0]))) {
     const { runSubcommand } = await import('./import-command.js')
     const flags = cli.globalCommand.options.map((o) => ({
-      name: /--([\w-]+)/.exec(o.rawName)?.[1] ?? o.name, short: /(?:^|,\s*)-(\w)(?:,|\s|$)/.exec(o.rawName)?.[1], description: o.description, value: /[<[]/.test(o.rawName),
+      name: /--([\w-]+)/.exec(o.rawName)?.[1] ?? o.name,
+      short: /(?:^|,\s*)-(\w)(?:,|\s|$)/.exec(o.rawName)?.[1],
+      description: o.description,
+      value: /[<[]/.test(o.rawName),
     }))
     const code = await runSubcommand(parsed.args.map(String), { cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, force: !!opts.force, dryRun: !!opts.dryRun }, flags)
     if (code !== undefined) return code
@@ -98,7 +126,9 @@ async function main(): Promise<number> {
     const { runCacheCommand, remoteFlags } = await import('./cache-command.js')
     const { renderError } = await import('./render-error.js')
     try {
-      return await runCacheCommand(String(parsed.args[1]), { cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, flags: remoteFlags(opts), json: !!opts.json }, (t) => process.stdout.write(t))
+      return await runCacheCommand(String(parsed.args[1]), { cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, flags: remoteFlags(opts), json: !!opts.json }, (t) =>
+        process.stdout.write(t),
+      )
     } catch (err) {
       process.stderr.write(renderError(err, process.cwd(), !!process.stderr.isTTY && !process.env.NO_COLOR))
       return (await import('../lib/index.js')).exitCodeFor(err)
@@ -122,7 +152,12 @@ async function main(): Promise<number> {
     if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
       throw new lib.TasksError('usage', `--concurrency must be a whole number >= 1, got \`${opts.concurrency}\``)
     }
-    const config = await lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, onWarning: (m) => process.stderr.write(`warning: ${m}\n`), readOnly: !!(opts.dryRun || opts.explain || opts.list || opts.graph !== undefined) })
+    const config = await lib.loadConfig({
+      cwd: opts.cwd as string | undefined,
+      config: opts.config as string | undefined,
+      onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+      readOnly: !!(opts.dryRun || opts.explain || opts.list || opts.graph !== undefined),
+    })
     if (String(parsed.args[0]) === 'history' && !config.tasks.has('history')) {
       return await (await import('./history-command.js')).historyCommand(config, parsed.args.slice(1).map(String), opts, cwd, (t) => process.stdout.write(t))
     }
@@ -132,7 +167,16 @@ async function main(): Promise<number> {
     const here = opts.cwd ? resolve(cwd, String(opts.cwd)) : cwd
     const select = (n: string[]) => lib.selectTasks(config, n, { cwd: here, filter: [opts.filter ?? []].flat().map(String) })
     let names = parsed.args.length || (opts.filter && !opts.list) ? select(parsed.args.length ? parsed.args.map(String) : ['default']) : []
-    if (!names.length && config.workspaces && !config.tasks.has('default')) names.push(...(() => { try { return select(['default']) } catch { return [] } })())
+    if (!names.length && config.workspaces && !config.tasks.has('default'))
+      names.push(
+        ...(() => {
+          try {
+            return select(['default'])
+          } catch {
+            return []
+          }
+        })(),
+      )
 
     if (opts.list || (names.length === 0 && !config.tasks.has('default') && !opts.explain && opts.graph === undefined)) {
       const rows = [...config.tasks.values()]
@@ -182,16 +226,32 @@ async function main(): Promise<number> {
     }
 
     if (opts.watch) {
-      const clash = opts.json ? '--json' : opts.dryRun ? '--dry-run' : ['affected', 'report', 'summarize', 'compare', 'failOnRegression', 'profile'].find((k) => opts[k] !== undefined && opts[k] !== false)
+      const clash = opts.json
+        ? '--json'
+        : opts.dryRun
+          ? '--dry-run'
+          : ['affected', 'report', 'summarize', 'compare', 'failOnRegression', 'profile'].find((k) => opts[k] !== undefined && opts[k] !== false)
       if (clash) throw new lib.TasksError('usage', `--watch cannot be combined with ${clash.startsWith('--') ? clash : `--${clash.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}`)
       const { runWatch } = await import('./watch-command.js')
       const outputLogs = await (await import('./report-options.js')).outputLogsOf(opts)
       const tty = !!process.stderr.isTTY && process.env.CI !== 'true'
       await runWatch({
-        config, tasks: requested, args: opts['--'] ?? [], force: !!opts.force, cache: opts.cache !== false, git: opts.git !== false, continue: !!opts.continue, concurrency, outputLogs, vars,
-        signal: ac.signal, tty, color: process.env.NO_COLOR ? false : process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : tty,
+        config,
+        tasks: requested,
+        args: opts['--'] ?? [],
+        force: !!opts.force,
+        cache: opts.cache !== false,
+        git: opts.git !== false,
+        continue: !!opts.continue,
+        concurrency,
+        outputLogs,
+        vars,
+        signal: ac.signal,
+        tty,
+        color: process.env.NO_COLOR ? false : process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : tty,
         reload: () => lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, fresh: true, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) }),
-        write: (t) => process.stderr.write(t), renderError: (err) => renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR),
+        write: (t) => process.stderr.write(t),
+        renderError: (err) => renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR),
       })
       const sig = signalled()
       return sig ? exitCodeForSignal(sig) : EXIT.ok
@@ -223,7 +283,10 @@ async function main(): Promise<number> {
 
     // The remote cache tier (bin/cache-command.ts), when one is configured.
     const cacheCommand = await import('./cache-command.js')
-    const tiered = opts.cache === false ? undefined : await cacheCommand.openRunCache(config, cacheCommand.remoteFlags(opts), (message, task) => reporter.onEvent({ type: 'warning', time: Date.now(), task, message, code: 'remote-cache' }))
+    const tiered =
+      opts.cache === false
+        ? undefined
+        : await cacheCommand.openRunCache(config, cacheCommand.remoteFlags(opts), (message, task) => reporter.onEvent({ type: 'warning', time: Date.now(), task, message, code: 'remote-cache' }))
     const result = await lib.run({
       config,
       tasks: requested,
@@ -254,7 +317,7 @@ async function main(): Promise<number> {
     if (result.tasks.some((t) => t.reason.code === 'timed-out')) setTimeout(() => process.exit(), 2000).unref()
     const sig = signalled()
     if (sig) return exitCodeForSignal(sig)
-    return result.ok ? reportCode ?? EXIT.ok : EXIT.taskFailed
+    return result.ok ? (reportCode ?? EXIT.ok) : EXIT.taskFailed
   } catch (err) {
     process.stderr.write(renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR))
     return lib.exitCodeFor(err)

@@ -88,7 +88,9 @@ export async function runWatch(o: WatchCommandOptions): Promise<number> {
         const r = reporter
         r?.onEvent(e)
         if (r) closed.add(r)
-        pendingReporter = (async () => { await r?.close() })()
+        pendingReporter = (async () => {
+          await r?.close()
+        })()
         await pendingReporter
         const what = iteration === 1 ? 'first run' : `changed: ${describe([...current.files].sort(), current.config)}`
         o.write(`${tag} #${iteration} ${what} | reran: ${ran.length ? ran.join(', ') : 'nothing (up to date)'} | ${lib.summaryLine(e.summary)}\n${tag} watching for changes (Ctrl-C to stop)\n`)
@@ -100,9 +102,21 @@ export async function runWatch(o: WatchCommandOptions): Promise<number> {
     }
   }
   await watch({
-    config: o.config, tasks: o.tasks, args: o.args, force: o.force, cache: o.cache, git: o.git, continue: o.continue, concurrency: o.concurrency, vars: o.vars,
-    signal: o.signal, reload: () => o.reload(),
-    onEvent: (e) => { queue.push(e); void drain() },
+    config: o.config,
+    tasks: o.tasks,
+    args: o.args,
+    force: o.force,
+    cache: o.cache,
+    git: o.git,
+    continue: o.continue,
+    concurrency: o.concurrency,
+    vars: o.vars,
+    signal: o.signal,
+    reload: () => o.reload(),
+    onEvent: (e) => {
+      queue.push(e)
+      void drain()
+    },
   })
   while (draining || queue.length) await new Promise((r) => setTimeout(r, 10))
   if (!closed.has(reporter!)) await reporter?.close().catch(() => {})

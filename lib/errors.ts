@@ -113,17 +113,7 @@ export function exitCodeFor(err: unknown): number {
  *   a Docker build, run or push failed (the message names the step, image or registry).
  */
 export type RecipeErrorCode =
-  | 'unknown-option'
-  | 'invalid-option'
-  | 'tool-missing'
-  | 'daemon-unreachable'
-  | 'docker-api'
-  | 'build-failed'
-  | 'base-image-missing'
-  | 'image-missing'
-  | 'push-failed'
-  | 'registry-auth'
-  | 'run-timeout'
+  'unknown-option' | 'invalid-option' | 'tool-missing' | 'daemon-unreachable' | 'docker-api' | 'build-failed' | 'base-image-missing' | 'image-missing' | 'push-failed' | 'registry-auth' | 'run-timeout'
 
 /** Where a {@link RecipeError} comes from and how to fix it. */
 export interface RecipeErrorDetails {

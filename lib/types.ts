@@ -577,7 +577,6 @@ export interface AffectedReport {
   notAffected: string[]
 }
 
-
 /**
  * A task after validation and normalisation: every optional key filled in, paths POSIX and
  * relative to the project root. Built by `loadConfig`; what the graph, fingerprint and runner use.

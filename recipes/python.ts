@@ -162,7 +162,8 @@ export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefini
         rmSync(resolve(ctx.cwd, dir), { recursive: true, force: true })
         const useUv = uv === 'auto' ? probe(ctx, 'uv --version') : uv
         if (useUv) {
-          if (uv === true && !probe(ctx, 'uv --version')) throw new RecipeError('tool-missing', '`uv: true` but `uv --version` fails', { recipe: R, hint: 'install uv (`pip install uv`) or set `uv: false`' })
+          if (uv === true && !probe(ctx, 'uv --version'))
+            throw new RecipeError('tool-missing', '`uv: true` but `uv --version` fails', { recipe: R, hint: 'install uv (`pip install uv`) or set `uv: false`' })
           await ctx.exec(command(['uv', 'venv', ssp && '--system-site-packages', '--python', c.python, dir]))
         } else {
           await ctx.exec(command([c.python, '-m', 'venv', ssp && '--system-site-packages', dir]))
@@ -170,11 +171,13 @@ export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefini
         const reqs = requirements ?? (existsSync(join(ctx.cwd, 'requirements.txt')) ? ['requirements.txt'] : [])
         const withProject = project ?? (existsSync(join(ctx.cwd, 'pyproject.toml')) || existsSync(join(ctx.cwd, 'setup.py')))
         const locked = lock === true || (lock === 'auto' && useUv && project !== false && existsSync(join(ctx.cwd, 'uv.lock')))
-        if (locked && !useUv) throw new RecipeError('tool-missing', '`lock: true` needs uv, and `uv --version` fails', { recipe: R, hint: 'install uv (`pip install uv`), or set `lock: false` to install with pip' })
+        if (locked && !useUv)
+          throw new RecipeError('tool-missing', '`lock: true` needs uv, and `uv --version` fails', { recipe: R, hint: 'install uv (`pip install uv`), or set `lock: false` to install with pip' })
         if (locked) {
           // uv sync installs into UV_PROJECT_ENVIRONMENT: the venv just made, with its interpreter.
-          await ctx.exec(command(['uv', 'sync', '--locked', '--python', venvPy, ...extras.flatMap((e) => ['--extra', e]), ...groups.flatMap((g) => ['--group', g]), !editable && '--no-editable']),
-            { env: { UV_PROJECT_ENVIRONMENT: dir } })
+          await ctx.exec(command(['uv', 'sync', '--locked', '--python', venvPy, ...extras.flatMap((e) => ['--extra', e]), ...groups.flatMap((g) => ['--group', g]), !editable && '--no-editable']), {
+            env: { UV_PROJECT_ENVIRONMENT: dir },
+          })
           const more = [...(requirements ?? []).flatMap((r) => ['-r', r]), ...packages]
           if (more.length) await ctx.exec(command(['uv', 'pip', 'install', '--python', venvPy, ...more]))
           const stamp = `${Date.now()}-${randomUUID()}`
@@ -280,14 +283,21 @@ export function lint(options: PythonLintOptions = {}): Record<string, TaskDefini
         if (linter !== 'flake8') {
           const ruff = venvRuff && existsSync(resolve(ctx.cwd, venvRuff)) ? venvRuff : probe(ctx, 'ruff --version') ? 'ruff' : undefined
           if (ruff) return ctx.exec(command([ruff, 'check', ...(caches.length ? ['--extend-exclude', caches.join(',')] : []), ...args, ...paths]))
-          if (linter === 'ruff') throw new RecipeError('tool-missing', `ruff is not installed (looked for ${venvRuff ? venvRuff + ' and ' : ''}ruff on PATH)`, { recipe: R, hint: 'add ruff to the venv (a dev dependency group, or `packages`)' })
+          if (linter === 'ruff')
+            throw new RecipeError('tool-missing', `ruff is not installed (looked for ${venvRuff ? venvRuff + ' and ' : ''}ruff on PATH)`, {
+              recipe: R,
+              hint: 'add ruff to the venv (a dev dependency group, or `packages`)',
+            })
         }
         if (probe(ctx, `${flake8} --version`)) {
           const exclude = [c.venv, 'build', 'dist', ...caches].filter(Boolean).join(',')
           return ctx.exec(`${flake8} ${command(['--extend-exclude', exclude, ...args, ...paths])}`)
         }
-        if (linter === 'flake8') throw new RecipeError('tool-missing', `flake8 is not installed (\`${flake8} --version\` failed)`, { recipe: R, hint: 'add flake8 to the venv (a dev dependency group, or `packages`)' })
-        ctx.log(`python.lint: skipped: neither ruff nor flake8 is installed (looked for ${venvRuff ? venvRuff + ', ' : ''}ruff on PATH and \`${flake8}\`); add ruff or flake8 to the venv's requirements to lint`)
+        if (linter === 'flake8')
+          throw new RecipeError('tool-missing', `flake8 is not installed (\`${flake8} --version\` failed)`, { recipe: R, hint: 'add flake8 to the venv (a dev dependency group, or `packages`)' })
+        ctx.log(
+          `python.lint: skipped: neither ruff nor flake8 is installed (looked for ${venvRuff ? venvRuff + ', ' : ''}ruff on PATH and \`${flake8}\`); add ruff or flake8 to the venv's requirements to lint`,
+        )
       },
       shell: 'portable',
       version: `python.lint@2 ${canonicalJson({ linter, paths, args, py: c.py, venv: c.venv, caches })}`,
@@ -338,8 +348,7 @@ export function wheel(options: PythonWheelOptions = {}): Record<string, TaskDefi
         const out = resolve(ctx.cwd, outDir)
         if (existsSync(out)) for (const f of readdirSync(out)) if (f.endsWith('.whl')) rmSync(join(out, f))
         // A venv made by uv has no pip: then uv builds the wheel.
-        const how = probe(ctx, `${command([c.py, '-m', 'build'])} --version`) ? viaBuild
-          : probe(ctx, `${command([c.py, '-m', 'pip'])} --version`) || !probe(ctx, 'uv --version') ? viaPip : viaUv
+        const how = probe(ctx, `${command([c.py, '-m', 'build'])} --version`) ? viaBuild : probe(ctx, `${command([c.py, '-m', 'pip'])} --version`) || !probe(ctx, 'uv --version') ? viaPip : viaUv
         await ctx.exec(how)
       },
       shell: 'portable',
@@ -353,7 +362,11 @@ export function wheel(options: PythonWheelOptions = {}): Record<string, TaskDefi
 }
 
 function readStamp(file: string): string | undefined {
-  try { return readFileSync(file, 'utf8') } catch { return undefined }
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 function pythonIn(venvDir: string): string {
@@ -367,9 +380,18 @@ function binIn(venvDir: string, tool: string): string {
 /** Python sources and tool configs, without the venv, build outputs and caches. */
 function sourceInputs(venvDir: string | false): string[] {
   return [
-    '**/*.py', '{pyproject.toml,setup.cfg,setup.py,tox.ini,pytest.ini,.flake8,ruff.toml,.ruff.toml}', 'requirements*.txt',
+    '**/*.py',
+    '{pyproject.toml,setup.cfg,setup.py,tox.ini,pytest.ini,.flake8,ruff.toml,.ruff.toml}',
+    'requirements*.txt',
     ...(venvDir ? [`!${venvDir}/**`] : []),
-    '!**/__pycache__/**', '!build/**', '!dist/**', '!**/*.egg-info/**', '!.tox/**', '!.nox/**', '!**/.pytest_cache/**', '!**/.ruff_cache/**',
+    '!**/__pycache__/**',
+    '!build/**',
+    '!dist/**',
+    '!**/*.egg-info/**',
+    '!.tox/**',
+    '!.nox/**',
+    '!**/.pytest_cache/**',
+    '!**/.ruff_cache/**',
   ]
 }
 

@@ -103,8 +103,7 @@ export function build(options: RustBuildOptions): Record<string, TaskDefinition>
     if (targets!.indexOf(t) !== i) throw optionError(R, 'targets', `lists \`${t}\` twice`)
   }
   const taskName = c.taskName ?? `rust:${bin}`
-  const cargo = (triple?: string) =>
-    command(['cargo', 'build', ...profileFlags, '--bin', bin, ...c.pkg, ...c.featureFlags, ...c.targetFlags, ...(triple ? ['--target', triple] : []), ...c.flags])
+  const cargo = (triple?: string) => command(['cargo', 'build', ...profileFlags, '--bin', bin, ...c.pkg, ...c.featureFlags, ...c.targetFlags, ...(triple ? ['--target', triple] : []), ...c.flags])
   const base = {
     inputs: c.inputs([]),
     env: RUST_ENV,
@@ -203,7 +202,17 @@ export function clippy(options: RustClippyOptions = {}): Record<string, TaskDefi
   return {
     [c.taskName ?? 'rust:clippy']: inDir(c.dir, {
       description: c.description ?? `cargo clippy${deny ? ' (warnings are errors)' : ''}`,
-      run: command(['cargo', 'clippy', workspace && '--workspace', ...c.pkg, allTargets && '--all-targets', ...c.featureFlags, ...c.targetFlags, ...c.flags, ...(lints.length ? ['--', ...lints] : [])]),
+      run: command([
+        'cargo',
+        'clippy',
+        workspace && '--workspace',
+        ...c.pkg,
+        allTargets && '--all-targets',
+        ...c.featureFlags,
+        ...c.targetFlags,
+        ...c.flags,
+        ...(lints.length ? ['--', ...lints] : []),
+      ]),
       shell: 'portable',
       inputs: c.inputs(['tests/**', 'benches/**', 'examples/**', '{clippy.toml,.clippy.toml}']),
       env: RUST_ENV,
@@ -271,9 +280,7 @@ function commonOptions(R: string, o: RustCommonOptions) {
   const targetDir = relDir(R, 'targetDir', o.targetDir, 'target')
   if (targetDir === '.') throw optionError(R, 'targetDir', 'must be a folder below `dir`')
   const extra = optStrings(R, 'inputs', o.inputs) ?? []
-  const crate = (prefix: string, more: readonly string[]) => [
-    `${prefix}src/**/*.rs`, `${prefix}{build.rs,Cargo.toml}`, ...more.map((m) => prefix + m),
-  ]
+  const crate = (prefix: string, more: readonly string[]) => [`${prefix}src/**/*.rs`, `${prefix}{build.rs,Cargo.toml}`, ...more.map((m) => prefix + m)]
   return {
     dir,
     targetDir,
@@ -281,12 +288,13 @@ function commonOptions(R: string, o: RustCommonOptions) {
     taskName: optString(R, 'taskName', o.taskName),
     description: optString(R, 'description', o.description),
     pkg: pkg ? ['-p', pkg] : [],
-    featureFlags: [all && '--all-features', noDefault && '--no-default-features', ...(features.length ? ['--features', features.join(',')] : [])]
-      .filter((f): f is string => typeof f === 'string'),
+    featureFlags: [all && '--all-features', noDefault && '--no-default-features', ...(features.length ? ['--features', features.join(',')] : [])].filter((f): f is string => typeof f === 'string'),
     targetFlags: [...(locked ? ['--locked'] : []), '--target-dir', targetDir],
     /** Sources and manifests of the crate and its members, with `more` (e.g. tests/**) for each. */
     inputs: (more: readonly string[]) => [
-      ...crate('', more), '{Cargo.lock,rust-toolchain,rust-toolchain.toml}', '.cargo/config{,.toml}',
+      ...crate('', more),
+      '{Cargo.lock,rust-toolchain,rust-toolchain.toml}',
+      '.cargo/config{,.toml}',
       ...members.flatMap((m) => crate(`${m}/`, more)),
       ...cacheExclusions(dir, RUST_CACHES),
       ...extra,

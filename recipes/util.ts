@@ -70,7 +70,10 @@ export function shq(arg: string): string {
  * @example command(['go', 'build', trimpath && '-trimpath', '-o', out]) // 'go build -trimpath -o bin/api'
  */
 export function command(words: ReadonlyArray<string | false | undefined | null>): string {
-  return words.filter((w): w is string => typeof w === 'string' && w !== '').map(shq).join(' ')
+  return words
+    .filter((w): w is string => typeof w === 'string' && w !== '')
+    .map(shq)
+    .join(' ')
 }
 
 /** A {@link RecipeError} `invalid-option` whose message starts with the recipe and names the option: "go.build: option `targets` ...". */
@@ -208,8 +211,16 @@ export const HOST_EXE = process.platform === 'win32' ? '.exe' : ''
  * or `undefined` when it exits non-zero. For run-time facts such as `rustup target list --installed`.
  */
 export function capture(ctx: Pick<TaskContext, 'cwd' | 'env'>, cmd: string): string | undefined {
-  const r = process.platform === 'win32'
-    ? spawnSync(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${cmd}"`], { cwd: ctx.cwd, env: ctx.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], windowsVerbatimArguments: true, timeout: 30_000 })
-    : spawnSync('/bin/sh', ['-c', cmd], { cwd: ctx.cwd, env: ctx.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 })
+  const r =
+    process.platform === 'win32'
+      ? spawnSync(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${cmd}"`], {
+          cwd: ctx.cwd,
+          env: ctx.env,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+          windowsVerbatimArguments: true,
+          timeout: 30_000,
+        })
+      : spawnSync('/bin/sh', ['-c', cmd], { cwd: ctx.cwd, env: ctx.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 })
   return r.status === 0 ? r.stdout.trim() : undefined
 }

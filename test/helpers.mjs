@@ -42,7 +42,10 @@ export function fixture(files = {}) {
 /** `git init` (if needed), `git add -A` and commit everything in `dir`; throws with git's output on failure. */
 export function gitCommitAll(dir, message = 'commit') {
   const git = (...args) => {
-    const r = spawnSync('git', ['-c', 'user.name=tasks-test', '-c', 'user.email=test@example.invalid', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, encoding: 'utf8' })
+    const r = spawnSync('git', ['-c', 'user.name=tasks-test', '-c', 'user.email=test@example.invalid', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+    })
     if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed in ${dir}: ${r.stderr}`)
     return r.stdout
   }
@@ -66,7 +69,8 @@ export function startCli(cwd, args, opts = {}) {
     env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '', GITHUB_ACTIONS: '', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  let stdout = '', stderr = ''
+  let stdout = '',
+    stderr = ''
   child.stdout.on('data', (d) => (stdout += d))
   child.stderr.on('data', (d) => (stderr += d))
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000)

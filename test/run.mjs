@@ -21,10 +21,15 @@ files.sort()
 // fixture committed to git (TASKS_TEST_GIT=1: inputs from git's snapshot), which must agree.
 const runs = [
   ...files.map((f) => ({ f, label: relative(REPO, f), env: process.env })),
-  ...files.filter((f) => relative(REPO, f).startsWith(join('test', 'engine')) && !f.endsWith('git.test.mjs')).map((f) => ({ f, label: `${relative(REPO, f)} (fixtures in git)`, env: { ...process.env, TASKS_TEST_GIT: '1' } })),
+  ...files
+    .filter((f) => relative(REPO, f).startsWith(join('test', 'engine')) && !f.endsWith('git.test.mjs'))
+    .map((f) => ({ f, label: `${relative(REPO, f)} (fixtures in git)`, env: { ...process.env, TASKS_TEST_GIT: '1' } })),
 ]
 
-let passed = 0, failed = 0, skipped = 0, crashed = []
+let passed = 0,
+  failed = 0,
+  skipped = 0,
+  crashed = []
 for (const { f, label: rel, env } of runs) {
   console.log(`\n# ${rel}`)
   const r = spawnSync(process.execPath, [f], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env })
@@ -37,7 +42,10 @@ for (const { f, label: rel, env } of runs) {
   skipped += s
   // uvu's Total counts the tests that ran (passed + failed); skipped ones are counted apart.
   failed += total - p
-  if (r.status !== 0 && total - p === 0) { failed += 1; crashed.push(rel) }
+  if (r.status !== 0 && total - p === 0) {
+    failed += 1
+    crashed.push(rel)
+  }
 }
 if (crashed.length) console.log(`\nfiles that exited non-zero without a failed test: ${crashed.join(', ')}`)
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)

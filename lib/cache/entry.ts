@@ -43,7 +43,13 @@ export function unsafeOutputPath(p: string): string | undefined {
 }
 
 const hex64 = v.pipe(v.string(), v.regex(SHA256_HEX, 'a SHA-256 in lowercase hex'))
-const outputPath = v.pipe(v.string(), v.check((p) => unsafeOutputPath(p) === undefined, (issue) => `output path ${JSON.stringify(issue.input)} ${unsafeOutputPath(String(issue.input))}`))
+const outputPath = v.pipe(
+  v.string(),
+  v.check(
+    (p) => unsafeOutputPath(p) === undefined,
+    (issue) => `output path ${JSON.stringify(issue.input)} ${unsafeOutputPath(String(issue.input))}`,
+  ),
+)
 const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER))
 
 const FileOutput = v.object({
@@ -57,7 +63,12 @@ const FileOutput = v.object({
 const SymlinkOutput = v.object({
   path: outputPath,
   type: v.literal('symlink'),
-  target: v.pipe(v.string(), v.minLength(1), v.maxBytes(MAX_PATH_BYTES), v.check((t) => !t.includes('\0'), 'a symlink target without NUL')),
+  target: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.maxBytes(MAX_PATH_BYTES),
+    v.check((t) => !t.includes('\0'), 'a symlink target without NUL'),
+  ),
 })
 
 const EntrySchema = v.object({

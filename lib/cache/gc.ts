@@ -28,15 +28,29 @@ export interface GcResult {
   blobsRemoved: number
 }
 
-interface EntryFile { path: string; fingerprint: string; size: number; used: number; refs: string[] }
-interface BlobFile { path: string; size: number; mtime: number }
+interface EntryFile {
+  path: string
+  fingerprint: string
+  size: number
+  used: number
+  refs: string[]
+}
+interface BlobFile {
+  path: string
+  size: number
+  mtime: number
+}
 
 const HEX64 = /^[0-9a-f]{64}$/
 
 function listEntries(dir: string): EntryFile[] {
   const out: EntryFile[] = []
   let names: string[] = []
-  try { names = readdirSync(join(dir, 'ac')) } catch { return out }
+  try {
+    names = readdirSync(join(dir, 'ac'))
+  } catch {
+    return out
+  }
   for (const name of names) {
     if (!name.endsWith('.json')) continue
     const path = join(dir, 'ac', name)
@@ -44,7 +58,10 @@ function listEntries(dir: string): EntryFile[] {
       const st = statSync(path)
       const text = readFileSync(path, 'utf8')
       const refs = new Set<string>()
-      JSON.parse(text, (_k, v) => { if (typeof v === 'string' && HEX64.test(v)) refs.add(v); return v })
+      JSON.parse(text, (_k, v) => {
+        if (typeof v === 'string' && HEX64.test(v)) refs.add(v)
+        return v
+      })
       out.push({ path, fingerprint: name.slice(0, -5), size: st.size, used: Math.max(st.mtimeMs, st.atimeMs), refs: [...refs] })
     } catch {
       // An unreadable entry references nothing; it is removed with the first eviction pass.
@@ -58,7 +75,11 @@ function listBlobs(dir: string): Map<string, BlobFile> {
   const out = new Map<string, BlobFile>()
   const walk = (d: string) => {
     let es
-    try { es = readdirSync(d, { withFileTypes: true }) } catch { return }
+    try {
+      es = readdirSync(d, { withFileTypes: true })
+    } catch {
+      return
+    }
     for (const e of es) {
       const p = join(d, e.name)
       if (e.isDirectory()) walk(p)
@@ -95,13 +116,21 @@ export function collectGarbage(dir: string, maxSize: number, now = Date.now()): 
     const target = maxSize * 0.8
     for (const e of [...entries].sort((x, y) => x.used - y.used)) {
       if (live <= target) break
-      try { rmSync(e.path, { force: true }) } catch { continue }
+      try {
+        rmSync(e.path, { force: true })
+      } catch {
+        continue
+      }
       entriesRemoved++
       live -= e.size
       for (const h of e.refs) {
         const n = refcount.get(h)
         if (n === undefined) continue
-        if (n <= 1) { refcount.delete(h); orphaned.add(h); live -= blobs.get(h)!.size } else refcount.set(h, n - 1)
+        if (n <= 1) {
+          refcount.delete(h)
+          orphaned.add(h)
+          live -= blobs.get(h)!.size
+        } else refcount.set(h, n - 1)
       }
     }
   }
@@ -119,7 +148,8 @@ export function collectGarbage(dir: string, maxSize: number, now = Date.now()): 
 
 /** Entries and blobs now in the cache, and their size in bytes. */
 export function cacheUsage(dir: string): { entries: number; blobs: number; bytes: number } {
-  const entries = listEntries(dir), blobs = listBlobs(dir)
+  const entries = listEntries(dir),
+    blobs = listBlobs(dir)
   return { entries: entries.length, blobs: blobs.size, bytes: entries.reduce((s, e) => s + e.size, 0) + [...blobs.values()].reduce((s, b) => s + b.size, 0) }
 }
 
@@ -127,7 +157,9 @@ export function cacheUsage(dir: string): { entries: number; blobs: number; bytes
 export function markUsed(dir: string, fingerprints: readonly string[], now = new Date()): void {
   for (const fp of fingerprints) {
     if (!HEX64.test(fp)) continue
-    try { utimesSync(join(dir, 'ac', `${fp}.json`), now, now) } catch {}
+    try {
+      utimesSync(join(dir, 'ac', `${fp}.json`), now, now)
+    } catch {}
   }
 }
 

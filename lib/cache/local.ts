@@ -82,7 +82,12 @@ export class LocalCache implements Cache {
       }
     }
     const entry: ActionResult = {
-      schema: ENTRY_SCHEMA, ...result, outputs, log: log.length ? this.putBlob(log) : null, createdAt: new Date().toISOString(), recordBlob: this.putBlob(Buffer.from(JSON.stringify(record))),
+      schema: ENTRY_SCHEMA,
+      ...result,
+      outputs,
+      log: log.length ? this.putBlob(log) : null,
+      createdAt: new Date().toISOString(),
+      recordBlob: this.putBlob(Buffer.from(JSON.stringify(record))),
     }
     this.commit(entry)
     return entry
@@ -158,7 +163,9 @@ export class LocalCache implements Cache {
     try {
       if (!lstatSync(p).isFile()) {
         // Not a blob (a symlink, a device): removed, so the next store writes the real one.
-        try { unlinkSync(p) } catch {}
+        try {
+          unlinkSync(p)
+        } catch {}
         return undefined
       }
       data = readFileSync(p)
@@ -166,7 +173,9 @@ export class LocalCache implements Cache {
       return undefined
     }
     if (sha256(data) === hash) return data
-    try { unlinkSync(p) } catch {}
+    try {
+      unlinkSync(p)
+    } catch {}
     return undefined
   }
 }

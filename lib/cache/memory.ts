@@ -64,7 +64,12 @@ export class MemoryCache implements Cache {
       }
     }
     const entry: ActionResult = {
-      schema: ENTRY_SCHEMA, ...result, outputs, log: log.length ? this.putBlob(log) : null, createdAt: new Date().toISOString(), recordBlob: this.putBlob(Buffer.from(JSON.stringify(record))),
+      schema: ENTRY_SCHEMA,
+      ...result,
+      outputs,
+      log: log.length ? this.putBlob(log) : null,
+      createdAt: new Date().toISOString(),
+      recordBlob: this.putBlob(Buffer.from(JSON.stringify(record))),
     }
     this.entries.set(entry.fingerprint, JSON.stringify(entry))
     return entry

@@ -18,7 +18,6 @@ import type { ActionResult, OutputEntry, RestoreResult } from './cache.js'
 /** Reads a blob by its SHA-256; undefined when missing. The caller verifies nothing: {@link restoreEntry} does. */
 export type BlobReader = (hash: string) => Buffer | undefined | Promise<Buffer | undefined>
 
-
 function lstatOrUndefined(p: string): Stats | undefined {
   try {
     return lstatSync(p)
@@ -117,7 +116,11 @@ export async function restoreEntry(root: string, entry: ActionResult, readBlob: 
   } catch (err) {
     const problems: string[] = []
     for (const u of undo.reverse()) {
-      try { u() } catch (e) { problems.push((e as Error).message) }
+      try {
+        u()
+      } catch (e) {
+        problems.push((e as Error).message)
+      }
     }
     return { ok: false, reason: `restoring \`${current.path}\` failed (${current.op}): ${(err as Error).message}${problems.length ? `; rollback: ${problems.join('; ')}` : ''}` }
   }
@@ -239,5 +242,7 @@ function writeOutput(tmp: string, o: OutputEntry, blobs: ReadonlyMap<string, Buf
 }
 
 function unlinkQuiet(p: string): void {
-  try { unlinkSync(p) } catch {}
+  try {
+    unlinkSync(p)
+  } catch {}
 }

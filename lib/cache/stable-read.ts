@@ -11,7 +11,10 @@ import { lstat, open } from 'node:fs/promises'
 /** Thrown by {@link readStable} when the file changed while it was read. `code`: `'output-changed'`. */
 export class OutputChangedError extends Error {
   readonly code = 'output-changed'
-  constructor(readonly path: string, what: string) {
+  constructor(
+    readonly path: string,
+    what: string,
+  ) {
     super(`output \`${path}\` changed while it was being stored (${what}); not storing this result`)
     this.name = 'OutputChangedError'
   }
@@ -90,9 +93,13 @@ export async function readStableAsync(abs: string, label: string = abs): Promise
 
 /** How two stats of one file differ (inode, size, mtime, ctime), or undefined when they agree. */
 function statsDiffer(a: BigIntStats, b: BigIntStats): string | undefined {
-  return a.ino !== b.ino || a.dev !== b.dev ? 'replaced by another file'
-    : a.size !== b.size ? `size ${a.size} -> ${b.size}`
-      : a.mtimeNs !== b.mtimeNs ? 'mtime moved'
-        : a.ctimeNs !== b.ctimeNs ? 'ctime moved'
+  return a.ino !== b.ino || a.dev !== b.dev
+    ? 'replaced by another file'
+    : a.size !== b.size
+      ? `size ${a.size} -> ${b.size}`
+      : a.mtimeNs !== b.mtimeNs
+        ? 'mtime moved'
+        : a.ctimeNs !== b.ctimeNs
+          ? 'ctime moved'
           : undefined
 }

@@ -85,10 +85,12 @@ export function checkDeclarations(config: LoadedConfig, source?: string): void {
       const hit = ctx.overlap(a, b)
       if (!hit) continue
       const [first, second] = tasks.indexOf(a.task) <= tasks.indexOf(b.task) ? [a, b] : [b, a]
-      throw new TasksError('overlapping-outputs',
+      throw new TasksError(
+        'overlapping-outputs',
         `tasks \`${first.task.name}\` and \`${second.task.name}\` both declare ${describe(hit)} as an output (\`${first.written}\` and \`${second.written}\`)`,
         { task: second.task.name, key: 'outputs', ...where(config, second.task, source, { value: second.written }) },
-        `each file must have one producing task: narrow one of the two \`outputs\` (e.g. add \`'!${relativeTo(first.task, hit.sample ? second.path : hit.file)}'\` to \`${first.task.name}\`'s outputs) or merge the tasks`)
+        `each file must have one producing task: narrow one of the two \`outputs\` (e.g. add \`'!${relativeTo(first.task, hit.sample ? second.path : hit.file)}'\` to \`${first.task.name}\`'s outputs) or merge the tasks`,
+      )
     }
   }
 
@@ -101,16 +103,20 @@ export function checkDeclarations(config: LoadedConfig, source?: string): void {
       // What to exclude from the inputs: the file, or the output glob when the file is only a sample of it.
       const exclude = relativeTo(t, hit.sample ? output.path : hit.file)
       if (output.task === t) {
-        throw new TasksError('in-place-task',
+        throw new TasksError(
+          'in-place-task',
           `task \`${t.name}\` declares ${describe(hit)} as both an input (\`${input.written}\`) and an output (\`${output.written}\`)`,
           { task: t.name, key: 'inputs', ...where(config, t, source, { value: input.written }) },
-          `a task's outputs are never its inputs, so a hand edit of such a file would be overwritten by a restore: if the task rewrites it in place (a formatter, a docs step), drop it from \`outputs\`; if the task generates it, exclude it from \`inputs\` with \`'!${exclude}'\``)
+          `a task's outputs are never its inputs, so a hand edit of such a file would be overwritten by a restore: if the task rewrites it in place (a formatter, a docs step), drop it from \`outputs\`; if the task generates it, exclude it from \`inputs\` with \`'!${exclude}'\``,
+        )
       }
       if (ctx.connected(t, output.task)) continue
-      throw new TasksError('undeclared-dependency',
+      throw new TasksError(
+        'undeclared-dependency',
         `task \`${t.name}\` reads ${describe(hit)} (input \`${input.written}\`), ${hit.sample ? 'outputs' : 'an output'} of task \`${output.task.name}\`, without depending on it`,
         { task: t.name, key: 'inputs', ...where(config, t, source, { value: input.written }) },
-        `add ${JSON.stringify(output.task.name)} to \`deps\` of \`${t.name}\`, or exclude ${hit.sample ? 'those files' : 'the file'} from its inputs with \`'!${exclude}'\``)
+        `add ${JSON.stringify(output.task.name)} to \`deps\` of \`${t.name}\`, or exclude ${hit.sample ? 'those files' : 'the file'} from its inputs with \`'!${exclude}'\``,
+      )
     }
   }
 }
@@ -123,7 +129,9 @@ function where(config: LoadedConfig, task: ResolvedTask, source: string | undefi
   const ws = task.workspace === undefined ? undefined : config.workspaces?.find((w) => w.name === task.workspace)
   if (!ws?.file) return { file: config.file, ...locate(source, task.name, needle) }
   let text: string | undefined
-  try { text = readFileSync(ws.file, 'utf8') } catch {}
+  try {
+    text = readFileSync(ws.file, 'utf8')
+  } catch {}
   return { file: ws.file, ...locate(text, task.name.slice(ws.name.length + 1), needle) }
 }
 
@@ -177,10 +185,12 @@ function* candidates(p: Pattern, index: BaseIndex, deeper = false): Generator<Pa
   if (!deeper) return
   const prefix = p.base === '' ? '' : p.base + '/'
   const { sorted } = index
-  let lo = 0, hi = sorted.length
+  let lo = 0,
+    hi = sorted.length
   while (lo < hi) {
     const mid = (lo + hi) >> 1
-    if (sorted[mid]! < prefix) lo = mid + 1 // lo <= mid < hi <= sorted.length
+    if (sorted[mid]! < prefix)
+      lo = mid + 1 // lo <= mid < hi <= sorted.length
     else hi = mid
   }
   for (let i = lo; i < sorted.length && sorted[i]!.startsWith(prefix); i++) if (sorted[i] !== p.base) yield* index.byBase.get(sorted[i]!)!
@@ -241,10 +251,17 @@ class Context {
     const key = `${p.kind}\0${p.task.name}`
     let m = this.negations.get(key)
     if (m === undefined) {
-      const list = (p.kind === 'inputs' ? p.task.inputs ?? [] : p.task.outputs).filter((g) => g.startsWith('!'))
-        .map((g) => posix.normalize(p.task.cwd === '.' ? g.slice(1) : `${p.task.cwd}/${g.slice(1)}`)).filter((g) => !g.startsWith('../'))
+      const list = (p.kind === 'inputs' ? (p.task.inputs ?? []) : p.task.outputs)
+        .filter((g) => g.startsWith('!'))
+        .map((g) => posix.normalize(p.task.cwd === '.' ? g.slice(1) : `${p.task.cwd}/${g.slice(1)}`))
+        .filter((g) => !g.startsWith('../'))
       // As tinyglobby does: an excluded folder excludes its files.
-      m = list.length ? picomatch()(list.flatMap((g) => [g, `${g}/**`]), { dot: true, posix: true }) : null
+      m = list.length
+        ? picomatch()(
+            list.flatMap((g) => [g, `${g}/**`]),
+            { dot: true, posix: true },
+          )
+        : null
       this.negations.set(key, m)
     }
     return !!m && m(file)
@@ -302,15 +319,16 @@ class Context {
  * first alternative. The caller keeps only samples the glob really matches.
  */
 function samples(glob: string): string[] {
-  const fill = (g: string, star: string) => g
-    .replace(/\\(.)/g, '$1')
-    .replace(/[@+?*!]?\(([^|)]*)[^)]*\)/g, '$1')
-    .replace(/\{([^,}]*)[^}]*\}/g, '$1')
-    .replace(/\[!?\^?(\\?.)[^\]]*\]/g, (_, c: string) => c.replace(/^\\/, ''))
-    .replace(/\*\*\//g, star)
-    .replace(/\/\*\*$/g, '/x')
-    .replace(/\*\*/g, 'x')
-    .replace(/[*?]/g, 'x')
+  const fill = (g: string, star: string) =>
+    g
+      .replace(/\\(.)/g, '$1')
+      .replace(/[@+?*!]?\(([^|)]*)[^)]*\)/g, '$1')
+      .replace(/\{([^,}]*)[^}]*\}/g, '$1')
+      .replace(/\[!?\^?(\\?.)[^\]]*\]/g, (_, c: string) => c.replace(/^\\/, ''))
+      .replace(/\*\*\//g, star)
+      .replace(/\/\*\*$/g, '/x')
+      .replace(/\*\*/g, 'x')
+      .replace(/[*?]/g, 'x')
   return [...new Set([fill(glob, ''), fill(glob, 'x/')])]
 }
 
@@ -321,7 +339,9 @@ function samples(glob: string): string[] {
 function crossSamples(a: Pattern, b: Pattern): string[] {
   const last = a.path.slice(a.path.lastIndexOf('/') + 1)
   const prefix = b.base === '' ? '' : b.base + '/'
-  return samples(last).filter((s) => s !== '').flatMap((s) => [prefix + s, `${prefix}x/${s}`])
+  return samples(last)
+    .filter((s) => s !== '')
+    .flatMap((s) => [prefix + s, `${prefix}x/${s}`])
 }
 
 /**
@@ -335,8 +355,11 @@ function checkCwds(config: LoadedConfig, tasks: ResolvedTask[], outputs: Pattern
     let names = listings.get(parentDir)
     if (names === undefined) {
       try {
-        names = new Set(readdirSync(join(config.root, parentDir), { withFileTypes: true })
-          .filter((e) => e.isDirectory() || (e.isSymbolicLink() && isDirectory(join(config.root, parentDir, e.name)))).map((e) => e.name))
+        names = new Set(
+          readdirSync(join(config.root, parentDir), { withFileTypes: true })
+            .filter((e) => e.isDirectory() || (e.isSymbolicLink() && isDirectory(join(config.root, parentDir, e.name))))
+            .map((e) => e.name),
+        )
       } catch {
         names = null
       }
@@ -348,9 +371,12 @@ function checkCwds(config: LoadedConfig, tasks: ResolvedTask[], outputs: Pattern
     if (task.cwd === '.' || task.run === undefined || isDir(task.cwd)) continue
     const created = outputs.some((o) => o.path.startsWith(task.cwd + '/') || (o.base !== '' && (task.cwd + '/').startsWith(o.base + '/')) || (o.base === '' && !o.literal))
     if (created) continue
-    throw new TasksError('config-invalid', `task \`${task.name}\`: \`cwd\` ${JSON.stringify(task.cwd)} does not exist`,
+    throw new TasksError(
+      'config-invalid',
+      `task \`${task.name}\`: \`cwd\` ${JSON.stringify(task.cwd)} does not exist`,
       { task: task.name, key: 'cwd', ...where(config, task, source, { key: 'cwd' }) },
-      'fix the path (relative to the folder of the config file) or create the folder; a folder a dependency creates must be under that task\'s `outputs`')
+      "fix the path (relative to the folder of the config file) or create the folder; a folder a dependency creates must be under that task's `outputs`",
+    )
   }
 }
 

@@ -56,16 +56,27 @@ export function missingImport(err: unknown, file: string): TasksError | undefine
   if (/imported from \S*node_modules/.test(e.message)) return undefined
   const spec = m[1] === 'package' ? m[2]! : m[2]!.startsWith('file:') ? fileURLToPath(m[2]!) : m[2]!
   let source = ''
-  try { source = readFileSync(file, 'utf8') } catch {}
+  try {
+    source = readFileSync(file, 'utf8')
+  } catch {}
   // The import as written: the package name (maybe with a subpath), or a relative path ending in the file's name.
-  const re = m[1] === 'package'
-    ? new RegExp(`(['"])(${escapeRe(spec)}(?:/[^'"]*)?)\\1`)
-    : new RegExp(`(['"])(\\.{1,2}/[^'"]*${escapeRe(basename(spec).replace(/\.[cm]?[jt]s$/, ''))}(?:\\.[cm]?[jt]s)?)\\1`)
+  const re =
+    m[1] === 'package' ? new RegExp(`(['"])(${escapeRe(spec)}(?:/[^'"]*)?)\\1`) : new RegExp(`(['"])(\\.{1,2}/[^'"]*${escapeRe(basename(spec).replace(/\.[cm]?[jt]s$/, ''))}(?:\\.[cm]?[jt]s)?)\\1`)
   const hit = re.exec(source)
   const where: ErrorLocation = hit ? locAt(source, hit.index, hit[0].length) : {}
   return m[1] === 'package'
-    ? new TasksError('config-load', `the config imports the package \`${spec}\`, which is not installed`, { file, ...where }, `install it (\`npm install --save-dev ${spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]}\`) or fix the import`)
-    : new TasksError('config-load', `the config imports \`${hit?.[2] ?? spec}\`, which does not exist${hit ? ` (${spec})` : ''}`, { file, ...where }, 'fix the import path (relative to the config file)')
+    ? new TasksError(
+        'config-load',
+        `the config imports the package \`${spec}\`, which is not installed`,
+        { file, ...where },
+        `install it (\`npm install --save-dev ${spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]}\`) or fix the import`,
+      )
+    : new TasksError(
+        'config-load',
+        `the config imports \`${hit?.[2] ?? spec}\`, which does not exist${hit ? ` (${spec})` : ''}`,
+        { file, ...where },
+        'fix the import path (relative to the config file)',
+      )
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
@@ -83,7 +94,9 @@ export function stackLocation(err: unknown, file: string): ErrorLocation {
   const url = pathToFileURL(file).href
   let text: string | undefined
   const located = (line: number, column: number): ErrorLocation => {
-    try { text ??= readFileSync(file, 'utf8') } catch {}
+    try {
+      text ??= readFileSync(file, 'utf8')
+    } catch {}
     return text === undefined ? { line, column } : lineAt(text, line, column)
   }
   for (const frame of stack.split('\n')) {
@@ -107,8 +120,11 @@ function mapDataUrlFrame(url: string, line: number, column: number, file: string
     const code = Buffer.from(url.slice(DATA_URL.length), 'base64').toString('utf8')
     const map = /\/\/# sourceMappingURL=data:application\/json;base64,(\S+)/.exec(code)
     if (!map) return undefined
-    const entry = new SourceMap(JSON.parse(Buffer.from(map[1]!, 'base64').toString('utf8'))).findEntry(line - 1, column - 1) as
-      { originalSource?: string; originalLine?: number; originalColumn?: number }
+    const entry = new SourceMap(JSON.parse(Buffer.from(map[1]!, 'base64').toString('utf8'))).findEntry(line - 1, column - 1) as {
+      originalSource?: string
+      originalLine?: number
+      originalColumn?: number
+    }
     if (entry.originalLine === undefined || basename(entry.originalSource ?? '') !== basename(file)) return undefined
     return { line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 }
   } catch {

@@ -37,8 +37,12 @@ export async function findConfigFile(cwd: string, explicit?: string): Promise<st
   })
   const found = await explorer.search(cwd)
   if (!found) {
-    throw new TasksError('config-not-found', `no tasks config found in ${cwd} or any parent folder`, {},
-      `create ${join(cwd, 'tasks.config.ts')} with \`export default defineConfig({ tasks: { ... } })\`, or pass --config FILE`)
+    throw new TasksError(
+      'config-not-found',
+      `no tasks config found in ${cwd} or any parent folder`,
+      {},
+      `create ${join(cwd, 'tasks.config.ts')} with \`export default defineConfig({ tasks: { ... } })\`, or pass --config FILE`,
+    )
   }
   return found.filepath
 }

@@ -74,7 +74,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   // Workspaces: a config found inside a workspace folder belongs to the monorepo above it.
   const outer = options.config ? undefined : await findWorkspaceRoot(dirname(file), false, importConfig)
   if (outer) {
-    const raw = outer.file ? outer.raw ?? await importConfig(outer.file, outer.root, onWarning) : undefined
+    const raw = outer.file ? (outer.raw ?? (await importConfig(outer.file, outer.root, onWarning))) : undefined
     const source = outer.file && !/\.json$/.test(outer.file) ? readFileSync(outer.file, 'utf8') : undefined
     const config = await loadWorkspaces({ root: outer.root, file: outer.file ?? outer.list.file, raw, source, list: outer.list, importConfigs: (e) => importConfigs(e, outer.root, onWarning) })
     checkDeclarations(config)
@@ -96,7 +96,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
  */
 const LOADING_ROOT = Symbol.for('typed-tasks.loadingRoot')
 const slots = globalThis as unknown as Record<symbol, string | undefined>
-const setLoadingRoot = (dir: string | undefined) => { slots[LOADING_ROOT] = dir }
+const setLoadingRoot = (dir: string | undefined) => {
+  slots[LOADING_ROOT] = dir
+}
 
 /**
  * The project root of the config being loaded right now (its folder, absolute), for recipes that
@@ -135,8 +137,12 @@ async function importConfigs(entries: readonly { file: string; dir: string }[], 
     if (err instanceof TasksError) throw err
     const stack = String((err as Error)?.stack ?? '')
     const file = modules.find((m) => stack.includes(m.file) || stack.includes(pathToFileURL(m.file).href))?.file ?? current ?? modules[0]!.file // not empty: returned above when it is
-    throw new TasksError('config-load', `the config threw while loading: ${(err as Error)?.message ?? err}`, { file, ...stackLocation(err, file) },
-      'fix the error above; the config runs once at start-up')
+    throw new TasksError(
+      'config-load',
+      `the config threw while loading: ${(err as Error)?.message ?? err}`,
+      { file, ...stackLocation(err, file) },
+      'fix the error above; the config runs once at start-up',
+    )
   } finally {
     g[CONFIG_ROOT_HOOK] = undefined
     setLoadingRoot(undefined)
@@ -181,7 +187,11 @@ async function importConfigFile(file: string, root: string, onWarning: (message:
     if (err instanceof SyntaxError && !ts) throw await syntaxError(file, err)
     const missing = missingImport(err, file)
     if (missing) throw missing
-    throw new TasksError('config-load', `the config threw while loading: ${(err as Error)?.message ?? err}`, { file, ...stackLocation(err, file) },
-      'fix the error above; the config runs once at start-up')
+    throw new TasksError(
+      'config-load',
+      `the config threw while loading: ${(err as Error)?.message ?? err}`,
+      { file, ...stackLocation(err, file) },
+      'fix the error above; the config runs once at start-up',
+    )
   }
 }

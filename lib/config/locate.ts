@@ -22,8 +22,7 @@ export function locate(source: string | undefined, task: string, needle?: { key?
   let length = t[0].replace(/\s*:$/, '').length
   if (needle?.value !== undefined) {
     const v = source.indexOf(needle.value, t.index + t[0].length)
-    const vq = [`'${needle.value}'`, `"${needle.value}"`, `\`${needle.value}\``]
-      .map((q) => source.indexOf(q, t.index + t[0].length)).filter((i) => i >= 0)
+    const vq = [`'${needle.value}'`, `"${needle.value}"`, `\`${needle.value}\``].map((q) => source.indexOf(q, t.index + t[0].length)).filter((i) => i >= 0)
     const best = vq.length ? Math.min(...vq) : v
     if (best < 0) return at(source, index, length)
     index = best

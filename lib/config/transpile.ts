@@ -105,13 +105,18 @@ function esbuildFailure(err: unknown, base: string, file: string | undefined): u
   const first = (err as { errors?: import('esbuild').Message[] }).errors?.[0]
   if (!first) return err
   const loc = first.location
-  return new TasksError('config-syntax', first.text, {
-    file: loc ? resolve(base, loc.file) : file,
-    line: loc?.line,
-    column: loc ? loc.column + 1 : undefined,
-    length: loc?.length || 1,
-    lineText: loc?.lineText,
-  }, /^Could not resolve/.test(first.text) ? 'fix the import path (relative to the file), or install the package' : 'fix the syntax at the position shown')
+  return new TasksError(
+    'config-syntax',
+    first.text,
+    {
+      file: loc ? resolve(base, loc.file) : file,
+      line: loc?.line,
+      column: loc ? loc.column + 1 : undefined,
+      length: loc?.length || 1,
+      lineText: loc?.lineText,
+    },
+    /^Could not resolve/.test(first.text) ? 'fix the import path (relative to the file), or install the package' : 'fix the syntax at the position shown',
+  )
 }
 
 /**
@@ -123,9 +128,18 @@ function refuseDuplicateKeys(warnings: readonly import('esbuild').Message[], bas
   const dup = warnings.find((w) => /^Duplicate key /.test(w.text) && w.location)
   if (!dup) return
   const loc = dup.location!
-  throw new TasksError('config-syntax', dup.text.replace(/ in object literal$/, ' in an object literal: the later one silently replaces the earlier'), {
-    file: resolve(base, loc.file), line: loc.line, column: loc.column + 1, length: loc.length || 1, lineText: loc.lineText,
-  }, 'rename or remove one of the two; each task name (and key) may appear once')
+  throw new TasksError(
+    'config-syntax',
+    dup.text.replace(/ in object literal$/, ' in an object literal: the later one silently replaces the earlier'),
+    {
+      file: resolve(base, loc.file),
+      line: loc.line,
+      column: loc.column + 1,
+      length: loc.length || 1,
+      lineText: loc.lineText,
+    },
+    'rename or remove one of the two; each task name (and key) may appear once',
+  )
 }
 
 /**
@@ -259,19 +273,21 @@ export async function bundleConfigs(entries: readonly { file: string; dir: strin
         metafile: true,
         logLevel: 'silent',
         outfile: join(cacheDir, 'out.mjs'),
-        plugins: [{
-          name: 'typed-tasks-workspaces',
-          setup(build: import('esbuild').PluginBuild) {
-            build.onResolve({ filter: /^typed-tasks-root:\d+$/ }, (args) => ({ path: args.path, namespace: 'typed-tasks-root' }))
-            build.onLoad({ filter: /.*/, namespace: 'typed-tasks-root' }, (args) => {
-              const dir = entries[Number(args.path.slice(args.path.indexOf(':') + 1))]!.dir // the index is ours: `typed-tasks-root:<i>` of entries[i]
-              return { contents: `globalThis[Symbol.for('typed-tasks.configRoot')]?.(${JSON.stringify(dir)})\n`, loader: 'js' }
-            })
-            // The entries themselves are bundled even though they are absolute paths.
-            build.onResolve({ filter: /.*/ }, (args) => (entries.some((e) => e.file === args.path) ? { path: args.path } : undefined))
-            external.setup(build)
+        plugins: [
+          {
+            name: 'typed-tasks-workspaces',
+            setup(build: import('esbuild').PluginBuild) {
+              build.onResolve({ filter: /^typed-tasks-root:\d+$/ }, (args) => ({ path: args.path, namespace: 'typed-tasks-root' }))
+              build.onLoad({ filter: /.*/, namespace: 'typed-tasks-root' }, (args) => {
+                const dir = entries[Number(args.path.slice(args.path.indexOf(':') + 1))]!.dir // the index is ours: `typed-tasks-root:<i>` of entries[i]
+                return { contents: `globalThis[Symbol.for('typed-tasks.configRoot')]?.(${JSON.stringify(dir)})\n`, loader: 'js' }
+              })
+              // The entries themselves are bundled even though they are absolute paths.
+              build.onResolve({ filter: /.*/ }, (args) => (entries.some((e) => e.file === args.path) ? { path: args.path } : undefined))
+              external.setup(build)
+            },
           },
-        }],
+        ],
       })
     } catch (err) {
       throw esbuildFailure(err, project, entries[0]?.file)

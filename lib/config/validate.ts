@@ -33,15 +33,28 @@ const TaskSchema = v.strictObject({
   timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   retries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   interactive: v.optional(v.boolean()),
-  vars: v.optional(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)), v.strictObject({
-    default: v.optional(v.string()),
-    choices: v.optional(v.pipe(strings, v.minLength(1))),
-    description: v.optional(v.string()),
-  }))),
-  service: v.optional(v.union([v.boolean(), v.strictObject({
-    readyWhen: v.optional(v.strictObject({ lineMatches: v.optional(v.string()), url: v.optional(v.string()), port: v.optional(v.number()), command: v.optional(v.string()) })),
-    timeoutMs: v.optional(v.number()),
-  })], 'true or { readyWhen: { lineMatches?, url?, port?, command? }, timeoutMs? }')),
+  vars: v.optional(
+    v.record(
+      v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/)),
+      v.strictObject({
+        default: v.optional(v.string()),
+        choices: v.optional(v.pipe(strings, v.minLength(1))),
+        description: v.optional(v.string()),
+      }),
+    ),
+  ),
+  service: v.optional(
+    v.union(
+      [
+        v.boolean(),
+        v.strictObject({
+          readyWhen: v.optional(v.strictObject({ lineMatches: v.optional(v.string()), url: v.optional(v.string()), port: v.optional(v.number()), command: v.optional(v.string()) })),
+          timeoutMs: v.optional(v.number()),
+        }),
+      ],
+      'true or { readyWhen: { lineMatches?, url?, port?, command? }, timeoutMs? }',
+    ),
+  ),
   interruptible: v.optional(v.boolean()),
 })
 
@@ -68,8 +81,12 @@ export function validateConfig(raw: unknown, file: string, root: string, source?
     for (const key of Object.keys(raw)) {
       if (CONFIG_KEYS.includes(key)) continue
       const near = suggest(key, CONFIG_KEYS)
-      throw new TasksError('config-invalid', `the config has an unknown top-level key \`${key}\``, { file, key, ...locateTopLevel(source, key) },
-        near ? `did you mean \`${near}\`? known keys: ${CONFIG_KEYS.join(', ')}` : `known keys: ${CONFIG_KEYS.join(', ')}; task definitions go under \`tasks\``)
+      throw new TasksError(
+        'config-invalid',
+        `the config has an unknown top-level key \`${key}\``,
+        { file, key, ...locateTopLevel(source, key) },
+        near ? `did you mean \`${near}\`? known keys: ${CONFIG_KEYS.join(', ')}` : `known keys: ${CONFIG_KEYS.join(', ')}; task definitions go under \`tasks\``,
+      )
     }
   }
   if (!raw || typeof raw !== 'object' || !('tasks' in raw) || typeof (raw as Config).tasks !== 'object' || (raw as Config).tasks === null) {
@@ -77,8 +94,12 @@ export function validateConfig(raw: unknown, file: string, root: string, source?
   }
   const cfg = raw as Config
   if (cfg.concurrency !== undefined && (!Number.isInteger(cfg.concurrency) || cfg.concurrency < 1)) {
-    throw new TasksError('config-invalid', `\`concurrency\` must be a whole number >= 1, got ${JSON.stringify(cfg.concurrency)}`, { file, key: 'concurrency', ...locateTopLevel(source, 'concurrency') },
-      'set `concurrency` to a whole number such as 4, or remove it to use the number of CPUs')
+    throw new TasksError(
+      'config-invalid',
+      `\`concurrency\` must be a whole number >= 1, got ${JSON.stringify(cfg.concurrency)}`,
+      { file, key: 'concurrency', ...locateTopLevel(source, 'concurrency') },
+      'set `concurrency` to a whole number such as 4, or remove it to use the number of CPUs',
+    )
   }
   if (cfg.shell !== undefined && !SHELLS.includes(cfg.shell)) {
     throw new TasksError('config-invalid', `\`shell\` must be 'portable', 'sh' or 'cmd', got ${JSON.stringify(cfg.shell)}`, { file, key: 'shell' })
@@ -88,8 +109,12 @@ export function validateConfig(raw: unknown, file: string, root: string, source?
   const tasks = new Map<string, ResolvedTask>()
   for (const name of names) {
     if (!name || /\s/.test(name)) {
-      throw new TasksError('config-invalid', `task name ${JSON.stringify(name)} is not valid: names cannot be empty or contain spaces`, { file, task: name, ...locate(source, name) },
-        `rename the task${name.trim() ? `, e.g. \`${name.trim().replace(/\s+/g, '-')}\`` : ''} (names may contain \`:\` and \`/\`)`)
+      throw new TasksError(
+        'config-invalid',
+        `task name ${JSON.stringify(name)} is not valid: names cannot be empty or contain spaces`,
+        { file, task: name, ...locate(source, name) },
+        `rename the task${name.trim() ? `, e.g. \`${name.trim().replace(/\s+/g, '-')}\`` : ''} (names may contain \`:\` and \`/\`)`,
+      )
     }
     const def = cfg.tasks[name] as unknown
     const parsed = v.safeParse(TaskSchema, def)
@@ -100,9 +125,12 @@ export function validateConfig(raw: unknown, file: string, root: string, source?
     for (const dep of task.deps) {
       if (tasks.has(dep)) continue
       const near = suggest(dep, names)
-      throw new TasksError('unknown-dependency', `task \`${task.name}\` depends on unknown task \`${dep}\``,
+      throw new TasksError(
+        'unknown-dependency',
+        `task \`${task.name}\` depends on unknown task \`${dep}\``,
         { file, task: task.name, key: 'deps', ...locate(source, task.name, { value: dep }) },
-        near ? `did you mean \`${near}\`?` : `define a task named \`${dep}\` or remove it from \`deps\``)
+        near ? `did you mean \`${near}\`?` : `define a task named \`${dep}\` or remove it from \`deps\``,
+      )
     }
   }
   return { file, root, tasks, concurrency: cfg.concurrency, cacheMaxSize, remoteCache }
@@ -128,7 +156,8 @@ function validateCacheSettings(cfg: Config, file: string, source?: string): { ca
     }
     if (cfg.cache.maxSize !== undefined) {
       cacheMaxSize = parseSize(cfg.cache.maxSize)
-      if (cacheMaxSize === undefined) throw new TasksError('config-invalid', `\`cache.maxSize\` must be a number of bytes or a size like '5GB' or '500MiB', got ${JSON.stringify(cfg.cache.maxSize)}`, at('maxSize'))
+      if (cacheMaxSize === undefined)
+        throw new TasksError('config-invalid', `\`cache.maxSize\` must be a number of bytes or a size like '5GB' or '500MiB', got ${JSON.stringify(cfg.cache.maxSize)}`, at('maxSize'))
     }
   }
   let remoteCache: LoadedConfig['remoteCache']
@@ -136,12 +165,20 @@ function validateCacheSettings(cfg: Config, file: string, source?: string): { ca
     const r = v.safeParse(RemoteCacheSchema, cfg.remoteCache)
     if (!r.success) {
       const key = r.issues[0].path?.[0]?.key as string | undefined
-      throw new TasksError('config-invalid', key ? `\`remoteCache.${key}\` is not valid (${r.issues[0].message})` : '`remoteCache` must be `{ url, readOnly?, maxUploadBytes?, team?, timeoutMs? }`', at(key ?? 'remoteCache'),
-        'known keys: url, readOnly, maxUploadBytes, team, timeoutMs; credentials go in TASKS_REMOTE_CACHE_TOKEN, never in the config')
+      throw new TasksError(
+        'config-invalid',
+        key ? `\`remoteCache.${key}\` is not valid (${r.issues[0].message})` : '`remoteCache` must be `{ url, readOnly?, maxUploadBytes?, team?, timeoutMs? }`',
+        at(key ?? 'remoteCache'),
+        'known keys: url, readOnly, maxUploadBytes, team, timeoutMs; credentials go in TASKS_REMOTE_CACHE_TOKEN, never in the config',
+      )
     }
     if (/^[a-z+]+:\/\/[^/@]*:[^/@]*@/i.test(cfg.remoteCache.url)) {
-      throw new TasksError('config-invalid', '`remoteCache.url` holds a password: credentials must not be written in the config file', at('url'),
-        'pass the URL with user:password in TASKS_REMOTE_CACHE or --remote-cache, or use TASKS_REMOTE_CACHE_TOKEN')
+      throw new TasksError(
+        'config-invalid',
+        '`remoteCache.url` holds a password: credentials must not be written in the config file',
+        at('url'),
+        'pass the URL with user:password in TASKS_REMOTE_CACHE or --remote-cache, or use TASKS_REMOTE_CACHE_TOKEN',
+      )
     }
     remoteCache = { ...cfg.remoteCache }
   }
@@ -162,39 +199,76 @@ function shapeError(issue: v.BaseIssue<unknown>, file: string, task: string, sou
   const key = path.length ? String(path[0]) : undefined
   if (issue.type === 'strict_object' && key && !TASK_KEYS.includes(key)) {
     const near = suggest(key, TASK_KEYS)
-    return new TasksError('config-invalid', `task \`${task}\` has an unknown key \`${key}\``, { file, task, key, ...locate(source, task, { key }) },
-      near ? `did you mean \`${near}\`? known keys: ${TASK_KEYS.join(', ')}` : `known keys: ${TASK_KEYS.join(', ')}`)
+    return new TasksError(
+      'config-invalid',
+      `task \`${task}\` has an unknown key \`${key}\``,
+      { file, task, key, ...locate(source, task, { key }) },
+      near ? `did you mean \`${near}\`? known keys: ${TASK_KEYS.join(', ')}` : `known keys: ${TASK_KEYS.join(', ')}`,
+    )
   }
   if (!key) {
-    return new TasksError('config-invalid', `task \`${task}\` must be an object, got ${issue.received}`, { file, task, ...locate(source, task) },
-      `write it as an object, e.g. \`${task}: { run: 'make ${task}' }\``)
+    return new TasksError(
+      'config-invalid',
+      `task \`${task}\` must be an object, got ${issue.received}`,
+      { file, task, ...locate(source, task) },
+      `write it as an object, e.g. \`${task}: { run: 'make ${task}' }\``,
+    )
   }
   const where = path.map((p, i) => (i === 0 ? p : typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')
-  return new TasksError('config-invalid', `task \`${task}\`: \`${where}\` must be ${describeExpected(key, issue.expected)}, got ${issue.received}`,
-    { file, task, key, ...locate(source, task, { key }) }, EXAMPLES[key] ? `write it as \`${EXAMPLES[key]}\`` : `see the \`${key}\` key in the README`)
+  return new TasksError(
+    'config-invalid',
+    `task \`${task}\`: \`${where}\` must be ${describeExpected(key, issue.expected)}, got ${issue.received}`,
+    { file, task, key, ...locate(source, task, { key }) },
+    EXAMPLES[key] ? `write it as \`${EXAMPLES[key]}\`` : `see the \`${key}\` key in the README`,
+  )
 }
 
 /** The fix of a wrongly typed key: an example of the right shape. */
 const EXAMPLES: Record<string, string> = {
-  run: "run: 'make build'", deps: "deps: ['build']", inputs: "inputs: ['src/**']", outputs: "outputs: ['dist/**']", depfile: "depfile: 'build/main.d'",
-  env: "env: ['NODE_ENV']", passEnv: "passEnv: ['HOME']", setEnv: "setEnv: { NODE_ENV: 'production' }", toolVersions: "toolVersions: ['go version']",
-  fingerprint: "fingerprint: 'mtime'", check: 'check: async (ctx) => true', platform: 'platform: true', cwd: "cwd: 'packages/app'",
-  description: "description: 'build the app'", version: "version: '2'",
-  timeoutMs: 'timeoutMs: 60000', retries: 'retries: 2', interactive: 'interactive: true',
+  run: "run: 'make build'",
+  deps: "deps: ['build']",
+  inputs: "inputs: ['src/**']",
+  outputs: "outputs: ['dist/**']",
+  depfile: "depfile: 'build/main.d'",
+  env: "env: ['NODE_ENV']",
+  passEnv: "passEnv: ['HOME']",
+  setEnv: "setEnv: { NODE_ENV: 'production' }",
+  toolVersions: "toolVersions: ['go version']",
+  fingerprint: "fingerprint: 'mtime'",
+  check: 'check: async (ctx) => true',
+  platform: 'platform: true',
+  cwd: "cwd: 'packages/app'",
+  description: "description: 'build the app'",
+  version: "version: '2'",
+  timeoutMs: 'timeoutMs: 60000',
+  retries: 'retries: 2',
+  interactive: 'interactive: true',
   vars: "vars: { env: { default: 'dev', choices: ['dev', 'prod'] } }",
-  service: "service: { readyWhen: { port: 8080 }, timeoutMs: 30000 }", interruptible: 'interruptible: true',
+  service: 'service: { readyWhen: { port: 8080 }, timeoutMs: 30000 }',
+  interruptible: 'interruptible: true',
 }
 
 function describeExpected(key: string, expected: string | null): string {
   const known: Record<string, string> = {
     run: 'a command string, an array of command strings or an async function',
-    depfile: 'a path string', deps: 'an array of task names', inputs: 'an array of glob strings', outputs: 'an array of glob strings',
-    env: 'an array of environment variable names', passEnv: 'an array of environment variable names',
-    setEnv: 'an object of string values', toolVersions: 'an array of command strings',
-    fingerprint: "'content', 'mtime' or false", check: 'a function', platform: 'true or false', shell: "'portable', 'sh' or 'cmd'",
-    timeoutMs: 'a whole number of ms >= 1', retries: 'a whole number >= 0', interactive: 'true or false',
+    depfile: 'a path string',
+    deps: 'an array of task names',
+    inputs: 'an array of glob strings',
+    outputs: 'an array of glob strings',
+    env: 'an array of environment variable names',
+    passEnv: 'an array of environment variable names',
+    setEnv: 'an object of string values',
+    toolVersions: 'an array of command strings',
+    fingerprint: "'content', 'mtime' or false",
+    check: 'a function',
+    platform: 'true or false',
+    shell: "'portable', 'sh' or 'cmd'",
+    timeoutMs: 'a whole number of ms >= 1',
+    retries: 'a whole number >= 0',
+    interactive: 'true or false',
     vars: 'an object of variables (names like `env`: letters, digits, `_`), each `{ default?: string, choices?: string[] }`',
-    service: 'true or { readyWhen: { lineMatches?: string, url?: string, port?: number, command?: string }, timeoutMs?: number }', interruptible: 'true or false',
+    service: 'true or { readyWhen: { lineMatches?: string, url?: string, port?: number, command?: string }, timeoutMs?: number }',
+    interruptible: 'true or false',
   }
   return known[key] ?? expected ?? 'valid'
 }
@@ -202,34 +276,55 @@ function describeExpected(key: string, expected: string | null): string {
 function resolveTask(name: string, def: TaskDefinition, file: string, root: string, source?: string, defaultShell?: TaskShell): ResolvedTask {
   const cwd = normaliseRelative(def.cwd ?? '.')
   if (cwd === undefined) {
-    throw new TasksError('config-invalid', `task \`${name}\`: \`cwd\` ${JSON.stringify(def.cwd)} is outside the project root`, { file, task: name, key: 'cwd', ...locate(source, name, { key: 'cwd' }) }, 'use a path relative to the folder of the config file')
+    throw new TasksError(
+      'config-invalid',
+      `task \`${name}\`: \`cwd\` ${JSON.stringify(def.cwd)} is outside the project root`,
+      { file, task: name, key: 'cwd', ...locate(source, name, { key: 'cwd' }) },
+      'use a path relative to the folder of the config file',
+    )
   }
   for (const glob of def.outputs ?? []) {
     const pattern = glob.startsWith('!') ? glob.slice(1) : glob
     if (isAbsolute(pattern) || /^[a-zA-Z]:/.test(pattern) || normaliseRelative(posix.join(cwd, toPosix(pattern))) === undefined) {
-      throw new TasksError('output-outside-root', `task \`${name}\`: output \`${glob}\` is outside the project root`,
-        { file, task: name, key: 'outputs', ...locate(source, name, { value: glob }) }, 'outputs must be inside the folder of the config file, so a restore never writes elsewhere')
+      throw new TasksError(
+        'output-outside-root',
+        `task \`${name}\`: output \`${glob}\` is outside the project root`,
+        { file, task: name, key: 'outputs', ...locate(source, name, { value: glob }) },
+        'outputs must be inside the folder of the config file, so a restore never writes elsewhere',
+      )
     }
   }
   let depfile: string | undefined
   if (def.depfile !== undefined) {
     depfile = /^[a-zA-Z]:/.test(def.depfile) ? undefined : normaliseRelative(posix.join(cwd, toPosix(def.depfile)))
     if (depfile === undefined || depfile === '.' || isAbsolute(def.depfile)) {
-      throw new TasksError('config-invalid', `task \`${name}\`: \`depfile\` ${JSON.stringify(def.depfile)} is outside the project root`,
-        { file, task: name, key: 'depfile', ...locate(source, name, { key: 'depfile' }) }, "give a file path relative to the task's `cwd`, e.g. `depfile: 'build/main.d'`")
+      throw new TasksError(
+        'config-invalid',
+        `task \`${name}\`: \`depfile\` ${JSON.stringify(def.depfile)} is outside the project root`,
+        { file, task: name, key: 'depfile', ...locate(source, name, { key: 'depfile' }) },
+        "give a file path relative to the task's `cwd`, e.g. `depfile: 'build/main.d'`",
+      )
     }
   }
-  const mode = def.interactive ? false : def.fingerprint ?? 'content'
+  const mode = def.interactive ? false : (def.fingerprint ?? 'content')
   const run = def.run
   const vars = { ...(def.vars ?? {}) }
   for (const [k, d] of Object.entries(vars)) {
     if (d.default !== undefined && d.choices && !d.choices.includes(d.default)) {
-      throw new TasksError('config-invalid', `task \`${name}\`: variable \`${k}\` has default ${JSON.stringify(d.default)}, which is not one of its choices (${d.choices.join(', ')})`,
-        { file, task: name, key: 'vars', ...locate(source, name, { key: 'vars' }) }, `make the default one of the choices, or add it to \`choices\``)
+      throw new TasksError(
+        'config-invalid',
+        `task \`${name}\`: variable \`${k}\` has default ${JSON.stringify(d.default)}, which is not one of its choices (${d.choices.join(', ')})`,
+        { file, task: name, key: 'vars', ...locate(source, name, { key: 'vars' }) },
+        `make the default one of the choices, or add it to \`choices\``,
+      )
     }
   }
   // Variable defaults are environment variables like setEnv (so they enter the fingerprint); `--var` overrides (`vars.ts`).
-  const varEnv = Object.fromEntries(Object.entries(vars).filter(([, d]) => d.default !== undefined).map(([k, d]) => [k, d.default!]))
+  const varEnv = Object.fromEntries(
+    Object.entries(vars)
+      .filter(([, d]) => d.default !== undefined)
+      .map(([k, d]) => [k, d.default!]),
+  )
   const service = resolveService(name, def, file, source)
   let command = ''
   const shell = def.shell ?? defaultShell ?? 'portable'
@@ -270,19 +365,55 @@ function resolveService(name: string, def: TaskDefinition, file: string, source?
   const s = def.service
   if (!s) return undefined
   const at = { file, task: name, key: 'service', ...locate(source, name, { key: 'service' }) }
-  if (def.run === undefined) throw new TasksError('config-invalid', `task \`${name}\` is a service but has no \`run\``, at, 'give the service the command that starts it, e.g. `run: \'node server.js\'`')
-  if (def.interactive) throw new TasksError('config-invalid', `task \`${name}\` is a service and \`interactive\`: a service runs beside other tasks, it cannot have the terminal alone`, at, 'remove `interactive`, or make it a normal task')
-  if (def.timeoutMs !== undefined) throw new TasksError('config-invalid', `task \`${name}\` is a service and has a task \`timeoutMs\`: a service runs until it is stopped`, at, 'to bound the wait for its readiness, use `service: { timeoutMs: 30000 }`')
-  if (def.retries) throw new TasksError('config-invalid', `task \`${name}\` is a service and has \`retries\`: a service is not retried (its early exit fails its dependents)`, at, 'remove `retries` from the service')
-  if (def.outputs?.length) throw new TasksError('config-invalid', `task \`${name}\` is a service and declares \`outputs\`: a service is never cached, so nothing would be stored`, at, 'remove `outputs` from the service, or make it a normal task')
+  if (def.run === undefined) throw new TasksError('config-invalid', `task \`${name}\` is a service but has no \`run\``, at, "give the service the command that starts it, e.g. `run: 'node server.js'`")
+  if (def.interactive)
+    throw new TasksError(
+      'config-invalid',
+      `task \`${name}\` is a service and \`interactive\`: a service runs beside other tasks, it cannot have the terminal alone`,
+      at,
+      'remove `interactive`, or make it a normal task',
+    )
+  if (def.timeoutMs !== undefined)
+    throw new TasksError(
+      'config-invalid',
+      `task \`${name}\` is a service and has a task \`timeoutMs\`: a service runs until it is stopped`,
+      at,
+      'to bound the wait for its readiness, use `service: { timeoutMs: 30000 }`',
+    )
+  if (def.retries)
+    throw new TasksError('config-invalid', `task \`${name}\` is a service and has \`retries\`: a service is not retried (its early exit fails its dependents)`, at, 'remove `retries` from the service')
+  if (def.outputs?.length)
+    throw new TasksError(
+      'config-invalid',
+      `task \`${name}\` is a service and declares \`outputs\`: a service is never cached, so nothing would be stored`,
+      at,
+      'remove `outputs` from the service, or make it a normal task',
+    )
   const o = s === true ? {} : s
   const ready = { ...(o.readyWhen ?? {}) }
-  if (o.timeoutMs !== undefined && (!Number.isFinite(o.timeoutMs) || o.timeoutMs <= 0)) throw new TasksError('config-invalid', `task \`${name}\`: \`service.timeoutMs\` must be a number of ms > 0, got ${o.timeoutMs}`, at, 'e.g. `timeoutMs: 30000`')
-  if (ready.port !== undefined && (!Number.isInteger(ready.port) || ready.port < 1 || ready.port > 65535)) throw new TasksError('config-invalid', `task \`${name}\`: \`service.readyWhen.port\` must be a TCP port (1-65535), got ${ready.port}`, at, 'e.g. `readyWhen: { port: 8080 }`')
+  if (o.timeoutMs !== undefined && (!Number.isFinite(o.timeoutMs) || o.timeoutMs <= 0))
+    throw new TasksError('config-invalid', `task \`${name}\`: \`service.timeoutMs\` must be a number of ms > 0, got ${o.timeoutMs}`, at, 'e.g. `timeoutMs: 30000`')
+  if (ready.port !== undefined && (!Number.isInteger(ready.port) || ready.port < 1 || ready.port > 65535))
+    throw new TasksError('config-invalid', `task \`${name}\`: \`service.readyWhen.port\` must be a TCP port (1-65535), got ${ready.port}`, at, 'e.g. `readyWhen: { port: 8080 }`')
   if (ready.lineMatches !== undefined) {
-    try { new RegExp(ready.lineMatches) } catch (err) { throw new TasksError('config-invalid', `task \`${name}\`: \`service.readyWhen.lineMatches\` is not a valid regular expression: ${(err as Error).message}`, at, "e.g. `lineMatches: 'listening on'`") }
+    try {
+      new RegExp(ready.lineMatches)
+    } catch (err) {
+      throw new TasksError(
+        'config-invalid',
+        `task \`${name}\`: \`service.readyWhen.lineMatches\` is not a valid regular expression: ${(err as Error).message}`,
+        at,
+        "e.g. `lineMatches: 'listening on'`",
+      )
+    }
   }
-  if (ready.url !== undefined && !/^https?:\/\/./.test(ready.url)) throw new TasksError('config-invalid', `task \`${name}\`: \`service.readyWhen.url\` must be an http:// or https:// URL, got ${JSON.stringify(ready.url)}`, at, "e.g. `url: 'http://127.0.0.1:3000/health'`")
+  if (ready.url !== undefined && !/^https?:\/\/./.test(ready.url))
+    throw new TasksError(
+      'config-invalid',
+      `task \`${name}\`: \`service.readyWhen.url\` must be an http:// or https:// URL, got ${JSON.stringify(ready.url)}`,
+      at,
+      "e.g. `url: 'http://127.0.0.1:3000/health'`",
+    )
   return { readyWhen: ready, timeoutMs: o.timeoutMs ?? SERVICE_TIMEOUT_MS }
 }
 

@@ -42,12 +42,20 @@ export function applyVars(config: LoadedConfig, names: readonly string[], given:
       declared.add(k)
       const value = given[k] ?? d.default
       if (value === undefined) {
-        throw new TasksError('usage', `task \`${name}\` needs the variable \`${k}\`${d.choices ? ` (one of: ${d.choices.join(', ')})` : ''}`, { file: config.file, task: name, key: 'vars' },
-          `give it with \`--var ${k}=${d.choices?.[0] ?? '<value>'}\`, or declare a \`default\``)
+        throw new TasksError(
+          'usage',
+          `task \`${name}\` needs the variable \`${k}\`${d.choices ? ` (one of: ${d.choices.join(', ')})` : ''}`,
+          { file: config.file, task: name, key: 'vars' },
+          `give it with \`--var ${k}=${d.choices?.[0] ?? '<value>'}\`, or declare a \`default\``,
+        )
       }
       if (d.choices && !d.choices.includes(value)) {
-        throw new TasksError('usage', `task \`${name}\`: \`${value}\` is not a valid value of the variable \`${k}\`; choices: ${d.choices.join(', ')}`, { file: config.file, task: name, key: 'vars' },
-          `use one of: ${d.choices.map((c) => `--var ${k}=${c}`).join(', ')}`)
+        throw new TasksError(
+          'usage',
+          `task \`${name}\`: \`${value}\` is not a valid value of the variable \`${k}\`; choices: ${d.choices.join(', ')}`,
+          { file: config.file, task: name, key: 'vars' },
+          `use one of: ${d.choices.map((c) => `--var ${k}=${c}`).join(', ')}`,
+        )
       }
       setEnv[k] = value
     }
@@ -58,8 +66,12 @@ export function applyVars(config: LoadedConfig, names: readonly string[], given:
     const withVars = names.filter((n) => Object.keys(config.tasks.get(n)?.vars ?? {}).length)
     const known = [...new Set(withVars.flatMap((n) => Object.keys(config.tasks.get(n)!.vars)))]
     const near = suggest(k, known)
-    throw new TasksError('usage', `unknown variable \`${k}\`: no task of this run (${names.join(', ') || 'none'}) declares it`, { file: config.file, key: 'vars' },
-      near ? `did you mean \`${near}\`?` : known.length ? `variables of this run: ${known.join(', ')}` : `declare it in the task: \`vars: { ${k}: { default: '...' } }\``)
+    throw new TasksError(
+      'usage',
+      `unknown variable \`${k}\`: no task of this run (${names.join(', ') || 'none'}) declares it`,
+      { file: config.file, key: 'vars' },
+      near ? `did you mean \`${near}\`?` : known.length ? `variables of this run: ${known.join(', ')}` : `declare it in the task: \`vars: { ${k}: { default: '...' } }\``,
+    )
   }
   return { ...config, tasks }
 }

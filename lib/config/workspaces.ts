@@ -75,8 +75,7 @@ export function workspaceList(root: string, raw: unknown, rootFile?: string): Wo
 
 function stringList(list: unknown, file: string, key: string): string[] {
   if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) {
-    throw new TasksError('config-invalid', `\`${key}\` must be an array of folder globs, got ${JSON.stringify(list)}`, { file, key },
-      "write e.g. `workspaces: ['packages/*', 'services/*']`")
+    throw new TasksError('config-invalid', `\`${key}\` must be an array of folder globs, got ${JSON.stringify(list)}`, { file, key }, "write e.g. `workspaces: ['packages/*', 'services/*']`")
   }
   return list.map((p) => toPosix(p).replace(/^\.\//, '').replace(/\/+$/, ''))
 }
@@ -99,7 +98,12 @@ function readJson(file: string): unknown {
 function segmentMatcher(seg: string): (name: string) => boolean {
   if (!/[*?[\]{}()!+@]/.test(seg)) return (name) => name === seg
   if (/^[^[\]{}()!+@]*$/.test(seg)) {
-    const re = new RegExp(`^${seg.replace(/[.^$|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`)
+    const re = new RegExp(
+      `^${seg
+        .replace(/[.^$|\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')}$`,
+    )
     return (name) => !name.startsWith('.') && re.test(name)
   }
   const pm = require('picomatch') as (glob: string, options: object) => (s: string) => boolean
@@ -192,7 +196,11 @@ const entryCache = new Map<string, string[]>()
 function folderEntries(abs: string): string[] {
   let names = entryCache.get(abs)
   if (!names) {
-    try { names = readdirSync(abs) } catch { names = [] }
+    try {
+      names = readdirSync(abs)
+    } catch {
+      names = []
+    }
     entryCache.set(abs, names)
     // Only for the load in progress: dropped on the next turn of the event loop.
     if (entryCache.size === 1) setImmediate(() => entryCache.clear()).unref()
@@ -255,8 +263,12 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
   for (const w of infos) {
     const other = byName.get(w.name)
     if (other) {
-      throw new TasksError('config-invalid', `two workspaces are named \`${w.name}\`: ${other.dir} and ${w.dir}`, { file: input.list.file },
-        'give each a distinct `name` in its package.json (without one, the folder name is used)')
+      throw new TasksError(
+        'config-invalid',
+        `two workspaces are named \`${w.name}\`: ${other.dir} and ${w.dir}`,
+        { file: input.list.file },
+        'give each a distinct `name` in its package.json (without one, the folder name is used)',
+      )
     }
     if (/\s|#/.test(w.name)) {
       throw new TasksError('config-invalid', `workspace name \`${w.name}\` (${w.dir}) cannot contain spaces or \`#\``, { file: join(root, w.dir, 'package.json') }, 'rename the package')
@@ -271,7 +283,12 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
   for (const [k, w] of withConfig.entries()) {
     const raw = loaded[k]
     if (!raw || typeof raw !== 'object' || typeof (raw as Config).tasks !== 'object' || (raw as Config).tasks === null) {
-      throw new TasksError('config-invalid', 'the config must export `{ tasks: { ... } }` as its default export', { file: w.file }, 'write `export default defineConfig({ tasks: { build: { run: "..." } } })`')
+      throw new TasksError(
+        'config-invalid',
+        'the config must export `{ tasks: { ... } }` as its default export',
+        { file: w.file },
+        'write `export default defineConfig({ tasks: { build: { run: "..." } } })`',
+      )
     }
     for (const key of ['workspaces', 'defaults'] as const) {
       if ((raw as Config)[key] !== undefined) {
@@ -288,9 +305,16 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
     if (dependsOn !== undefined) {
       for (const n of stringList(dependsOn, w.file!, 'dependsOn')) {
         if (!byName.has(n) || n === w.name) {
-          const near = suggest(n, [...byName.keys()].filter((x) => x !== w.name))
-          throw new TasksError('config-invalid', n === w.name ? `workspace \`${n}\` cannot depend on itself` : `\`dependsOn\` names unknown workspace \`${n}\``,
-            { file: w.file, key: 'dependsOn', ...locateValue(raw?.source(), n) }, near ? `did you mean \`${near}\`?` : `workspaces: ${[...byName.keys()].join(', ')}`)
+          const near = suggest(
+            n,
+            [...byName.keys()].filter((x) => x !== w.name),
+          )
+          throw new TasksError(
+            'config-invalid',
+            n === w.name ? `workspace \`${n}\` cannot depend on itself` : `\`dependsOn\` names unknown workspace \`${n}\``,
+            { file: w.file, key: 'dependsOn', ...locateValue(raw?.source(), n) },
+            near ? `did you mean \`${near}\`?` : `workspaces: ${[...byName.keys()].join(', ')}`,
+          )
         }
         deps.add(n)
       }
@@ -322,8 +346,12 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
     const validated = validateLazily({ tasks: stripCrossDeps(defs, local, (n) => rootNames.has(n)) }, ws.file!, root, raw.source)
     for (const t of validated.tasks.values()) {
       if (posix.relative(ws.dir, t.cwd).startsWith('..')) {
-        throw new TasksError('config-invalid', `task \`${t.name}\`: \`cwd\` ${JSON.stringify(raw.cfg.tasks[t.name]?.cwd)} leaves the workspace folder ${ws.dir}`,
-          { file: ws.file, task: t.name, key: 'cwd', ...locate(raw.source(), t.name, { key: 'cwd' }) }, 'paths in a workspace config are relative to its folder and stay inside it')
+        throw new TasksError(
+          'config-invalid',
+          `task \`${t.name}\`: \`cwd\` ${JSON.stringify(raw.cfg.tasks[t.name]?.cwd)} leaves the workspace folder ${ws.dir}`,
+          { file: ws.file, task: t.name, key: 'cwd', ...locate(raw.source(), t.name, { key: 'cwd' }) },
+          'paths in a workspace config are relative to its folder and stay inside it',
+        )
       }
       pending.push({ task: t, deps: defs[t.name]!.deps ?? [], ws, file: ws.file!, source: raw.source })
     }
@@ -337,12 +365,18 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
   for (const p of pending) {
     const name = fullName(p)
     const deps: string[] = []
-    const add = (d: string) => { if (!deps.includes(d)) deps.push(d) }
+    const add = (d: string) => {
+      if (!deps.includes(d)) deps.push(d)
+    }
     for (const dep of p.deps) {
       const fail = (what: string, candidates: Iterable<string>, fix: string) => {
         const near = suggest(what, candidates)
-        return new TasksError('unknown-dependency', `task \`${name}\` depends on unknown task \`${dep}\``,
-          { file: p.file, task: p.task.name, key: 'deps', ...locate(p.source(), p.task.name, { value: dep }) }, near ? `did you mean \`${near}\`?` : fix)
+        return new TasksError(
+          'unknown-dependency',
+          `task \`${name}\` depends on unknown task \`${dep}\``,
+          { file: p.file, task: p.task.name, key: 'deps', ...locate(p.source(), p.task.name, { value: dep }) },
+          near ? `did you mean \`${near}\`?` : fix,
+        )
       }
       if (dep.startsWith('^')) {
         const target = dep.slice(1)
@@ -360,7 +394,12 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
           continue
         }
         if (!wsByName.has(wsName)) throw fail(dep, [...tasks.keys()], `no workspace is named \`${wsName}\` (workspaces: ${[...wsByName.keys()].join(', ')})`)
-        if (!tasks.has(dep)) throw fail(dep, [...tasks.keys()].filter((n) => n.startsWith(`${wsName}${WORKSPACE_SEP}`)), `workspace \`${wsName}\` has no task \`${target}\``)
+        if (!tasks.has(dep))
+          throw fail(
+            dep,
+            [...tasks.keys()].filter((n) => n.startsWith(`${wsName}${WORKSPACE_SEP}`)),
+            `workspace \`${wsName}\` has no task \`${target}\``,
+          )
         add(dep)
         continue
       }

@@ -151,7 +151,15 @@ export function computeFingerprint(task: ResolvedTask, input: FingerprintInput):
 }
 
 /** {@link makeFingerprint} over the listed files plus discovered ones (a vanished one digests as `missing`). */
-function withExtraInputs(head: RecordHead, files: readonly string[], digests: readonly string[], extra: readonly string[], input: FingerprintInput, hints: DigestHints | undefined, warnings: string[]): Fingerprint {
+function withExtraInputs(
+  head: RecordHead,
+  files: readonly string[],
+  digests: readonly string[],
+  extra: readonly string[],
+  input: FingerprintInput,
+  hints: DigestHints | undefined,
+  warnings: string[],
+): Fingerprint {
   const merged = new Map<string, string>()
   for (let i = 0; i < files.length; i++) merged.set(files[i]!, digests[i]!) // digests[i] is files[i]'s
   for (const f of extra) {
@@ -164,7 +172,12 @@ function withExtraInputs(head: RecordHead, files: readonly string[], digests: re
     merged.set(f, d)
   }
   const all = [...merged.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-  return makeFingerprint(head, all, all.map((f) => merged.get(f)!), warnings)
+  return makeFingerprint(
+    head,
+    all,
+    all.map((f) => merged.get(f)!),
+    warnings,
+  )
 }
 
 /** A record without its input files. */
@@ -200,7 +213,12 @@ export function withInputs(fp: Fingerprint, overrides: ReadonlyMap<string, strin
   const merged = { ...inputs }
   for (const [path, digest] of overrides) merged[path] = digest
   const files = Object.keys(merged).sort()
-  return makeFingerprint({ ...rest, deps }, files, files.map((f) => merged[f]!), fp.warnings)
+  return makeFingerprint(
+    { ...rest, deps },
+    files,
+    files.map((f) => merged[f]!),
+    fp.warnings,
+  )
 }
 
 /** One difference between two records, for `--explain` and run reasons. */
@@ -232,8 +250,15 @@ export function diffRecords(prev: FingerprintRecord, next: FingerprintRecord): C
 
 /** How each kind of {@link Change} is named in messages (`input changed: src/a.c`). */
 export const CHANGE_LABELS: Readonly<Record<Change['kind'], string>> = {
-  'input-added': 'input added', 'input-removed': 'input removed', 'input-changed': 'input changed', env: 'env changed',
-  dep: 'dependency changed', command: 'command changed', args: 'arguments changed', tools: 'tool version changed', other: 'setting changed',
+  'input-added': 'input added',
+  'input-removed': 'input removed',
+  'input-changed': 'input changed',
+  env: 'env changed',
+  dep: 'dependency changed',
+  command: 'command changed',
+  args: 'arguments changed',
+  tools: 'tool version changed',
+  other: 'setting changed',
 }
 
 /** A one-line summary of changes, e.g. `input changed: src/a.c (+2 more)`. */

@@ -148,7 +148,9 @@ export class Fingerprinter {
   save(): void {
     const index = this.index
     if (index) this.memo.prune((path) => index.vouches(path))
-    try { this.memo.save() } catch {}
+    try {
+      this.memo.save()
+    } catch {}
   }
 
   /**
@@ -172,7 +174,10 @@ export class Fingerprinter {
         if (!this.taintedMemo.has(d)) stack.push({ t: this.o.tasks.get(d)!, i: 0 })
         continue
       }
-      this.taintedMemo.set(top.t.name, top.t.deps.some((d) => this.taintedMemo.get(d) === true))
+      this.taintedMemo.set(
+        top.t.name,
+        top.t.deps.some((d) => this.taintedMemo.get(d) === true),
+      )
       stack.pop()
     }
     return this.taintedMemo.get(task.name)!
@@ -208,7 +213,7 @@ export class Fingerprinter {
       args: this.o.argsFor(task.name),
       env: Object.keys(task.setEnv).length ? { ...this.o.env, ...task.setEnv } : this.o.env,
       depFingerprints: new Map(task.deps.map((d) => [d, this.depKey(d) ?? 'missing'])),
-      discovered: task.depfile ? discovered ?? this.o.discoveredInputs?.(task.name) : undefined,
+      discovered: task.depfile ? (discovered ?? this.o.discoveredInputs?.(task.name)) : undefined,
       checker: this.checker(task.fingerprint),
       ...(index && !walk && !this.tainted(task) ? { list: (cwd: string, patterns: readonly string[]) => index.list(cwd, patterns) } : { hints: index?.asOfHints() }),
     })

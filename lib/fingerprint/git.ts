@@ -124,15 +124,18 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
   let changed = false
   // `ls-files -s -v -z`: "<tag> <mode> <object> <stage>\t<path>\0", paths relative to root; the
   // fields before the tab have fixed widths (1, 6, 40, 1) in a SHA-1 repository.
-  for (let at = 0; at < lsOut.length; ) {
+  for (let at = 0; at < lsOut.length;) {
     const end = lsOut.indexOf('\0', at)
     const tab = at + 51
     if (end === -1 || lsOut.charCodeAt(tab) !== 9) return undefined // not the format above (a SHA-256 repository?)
     const path = lsOut.slice(tab + 1, end)
     const mode = lsOut.slice(at + 2, at + 8)
-    if (mode === '160000') dirs.push(path) // a submodule: walked like any folder git did not list
-    else if (mode === '120000') dirty.add(path) // a symlink: git's blob is the link text, not the content
-    else if (lsOut[at] !== 'H' || lsOut[at + 50] !== '0') dirty.add(path) // assume-unchanged (lowercase), skip-worktree, conflicts
+    if (mode === '160000')
+      dirs.push(path) // a submodule: walked like any folder git did not list
+    else if (mode === '120000')
+      dirty.add(path) // a symlink: git's blob is the link text, not the content
+    else if (lsOut[at] !== 'H' || lsOut[at + 50] !== '0')
+      dirty.add(path) // assume-unchanged (lowercase), skip-worktree, conflicts
     else clean.set(path, lsOut.slice(at + 9, at + 49))
     at = end + 1
   }
@@ -147,13 +150,15 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
     const path = full.slice(prefix.length)
     if (xy !== '!!') changed = true
     if (xy === '??' || xy === '!!') {
-      if (path.endsWith('/')) dirs.push(path.slice(0, -1)) // an ignored folder or a nested repository
+      if (path.endsWith('/'))
+        dirs.push(path.slice(0, -1)) // an ignored folder or a nested repository
       else dirty.add(path) // (a symlink to a folder is listed as a file: the stat below finds it)
       continue
     }
     if (xy[1] === ' ') continue // staged only: the work tree equals the index, which ls-files reported
     clean.delete(path)
-    if (xy[1] === 'D') dirty.delete(path) // deleted from the work tree
+    if (xy[1] === 'D')
+      dirty.delete(path) // deleted from the work tree
     else dirty.add(path)
   }
   // Files git does not vouch for, symlinks among them: a link to a folder is walked, a link to a
@@ -197,7 +202,13 @@ function readHead(file: string, maxBytes: number): Buffer {
 }
 
 /** The stat data git's index caches for one entry (seconds and nanoseconds as stored). */
-interface CachedStat { ctimeS: number; ctimeNs: number; mtimeS: number; mtimeNs: number; size: number }
+interface CachedStat {
+  ctimeS: number
+  ctimeNs: number
+  mtimeS: number
+  mtimeNs: number
+  size: number
+}
 
 /**
  * The cached stat data of about `sample` entries spread evenly over the first `maxBytes` of git's index file (format
@@ -245,7 +256,14 @@ export function readIndexSample(indexFile: string, sample: number, maxBytes = IN
       // Entries are padded with 1-8 NULs to a multiple of 8 bytes.
       at += Math.ceil((end - at + 1) / 8) * 8
     }
-    if (want) out.set(path, { ctimeS: buf.readUInt32BE(entry), ctimeNs: buf.readUInt32BE(entry + 4), mtimeS: buf.readUInt32BE(entry + 8), mtimeNs: buf.readUInt32BE(entry + 12), size: buf.readUInt32BE(entry + 36) })
+    if (want)
+      out.set(path, {
+        ctimeS: buf.readUInt32BE(entry),
+        ctimeNs: buf.readUInt32BE(entry + 4),
+        mtimeS: buf.readUInt32BE(entry + 8),
+        mtimeNs: buf.readUInt32BE(entry + 12),
+        size: buf.readUInt32BE(entry + 36),
+      })
   }
   return out
 }
@@ -331,7 +349,9 @@ function workTreeTop(root: string): { prefix: string; gitDir?: string } | undefi
   for (;;) {
     const dotGit = join(dir, '.git')
     let st
-    try { st = statSync(dotGit, { throwIfNoEntry: false }) } catch {}
+    try {
+      st = statSync(dotGit, { throwIfNoEntry: false })
+    } catch {}
     // A `.git` file (a linked worktree, a submodule) points elsewhere: its index is not refreshed.
     if (st) return { prefix: parts.length ? parts.reverse().join('/') + '/' : '', ...(st.isDirectory() ? { gitDir: dotGit } : {}) }
     const up = dirname(dir)

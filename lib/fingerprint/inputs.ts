@@ -58,7 +58,10 @@ export class GitInputIndex {
   private skippable: boolean
 
   /** @param root absolute project root the snapshot was taken in */
-  constructor(private readonly root: string, private readonly snapshot: GitSnapshot) {
+  constructor(
+    private readonly root: string,
+    private readonly snapshot: GitSnapshot,
+  ) {
     this.files = snapshot.files
     this.present = new Set(snapshot.files)
     this.known = snapshot.clean
@@ -229,7 +232,8 @@ function lowerBound(a: readonly string[], key: string): number {
   let hi = a.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (a[mid]! < key) lo = mid + 1 // lo <= mid < hi <= a.length
+    if (a[mid]! < key)
+      lo = mid + 1 // lo <= mid < hi <= a.length
     else hi = mid
   }
   return lo

@@ -25,8 +25,7 @@ export function buildGraph(config: LoadedConfig, requested: readonly string[]): 
   for (const name of requested) {
     if (!config.tasks.has(name)) {
       const near = suggest(name, names)
-      throw new TasksError('unknown-task', `unknown task \`${name}\``, { file: config.file },
-        near ? `did you mean \`${near}\`? (\`tasks --list\` shows all tasks)` : '`tasks --list` shows all tasks')
+      throw new TasksError('unknown-task', `unknown task \`${name}\``, { file: config.file }, near ? `did you mean \`${near}\`? (\`tasks --list\` shows all tasks)` : '`tasks --list` shows all tasks')
     }
   }
   // Iterative depth-first search (an explicit stack, so a chain 100,000 tasks deep cannot overflow
@@ -80,8 +79,15 @@ function cycleError(config: LoadedConfig, cycle: string[]): TasksError {
     source = /\.json$/.test(config.file) ? undefined : readFileSync(config.file, 'utf8')
   } catch {}
   const [first, second] = cycle as [string, string] // [a, ..., a]: two names at least
-  return new TasksError('cycle', `dependency cycle: ${cycle.join(' -> ')}`, { file: config.file, task: first, key: 'deps', ...locate(source, first, { value: second }) },
-    `remove one of these edges: ${cycle.slice(0, -1).map((n, i) => `\`${n}\` -> \`${cycle[i + 1]}\``).join(', ')}`)
+  return new TasksError(
+    'cycle',
+    `dependency cycle: ${cycle.join(' -> ')}`,
+    { file: config.file, task: first, key: 'deps', ...locate(source, first, { value: second }) },
+    `remove one of these edges: ${cycle
+      .slice(0, -1)
+      .map((n, i) => `\`${n}\` -> \`${cycle[i + 1]}\``)
+      .join(', ')}`,
+  )
 }
 
 /** Check the whole config for cycles (for `--list`/`--graph`, which do not run anything). */

@@ -39,7 +39,9 @@ export function selectTasks(config: LoadedConfig, names: readonly string[], opti
   const selected = filters.length ? filterWorkspaces(config, filters, cwd) : undefined
   const here = selected ? undefined : workspaceContaining(config, cwd)
   const out: string[] = []
-  const add = (n: string) => { if (!out.includes(n)) out.push(n) }
+  const add = (n: string) => {
+    if (!out.includes(n)) out.push(n)
+  }
   for (const name of names) {
     if (name.includes('#')) {
       add(name.startsWith('//#') ? name.slice(3) : name)
@@ -53,9 +55,16 @@ export function selectTasks(config: LoadedConfig, names: readonly string[], opti
     if (!selected && config.tasks.has(name)) inWorkspaces.push(name)
     if (inWorkspaces.length === 0) {
       const all = [...config.tasks.keys()]
-      const near = suggest(name, all.map((n) => n.slice(n.indexOf('#') + 1)))
-      throw new TasksError('unknown-task', `unknown task \`${name}\`: ${selected ? 'no selected workspace has it' : 'neither the root nor any workspace defines it'}`, { file: config.file },
-        near ? `did you mean \`${near}\`? (\`tasks --list\` shows all tasks)` : '`tasks --list` shows all tasks')
+      const near = suggest(
+        name,
+        all.map((n) => n.slice(n.indexOf('#') + 1)),
+      )
+      throw new TasksError(
+        'unknown-task',
+        `unknown task \`${name}\`: ${selected ? 'no selected workspace has it' : 'neither the root nor any workspace defines it'}`,
+        { file: config.file },
+        near ? `did you mean \`${near}\`? (\`tasks --list\` shows all tasks)` : '`tasks --list` shows all tasks',
+      )
     }
     for (const n of inWorkspaces) add(n)
   }
@@ -85,22 +94,24 @@ export function filterWorkspaces(config: LoadedConfig, filters: readonly string[
   const chosen = new Set<string>()
   for (const raw of filters) {
     let f = raw
-    let up = false, down = false, keepUp = true, keepDown = true
+    let up = false,
+      down = false,
+      keepUp = true,
+      keepDown = true
     if (f.startsWith('...')) {
       up = true
       f = f.slice(3)
-      if (f.startsWith('^')) (keepUp = false), (f = f.slice(1))
+      if (f.startsWith('^')) ((keepUp = false), (f = f.slice(1)))
     }
     if (f.endsWith('...')) {
       down = true
       f = f.slice(0, -3)
-      if (f.endsWith('^')) (keepDown = false), (f = f.slice(0, -1))
+      if (f.endsWith('^')) ((keepDown = false), (f = f.slice(0, -1)))
     }
     const base = matchWorkspaces(config, f, cwd)
     if (base.length === 0) {
       const near = suggest(f, byName.keys())
-      throw new TasksError('usage', `--filter \`${raw}\` matches no workspace`, { file: config.file },
-        near ? `did you mean \`${near}\`?` : `workspaces: ${[...byName.keys()].join(', ')}`)
+      throw new TasksError('usage', `--filter \`${raw}\` matches no workspace`, { file: config.file }, near ? `did you mean \`${near}\`?` : `workspaces: ${[...byName.keys()].join(', ')}`)
     }
     for (const w of base) {
       const self = (!up || keepUp) && (!down || keepDown)

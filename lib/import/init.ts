@@ -80,7 +80,11 @@ export function initConfig(options: InitOptions): InitResult {
   if (has('Dockerfile')) {
     detected.push('Dockerfile')
     recipes.add('docker')
-    const image = basename(dir).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'app'
+    const image =
+      basename(dir)
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]+/g, '-')
+        .replace(/^[^a-z0-9]+/, '') || 'app'
     // The context holds the binaries the go/rust tasks build (bin/, target/): the image reads them, so it depends on those tasks.
     const built = groups.build.filter((n) => n.startsWith('go:') || n.startsWith('rust:'))
     spreads.push(`...docker.image({ name: ${q(image)}, context: '.', tags: [${q(`${image}:dev`)}]${built.length ? `, deps: [${built.map(q).join(', ')}]` : ''} }),`)

@@ -51,7 +51,11 @@ export interface ImportResult {
   generated: GeneratedTask[]
 }
 
-interface MakeVar { value: string; flavor: 'simple' | 'recursive'; origin: string }
+interface MakeVar {
+  value: string
+  flavor: 'simple' | 'recursive'
+  origin: string
+}
 interface Rule {
   target: string
   prereqs: string[]
@@ -64,7 +68,8 @@ interface Rule {
   vars: { name: string; op: string; value: string }[]
 }
 
-const SPECIAL = /^\.(PHONY|SUFFIXES|DEFAULT|PRECIOUS|INTERMEDIATE|SECONDARY|SECONDEXPANSION|DELETE_ON_ERROR|IGNORE|LOW_RESOLUTION_TIME|SILENT|EXPORT_ALL_VARIABLES|NOTPARALLEL|ONESHELL|POSIX|NOTINTERMEDIATE)$/
+const SPECIAL =
+  /^\.(PHONY|SUFFIXES|DEFAULT|PRECIOUS|INTERMEDIATE|SECONDARY|SECONDEXPANSION|DELETE_ON_ERROR|IGNORE|LOW_RESOLUTION_TIME|SILENT|EXPORT_ALL_VARIABLES|NOTPARALLEL|ONESHELL|POSIX|NOTINTERMEDIATE)$/
 /** Variables of the environment a recipe may read without them deciding the result. */
 const AMBIENT = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'PWD', 'TMPDIR', 'TERM', 'LANG', 'LC_ALL'])
 
@@ -119,21 +124,31 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
   // Pass 2: every target as a goal, everything considered out of date (-B), so make does the
   // implicit rule search for every prerequisite and prints each rule with its stem.
   const second = goals.size ? database(make, [...fileArgs, '-p', '-n', '-B', '-k', ...[...goals].filter((g) => !g.startsWith('-'))], cwd, env) : first
-  const rules = parseFiles(second).filter((r) => !SPECIAL.test(r.target) && !isSuffixRule(r.target) && !(r.notTarget && /^\.[^./%]+$/.test(r.target)) && !/^Makefile$|^makefile$|^GNUmakefile$|\.mk$/.test(r.target))
+  const rules = parseFiles(second).filter(
+    (r) => !SPECIAL.test(r.target) && !isSuffixRule(r.target) && !(r.notTarget && /^\.[^./%]+$/.test(r.target)) && !/^Makefile$|^makefile$|^GNUmakefile$|\.mk$/.test(r.target),
+  )
   const isTarget = (r: Rule) => !r.notTarget || r.recipe.length > 0
   const targets = new Map(rules.filter(isTarget).map((r) => [r.target, r]))
   const phonySet = new Set(rules.filter((r) => r.phony).map((r) => r.target))
   const allVars = parseVariables(second)
   for (const [k, v] of vars) if (!allVars.has(k)) allVars.set(k, v)
 
-  for (const [what, re] of [['a conditional (ifeq/ifdef)', /^[ \t]*(ifeq|ifneq|ifdef|ifndef)\b/m], ['`include`', /^[ \t]*-?include\b/m], ['`$(shell ...)` outside recipes', /^[^\t].*\$[({]shell\b/m], ['`$(wildcard ...)` outside recipes', /^[^\t].*\$[({]wildcard\b/m]] as const) {
+  for (const [what, re] of [
+    ['a conditional (ifeq/ifdef)', /^[ \t]*(ifeq|ifneq|ifdef|ifndef)\b/m],
+    ['`include`', /^[ \t]*-?include\b/m],
+    ['`$(shell ...)` outside recipes', /^[^\t].*\$[({]shell\b/m],
+    ['`$(wildcard ...)` outside recipes', /^[^\t].*\$[({]wildcard\b/m],
+  ] as const) {
     if (re.test(text)) warnings.push(`${makefile} uses ${what}: the import reflects how make evaluated it now (re-run \`tasks import\` after changing what it depends on)`)
   }
 
   // `export NAME [= value]`: make puts the variable in every recipe's environment.
   const exported: Record<string, string> = {}
   for (const m of text.matchAll(/^[ \t]*export[ \t]+([^\n=:?+]*?)(?:[ \t]*(?:[:?+]|::)?=.*)?$/gm)) {
-    for (const name of m[1]!.trim().split(/\s+/).filter((n) => /^[A-Za-z_]\w*$/.test(n))) {
+    for (const name of m[1]!
+      .trim()
+      .split(/\s+/)
+      .filter((n) => /^[A-Za-z_]\w*$/.test(n))) {
       if (conditional.has(name)) continue // already read from the environment: `${NAME-default}`
       const v = allVars.get(name)
       if (!v || v.origin === 'environment' || v.origin === 'default') continue
@@ -186,10 +201,11 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
     const deps = [...r.prereqs, ...r.orderOnly].filter((p, i, a) => targets.has(p) && a.indexOf(p) === i && p !== r.target && !/\s/.test(p))
     const files = r.prereqs.filter((p, i, a) => !targets.has(p) && a.indexOf(p) === i)
     const outside = files.filter((p) => p.startsWith('/') || p === '..' || p.startsWith('../'))
-    if (outside.length) warnings.push(`\`${r.target}\`: prerequisites outside the project are not inputs: ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ` (+${outside.length - 3} more)` : ''}`)
+    if (outside.length)
+      warnings.push(`\`${r.target}\`: prerequisites outside the project are not inputs: ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ` (+${outside.length - 3} more)` : ''}`)
     // A folder prerequisite stands for the files in it.
     const inputs = files.filter((p) => !outside.includes(p)).map((p) => (isDirectory(join(cwd, p)) ? `${p.replace(/\/+$/, '')}/**` : p))
-    const isDir = !phony && (r.recipe.length > 0 && r.recipe.every((l) => /^[@+-]*\s*mkdir\b/.test(l)) || isDirectory(join(cwd, r.target)))
+    const isDir = !phony && ((r.recipe.length > 0 && r.recipe.every((l) => /^[@+-]*\s*mkdir\b/.test(l))) || isDirectory(join(cwd, r.target)))
     tasks.push({
       name: r.target,
       description: `make ${r.target}${r.recipeFrom ? ` (${r.recipeFrom})` : ''}`,
@@ -245,8 +261,12 @@ function database(make: string, args: string[], cwd: string, env: NodeJS.Process
   const at = r.stdout?.indexOf('\n# GNU Make') ?? -1
   const start = r.stdout?.startsWith('# GNU Make') ? 0 : at + 1
   if (!r.stdout || (at < 0 && start !== 0) || !r.stdout.includes('\n# Files')) {
-    throw new TasksError('usage', `make could not read the makefile: ${(r.stderr || r.error?.message || 'no database printed').trim().split('\n').slice(-3).join(' / ')}`, {},
-      'fix the Makefile until `make -pn` succeeds, then import again')
+    throw new TasksError(
+      'usage',
+      `make could not read the makefile: ${(r.stderr || r.error?.message || 'no database printed').trim().split('\n').slice(-3).join(' / ')}`,
+      {},
+      'fix the Makefile until `make -pn` succeeds, then import again',
+    )
   }
   return r.stdout.slice(start)
 }
@@ -311,7 +331,10 @@ function parseFiles(db: string): Rule[] {
     let rule: Rule | undefined
     for (let i = 0; i < lines.length; i++) {
       const l = lines[i]!
-      if (l === '# Not a target:') { notTarget = true; continue }
+      if (l === '# Not a target:') {
+        notTarget = true
+        continue
+      }
       if (!rule) {
         if (/^# (makefile|override|command line|environment)/.test(l)) {
           // A target-specific variable: `target: NAME op value` on the next line.
@@ -415,7 +438,30 @@ interface ExpandContext {
   depth?: number
 }
 
-const PURE_FUNCTIONS = new Set(['subst', 'patsubst', 'strip', 'findstring', 'filter', 'filter-out', 'sort', 'word', 'words', 'wordlist', 'firstword', 'lastword', 'dir', 'notdir', 'suffix', 'basename', 'addsuffix', 'addprefix', 'join', 'if', 'or', 'and'])
+const PURE_FUNCTIONS = new Set([
+  'subst',
+  'patsubst',
+  'strip',
+  'findstring',
+  'filter',
+  'filter-out',
+  'sort',
+  'word',
+  'words',
+  'wordlist',
+  'firstword',
+  'lastword',
+  'dir',
+  'notdir',
+  'suffix',
+  'basename',
+  'addsuffix',
+  'addprefix',
+  'join',
+  'if',
+  'or',
+  'and',
+])
 const OTHER_FUNCTIONS = new Set(['wildcard', 'shell', 'call', 'eval', 'foreach', 'origin', 'flavor', 'value', 'info', 'warning', 'error', 'file', 'realpath', 'abspath', 'guile', 'let', 'intcmp'])
 
 /**
@@ -550,28 +596,89 @@ function callFunction(name: string, rawArgs: string[], ctx: ExpandContext): stri
   const arg = (k: number) => expand(rawArgs[k] ?? '', ctx)
   const words = (s: string) => s.split(/\s+/).filter(Boolean)
   switch (name) {
-    case 'subst': return arg(2).split(arg(0)).join(arg(1))
-    case 'patsubst': return words(arg(2)).map((w) => patsubstWord(arg(0), arg(1), w)).join(' ')
-    case 'strip': return words(arg(0)).join(' ')
-    case 'findstring': return arg(1).includes(arg(0)) ? arg(0) : ''
-    case 'filter': { const ps = words(arg(0)); return words(arg(1)).filter((w) => ps.some((p) => matchesPattern(p, w))).join(' ') }
-    case 'filter-out': { const ps = words(arg(0)); return words(arg(1)).filter((w) => !ps.some((p) => matchesPattern(p, w))).join(' ') }
-    case 'sort': return [...new Set(words(arg(0)))].sort().join(' ')
-    case 'word': return words(arg(1))[Number(arg(0).trim()) - 1] ?? ''
-    case 'words': return String(words(arg(0)).length)
-    case 'wordlist': return words(arg(2)).slice(Number(arg(0).trim()) - 1, Number(arg(1).trim())).join(' ')
-    case 'firstword': return words(arg(0))[0] ?? ''
-    case 'lastword': return words(arg(0)).at(-1) ?? ''
-    case 'dir': return words(arg(0)).map((w) => (w.includes('/') ? w.slice(0, w.lastIndexOf('/') + 1) : './')).join(' ')
-    case 'notdir': return words(arg(0)).map((w) => w.slice(w.lastIndexOf('/') + 1)).join(' ')
-    case 'suffix': return words(arg(0)).map((w) => /(\.[^./]*)$/.exec(w)?.[1] ?? '').filter(Boolean).join(' ')
-    case 'basename': return words(arg(0)).map((w) => w.replace(/\.[^./]*$/, '')).join(' ')
-    case 'addsuffix': return words(arg(1)).map((w) => w + arg(0)).join(' ')
-    case 'addprefix': return words(arg(1)).map((w) => arg(0) + w).join(' ')
-    case 'join': { const a = words(arg(0)), b = words(arg(1)); return Array.from({ length: Math.max(a.length, b.length) }, (_, k) => (a[k] ?? '') + (b[k] ?? '')).join(' ') }
-    case 'if': return arg(0).trim() ? arg(1) : arg(2)
-    case 'or': { for (let k = 0; k < rawArgs.length; k++) { const v = arg(k); if (v.trim()) return v } return '' }
-    case 'and': { let v = ''; for (let k = 0; k < rawArgs.length; k++) { v = arg(k); if (!v.trim()) return '' } return v }
+    case 'subst':
+      return arg(2).split(arg(0)).join(arg(1))
+    case 'patsubst':
+      return words(arg(2))
+        .map((w) => patsubstWord(arg(0), arg(1), w))
+        .join(' ')
+    case 'strip':
+      return words(arg(0)).join(' ')
+    case 'findstring':
+      return arg(1).includes(arg(0)) ? arg(0) : ''
+    case 'filter': {
+      const ps = words(arg(0))
+      return words(arg(1))
+        .filter((w) => ps.some((p) => matchesPattern(p, w)))
+        .join(' ')
+    }
+    case 'filter-out': {
+      const ps = words(arg(0))
+      return words(arg(1))
+        .filter((w) => !ps.some((p) => matchesPattern(p, w)))
+        .join(' ')
+    }
+    case 'sort':
+      return [...new Set(words(arg(0)))].sort().join(' ')
+    case 'word':
+      return words(arg(1))[Number(arg(0).trim()) - 1] ?? ''
+    case 'words':
+      return String(words(arg(0)).length)
+    case 'wordlist':
+      return words(arg(2))
+        .slice(Number(arg(0).trim()) - 1, Number(arg(1).trim()))
+        .join(' ')
+    case 'firstword':
+      return words(arg(0))[0] ?? ''
+    case 'lastword':
+      return words(arg(0)).at(-1) ?? ''
+    case 'dir':
+      return words(arg(0))
+        .map((w) => (w.includes('/') ? w.slice(0, w.lastIndexOf('/') + 1) : './'))
+        .join(' ')
+    case 'notdir':
+      return words(arg(0))
+        .map((w) => w.slice(w.lastIndexOf('/') + 1))
+        .join(' ')
+    case 'suffix':
+      return words(arg(0))
+        .map((w) => /(\.[^./]*)$/.exec(w)?.[1] ?? '')
+        .filter(Boolean)
+        .join(' ')
+    case 'basename':
+      return words(arg(0))
+        .map((w) => w.replace(/\.[^./]*$/, ''))
+        .join(' ')
+    case 'addsuffix':
+      return words(arg(1))
+        .map((w) => w + arg(0))
+        .join(' ')
+    case 'addprefix':
+      return words(arg(1))
+        .map((w) => arg(0) + w)
+        .join(' ')
+    case 'join': {
+      const a = words(arg(0)),
+        b = words(arg(1))
+      return Array.from({ length: Math.max(a.length, b.length) }, (_, k) => (a[k] ?? '') + (b[k] ?? '')).join(' ')
+    }
+    case 'if':
+      return arg(0).trim() ? arg(1) : arg(2)
+    case 'or': {
+      for (let k = 0; k < rawArgs.length; k++) {
+        const v = arg(k)
+        if (v.trim()) return v
+      }
+      return ''
+    }
+    case 'and': {
+      let v = ''
+      for (let k = 0; k < rawArgs.length; k++) {
+        v = arg(k)
+        if (!v.trim()) return ''
+      }
+      return v
+    }
   }
   throw new Untranslatable(`\`$(${name} ...)\``)
 }

@@ -27,8 +27,30 @@ export interface NpmImportOptions {
   importFrom?: string
 }
 
-const LIFECYCLE = new Set(['preinstall', 'install', 'postinstall', 'preuninstall', 'uninstall', 'postuninstall', 'prepublish', 'preprepare', 'prepare', 'postprepare',
-  'prepublishOnly', 'prepack', 'postpack', 'publish', 'postpublish', 'preversion', 'version', 'postversion', 'dependencies', 'preshrinkwrap', 'shrinkwrap', 'postshrinkwrap'])
+const LIFECYCLE = new Set([
+  'preinstall',
+  'install',
+  'postinstall',
+  'preuninstall',
+  'uninstall',
+  'postuninstall',
+  'prepublish',
+  'preprepare',
+  'prepare',
+  'postprepare',
+  'prepublishOnly',
+  'prepack',
+  'postpack',
+  'publish',
+  'postpublish',
+  'preversion',
+  'version',
+  'postversion',
+  'dependencies',
+  'preshrinkwrap',
+  'shrinkwrap',
+  'postshrinkwrap',
+])
 /** `npm <x>` shorthands that run the script of the same name. */
 const NPM_SHORTHANDS = new Set(['test', 'start', 'stop', 'restart', 't', 'tst'])
 
@@ -64,7 +86,9 @@ export function importPackageJson(options: NpmImportOptions): ImportResult {
       return [`npm run ${name}${args.length ? ` -- ${args.join(' ')}` : ''}`]
     }
     const out: string[] = []
-    const hook = (h: string) => { if (h in scripts) out.push(...commandsOf(h, [], [...seen, name])) }
+    const hook = (h: string) => {
+      if (h in scripts) out.push(...commandsOf(h, [], [...seen, name]))
+    }
     hook(`pre${name}`)
     const body: string[] = []
     for (const step of steps(name)) body.push(...inline(step, [...seen, name]))
@@ -93,11 +117,7 @@ export function importPackageJson(options: NpmImportOptions): ImportResult {
       deps = s[0].names
       rest = s.slice(1)
     }
-    const run = [
-      ...(hasPre ? commandsOf(`pre${name}`, [], [name]) : []),
-      ...rest.flatMap((st) => inline(st, [name])),
-      ...(`post${name}` in scripts ? commandsOf(`post${name}`, [], [name]) : []),
-    ]
+    const run = [...(hasPre ? commandsOf(`pre${name}`, [], [name]) : []), ...rest.flatMap((st) => inline(st, [name])), ...(`post${name}` in scripts ? commandsOf(`post${name}`, [], [name]) : [])]
     tasks.push({ name, description: `npm run ${name}: ${scripts[name]!.length > 70 ? scripts[name]!.slice(0, 67) + '...' : scripts[name]}`, run: run.length ? run : undefined, deps, outputs: [] })
   }
   const header = [
@@ -116,7 +136,7 @@ export function splitAnd(script: string): string[] {
   for (let i = 0; i < script.length; i++) {
     const c = script[i]
     if (quote) {
-      if (c === '\\' && quote === '"') (cur += c + (script[i + 1] ?? '')), i++
+      if (c === '\\' && quote === '"') ((cur += c + (script[i + 1] ?? '')), i++)
       else {
         if (c === quote) quote = undefined
         cur += c
@@ -140,7 +160,10 @@ export function splitAnd(script: string): string[] {
 
 function words(part: string): string[] | undefined {
   if (/["'`$\\<>]/.test(part.replace(/(['"])[\w:*.-]+\1/g, 'x'))) return undefined
-  return part.replace(/(['"])([\w:*.-]+)\1/g, '$2').split(/\s+/).filter(Boolean)
+  return part
+    .replace(/(['"])([\w:*.-]+)\1/g, '$2')
+    .split(/\s+/)
+    .filter(Boolean)
 }
 
 function parseScript(script: string, names: readonly string[]): Step[] {
@@ -161,7 +184,8 @@ function parseScript(script: string, names: readonly string[]): Step[] {
       for (const x of head.slice(1)) {
         if (x === '-p' || x === '--parallel') parallel = true
         else if (x === '-s' || x === '--sequential' || x === '--serial') parallel = false
-        else if (x.startsWith('-')) continue // --silent, --continue-on-error, --print-label...
+        else if (x.startsWith('-'))
+          continue // --silent, --continue-on-error, --print-label...
         else patterns.push(x)
       }
       const matched = patterns.flatMap((p) => matchScripts(p, names))
@@ -174,6 +198,11 @@ function parseScript(script: string, names: readonly string[]): Step[] {
 /** npm-run-all's patterns: `*` matches one `:`-separated segment, `**` any number. */
 function matchScripts(pattern: string, names: readonly string[]): string[] {
   if (!/[*]/.test(pattern)) return names.includes(pattern) ? [pattern] : [pattern]
-  const re = new RegExp(`^${pattern.split(':').map((seg) => (seg === '**' ? '.*' : seg.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^:]*'))).join(':')}$`)
+  const re = new RegExp(
+    `^${pattern
+      .split(':')
+      .map((seg) => (seg === '**' ? '.*' : seg.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^:]*')))
+      .join(':')}$`,
+  )
   return names.filter((n) => re.test(n))
 }

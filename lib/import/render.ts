@@ -80,7 +80,12 @@ export function renderConfig(input: RenderInput): string {
     if (t.inputs) body.push(`inputs: ${list(t.inputs)}`)
     if (t.outputs?.length) body.push(`outputs: ${list(t.outputs)}`)
     if (t.env?.length) body.push(`env: ${list(t.env)}`)
-    if (t.setEnv && Object.keys(t.setEnv).length) body.push(`setEnv: { ${Object.entries(t.setEnv).map(([k, v]) => `${key(k)}: ${q(v)}`).join(', ')} }`)
+    if (t.setEnv && Object.keys(t.setEnv).length)
+      body.push(
+        `setEnv: { ${Object.entries(t.setEnv)
+          .map(([k, v]) => `${key(k)}: ${q(v)}`)
+          .join(', ')} }`,
+      )
     if (t.dirCheck) body.push(`check: ({ cwd }) => existsSync(join(cwd, ${q(t.dirCheck)}))`)
     const one = `    ${key(t.name)}: { ${body.join(', ')} },`
     if (one.length <= 120) lines.push(one)

@@ -27,7 +27,8 @@ export function sampleCpu(): CpuSample {
       const stat = readFileSync('/proc/self/stat', 'utf8')
       // Fields after the `(comm)`, which may contain spaces: state is field 3, cutime 16, cstime 17.
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      const cutime = Number(f[13]), cstime = Number(f[14])
+      const cutime = Number(f[13]),
+        cstime = Number(f[14])
       if (Number.isFinite(cutime) && Number.isFinite(cstime)) sample.childrenMs = ((cutime + cstime) * 1000) / CLK_TCK
     } catch {}
   }

@@ -65,7 +65,11 @@ const ERROR_LINE = /\b(error|failed|failure|fatal|panic|exception|assert(ion)?)\
  * `max` non-empty lines; with no log, the error message.
  */
 export function firstErrorLines(log: string | undefined, error: string | undefined, max = 5): string[] {
-  const lines = stripAnsi(log ?? '').replace(/\r\n/g, '\n').split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '')
+  const lines = stripAnsi(log ?? '')
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '')
   const at = lines.findIndex((l) => ERROR_LINE.test(l) || /^Traceback/.test(l))
   if (at >= 0) return lines.slice(at, at + max)
   if (lines.length) return lines.slice(-max)
@@ -73,7 +77,11 @@ export function firstErrorLines(log: string | undefined, error: string | undefin
 }
 
 /** A position in a project file, `file` relative to the base it was asked for (POSIX). */
-export interface SourceLocation { file: string; line: number; col?: number }
+export interface SourceLocation {
+  file: string
+  line: number
+  col?: number
+}
 
 // `path:line:col` (gcc, tsc --pretty, go, rustc's `-->`, eslint) and `path(line,col)` (tsc, msbuild).
 const LOCATIONS = [/(?:^|[\s'"`(\[])((?:[A-Za-z]:)?[\w@.+\-/\\]+\.[\w]+):(\d+)(?::(\d+))?/g, /(?:^|[\s'"`])((?:[A-Za-z]:)?[\w@.+\-/\\]+\.[\w]+)\((\d+),(\d+)\)/g]
@@ -99,7 +107,9 @@ export function findSourceLocation(lines: readonly string[], root: string, cwd =
         if (rel.startsWith('..') || isAbsolute(rel) || rel.split(sep)[0] === 'node_modules') continue
         try {
           if (!existsSync(abs) || !statSync(abs).isFile()) continue
-        } catch { continue }
+        } catch {
+          continue
+        }
         const file = relative(base, abs).split(sep).join('/')
         return { file, line: Number(m[2]), ...(m[3] ? { col: Number(m[3]) } : {}) }
       }

@@ -17,10 +17,20 @@ export function summaryLine(s: RunSummary): string {
   if (s.dryRun) {
     return `dry run: tasks: ${s.tasks} | would run: ${s.ran} | would restore: ${s.cacheHits} | up to date: ${s.upToDate} | skipped: ${s.skipped} | nothing was run or written`
   }
-  return [
-    `tasks: ${s.tasks}`, `ran: ${s.ran}`, `cache hits: ${s.cacheHits}`, `up to date: ${s.upToDate}`, `failed: ${s.failed}`,
-    `skipped: ${s.skipped}`, `wall: ${formatMs(s.wallMs)}`, `saved: ${formatMs(s.savedMs)}`,
-  ].join(' | ') + (s.remote ? ` | ${remoteLine(s.remote)}` : '') + (s.interrupted ? ' | interrupted' : '')
+  return (
+    [
+      `tasks: ${s.tasks}`,
+      `ran: ${s.ran}`,
+      `cache hits: ${s.cacheHits}`,
+      `up to date: ${s.upToDate}`,
+      `failed: ${s.failed}`,
+      `skipped: ${s.skipped}`,
+      `wall: ${formatMs(s.wallMs)}`,
+      `saved: ${formatMs(s.savedMs)}`,
+    ].join(' | ') +
+    (s.remote ? ` | ${remoteLine(s.remote)}` : '') +
+    (s.interrupted ? ' | interrupted' : '')
+  )
 }
 
 /** `remote: 3 hits, 2 uploaded`, with why the remote or its uploads are off. */
@@ -38,8 +48,17 @@ export interface FormatReasonOptions {
 }
 
 const MUST_RUN: ReadonlySet<TaskReason['code']> = new Set([
-  'no-previous-run', 'forced', 'not-cacheable', 'input-changed', 'env-changed', 'args-changed', 'dependency-changed',
-  'definition-changed', 'output-changed', 'check-failed', 'cache-entry-unusable',
+  'no-previous-run',
+  'forced',
+  'not-cacheable',
+  'input-changed',
+  'env-changed',
+  'args-changed',
+  'dependency-changed',
+  'definition-changed',
+  'output-changed',
+  'check-failed',
+  'cache-entry-unusable',
 ])
 
 /** `first (+N more)` for a list. */
@@ -64,35 +83,63 @@ export function formatReason(reason: TaskReason, options: FormatReasonOptions = 
 
 function baseText(r: TaskReason): string {
   switch (r.code) {
-    case 'no-previous-run': return 'no previous run'
-    case 'forced': return 'forced (--force)'
-    case 'not-cacheable': return r.why === 'service' ? 'service: never cached' : r.why === 'no-inputs' ? 'no `inputs` declared: always runs' : r.why === 'interactive' ? '`interactive: true`: always runs' : '`fingerprint: false`: always runs'
+    case 'no-previous-run':
+      return 'no previous run'
+    case 'forced':
+      return 'forced (--force)'
+    case 'not-cacheable':
+      return r.why === 'service'
+        ? 'service: never cached'
+        : r.why === 'no-inputs'
+          ? 'no `inputs` declared: always runs'
+          : r.why === 'interactive'
+            ? '`interactive: true`: always runs'
+            : '`fingerprint: false`: always runs'
     case 'input-changed': {
       const first = r.files[0]
       return first ? `${FILE_LABEL[first.change]}: ${firstAndMore(r.files.map((f) => f.path))}` : 'input changed'
     }
-    case 'env-changed': return `env changed: ${firstAndMore(r.variables)}`
-    case 'args-changed': return `arguments changed: ${r.args.join(' ') || '(none)'}`
-    case 'dependency-changed': return `dependency changed: ${firstAndMore(r.dependencies)}`
+    case 'env-changed':
+      return `env changed: ${firstAndMore(r.variables)}`
+    case 'args-changed':
+      return `arguments changed: ${r.args.join(' ') || '(none)'}`
+    case 'dependency-changed':
+      return `dependency changed: ${firstAndMore(r.dependencies)}`
     case 'definition-changed':
       if (r.fields[0] === 'command') return `command changed${r.fields.length > 1 ? ` (+${r.fields.length - 1} more)` : ''}`
       if (r.fields[0] === 'tools') return r.tools?.length ? `tool version changed: ${firstAndMore(r.tools)}` : 'tool version changed'
       return `setting changed: ${r.fields.join(', ')}`
-    case 'output-changed': return `output missing or changed: ${r.path}`
-    case 'check-failed': return 'check reported the stored result invalid'
-    case 'cache-entry-unusable': return `cache entry unusable: ${r.detail}`
-    case 'dependencies-ran': return 'dependencies ran'
-    case 'fingerprint-unchanged': return 'fingerprint unchanged'
-    case 'dependencies-up-to-date': return 'all dependencies up to date'
-    case 'restored': return `restored ${r.outputs} output${r.outputs === 1 ? '' : 's'}${r.replayedLog ? ', replayed log' : ''}${r.source === 'remote' ? ' (remote)' : ''}`
-    case 'dependency-failed': return `dependency \`${r.dependency}\` failed`
-    case 'dependency-skipped': return `dependency \`${r.dependency}\` was skipped`
-    case 'stopped-after-failure': return 'run stopped after a failure (use --continue to keep going)'
-    case 'run-interrupted': return 'run interrupted'
-    case 'exit-code': return `failed (exit code ${r.exitCode})`
-    case 'error': return `failed: ${r.message.split('\n')[0]}`
-    case 'timed-out': return `timed out after ${r.timeoutMs} ms`
-    case 'not-affected': return `not affected since ${r.base.slice(0, 12)}`
-    case 'interrupted': return r.signal ? `interrupted (${r.signal})` : 'interrupted'
+    case 'output-changed':
+      return `output missing or changed: ${r.path}`
+    case 'check-failed':
+      return 'check reported the stored result invalid'
+    case 'cache-entry-unusable':
+      return `cache entry unusable: ${r.detail}`
+    case 'dependencies-ran':
+      return 'dependencies ran'
+    case 'fingerprint-unchanged':
+      return 'fingerprint unchanged'
+    case 'dependencies-up-to-date':
+      return 'all dependencies up to date'
+    case 'restored':
+      return `restored ${r.outputs} output${r.outputs === 1 ? '' : 's'}${r.replayedLog ? ', replayed log' : ''}${r.source === 'remote' ? ' (remote)' : ''}`
+    case 'dependency-failed':
+      return `dependency \`${r.dependency}\` failed`
+    case 'dependency-skipped':
+      return `dependency \`${r.dependency}\` was skipped`
+    case 'stopped-after-failure':
+      return 'run stopped after a failure (use --continue to keep going)'
+    case 'run-interrupted':
+      return 'run interrupted'
+    case 'exit-code':
+      return `failed (exit code ${r.exitCode})`
+    case 'error':
+      return `failed: ${r.message.split('\n')[0]}`
+    case 'timed-out':
+      return `timed out after ${r.timeoutMs} ms`
+    case 'not-affected':
+      return `not affected since ${r.base.slice(0, 12)}`
+    case 'interrupted':
+      return r.signal ? `interrupted (${r.signal})` : 'interrupted'
   }
 }

@@ -18,7 +18,10 @@ import { join } from 'node:path'
 import { startedSnapshot } from '../fingerprint/git.js'
 
 /** HEAD and dirtiness; fields are absent when unknown. */
-export interface GitState { head?: string; dirty?: boolean }
+export interface GitState {
+  head?: string
+  dirty?: boolean
+}
 
 const git = (root: string, args: string[], timeoutMs: number) =>
   new Promise<string | undefined>((resolve) => {

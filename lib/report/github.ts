@@ -23,7 +23,9 @@ export function escapeProperty(s: string): string {
 
 /** One workflow command line (with its newline), e.g. `workflowCommand('error', { title: 'build' }, 'boom')`. */
 export function workflowCommand(command: string, properties: Record<string, string | number | undefined>, message: string): string {
-  const props = Object.entries(properties).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
+  const props = Object.entries(properties)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
   return `::${command}${props.length ? ' ' + props.join(',') : ''}::${escapeData(message)}\n`
 }
 
@@ -40,14 +42,30 @@ export function errorAnnotation(t: TaskModel, prefix = ''): string {
 
 /** Every annotation of a run: one `::error` per failed task, in end order. */
 export function annotations(m: RunModel, prefix = ''): string {
-  return m.tasks.filter((t) => t.status === 'failed').sort((a, b) => (a.endMs ?? 0) - (b.endMs ?? 0)).map((t) => errorAnnotation(t, prefix)).join('')
+  return m.tasks
+    .filter((t) => t.status === 'failed')
+    .sort((a, b) => (a.endMs ?? 0) - (b.endMs ?? 0))
+    .map((t) => errorAnnotation(t, prefix))
+    .join('')
 }
 
-const STATUS_MARK: Record<string, string> = { ran: '✅ ran', 'cache-hit': '♻️ cache hit', 'up-to-date': '✔️ up to date', failed: '❌ failed', skipped: '⏭️ skipped', interrupted: '⛔ interrupted', 'not-run': '… not run' }
+const STATUS_MARK: Record<string, string> = {
+  ran: '✅ ran',
+  'cache-hit': '♻️ cache hit',
+  'up-to-date': '✔️ up to date',
+  failed: '❌ failed',
+  skipped: '⏭️ skipped',
+  interrupted: '⛔ interrupted',
+  'not-run': '… not run',
+}
 
 /** Escape text for a Markdown table cell. */
 function cell(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'))
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ')
+    .replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'))
 }
 
 /**
@@ -62,7 +80,10 @@ export function stepSummary(m: RunModel, reportPath?: string): string {
   out.push(`### ${m.ok ? '✅' : '❌'} \`${m.command}\` ${m.ok ? 'passed' : m.interrupted ? 'was interrupted' : 'failed'} in ${formatMs(m.wallMs)}`, '')
   out.push('| tasks | ran | cache hits (local / remote) | up to date | failed | skipped | time saved | CPU | parallelism |')
   out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
-  out.push(`| ${c.tasks} | ${c.ran} | ${c.cacheHits} (${c.localHits} / ${c.remoteHits}) | ${c.upToDate} | ${c.failed} | ${c.skipped + c.interrupted + c.notRun} | ${formatMs(c.savedMs)} | ${formatMs(m.cpu.totalMs)} | ${m.parallelism.average.toFixed(2)}× (peak ${m.parallelism.peak}) |`, '')
+  out.push(
+    `| ${c.tasks} | ${c.ran} | ${c.cacheHits} (${c.localHits} / ${c.remoteHits}) | ${c.upToDate} | ${c.failed} | ${c.skipped + c.interrupted + c.notRun} | ${formatMs(c.savedMs)} | ${formatMs(m.cpu.totalMs)} | ${m.parallelism.average.toFixed(2)}× (peak ${m.parallelism.peak}) |`,
+    '',
+  )
   const failed = m.tasks.filter((t) => t.status === 'failed').sort((a, b) => (a.endMs ?? 0) - (b.endMs ?? 0))
   for (const t of failed.slice(0, 20)) {
     const loc = t.failure?.location

@@ -73,8 +73,16 @@ export function historyFile(root: string): string {
 /** The history line of a run model. */
 export function toHistoryEntry(m: RunModel): HistoryEntry {
   return {
-    v: HISTORY_SCHEMA, id: m.runId, time: m.startedAt, command: m.command, ...(m.git ? { git: m.git } : {}),
-    ok: m.ok, interrupted: m.interrupted, wallMs: m.wallMs, ...(m.cpu.totalMs ? { cpuMs: Math.round(m.cpu.totalMs) } : {}), totals: m.counts,
+    v: HISTORY_SCHEMA,
+    id: m.runId,
+    time: m.startedAt,
+    command: m.command,
+    ...(m.git ? { git: m.git } : {}),
+    ok: m.ok,
+    interrupted: m.interrupted,
+    wallMs: m.wallMs,
+    ...(m.cpu.totalMs ? { cpuMs: Math.round(m.cpu.totalMs) } : {}),
+    totals: m.counts,
     tasks: m.tasks.map((t) => ({ name: t.name, status: t.status, reason: t.reasonCode, durationMs: t.durationMs, ...(t.cacheSource ? { cacheSource: t.cacheSource } : {}) })),
   }
 }
@@ -108,15 +116,29 @@ function trimHistory(file: string, keepBytes: number, maxRuns: number): void {
 /** Whether `x` has the shape of a {@link HistoryEntry}. */
 export function isHistoryEntry(x: unknown): x is HistoryEntry {
   const e = x as HistoryEntry
-  return !!e && typeof e === 'object' && e.v === HISTORY_SCHEMA && typeof e.id === 'string' && typeof e.time === 'string' &&
-    typeof e.command === 'string' && typeof e.wallMs === 'number' && Array.isArray(e.tasks) && !!e.totals && typeof e.totals === 'object' &&
+  return (
+    !!e &&
+    typeof e === 'object' &&
+    e.v === HISTORY_SCHEMA &&
+    typeof e.id === 'string' &&
+    typeof e.time === 'string' &&
+    typeof e.command === 'string' &&
+    typeof e.wallMs === 'number' &&
+    Array.isArray(e.tasks) &&
+    !!e.totals &&
+    typeof e.totals === 'object' &&
     e.tasks.every((t) => t && typeof t.name === 'string' && typeof t.status === 'string' && typeof t.durationMs === 'number' && Number.isFinite(t.durationMs))
+  )
 }
 
 /** Every valid run of the history, oldest first; `skipped` counts the lines that were not. */
 export function readHistory(root: string): { runs: HistoryEntry[]; skipped: number } {
   let text = ''
-  try { text = readFileSync(historyFile(root), 'utf8') } catch { return { runs: [], skipped: 0 } }
+  try {
+    text = readFileSync(historyFile(root), 'utf8')
+  } catch {
+    return { runs: [], skipped: 0 }
+  }
   const runs: HistoryEntry[] = []
   let skipped = 0
   for (const line of text.split('\n')) {
@@ -125,7 +147,9 @@ export function readHistory(root: string): { runs: HistoryEntry[]; skipped: numb
       const x = JSON.parse(line)
       if (isHistoryEntry(x)) runs.push(x)
       else skipped++
-    } catch { skipped++ }
+    } catch {
+      skipped++
+    }
   }
   return { runs, skipped }
 }
@@ -151,13 +175,18 @@ export function readBaseline(root: string, name: string): HistoryEntry | undefin
   try {
     const x = JSON.parse(readFileSync(join(baselineDir(root), `${name}.json`), 'utf8'))
     return isHistoryEntry(x) ? x : undefined
-  } catch { return undefined }
+  } catch {
+    return undefined
+  }
 }
 
 /** Names of the saved baselines. */
 export function listBaselines(root: string): string[] {
   if (!existsSync(baselineDir(root))) return []
-  return readdirSync(baselineDir(root)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort()
+  return readdirSync(baselineDir(root))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort()
 }
 
 /** The median of `xs` (the mean of the two middle values for an even count); NaN for none. */
@@ -169,10 +198,7 @@ export function median(xs: readonly number[]): number {
 }
 
 /** What a comparison is against. */
-export type CompareTarget =
-  | { kind: 'previous'; runs?: number }
-  | { kind: 'run'; id: string }
-  | { kind: 'baseline'; name: string }
+export type CompareTarget = { kind: 'previous'; runs?: number } | { kind: 'run'; id: string } | { kind: 'baseline'; name: string }
 
 /**
  * Resolve `--compare [RUN|baseline]`: no value = the previous runs of the same command; a saved
@@ -185,8 +211,12 @@ export function resolveCompareTarget(root: string, value: string | true | undefi
   const ids = history.filter((r) => r.id.startsWith(value))
   if (ids.length === 1) return { kind: 'run', id: ids[0]!.id }
   const names = listBaselines(root)
-  throw new TasksError('usage', ids.length > 1 ? `\`--compare ${value}\` matches ${ids.length} runs` : `\`--compare ${value}\` is neither a saved baseline nor a run id`, {},
-    names.length ? `saved baselines: ${names.map((n) => `\`${n}\``).join(', ')}; \`tasks history\` lists run ids` : 'save one with `tasks history --baseline save NAME`; `tasks history` lists run ids')
+  throw new TasksError(
+    'usage',
+    ids.length > 1 ? `\`--compare ${value}\` matches ${ids.length} runs` : `\`--compare ${value}\` is neither a saved baseline nor a run id`,
+    {},
+    names.length ? `saved baselines: ${names.map((n) => `\`${n}\``).join(', ')}; \`tasks history\` lists run ids` : 'save one with `tasks history --baseline save NAME`; `tasks history` lists run ids',
+  )
 }
 
 /** Durations of executed tasks (`ran`) in a run. */
@@ -215,7 +245,10 @@ export function compareRun(current: HistoryEntry, target: CompareTarget, history
       const xs: number[] = []
       for (let i = same.length - 1; i >= 0 && xs.length < n; i--) {
         const t = same[i]!.tasks.find((x) => x.name === name && x.status === 'ran')
-        if (t) { xs.push(t.durationMs); used.add(same[i]!.id) }
+        if (t) {
+          xs.push(t.durationMs)
+          used.add(same[i]!.id)
+        }
       }
       if (xs.length) base.set(name, median(xs))
     }
@@ -264,11 +297,12 @@ export interface TaskTrend {
 /** Trends of every task in `runs` (oldest first), by descending median duration. */
 export function taskTrends(runs: readonly HistoryEntry[], n = 10): TaskTrend[] {
   const by = new Map<string, HistoryTask[]>()
-  for (const r of runs) for (const t of r.tasks) {
-    let a = by.get(t.name)
-    if (!a) by.set(t.name, (a = []))
-    a.push(t)
-  }
+  for (const r of runs)
+    for (const t of r.tasks) {
+      let a = by.get(t.name)
+      if (!a) by.set(t.name, (a = []))
+      a.push(t)
+    }
   const trends: TaskTrend[] = []
   for (const [task, ts] of by) {
     const ran = ts.filter((t) => t.status === 'ran')

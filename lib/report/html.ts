@@ -27,7 +27,13 @@ export interface HtmlOptions {
 }
 
 const STATUS_LABEL: Record<ModelStatus, string> = {
-  ran: 'ran', 'cache-hit': 'cache hit', 'up-to-date': 'up to date', failed: 'failed', skipped: 'skipped', interrupted: 'interrupted', 'not-run': 'not run',
+  ran: 'ran',
+  'cache-hit': 'cache hit',
+  'up-to-date': 'up to date',
+  failed: 'failed',
+  skipped: 'skipped',
+  interrupted: 'interrupted',
+  'not-run': 'not run',
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
@@ -86,9 +92,19 @@ svg .c{stroke:var(--crit);stroke-width:2}
 footer{margin-top:30px;color:var(--mute);font-size:12px}
 `
 
-const FILL = { ran: 'var(--ran)', 'cache-hit': 'var(--hit)', remote: 'var(--remote)', 'up-to-date': 'var(--utd)', failed: 'var(--fail)', skipped: 'var(--skip)', interrupted: 'var(--intr)', 'not-run': 'var(--utd)' } satisfies Record<string, string>
+const FILL = {
+  ran: 'var(--ran)',
+  'cache-hit': 'var(--hit)',
+  remote: 'var(--remote)',
+  'up-to-date': 'var(--utd)',
+  failed: 'var(--fail)',
+  skipped: 'var(--skip)',
+  interrupted: 'var(--intr)',
+  'not-run': 'var(--utd)',
+} satisfies Record<string, string>
 const fillOf = (t: TaskModel) => (t.status === 'cache-hit' && t.cacheSource === 'remote' ? FILL.remote : FILL[t.status])
-const statusChip = (t: TaskModel) => `<span class="st s-${t.status === 'cache-hit' && t.cacheSource === 'remote' ? 'remote' : t.status}">${STATUS_LABEL[t.status]}${t.status === 'cache-hit' ? ` (${t.cacheSource ?? 'local'})` : ''}</span>`
+const statusChip = (t: TaskModel) =>
+  `<span class="st s-${t.status === 'cache-hit' && t.cacheSource === 'remote' ? 'remote' : t.status}">${STATUS_LABEL[t.status]}${t.status === 'cache-hit' ? ` (${t.cacheSource ?? 'local'})` : ''}</span>`
 
 /**
  * Render the report page. Deterministic for a given model (no clock reads).
@@ -126,7 +142,9 @@ function renderOnce(m: RunModel, logBudget: number, o: HtmlOptions): string {
     const t = m.tasks[idx.get(ff.task)!]
     const others = c.failed - 1
     parts.push(`<section class="failure" id="first-failure"><h2>First failure: <a href="${anchor(ff.task)}">${esc(ff.task)}</a></h2>`)
-    parts.push(`<p>${esc(ff.reason)}${ff.location ? ` at <code>${esc(ff.location.file)}:${ff.location.line}${ff.location.col ? `:${ff.location.col}` : ''}</code>` : ''}${t?.why ? ` · it ran because: ${esc(t.why)}` : ''}${others > 0 ? ` · ${others} more failed task${others === 1 ? '' : 's'} below` : ''}</p>`)
+    parts.push(
+      `<p>${esc(ff.reason)}${ff.location ? ` at <code>${esc(ff.location.file)}:${ff.location.line}${ff.location.col ? `:${ff.location.col}` : ''}</code>` : ''}${t?.why ? ` · it ran because: ${esc(t.why)}` : ''}${others > 0 ? ` · ${others} more failed task${others === 1 ? '' : 's'} below` : ''}</p>`,
+    )
     parts.push(`<pre class="excerpt">${esc(ff.lines.join('\n'))}</pre></section>`)
   }
 
@@ -153,7 +171,9 @@ function renderOnce(m: RunModel, logBudget: number, o: HtmlOptions): string {
   if (m.criticalPath.tasks.length) {
     const cp = m.criticalPath.tasks
     const shown = cp.length > 12 ? [...cp.slice(0, 5), '…', ...cp.slice(-6)] : cp
-    parts.push(`<p id="critical-path"><b>Critical path</b> (${ms(m.criticalPath.durationMs)} of ${ms(m.wallMs)} wall): ${shown.map((n) => (n === '…' ? `… ${cp.length - 11} more …` : link(n))).join(' → ')}</p>`)
+    parts.push(
+      `<p id="critical-path"><b>Critical path</b> (${ms(m.criticalPath.durationMs)} of ${ms(m.wallMs)} wall): ${shown.map((n) => (n === '…' ? `… ${cp.length - 11} more …` : link(n))).join(' → ')}</p>`,
+    )
   }
   parts.push(`</section></div>`)
 
@@ -170,23 +190,41 @@ function renderOnce(m: RunModel, logBudget: number, o: HtmlOptions): string {
   for (let i = 0; i < m.tasks.length; i++) parts.push(taskDetails(m.tasks[i]!, i, logBudget, link, logLink))
   parts.push(`</section>`)
 
-  parts.push(`<section id="graph"><h2>Graph</h2><p class="mute">Dependencies point left to right; the critical path is drawn thick.</p><div class="scroll">${graphSvg(m, o.labelledGraphMax ?? 200)}</div></section>`)
+  parts.push(
+    `<section id="graph"><h2>Graph</h2><p class="mute">Dependencies point left to right; the critical path is drawn thick.</p><div class="scroll">${graphSvg(m, o.labelledGraphMax ?? 200)}</div></section>`,
+  )
   if (m.warnings.length) {
-    parts.push(`<section id="warnings"><h2>Warnings (${m.warnings.length})</h2><ul>${m.warnings.slice(0, 200).map((w) => `<li>${w.task ? `${link(w.task)}: ` : ''}${esc(w.message)}</li>`).join('')}</ul></section>`)
+    parts.push(
+      `<section id="warnings"><h2>Warnings (${m.warnings.length})</h2><ul>${m.warnings
+        .slice(0, 200)
+        .map((w) => `<li>${w.task ? `${link(w.task)}: ` : ''}${esc(w.message)}</li>`)
+        .join('')}</ul></section>`,
+    )
   }
   parts.push(`<footer>typed-tasks run report · schema ${m.schema} · the same data as <code>--summarize</code></footer></main></body></html>\n`)
   return parts.join('\n')
 }
 
 function legend(): string {
-  const items: [string, string][] = [['ran', FILL.ran], ['cache hit (local)', FILL['cache-hit']], ['cache hit (remote)', FILL.remote], ['up to date', FILL['up-to-date']], ['failed', FILL.failed], ['skipped', FILL.skipped], ['interrupted', FILL.interrupted]]
+  const items: [string, string][] = [
+    ['ran', FILL.ran],
+    ['cache hit (local)', FILL['cache-hit']],
+    ['cache hit (remote)', FILL.remote],
+    ['up to date', FILL['up-to-date']],
+    ['failed', FILL.failed],
+    ['skipped', FILL.skipped],
+    ['interrupted', FILL.interrupted],
+  ]
   return `<p class="legend">${items.map(([l, f]) => `<span><i style="background:${f}"></i>${l}</span>`).join('')}<span><i style="border:2px solid var(--crit)"></i>critical path</span></p>`
 }
 
 function whySummary(m: RunModel, link: (n: string) => string): string {
   const groups = new Map<string, TaskModel[]>()
   for (const t of m.tasks) {
-    const key = t.status === 'ran' || t.status === 'failed' || t.status === 'interrupted' ? `ran: ${t.whyCode ?? 'other'}` : `${t.status}: ${t.status === 'cache-hit' ? t.cacheSource ?? 'local' : t.reasonCode}`
+    const key =
+      t.status === 'ran' || t.status === 'failed' || t.status === 'interrupted'
+        ? `ran: ${t.whyCode ?? 'other'}`
+        : `${t.status}: ${t.status === 'cache-hit' ? (t.cacheSource ?? 'local') : t.reasonCode}`
     let g = groups.get(key)
     if (!g) groups.set(key, (g = []))
     g.push(t)
@@ -194,24 +232,51 @@ function whySummary(m: RunModel, link: (n: string) => string): string {
   const label = (k: string, ts: TaskModel[]) => {
     const [kind] = k.split(': ')
     const sample = ts[0]! // a group has one task at least
-    return kind === 'ran' ? (sample.why ?? 'ran') : sample.status === 'skipped' ? (ts.length > 1 ? codeLabel(sample.reasonCode) : sample.reason) : sample.status === 'cache-hit' ? `restored from the ${sample.cacheSource ?? 'local'} cache` : sample.reason
+    return kind === 'ran'
+      ? (sample.why ?? 'ran')
+      : sample.status === 'skipped'
+        ? ts.length > 1
+          ? codeLabel(sample.reasonCode)
+          : sample.reason
+        : sample.status === 'cache-hit'
+          ? `restored from the ${sample.cacheSource ?? 'local'} cache`
+          : sample.reason
   }
-  const rows = [...groups.entries()].sort((a, b) => b[1].length - a[1].length).map(([k, ts]) => {
-    const code = k.split(': ')[1]! // keys are `kind: code`
-    const names = ts.slice(0, 8).map((t) => link(t.name)).join(', ') + (ts.length > 8 ? `, … ${ts.length - 8} more` : '')
-    const head = ts.length > 1 && k.startsWith('ran') ? codeLabel(code) : label(k, ts)
-    return `<tr data-code="${esc(code)}"><td class="num">${ts.length}</td><td>${statusChip(ts[0]!)} ${esc(head)}<br><span class="mute">${names}</span></td></tr>`
-  })
+  const rows = [...groups.entries()]
+    .sort((a, b) => b[1].length - a[1].length)
+    .map(([k, ts]) => {
+      const code = k.split(': ')[1]! // keys are `kind: code`
+      const names =
+        ts
+          .slice(0, 8)
+          .map((t) => link(t.name))
+          .join(', ') + (ts.length > 8 ? `, … ${ts.length - 8} more` : '')
+      const head = ts.length > 1 && k.startsWith('ran') ? codeLabel(code) : label(k, ts)
+      return `<tr data-code="${esc(code)}"><td class="num">${ts.length}</td><td>${statusChip(ts[0]!)} ${esc(head)}<br><span class="mute">${names}</span></td></tr>`
+    })
   return `<table><tbody>${rows.join('')}</tbody></table>`
 }
 
 const CODE_LABEL: Record<string, string> = {
-  'no-previous-run': 'no previous run', forced: 'forced (--force)', 'not-cacheable': 'not cacheable (no inputs): always runs',
-  'input-changed': 'input files changed', 'env-changed': 'env changed', 'args-changed': 'arguments changed', 'dependency-changed': 'a dependency changed',
-  'definition-changed': 'the task definition changed', 'output-changed': 'an output was missing or changed', 'check-failed': 'check said the result was invalid',
-  'cache-entry-unusable': 'the cache entry was unusable', 'dependencies-ran': 'aggregate: dependencies ran', other: 'other reasons',
-  'dependency-failed': 'a dependency failed', 'dependency-skipped': 'a dependency was skipped', 'stopped-after-failure': 'stopped after a failure', 'run-interrupted': 'the run was interrupted',
-  'not-affected': 'not affected (--affected)', 'timed-out': 'timed out',
+  'no-previous-run': 'no previous run',
+  forced: 'forced (--force)',
+  'not-cacheable': 'not cacheable (no inputs): always runs',
+  'input-changed': 'input files changed',
+  'env-changed': 'env changed',
+  'args-changed': 'arguments changed',
+  'dependency-changed': 'a dependency changed',
+  'definition-changed': 'the task definition changed',
+  'output-changed': 'an output was missing or changed',
+  'check-failed': 'check said the result was invalid',
+  'cache-entry-unusable': 'the cache entry was unusable',
+  'dependencies-ran': 'aggregate: dependencies ran',
+  other: 'other reasons',
+  'dependency-failed': 'a dependency failed',
+  'dependency-skipped': 'a dependency was skipped',
+  'stopped-after-failure': 'stopped after a failure',
+  'run-interrupted': 'the run was interrupted',
+  'not-affected': 'not affected (--affected)',
+  'timed-out': 'timed out',
 }
 const codeLabel = (code: string) => CODE_LABEL[code] ?? code
 
@@ -230,8 +295,18 @@ function comparison(m: RunModel, link: (n: string) => string): string {
   const cmp = m.comparison!
   const th = `&gt; ${Math.round(cmp.threshold.ratio * 100)} % and &gt; ${cmp.threshold.ms} ms`
   const out = [`<section id="comparison"><h2>Compared with ${esc(cmp.against)}</h2>`]
-  if (cmp.previousWallMs !== undefined) out.push(`<p>Wall time ${ms(cmp.previousWallMs)} → ${ms(m.wallMs)} (${m.wallMs >= cmp.previousWallMs ? '+' : '−'}${ms(Math.abs(m.wallMs - cmp.previousWallMs))}). Tasks are flagged when they moved by ${th}.</p>`)
-  const rows = (xs: typeof cmp.slower, cls: string) => xs.slice(0, 50).map((s) => `<tr class="${cls}"><td>${link(s.task)}</td><td class="num">${ms(s.baselineMs)}</td><td class="num">${ms(s.currentMs)}</td><td class="num">${s.deltaMs >= 0 ? '+' : '−'}${ms(Math.abs(s.deltaMs))} (${s.ratio >= 0 ? '+' : ''}${Number.isFinite(s.ratio) ? pct(s.ratio) : '∞'})</td></tr>`).join('')
+  if (cmp.previousWallMs !== undefined)
+    out.push(
+      `<p>Wall time ${ms(cmp.previousWallMs)} → ${ms(m.wallMs)} (${m.wallMs >= cmp.previousWallMs ? '+' : '−'}${ms(Math.abs(m.wallMs - cmp.previousWallMs))}). Tasks are flagged when they moved by ${th}.</p>`,
+    )
+  const rows = (xs: typeof cmp.slower, cls: string) =>
+    xs
+      .slice(0, 50)
+      .map(
+        (s) =>
+          `<tr class="${cls}"><td>${link(s.task)}</td><td class="num">${ms(s.baselineMs)}</td><td class="num">${ms(s.currentMs)}</td><td class="num">${s.deltaMs >= 0 ? '+' : '−'}${ms(Math.abs(s.deltaMs))} (${s.ratio >= 0 ? '+' : ''}${Number.isFinite(s.ratio) ? pct(s.ratio) : '∞'})</td></tr>`,
+      )
+      .join('')
   if (cmp.slower.length || cmp.faster.length) {
     out.push(`<table id="compare-table"><thead><tr><th>task</th><th class="num">baseline</th><th class="num">now</th><th class="num">change</th></tr></thead><tbody>`)
     if (cmp.slower.length) out.push(`<tr><th colspan="4">slower (${cmp.slower.length})</th></tr>${rows(cmp.slower, 'slower')}`)
@@ -239,7 +314,12 @@ function comparison(m: RunModel, link: (n: string) => string): string {
     out.push(`</tbody></table>`)
   } else out.push(`<p class="mute">No task got slower or faster beyond the noise band.</p>`)
   if (cmp.statusChanges.length) {
-    out.push(`<p><b>Status changes:</b> ${cmp.statusChanges.slice(0, 30).map((s) => `${link(s.task)} ${esc(STATUS_LABEL[s.from as ModelStatus] ?? s.from)} → ${esc(STATUS_LABEL[s.to as ModelStatus] ?? s.to)}`).join(', ')}${cmp.statusChanges.length > 30 ? ` … ${cmp.statusChanges.length - 30} more` : ''}</p>`)
+    out.push(
+      `<p><b>Status changes:</b> ${cmp.statusChanges
+        .slice(0, 30)
+        .map((s) => `${link(s.task)} ${esc(STATUS_LABEL[s.from as ModelStatus] ?? s.from)} → ${esc(STATUS_LABEL[s.to as ModelStatus] ?? s.to)}`)
+        .join(', ')}${cmp.statusChanges.length > 30 ? ` … ${cmp.statusChanges.length - 30} more` : ''}</p>`,
+    )
   }
   out.push(`</section>`)
   return out.join('')
@@ -253,9 +333,12 @@ function niceStep(span: number, n: number): number {
 }
 
 function timeline(m: RunModel): string {
-  const rows = m.tasks.filter((t) => t.startMs !== undefined).sort((a, b) => a.startMs! - b.startMs! || (b.durationMs - a.durationMs))
+  const rows = m.tasks.filter((t) => t.startMs !== undefined).sort((a, b) => a.startMs! - b.startMs! || b.durationMs - a.durationMs)
   const span = Math.max(1, m.wallMs, ...rows.map((t) => (t.startMs ?? 0) + t.durationMs))
-  const labelW = 260, chartW = 900, rowH = 16, top = 22
+  const labelW = 260,
+    chartW = 900,
+    rowH = 16,
+    top = 22
   const width = labelW + chartW + 70
   const height = top + rows.length * rowH + 8
   const x = (t: number) => labelW + (t / span) * chartW
@@ -268,7 +351,9 @@ function timeline(m: RunModel): string {
     const y = top + i * rowH
     const name = t.name.length > 36 ? '…' + t.name.slice(-35) : t.name
     const w = Math.max(2, (t.durationMs / span) * chartW)
-    out.push(`<g data-task="${esc(t.name)}" data-status="${t.status}"${t.critical ? ' data-critical="1"' : ''}><title>${esc(`${t.name}: ${STATUS_LABEL[t.status]} in ${ms(t.durationMs)}${t.why ? ` (${t.why})` : ''}`)}</title>`)
+    out.push(
+      `<g data-task="${esc(t.name)}" data-status="${t.status}"${t.critical ? ' data-critical="1"' : ''}><title>${esc(`${t.name}: ${STATUS_LABEL[t.status]} in ${ms(t.durationMs)}${t.why ? ` (${t.why})` : ''}`)}</title>`,
+    )
     out.push(`<text x="${labelW - 6}" y="${y + 11}" text-anchor="end"${t.critical ? ' font-weight="700"' : ''}>${esc(name)}</text>`)
     out.push(`<rect x="${x(t.startMs!).toFixed(1)}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowH - 4}" rx="2" fill="${fillOf(t)}"${t.critical ? ' class="c"' : ''}/>`)
     if (t.durationMs > 0) out.push(`<text class="tick" x="${(x(t.startMs!) + w + 4).toFixed(1)}" y="${y + 11}">${ms(t.durationMs)}</text>`)
@@ -281,12 +366,33 @@ function timeline(m: RunModel): string {
 function taskDetails(t: TaskModel, i: number, logBudget: number, link: (n: string) => string, logLink: (p: string) => string): string {
   const why = t.why ?? t.reason
   const out = [`<details class="task ${t.status}" id="t${i}" data-task="${esc(t.name)}" data-status="${t.status}" data-why="${esc(t.whyCode ?? t.reasonCode)}">`]
-  out.push(`<summary><span class="n${t.critical ? ' crit' : ''}">${esc(t.name)}</span><span>${statusChip(t)}</span><span class="d">${t.durationMs || t.status === 'ran' ? ms(t.durationMs) : '–'}</span><span class="w">${esc(why)}</span></summary><div class="body"><dl>`)
-  if (t.why) out.push(`<dt>why it ran</dt><dd class="why">${esc(t.why)}${t.whyDetails.map((d) => `<ul data-label="${esc(d.label)}">${d.items.slice(0, 50).map((x) => `<li><span class="mute">${esc(d.label)}</span> <code>${esc(x)}</code></li>`).join('')}${d.items.length > 50 ? `<li class="mute">… ${d.items.length - 50} more</li>` : ''}</ul>`).join('')}</dd>`)
+  out.push(
+    `<summary><span class="n${t.critical ? ' crit' : ''}">${esc(t.name)}</span><span>${statusChip(t)}</span><span class="d">${t.durationMs || t.status === 'ran' ? ms(t.durationMs) : '–'}</span><span class="w">${esc(why)}</span></summary><div class="body"><dl>`,
+  )
+  if (t.why)
+    out.push(
+      `<dt>why it ran</dt><dd class="why">${esc(t.why)}${t.whyDetails
+        .map(
+          (d) =>
+            `<ul data-label="${esc(d.label)}">${d.items
+              .slice(0, 50)
+              .map((x) => `<li><span class="mute">${esc(d.label)}</span> <code>${esc(x)}</code></li>`)
+              .join('')}${d.items.length > 50 ? `<li class="mute">… ${d.items.length - 50} more</li>` : ''}</ul>`,
+        )
+        .join('')}</dd>`,
+    )
   if (t.why !== t.reason || !t.why) out.push(`<dt>outcome</dt><dd>${esc(t.reason)}${t.exitCode !== undefined && t.reasonCode !== 'exit-code' ? ` (exit code ${t.exitCode})` : ''}</dd>`)
-  out.push(`<dt>duration</dt><dd>${ms(t.durationMs)}${t.savedMs ? ` · saved ${ms(t.savedMs)}` : ''}${t.startMs !== undefined ? ` · started at +${ms(t.startMs)}` : ''}${t.critical ? ' · on the critical path' : ''}</dd>`)
+  out.push(
+    `<dt>duration</dt><dd>${ms(t.durationMs)}${t.savedMs ? ` · saved ${ms(t.savedMs)}` : ''}${t.startMs !== undefined ? ` · started at +${ms(t.startMs)}` : ''}${t.critical ? ' · on the critical path' : ''}</dd>`,
+  )
   if (t.deps.length) out.push(`<dt>depends on</dt><dd>${t.deps.map(link).join(', ')}</dd>`)
-  if (t.outputs?.length) out.push(`<dt>outputs</dt><dd>${t.outputs.slice(0, 30).map((p) => `<code>${esc(p)}</code>`).join(', ')}${t.outputs.length > 30 ? ` … ${t.outputs.length - 30} more` : ''}</dd>`)
+  if (t.outputs?.length)
+    out.push(
+      `<dt>outputs</dt><dd>${t.outputs
+        .slice(0, 30)
+        .map((p) => `<code>${esc(p)}</code>`)
+        .join(', ')}${t.outputs.length > 30 ? ` … ${t.outputs.length - 30} more` : ''}</dd>`,
+    )
   if (t.failure?.location) out.push(`<dt>error at</dt><dd><code>${esc(t.failure.location.file)}:${t.failure.location.line}${t.failure.location.col ? `:${t.failure.location.col}` : ''}</code></dd>`)
   if (t.error && t.exitCode === undefined) out.push(`<dt>error</dt><dd><code>${esc(t.error.split('\n')[0]!)}</code></dd>`)
   out.push(`</dl>`)
@@ -294,7 +400,9 @@ function taskDetails(t: TaskModel, i: number, logBudget: number, link: (n: strin
     const l = t.log.text.length > logBudget ? excerptLog(t.log.text, logBudget) : { text: t.log.text, truncated: false }
     const cut = t.log.truncated || l.truncated
     const where = t.log.path ? `; full log: ${logLink(t.log.path)}` : ''
-    out.push(`<details${t.status === 'failed' ? ' open' : ''}><summary>log (${t.log.lines} line${t.log.lines === 1 ? '' : 's'}, ${fmtBytes(t.log.bytes)}${cut ? ', truncated' : ''}${where})</summary><pre>${esc(l.text)}</pre></details>`)
+    out.push(
+      `<details${t.status === 'failed' ? ' open' : ''}><summary>log (${t.log.lines} line${t.log.lines === 1 ? '' : 's'}, ${fmtBytes(t.log.bytes)}${cut ? ', truncated' : ''}${where})</summary><pre>${esc(l.text)}</pre></details>`,
+    )
   }
   out.push(`</div></details>`)
   return out.join('')
@@ -329,7 +437,11 @@ function graphSvg(m: RunModel, labelledMax: number): string {
   for (const t of m.tasks) (layers[d.get(t.name)!] ??= []).push(t.name)
   const pos = new Map<string, { x: number; y: number }>()
   const byName = new Map(m.tasks.map((t) => [t.name, t]))
-  const colW = labelled ? 210 : 60, rowH = labelled ? 30 : 9, nodeW = labelled ? 180 : 7, nodeH = labelled ? 20 : 7, pad = 10
+  const colW = labelled ? 210 : 60,
+    rowH = labelled ? 30 : 9,
+    nodeW = labelled ? 180 : 7,
+    nodeH = labelled ? 20 : 7,
+    pad = 10
   layers.forEach((layer, li) => {
     // Barycentre ordering: each task near the mean row of its dependencies (fewer crossings).
     if (li > 0) {
@@ -345,13 +457,18 @@ function graphSvg(m: RunModel, labelledMax: number): string {
   const width = pad * 2 + (layers.length - 1) * colW + nodeW
   const height = pad * 2 + Math.max(...layers.map((l) => l.length)) * rowH
   const crit = new Set(m.criticalPath.tasks)
-  let edges = '', critEdges = ''
+  let edges = '',
+    critEdges = ''
   for (const t of m.tasks) {
     const b = pos.get(t.name)!
     for (const dep of t.deps) {
       const a = pos.get(dep)
       if (!a) continue
-      const x1 = a.x + nodeW, y1 = a.y + nodeH / 2, x2 = b.x, y2 = b.y + nodeH / 2, mx = (x1 + x2) / 2
+      const x1 = a.x + nodeW,
+        y1 = a.y + nodeH / 2,
+        x2 = b.x,
+        y2 = b.y + nodeH / 2,
+        mx = (x1 + x2) / 2
       const seg = `M${x1} ${y1}C${mx} ${y1} ${mx} ${y2} ${x2} ${y2}`
       if (crit.has(t.name) && crit.has(dep) && m.criticalPath.tasks.indexOf(dep) === m.criticalPath.tasks.indexOf(t.name) - 1) critEdges += seg
       else edges += seg
@@ -364,7 +481,9 @@ function graphSvg(m: RunModel, labelledMax: number): string {
     const c = crit.has(t.name)
     if (labelled) {
       const label = t.name.length > 24 ? t.name.slice(0, 23) + '…' : t.name
-      out.push(`<g data-node="${esc(t.name)}"><title>${esc(`${t.name}: ${STATUS_LABEL[t.status]}`)}</title><rect x="${p.x}" y="${p.y}" width="${nodeW}" height="${nodeH}" rx="4" fill="${fillOf(t)}"${c ? ' class="c"' : ''}/><text x="${p.x + 6}" y="${p.y + 14}" style="fill:#fff">${esc(label)}</text></g>`)
+      out.push(
+        `<g data-node="${esc(t.name)}"><title>${esc(`${t.name}: ${STATUS_LABEL[t.status]}`)}</title><rect x="${p.x}" y="${p.y}" width="${nodeW}" height="${nodeH}" rx="4" fill="${fillOf(t)}"${c ? ' class="c"' : ''}/><text x="${p.x + 6}" y="${p.y + 14}" style="fill:#fff">${esc(label)}</text></g>`,
+      )
     } else {
       out.push(`<rect x="${p.x}" y="${p.y}" width="${nodeW}" height="${nodeH}" fill="${fillOf(t)}"${c ? ' class="c"' : ''}><title>${esc(t.name)}</title></rect>`)
     }

@@ -15,7 +15,6 @@ export type { Reporter }
 /** Graphs with more tasks than this get the bounded one-line view. */
 export const MAX_LINES = 30
 
-
 /** Options of {@link createListrReporter}. */
 export interface ListrReporterOptions {
   /** What is shown of each task's log (Turborepo's `--output-logs`); `full` keeps the last lines of a successful task's log under it. @default 'full' */
@@ -52,8 +51,12 @@ export async function createListrReporter(tasks: readonly string[], write: (text
   let applySlot: (name: string) => void = () => {}
   const statusText = (status: TaskStatus, e: Extract<RunEvent, { type: 'task:end' }>) =>
     ({
-      ran: `ran in ${formatMs(e.durationMs)}`, 'cache-hit': `cache hit (saved ${formatMs(e.savedMs)})`, 'up-to-date': 'up to date', failed: formatReason(e.reason),
-      interrupted: `interrupted after ${formatMs(e.durationMs)}`, skipped: `skipped: ${formatReason(e.reason)}`,
+      ran: `ran in ${formatMs(e.durationMs)}`,
+      'cache-hit': `cache hit (saved ${formatMs(e.savedMs)})`,
+      'up-to-date': 'up to date',
+      failed: formatReason(e.reason),
+      interrupted: `interrupted after ${formatMs(e.durationMs)}`,
+      skipped: `skipped: ${formatReason(e.reason)}`,
     })[status]
 
   let listrDone: Promise<void>
@@ -68,38 +71,75 @@ export async function createListrReporter(tasks: readonly string[], write: (text
           new Promise<void>((resolve, reject) => {
             // Waiting tasks are paused (a still square), not spinning like the running ones.
             t.task.state$ = ListrTaskState.PAUSED
-            const start = () => { if (t.task.isPaused()) t.task.state$ = ListrTaskState.STARTED }
-            slots.set(name, { start, resolve: () => { start(); resolve() }, reject: (err) => { start(); reject(err) }, setTitle: (s) => (t.title = s), setOutput: (s) => (t.output = s), skip: (m) => { start(); t.skip(m) } })
+            const start = () => {
+              if (t.task.isPaused()) t.task.state$ = ListrTaskState.STARTED
+            }
+            slots.set(name, {
+              start,
+              resolve: () => {
+                start()
+                resolve()
+              },
+              reject: (err) => {
+                start()
+                reject(err)
+              },
+              setTitle: (s) => (t.title = s),
+              setOutput: (s) => (t.output = s),
+              skip: (m) => {
+                start()
+                t.skip(m)
+              },
+            })
             applySlot(name)
           }),
       })),
       // registerSignalListeners: listr2's own SIGINT handler exits 127 without the summary; bin/signals.ts handles signals.
       // pausedTimer off: a waiting (paused) task has no countdown to show.
-      { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true, pausedTimer: { field: () => '', condition: false } } },
+      {
+        concurrent: true,
+        exitOnError: false,
+        registerSignalListeners: false,
+        rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true, pausedTimer: { field: () => '', condition: false } },
+      },
     )
-    listrDone = listr.run().then(() => undefined, () => undefined)
+    listrDone = listr.run().then(
+      () => undefined,
+      () => undefined,
+    )
   } else {
     let slot: Slot | undefined
     let ended = false
     const settle = () => (counters.failed ? slot?.reject(new Error(`${counters.failed} failed`)) : slot?.resolve())
-    const listr = new Listr([{
-      title: `${tasks.length} tasks`,
-      rendererOptions: { outputBar: 1 },
-      task: (_: unknown, t: { title: string; output: string }) => new Promise<void>((resolve, reject) => {
-        slot = { start: () => {}, resolve, reject, setTitle: (s) => (t.title = s), setOutput: (s) => (t.output = s), skip: () => {} }
-        // The run may have ended before listr2 started this task (a fast no-op): settle it now.
-        refresh()
-        if (ended) settle()
-      }),
-    }], { exitOnError: false, registerSignalListeners: false, rendererOptions: {} })
-    listrDone = listr.run().then(() => undefined, () => undefined)
+    const listr = new Listr(
+      [
+        {
+          title: `${tasks.length} tasks`,
+          rendererOptions: { outputBar: 1 },
+          task: (_: unknown, t: { title: string; output: string }) =>
+            new Promise<void>((resolve, reject) => {
+              slot = { start: () => {}, resolve, reject, setTitle: (s) => (t.title = s), setOutput: (s) => (t.output = s), skip: () => {} }
+              // The run may have ended before listr2 started this task (a fast no-op): settle it now.
+              refresh()
+              if (ended) settle()
+            }),
+        },
+      ],
+      { exitOnError: false, registerSignalListeners: false, rendererOptions: {} },
+    )
+    listrDone = listr.run().then(
+      () => undefined,
+      () => undefined,
+    )
     const refresh = () => {
       const now = Date.now()
       // Longest-running first, each with its elapsed time.
       const running = [...counters.running].sort((a, b) => a[1] - b[1]).map(([n, t]) => `${n} ${kleur.dim(formatMs(now - t))}`)
-      slot?.setTitle(`${counters.done}/${tasks.length} tasks done${counters.failed ? kleur.red(`, ${counters.failed} failed`) : ''}` +
-        `, ${tasks.length - counters.done - running.length} waiting` +
-        (running.length ? ` | running: ${running.slice(0, 4).join(', ')}${running.length > 4 ? ` +${running.length - 4}` : ''}` : ''))
+      slot?.setTitle(
+        `${counters.done}/${tasks.length} tasks done${counters.failed ? kleur.red(`, ${counters.failed} failed`) : ''}` +
+          `, ${tasks.length - counters.done - running.length} waiting` +
+          (running.length ? ` | running: ${running.slice(0, 4).join(', ')}${running.length > 4 ? ` +${running.length - 4}` : ''}` : ''),
+      )
     }
     const ticker = setInterval(refresh, 1000)
     ticker.unref?.()
@@ -177,7 +217,9 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     const i = info.get(name)
     return `${name} ${kleur.cyan(`running ${formatMs(Date.now() - (i?.started ?? Date.now()))}`)}${i?.why ? ` ${kleur.dim(i.why)}` : ''}`
   }
-  const ticker = setInterval(() => { for (const name of running.keys()) update(name, { title: runningTitle(name) }) }, 1000)
+  const ticker = setInterval(() => {
+    for (const name of running.keys()) update(name, { title: runningTitle(name) })
+  }, 1000)
   ticker.unref?.()
   const update = (name: string, patch: { title?: string; output?: string; end?: End; started?: number; why?: string }) => {
     info.set(name, { ...info.get(name), ...patch })
@@ -211,7 +253,12 @@ export async function createListrReporter(tasks: readonly string[], write: (text
       // Let listr2 start every slot, then settle the ones that never got an end event.
       await new Promise((r) => setTimeout(r, 0))
       clearInterval(ticker)
-      for (const [name, s] of slots) { if (!info.get(name)?.end) { s.skip(`${name} not run`); s.resolve() } }
+      for (const [name, s] of slots) {
+        if (!info.get(name)?.end) {
+          s.skip(`${name} not run`)
+          s.resolve()
+        }
+      }
       await listrDone
       finish()
     },
@@ -220,10 +267,18 @@ export async function createListrReporter(tasks: readonly string[], write: (text
 
 /** The last `n` non-empty lines of `text`, joined by newlines. */
 function lastLines(text: string, n: number): string {
-  return text.split('\n').map((l) => l.trimEnd()).filter(Boolean).slice(-n).join('\n')
+  return text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean)
+    .slice(-n)
+    .join('\n')
 }
 
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trimEnd()).filter(Boolean)
+  const lines = text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean)
   return lines[lines.length - 1] ?? ''
 }

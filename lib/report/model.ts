@@ -176,7 +176,10 @@ export interface RunCollector {
 
 /** A run id: the start time in UTC (`20261201T081500Z`) and 6 random hex digits. Sorts by time. */
 export function newRunId(time = Date.now()): string {
-  return `${new Date(time).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`
+  return `${new Date(time)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`
 }
 
 type End = Extract<RunEvent, { type: 'task:end' }>
@@ -285,7 +288,18 @@ export function createRunCollector(o: CollectorOptions): RunCollector {
       const e = s.end
       const deps = [...(o.deps.get(name) ?? [])]
       if (!e) {
-        return { name, status: 'not-run', reasonCode: 'other', reason: s.start !== undefined ? 'started, no end seen' : 'not reached', whyDetails: [], deps, durationMs: 0, savedMs: 0, critical: false, ...(s.start !== undefined ? { startMs: s.start - start, whyCode: reasonCode(s.startReason), why: reasonText(s.startReason) } : {}) }
+        return {
+          name,
+          status: 'not-run',
+          reasonCode: 'other',
+          reason: s.start !== undefined ? 'started, no end seen' : 'not reached',
+          whyDetails: [],
+          deps,
+          durationMs: 0,
+          savedMs: 0,
+          critical: false,
+          ...(s.start !== undefined ? { startMs: s.start - start, whyCode: reasonCode(s.startReason), why: reasonText(s.startReason) } : {}),
+        }
       }
       const code = reasonCode(e.reason)
       let status = e.status as ModelStatus
@@ -295,12 +309,25 @@ export function createRunCollector(o: CollectorOptions): RunCollector {
       const whyReason = executed ? (e.runReason ?? (status === 'ran' ? e.reason : s.startReason)) : undefined
       const endMs = e.time - start
       const startMs = s.start !== undefined ? s.start - start : Math.max(0, endMs - (e.durationMs ?? 0))
-      const source = status === 'cache-hit' ? e.cacheSource ?? (typeof e.reason === 'object' && e.reason.code === 'restored' ? (e.reason as { source: 'local' | 'remote' }).source : 'local') : undefined
+      const source =
+        status === 'cache-hit' ? (e.cacheSource ?? (typeof e.reason === 'object' && e.reason.code === 'restored' ? (e.reason as { source: 'local' | 'remote' }).source : 'local')) : undefined
       const t: TaskModel = {
-        name, status, reasonCode: code, reason: reasonText(e.reason), whyDetails: reasonDetails(whyReason), deps,
-        startMs, endMs, durationMs: e.durationMs ?? 0, savedMs: e.savedMs ?? 0, critical: false,
+        name,
+        status,
+        reasonCode: code,
+        reason: reasonText(e.reason),
+        whyDetails: reasonDetails(whyReason),
+        deps,
+        startMs,
+        endMs,
+        durationMs: e.durationMs ?? 0,
+        savedMs: e.savedMs ?? 0,
+        critical: false,
       }
-      if (whyReason !== undefined) { t.whyCode = reasonCode(whyReason); t.why = reasonText(whyReason) }
+      if (whyReason !== undefined) {
+        t.whyCode = reasonCode(whyReason)
+        t.why = reasonText(whyReason)
+      }
       if (source) t.cacheSource = source
       if (e.exitCode !== undefined) t.exitCode = e.exitCode
       if (e.error) t.error = e.error
@@ -317,15 +344,27 @@ export function createRunCollector(o: CollectorOptions): RunCollector {
       return t
     })
     const byName = new Map(tasks.map((t) => [t.name, t]))
-    const critical = criticalPath(names, (t) => byName.get(t)?.deps ?? [], (t) => byName.get(t)?.durationMs ?? 0)
+    const critical = criticalPath(
+      names,
+      (t) => byName.get(t)?.deps ?? [],
+      (t) => byName.get(t)?.durationMs ?? 0,
+    )
     for (const c of critical.tasks) byName.get(c)!.critical = true
     const wallMs = summaryWall ?? (tEnd ?? Date.now()) - start
     const count = (s: ModelStatus) => tasks.filter((t) => t.status === s).length
     const hits = tasks.filter((t) => t.status === 'cache-hit')
     const counts: RunCounts = {
-      tasks: n, ran: count('ran'), cacheHits: hits.length, localHits: hits.filter((t) => t.cacheSource !== 'remote').length,
-      remoteHits: hits.filter((t) => t.cacheSource === 'remote').length, upToDate: count('up-to-date'), failed: count('failed'),
-      skipped: count('skipped'), interrupted: count('interrupted'), notRun: count('not-run'), savedMs: tasks.reduce((a, t) => a + t.savedMs, 0),
+      tasks: n,
+      ran: count('ran'),
+      cacheHits: hits.length,
+      localHits: hits.filter((t) => t.cacheSource !== 'remote').length,
+      remoteHits: hits.filter((t) => t.cacheSource === 'remote').length,
+      upToDate: count('up-to-date'),
+      failed: count('failed'),
+      skipped: count('skipped'),
+      interrupted: count('interrupted'),
+      notRun: count('not-run'),
+      savedMs: tasks.reduce((a, t) => a + t.savedMs, 0),
     }
     const failures = tasks.filter((t) => t.status === 'failed').sort((a, b) => (a.endMs ?? 0) - (b.endMs ?? 0))
     const first = failures[0]
@@ -351,7 +390,11 @@ export function createRunCollector(o: CollectorOptions): RunCollector {
       counts,
       criticalPath: critical,
       ...(first ? { firstFailure: { task: first.name, lines: first.failure!.lines, reason: first.reason, ...(first.failure!.location ? { location: first.failure!.location } : {}) } } : {}),
-      slowest: [...tasks].filter((t) => t.durationMs > 0).sort((a, b) => b.durationMs - a.durationMs).slice(0, 10).map((t) => ({ task: t.name, durationMs: t.durationMs, status: t.status })),
+      slowest: [...tasks]
+        .filter((t) => t.durationMs > 0)
+        .sort((a, b) => b.durationMs - a.durationMs)
+        .slice(0, 10)
+        .map((t) => ({ task: t.name, durationMs: t.durationMs, status: t.status })),
       tasks,
       warnings,
     }
@@ -379,7 +422,10 @@ export function criticalPath(names: readonly string[], deps: (task: string) => r
     for (const d of deps(t)) {
       if (!known.has(d)) continue
       const v = visit(d)
-      if (v > top || via === undefined) { top = v; via = d }
+      if (v > top || via === undefined) {
+        top = v
+        via = d
+      }
     }
     visiting.delete(t)
     const total = top + Math.max(0, weight(t))
@@ -390,7 +436,10 @@ export function criticalPath(names: readonly string[], deps: (task: string) => r
   let max = -1
   for (const t of names) {
     const v = visit(t)
-    if (v > max) { max = v; end = t }
+    if (v > max) {
+      max = v
+      end = t
+    }
   }
   const path: string[] = []
   for (let t = end; t !== undefined; t = best.get(t)!.via) path.unshift(t)
@@ -400,9 +449,16 @@ export function criticalPath(names: readonly string[], deps: (task: string) => r
 /** Most intervals `[start, end)` open at the same time. */
 export function peakOverlap(intervals: readonly (readonly [number, number])[]): number {
   const points: [number, number][] = []
-  for (const [a, b] of intervals) { points.push([a, 1]); points.push([b, -1]) }
+  for (const [a, b] of intervals) {
+    points.push([a, 1])
+    points.push([b, -1])
+  }
   points.sort((x, y) => x[0] - y[0] || x[1] - y[1])
-  let cur = 0, peak = 0
-  for (const [, d] of points) { cur += d; peak = Math.max(peak, cur) }
+  let cur = 0,
+    peak = 0
+  for (const [, d] of points) {
+    cur += d
+    peak = Math.max(peak, cur)
+  }
   return peak
 }

@@ -20,7 +20,10 @@ export type ReasonCode = ContractReason['code'] | 'other'
 export type ReasonLike = ContractReason | { code: string; [key: string]: unknown } | string
 
 /** One labelled list of the explain diff, e.g. `{ label: 'files', items: ['M src/a.c'] }`. */
-export interface ReasonDetail { label: string; items: string[] }
+export interface ReasonDetail {
+  label: string
+  items: string[]
+}
 
 /** Prose (engine v1) -> code, first match wins. */
 const PROSE: [RegExp, ReasonCode][] = [
@@ -61,9 +64,29 @@ export function reasonCode(r: ReasonLike | undefined): string {
 
 /** Codes {@link formatReason} knows (every code of the contract). */
 const KNOWN = new Set<string>([
-  'no-previous-run', 'forced', 'not-cacheable', 'input-changed', 'env-changed', 'args-changed', 'dependency-changed', 'definition-changed',
-  'output-changed', 'check-failed', 'cache-entry-unusable', 'dependencies-ran', 'fingerprint-unchanged', 'dependencies-up-to-date', 'restored',
-  'dependency-failed', 'dependency-skipped', 'stopped-after-failure', 'run-interrupted', 'exit-code', 'error', 'timed-out', 'interrupted',
+  'no-previous-run',
+  'forced',
+  'not-cacheable',
+  'input-changed',
+  'env-changed',
+  'args-changed',
+  'dependency-changed',
+  'definition-changed',
+  'output-changed',
+  'check-failed',
+  'cache-entry-unusable',
+  'dependencies-ran',
+  'fingerprint-unchanged',
+  'dependencies-up-to-date',
+  'restored',
+  'dependency-failed',
+  'dependency-skipped',
+  'stopped-after-failure',
+  'run-interrupted',
+  'exit-code',
+  'error',
+  'timed-out',
+  'interrupted',
   'not-affected',
 ])
 
@@ -93,13 +116,21 @@ export function reasonDetails(r: ReasonLike | undefined): ReasonDetail[] {
   if (r === undefined || typeof r === 'string') return []
   const x = r as ContractReason
   switch (x.code) {
-    case 'input-changed': return [{ label: 'files', items: (x.files ?? []).map((f) => `${CHANGE_MARK[f.change] ?? '?'} ${f.path}`) }]
-    case 'env-changed': return [{ label: 'env', items: [...(x.variables ?? [])] }]
-    case 'args-changed': return [{ label: 'args', items: [...(x.args ?? [])] }]
-    case 'dependency-changed': return [{ label: 'deps', items: [...(x.dependencies ?? [])] }]
-    case 'definition-changed': return [{ label: 'definition', items: [...(x.fields ?? [])] }]
-    case 'output-changed': return [{ label: 'output', items: [x.path] }]
-    case 'cache-entry-unusable': return [{ label: 'cache', items: [x.detail] }]
-    default: return []
+    case 'input-changed':
+      return [{ label: 'files', items: (x.files ?? []).map((f) => `${CHANGE_MARK[f.change] ?? '?'} ${f.path}`) }]
+    case 'env-changed':
+      return [{ label: 'env', items: [...(x.variables ?? [])] }]
+    case 'args-changed':
+      return [{ label: 'args', items: [...(x.args ?? [])] }]
+    case 'dependency-changed':
+      return [{ label: 'deps', items: [...(x.dependencies ?? [])] }]
+    case 'definition-changed':
+      return [{ label: 'definition', items: [...(x.fields ?? [])] }]
+    case 'output-changed':
+      return [{ label: 'output', items: [x.path] }]
+    case 'cache-entry-unusable':
+      return [{ label: 'cache', items: [x.detail] }]
+    default:
+      return []
   }
 }

@@ -30,7 +30,16 @@ export function createTraceCollector(write?: (json: string) => void): Reporter &
         const start = starts.get(e.task) ?? e.time
         const lane = laneOf.get(e.task)
         if (lane !== undefined) lanes[lane] = undefined
-        events.push({ name: e.task, cat: e.status, ph: 'X', ts: (start - t0) * 1000, dur: Math.max(1, (e.time - start) * 1000), pid: 1, tid: (lane ?? -1) + 1, args: { status: e.status, reason: e.reason.code, detail: formatReason(e.reason) } })
+        events.push({
+          name: e.task,
+          cat: e.status,
+          ph: 'X',
+          ts: (start - t0) * 1000,
+          dur: Math.max(1, (e.time - start) * 1000),
+          pid: 1,
+          tid: (lane ?? -1) + 1,
+          args: { status: e.status, reason: e.reason.code, detail: formatReason(e.reason) },
+        })
       }
     },
     toJSON: () => ({ traceEvents: events, displayTimeUnit: 'ms' }),

@@ -43,7 +43,9 @@ export interface AffectedOptions {
 
 function git(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ ok: true; out: string } | { ok: false; err: string }> {
   return new Promise((resolve) => {
-    execFile('git', ['--no-optional-locks', ...args], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30, windowsHide: true }, (err, stdout, stderr) => resolve(err ? { ok: false, err: String(stderr || err.message).trim() } : { ok: true, out: stdout }))
+    execFile('git', ['--no-optional-locks', ...args], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30, windowsHide: true }, (err, stdout, stderr) =>
+      resolve(err ? { ok: false, err: String(stderr || err.message).trim() } : { ok: true, out: stdout }),
+    )
   })
 }
 
@@ -71,8 +73,12 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
       o.warn(`--affected: ${why}, so every task counts as affected (fetch more history, e.g. \`git fetch --unshallow\` or actions/checkout's \`fetch-depth: 0\`)`, 'affected-no-base')
       return everything(why)
     }
-    throw new TasksError('usage', `--affected: \`${ref}\` has no merge base with HEAD (${mb.err.split('\n')[0] || 'unknown ref'})`, {},
-      'name a branch or commit that exists here: `--affected=origin/main`, or set TASKS_AFFECTED_BASE')
+    throw new TasksError(
+      'usage',
+      `--affected: \`${ref}\` has no merge base with HEAD (${mb.err.split('\n')[0] || 'unknown ref'})`,
+      {},
+      'name a branch or commit that exists here: `--affected=origin/main`, or set TASKS_AFFECTED_BASE',
+    )
   }
   const base = mb.out.trim()
   const [diff, untracked] = await Promise.all([
@@ -81,7 +87,9 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
   ])
   if (!diff.ok) throw new TasksError('usage', `--affected: \`git diff ${base.slice(0, 12)}\` failed: ${diff.err}`)
   const files = [...new Set([...diff.out.split('\0'), ...(untracked.ok ? untracked.out.split('\0') : [])])]
-    .filter((f) => f && !/(^|\/)\.(git|tasks)\//.test(f)).map(toPosix).sort()
+    .filter((f) => f && !/(^|\/)\.(git|tasks)\//.test(f))
+    .map(toPosix)
+    .sort()
 
   let defs: Map<string, string>
   try {
@@ -97,7 +105,10 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
   for (const name of order) {
     const task = o.graph.tasks.get(name)!
     const def = defs.get(name)
-    if (def !== undefined) { own.set(name, { kind: 'definition', file: def }); continue }
+    if (def !== undefined) {
+      own.set(name, { kind: 'definition', file: def })
+      continue
+    }
     const hit = touchedInput(task, files, index)
     if (hit) own.set(name, { kind: 'file', file: hit })
   }
@@ -105,7 +116,10 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
   const because = new Map<string, AffectedBecause>()
   for (const name of order) {
     const mine = own.get(name)
-    if (mine) { because.set(name, mine); continue }
+    if (mine) {
+      because.set(name, mine)
+      continue
+    }
     const dep = o.graph.tasks.get(name)!.deps.find((d) => because.has(d) && because.get(d)!.kind !== 'needed-by')
     if (dep) because.set(name, { kind: 'dependency', dependency: dep })
   }
@@ -118,7 +132,9 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
     for (const d of o.graph.tasks.get(name)!.deps) if (!because.has(d)) because.set(d, { kind: 'needed-by', task: name })
   }
   return {
-    ref, base, files,
+    ref,
+    base,
+    files,
     tasks: order.filter((n) => because.has(n)).map((task) => ({ task, because: because.get(task)! })),
     notAffected: order.filter((n) => !because.has(n)),
   }
@@ -141,9 +157,23 @@ function touchedInput(task: ResolvedTask, files: readonly string[], index: GitIn
 /** What of a resolved task enters the comparison with the merge base: every key of its definition. */
 function definitionKey(t: ResolvedTask): string {
   return canonicalJson({
-    command: t.command, shell: t.shell, deps: t.deps, inputs: t.inputs ?? null, outputs: t.outputs, depfile: t.depfile ?? null, env: t.env, setEnv: t.setEnv, cwd: t.cwd,
-    fingerprint: t.fingerprint, platform: t.platform, toolVersions: t.toolVersions, timeoutMs: t.timeoutMs ?? null, retries: t.retries,
-    interactive: t.interactive, vars: t.vars, check: t.check ? String(t.check) : null,
+    command: t.command,
+    shell: t.shell,
+    deps: t.deps,
+    inputs: t.inputs ?? null,
+    outputs: t.outputs,
+    depfile: t.depfile ?? null,
+    env: t.env,
+    setEnv: t.setEnv,
+    cwd: t.cwd,
+    fingerprint: t.fingerprint,
+    platform: t.platform,
+    toolVersions: t.toolVersions,
+    timeoutMs: t.timeoutMs ?? null,
+    retries: t.retries,
+    interactive: t.interactive,
+    vars: t.vars,
+    check: t.check ? String(t.check) : null,
   })
 }
 

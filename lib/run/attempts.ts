@@ -54,17 +54,26 @@ async function attemptOnce(task: ResolvedTask, input: ExecuteInput): Promise<{ x
   // A function task that ignores its signal is abandoned (left to finish in the background) this long after the timeout, ms.
   let abandon: NodeJS.Timeout | undefined
   const gaveUp = new Promise<Execution>((resolve) => {
-    ac.signal.addEventListener('abort', () => {
-      if (!timedOut) return
-      abandon = setTimeout(() => resolve({ ok: false, interrupted: false, exitCode: 124, message: `timed out after ${task.timeoutMs} ms`, log: Buffer.alloc(0), command: false }), ABANDON_MS)
-    }, { once: true })
+    ac.signal.addEventListener(
+      'abort',
+      () => {
+        if (!timedOut) return
+        abandon = setTimeout(() => resolve({ ok: false, interrupted: false, exitCode: 124, message: `timed out after ${task.timeoutMs} ms`, log: Buffer.alloc(0), command: false }), ABANDON_MS)
+      },
+      { once: true },
+    )
   })
-  const timer = setTimeout(() => { timedOut = true; ac.abort(new Error(`timed out after ${task.timeoutMs} ms`)) }, task.timeoutMs)
+  const timer = setTimeout(() => {
+    timedOut = true
+    ac.abort(new Error(`timed out after ${task.timeoutMs} ms`))
+  }, task.timeoutMs)
   try {
     const x = await Promise.race([executeTask(task, { ...input, signal: ac.signal }), gaveUp])
     // The attempt saw its own signal aborted: by the timeout (a failure), or by the run (interrupted).
-    if (!x.ok && timedOut && !input.signal.aborted) return { x: { ...x, interrupted: false, exitCode: x.exitCode === 130 ? 124 : x.exitCode, message: `timed out after ${task.timeoutMs} ms` }, timedOut: true }
-    if (x.ok && timedOut && !input.signal.aborted) return { x: { ok: false, interrupted: false, exitCode: 124, message: `timed out after ${task.timeoutMs} ms`, log: x.log, command: typeof task.run !== 'function' }, timedOut: true }
+    if (!x.ok && timedOut && !input.signal.aborted)
+      return { x: { ...x, interrupted: false, exitCode: x.exitCode === 130 ? 124 : x.exitCode, message: `timed out after ${task.timeoutMs} ms` }, timedOut: true }
+    if (x.ok && timedOut && !input.signal.aborted)
+      return { x: { ok: false, interrupted: false, exitCode: 124, message: `timed out after ${task.timeoutMs} ms`, log: x.log, command: typeof task.run !== 'function' }, timedOut: true }
     return { x, timedOut: false }
   } finally {
     clearTimeout(timer)
@@ -90,7 +99,15 @@ export class ExclusiveGate {
       this.take(exclusive)
       return Promise.resolve()
     }
-    return new Promise((go) => this.waiting.push({ exclusive, go: () => { this.take(exclusive); go() } }))
+    return new Promise((go) =>
+      this.waiting.push({
+        exclusive,
+        go: () => {
+          this.take(exclusive)
+          go()
+        },
+      }),
+    )
   }
 
   /** The caller's task has finished. */

@@ -56,7 +56,9 @@ export async function createContext(input: ContextInput): Promise<TaskContext> {
     }
     return child
   }) as typeof cpSpawn
-  function onAbort() { for (const c of children) killTree(c, 2000) }
+  function onAbort() {
+    for (const c of children) killTree(c, 2000)
+  }
   const shell = $({
     cwd: input.cwd,
     env: input.env,

@@ -98,15 +98,22 @@ export function reasonFromChanges(changes: readonly Change[], next?: Fingerprint
   if (!first) return { code: 'definition-changed', fields: ['format'] }
   const same = changes.filter((c) => sameGroup(c.kind, first.kind))
   switch (first.kind) {
-    case 'env': return { code: 'env-changed', variables: same.map((c) => c.what) }
-    case 'args': return { code: 'args-changed', args: next ? [...next.args] : first.what === '(none)' ? [] : first.what.split(' ') }
-    case 'dep': return { code: 'dependency-changed', dependencies: same.map((c) => c.what) }
-    case 'input-added': case 'input-removed': case 'input-changed':
+    case 'env':
+      return { code: 'env-changed', variables: same.map((c) => c.what) }
+    case 'args':
+      return { code: 'args-changed', args: next ? [...next.args] : first.what === '(none)' ? [] : first.what.split(' ') }
+    case 'dep':
+      return { code: 'dependency-changed', dependencies: same.map((c) => c.what) }
+    case 'input-added':
+    case 'input-removed':
+    case 'input-changed':
       return { code: 'input-changed', files: same.map((c): InputChange => ({ path: c.what, change: c.kind === 'input-added' ? 'added' : c.kind === 'input-removed' ? 'removed' : 'modified' })) }
-    case 'command': case 'tools': case 'other': {
+    case 'command':
+    case 'tools':
+    case 'other': {
       const defs = changes.filter((c) => c.kind === 'command' || c.kind === 'tools' || c.kind === 'other')
       const tools = defs.filter((c) => c.kind === 'tools').map((c) => c.what)
-      return { code: 'definition-changed', fields: [...new Set(defs.map((c) => (c.kind === 'other' ? FIELD[c.what] ?? c.what : c.kind)))], ...(tools.length ? { tools } : {}) }
+      return { code: 'definition-changed', fields: [...new Set(defs.map((c) => (c.kind === 'other' ? (FIELD[c.what] ?? c.what) : c.kind)))], ...(tools.length ? { tools } : {}) }
     }
   }
 }

@@ -40,10 +40,27 @@ export function parseDepfile(text: string): Depfile | { error: string } {
     for (let i = 0; i < line.length; i++) {
       const c = line[i]
       const next = line[i + 1]
-      if (c === '\\' && (next === ' ' || next === '#' || next === '\t')) { token += next; has = true; i++; continue }
-      if (c === '$' && next === '$') { token += '$'; has = true; i++; continue }
-      if (c === ' ' || c === '\t') { push(); continue }
-      if (c === ':' && !seenColon && (next === undefined || next === ' ' || next === '\t')) { push(); seenColon = true; continue }
+      if (c === '\\' && (next === ' ' || next === '#' || next === '\t')) {
+        token += next
+        has = true
+        i++
+        continue
+      }
+      if (c === '$' && next === '$') {
+        token += '$'
+        has = true
+        i++
+        continue
+      }
+      if (c === ' ' || c === '\t') {
+        push()
+        continue
+      }
+      if (c === ':' && !seenColon && (next === undefined || next === ' ' || next === '\t')) {
+        push()
+        seenColon = true
+        continue
+      }
       token += c
       has = true
     }

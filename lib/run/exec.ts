@@ -41,7 +41,12 @@ const isWindows = process.platform === 'win32'
  */
 export async function checkCommands(task: string, commands: readonly string[], shell: TaskShell = 'portable'): Promise<void> {
   if (shell === 'cmd' && !isWindows) {
-    throw new TasksError('shell-unsupported', `task \`${task}\` runs under \`shell: 'cmd'\`, which exists only on Windows`, { task, key: 'shell' }, "use `shell: 'portable'` (the default) for a command that runs on every OS")
+    throw new TasksError(
+      'shell-unsupported',
+      `task \`${task}\` runs under \`shell: 'cmd'\`, which exists only on Windows`,
+      { task, key: 'shell' },
+      "use `shell: 'portable'` (the default) for a command that runs on every OS",
+    )
   }
   if (shell !== 'portable') return
   const [{ portableParser }, { unsupportedConstruct }] = await Promise.all([import('../shell/portable.js'), import('../shell/check.js')])
@@ -49,8 +54,12 @@ export async function checkCommands(task: string, commands: readonly string[], s
   for (const command of commands) {
     const construct = unsupportedConstruct(command, parse)
     if (construct) {
-      throw new TasksError('shell-unsupported', `task \`${task}\`: the portable shell does not support ${construct}, in \`${command}\` (rewrite it with the portable shell's commands, or give the task \`shell: 'sh'\`)`, { task, key: 'run' },
-        `rewrite the command with what the portable shell supports (README, "Windows"), or set \`shell: 'sh'\` on the task or config-wide (then it needs sh on every OS)`)
+      throw new TasksError(
+        'shell-unsupported',
+        `task \`${task}\`: the portable shell does not support ${construct}, in \`${command}\` (rewrite it with the portable shell's commands, or give the task \`shell: 'sh'\`)`,
+        { task, key: 'run' },
+        `rewrite the command with what the portable shell supports (README, "Windows"), or set \`shell: 'sh'\` on the task or config-wide (then it needs sh on every OS)`,
+      )
     }
   }
 }
@@ -77,11 +86,12 @@ export async function execCommand(command: string, options: ExecOptions): Promis
 
 function spawnShell(command: string, options: ExecOptions): Promise<void> {
   return new Promise((resolve, reject) => {
-    const stdio = options.interactive ? 'inherit' as const : ['ignore' as const, 'pipe' as const, 'pipe' as const]
-    const child = options.shell === 'cmd'
-      ? spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${command}"`], { cwd: options.cwd, env: treeEnv(options.env), windowsVerbatimArguments: true, windowsHide: true, stdio })
-      // Interactive too leads its own process group (a timeout or Ctrl-C kills the tree); its stdio are the terminal's fds.
-      : spawn(isWindows ? 'sh' : '/bin/sh', ['-c', command], { cwd: options.cwd, env: treeEnv(options.env), detached: !isWindows, windowsHide: true, stdio })
+    const stdio = options.interactive ? ('inherit' as const) : ['ignore' as const, 'pipe' as const, 'pipe' as const]
+    const child =
+      options.shell === 'cmd'
+        ? spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${command}"`], { cwd: options.cwd, env: treeEnv(options.env), windowsVerbatimArguments: true, windowsHide: true, stdio })
+        : // Interactive too leads its own process group (a timeout or Ctrl-C kills the tree); its stdio are the terminal's fds.
+          spawn(isWindows ? 'sh' : '/bin/sh', ['-c', command], { cwd: options.cwd, env: treeEnv(options.env), detached: !isWindows, windowsHide: true, stdio })
     trackTree(child, options.signal)
     const onBytes = options.onBytes
     if (options.interactive) {
@@ -112,5 +122,5 @@ function spawnShell(command: string, options: ExecOptions): Promise<void> {
 
 function signalNumber(sig: NodeJS.Signals | null): number {
   const n: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 }
-  return sig ? n[sig] ?? 0 : 0
+  return sig ? (n[sig] ?? 0) : 0
 }

@@ -27,7 +27,14 @@ export interface ExecuteInput {
 /** How one execution ended. `log`: every byte the task printed, stdout and stderr interleaved as received. */
 export type Execution =
   | { ok: true; value: unknown; log: Buffer }
-  | { ok: false; interrupted: boolean; exitCode: number; message: string; log: Buffer; /** True when a command exited non-zero (a `TaskCommandError`), false when a function threw. */ command: boolean }
+  | {
+      ok: false
+      interrupted: boolean
+      exitCode: number
+      message: string
+      log: Buffer
+      /** True when a command exited non-zero (a `TaskCommandError`), false when a function threw. */ command: boolean
+    }
 
 /**
  * Run `task` (which has a `run`). Never throws: a failure is `{ ok: false }` with its exit code
@@ -68,7 +75,7 @@ export async function executeTask(task: ResolvedTask, input: ExecuteInput): Prom
     // Errors that carry a `code` (TaskCommandError, recipe errors, fs errors) are expected failures:
     // their message says it all. Anything else is shown with its stack, to find the bug.
     const expected = err instanceof TaskCommandError || (err instanceof Error && 'code' in err)
-    const message = interrupted ? 'interrupted' : expected ? (err as Error).message : (err as Error)?.stack ?? String(err)
+    const message = interrupted ? 'interrupted' : expected ? (err as Error).message : ((err as Error)?.stack ?? String(err))
     if (!(err instanceof TaskCommandError) && !interrupted) onOutput('stderr', `${message}\n`)
     return { ok: false, interrupted, exitCode, message, log: Buffer.concat(chunks), command: err instanceof TaskCommandError }
   }

@@ -116,10 +116,17 @@ export class TaskLocks {
   /** Remove aside-moved lock files (`*.stale`) of dead processes (a `kill -9` mid take-over). */
   sweep(): void {
     let names: string[]
-    try { names = readdirSync(this.dir) } catch { return }
+    try {
+      names = readdirSync(this.dir)
+    } catch {
+      return
+    }
     for (const n of names) {
       const m = /\.(\d+)-(\w+)-\d+\.stale$/.exec(n)
-      if (m && !isProcessAlive(Number(m[1]), m[2])) try { unlinkSync(join(this.dir, n)) } catch {}
+      if (m && !isProcessAlive(Number(m[1]), m[2]))
+        try {
+          unlinkSync(join(this.dir, n))
+        } catch {}
     }
   }
 
@@ -151,7 +158,10 @@ export class TaskLocks {
         if (released) return
         released = true
         // Only our own lock is removed: a process that (wrongly) took it over keeps its own.
-        if (readOrUndefined(file) === content) try { unlinkSync(file) } catch {}
+        if (readOrUndefined(file) === content)
+          try {
+            unlinkSync(file)
+          } catch {}
       },
     }
   }
@@ -167,9 +177,13 @@ export class TaskLocks {
     const moved = readOrUndefined(aside)
     if (moved !== seen) {
       // A live owner's lock replaced the stale one between our read and the rename: give it back.
-      try { linkSync(aside, file) } catch {}
+      try {
+        linkSync(aside, file)
+      } catch {}
     }
-    try { unlinkSync(aside) } catch {}
+    try {
+      unlinkSync(aside)
+    } catch {}
   }
 }
 

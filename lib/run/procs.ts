@@ -128,7 +128,11 @@ function existsProc(): boolean {
 function groupMembers(pgid: number): { pid: number; state: string }[] {
   const out: { pid: number; state: string }[] = []
   let names: string[]
-  try { names = readdirSync('/proc') } catch { return out }
+  try {
+    names = readdirSync('/proc')
+  } catch {
+    return out
+  }
   for (const n of names) {
     if (!/^\d+$/.test(n)) continue
     const info = processGroupOf(Number(n))
@@ -180,7 +184,9 @@ export class ProcTable {
     if (this.failed) return
     try {
       if (this.trees.size === 0) {
-        try { unlinkSync(this.file) } catch {}
+        try {
+          unlinkSync(this.file)
+        } catch {}
         return
       }
       if (!this.made) mkdirSync(this.dir, { recursive: true })
@@ -214,7 +220,11 @@ export interface LeftoverTrees {
 export function reapLeftoverTrees(dir: string): LeftoverTrees {
   const result: LeftoverTrees = { killed: [], named: [] }
   let names: string[]
-  try { names = readdirSync(dir) } catch { return result }
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return result
+  }
   for (const name of names) {
     const m = /^(\d+)-(\w+)\.json$/.exec(name)
     if (!m) continue
@@ -229,17 +239,24 @@ export function reapLeftoverTrees(dir: string): LeftoverTrees {
     const marker = `${OWNER_ENV}=${owner}:${m[2]}`
     for (const { pgid } of trees) {
       if (!existsProc()) {
-        try { process.kill(-pgid, 0); result.named.push({ pgid, owner }) } catch {}
+        try {
+          process.kill(-pgid, 0)
+          result.named.push({ pgid, owner })
+        } catch {}
         continue
       }
       const members = groupMembers(pgid).filter((p) => p.state !== 'Z')
       if (members.length === 0) continue
       if (members.some((p) => processEnviron(p.pid)?.includes(marker))) {
-        try { process.kill(-pgid, 'SIGKILL') } catch {}
+        try {
+          process.kill(-pgid, 'SIGKILL')
+        } catch {}
         result.killed.push({ pgid, owner })
       } else result.named.push({ pgid, owner })
     }
-    try { unlinkSync(file) } catch {}
+    try {
+      unlinkSync(file)
+    } catch {}
   }
   return result
 }

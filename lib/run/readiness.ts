@@ -64,7 +64,9 @@ function lineProbe(re: RegExp, ctx: ProbeContext): Promise<boolean> {
     }
     const onAbort = () => end(false)
     ctx.signal.addEventListener('abort', onAbort, { once: true })
-    off = ctx.onLine((line) => { if (re.test(line)) end(true) })
+    off = ctx.onLine((line) => {
+      if (re.test(line)) end(true)
+    })
     if (done) off()
   })
 }
@@ -75,7 +77,11 @@ async function poll(probe: () => Promise<boolean>, signal: AbortSignal): Promise
     if (await probe().catch(() => false)) return !signal.aborted
     await new Promise<void>((r) => {
       const t = setTimeout(done, POLL_MS)
-      function done() { clearTimeout(t); signal.removeEventListener('abort', done); r() }
+      function done() {
+        clearTimeout(t)
+        signal.removeEventListener('abort', done)
+        r()
+      }
       signal.addEventListener('abort', done, { once: true })
     })
   }
@@ -95,7 +101,11 @@ async function portOpen(port: number, signal: AbortSignal): Promise<boolean> {
     if (signal.aborted) return false
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect({ host, port })
-      const done = (v: boolean) => { clearTimeout(t); socket.destroy(); resolve(v) }
+      const done = (v: boolean) => {
+        clearTimeout(t)
+        socket.destroy()
+        resolve(v)
+      }
       const t = setTimeout(() => done(false), 1000)
       socket.once('connect', () => done(true))
       socket.once('error', () => done(false))

@@ -103,15 +103,27 @@ function schedulerOptions(options: RunOptions, tasks: readonly string[], dryRun:
   const cache = options.cache === false ? undefined : options.cache === true || options.cache === undefined ? new LocalCache(join(root, '.tasks')) : options.cache
   const onEvent = options.onEvent
   return {
-    root, graph: buildGraph(options.config, tasks), requested: tasks, args: options.args ?? [],
+    root,
+    graph: buildGraph(options.config, tasks),
+    requested: tasks,
+    args: options.args ?? [],
     // One copy for the run: reading process.env goes through an interceptor on every access.
     env: options.env ?? { ...process.env },
     gitEnv: options.env,
     signal: options.signal ?? new AbortController().signal,
     concurrency: Math.max(1, options.concurrency ?? options.config.concurrency ?? availableParallelism()),
-    cache, force: !!options.force, dryRun, continue: !!options.continue, git: options.git !== false,
-    emit: (e) => { try { onEvent?.(e) } catch {} },
-    services: options.services, taskSignal: options.taskSignal,
+    cache,
+    force: !!options.force,
+    dryRun,
+    continue: !!options.continue,
+    git: options.git !== false,
+    emit: (e) => {
+      try {
+        onEvent?.(e)
+      } catch {}
+    },
+    services: options.services,
+    taskSignal: options.taskSignal,
   }
 }
 
@@ -128,7 +140,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
   if (!options.affected) return new Scheduler(so).run()
   const { computeAffected } = await import('./affected.js')
   const report = await computeAffected({
-    config: written, graph: so.graph, ref: options.affected.base, env: options.env,
+    config: written,
+    graph: so.graph,
+    ref: options.affected.base,
+    env: options.env,
     warn: (message, code) => so.emit({ type: 'warning', time: Date.now(), message, code }),
   })
   const result = await new Scheduler({ ...so, notAffected: { tasks: new Set(report.notAffected), base: report.base ?? report.ref } }).run()

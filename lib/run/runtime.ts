@@ -54,20 +54,35 @@ export function startRuntime(o: RuntimeOptions): Runtime {
   locks.sweep()
   const procs = join(o.dir, 'procs')
   const left = reapLeftoverTrees(procs)
-  if (left.killed.length) o.warn(`killed ${left.killed.length} process tree${left.killed.length === 1 ? '' : 's'} left running by a \`tasks\` process that was killed (pid ${[...new Set(left.killed.map((t) => t.owner))].join(', ')}; process groups ${left.killed.map((t) => t.pgid).join(', ')})`, undefined, 'leftover-trees-killed')
-  if (left.named.length) o.warn(`process groups ${left.named.map((t) => t.pgid).join(', ')} were started by a \`tasks\` process that was killed (pid ${[...new Set(left.named.map((t) => t.owner))].join(', ')}) and may still run; they could not be verified as ours, so they were left alone: check them with \`ps -g <pgid>\``, undefined, 'leftover-trees')
+  if (left.killed.length)
+    o.warn(
+      `killed ${left.killed.length} process tree${left.killed.length === 1 ? '' : 's'} left running by a \`tasks\` process that was killed (pid ${[...new Set(left.killed.map((t) => t.owner))].join(', ')}; process groups ${left.killed.map((t) => t.pgid).join(', ')})`,
+      undefined,
+      'leftover-trees-killed',
+    )
+  if (left.named.length)
+    o.warn(
+      `process groups ${left.named.map((t) => t.pgid).join(', ')} were started by a \`tasks\` process that was killed (pid ${[...new Set(left.named.map((t) => t.owner))].join(', ')}) and may still run; they could not be verified as ours, so they were left alone: check them with \`ps -g <pgid>\``,
+      undefined,
+      'leftover-trees',
+    )
   const table = new ProcTable(procs)
   bindProcTable(o.signal, table)
   let unlocked = false
   return {
     lockFree: (task) => unlocked || locks.isFree(taskLockKey(task)),
-    close: () => { try { table.close() } catch {} },
+    close: () => {
+      try {
+        table.close()
+      } catch {}
+    },
     async withTaskLock(task, fn) {
       if (task.run === undefined || unlocked) return fn(false)
       let lock
       try {
         lock = await locks.acquire(taskLockKey(task), task.name, o.signal, (owner) =>
-          o.warn(`another \`tasks\` process (pid ${owner.pid}) is running this task; waiting for it, then deciding again`, task.name, 'lock-wait'))
+          o.warn(`another \`tasks\` process (pid ${owner.pid}) is running this task; waiting for it, then deciding again`, task.name, 'lock-wait'),
+        )
       } catch (err) {
         unlocked = true
         o.warn(`could not take task locks in ${join(o.dir, 'locks')} (${(err as Error).message}); running without them`, task.name, 'lock-failed')

@@ -79,7 +79,12 @@ export class Scheduler {
     setMaxListeners(0, this.signal)
     if (o.signal.aborted) this.controller.abort(o.signal.reason)
     this.fingerprinter = new Fingerprinter({
-      root: o.root, tasks: o.graph.tasks, env: o.env, gitEnv: o.gitEnv, git: o.git, argsFor: (n) => this.argsFor(n),
+      root: o.root,
+      tasks: o.graph.tasks,
+      env: o.env,
+      gitEnv: o.gitEnv,
+      git: o.git,
+      argsFor: (n) => this.argsFor(n),
       previousInputs: (n) => this.state.record(n)?.inputs,
       discoveredInputs: (n) => this.state.get(n)?.discovered,
       keysOnOutputs,
@@ -94,8 +99,14 @@ export class Scheduler {
   /** The context {@link decide} reads for one task. */
   decideContext(task: string, cache: Cache | undefined): DecideContext {
     return {
-      root: this.o.root, fingerprinter: this.fingerprinter, state: this.state, cache, force: this.o.force, signal: this.signal,
-      statusOf: (d) => this.results.get(d)?.status, warn: (m, code) => this.warn(task, m, code),
+      root: this.o.root,
+      fingerprinter: this.fingerprinter,
+      state: this.state,
+      cache,
+      force: this.o.force,
+      signal: this.signal,
+      statusOf: (d) => this.results.get(d)?.status,
+      warn: (m, code) => this.warn(task, m, code),
     }
   }
 
@@ -120,7 +131,13 @@ export class Scheduler {
     this.o.emit({ type: 'run:start', time: start, tasks: graph.order, concurrency: this.o.concurrency, dryRun: this.o.dryRun })
     const [{ default: PQueue }] = await Promise.all([import('p-queue'), this.fingerprinter.prepare()])
     // Per-run process hygiene: temp folder, stale temp files and locks swept, leftover trees reaped, task locks.
-    const runtime = startRuntime({ root: this.o.root, dir: join(this.o.root, '.tasks'), signal: this.signal, dryRun: this.o.dryRun, warn: (message, task, code) => (task ? this.warn(task, message, code) : this.o.emit({ type: 'warning', time: Date.now(), message, ...(code ? { code } : {}) })) })
+    const runtime = startRuntime({
+      root: this.o.root,
+      dir: join(this.o.root, '.tasks'),
+      signal: this.signal,
+      dryRun: this.o.dryRun,
+      warn: (message, task, code) => (task ? this.warn(task, message, code) : this.o.emit({ type: 'warning', time: Date.now(), message, ...(code ? { code } : {}) })),
+    })
     // A stale git index (copied or touched tree) is refreshed beside the run, so the next run's `git status` is fast again.
     const refresh = this.o.dryRun ? undefined : this.fingerprinter.refreshGitIndex()
     const queue = new PQueue({ concurrency: this.o.concurrency })
@@ -133,7 +150,8 @@ export class Scheduler {
         this.results.set(name, result)
         services?.finished(name)
         // What dependents key on: the output digest the outcome left (early cutoff), else the fingerprint.
-        if (keysOnOutputs(graph.tasks.get(name)!)) this.fingerprinter.settle(name, result.status === 'failed' || result.status === 'skipped' || result.status === 'interrupted' ? undefined : this.digests.get(name))
+        if (keysOnOutputs(graph.tasks.get(name)!))
+          this.fingerprinter.settle(name, result.status === 'failed' || result.status === 'skipped' || result.status === 'interrupted' ? undefined : this.digests.get(name))
         if (--left === 0) resolveAll()
         for (const d of graph.dependents.get(name)!) {
           const n = waiting.get(d)! - 1
@@ -151,7 +169,8 @@ export class Scheduler {
         })
         if (blocked) {
           const s = this.results.get(blocked)!.status
-          const reason: TaskReason = s === 'interrupted' ? { code: 'run-interrupted' } : s === 'skipped' ? { code: 'dependency-skipped', dependency: blocked } : { code: 'dependency-failed', dependency: blocked }
+          const reason: TaskReason =
+            s === 'interrupted' ? { code: 'run-interrupted' } : s === 'skipped' ? { code: 'dependency-skipped', dependency: blocked } : { code: 'dependency-failed', dependency: blocked }
           return finish(name, this.end(name, 'skipped', Date.now(), { reason }))
         }
         queue.add(async () => {
@@ -171,10 +190,13 @@ export class Scheduler {
             if (task.run !== undefined && !services && !this.o.dryRun && runtime.lockFree(task)) result = await this.upToDate(task)
             if (!result) {
               // A task another process held the lock of may have new outputs: its dependents walk the disk.
-              result = task.service && services ? await this.startService(services, task) : await runtime.withTaskLock(task, (waited) => {
-                if (waited) this.fingerprinter.markExecuted(name)
-                return this.process(graph.tasks.get(name)!)
-              })
+              result =
+                task.service && services
+                  ? await this.startService(services, task)
+                  : await runtime.withTaskLock(task, (waited) => {
+                      if (waited) this.fingerprinter.markExecuted(name)
+                      return this.process(graph.tasks.get(name)!)
+                    })
             }
           } catch (err) {
             result = this.end(name, 'failed', Date.now(), { reason: { code: 'error', message: `internal error: ${(err as Error)?.message ?? err}` }, error: (err as Error)?.stack ?? String(err) })
@@ -198,8 +220,17 @@ export class Scheduler {
     const count = (s: TaskStatus) => tasks.filter((t) => t.status === s).length
     const notAffected = tasks.filter((t) => t.reason.code === 'not-affected').length
     const summary: RunSummary = {
-      tasks: tasks.length, ran: count('ran'), cacheHits: count('cache-hit'), upToDate: count('up-to-date'), failed: count('failed'), skipped: count('skipped'),
-      interruptedTasks: count('interrupted'), wallMs: Date.now() - start, savedMs: tasks.reduce((a, t) => a + t.savedMs, 0), interrupted: this.signal.aborted, dryRun: this.o.dryRun,
+      tasks: tasks.length,
+      ran: count('ran'),
+      cacheHits: count('cache-hit'),
+      upToDate: count('up-to-date'),
+      failed: count('failed'),
+      skipped: count('skipped'),
+      interruptedTasks: count('interrupted'),
+      wallMs: Date.now() - start,
+      savedMs: tasks.reduce((a, t) => a + t.savedMs, 0),
+      interrupted: this.signal.aborted,
+      dryRun: this.o.dryRun,
       ...(remote ? { remote } : {}),
     }
     this.o.emit({ type: 'run:end', time: Date.now(), summary })
@@ -209,14 +240,24 @@ export class Scheduler {
 
   private runServices(): RunServices {
     return new RunServices({
-      root: this.o.root, graph: this.o.graph, requested: this.o.requested, env: this.o.env, signal: this.signal, dryRun: this.o.dryRun, pool: this.o.services,
-      emit: this.o.emit, argsFor: (n) => this.argsFor(n), resultOf: (n) => this.results.get(n),
+      root: this.o.root,
+      graph: this.o.graph,
+      requested: this.o.requested,
+      env: this.o.env,
+      signal: this.signal,
+      dryRun: this.o.dryRun,
+      pool: this.o.services,
+      emit: this.o.emit,
+      argsFor: (n) => this.argsFor(n),
+      resultOf: (n) => this.results.get(n),
       end: (n, s, t, x) => {
         const w = this.serviceWindows.get(n)
         if (w) w.endMs = Date.now()
         return this.end(n, s, t, x)
       },
-      onFailure: () => { if (!this.o.continue) this.stopped = true },
+      onFailure: () => {
+        if (!this.o.continue) this.stopped = true
+      },
     })
   }
 
@@ -246,16 +287,32 @@ export class Scheduler {
   private serviceFailure(name: string, started: number, extra: { runReason?: TaskReason; log?: Buffer } = {}): TaskResult | undefined {
     const dead = this.services?.deadService(name)
     if (!dead) return undefined
-    return this.end(name, 'failed', started, { reason: { code: 'error', message: `service \`${dead.service}\` exited with code ${dead.exitCode}` }, exitCode: dead.exitCode, error: `service \`${dead.service}\` exited with code ${dead.exitCode}`, ...extra })
+    return this.end(name, 'failed', started, {
+      reason: { code: 'error', message: `service \`${dead.service}\` exited with code ${dead.exitCode}` },
+      exitCode: dead.exitCode,
+      error: `service \`${dead.service}\` exited with code ${dead.exitCode}`,
+      ...extra,
+    })
   }
 
   private end(name: string, status: TaskStatus, started: number, extra: Partial<TaskResult> & { reason: TaskReason; log?: Buffer; outputs?: string[] }): TaskResult {
     const { log, outputs, ...rest } = extra
     const result: TaskResult = { name, status, durationMs: status === 'skipped' ? 0 : Date.now() - started, savedMs: 0, ...rest }
     this.o.emit({
-      type: 'task:end', time: Date.now(), task: name, status, reason: result.reason, ...(result.runReason ? { runReason: result.runReason } : {}),
-      durationMs: result.durationMs, savedMs: result.savedMs, log: log?.toString(), exitCode: result.exitCode, error: result.error,
-      ...(result.cacheSource ? { cacheSource: result.cacheSource } : {}), ...(result.fingerprint ? { fingerprint: result.fingerprint } : {}), ...(outputs ? { outputs } : {}),
+      type: 'task:end',
+      time: Date.now(),
+      task: name,
+      status,
+      reason: result.reason,
+      ...(result.runReason ? { runReason: result.runReason } : {}),
+      durationMs: result.durationMs,
+      savedMs: result.savedMs,
+      log: log?.toString(),
+      exitCode: result.exitCode,
+      error: result.error,
+      ...(result.cacheSource ? { cacheSource: result.cacheSource } : {}),
+      ...(result.fingerprint ? { fingerprint: result.fingerprint } : {}),
+      ...(outputs ? { outputs } : {}),
     })
     return result
   }
@@ -281,9 +338,18 @@ export class Scheduler {
     for (const w of found) {
       const files = w.files.length > 5 ? `${w.files.slice(0, 5).join(', ')} (+${w.files.length - 5} more)` : w.files.join(', ')
       if (w.tasks.length === 1) {
-        this.warn(w.tasks[0]!, `wrote ${w.files.length === 1 ? 'a file' : `${w.files.length} files`} outside its declared outputs: ${files} (add ${w.files.length === 1 ? 'it' : 'them'} to \`outputs\`, or write under .tasks/ or a temp folder)`, 'undeclared-write')
+        this.warn(
+          w.tasks[0]!,
+          `wrote ${w.files.length === 1 ? 'a file' : `${w.files.length} files`} outside its declared outputs: ${files} (add ${w.files.length === 1 ? 'it' : 'them'} to \`outputs\`, or write under .tasks/ or a temp folder)`,
+          'undeclared-write',
+        )
       } else {
-        this.o.emit({ type: 'warning', time: Date.now(), code: 'undeclared-write', message: `${w.files.length === 1 ? 'a file' : `${w.files.length} files`} written outside every declared output while ${w.tasks.map((t) => `\`${t}\``).join(', ')} ran at once: ${files} (declare ${w.files.length === 1 ? 'it' : 'them'} in the \`outputs\` of the task that writes ${w.files.length === 1 ? 'it' : 'them'})` })
+        this.o.emit({
+          type: 'warning',
+          time: Date.now(),
+          code: 'undeclared-write',
+          message: `${w.files.length === 1 ? 'a file' : `${w.files.length} files`} written outside every declared output while ${w.tasks.map((t) => `\`${t}\``).join(', ')} ran at once: ${files} (declare ${w.files.length === 1 ? 'it' : 'them'} in the \`outputs\` of the task that writes ${w.files.length === 1 ? 'it' : 'them'})`,
+        })
       }
     }
   }
@@ -359,7 +425,11 @@ export class Scheduler {
           else forgetRun(this.storeContext(name), name)
         } else storeRestore(this.storeContext(name), name, fp, entry, this.state.get(name)?.fingerprint === hash, digest)
         return this.end(name, 'cache-hit', started, {
-          reason: { ...restored, outputs: r.restored, replayedLog: r.log.length > 0 }, fingerprint, savedMs: entry.durationMs, value: entry.value, cacheSource: source,
+          reason: { ...restored, outputs: r.restored, replayedLog: r.log.length > 0 },
+          fingerprint,
+          savedMs: entry.durationMs,
+          value: entry.value,
+          cacheSource: source,
           outputs: entry.outputs.map((o) => o.path),
         })
       }
@@ -374,7 +444,9 @@ export class Scheduler {
     const name = task.name
     const cwd = join(this.o.root, task.cwd)
     let isDir = false
-    try { isDir = statSync(cwd).isDirectory() } catch {}
+    try {
+      isDir = statSync(cwd).isDirectory()
+    } catch {}
     if (!isDir) {
       // Removed (or replaced by a file) after the config was loaded: say so, not `spawn /bin/sh ENOENT`.
       const message = `task \`${name}\`: its cwd \`${task.cwd}\` (${cwd}) does not exist or is not a folder`
@@ -388,10 +460,18 @@ export class Scheduler {
     const window: RanWindow = { task, startMs: Date.now(), endMs: Infinity }
     this.ran.push(window)
     const deps = Object.fromEntries(task.deps.map((d) => [d, { status: this.results.get(d)!.status, value: this.results.get(d)!.value }]))
-    const x = await executeWithAttempts(task, {
-      root: this.o.root, env: this.o.env, args: this.argsFor(name), signal: this.taskSignal(name), deps,
-      onOutput: (stream, text) => this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream, text, replay: false }),
-    }, (attempt, of, previous) => this.warn(name, `attempt ${attempt} of ${of} (the previous one failed: ${previous})`, 'task-retry')).finally(() => this.gate.leave(task.interactive))
+    const x = await executeWithAttempts(
+      task,
+      {
+        root: this.o.root,
+        env: this.o.env,
+        args: this.argsFor(name),
+        signal: this.taskSignal(name),
+        deps,
+        onOutput: (stream, text) => this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream, text, replay: false }),
+      },
+      (attempt, of, previous) => this.warn(name, `attempt ${attempt} of ${of} (the previous one failed: ${previous})`, 'task-retry'),
+    ).finally(() => this.gate.leave(task.interactive))
     window.endMs = Date.now()
     const fingerprint = fp?.hash
     if (!x.ok) {

@@ -37,13 +37,22 @@ export class ServiceInstance {
   private partial = ''
   private readonly groups = new Set<number>()
 
-  constructor(readonly task: ResolvedTask, readonly fingerprint: string, readonly record: FingerprintRecord | undefined, o: { root: string; env: NodeJS.ProcessEnv; args: readonly string[]; deps: TaskContext['deps']; emit(e: RunEvent): void; signal: AbortSignal }) {
+  constructor(
+    readonly task: ResolvedTask,
+    readonly fingerprint: string,
+    readonly record: FingerprintRecord | undefined,
+    o: { root: string; env: NodeJS.ProcessEnv; args: readonly string[]; deps: TaskContext['deps']; emit(e: RunEvent): void; signal: AbortSignal },
+  ) {
     bindChildSignal(this.ac.signal, o.signal, (pgid) => this.groups.add(pgid))
     const onParentAbort = () => this.ac.abort()
     if (o.signal.aborted) this.ac.abort()
     else o.signal.addEventListener('abort', onParentAbort, { once: true })
     this.exited = executeTask(task, {
-      root: o.root, env: o.env, args: o.args, signal: this.ac.signal, deps: o.deps,
+      root: o.root,
+      env: o.env,
+      args: o.args,
+      signal: this.ac.signal,
+      deps: o.deps,
       onOutput: (stream, text) => {
         this.lines(text)
         o.emit({ type: 'task:output', time: Date.now(), task: task.name, stream, text, replay: false })
@@ -85,7 +94,10 @@ export class ServiceInstance {
 
   /** Called once when it exits (at once if it already has); returns the unsubscribe function. */
   onExit(listener: (x: Execution) => void): () => void {
-    if (this.exit) { listener(this.exit); return () => {} }
+    if (this.exit) {
+      listener(this.exit)
+      return () => {}
+    }
     this.exitListeners.add(listener)
     return () => this.exitListeners.delete(listener)
   }
@@ -101,14 +113,29 @@ export class ServiceInstance {
 /** SIGTERM each process group, wait up to 1 s for them to be gone, then SIGKILL what is left (POSIX; no-op on Windows). */
 async function reapGroups(pgids: readonly number[]): Promise<void> {
   if (process.platform === 'win32' || !pgids.length) return
-  const exists = (g: number) => { try { process.kill(-g, 0); return true } catch { return false } }
+  const exists = (g: number) => {
+    try {
+      process.kill(-g, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
   let left = pgids.filter(exists)
-  for (const g of left) { try { process.kill(-g, 'SIGTERM') } catch {} }
+  for (const g of left) {
+    try {
+      process.kill(-g, 'SIGTERM')
+    } catch {}
+  }
   for (let end = Date.now() + 1000; left.length && Date.now() < end;) {
     await new Promise((r) => setTimeout(r, 50))
     left = left.filter(exists)
   }
-  for (const g of left) { try { process.kill(-g, 'SIGKILL') } catch {} }
+  for (const g of left) {
+    try {
+      process.kill(-g, 'SIGKILL')
+    } catch {}
+  }
 }
 
 /** How starting a service ended. */
@@ -130,7 +157,10 @@ export class ServicePool {
    * @param persistent keep services across runs (watch mode)
    * @param emit receives services' `task:output` events
    */
-  constructor(readonly persistent: boolean, emit: (e: RunEvent) => void = () => {}) {
+  constructor(
+    readonly persistent: boolean,
+    emit: (e: RunEvent) => void = () => {},
+  ) {
     this.emit = emit
   }
 
@@ -145,7 +175,12 @@ export class ServicePool {
    * its fingerprint is unchanged. A running instance with another fingerprint is stopped first.
    * Never throws.
    */
-  async start(task: ResolvedTask, fingerprint: string, record: FingerprintRecord | undefined, o: { root: string; env: NodeJS.ProcessEnv; args: readonly string[]; deps: TaskContext['deps']; signal: AbortSignal; onStart(reason: TaskReason): void }): Promise<StartOutcome> {
+  async start(
+    task: ResolvedTask,
+    fingerprint: string,
+    record: FingerprintRecord | undefined,
+    o: { root: string; env: NodeJS.ProcessEnv; args: readonly string[]; deps: TaskContext['deps']; signal: AbortSignal; onStart(reason: TaskReason): void },
+  ): Promise<StartOutcome> {
     const name = task.name
     const old = this.live.get(name)
     if (old && old.state !== 'exited' && old.fingerprint === fingerprint && this.persistent) {
@@ -170,7 +205,11 @@ export class ServicePool {
     const onAbort = () => probe.abort()
     o.signal.addEventListener('abort', onAbort, { once: true })
     const ready = await waitReady(svc.readyWhen, {
-      cwd: join(o.root, task.cwd), env: { ...o.env, ...task.setEnv }, shell: task.shell, signal: probe.signal, onLine: (l) => instance.onLine(l),
+      cwd: join(o.root, task.cwd),
+      env: { ...o.env, ...task.setEnv },
+      shell: task.shell,
+      signal: probe.signal,
+      onLine: (l) => instance.onLine(l),
     })
     clearTimeout(timer)
     offExit()
@@ -187,12 +226,25 @@ export class ServicePool {
     const tail = instance.lastLines()
     const lastLines = tail.length ? `\nlast ${tail.length} line${tail.length === 1 ? '' : 's'} of its log:\n${tail.map((l) => `  ${l}`).join('\n')}` : '\nit printed nothing'
     if (timedOut) {
-      return { ok: false, status: 'failed', reason: { code: 'timed-out', timeoutMs: svc.timeoutMs }, runReason: reason,
-        error: `service \`${name}\` was not ready after ${svc.timeoutMs} ms (waiting for ${describeReadyWhen(svc.readyWhen)})${lastLines}`, log: x.log }
+      return {
+        ok: false,
+        status: 'failed',
+        reason: { code: 'timed-out', timeoutMs: svc.timeoutMs },
+        runReason: reason,
+        error: `service \`${name}\` was not ready after ${svc.timeoutMs} ms (waiting for ${describeReadyWhen(svc.readyWhen)})${lastLines}`,
+        log: x.log,
+      }
     }
     const exitCode = x.ok ? 0 : x.exitCode
-    return { ok: false, status: 'failed', reason: exitCode ? { code: 'exit-code', exitCode } : { code: 'error', message: 'exited before it was ready' }, runReason: reason, exitCode,
-      error: `service \`${name}\` exited with code ${exitCode} before it was ready (waiting for ${describeReadyWhen(svc.readyWhen)})${lastLines}`, log: x.log }
+    return {
+      ok: false,
+      status: 'failed',
+      reason: exitCode ? { code: 'exit-code', exitCode } : { code: 'error', message: 'exited before it was ready' },
+      runReason: reason,
+      exitCode,
+      error: `service \`${name}\` exited with code ${exitCode} before it was ready (waiting for ${describeReadyWhen(svc.readyWhen)})${lastLines}`,
+      log: x.log,
+    }
   }
 
   /** Stop `name` (its whole tree) and forget it. */
@@ -277,7 +329,11 @@ export class RunServices {
     if (this.o.dryRun) return this.final(name, this.o.end(name, 'ran', started, { reason: { code: 'not-cacheable', why: 'service' }, durationMs: 0 }))
     const deps = Object.fromEntries(task.deps.map((d) => [d, { status: this.o.resultOf(d)!.status, value: this.o.resultOf(d)!.value }]))
     const r = await this.pool.start(task, fingerprint, record, {
-      root: this.o.root, env: this.o.env, args: this.o.argsFor(name), deps, signal: this.o.signal,
+      root: this.o.root,
+      env: this.o.env,
+      args: this.o.argsFor(name),
+      deps,
+      signal: this.o.signal,
       onStart: (reason) => this.o.emit({ type: 'task:start', time: Date.now(), task: name, reason }),
     })
     if (!r.ok) {
@@ -313,9 +369,15 @@ export class RunServices {
       this.dead.set(t, { service: name, exitCode })
       this.controllers.get(t)?.abort()
     }
-    entry.ended = this.final(name, this.o.end(name, 'failed', entry.started, {
-      reason: exitCode ? { code: 'exit-code', exitCode } : { code: 'error', message: 'the service exited while tasks depending on it still ran' }, runReason: entry.reason, exitCode, error: `service \`${name}\` exited with code ${exitCode}`,
-    }))
+    entry.ended = this.final(
+      name,
+      this.o.end(name, 'failed', entry.started, {
+        reason: exitCode ? { code: 'exit-code', exitCode } : { code: 'error', message: 'the service exited while tasks depending on it still ran' },
+        runReason: entry.reason,
+        exitCode,
+        error: `service \`${name}\` exited with code ${exitCode}`,
+      }),
+    )
   }
 
   private final(name: string, r: TaskResult): TaskResult {
@@ -366,7 +428,10 @@ export class RunServices {
     if (this.pool.persistent) {
       for (const [name, e] of this.running) {
         if (e.ended) continue
-        e.ended = this.final(name, this.o.end(name, e.reused ? 'up-to-date' : 'ran', e.started, { reason: e.reused ? { code: 'fingerprint-unchanged' } : e.reason, ...(e.reused ? {} : { runReason: e.reason }) }))
+        e.ended = this.final(
+          name,
+          this.o.end(name, e.reused ? 'up-to-date' : 'ran', e.started, { reason: e.reused ? { code: 'fingerprint-unchanged' } : e.reason, ...(e.reused ? {} : { runReason: e.reason }) }),
+        )
       }
       this.running.clear()
       return this.results

@@ -53,7 +53,10 @@ export async function storeRun(ctx: StoreContext, task: ResolvedTask, fp: Finger
     return { outputs, outputDigest: digest }
   }
   try {
-    ctx.state.set({ task: task.name, fingerprint: fp.hash, outputs: stampOutputs(ctx.root, outputs), durationMs, value, ...(digest ? { outputDigest: digest } : {}), ...(discovered ? { discovered } : {}) }, fp.record)
+    ctx.state.set(
+      { task: task.name, fingerprint: fp.hash, outputs: stampOutputs(ctx.root, outputs), durationMs, value, ...(digest ? { outputDigest: digest } : {}), ...(discovered ? { discovered } : {}) },
+      fp.record,
+    )
   } catch (err) {
     ctx.warn(`could not record the run in .tasks/state (the task will run again next time): ${(err as Error).message}`, 'state-write-failed')
   }
@@ -68,10 +71,21 @@ export async function storeRun(ctx: StoreContext, task: ResolvedTask, fp: Finger
  */
 export function storeRestore(ctx: StoreContext, task: string, fp: Fingerprint, entry: ActionResult, sameRecord: boolean, outputDigest?: string, discovered?: string[]): void {
   try {
-    ctx.state.set({
-      task, fingerprint: fp.hash, outputs: stampOutputs(ctx.root, entry.outputs.map((o) => o.path)), durationMs: entry.durationMs, value: entry.value,
-      ...(outputDigest ? { outputDigest } : {}), ...(discovered ? { discovered } : {}),
-    }, sameRecord ? undefined : fp.record)
+    ctx.state.set(
+      {
+        task,
+        fingerprint: fp.hash,
+        outputs: stampOutputs(
+          ctx.root,
+          entry.outputs.map((o) => o.path),
+        ),
+        durationMs: entry.durationMs,
+        value: entry.value,
+        ...(outputDigest ? { outputDigest } : {}),
+        ...(discovered ? { discovered } : {}),
+      },
+      sameRecord ? undefined : fp.record,
+    )
   } catch (err) {
     ctx.warn(`could not record the restore in .tasks/state (it will be checked again next time): ${(err as Error).message}`, 'state-write-failed')
   }

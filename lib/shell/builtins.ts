@@ -52,19 +52,21 @@ export function makeBuiltins(deps: BuiltinDeps): Record<string, Builtin> {
   const cwdOf = (state: BuiltinState) => deps.fromPortablePath(state.cwd)
 
   /** Run a shelljs command with its options first and every path made absolute. */
-  const viaShelljs = (name: 'mkdir' | 'rm' | 'cp' | 'mv' | 'touch', minPaths: number): Builtin => async (args, _opts, state) => {
-    const { options, operands } = splitOptions(args)
-    if (operands.length < minPaths) {
-      state.stderr.write(`${name}: missing operand\n`)
-      return 1
+  const viaShelljs =
+    (name: 'mkdir' | 'rm' | 'cp' | 'mv' | 'touch', minPaths: number): Builtin =>
+    async (args, _opts, state) => {
+      const { options, operands } = splitOptions(args)
+      if (operands.length < minPaths) {
+        state.stderr.write(`${name}: missing operand\n`)
+        return 1
+      }
+      const cwd = cwdOf(state)
+      const paths = operands.map((p) => resolve(cwd, p))
+      const fn = shelljs()[name] as unknown as (...a: string[]) => { code: number; stderr: string }
+      const result = options.length ? fn(`-${options.join('')}`, ...paths) : fn(...paths)
+      if (result.code !== 0) state.stderr.write(`${result.stderr || `${name} failed`}`.replace(/\n?$/, '\n'))
+      return result.code
     }
-    const cwd = cwdOf(state)
-    const paths = operands.map((p) => resolve(cwd, p))
-    const fn = shelljs()[name] as unknown as (...a: string[]) => { code: number; stderr: string }
-    const result = options.length ? fn(`-${options.join('')}`, ...paths) : fn(...paths)
-    if (result.code !== 0) state.stderr.write(`${result.stderr || `${name} failed`}`.replace(/\n?$/, '\n'))
-    return result.code
-  }
 
   const builtins: Record<string, Builtin> = {
     mkdir: viaShelljs('mkdir', 1),
@@ -118,8 +120,14 @@ export function makeBuiltins(deps: BuiltinDeps): Record<string, Builtin> {
       }
       return new Promise<number>((done) => {
         if (deps.signal.aborted) return done(130)
-        const onAbort = () => { clearTimeout(t); done(130) }
-        const t = setTimeout(() => { deps.signal.removeEventListener('abort', onAbort); done(0) }, seconds * 1000)
+        const onAbort = () => {
+          clearTimeout(t)
+          done(130)
+        }
+        const t = setTimeout(() => {
+          deps.signal.removeEventListener('abort', onAbort)
+          done(0)
+        }, seconds * 1000)
         deps.signal.addEventListener('abort', onAbort, { once: true })
       })
     },
@@ -155,7 +163,10 @@ function splitOptions(args: string[]): { options: string[]; operands: string[] }
   let i = 0
   for (; i < args.length; i++) {
     const a = args[i]!
-    if (a === '--') { i++; break }
+    if (a === '--') {
+      i++
+      break
+    }
     if (!/^-[A-Za-z]+$/.test(a)) break
     options.push(...a.slice(1))
   }
@@ -169,7 +180,10 @@ function splitOptions(args: string[]): { options: string[]; operands: string[] }
 function evaluateTest(args: string[], cwd: string, state: BuiltinState): number {
   let negate = false
   let a = args
-  if (a[0] === '!' && a.length > 1) { negate = true; a = a.slice(1) }
+  if (a[0] === '!' && a.length > 1) {
+    negate = true
+    a = a.slice(1)
+  }
   const r = primary(a, cwd)
   if (typeof r === 'string') {
     state.stderr.write(`test: ${r}\n`)
@@ -186,17 +200,43 @@ function primary(a: string[], cwd: string): boolean | string {
     if (op === '-z') return operand === ''
     if (op === '-n') return operand !== ''
     const path = resolve(cwd, operand)
-    const st = () => { try { return statSync(path) } catch { return undefined } }
-    const can = (mode: number) => { try { accessSync(path, mode); return true } catch { return false } }
+    const st = () => {
+      try {
+        return statSync(path)
+      } catch {
+        return undefined
+      }
+    }
+    const can = (mode: number) => {
+      try {
+        accessSync(path, mode)
+        return true
+      } catch {
+        return false
+      }
+    }
     switch (op) {
-      case '-e': return st() !== undefined
-      case '-f': return st()?.isFile() ?? false
-      case '-d': return st()?.isDirectory() ?? false
-      case '-s': return (st()?.size ?? 0) > 0
-      case '-r': return can(constants.R_OK)
-      case '-w': return can(constants.W_OK)
-      case '-x': return can(constants.X_OK)
-      case '-L': case '-h': try { return lstatSync(path).isSymbolicLink() } catch { return false }
+      case '-e':
+        return st() !== undefined
+      case '-f':
+        return st()?.isFile() ?? false
+      case '-d':
+        return st()?.isDirectory() ?? false
+      case '-s':
+        return (st()?.size ?? 0) > 0
+      case '-r':
+        return can(constants.R_OK)
+      case '-w':
+        return can(constants.W_OK)
+      case '-x':
+        return can(constants.X_OK)
+      case '-L':
+      case '-h':
+        try {
+          return lstatSync(path).isSymbolicLink()
+        } catch {
+          return false
+        }
     }
     return `unknown unary operator ${JSON.stringify(op)}`
   }

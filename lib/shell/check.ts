@@ -10,7 +10,37 @@ import type { ShellLine, CommandLine, CommandChain, Argument, ArgumentSegment } 
 const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', 'select', 'function', '[[', ']]', '!', '{', '}'])
 
 /** `sh` builtins with no portable equivalent here (the portable shell would look for a program of that name). */
-const SH_BUILTINS = new Set(['exec', 'eval', 'source', '.', 'trap', 'set', 'shift', 'read', 'wait', 'local', 'return', 'ulimit', 'umask', 'alias', 'unalias', 'command', 'type', 'hash', 'declare', 'typeset', 'readonly', 'let', 'getopts', 'jobs', 'fg', 'bg', 'disown', 'shopt', 'builtin'])
+const SH_BUILTINS = new Set([
+  'exec',
+  'eval',
+  'source',
+  '.',
+  'trap',
+  'set',
+  'shift',
+  'read',
+  'wait',
+  'local',
+  'return',
+  'ulimit',
+  'umask',
+  'alias',
+  'unalias',
+  'command',
+  'type',
+  'hash',
+  'declare',
+  'typeset',
+  'readonly',
+  'let',
+  'getopts',
+  'jobs',
+  'fg',
+  'bg',
+  'disown',
+  'shopt',
+  'builtin',
+])
 
 /**
  * The first construct in `command` the portable shell does not support, described for an error
@@ -123,8 +153,16 @@ function unquotedWordStart(command: string): string | undefined {
       wordStart = false
       continue
     }
-    if (ch === '\\') { i++; wordStart = false; continue }
-    if (ch === "'" || ch === '"') { quote = ch; wordStart = false; continue }
+    if (ch === '\\') {
+      i++
+      wordStart = false
+      continue
+    }
+    if (ch === "'" || ch === '"') {
+      quote = ch
+      wordStart = false
+      continue
+    }
     if (wordStart && ch === '#') return 'a comment (`#`)'
     if (wordStart && ch === '~') return 'tilde expansion (`~`: write `$HOME`)'
     wordStart = /[\s;&|()<>]/.test(ch)

@@ -19,12 +19,20 @@ export function killTree(child: ChildProcess, graceMs: number): void {
   if (child.pid === undefined) return
   if (isWindows) return killWindowsTree(child.pid)
   const pid = child.pid
-  try { process.kill(-pid, 'SIGTERM') } catch {}
-  const t = setTimeout(() => { try { process.kill(-pid, 'SIGKILL') } catch {} }, graceMs)
+  try {
+    process.kill(-pid, 'SIGTERM')
+  } catch {}
+  const t = setTimeout(() => {
+    try {
+      process.kill(-pid, 'SIGKILL')
+    } catch {}
+  }, graceMs)
   t.unref()
   child.once('close', () => {
     // The leader is gone; make sure nothing of its group outlives it.
-    try { process.kill(-pid, 'SIGKILL') } catch {}
+    try {
+      process.kill(-pid, 'SIGKILL')
+    } catch {}
     clearTimeout(t)
   })
 }
@@ -38,7 +46,11 @@ export function killWindowsTree(pid: number): void {
   const r = spawnSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true, timeout: 10_000 })
   if (r.status === 0) return
   const victims = [...descendants(pid).reverse(), pid]
-  for (const p of victims) { try { process.kill(p) } catch {} }
+  for (const p of victims) {
+    try {
+      process.kill(p)
+    } catch {}
+  }
 }
 
 /**

@@ -54,7 +54,10 @@ class Execution {
   readonly children = new Set<ChildProcess>()
   /** Errors of redirection streams (`> file`) that happened while the command ran. */
   readonly streamErrors: Error[] = []
-  constructor(readonly signal: AbortSignal, readonly graceMs: number) {}
+  constructor(
+    readonly signal: AbortSignal,
+    readonly graceMs: number,
+  ) {}
 
   spawn(real: CrossSpawn, command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
     const child = real(command, args, { ...options, env: treeEnv(options.env), detached: !isWindows, windowsHide: true })
@@ -96,7 +99,10 @@ function load(): Loaded {
   req.cache[crossSpawnPath]!.exports = wrapped
   const shell = req('@yarnpkg/shell') as { execute: Loaded['execute']; ShellError: new (message: string) => Error }
   const parsers = req('@yarnpkg/parsers') as { parseShell: Loaded['parseShell'] }
-  const fslib = req('@yarnpkg/fslib') as { NodeFS: new () => { createReadStream(...a: unknown[]): unknown; createWriteStream(...a: unknown[]): unknown }; npath: { toPortablePath(p: string): string; fromPortablePath(p: string): string } }
+  const fslib = req('@yarnpkg/fslib') as {
+    NodeFS: new () => { createReadStream(...a: unknown[]): unknown; createWriteStream(...a: unknown[]): unknown }
+    npath: { toPortablePath(p: string): string; fromPortablePath(p: string): string }
+  }
   const { npath } = fslib
 
   /**
@@ -141,7 +147,15 @@ function load(): Loaded {
 
 function describe(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code
-  return code === 'ENOENT' ? 'No such file or directory' : code === 'EISDIR' ? 'Is a directory' : code === 'ENOTDIR' ? 'Not a directory' : code === 'EACCES' ? 'Permission denied' : (err as Error).message
+  return code === 'ENOENT'
+    ? 'No such file or directory'
+    : code === 'EISDIR'
+      ? 'Is a directory'
+      : code === 'ENOTDIR'
+        ? 'Not a directory'
+        : code === 'EACCES'
+          ? 'Permission denied'
+          : (err as Error).message
 }
 
 /** `@yarnpkg/parsers`'s parser, loaded on first use (for {@link unsupportedConstruct} checks). */
@@ -173,9 +187,17 @@ export async function runPortable(command: string, options: PortableOptions): Pr
   const builtins: Record<string, Builtin> = makeBuiltins({ shelljs: shell.shelljs, fromPortablePath: shell.fromPortablePath, signal: options.signal })
   let code: number
   try {
-    code = await runs.run(exec, () => shell.execute(command, [], {
-      baseFs: shell.fs, builtins, cwd: shell.toPortablePath(options.cwd), env: options.env, stdin: options.interactive ? process.stdin : null, stdout: streams[0], stderr: streams[1],
-    }))
+    code = await runs.run(exec, () =>
+      shell.execute(command, [], {
+        baseFs: shell.fs,
+        builtins,
+        cwd: shell.toPortablePath(options.cwd),
+        env: options.env,
+        stdin: options.interactive ? process.stdin : null,
+        stdout: streams[0],
+        stderr: streams[1],
+      }),
+    )
   } catch (err) {
     streams[1].write(`${(err as Error).message}\n`)
     code = 1
@@ -187,6 +209,14 @@ export async function runPortable(command: string, options: PortableOptions): Pr
     streams[1].write(`${err.message}\n`)
     if (code === 0) code = 1
   }
-  await Promise.all(streams.map((s) => new Promise<void>((done) => { s.once('end', done); s.end() })))
+  await Promise.all(
+    streams.map(
+      (s) =>
+        new Promise<void>((done) => {
+          s.once('end', done)
+          s.end()
+        }),
+    ),
+  )
   return code
 }

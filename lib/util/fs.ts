@@ -49,7 +49,9 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
       } else throw err
     }
   } catch (err) {
-    try { unlinkSync(tmp) } catch {}
+    try {
+      unlinkSync(tmp)
+    } catch {}
     throw err
   }
 }

@@ -51,12 +51,18 @@ export function watchSet(config: LoadedConfig, graph: TaskGraph, configFiles: re
       }
       const yes = picomatch(pos, { dot: true })
       const no = neg.length ? picomatch(neg, { dot: true }) : () => false
-      inputs.push((rel) => { const r = inRel(rel); return r !== undefined && yes(r) && !no(r) })
+      inputs.push((rel) => {
+        const r = inRel(rel)
+        return r !== undefined && yes(r) && !no(r)
+      })
     }
     const outs = task.outputs.filter((g) => !g.startsWith('!'))
     if (outs.length) {
       const m = picomatch(outs, { dot: true })
-      outputs.push((rel) => { const r = inRel(rel); return r !== undefined && m(r) })
+      outputs.push((rel) => {
+        const r = inRel(rel)
+        return r !== undefined && m(r)
+      })
     }
   }
   const files = new Set(configFiles.map((f) => resolve(f)))
@@ -64,7 +70,11 @@ export function watchSet(config: LoadedConfig, graph: TaskGraph, configFiles: re
   const paths: string[] = []
   for (const b of sorted) if (!paths.some((p) => b === p || b.startsWith(p + sep))) paths.push(b)
   // A base folder that does not exist yet is watched from its nearest existing parent.
-  const watched = paths.map((p) => { let q = p; while (!existsSync(q) && dirname(q) !== q && q.startsWith(root)) q = dirname(q); return q })
+  const watched = paths.map((p) => {
+    let q = p
+    while (!existsSync(q) && dirname(q) !== q && q.startsWith(root)) q = dirname(q)
+    return q
+  })
   for (const f of files) if (!watched.some((p) => f.startsWith(p + sep))) watched.push(f)
   const isIgnoredSegment = (rel: string) => {
     const parts = rel.split('/')
@@ -93,16 +103,31 @@ export async function configFiles(config: LoadedConfig): Promise<string[]> {
   const entries = [config.file, ...(config.workspaces ?? []).map((w) => w.file).filter((f): f is string => !!f)]
   const out = new Set(entries)
   const esbuild = await import('esbuild')
-  await Promise.all(entries.filter((f) => !f.endsWith('.json')).map(async (file) => {
-    try {
-      const r = await esbuild.build({ entryPoints: [file], absWorkingDir: dirname(file), bundle: true, packages: 'external', write: false, metafile: true, logLevel: 'silent', platform: 'node', format: 'esm', outfile: join(dirname(file), 'out.mjs') })
-      for (const input of Object.keys(r.metafile.inputs)) {
-        const abs = resolve(dirname(file), input)
-        const rel = relative(config.root, abs)
-        if (!rel.startsWith('..') && !abs.split(sep).includes('node_modules')) out.add(abs)
-      }
-    } catch {}
-  }))
+  await Promise.all(
+    entries
+      .filter((f) => !f.endsWith('.json'))
+      .map(async (file) => {
+        try {
+          const r = await esbuild.build({
+            entryPoints: [file],
+            absWorkingDir: dirname(file),
+            bundle: true,
+            packages: 'external',
+            write: false,
+            metafile: true,
+            logLevel: 'silent',
+            platform: 'node',
+            format: 'esm',
+            outfile: join(dirname(file), 'out.mjs'),
+          })
+          for (const input of Object.keys(r.metafile.inputs)) {
+            const abs = resolve(dirname(file), input)
+            const rel = relative(config.root, abs)
+            if (!rel.startsWith('..') && !abs.split(sep).includes('node_modules')) out.add(abs)
+          }
+        } catch {}
+      }),
+  )
   return [...out]
 }
 

@@ -45,7 +45,11 @@ export interface WatchResult {
  * @throws {TasksError} `unknown-task` or `cycle` for the first config, before anything runs.
  */
 export async function watch(options: WatchOptions): Promise<WatchResult> {
-  const emit = (e: WatchEvent) => { try { options.onEvent?.(e) } catch {} }
+  const emit = (e: WatchEvent) => {
+    try {
+      options.onEvent?.(e)
+    } catch {}
+  }
   const { signal } = options
   const debounceMs = options.debounceMs ?? DEBOUNCE_MS
   const reload = options.reload ?? ((prev) => loadConfig({ config: prev.file, fresh: true }))
@@ -76,8 +80,7 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
       const rel = rootRelative(config.root, abs)
       if ((event === 'addDir' && !set.bases.includes(abs)) || rel.startsWith('..') || set.isOutputDir(rel)) return
       changed.add(`${rel}/`)
-    }
-    else {
+    } else {
       const rel = rootRelative(config.root, abs)
       if (!set.isTrigger(rel)) return
       changed.add(rel)
@@ -87,7 +90,10 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
   }
 
   let restarting: Promise<void> | undefined
-  const restartWatcher = () => (restarting ??= startWatcher().finally(() => { restarting = undefined }))
+  const restartWatcher = () =>
+    (restarting ??= startWatcher().finally(() => {
+      restarting = undefined
+    }))
 
   const startWatcher = async () => {
     await watcher?.close()
@@ -99,7 +105,12 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
       const code = (err as NodeJS.ErrnoException)?.code
       if ((code === 'ENOSPC' || code === 'EMFILE') && !polling && watcher === w) {
         polling = true
-        emit({ type: 'warning', time: Date.now(), code: 'watch-limit', message: `the system's file watch limit is reached (${code}); polling instead (slower). Raise the limit: \`sudo sysctl fs.inotify.max_user_watches=524288\` (and add \`fs.inotify.max_user_watches=524288\` to /etc/sysctl.conf to keep it)` })
+        emit({
+          type: 'warning',
+          time: Date.now(),
+          code: 'watch-limit',
+          message: `the system's file watch limit is reached (${code}); polling instead (slower). Raise the limit: \`sudo sysctl fs.inotify.max_user_watches=524288\` (and add \`fs.inotify.max_user_watches=524288\` to /etc/sysctl.conf to keep it)`,
+        })
         void startWatcher()
       } else emit({ type: 'warning', time: Date.now(), code: 'watch-error', message: `file watcher: ${(err as Error)?.message ?? err}` })
     })
@@ -152,7 +163,9 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
     try {
       const { reload: _r, debounceMs: _d, poll: _p, onEvent: _o, ...runOptions } = options
       const result = await run({
-        ...runOptions, config, services: pool,
+        ...runOptions,
+        config,
+        services: pool,
         onEvent: (e) => {
           if (e.type === 'task:end') runningTasks.delete(e.task)
           emit(e)

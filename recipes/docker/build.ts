@@ -24,19 +24,22 @@ export async function buildImage(ctx: TaskContext, spec: BuildSpec): Promise<Ima
   ctx.log(`docker build ${spec.context} (${spec.dockerfile}${spec.target ? `, target ${spec.target}` : ''}, ${files.length} files) on ${ep.where}`)
   let stream: NodeJS.ReadableStream
   try {
-    stream = await docker.buildImage({ context: ctx.cwd, src: files }, {
-      dockerfile: spec.dockerfile,
-      target: spec.target,
-      t: spec.tags.length ? (spec.tags as unknown as string) : undefined,
-      buildargs: { ...spec.buildArgs },
-      labels: { ...spec.labels },
-      platform: spec.platform,
-      pull: spec.pull || undefined,
-      nocache: spec.noCache || undefined,
-      forcerm: true,
-      rm: true,
-      abortSignal: ctx.signal,
-    })
+    stream = await docker.buildImage(
+      { context: ctx.cwd, src: files },
+      {
+        dockerfile: spec.dockerfile,
+        target: spec.target,
+        t: spec.tags.length ? (spec.tags as unknown as string) : undefined,
+        buildargs: { ...spec.buildArgs },
+        labels: { ...spec.labels },
+        platform: spec.platform,
+        pull: spec.pull || undefined,
+        nocache: spec.noCache || undefined,
+        forcerm: true,
+        rm: true,
+        abortSignal: ctx.signal,
+      },
+    )
   } catch (err) {
     throw apiError(ep, err, 'docker build could not start')
   }
@@ -69,14 +72,17 @@ function buildFailure(contextAbs: string, spec: BuildSpec, step: Step | undefine
   const at = `${file}${line ? `:${line}` : ''}`
   if (/^FROM\s/i.test(step.instruction)) {
     const baseImage = step.instruction.split(/\s+/)[1]
-    return new RecipeError('base-image-missing',
+    return new RecipeError(
+      'base-image-missing',
       `base image \`${baseImage}\` (${at}) is not in the Docker daemon and could not be pulled: ${message}\n` +
-      `  help: build or \`docker load\`/\`docker import\` it first (or make a task that does), or fix the name; with no registry reachable, only local images can be used`)
+        `  help: build or \`docker load\`/\`docker import\` it first (or make a task that does), or fix the name; with no registry reachable, only local images can be used`,
+    )
   }
   const output = step.output.replace(/^\n+/, '').trimEnd().split('\n').slice(-40).join('\n')
-  return new RecipeError('build-failed',
-    `docker build failed at step ${step.index}/${step.total} \`${step.instruction}\` (${at}): ${message}` +
-    (output ? `\n--- output of that step ---\n${output}` : '\n(the step printed nothing)'))
+  return new RecipeError(
+    'build-failed',
+    `docker build failed at step ${step.index}/${step.total} \`${step.instruction}\` (${at}): ${message}` + (output ? `\n--- output of that step ---\n${output}` : '\n(the step printed nothing)'),
+  )
 }
 
 /** 1-based line of the Dockerfile where `instruction` starts, when it can be found. */

@@ -16,11 +16,17 @@ const NEVER_SENT = ['.tasks/**']
  * sends (an extra rebuild), never narrower (a stale image).
  */
 export function dockerignoreToGlobs(text: string): string[] {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
   const lastException = lines.reduce((at, l, i) => (l.startsWith('!') ? i : at), -1)
   const out: string[] = []
   for (const line of lines.slice(lastException + 1)) {
-    let p = posix.normalize(line.replace(/\\(?=[^*?[\]\\])/g, '/')).replace(/^\/+/, '').replace(/\/+$/, '')
+    let p = posix
+      .normalize(line.replace(/\\(?=[^*?[\]\\])/g, '/'))
+      .replace(/^\/+/, '')
+      .replace(/\/+$/, '')
     if (!p || p === '.') continue
     // Docker patterns are Go filepath.Match (+ `**`): `{}()` and extglob characters are literal there.
     p = p.replace(/[{}()!+@]/g, (c) => `\\${c}`)
@@ -45,7 +51,9 @@ export function contextFiles(contextAbs: string, dockerfile: string): string[] {
   let ignore: string[] = []
   try {
     ignore = dockerignoreToGlobs(readFileSync(join(contextAbs, '.dockerignore'), 'utf8')).map((p) => p.slice(1))
-  } catch { /* none */ }
+  } catch {
+    /* none */
+  }
   const files = globSync(['**'], { cwd: contextAbs, dot: true, onlyFiles: true, ignore: [...ignore, ...NEVER_SENT], expandDirectories: false, followSymbolicLinks: false })
   if (!files.includes(dockerfile)) files.push(dockerfile)
   return files.sort()

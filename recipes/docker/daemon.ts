@@ -58,9 +58,11 @@ export function unreachable(ep: Endpoint, err: unknown): RecipeError {
   const e = err as NodeJS.ErrnoException
   const code = e?.code ? `${e.code}: ` : ''
   const fix =
-    e?.code === 'EACCES' ? `add your user to the \`docker\` group (then log in again), or run with access to ${ep.socketPath ?? 'the daemon'}`
-    : ep.where.startsWith('DOCKER_HOST') ? 'start the Docker daemon there, or fix or unset DOCKER_HOST'
-    : 'start the Docker daemon (e.g. `sudo systemctl start docker`), or set DOCKER_HOST to its socket (unix:///path/docker.sock or tcp://host:2375)'
+    e?.code === 'EACCES'
+      ? `add your user to the \`docker\` group (then log in again), or run with access to ${ep.socketPath ?? 'the daemon'}`
+      : ep.where.startsWith('DOCKER_HOST')
+        ? 'start the Docker daemon there, or fix or unset DOCKER_HOST'
+        : 'start the Docker daemon (e.g. `sudo systemctl start docker`), or set DOCKER_HOST to its socket (unix:///path/docker.sock or tcp://host:2375)'
   return new RecipeError('daemon-unreachable', `cannot reach the Docker daemon at ${ep.where}: ${code}${e?.message ?? String(err)}\n  help: ${fix}`)
 }
 
@@ -74,7 +76,10 @@ export async function connect(env: NodeJS.ProcessEnv, signal: AbortSignal): Prom
     const mod = (await import('dockerode')) as unknown as { default?: typeof Dockerode }
     Docker = mod.default ?? (mod as unknown as typeof Dockerode)
   } catch (err) {
-    throw new RecipeError('tool-missing', `the docker recipe needs the \`dockerode\` package, which could not be loaded (${(err as Error).message.split('\n')[0]})\n  help: install dockerode: npm i -D dockerode`)
+    throw new RecipeError(
+      'tool-missing',
+      `the docker recipe needs the \`dockerode\` package, which could not be loaded (${(err as Error).message.split('\n')[0]})\n  help: install dockerode: npm i -D dockerode`,
+    )
   }
   let docker: Dockerode
   try {
@@ -112,26 +117,26 @@ export async function apiGet(env: NodeJS.ProcessEnv, path: string, headers: Reco
   if (!ep.plainHttp) {
     const { docker } = await connect(env, signal ?? new AbortController().signal)
     return new Promise((res, rej) => {
-      ;(docker.modem as unknown as { dial(o: object, cb: (e: unknown, d: unknown) => void): void }).dial(
-        { path, method: 'GET', statusCodes: { 200: true, 404: 'not found' }, headers },
-        (e, d) => ((e as { statusCode?: number })?.statusCode === 404 ? res(undefined) : e ? rej(apiError(ep, e, `GET ${path}`)) : res(d)),
+      ;(docker.modem as unknown as { dial(o: object, cb: (e: unknown, d: unknown) => void): void }).dial({ path, method: 'GET', statusCodes: { 200: true, 404: 'not found' }, headers }, (e, d) =>
+        (e as { statusCode?: number })?.statusCode === 404 ? res(undefined) : e ? rej(apiError(ep, e, `GET ${path}`)) : res(d),
       )
     })
   }
   return new Promise((res, rej) => {
-    const req = httpRequest(
-      { socketPath: ep.socketPath, host: ep.host, port: ep.port, path, method: 'GET', headers: { ...headers, Host: 'docker' }, signal, timeout: 15_000 },
-      (resp) => {
-        let body = ''
-        resp.setEncoding('utf8')
-        resp.on('data', (d) => (body += d))
-        resp.on('end', () => {
-          if (resp.statusCode === 404) return res(undefined)
-          if (resp.statusCode !== 200) return rej(new RecipeError('docker-api', `GET ${path}: HTTP ${resp.statusCode}: ${body.trim()}`))
-          try { res(JSON.parse(body)) } catch { rej(new RecipeError('docker-api', `GET ${path}: invalid JSON from the daemon`)) }
-        })
-      },
-    )
+    const req = httpRequest({ socketPath: ep.socketPath, host: ep.host, port: ep.port, path, method: 'GET', headers: { ...headers, Host: 'docker' }, signal, timeout: 15_000 }, (resp) => {
+      let body = ''
+      resp.setEncoding('utf8')
+      resp.on('data', (d) => (body += d))
+      resp.on('end', () => {
+        if (resp.statusCode === 404) return res(undefined)
+        if (resp.statusCode !== 200) return rej(new RecipeError('docker-api', `GET ${path}: HTTP ${resp.statusCode}: ${body.trim()}`))
+        try {
+          res(JSON.parse(body))
+        } catch {
+          rej(new RecipeError('docker-api', `GET ${path}: invalid JSON from the daemon`))
+        }
+      })
+    })
     req.on('timeout', () => req.destroy(Object.assign(new Error('timed out after 15 s'), { code: 'ETIMEDOUT' })))
     req.on('error', (err) => rej(signal?.aborted ? err : unreachable(ep, err)))
     req.end()

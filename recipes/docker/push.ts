@@ -39,7 +39,10 @@ export function registryAuth(registry: string, configPath?: string, env: NodeJS.
   } catch {
     return undefined
   }
-  const keys = registry === 'docker.io' ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io'] : [registry, `https://${registry}`, `http://${registry}`, `https://${registry}/v1/`, `https://${registry}/v2/`]
+  const keys =
+    registry === 'docker.io'
+      ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io']
+      : [registry, `https://${registry}`, `http://${registry}`, `https://${registry}/v1/`, `https://${registry}/v2/`]
   const helper = config.credHelpers?.[registry] ?? config.credsStore
   if (helper) {
     const r = spawnSync(`docker-credential-${helper}`, ['get'], { input: registry === 'docker.io' ? keys[0] : registry, encoding: 'utf8' })

@@ -36,21 +36,46 @@ export async function runContainer(ctx: TaskContext, spec: RunSpec): Promise<Run
   } catch (err) {
     throw apiError(ep, err, `docker run ${spec.image}: could not create the container`)
   }
-  let stdout = '', stderr = ''
-  const outLog = lineWriter(ctx.log), errLog = lineWriter(ctx.log)
-  const sink = (write: (s: string) => void, keep: (s: string) => void) => ({ write: (chunk: Buffer | string) => { const s = String(chunk); write(s); keep(s); return true } })
-  const kill = () => { container.kill().catch(() => undefined) }
+  let stdout = '',
+    stderr = ''
+  const outLog = lineWriter(ctx.log),
+    errLog = lineWriter(ctx.log)
+  const sink = (write: (s: string) => void, keep: (s: string) => void) => ({
+    write: (chunk: Buffer | string) => {
+      const s = String(chunk)
+      write(s)
+      keep(s)
+      return true
+    },
+  })
+  const kill = () => {
+    container.kill().catch(() => undefined)
+  }
   let timer: NodeJS.Timeout | undefined
   let timedOut = false
   try {
     const stream = await container.attach({ stream: true, stdout: true, stderr: true })
-    const ended = new Promise<void>((res) => { stream.on('end', res); stream.on('close', res); stream.on('error', () => res()) })
-    docker.modem.demuxStream(stream,
-      sink(outLog.write, (s) => { if (stdout.length < VALUE_LIMIT) stdout += s }) as unknown as NodeJS.WritableStream,
-      sink(errLog.write, (s) => { if (stderr.length < VALUE_LIMIT) stderr += s }) as unknown as NodeJS.WritableStream)
+    const ended = new Promise<void>((res) => {
+      stream.on('end', res)
+      stream.on('close', res)
+      stream.on('error', () => res())
+    })
+    docker.modem.demuxStream(
+      stream,
+      sink(outLog.write, (s) => {
+        if (stdout.length < VALUE_LIMIT) stdout += s
+      }) as unknown as NodeJS.WritableStream,
+      sink(errLog.write, (s) => {
+        if (stderr.length < VALUE_LIMIT) stderr += s
+      }) as unknown as NodeJS.WritableStream,
+    )
     ctx.signal.addEventListener('abort', kill, { once: true })
     await container.start()
-    if (spec.timeoutMs) timer = setTimeout(() => { timedOut = true; kill() }, spec.timeoutMs)
+    if (spec.timeoutMs)
+      timer = setTimeout(() => {
+        timedOut = true
+        kill()
+      }, spec.timeoutMs)
     const result = (await container.wait()) as { StatusCode: number }
     await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))])
     outLog.flush()

@@ -32,7 +32,10 @@ test('errors of the bundle and of dist/lib recognise each other (both ways), sub
   const a = await import(LIB_URL)
   const b = await import(BUNDLE_URL)
   assert.is.not(a.TasksError, b.TasksError, 'two copies of the class (else this test proves nothing)')
-  for (const [x, y] of [[a, b], [b, a]]) {
+  for (const [x, y] of [
+    [a, b],
+    [b, a],
+  ]) {
     const e = new x.TasksError('usage', 'u')
     assert.ok(e instanceof y.TasksError)
     assert.ok(!(e instanceof y.TaskCommandError))
@@ -56,7 +59,9 @@ test('a TasksError thrown by a config (imported by package name) is rendered as 
     assert.match(r.stderr, /BRANDED-BOOM/)
     assert.match(r.stderr, /the hint of the config/, dump(r))
     assert.not.match(r.stderr, /the config threw while loading/, 'not wrapped as a foreign error')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('the same from a config importing dist/lib by file URL (the other copy)', async () => {
@@ -67,10 +72,12 @@ test('the same from a config importing dist/lib by file URL (the other copy)', a
     assert.match(r.stderr, /FILE-URL-BOOM/)
     assert.match(r.stderr, /hint two/, dump(r))
     assert.not.match(r.stderr, /the config threw while loading/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
-test('a function task sees the engine\'s TaskCommandError (ctx.exec) as the TaskCommandError it imported', async () => {
+test("a function task sees the engine's TaskCommandError (ctx.exec) as the TaskCommandError it imported", async () => {
   const p = byName(`import { defineConfig, TaskCommandError } from 'typed-tasks'
 import { writeFileSync } from 'node:fs'
 export default defineConfig({ tasks: { probe: { run: async (ctx) => {
@@ -81,7 +88,9 @@ export default defineConfig({ tasks: { probe: { run: async (ctx) => {
     const r = await tasks(p.dir, ['probe'])
     assert.is(r.code, 0, dump(r))
     assert.is(p.read('seen.txt'), 'true 3')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

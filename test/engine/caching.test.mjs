@@ -25,7 +25,9 @@ test('second run with nothing changed: every task up to date, nothing runs', asy
     assert.is(second.json.summary.upToDate, 5)
     assert.is(second.json.summary.ran, 0)
     for (const t of ['a', 'b', 'c', 'd']) assert.is(count(p.path(`runs-${t}`)), 1, `runs-${t}`)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('changing a.txt reruns a and its dependents b, c; d stays up to date', async () => {
@@ -40,7 +42,9 @@ test('changing a.txt reruns a and its dependents b, c; d stays up to date', asyn
     assert.is(p.read('c.out'), 'A2\nB\nC\n')
     assert.is(count(p.path('runs-d')), 1)
     assert.is(count(p.path('runs-a')), 2)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('changing c.txt reruns only c (its dependencies stay up to date)', async () => {
@@ -51,7 +55,9 @@ test('changing c.txt reruns only c (its dependencies stay up to date)', async ()
     const r = await tasksJson(p.dir, ['all'])
     assert.equal({ a: r.status.a, b: r.status.b, c: r.status.c, d: r.status.d }, { a: 'up-to-date', b: 'up-to-date', c: 'ran', d: 'up-to-date' }, dump(r))
     assert.is(p.read('c.out'), 'A\nB\nC2\n')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('inputs omitted: the task always runs', async () => {
@@ -62,7 +68,9 @@ test('inputs omitted: the task always runs', async () => {
     assert.is(r1.status.phony, 'ran', dump(r1))
     assert.is(r2.status.phony, 'ran', dump(r2))
     assert.is(count(p.path('runs')), 2)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('inputs: [] is cached on the definition alone', async () => {
@@ -73,7 +81,9 @@ test('inputs: [] is cached on the definition alone', async () => {
     const r = await tasksJson(p.dir, ['gen'])
     assert.is(r.status.gen, 'up-to-date', dump(r))
     assert.is(count(p.path('runs')), 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('changing the command text invalidates the fingerprint', async () => {
@@ -85,7 +95,9 @@ test('changing the command text invalidates the fingerprint', async () => {
     const r = await tasksJson(p.dir, ['gen'])
     assert.is(r.status.gen, 'ran', dump(r))
     assert.is(p.read('gen.out'), 'two\n')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a changed command on a dependency reruns the dependent too', async () => {
@@ -99,7 +111,9 @@ test('a changed command on a dependency reruns the dependent too', async () => {
     const r = await tasksJson(p.dir, ['app'])
     assert.equal(r.status, { lib: 'ran', app: 'ran' }, dump(r))
     assert.is(p.read('app.out'), 'v2\n')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

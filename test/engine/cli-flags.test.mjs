@@ -20,9 +20,14 @@ test('`tasks --dry-run build` acts on build (not the default task) and runs noth
     assert.not.match(r.stderr, /\[default\]/)
     assert.is(count(p.path('runs-build')) + count(p.path('runs-default')), 0)
     const j = await tasksJson(p.dir, ['--dry-run', 'build'])
-    assert.equal(j.json.tasks.map((t) => t.name), ['build'])
+    assert.equal(
+      j.json.tasks.map((t) => t.name),
+      ['build'],
+    )
     assert.is(j.json.summary.dryRun, true)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('`tasks --force build` and `tasks build --dry-run` keep working', async () => {
@@ -33,7 +38,9 @@ test('`tasks --force build` and `tasks build --dry-run` keep working', async () 
     r = await tasksJson(p.dir, ['build', '--dry-run'])
     assert.equal(Object.keys(r.status), ['build'])
     assert.is(count(p.path('runs-build')), 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('`tasks --explain build` and `tasks --explain build other` explain the named tasks', async () => {
@@ -55,7 +62,9 @@ test('`tasks --explain build` and `tasks --explain build other` explain the name
     // explaining runs nothing
     assert.is(count(p.path('runs-build')), 1)
     assert.is(count(p.path('runs-default')), 0)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('`tasks --graph build` draws build (the task name is not taken as the format)', async () => {
@@ -70,7 +79,9 @@ test('`tasks --graph build` draws build (the task name is not taken as the forma
     assert.match(r.stdout, /^flowchart LR/)
     r = await tasks(p.dir, ['--graph', 'svg'])
     assert.is(r.code, 2, dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a failed run ends with a line naming the failed tasks', async () => {
@@ -87,7 +98,9 @@ test('a failed run ends with a line naming the failed tasks', async () => {
     assert.match(lines.at(-2), /^tasks: 3 \| ran: 1 .*failed: 2/, dump(r))
     const ok = await tasks(p.dir, ['c'])
     assert.not.match(ok.stderr, /^failed:/m)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--help prints no "(default: true)" for --no-cache and --no-git', async () => {
@@ -99,7 +112,9 @@ test('--help prints no "(default: true)" for --no-cache and --no-git', async () 
     assert.match(r.stdout, /--no-git/)
     assert.not.match(r.stdout, /default: true/, r.stdout)
     assert.match(r.stdout, /--explain {2,}/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

@@ -31,7 +31,9 @@ test('--dry-run writes nothing (.tasks/ and outputs untouched) and says what wou
     assert.match(r.task('build').reason, /would run/)
     assert.match(r.task('lint').reason, /src\.txt/)
     assert.match(r.stderr, /\[lint\] would run: input changed: src\.txt/, dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--dry-run predicts the real run: a deleted dependency output that would be restored does not make dependents run', async () => {
@@ -43,7 +45,9 @@ test('--dry-run predicts the real run: a deleted dependency output that would be
     const real = await tasksJson(p.dir, ['all'])
     assert.equal(real.status, { gen: 'cache-hit', build: 'up-to-date', lint: 'up-to-date', all: 'up-to-date' }, dump(real))
     assert.equal(dry.status, real.status, `dry run predicted differently from the real run:\n${dump(dry)}`)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--dry-run on a fresh project creates no .tasks/ and no outputs', async () => {
@@ -55,7 +59,9 @@ test('--dry-run on a fresh project creates no .tasks/ and no outputs', async () 
     assert.equal(snapshot(p.dir), before)
     assert.not.ok(existsSync(p.path('.tasks')), '.tasks/ created by a dry run')
     assert.match(r.task('gen').reason, /no previous run/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--force reruns everything, even up-to-date tasks', async () => {
@@ -68,7 +74,9 @@ test('--force reruns everything, even up-to-date tasks', async () => {
     assert.match(r.task('gen').reason, /forced/)
     assert.is(count(p.path('runs-gen')), 2)
     assert.is(count(p.path('runs-build')), 2)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--no-cache: a deleted output is not restored from the cache, the task runs', async () => {
@@ -84,7 +92,9 @@ test('--no-cache: a deleted output is not restored from the cache, the task runs
     // and up-to-date checks still apply with --no-cache
     const again = await tasksJson(p.dir, ['gen', '--no-cache'])
     assert.is(again.status.gen, 'up-to-date', dump(again))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--no-cache stores nothing in the cache', async () => {
@@ -94,7 +104,9 @@ test('--no-cache stores nothing in the cache', async () => {
     rmSync(p.path('gen.out'))
     const r = await tasksJson(p.dir, ['gen'])
     assert.is(r.status.gen, 'ran', `nothing should have been cached: ${dump(r)}`)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--explain names the changed input file, and the dependency chain', async () => {
@@ -110,7 +122,9 @@ test('--explain names the changed input file, and the dependency chain', async (
     assert.equal(snapshot(p.dir), before, '--explain wrote files')
     const up = await tasks(p.dir, ['--explain', 'lint'])
     assert.match(up.stdout, /lint: up to date/, dump(up))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--explain --json gives the changes as data', async () => {
@@ -122,8 +136,13 @@ test('--explain --json gives the changes as data', async () => {
     const e = JSON.parse(r.stdout)
     assert.is(e.task, 'lint')
     assert.is(e.upToDate, false)
-    assert.ok(e.changes.some((c) => c.kind === 'input-changed' && c.what === 'src.txt'), r.stdout)
-  } finally { p.cleanup() }
+    assert.ok(
+      e.changes.some((c) => c.kind === 'input-changed' && c.what === 'src.txt'),
+      r.stdout,
+    )
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--list shows every task with its description', async () => {
@@ -135,7 +154,9 @@ test('--list shows every task with its description', async () => {
     assert.match(r.stdout, /build\s+build the app/)
     assert.match(r.stdout, /all\s+everything/)
     assert.match(r.stdout, /^\s+lint\s*$/m)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('no task named and no `default`: prints the list, exit 0', async () => {
@@ -145,7 +166,9 @@ test('no task named and no `default`: prints the list, exit 0', async () => {
     assert.is(r.code, 0, dump(r))
     assert.match(r.stdout, /build\s+build the app/)
     assert.not.ok(existsSync(p.path('runs-gen')))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('no task named with a `default` task: runs it', async () => {
@@ -154,7 +177,9 @@ test('no task named with a `default` task: runs it', async () => {
     const r = await tasksJson(p.dir, [])
     assert.is(r.code, 0, dump(r))
     assert.is(r.status.default, 'ran')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--graph prints DOT with every edge; --graph mermaid a flowchart', async () => {
@@ -174,7 +199,9 @@ test('--graph prints DOT with every edge; --graph mermaid a flowchart', async ()
     assert.not.match(mer.stdout, /lint/, 'graph of `build` should not include lint')
     const bad = await tasks(p.dir, ['--graph', 'svg'])
     assert.is(bad.code, 2, dump(bad))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--version prints the package.json version; --help exits 0', async () => {
@@ -188,7 +215,9 @@ test('--version prints the package.json version; --help exits 0', async () => {
     assert.is(h.code, 0, dump(h))
     assert.match(h.stdout + h.stderr, /--dry-run/)
     assert.match(h.stdout + h.stderr, /--explain/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--json: stdout is only the RunResult JSON, with the documented shape', async () => {
@@ -214,7 +243,9 @@ test('--json: stdout is only the RunResult JSON, with the documented shape', asy
     assert.is(j.summary.tasks, 4)
     assert.not.match(r.stdout, /GEN-LOG/, 'task output leaked to stdout')
     assert.match(r.stderr, /GEN-LOG/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('plain output with CI=true: [task] prefixes and the summary line', async () => {
@@ -232,7 +263,9 @@ test('plain output with CI=true: [task] prefixes and the summary line', async ()
     assert.match(again.stderr, /^tasks: 4 \| ran: 0 \| cache hits: 0 \| up to date: 4 \| failed: 0 \| skipped: 0 \|/m, dump(again))
     // every non-summary line is prefixed
     for (const line of again.stderr.split('\n').filter(Boolean)) assert.ok(/^\[\w+\] |^tasks: /.test(line), `unprefixed line: ${line}`)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('GITHUB_ACTIONS=true: each task in a ::group:: block', async () => {
@@ -242,9 +275,12 @@ test('GITHUB_ACTIONS=true: each task in a ::group:: block', async () => {
     assert.is(r.code, 0, dump(r))
     assert.match(r.stderr, /^::group::.*gen/m, dump(r))
     assert.match(r.stderr, /^::endgroup::$/m)
-    const start = r.stderr.indexOf('::group::'), end = r.stderr.indexOf('::endgroup::')
+    const start = r.stderr.indexOf('::group::'),
+      end = r.stderr.indexOf('::endgroup::')
     assert.ok(start < r.stderr.indexOf('GEN-LOG') && r.stderr.indexOf('GEN-LOG') < end, 'log not inside the group')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--cwd and --config find the project from elsewhere', async () => {
@@ -255,7 +291,9 @@ test('--cwd and --config find the project from elsewhere', async () => {
     assert.is(r.status.gen, 'ran')
     const r2 = await tasksJson('/', ['gen', '--config', p.path('tasks.config.mjs')])
     assert.is(r2.status.gen, 'up-to-date', dump(r2))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a subfolder finds the config in a parent folder', async () => {
@@ -265,7 +303,9 @@ test('a subfolder finds the config in a parent folder', async () => {
     assert.is(r.code, 0, dump(r))
     assert.is(p.read('gen.out'), 'G\n')
     assert.ok(existsSync(p.path('.tasks')), 'cache not at the project root')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

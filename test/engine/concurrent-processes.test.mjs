@@ -26,10 +26,7 @@ for (let round = 1; round <= 3; round++) {
   test(`round ${round}: two CLIs at once both exit 0; a third run is all up to date or cache hits`, async () => {
     const p = project(tasksSrc, files)
     try {
-      const [a, b] = await Promise.all([
-        tasksJson(p.dir, ['all', '--concurrency', '3']),
-        tasksJson(p.dir, ['all', '--concurrency', '3']),
-      ])
+      const [a, b] = await Promise.all([tasksJson(p.dir, ['all', '--concurrency', '3']), tasksJson(p.dir, ['all', '--concurrency', '3'])])
       assert.is(a.code, 0, dump(a))
       assert.is(b.code, 0, dump(b))
       assert.not.match(a.stderr + b.stderr, /internal error|could not store/, dump(a) + dump(b))
@@ -49,7 +46,9 @@ for (let round = 1; round <= 3; round++) {
       // and a fourth run, after the third settled the state, is entirely up to date
       const d = await tasksJson(p.dir, ['all'])
       for (let i = 0; i < N; i++) assert.is(d.status[`t${i}`], 'up-to-date', dump(d))
-    } finally { p.cleanup() }
+    } finally {
+      p.cleanup()
+    }
   })
 }
 
@@ -66,7 +65,9 @@ test('two CLIs at once after a change: both see the change, the cache ends consi
       assert.ok(['up-to-date', 'cache-hit'].includes(c.status[`t${i}`]), dump(c))
       assert.is(p.read(`out/t${i}.txt`), `changed ${i}\n`)
     }
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

@@ -24,7 +24,9 @@ test('`.tasks/config` is a file: warning, compiled in memory, the task runs', as
     // and again (still no cache): the result is up to date
     const again = await tasksJson(p.dir, ['build'])
     assert.is(again.status.build, 'up-to-date', dump(again))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a config importing typed-tasks by package name still resolves when compiled in memory', async () => {
@@ -41,7 +43,9 @@ test('a config importing typed-tasks by package name still resolves when compile
     const r = await tasks(p.dir, ['build'])
     assert.is(r.code, 0, dump(r))
     assert.match(r.stderr, /compiled it in memory/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a config that throws, compiled in memory: still tasks.config.ts:line:col', async () => {
@@ -52,9 +56,15 @@ test('a config that throws, compiled in memory: still tasks.config.ts:line:col',
     const r = await tasks(p.dir, ['build'])
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /THREW-IN-MEMORY/)
-    const line = p.read('tasks.config.ts').split('\n').findIndex((l) => l.includes('THREW-IN-MEMORY')) + 1
+    const line =
+      p
+        .read('tasks.config.ts')
+        .split('\n')
+        .findIndex((l) => l.includes('THREW-IN-MEMORY')) + 1
     assert.match(r.stderr, new RegExp(`tasks\\.config\\.ts:${line}:\\d+`), dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('library: loadConfig passes the warning to onWarning and never prints', async () => {
@@ -68,7 +78,9 @@ test('library: loadConfig passes the warning to onWarning and never prints', asy
     assert.ok(config.tasks.has('build'))
     assert.is(warnings.length, 1)
     assert.match(warnings[0], /compiled it in memory/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a read-only `.tasks/config` (not as root): warning, the task runs', async () => {
@@ -98,7 +110,9 @@ test('a syntax error is still reported with file:line:col when the cache cannot 
     const r = await tasks(p.dir, ['build'])
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /tasks\.config\.ts:\d+:\d+/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

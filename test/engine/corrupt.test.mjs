@@ -48,7 +48,9 @@ test('a corrupt output blob: warning, the task runs again, output correct', asyn
     assert.match(r.stderr, /corrupt/, dump(r))
     assert.is(p.read('out.txt'), 'content-1\n')
     assert.is(count(p.path('runs')), 2)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('every blob corrupt (log too): still a miss with a warning, no crash', async () => {
@@ -62,7 +64,9 @@ test('every blob corrupt (log too): still a miss with a warning, no crash', asyn
     assert.is(r.status.build, 'ran', dump(r))
     assert.match(r.stderr, /corrupt/)
     assert.is(p.read('out.txt'), 'content-1\n')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('after a corrupt blob was detected and the task re-ran, the cache is healed (next restore is a hit)', async () => {
@@ -76,7 +80,9 @@ test('after a corrupt blob was detected and the task re-ran, the cache is healed
     const r = await tasksJson(p.dir, ['build'])
     assert.is(r.status.build, 'cache-hit', `the re-run should have replaced the corrupt blob: ${dump(r)}`)
     assert.is(p.read('out.txt'), 'content-1\n')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a truncated ac entry (kill -9 mid-write) is a miss: the task runs, no crash', async () => {
@@ -93,7 +99,9 @@ test('a truncated ac entry (kill -9 mid-write) is a miss: the task runs, no cras
     assert.is(p.read('out.txt'), 'content-1\n')
     // and the entry is whole again
     for (const f of acEntries(p.dir)) JSON.parse(readFileSync(f, 'utf8'))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('an empty ac entry and a missing blob are misses too', async () => {
@@ -111,7 +119,9 @@ test('an empty ac entry and a missing blob are misses too', async () => {
     const r2 = await tasksJson(p.dir, ['build'])
     assert.is(r2.code, 0, dump(r2))
     assert.is(r2.status.build, 'ran', dump(r2))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('truncated state files (last fingerprints, hash memo) do not crash the next run', async () => {
@@ -133,7 +143,9 @@ test('truncated state files (last fingerprints, hash memo) do not crash the next
     assert.is(p.read('out.txt'), 'content-1\n')
     const again = await tasksJson(p.dir, ['build'])
     assert.is(again.status.build, 'up-to-date', dump(again))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a tampered ac entry pointing outside the project is refused, nothing written outside', async () => {

@@ -31,7 +31,9 @@ test('a comment-only edit reruns the compile only: link and test stay up to date
     // and it stays so
     r = await tasksJson(p.dir, ['test'])
     assert.equal(r.status, { obj: 'up-to-date', link: 'up-to-date', test: 'up-to-date' }, dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a real edit reruns the chain, each dependent naming the dependency whose outputs changed', async () => {
@@ -44,7 +46,9 @@ test('a real edit reruns the chain, each dependent naming the dependency whose o
     assert.equal(r.task('link').reasonData, { code: 'dependency-changed', dependencies: ['obj'] }, dump(r))
     assert.equal(r.task('test').reasonData, { code: 'dependency-changed', dependencies: ['link'] }, dump(r))
     assert.is(p.read('build/app'), 'int main() { return 1; }\n')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a restore of the same bytes (deleted output) keeps dependents up to date, and the dry run predicts it', async () => {
@@ -56,7 +60,9 @@ test('a restore of the same bytes (deleted output) keeps dependents up to date, 
     const real = await tasksJson(p.dir, ['test'])
     assert.equal(real.status, { obj: 'cache-hit', link: 'up-to-date', test: 'up-to-date' }, dump(real))
     assert.equal(dry.status, real.status, dump(dry))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('dry run and --explain after a real edit predict the run, naming the changed dependency', async () => {
@@ -75,14 +81,20 @@ test('dry run and --explain after a real edit predict the run, naming the change
     // after the run, --explain agrees it is up to date
     const after = JSON.parse((await tasks(p.dir, ['--explain', 'test', '--json'])).stdout)
     assert.is(after.upToDate, true, JSON.stringify(after))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--explain t4999 on a 5,000-deep chain whose root changed: no stack overflow, every level named', async () => {
   const N = 5000
-  const p = project('chain', { 'in.txt': 'one\n' }, {
-    extra: `const chain = {}\nfor (let i = 0; i < ${N}; i++) chain['t' + i] = { run: async () => {}, inputs: i === 0 ? ['in.txt'] : [], ...(i ? { deps: ['t' + (i - 1)] } : {}) }`,
-  })
+  const p = project(
+    'chain',
+    { 'in.txt': 'one\n' },
+    {
+      extra: `const chain = {}\nfor (let i = 0; i < ${N}; i++) chain['t' + i] = { run: async () => {}, inputs: i === 0 ? ['in.txt'] : [], ...(i ? { deps: ['t' + (i - 1)] } : {}) }`,
+    },
+  )
   try {
     let r = await tasks(p.dir, [`t${N - 1}`], { timeoutMs: 240_000 })
     assert.is(r.code, 0, dump(r))
@@ -94,32 +106,45 @@ test('--explain t4999 on a 5,000-deep chain whose root changed: no stack overflo
     assert.match(r.stdout, /^t4999: dependency changed: t4998/m)
     assert.match(r.stdout, /^\s+t0: input changed: in\.txt/m)
     assert.is(r.stdout.match(/: dependency changed: t\d+$/gm).length, N - 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('5,000 command tasks in one run: no MaxListenersExceededWarning', async () => {
-  const p = project('many', {}, {
-    extra: `const many = { all: { deps: [] } }\nfor (let i = 0; i < 5000; i++) { many['t' + i] = { run: 'true' }; many.all.deps.push('t' + i) }`,
-  })
+  const p = project(
+    'many',
+    {},
+    {
+      extra: `const many = { all: { deps: [] } }\nfor (let i = 0; i < 5000; i++) { many['t' + i] = { run: 'true' }; many.all.deps.push('t' + i) }`,
+    },
+  )
   try {
     const r = await tasks(p.dir, ['all', '--concurrency', '8'], { timeoutMs: 300_000 })
     assert.is(r.code, 0, dump(r))
     assert.not.match(r.stderr, /MaxListenersExceededWarning/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a cwd removed after the config was loaded: a failure naming the task and the cwd, not spawn ENOENT', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     clean: { run: 'rm -rf sub' },
     build: { run: 'echo hi', cwd: 'sub', deps: ['clean'] },
-  }`, { 'sub/keep.txt': 'x\n' })
+  }`,
+    { 'sub/keep.txt': 'x\n' },
+  )
   try {
     const r = await tasksJson(p.dir, ['build'])
     assert.is(r.status.build, 'failed', dump(r))
     const t = r.task('build')
     assert.match(t.reason, /task `build`: its cwd `sub` .* does not exist/, dump(r))
     assert.not.match(r.stdout + r.stderr, /ENOENT/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('library: the run signal carries one listener per run, whatever the number of tasks', async () => {
@@ -129,11 +154,20 @@ test('library: the run signal carries one listener per run, whatever the number 
     const ac = new AbortController()
     const { getEventListeners } = await import('node:events')
     let seen = 0
-    const result = await lib.run({ config, tasks: ['b'], signal: ac.signal, onEvent: (e) => { if (e.type === 'task:start') seen = Math.max(seen, getEventListeners(ac.signal, 'abort').length) } })
+    const result = await lib.run({
+      config,
+      tasks: ['b'],
+      signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'task:start') seen = Math.max(seen, getEventListeners(ac.signal, 'abort').length)
+      },
+    })
     assert.is(result.ok, true)
     assert.is(seen, 1)
     assert.is(getEventListeners(ac.signal, 'abort').length, 0, 'the listener is removed after the run')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

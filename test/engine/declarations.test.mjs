@@ -19,7 +19,9 @@ test('in place: README.md as input and output is refused, README.md untouched', 
     assert.match(r.stderr, /drop it from `outputs`/)
     assert.is(p.read('README.md'), '# Title   \n')
     assert.is(count(p.path('runs')), 0)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('in place, the fix (input only): a hand edit is never overwritten, by a rerun or a restore', async () => {
@@ -49,24 +51,32 @@ test('in place, the fix (input only): a hand edit is never overwritten, by a rer
     writeFileSync(p.path('README.md'), '# Title\n\nmy hand edit\n')
     r = await tasksJson(p.dir, ['docs'])
     assert.is(p.read('README.md'), '# Title\n\nmy hand edit\n', 'the edit survives the run')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('codegen into the source tree: the generated file excluded from the inputs is accepted', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     gen: { run: 'cat src/spec.txt > src/gen.ts && echo x >> runs', inputs: ['src/**', '!src/gen.ts'], outputs: ['src/gen.ts'] },
-  }`, { 'src/spec.txt': 'spec\n' })
+  }`,
+    { 'src/spec.txt': 'spec\n' },
+  )
   try {
     let r = await tasksJson(p.dir, ['gen'])
     assert.is(r.code, 0, dump(r))
     assert.is(r.status.gen, 'ran')
     r = await tasksJson(p.dir, ['gen'])
     assert.is(r.status.gen, 'up-to-date', dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('configs that declare their files right are accepted (no false positives)', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     codegen: { run: 'mkdir -p gen && echo h > gen/ops.h', inputs: ['data.csv'], outputs: ['gen/ops.h'] },
     'compile:a': { run: 'mkdir -p build && echo o > build/a.o', deps: ['codegen'], inputs: ['src/a.c', 'gen/*.h'], outputs: ['build/a.o'] },
     archive: { run: 'mkdir -p build && echo a > build/lib.a', inputs: ['src/*.c'], outputs: ['build/*.a'] },
@@ -78,14 +88,18 @@ test('configs that declare their files right are accepted (no false positives)',
     inBuild: { run: 'pwd > /dev/null', cwd: 'out/sub', deps: ['mk'] },
     mk: { run: 'mkdir -p out/sub', inputs: [], outputs: ['out/**'] },
     phony: { run: 'true', fingerprint: false, inputs: ['build/**'] },
-  }`, { 'data.csv': '1\n', 'src/a.c': 'int a;\n' })
+  }`,
+    { 'data.csv': '1\n', 'src/a.c': 'int a;\n' },
+  )
   try {
     let r = await tasks(p.dir, ['--list'])
     assert.is(r.code, 0, dump(r))
     r = await tasksJson(p.dir, ['top', 'inBuild', 'objs'])
     assert.is(r.code, 0, dump(r))
     assert.is(count(p.path('runs')), 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('overlapping outputs are refused before anything runs, naming both tasks and the file', async () => {
@@ -98,19 +112,26 @@ test('overlapping outputs are refused before anything runs, naming both tasks an
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /tasks `a` and `b` both declare `dist\/b\.js` as an output/)
     assert.is(count(p.path('runs')), 0)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('an existing file under two output globs that patterns alone cannot decide', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     x: { run: 'true', inputs: [], outputs: ['out/lib*'] },
     y: { run: 'true', inputs: [], outputs: ['out/*.so'] },
-  }`, { 'out/libz.so': 'bin' })
+  }`,
+    { 'out/libz.so': 'bin' },
+  )
   try {
     const r = await tasks(p.dir, ['x'])
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /tasks `x` and `y` both declare `out\/libz\.so` as an output/, dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('reading an output without depending on it: refused with the fix; with the dependency it runs', async () => {
@@ -124,13 +145,17 @@ test('reading an output without depending on it: refused with the fix; with the 
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /task `link` reads `build\/cjson\.o` .*an output of task `obj:cjson`, without depending on it/)
     assert.match(r.stderr, /help: add "obj:cjson" to `deps` of `link`/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
   p = project(body(`['obj:cjson']`))
   try {
     const r = await tasksJson(p.dir, ['link'])
     assert.is(r.code, 0, dump(r))
     assert.is(p.read('app'), 'o\n')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

@@ -43,7 +43,9 @@ test('readDepfile: paths relative to the cwd, files outside the project (system 
     writeFileSync(p.path('sub/build/x.d'), `build/x.o: ${p.dir}/sub/x.c\n`)
     assert.equal(readDepfile(p.dir, 'sub', 'sub/build/x.d').files, ['sub/x.c'])
     assert.ok('error' in readDepfile(p.dir, 'sub', 'sub/build/missing.d'))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 /** A copy of examples/c-calc whose config imports the built library (in git when the pass asks for it). */
@@ -65,7 +67,10 @@ test('c-calc: an edit of a header no glob names reruns exactly the compiles that
     let r = await tasksJson(p.dir, [])
     assert.is(r.code, 0, dump(r))
     r = await tasksJson(p.dir, [])
-    assert.ok(r.json.tasks.every((t) => t.status === 'up-to-date'), dump(r))
+    assert.ok(
+      r.json.tasks.every((t) => t.status === 'up-to-date'),
+      dump(r),
+    )
     // stack.h is included by stack.c and eval.c, not by main.c
     writeFileSync(p.path('src/stack.h'), readFileSync(p.path('src/stack.h'), 'utf8').replace('#define', '#define STACK_EDITED 1\n#define'))
     r = await tasksJson(p.dir, [])
@@ -75,7 +80,9 @@ test('c-calc: an edit of a header no glob names reruns exactly the compiles that
     // a generated header (gen/ops.h, a dependency's output) is discovered too: the system headers are not
     const ex = JSON.parse((await tasks(p.dir, ['--explain', 'compile:eval', '--json'])).stdout)
     assert.is(ex.upToDate, true, JSON.stringify(ex))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('c-calc: a comment-only edit of a .c file reruns its compile only (same object file: link and test up to date)', async () => {
@@ -91,7 +98,9 @@ test('c-calc: a comment-only edit of a .c file reruns its compile only (same obj
     assert.equal(ran, ['compile:main'], dump(r))
     assert.is(r.status.link, 'up-to-date')
     assert.is(r.status.test, 'up-to-date')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('c-calc: fresh checkout with the cache: restores, then a header edit still reruns the right compile', async () => {
@@ -107,7 +116,9 @@ test('c-calc: fresh checkout with the cache: restores, then a header edit still 
     writeFileSync(p.path('src/eval.h'), readFileSync(p.path('src/eval.h'), 'utf8') + '\n#define EVAL_EDITED 1\n')
     r = await tasksJson(p.dir, [])
     assert.equal(compiles(r), { 'compile:stack': 'up-to-date', 'compile:eval': 'ran', 'compile:main': 'ran' }, dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 const WRITE_DEP = (body) => `node -e "const fs=require('fs');fs.mkdirSync('build',{recursive:true});fs.writeFileSync('build/x.o','o');${body}fs.appendFileSync('runs','x\\\\n')"`
@@ -121,7 +132,9 @@ test('a missing depfile: a warning, and the task runs again next time (never sil
     r = await tasksJson(p.dir, ['cc'])
     assert.is(r.status.cc, 'ran', dump(r))
     assert.is(count(p.path('runs')), 2)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a malformed depfile: a warning, and the task runs again next time', async () => {
@@ -133,12 +146,18 @@ test('a malformed depfile: a warning, and the task runs again next time', async 
     r = await tasksJson(p.dir, ['cc'])
     assert.is(r.status.cc, 'ran', dump(r))
     assert.is(count(p.path('runs')), 2)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a discovered header that is deleted: the task reruns (its digest is `missing`), no crash', async () => {
   const body = `fs.writeFileSync('build/x.d','build/x.o: x.c inc/h.h\\\\n');`
-  const p = project(`{ cc: { run: ${JSON.stringify(WRITE_DEP(body))}, inputs: ['x.c'], outputs: ['build/**'], depfile: 'build/x.d' } }`, { 'x.c': 'int x;\n', 'inc/h.h': '#define H\n', '.gitignore': 'runs\n' })
+  const p = project(`{ cc: { run: ${JSON.stringify(WRITE_DEP(body))}, inputs: ['x.c'], outputs: ['build/**'], depfile: 'build/x.d' } }`, {
+    'x.c': 'int x;\n',
+    'inc/h.h': '#define H\n',
+    '.gitignore': 'runs\n',
+  })
   try {
     let r = await tasksJson(p.dir, ['cc'])
     r = await tasksJson(p.dir, ['cc'])
@@ -147,7 +166,9 @@ test('a discovered header that is deleted: the task reruns (its digest is `missi
     r = await tasksJson(p.dir, ['cc'])
     assert.is(r.status.cc, 'ran', dump(r))
     assert.equal(r.task('cc').reasonData, { code: 'input-changed', files: [{ path: 'inc/h.h', change: 'modified' }] }, dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('config: a depfile outside the project is a config error naming the task', async () => {
@@ -156,7 +177,9 @@ test('config: a depfile outside the project is a config error naming the task', 
     const r = await tasks(p.dir, ['cc'])
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /task `cc`: `depfile` "\.\.\/x\.d" is outside the project root/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

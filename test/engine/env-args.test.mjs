@@ -14,7 +14,9 @@ test('env: a declared variable with a different value reruns; the same value is 
     assert.is(r3.status.show, 'ran', dump(r3))
     assert.is(p.read('runs'), 'value=one\nvalue=two\n')
     assert.match(r3.task('show').reason, /MY_VAR/, 'reason should name the env var')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('env: unset versus empty versus set are different fingerprints', async () => {
@@ -24,7 +26,9 @@ test('env: unset versus empty versus set are different fingerprints', async () =
     assert.is((await tasksJson(p.dir, ['show'], { env: { MY_VAR: undefined } })).status.show, 'up-to-date')
     assert.is((await tasksJson(p.dir, ['show'], { env: { MY_VAR: '' } })).status.show, 'ran', 'empty should differ from unset')
     assert.is((await tasksJson(p.dir, ['show'], { env: { MY_VAR: 'x' } })).status.show, 'ran')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('env: an undeclared variable does not change the fingerprint', async () => {
@@ -33,7 +37,9 @@ test('env: an undeclared variable does not change the fingerprint', async () => 
     assert.is((await tasksJson(p.dir, ['show'], { env: { OTHER_VAR: 'a' } })).status.show, 'ran')
     const r = await tasksJson(p.dir, ['show'], { env: { OTHER_VAR: 'b' } })
     assert.is(r.status.show, 'up-to-date', dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('env values are not stored in clear in .tasks/', async () => {
@@ -43,7 +49,9 @@ test('env values are not stored in clear in .tasks/', async () => {
     const { execSync } = await import('node:child_process')
     const hits = execSync(`grep -rl hunter2-very-secret .tasks || true`, { cwd: p.dir, encoding: 'utf8' })
     assert.is(hits.trim(), '', `secret found in: ${hits}`)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('args after -- rerun the task and reach the command', async () => {
@@ -62,7 +70,9 @@ test('args after -- rerun the task and reach the command', async () => {
     const r4 = await tasksJson(p.dir, ['build'])
     assert.is(r4.status.build, 'cache-hit', dump(r4))
     assert.is(p.read('runs'), 'args:\nargs:--flag\n')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('args with spaces and quotes reach the command as one argument each', async () => {
@@ -71,7 +81,9 @@ test('args with spaces and quotes reach the command as one argument each', async
     const r = await tasksJson(p.dir, ['build', '--', 'two words', "it's", '$HOME'])
     assert.is(r.code, 0, dump(r))
     assert.is(p.read('runs'), "<two words>\n<it's>\n<$HOME>\n")
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

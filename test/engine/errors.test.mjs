@@ -7,10 +7,14 @@ import { project, fixture, tasks, tasksJson, dump, count, LIB_URL } from './rig.
 const lineOf = (text, needle) => text.split('\n').findIndex((l) => l.includes(needle)) + 1
 
 test('unknown dependency: exit 2, names both tasks, did you mean, file:line', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     build: { run: 'true' },
     test: { run: 'true', deps: ['biuld'] },
-  }`, {}, { ts: true })
+  }`,
+    {},
+    { ts: true },
+  )
   try {
     const r = await tasks(p.dir, ['test'])
     assert.is(r.code, 2, dump(r))
@@ -20,7 +24,9 @@ test('unknown dependency: exit 2, names both tasks, did you mean, file:line', as
     assert.is(r.stdout, '')
     // the CONTRACT's own example: a transposition (edit distance 2) must still be suggested
     assert.match(r.stderr, /did you mean `build`/, dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a dependency cycle: exit 2 and every edge printed', async () => {
@@ -33,7 +39,9 @@ test('a dependency cycle: exit 2 and every edge printed', async () => {
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /dependency cycle: a -> b -> a/, dump(r))
     assert.is(count(p.path('runs')), 0)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a longer cycle names every task in it', async () => {
@@ -47,7 +55,9 @@ test('a longer cycle names every task in it', async () => {
     const r = await tasks(p.dir, ['top'])
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /x -> y -> z -> x/, dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('unknown task on the command line: exit 2 with a suggestion, nothing runs', async () => {
@@ -58,7 +68,9 @@ test('unknown task on the command line: exit 2 with a suggestion, nothing runs',
     assert.match(r.stderr, /error: unknown task `buld`/)
     assert.match(r.stderr, /did you mean `build`/, dump(r))
     assert.is(count(p.path('runs')), 0)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a syntax error in tasks.config.ts is reported as tasks.config.ts:line:column', async () => {
@@ -75,7 +87,9 @@ export default defineConfig({
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /tasks\.config\.ts:4:\d+/, dump(r))
     assert.not.match(r.stderr, /internal error/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a config that throws when loaded: exit 2, the message shown', async () => {
@@ -84,20 +98,28 @@ test('a config that throws when loaded: exit 2, the message shown', async () => 
     const r = await tasks(p.dir, ['x'])
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /CONFIG-THREW-HERE/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('an unknown task key: exit 2, names task and key, suggests the nearest key', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     build: { run: 'true', input: ['a.txt'] },
-  }`, {}, { ts: true })
+  }`,
+    {},
+    { ts: true },
+  )
   try {
     const r = await tasks(p.dir, ['build'])
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /task `build` has an unknown key `input`/, dump(r))
     assert.match(r.stderr, /did you mean `inputs`/)
     assert.match(r.stderr, new RegExp(`tasks\\.config\\.ts:${lineOf(p.read('tasks.config.ts'), 'input:')}`))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a key of the wrong type: exit 2 naming task and key', async () => {
@@ -107,7 +129,9 @@ test('a key of the wrong type: exit 2 naming task and key', async () => {
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /`build`/)
     assert.match(r.stderr, /`deps`/, dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('an output glob outside the project root is rejected', async () => {
@@ -119,7 +143,9 @@ test('an output glob outside the project root is rejected', async () => {
     assert.match(r.stderr, /\.\.\/x/)
     assert.match(r.stderr, /outside/, dump(r))
     assert.is(count(p.path('runs')), 0)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('an absolute output path is rejected (not silently made relative)', async () => {
@@ -128,7 +154,9 @@ test('an absolute output path is rejected (not silently made relative)', async (
     const r = await tasks(p.dir, ['build'])
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /outside|absolute/, dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('an input glob matching nothing is a warning, and the task runs', async () => {
@@ -140,7 +168,9 @@ test('an input glob matching nothing is a warning, and the task runs', async () 
     assert.match(r.stderr, /warning/i, dump(r))
     assert.match(r.stderr, /src\/\*\*\/\*\.nothing/, dump(r))
     assert.is(count(p.path('runs')), 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('no config file: exit 2 with a hint', async () => {
@@ -149,7 +179,9 @@ test('no config file: exit 2 with a hint', async () => {
     const r = await tasks(p.dir, ['build'])
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /tasks\.config/, dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('an unknown CLI option: exit 2 and a hint to use --', async () => {
@@ -158,7 +190,9 @@ test('an unknown CLI option: exit 2 and a hint to use --', async () => {
     const r = await tasks(p.dir, ['build', '--frobnicate'])
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /unknown option `--frobnicate`/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

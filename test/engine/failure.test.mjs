@@ -26,7 +26,9 @@ test('a failing command: exit code 1, its output shown, dependents skipped', asy
     assert.is(count(p.path('runs-after')), 0)
     assert.is(r.json.summary.failed, 1)
     assert.is(r.json.summary.skipped, 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('plain output: failed line with exit code, skipped line naming the dependency', async () => {
@@ -38,7 +40,9 @@ test('plain output: failed line with exit code, skipped line naming the dependen
     assert.match(r.stderr, /\[bad\] failed \(exit code 3\)/)
     assert.match(r.stderr, /\[after\] skipped: dependency `bad` failed/)
     assert.match(r.stderr, /failed: 1/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('without --continue: running tasks finish, no new task starts after a failure', async () => {
@@ -51,7 +55,9 @@ test('without --continue: running tasks finish, no new task starts after a failu
     assert.is(r.status.slowgood, 'ran', `a running task should finish: ${dump(r)}`)
     assert.is(r.status.indep, 'skipped', dump(r))
     assert.is(count(p.path('runs-indep')), 0)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--continue still runs the independent tasks; exit code stays 1', async () => {
@@ -64,7 +70,9 @@ test('--continue still runs the independent tasks; exit code stays 1', async () 
     assert.is(r.status.slowgood, 'ran', dump(r))
     assert.is(r.status.indep, 'ran', dump(r))
     assert.is(count(p.path('runs-indep')), 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('the failed task runs again next time (never up to date, never cached)', async () => {
@@ -76,7 +84,9 @@ test('the failed task runs again next time (never up to date, never cached)', as
     assert.is(r.code, 1, dump(r))
     assert.is(r.status.bad, 'failed')
     assert.is(count(p.path('runs-bad')), 2)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('success, then failure on the same inputs twice: the failure is never remembered as up to date', async () => {
@@ -93,7 +103,9 @@ test('success, then failure on the same inputs twice: the failure is never remem
     // the good result is in the cache: a hit is fine, up to date is not (the last run failed)
     assert.ok(back.status.t === 'cache-hit' || back.status.t === 'ran', dump(back))
     assert.is(back.code, 0)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a list of commands stops at the first failure', async () => {
@@ -103,7 +115,9 @@ test('a list of commands stops at the first failure', async () => {
     assert.is(r.code, 1, dump(r))
     assert.is(r.task('t').exitCode, 4)
     assert.is(p.read('runs'), 'one\n')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a function task that throws fails with its message', async () => {
@@ -113,7 +127,9 @@ test('a function task that throws fails with its message', async () => {
     assert.is(r.code, 1, dump(r))
     assert.is(r.status.t, 'failed')
     assert.match(r.stderr, /FN-BOOM-MESSAGE/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

@@ -10,7 +10,17 @@ const cases = [
   [{ code: 'no-previous-run' }, 'no previous run'],
   [{ code: 'forced' }, 'forced (--force)'],
   [{ code: 'not-cacheable', why: 'no-inputs' }, 'no `inputs` declared: always runs'],
-  [{ code: 'input-changed', files: [{ path: 'src/a.c', change: 'modified' }, { path: 'src/b.c', change: 'added' }, { path: 'src/c.c', change: 'removed' }] }, 'input changed: src/a.c (+2 more)'],
+  [
+    {
+      code: 'input-changed',
+      files: [
+        { path: 'src/a.c', change: 'modified' },
+        { path: 'src/b.c', change: 'added' },
+        { path: 'src/c.c', change: 'removed' },
+      ],
+    },
+    'input changed: src/a.c (+2 more)',
+  ],
   [{ code: 'input-changed', files: [{ path: 'src/new.c', change: 'added' }] }, 'input added: src/new.c'],
   [{ code: 'env-changed', variables: ['MY_VAR'] }, 'env changed: MY_VAR'],
   [{ code: 'args-changed', args: ['--verbose', 'x'] }, 'arguments changed: --verbose x'],

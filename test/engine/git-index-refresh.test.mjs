@@ -46,7 +46,9 @@ test('a run refreshes a stale index: git no longer sees the touched files as dir
     assert.is(r.status.build, 'up-to-date', dump(r))
     assert.equal(statDirty(p.dir), [], 'the index was refreshed')
     assert.not.ok(existsSync(p.path('.git/index.lock')), 'no lock left behind')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('the refresh never changes what is staged, nor reports a real edit as clean', async () => {
@@ -62,7 +64,9 @@ test('the refresh never changes what is staged, nor reports a real edit as clean
     assert.is(git(p.dir, 'ls-files', '-s', 'src/f00.txt'), stagedBefore, 'the staged blob is unchanged')
     assert.equal(git(p.dir, 'diff', '--cached', '--name-only').trim(), 'src/f00.txt', 'still staged')
     assert.equal(statDirty(p.dir), ['src/f01.txt'], 'only the real unstaged edit is left')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('no refresh while another git holds index.lock, nor in a dry run', async () => {
@@ -72,16 +76,18 @@ test('no refresh while another git holds index.lock, nor in a dry run', async ()
     const locked = await tasksJson(p.dir, ['build'])
     assert.is(locked.code, 0, dump(locked))
     assert.is(locked.status.build, 'up-to-date', dump(locked))
-    assert.ok(existsSync(p.path('.git/index.lock')), 'the other git\'s lock is left alone')
+    assert.ok(existsSync(p.path('.git/index.lock')), "the other git's lock is left alone")
     assert.is(statDirty(p.dir).length, 40, 'the index was not touched while locked')
     rmSync(p.path('.git/index.lock'))
     const dry = await tasksJson(p.dir, ['build', '--dry-run'])
     assert.is(dry.code, 0, dump(dry))
-    assert.is(statDirty(p.dir).length, 40, 'a dry run writes nothing, git\'s index included')
+    assert.is(statDirty(p.dir).length, 40, "a dry run writes nothing, git's index included")
     const real = await tasksJson(p.dir, ['build'])
     assert.is(real.code, 0, dump(real))
     assert.equal(statDirty(p.dir), [], 'the next real run refreshes it')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

@@ -27,9 +27,19 @@ function git(dir, ...args) {
 function messyRepo() {
   const p = fixture({
     '.gitignore': 'build/\n*.log\nnode_modules/\n',
-    'src/a.c': 'a', 'src/b.h': 'b', 'src/deep/c.c': 'c', 'src/deep-sorts-between.c': 'd', 'src/deep.c': 'e', 'src/.hidden.c': 'h',
-    'src/modified.c': 'old', 'src/deleted.c': 'gone soon', 'src/staged.c': 'old staged',
-    'docs/readme.md': 'r', 'pkg/x/in.txt': 'x', 'c++/main.cc': 'm', 'weird name (1).c': 'w',
+    'src/a.c': 'a',
+    'src/b.h': 'b',
+    'src/deep/c.c': 'c',
+    'src/deep-sorts-between.c': 'd',
+    'src/deep.c': 'e',
+    'src/.hidden.c': 'h',
+    'src/modified.c': 'old',
+    'src/deleted.c': 'gone soon',
+    'src/staged.c': 'old staged',
+    'docs/readme.md': 'r',
+    'pkg/x/in.txt': 'x',
+    'c++/main.cc': 'm',
+    'weird name (1).c': 'w',
     'unchanged-but-touched.c': 't',
   })
   gitCommitAll(p.dir, 'initial')
@@ -102,7 +112,9 @@ test('git listing = walking, for every pattern set, from the root and from a sub
     assert.not.ok(index.vouches('src/link-to-file.c'), 'a symlink is hashed through the link')
     // patterns that leave the root are left to the walk
     assert.is(index.list('src', ['../../elsewhere/**']), undefined)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('outside a repository, and with the root inside an ignored folder, there is no snapshot', async () => {
@@ -114,12 +126,18 @@ test('outside a repository, and with the root inside an ignored folder, there is
     repo.write('out/proj/b.txt', 'b')
     assert.is(await takeGitSnapshot(repo.path('out/proj')), undefined)
     assert.ok(await takeGitSnapshot(repo.dir))
-  } finally { plain.cleanup(); repo.cleanup() }
+  } finally {
+    plain.cleanup()
+    repo.cleanup()
+  }
 })
 
 test('a committed repo: no-op is up to date; edits to tracked, untracked and ignored inputs rerun; a commit does not', async () => {
-  const p = project(`{ t: { run: 'cat src/*.c gen/*.c > out.txt; echo ran >> runs', inputs: ['src/**', 'gen/**'], outputs: ['out.txt'] } }`,
-    { '.gitignore': 'gen/\n.tasks/\nout.txt\nruns\n', 'src/a.c': 'a', 'gen/g.c': 'g' })
+  const p = project(`{ t: { run: 'cat src/*.c gen/*.c > out.txt; echo ran >> runs', inputs: ['src/**', 'gen/**'], outputs: ['out.txt'] } }`, {
+    '.gitignore': 'gen/\n.tasks/\nout.txt\nruns\n',
+    'src/a.c': 'a',
+    'gen/g.c': 'g',
+  })
   try {
     gitCommitAll(p.dir)
     assert.is((await tasksJson(p.dir, ['t'])).status.t, 'ran')
@@ -139,7 +157,9 @@ test('a committed repo: no-op is up to date; edits to tracked, untracked and ign
     assert.match(ignored.task('t').reason, /gen\/g\.c/)
     assert.is(p.read('out.txt'), 'a2ng2')
     assert.is(count(p.path('runs')), 4)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('assume-unchanged: git would not report the edit, the run still sees it', async () => {
@@ -153,14 +173,19 @@ test('assume-unchanged: git would not report the edit, the run still sees it', a
     const r = await tasksJson(p.dir, ['t'])
     assert.is(r.status.t, 'ran', dump(r))
     assert.is(p.read('out.txt'), 'two')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a dependency that writes into an ignored folder: the dependent sees the new files in the same run', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     gen: { run: 'mkdir -p gen && cat spec.txt > gen/code.c && echo gen >> runs' },
     build: { deps: ['gen'], run: 'cat gen/*.c > out.txt && echo build >> runs', inputs: ['gen/**'], outputs: ['out.txt'] },
-  }`, { '.gitignore': 'gen/\n.tasks/\nout.txt\nruns\n', 'spec.txt': 'v1' })
+  }`,
+    { '.gitignore': 'gen/\n.tasks/\nout.txt\nruns\n', 'spec.txt': 'v1' },
+  )
   try {
     gitCommitAll(p.dir)
     assert.is((await tasksJson(p.dir, ['build'])).status.build, 'ran')
@@ -173,14 +198,19 @@ test('a dependency that writes into an ignored folder: the dependent sees the ne
     assert.is(p.read('out.txt'), 'v2')
     const again = await tasksJson(p.dir, ['build'])
     assert.is(again.status.build, 'up-to-date', `gen rewrote the same content: ${dump(again)}`)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('restored outputs are inputs of the next task: restore, then up to date, without walking stale lists', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     gen: { run: 'mkdir -p gen && cat spec.txt > gen/code.c', inputs: ['spec.txt'], outputs: ['gen/code.c'] },
     build: { deps: ['gen'], run: 'cat gen/code.c > out.txt && echo build >> runs', inputs: ['gen/**'], outputs: ['out.txt'] },
-  }`, { '.gitignore': 'gen/\n.tasks/\nout.txt\nruns\n', 'spec.txt': 'v1' })
+  }`,
+    { '.gitignore': 'gen/\n.tasks/\nout.txt\nruns\n', 'spec.txt': 'v1' },
+  )
   try {
     gitCommitAll(p.dir)
     assert.is((await tasksJson(p.dir, ['build'])).status.build, 'ran')
@@ -197,7 +227,9 @@ test('restored outputs are inputs of the next task: restore, then up to date, wi
     assert.is(back.status.build, 'cache-hit', dump(back))
     assert.is(p.read('out.txt'), 'v1')
     assert.is(count(p.path('runs')), 2)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--no-git walks the tree and agrees with git (same fingerprint)', async () => {
@@ -209,7 +241,9 @@ test('--no-git walks the tree and agrees with git (same fingerprint)', async () 
     const b = await tasksJson(p.dir, ['t', '--no-git'])
     assert.is(b.status.t, 'up-to-date', dump(b))
     assert.is(b.task('t').fingerprint, a.task('t').fingerprint)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

@@ -27,7 +27,9 @@ test('a new file matching the glob reruns; a removed one too; a non-matching one
     const first = await tasksJson(p.dir, ['t'])
     assert.is(first.status.t, 'cache-hit', dump(first))
     assert.is(count(p.path('runs-t')), 3)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a task with `cwd`: inputs and outputs are relative to it, the command runs there, restore works', async () => {
@@ -44,7 +46,9 @@ test('a task with `cwd`: inputs and outputs are relative to it, the command runs
     assert.is(back.status.sub, 'cache-hit', dump(back))
     assert.is(p.read('pkg/out.txt'), 'IN\n')
     assert.is(count(p.path('runs')), 2)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('setEnv: the command sees the values; changing one reruns', async () => {
@@ -56,7 +60,9 @@ test('setEnv: the command sees the values; changing one reruns', async () => {
     const r = await tasksJson(p.dir, ['t'])
     assert.is(r.status.t, 'ran', dump(r))
     assert.is(p.read('runs'), 'hello\nbonjour\n')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('toolVersions: a changed tool output reruns the task', async () => {
@@ -67,7 +73,9 @@ test('toolVersions: a changed tool output reruns the task', async () => {
     p.write('tool-version.txt', '2.0\n')
     const r = await tasksJson(p.dir, ['t'])
     assert.is(r.status.t, 'ran', dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('dependents of a cache-hit dependency are up to date (the fingerprint is the same)', async () => {
@@ -81,7 +89,9 @@ test('dependents of a cache-hit dependency are up to date (the fingerprint is th
     const r = await tasksJson(p.dir, ['use'])
     assert.equal(r.status, { gen: 'cache-hit', use: 'up-to-date' }, dump(r))
     assert.is(count(p.path('runs')), 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--force still stores results: a later deleted output comes back from the cache', async () => {
@@ -92,7 +102,9 @@ test('--force still stores results: a later deleted output comes back from the c
     const r = await tasksJson(p.dir, ['t'])
     assert.is(r.status.t, 'cache-hit', dump(r))
     assert.is(count(p.path('runs')), 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('declared outputs that the command does not produce: a warning', async () => {
@@ -101,7 +113,9 @@ test('declared outputs that the command does not produce: a warning', async () =
     const r = await tasksJson(p.dir, ['t'])
     assert.is(r.code, 0, dump(r))
     assert.match(r.stderr, /warning.*never\.out/, dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

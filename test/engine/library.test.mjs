@@ -46,7 +46,9 @@ test('loadConfig + run: events in order, run:start first, run:end last, per task
     const end = events.at(-1)
     assert.is(end.summary.ran, 2)
     assert.equal(result.summary, end.summary)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a cache hit replays the log as a task:output event with replay: true', async () => {
@@ -63,7 +65,9 @@ test('a cache hit replays the log as a task:output event with replay: true', asy
     assert.ok(replay, 'no output event on a cache hit')
     assert.is(replay.replay, true)
     assert.match(replay.text, /GEN-OUT/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('the library does not write to stdout', async () => {
@@ -72,7 +76,10 @@ test('the library does not write to stdout', async () => {
   let written = ''
   try {
     const conf = await lib.loadConfig({ cwd: p.dir })
-    process.stdout.write = (chunk, ...rest) => { written += chunk; return true }
+    process.stdout.write = (chunk, ...rest) => {
+      written += chunk
+      return true
+    }
     await lib.run({ config: conf, tasks: ['build'] })
   } finally {
     process.stdout.write = write
@@ -110,12 +117,22 @@ test('aborting with an AbortController: interrupted: true, the process keeps run
     assert.is(count(p.path('runs')), 0)
     assert.is(events.at(-1).type, 'run:end')
     assert.is(acEntries(p.dir).length, 0)
-    await waitFor(() => {
-      try { process.kill(gpid, 0) } catch { return true }
-      const stat = readFileSync(`/proc/${gpid}/stat`, 'utf8')
-      return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z'
-    }, `grandchild ${gpid} to be killed`, 5000)
-  } finally { p.cleanup() }
+    await waitFor(
+      () => {
+        try {
+          process.kill(gpid, 0)
+        } catch {
+          return true
+        }
+        const stat = readFileSync(`/proc/${gpid}/stat`, 'utf8')
+        return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z'
+      },
+      `grandchild ${gpid} to be killed`,
+      5000,
+    )
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('an already-aborted signal runs nothing', async () => {
@@ -125,7 +142,9 @@ test('an already-aborted signal runs nothing', async () => {
     const r = await lib.run({ config: conf, tasks: ['t'], signal: AbortSignal.abort() })
     assert.is(r.interrupted, true)
     assert.is(count(p.path('runs')), 0)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 const fnConfig = `{
@@ -144,13 +163,18 @@ test('a function task: value in tasks[].value, its exec output in the log, value
     assert.is(r1.ok, true, JSON.stringify(r1))
     assert.is(r1.tasks[0].status, 'ran')
     assert.equal(r1.tasks[0].value, { n: 1, root: true })
-    const text = events.filter((e) => e.type === 'task:output').map((e) => e.text).join('')
+    const text = events
+      .filter((e) => e.type === 'task:output')
+      .map((e) => e.text)
+      .join('')
     assert.match(text, /hi/)
     assert.match(text, /LOGGED-BY-CTX/)
     const r2 = await lib.run({ config: conf, tasks: ['fn'] })
     assert.is(r2.tasks[0].status, 'up-to-date')
     assert.equal(r2.tasks[0].value, { n: 1, root: true })
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a function task through the CLI: value in --json, on ran and on up to date', async () => {
@@ -163,7 +187,9 @@ test('a function task through the CLI: value in --json, on ran and on up to date
     const r2 = await tasksJson(p.dir, ['fn'])
     assert.is(r2.task('fn').status, 'up-to-date', dump(r2))
     assert.equal(r2.task('fn').value, { n: 1, root: true }, dump(r2))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a function task: editing its source invalidates; a `version` key pins it', async () => {
@@ -174,7 +200,9 @@ test('a function task: editing its source invalidates; a `version` key pins it',
     const r = await tasksJson(p.dir, ['fn'])
     assert.is(r.status.fn, 'ran', dump(r))
     assert.equal(r.task('fn').value, { v: 'two' })
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('unknown task through the library: a TasksError with code unknown-task', async () => {
@@ -188,7 +216,9 @@ test('unknown task through the library: a TasksError with code unknown-task', as
       assert.instance(err, lib.TasksError)
       assert.is(err.code, 'unknown-task')
     }
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

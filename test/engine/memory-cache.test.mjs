@@ -42,7 +42,10 @@ test('an in-memory cache through the public API: store, up to date, restore, rer
     assert.is(cache.entries.size, 1)
     const entry = JSON.parse([...cache.entries.values()][0])
     assert.is(entry.schema, 3)
-    assert.equal(entry.outputs.map((o) => o.path), ['out/out.txt'])
+    assert.equal(
+      entry.outputs.map((o) => o.path),
+      ['out/out.txt'],
+    )
     assert.ok(cache.blobs.get(entry.log)?.equals(RAW_LOG), `log blob is not the raw bytes: ${cache.blobs.get(entry.log)?.toString('hex')}`)
 
     // 2. nothing changed: up to date, no cache traffic needed
@@ -93,7 +96,9 @@ test('an in-memory cache through the public API: store, up to date, restore, rer
     // nothing of the cache on disk: no action results, no blobs
     assert.equal(acFiles(p.dir), [])
     assert.not.ok(existsSync(p.path('.tasks/cas')), '.tasks/cas was written with an in-memory cache')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a tampered in-memory entry is a miss with a warning, and the task runs', async () => {
@@ -112,7 +117,9 @@ test('a tampered in-memory entry is a miss with a warning, and the task runs', a
     assert.ok(w, `no refusal warning: ${JSON.stringify(r.events.filter((e) => e.type === 'warning'))}`)
     assert.match(w.message, /climbs out/)
     assert.not.ok(existsSync(join(p.dir, '..', 'escape.txt')))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

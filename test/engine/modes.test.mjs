@@ -29,7 +29,9 @@ test('touch without a change: mtime mode reruns, content mode (and the default) 
     assert.is(r2.status.byDefault, 'up-to-date', dump(r2))
     assert.is(count(p.path('runs-time')), 2)
     assert.is(count(p.path('runs-content')), 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a content change reruns both modes', async () => {
@@ -42,7 +44,9 @@ test('a content change reruns both modes', async () => {
     assert.is(r.status.byTime, 'ran', dump(r))
     assert.is(r.status.byContent, 'ran', dump(r))
     assert.is(r.status.byDefault, 'ran', dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('same-size content change within the same second is still seen in content mode', async () => {
@@ -55,7 +59,9 @@ test('same-size content change within the same second is still seen in content m
     utimesSync(p.path('src.txt'), before.atime, before.mtime)
     const r = await tasksJson(p.dir, ['all'])
     assert.is(r.status.byContent, 'ran', dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('after an mtime rerun, a second run without a touch is up to date', async () => {
@@ -66,7 +72,9 @@ test('after an mtime rerun, a second run without a touch is up to date', async (
     assert.is((await tasksJson(p.dir, ['all'])).status.byTime, 'ran')
     const r = await tasksJson(p.dir, ['all'])
     assert.is(r.status.byTime, 'up-to-date', dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

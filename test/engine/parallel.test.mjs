@@ -26,9 +26,12 @@ test('--concurrency 2: two independent tasks run at the same time', async () => 
   try {
     const r = await tasksJson(p.dir, ['both', '--concurrency', '2'])
     assert.is(r.code, 0, dump(r))
-    const a = interval(p, 'one'), b = interval(p, 'two')
+    const a = interval(p, 'one'),
+      b = interval(p, 'two')
     assert.ok(overlap(a, b), `expected overlap: one ${JSON.stringify(a)} two ${JSON.stringify(b)}`)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--concurrency 1: the two tasks never overlap', async () => {
@@ -36,9 +39,12 @@ test('--concurrency 1: the two tasks never overlap', async () => {
   try {
     const r = await tasksJson(p.dir, ['both', '--concurrency', '1'])
     assert.is(r.code, 0, dump(r))
-    const a = interval(p, 'one'), b = interval(p, 'two')
+    const a = interval(p, 'one'),
+      b = interval(p, 'two')
     assert.not.ok(overlap(a, b), `expected no overlap: one ${JSON.stringify(a)} two ${JSON.stringify(b)}`)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('config concurrency: 1 is honoured when the flag is absent', async () => {
@@ -48,35 +54,48 @@ test('config concurrency: 1 is honoured when the flag is absent', async () => {
     const r = await tasksJson(p.dir, ['both'])
     assert.is(r.code, 0, dump(r))
     assert.not.ok(overlap(interval(p, 'one'), interval(p, 'two')))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a dependent starts only after its dependency ended', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     first: { run: 'node stamp.mjs first 300' },
     second: { run: 'node stamp.mjs second 10', deps: ['first'] },
-  }`, { 'stamp.mjs': stamp })
+  }`,
+    { 'stamp.mjs': stamp },
+  )
   try {
     const r = await tasksJson(p.dir, ['second', '--concurrency', '4'])
     assert.is(r.code, 0, dump(r))
     assert.ok(interval(p, 'first').end <= interval(p, 'second').start)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a task starts as soon as its own dependencies are done, not level by level', async () => {
   // slow and fast are independent; next depends on fast only: it must start while slow still runs
-  const p = project(`{
+  const p = project(
+    `{
     slow: { run: 'node stamp.mjs slow 3000' },
     fast: { run: 'node stamp.mjs fast 10' },
     next: { run: 'node stamp.mjs next 10', deps: ['fast'] },
     all: { deps: ['slow', 'next'] },
-  }`, { 'stamp.mjs': stamp })
+  }`,
+    { 'stamp.mjs': stamp },
+  )
   try {
     const r = await tasksJson(p.dir, ['all', '--concurrency', '3'])
     assert.is(r.code, 0, dump(r))
-    const slow = interval(p, 'slow'), next = interval(p, 'next')
+    const slow = interval(p, 'slow'),
+      next = interval(p, 'next')
     assert.ok(next.start < slow.end, `next started after slow ended: slow ${JSON.stringify(slow)} next ${JSON.stringify(next)}`)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--concurrency 0 and non-numbers are usage errors (exit 2)', async () => {
@@ -88,7 +107,9 @@ test('--concurrency 0 and non-numbers are usage errors (exit 2)', async () => {
       assert.is(r.code, 2, dump(r))
       assert.match(r.stderr, /concurrency/)
     }
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

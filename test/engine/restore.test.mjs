@@ -37,7 +37,9 @@ test('a deleted output is restored (same bytes, same mode) and the log replayed 
     const r3 = await tasksJson(p.dir, ['build'])
     assert.is(r3.status.build, 'up-to-date', dump(r3))
     assert.is(count(p.path('runs')), 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a modified output is not "up to date": it is restored from the cache', async () => {
@@ -49,7 +51,9 @@ test('a modified output is not "up to date": it is restored from the cache', asy
     assert.is(r.status.build, 'cache-hit', dump(r))
     assert.is(p.read('out/tool.sh'), 'x\n')
     assert.is(count(p.path('runs')), 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('going back to earlier inputs is a cache hit for the earlier result', async () => {
@@ -64,7 +68,9 @@ test('going back to earlier inputs is a cache hit for the earlier result', async
     assert.is(r.status.build, 'cache-hit', dump(r))
     assert.is(p.read('out/tool.sh'), 'v1\n')
     assert.is(count(p.path('runs')), 2)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('plain output of a cache hit says what was restored', async () => {
@@ -75,7 +81,9 @@ test('plain output of a cache hit says what was restored', async () => {
     const r = await tasks(p.dir, ['build'])
     assert.is(r.code, 0, dump(r))
     assert.match(r.stderr, /\[build\] cache hit: restored \d+ outputs?, replayed log/, dump(r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('symlink outputs are restored as symlinks', async () => {
@@ -90,7 +98,9 @@ test('symlink outputs are restored as symlinks', async () => {
     assert.ok(lstatSync(p.path('out/link.txt')).isSymbolicLink(), 'not a symlink after restore')
     assert.is(readlinkSync(p.path('out/link.txt')), 'target.txt')
     assert.is(count(p.path('runs')), 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

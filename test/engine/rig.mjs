@@ -70,11 +70,17 @@ export async function waitFor(predicate, what, timeoutMs = 20_000) {
 
 /** True when a process with this pid exists (signal 0) and is not a zombie (Linux: /proc/<pid>/stat). */
 export function alive(pid) {
-  try { process.kill(pid, 0) } catch { return false }
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return false
+  }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch { return true }
+  } catch {
+    return true
+  }
 }
 
 /** Every file under `dir` (recursively) as `relative path -> "size mtimeNs"`, for "nothing was written" checks. */
@@ -97,7 +103,11 @@ export function snapshot(dir) {
 /** Files directly in `.tasks/ac/` of a project (the committed cache entries). */
 export function acEntries(dir) {
   const ac = join(dir, '.tasks', 'ac')
-  return existsSync(ac) ? readdirSync(ac).filter((f) => f.endsWith('.json')).map((f) => join(ac, f)) : []
+  return existsSync(ac)
+    ? readdirSync(ac)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => join(ac, f))
+    : []
 }
 
 /** Number of lines in a counter file (each run of a command appends one line); 0 when missing. */

@@ -14,7 +14,8 @@ const running = alive
 
 test('file builtins: mkdir -p, cat (bytes unchanged), cp -r, mv, rm -rf, touch, test, $VAR defaults, redirections', async () => {
   const bytes = Buffer.from([0, 255, 10, 13, 10, 128, 1])
-  const p = project(`{
+  const p = project(
+    `{
     files: {
       run: [
         'mkdir -p out/a/b && cat src/*.bin > out/all.bin && cp -r src out/copy && mv out/copy out/moved',
@@ -26,7 +27,9 @@ test('file builtins: mkdir -p, cat (bytes unchanged), cp -r, mv, rm -rf, touch, 
       inputs: ['src/**'],
       outputs: ['out/**'],
     },
-  }`, { 'src/x.bin': bytes, 'src/y.bin': 'tail', 'err.cjs': "process.stderr.write('2\\n')\n" })
+  }`,
+    { 'src/x.bin': bytes, 'src/y.bin': 'tail', 'err.cjs': "process.stderr.write('2\\n')\n" },
+  )
   try {
     const r = await tasksJson(p.dir, ['files'])
     assert.is(r.code, 0, dump(r))
@@ -41,10 +44,13 @@ test('file builtins: mkdir -p, cat (bytes unchanged), cp -r, mv, rm -rf, touch, 
 })
 
 test("the task's cwd and env: relative paths, cd, $VAR from setEnv and the environment, exit codes", async () => {
-  const p = project(`{
+  const p = project(
+    `{
     here: { cwd: 'sub', run: 'pwd > where.txt && cd .. && test -f tasks.config.mjs && echo "$FROM_SET $FROM_ENV" > sub/env.txt', setEnv: { FROM_SET: 'set' }, inputs: [] },
     code: { run: 'false || exit 7', inputs: [] },
-  }`, { 'sub/.keep': '' })
+  }`,
+    { 'sub/.keep': '' },
+  )
   try {
     const r = await tasksJson(p.dir, ['here'], { env: { FROM_ENV: 'env' } })
     assert.is(r.code, 0, dump(r))
@@ -145,16 +151,23 @@ setInterval(() => {}, 1000)\n`,
 
 test('arguments after -- arrive unchanged under the portable shell and sh', async () => {
   const argv = ['a b', "it's", '$HOME', '*.txt', 'x&y;z', '"q"', '', 'back\\slash']
-  const p = project(`{
+  const p = project(
+    `{
     portable: { run: 'node print.cjs', inputs: [] },
     sh: { shell: 'sh', run: 'node print.cjs', inputs: [] },
-  }`, { 'print.cjs': "require('fs').appendFileSync('args.json', JSON.stringify(process.argv.slice(2)) + '\\n')\n", 'x.txt': '' })
+  }`,
+    { 'print.cjs': "require('fs').appendFileSync('args.json', JSON.stringify(process.argv.slice(2)) + '\\n')\n", 'x.txt': '' },
+  )
   try {
     for (const t of ['portable', 'sh']) {
       const r = await tasksJson(p.dir, [t, '--', ...argv])
       assert.is(r.code, 0, dump(r))
     }
-    const got = p.read('args.json').trim().split('\n').map((l) => JSON.parse(l))
+    const got = p
+      .read('args.json')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     assert.equal(got, [argv, argv])
   } finally {
     p.cleanup()
@@ -177,7 +190,10 @@ test('examples/c-calc builds and tests under the portable shell (its default), t
   const dir = new URL('../../examples/c-calc', import.meta.url).pathname
   const r = await tasksJson(dir, ['--force'])
   assert.is(r.code, 0, dump(r))
-  assert.ok(r.json.tasks.every((t) => t.status === 'ran'), dump(r))
+  assert.ok(
+    r.json.tasks.every((t) => t.status === 'ran'),
+    dump(r),
+  )
   assert.match(r.stderr, /smoke test: calc '3 4 \+ 2 \*' = 14/)
   const again = await tasksJson(dir)
   assert.is(again.json.summary.ran, 0, dump(again))

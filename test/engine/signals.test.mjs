@@ -31,7 +31,10 @@ const config = `{
     },
   }`
 
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
   test(`${sig}: exit ${code}, the grandchild is killed, nothing stored, not up to date next run`, async () => {
     const p = project(config, { 'in.txt': 'x', slow: '' })
     let gpid

@@ -33,20 +33,27 @@ test('a task writing beside its declared output: one warning naming the task and
     const again = await warnings(p.dir, ['gen'])
     assert.is(again.result.tasks[0].status, 'up-to-date')
     assert.is(undeclared(again.warnings).length, 0)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('declared outputs in a cwd, negations and files changed before the run are not reported', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     pkg: { run: 'mkdir -p out && echo a > out/a.txt && echo b > out/keep.log', cwd: 'pkg', inputs: ['src/**'], outputs: ['out/**', '!out/*.log'] },
-  }`, { 'pkg/src/x.txt': 'x\n', 'old.txt': 'written before the run\n' })
+  }`,
+    { 'pkg/src/x.txt': 'x\n', 'old.txt': 'written before the run\n' },
+  )
   try {
     const { warnings: ws } = await warnings(p.dir, ['pkg'])
     const u = undeclared(ws)
     assert.is(u.length, 1, JSON.stringify(ws))
     assert.match(u[0].message, /pkg\/out\/keep\.log/)
     assert.not.match(u[0].message, /out\/a\.txt|old\.txt/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('parallel tasks: a write while two tasks ran at once is never blamed on one of them alone', async () => {
@@ -63,7 +70,9 @@ test('parallel tasks: a write while two tasks ran at once is never blamed on one
     assert.is(u.length, 1, JSON.stringify(ws))
     assert.is(u[0].task, undefined, 'not attributed to a single task')
     assert.match(u[0].message, /`quiet`, `slow` ran at once: stray\.txt/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

@@ -25,8 +25,13 @@ function git(dir, ...args) {
 
 function repo() {
   const p = project(TASKS, {
-    '.gitignore': '.tasks/\nignored.txt\n', 'src/a/a.txt': 'a', 'src/b/b.txt': 'b', 'src/c/c.txt': 'c', 'test/t.txt': 't',
-    'docs/d.md': 'd', 'package-lock.json': '{}\n',
+    '.gitignore': '.tasks/\nignored.txt\n',
+    'src/a/a.txt': 'a',
+    'src/b/b.txt': 'b',
+    'src/c/c.txt': 'c',
+    'test/t.txt': 't',
+    'docs/d.md': 'd',
+    'package-lock.json': '{}\n',
   })
   git(p.dir, 'init', '-q')
   git(p.dir, 'add', '-A')
@@ -39,8 +44,14 @@ function repo() {
 async function affected(dir, extra = [], opts = {}) {
   const r = await tasksJson(dir, ['all', '--dry-run', ...extra], opts)
   assert.is(r.code, 0, dump(r))
-  const skipped = r.json.tasks.filter((t) => t.reasonData.code === 'not-affected').map((t) => t.name).sort()
-  const run = r.json.tasks.filter((t) => t.reasonData.code !== 'not-affected').map((t) => t.name).sort()
+  const skipped = r.json.tasks
+    .filter((t) => t.reasonData.code === 'not-affected')
+    .map((t) => t.name)
+    .sort()
+  const run = r.json.tasks
+    .filter((t) => t.reasonData.code !== 'not-affected')
+    .map((t) => t.name)
+    .sort()
   return { r, skipped, run, because: Object.fromEntries(r.json.affected.tasks.map((t) => [t.task, t.because])) }
 }
 
@@ -52,7 +63,9 @@ test('affected: nothing changed on the branch: every task is skipped as not affe
     assert.equal(a.skipped, ['all', 'build', 'deps', 'docs', 'lint', 'test'])
     assert.is(a.r.task('lint').reason, `not affected since ${a.r.json.affected.base.slice(0, 12)}`)
     assert.is(a.r.json.ok, true)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('affected: a commit on the branch affects the task whose inputs it touches and its dependents; it runs, others are skipped', async () => {
@@ -76,7 +89,9 @@ test('affected: a commit on the branch affects the task whose inputs it touches 
     // The engine's decision still applies: affected but unchanged since the last run is up to date.
     const again = await tasksJson(p.dir, ['all', '--affected'])
     assert.is(again.status.build, 'up-to-date', dump(again))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('affected: staged, unstaged and untracked (not ignored) changes count; ignored files do not', async () => {
@@ -101,7 +116,9 @@ test('affected: staged, unstaged and untracked (not ignored) changes count; igno
     git(p.dir, 'rm', '-q', 'docs/d.md')
     a = await affected(p.dir, ['--affected'])
     assert.equal(a.because.docs, { kind: 'file', file: 'docs/d.md' })
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('affected: a lockfile change affects only the tasks whose inputs include it', async () => {
@@ -111,7 +128,9 @@ test('affected: a lockfile change affects only the tasks whose inputs include it
     const a = await affected(p.dir, ['--affected'])
     assert.equal(a.run, ['all', 'deps'], dump(a.r))
     assert.equal(a.because.deps, { kind: 'file', file: 'package-lock.json' })
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('affected: a task whose definition changed in the config is affected; --explain names the file', async () => {
@@ -133,15 +152,20 @@ test('affected: a task whose definition changed in the config is affected; --exp
     const y = await tasks(p.dir, ['all', '--affected', '--explain'])
     assert.match(y.stdout, /build: affected: src\/b\/b\.txt changed/)
     assert.match(y.stdout, /test: affected: dependency `build` is affected/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('affected: a --var value is not a definition change; a changed variable default is', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     deploy: { run: 'echo deploy', inputs: ['deploy/**'], vars: { env: { default: 'dev', choices: ['dev', 'prod'] } } },
     docs: { run: 'echo docs', inputs: ['docs/**'] },
     all: { deps: ['deploy', 'docs'] },
-  }`, { '.gitignore': '.tasks/\n', 'deploy/d.txt': 'd', 'docs/d.md': 'd' })
+  }`,
+    { '.gitignore': '.tasks/\n', 'deploy/d.txt': 'd', 'docs/d.md': 'd' },
+  )
   try {
     git(p.dir, 'init', '-q')
     git(p.dir, 'add', '-A')
@@ -155,7 +179,9 @@ test('affected: a --var value is not a definition change; a changed variable def
     p.write('tasks.config.mjs', p.read('tasks.config.mjs').replace("default: 'dev'", "default: 'prod'"))
     const b = await affected(p.dir, ['--affected'])
     assert.equal(b.because.deploy, { kind: 'definition', file: 'tasks.config.mjs' }, dump(b.r))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('affected: TASKS_AFFECTED_BASE sets the default ref; an unknown ref is a usage error', async () => {
@@ -171,7 +197,9 @@ test('affected: TASKS_AFFECTED_BASE sets the default ref; an unknown ref is a us
     const bad = await tasks(p.dir, ['all', '--affected=no-such-branch'])
     assert.is(bad.code, 2, dump(bad))
     assert.match(bad.stderr, /no-such-branch/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('affected: a shallow clone without the merge base runs everything, with a warning', async () => {
@@ -185,19 +213,27 @@ test('affected: a shallow clone without the merge base runs everything, with a w
     const dir = join(clone, 'c')
     const r = await tasksJson(dir, ['all', '--affected=main', '--dry-run'])
     assert.is(r.code, 0, dump(r))
-    assert.ok(r.json.tasks.every((t) => t.reasonData.code !== 'not-affected'), dump(r))
+    assert.ok(
+      r.json.tasks.every((t) => t.reasonData.code !== 'not-affected'),
+      dump(r),
+    )
     assert.match(r.stderr, /shallow clone/)
     assert.is(r.json.affected.tasks[0].because.kind, 'everything')
-  } finally { p.cleanup(); rmSync(clone, { recursive: true, force: true }) }
+  } finally {
+    p.cleanup()
+    rmSync(clone, { recursive: true, force: true })
+  }
 })
 
 test('affected: in a monorepo, a workspace config change affects its tasks; root defaults changes are compared task by task', async () => {
   const p = fixture({
     '.gitignore': '.tasks/\n',
     'tasks.config.mjs': `export default { workspaces: ['packages/*'], defaults: { build: { inputs: ['src/**'] } }, tasks: { all: { deps: ['^build'] } } }\n`,
-    'packages/a/package.json': '{"name":"a"}', 'packages/a/src/x.txt': 'a',
+    'packages/a/package.json': '{"name":"a"}',
+    'packages/a/src/x.txt': 'a',
     'packages/a/tasks.config.mjs': "export default { tasks: { build: { run: 'echo a' } } }\n",
-    'packages/b/package.json': '{"name":"b"}', 'packages/b/src/x.txt': 'b',
+    'packages/b/package.json': '{"name":"b"}',
+    'packages/b/src/x.txt': 'b',
     'packages/b/tasks.config.mjs': "export default { tasks: { build: { run: 'echo b' } } }\n",
   })
   try {
@@ -222,7 +258,9 @@ test('affected: in a monorepo, a workspace config change affects its tasks; root
     const both = await run()
     assert.equal(both['a#build'], { kind: 'definition', file: 'tasks.config.mjs' })
     assert.equal(both['b#build'], { kind: 'definition', file: 'tasks.config.mjs' })
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('affected: outside a git work tree it is a usage error', async () => {
@@ -232,7 +270,9 @@ test('affected: outside a git work tree it is a usage error', async () => {
     if (process.env.TASKS_TEST_GIT === '1') return
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, /git work tree/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

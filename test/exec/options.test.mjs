@@ -22,7 +22,9 @@ test('timeoutMs: the whole tree is killed and the task fails with reason timed-o
     await waitFor(() => !alive(pid), 'the grandchild of the timed-out task to be gone', 10_000)
     const plain = await tasks(p.dir, ['slow'])
     assert.match(plain.stderr, /\[slow\] timed out after 800 ms/, dump(plain))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('timeoutMs: under the portable shell (the default) the spawned program is killed too', async () => {
@@ -33,7 +35,9 @@ test('timeoutMs: under the portable shell (the default) the spawned program is k
     assert.equal(r.task('slow').reasonData, { code: 'timed-out', timeoutMs: 1500 })
     const pid = Number(p.read('child.pid'))
     await waitFor(() => !alive(pid), 'the program of the timed-out task to be gone', 10_000)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('timeoutMs: a function task sees its signal aborted and fails timed-out; a fast task is unaffected', async () => {
@@ -45,7 +49,9 @@ test('timeoutMs: a function task sees its signal aborted and fails timed-out; a 
     const r = await tasksJson(p.dir, ['fn', 'quick', '--continue'])
     assert.is(r.task('fn').reasonData.code, 'timed-out', dump(r))
     assert.is(r.status.quick, 'ran')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('timeoutMs: a function task that ignores its signal is given up on, and the CLI exits', async () => {
@@ -55,7 +61,9 @@ test('timeoutMs: a function task that ignores its signal is given up on, and the
     const r = await tasksJson(p.dir, ['deaf'])
     assert.is(r.code, 1, dump(r))
     assert.equal(r.task('deaf').reasonData, { code: 'timed-out', timeoutMs: 300 })
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('retries: a command failing twice then succeeding runs three times, each attempt in the log, counted once', async () => {
@@ -74,7 +82,9 @@ test('retries: a command failing twice then succeeding runs three times, each at
     assert.match(r.stderr, /warning \[flaky\]: attempt 3 of 3/)
     // Stored once, up to date afterwards.
     assert.is((await tasksJson(p.dir, ['flaky'])).status.flaky, 'up-to-date')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('retries: exhausted, the task fails with the last exit code after N+1 attempts', async () => {
@@ -84,18 +94,26 @@ test('retries: exhausted, the task fails with the last exit code after N+1 attem
     assert.is(r.code, 1, dump(r))
     assert.equal(r.task('bad').reasonData, { code: 'exit-code', exitCode: 3 })
     assert.is(p.read('tries'), 'try\ntry\n')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('config: bad timeoutMs / retries / interactive values are config errors naming the task', async () => {
-  for (const [def, re] of [[`{ run: 'x', timeoutMs: -1 }`, /timeoutMs/], [`{ run: 'x', retries: 1.5 }`, /retries/], [`{ run: 'x', interactive: 'yes' }`, /interactive/]]) {
+  for (const [def, re] of [
+    [`{ run: 'x', timeoutMs: -1 }`, /timeoutMs/],
+    [`{ run: 'x', retries: 1.5 }`, /retries/],
+    [`{ run: 'x', interactive: 'yes' }`, /interactive/],
+  ]) {
     const p = project(`{ t: ${def} }`)
     try {
       const r = await tasks(p.dir, ['t'])
       assert.is(r.code, 2, dump(r))
       assert.match(r.stderr, re)
       assert.match(r.stderr, /`t`/)
-    } finally { p.cleanup() }
+    } finally {
+      p.cleanup()
+    }
   }
 })
 
@@ -108,11 +126,17 @@ function underPty(cwd, args, answer) {
     let answered = false
     child.stdout.on('data', (d) => {
       out += d
-      if (!answered && /name\? /.test(out)) { answered = true; child.stdin.write(answer + '\n') }
+      if (!answered && /name\? /.test(out)) {
+        answered = true
+        child.stdin.write(answer + '\n')
+      }
     })
     child.stderr.on('data', (d) => (out += d))
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out }) })
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, out })
+    })
   })
 }
 
@@ -138,7 +162,9 @@ test('interactive: under a pseudo-terminal the prompt reads the answer (portable
     const sh = await underPty(p.dir, ['asksh'], 'cy')
     assert.is(sh.code, 0, sh.out)
     assert.match(sh.out, /sh says cy/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('interactive: nothing else runs while it runs (concurrency 1 for its duration)', async () => {
@@ -157,7 +183,9 @@ test('interactive: nothing else runs while it runs (concurrency 1 for its durati
     assert.is(order[s + 1], 'i-end', `nothing between i-start and i-end: ${order.join(' ')}`)
     // Others ran concurrently among themselves (not the point, but the run was parallel).
     assert.is(order.length, 8)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('interactive: with stdin not a terminal, the command still gets it (a pipe)', async () => {
@@ -171,7 +199,9 @@ test('interactive: with stdin not a terminal, the command still gets it (a pipe)
     const code = await new Promise((res) => child.on('close', res))
     assert.is(code, 0, out)
     assert.match(out, /hello zed/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

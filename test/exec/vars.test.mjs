@@ -29,7 +29,9 @@ test('vars: the default, then a given value; the command sees them; the fingerpr
     assert.match(p.read('log'), /deploying to staging in eu\n$/)
     // Back to a value seen before: its result is in the cache.
     assert.is((await tasksJson(p.dir, ['deploy'])).status.deploy, 'cache-hit')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('vars: a value outside the choices is a usage error naming the task and the choices', async () => {
@@ -41,7 +43,9 @@ test('vars: a value outside the choices is a usage error naming the task and the
     assert.match(r.stderr, /moon/)
     assert.match(r.stderr, /dev, staging, prod/)
     assert.not.ok(p.exists('log'), 'nothing ran')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('vars: an unknown name or a malformed --var is a usage error; a required variable without a value too', async () => {
@@ -60,17 +64,24 @@ test('vars: an unknown name or a malformed --var is a usage error; a required va
     const given = await tasks(p.dir, ['need', '--var', 'who=ada'])
     assert.is(given.code, 0, dump(given))
     assert.match(given.stderr, /ada/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('vars: a default outside its choices, or a bad variable name, is a config error', async () => {
-  for (const [vars, re] of [[`{ env: { default: 'x', choices: ['a'] } }`, /default "x", which is not one of its choices/], [`{ 'bad-name': {} }`, /vars/]]) {
+  for (const [vars, re] of [
+    [`{ env: { default: 'x', choices: ['a'] } }`, /default "x", which is not one of its choices/],
+    [`{ 'bad-name': {} }`, /vars/],
+  ]) {
     const p = project(`{ t: { run: 'echo', vars: ${vars} } }`)
     try {
       const r = await tasks(p.dir, ['t'])
       assert.is(r.code, 2, dump(r))
       assert.match(r.stderr, re)
-    } finally { p.cleanup() }
+    } finally {
+      p.cleanup()
+    }
   }
 })
 
@@ -93,7 +104,10 @@ console.log(JSON.stringify({ ok: r.ok, code: err?.code, message: err?.message })
     assert.is(res.code, 'usage')
     assert.match(res.message, /deploy/)
     assert.is(p.read('log'), 'deploying to staging in eu\n')
-  } finally { p.cleanup(); script.cleanup() }
+  } finally {
+    p.cleanup()
+    script.cleanup()
+  }
 })
 
 test.run()

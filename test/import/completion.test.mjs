@@ -35,7 +35,15 @@ _tasks_complete
 printf 'reply:%s\\n' "\${COMPREPLY[@]}"`
   const r = spawnSync('bash', ['-c', script], { cwd, env, encoding: 'utf8' })
   assert.is(r.status, 0, r.stderr)
-  return { spec: r.stdout.split('\n')[0], reply: r.stdout.split('\n').filter((l) => l.startsWith('reply:')).map((l) => l.slice(6)).filter(Boolean).sort() }
+  return {
+    spec: r.stdout.split('\n')[0],
+    reply: r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('reply:'))
+      .map((l) => l.slice(6))
+      .filter(Boolean)
+      .sort(),
+  }
 }
 
 test('bash: task names, names with `:`, flags, --filter workspaces, short names inside a workspace', () => {
@@ -65,7 +73,15 @@ test('zsh: the script loads under compinit and registers _tasks', () => {
   if (!requireTool('zsh', ['--version'], 'zsh')) return
   const { f, env } = setup()
   try {
-    const r = spawnSync('zsh', ['-f', '-c', 'autoload -U compinit; compinit -u -D; source <(tasks completion zsh); print -r -- $_comps[tasks]; _tasks_words=( ${(f)"$(command tasks __complete tasks)"} ); print -r -- ${(j:,:)_tasks_words}'], { cwd: f.dir, env, encoding: 'utf8' })
+    const r = spawnSync(
+      'zsh',
+      [
+        '-f',
+        '-c',
+        'autoload -U compinit; compinit -u -D; source <(tasks completion zsh); print -r -- $_comps[tasks]; _tasks_words=( ${(f)"$(command tasks __complete tasks)"} ); print -r -- ${(j:,:)_tasks_words}',
+      ],
+      { cwd: f.dir, env, encoding: 'utf8' },
+    )
     assert.is(r.status, 0, r.stderr)
     const [fn, names] = r.stdout.trim().split('\n')
     assert.is(fn, '_tasks')
@@ -82,7 +98,11 @@ test('fish: `complete -C` lists task names, flags and workspaces', () => {
     const complete = (line) => {
       const r = spawnSync('fish', ['--no-config', '-c', `tasks completion fish | source; complete -C ${JSON.stringify(line)}`], { cwd: f.dir, env, encoding: 'utf8' })
       assert.is(r.status, 0, r.stderr)
-      return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).sort()
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0])
+        .sort()
     }
     assert.equal(complete('tasks go:'), ['go:api', 'go:api:linux/amd64'])
     assert.ok(complete('tasks --con').includes('--concurrency'))

@@ -234,7 +234,7 @@ out.txt: in.txt
 test('a recipe with $(shell ...) is frozen from make -n, the original kept as a comment', async () => {
   if (!haveMake) return
   const f = project({
-    Makefile: "out.txt: in.txt\n\techo $(shell echo frozen) $(words a b c) > $@\n\tcat $< >> $@\n",
+    Makefile: 'out.txt: in.txt\n\techo $(shell echo frozen) $(words a b c) > $@\n\tcat $< >> $@\n',
     'in.txt': 'input\n',
   })
   try {

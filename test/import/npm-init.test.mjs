@@ -24,13 +24,13 @@ const PKG = {
     'lint:b': 'echo b > b.txt',
     lint: 'run-p lint:*',
     ci: 'npm-run-all -s build lint',
-    test: 'node -e "require(\'fs\').appendFileSync(\'log.txt\', \'test\\n\')"',
+    test: "node -e \"require('fs').appendFileSync('log.txt', 'test\\n')\"",
     prepare: 'echo never',
   },
 }
 const GEN = "require('fs').appendFileSync('log.txt', 'gen ' + process.argv.slice(2).join(' ') + '\\n')\n"
 
-test('npm scripts: hooks and chains run in npm\'s order, with the same files as `npm run`', async () => {
+test("npm scripts: hooks and chains run in npm's order, with the same files as `npm run`", async () => {
   const viaNpm = project({ 'package.json': JSON.stringify(PKG, null, 2), 'gen.js': GEN })
   const viaTasks = project({ 'package.json': JSON.stringify(PKG, null, 2), 'gen.js': GEN })
   try {

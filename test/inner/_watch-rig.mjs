@@ -14,9 +14,15 @@ export function startWatch(cwd, args, env = {}) {
   child.stdout.on('data', (d) => (text += d))
   child.stderr.on('data', (d) => (text += d))
   const timer = setTimeout(() => child.kill('SIGKILL'), 170_000)
-  const done = new Promise((res) => child.on('close', (code, signal) => { clearTimeout(timer); res({ code, signal, out: text }) }))
+  const done = new Promise((res) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      res({ code, signal, out: text })
+    }),
+  )
   return {
-    child, done,
+    child,
+    done,
     out: () => text,
     /** Number of finished iterations (`[watch] #N ...` lines). */
     iterations: () => (text.match(/^\[watch\] #\d+ /gm) ?? []).length,
@@ -45,6 +51,9 @@ export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer()
     s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)) })
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
   })
 }

@@ -48,10 +48,13 @@ for (const kind of ['lineMatches', 'url', 'port', 'command']) {
   test(`readyWhen.${kind}: the dependent connects once the service is ready; the tree is gone after the run`, async () => {
     const port = await freePort()
     const readyWhen = { lineMatches: { lineMatches: 'listening on \\d+' }, url: { url: `http://127.0.0.1:${port}/` }, port: { port }, command: { command: `node probe.mjs ${port}` } }[kind]
-    const p = project(`{
+    const p = project(
+      `{
       server: { run: 'node server.mjs', service: { readyWhen: ${JSON.stringify(readyWhen)}, timeoutMs: 30000 }, setEnv: { PORT: '${port}' } },
       client: { run: 'node client.mjs', deps: ['server'], setEnv: { PORT: '${port}' } },
-    }`, FILES)
+    }`,
+      FILES,
+    )
     try {
       const r = await tasksJson(p.dir, ['client'])
       assert.is(r.code, 0, dump(r))
@@ -75,10 +78,13 @@ for (const kind of ['lineMatches', 'url', 'port', 'command']) {
 
 test('a readiness timeout fails clearly, with the last 20 log lines, and stops the tree', async () => {
   const port = await freePort()
-  const p = project(`{
+  const p = project(
+    `{
     server: { run: 'node server.mjs', service: { readyWhen: { port: ${port} }, timeoutMs: 1500 }, setEnv: { PORT: '${port}', NEVER: '1', LINES: '25' } },
     client: { run: 'node client.mjs', deps: ['server'], setEnv: { PORT: '${port}' } },
-  }`, FILES)
+  }`,
+    FILES,
+  )
   try {
     const r = await tasks(p.dir, ['client'])
     assert.is(r.code, 1, dump(r))
@@ -99,11 +105,14 @@ test('a service that exits early fails its running dependent with its exit code'
   const port = await freePort()
   const other = await freePort()
   // The dependent talks to a second, always-up instance so that only the service's exit can fail it.
-  const p = project(`{
+  const p = project(
+    `{
     up: { run: 'node server.mjs', service: { readyWhen: { port: ${other} } }, setEnv: { PORT: '${other}' } },
     crash: { run: 'node server.mjs', service: { readyWhen: { lineMatches: '^ready$' } }, setEnv: { PORT: '${port}', EXIT: '3' } },
     client: { run: 'node client.mjs', deps: ['crash', 'up'], setEnv: { PORT: '${other}', WAIT: '5000' } },
-  }`, FILES)
+  }`,
+    FILES,
+  )
   try {
     const r = await tasksJson(p.dir, ['client'])
     assert.is(r.code, 1, dump(r))
@@ -139,11 +148,19 @@ test('run directly, a service runs until Ctrl-C, then its tree is gone', async (
 
 test('tasks --watch dev (a service and a build): the build reruns on its edits, the service restarts only on its own, the dependent talks to it; Ctrl-C stops the tree', async () => {
   const port = await freePort()
-  const p = project(`{
+  const p = project(
+    `{
     server: { run: 'node server.mjs', inputs: ['server/**', 'server.mjs'], service: { readyWhen: { port: ${port} } }, setEnv: { PORT: '${port}', CONF: 'server/conf.txt' } },
     build: { run: 'node count.mjs build', inputs: ['src/**'] },
     dev: { run: 'node client.mjs', inputs: ['client.mjs'], outputs: ['result.txt'], deps: ['server', 'build'], setEnv: { PORT: '${port}' } },
-  }`, { ...FILES, 'count.mjs': `import { appendFileSync, mkdirSync } from 'node:fs'\nmkdirSync('counts', { recursive: true })\nappendFileSync('counts/' + process.argv[2], 'x\\n')\n`, 'src/a.txt': 'a', 'server/conf.txt': '1' })
+  }`,
+    {
+      ...FILES,
+      'count.mjs': `import { appendFileSync, mkdirSync } from 'node:fs'\nmkdirSync('counts', { recursive: true })\nappendFileSync('counts/' + process.argv[2], 'x\\n')\n`,
+      'src/a.txt': 'a',
+      'server/conf.txt': '1',
+    },
+  )
   const w = startWatch(p.dir, ['--watch', 'dev'])
   try {
     await eventually(() => w.iterations() === 1, 'the first run', 60_000, w)

@@ -8,14 +8,17 @@ import { eventually, freePort } from './_watch-rig.mjs'
 test('watch({ config, tasks, signal, onEvent }): a run, a change, a rerun, then stops with its services', async () => {
   const lib = await import(LIB_URL)
   const port = await freePort()
-  const p = project(`{
+  const p = project(
+    `{
     server: { run: 'node server.mjs', inputs: ['server.mjs'], service: { readyWhen: { port: ${port} } } },
     build: { run: 'node count.mjs', inputs: ['src/**'], deps: ['server'] },
-  }`, {
-    'count.mjs': `import { appendFileSync } from 'node:fs'\nappendFileSync('counts', 'x\\n')\n`,
-    'server.mjs': `import { createServer } from 'node:net'\nimport { writeFileSync } from 'node:fs'\nwriteFileSync('server.pid', String(process.pid))\ncreateServer(() => {}).listen(${port}, '127.0.0.1')\n`,
-    'src/a.txt': 'a',
-  })
+  }`,
+    {
+      'count.mjs': `import { appendFileSync } from 'node:fs'\nappendFileSync('counts', 'x\\n')\n`,
+      'server.mjs': `import { createServer } from 'node:net'\nimport { writeFileSync } from 'node:fs'\nwriteFileSync('server.pid', String(process.pid))\ncreateServer(() => {}).listen(${port}, '127.0.0.1')\n`,
+      'src/a.txt': 'a',
+    },
+  )
   const ac = new AbortController()
   const events = []
   try {
@@ -23,7 +26,10 @@ test('watch({ config, tasks, signal, onEvent }): a run, a change, a rerun, then 
     const done = lib.watch({ config, tasks: ['build'], signal: ac.signal, onEvent: (e) => events.push(e) })
     const ends = () => events.filter((e) => e.type === 'run:end').length
     await eventually(() => ends() === 1, 'the first run', 60_000)
-    assert.ok(events.some((e) => e.type === 'watch:ready' && e.paths.includes('src')), JSON.stringify(events.filter((e) => e.type === 'watch:ready')))
+    assert.ok(
+      events.some((e) => e.type === 'watch:ready' && e.paths.includes('src')),
+      JSON.stringify(events.filter((e) => e.type === 'watch:ready')),
+    )
     assert.ok(events.some((e) => e.type === 'task:ready' && e.task === 'server'))
     const pid = Number(p.read('server.pid'))
     assert.ok(alive(pid), 'the service runs between runs')
@@ -39,8 +45,14 @@ test('watch({ config, tasks, signal, onEvent }): a run, a change, a rerun, then 
     ac.abort()
     const result = await done
     assert.is(result.runs.length, 2)
-    assert.equal(result.runs.map((r) => r.tasks.find((t) => t.name === 'build').status), ['ran', 'ran'])
-    assert.equal(result.runs.map((r) => r.tasks.find((t) => t.name === 'server').status), ['ran', 'up-to-date'])
+    assert.equal(
+      result.runs.map((r) => r.tasks.find((t) => t.name === 'build').status),
+      ['ran', 'ran'],
+    )
+    assert.equal(
+      result.runs.map((r) => r.tasks.find((t) => t.name === 'server').status),
+      ['ran', 'up-to-date'],
+    )
     assert.not.ok(alive(pid), 'the service is stopped once watch() resolved')
   } finally {
     ac.abort()

@@ -180,12 +180,15 @@ test('an edit of the config reloads it; a broken config keeps the previous one',
 })
 
 test('an interruptible task is killed and rerun on a change during its run', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     long: { run: 'node long.mjs', inputs: ['src/**'], interruptible: true },
-  }`, {
-    'long.mjs': `import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'\nmkdirSync('counts', { recursive: true }); appendFileSync('counts/long', readFileSync('src/a.txt', 'utf8') + '\\n')\nif (readFileSync('src/a.txt', 'utf8') === 'hang') setInterval(() => {}, 1000)\n`,
-    'src/a.txt': 'a',
-  })
+  }`,
+    {
+      'long.mjs': `import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'\nmkdirSync('counts', { recursive: true }); appendFileSync('counts/long', readFileSync('src/a.txt', 'utf8') + '\\n')\nif (readFileSync('src/a.txt', 'utf8') === 'hang') setInterval(() => {}, 1000)\n`,
+      'src/a.txt': 'a',
+    },
+  )
   const w = startWatch(p.dir, ['--watch', 'long'])
   try {
     await eventually(() => w.iterations() === 1, 'the first run', 30_000, w)

@@ -20,9 +20,17 @@ ${tasksSource}
 export async function runJson(cwd, args, opts = {}) {
   const r = await runCli(cwd, [...args, '--json'], { timeoutMs: 240_000, ...opts })
   let result
-  try { result = JSON.parse(r.stdout) } catch { result = undefined }
-  const status = {}, byName = {}
-  for (const t of result?.tasks ?? []) { status[t.name] = t.status; byName[t.name] = t }
+  try {
+    result = JSON.parse(r.stdout)
+  } catch {
+    result = undefined
+  }
+  const status = {},
+    byName = {}
+  for (const t of result?.tasks ?? []) {
+    status[t.name] = t.status
+    byName[t.name] = t
+  }
   return { ...r, result, status, byName }
 }
 

@@ -81,6 +81,10 @@ export async function startRegistry(auth) {
     host: `127.0.0.1:${port}`,
     manifests,
     requests,
-    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()) }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections?.()
+        server.close(() => r())
+      }),
   }
 }

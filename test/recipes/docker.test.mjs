@@ -123,10 +123,13 @@ test('image: a tag moved to another image invalidates the stored result', async 
 
 test('image: a failing RUN step fails the task, naming the step and showing its output', async () => {
   if (!HAVE_DOCKER) return
-  const f = project(`FROM scratch
+  const f = project(
+    `FROM scratch
 COPY busybox /bin/busybox
 RUN ["/bin/busybox", "sh", "-c", "echo about-to-fail-marker; exit 3"]
-`, `{ ...docker.image({ name: 'bad', labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`)
+`,
+    `{ ...docker.image({ name: 'bad', labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`,
+  )
   const containersBefore = docker('ps', '-aq').stdout.trim().split('\n').filter(Boolean).length
   const r = await runCli(f.dir, ['--json', 'docker:bad'])
   assert.is(r.code, 1, r.out)
@@ -174,11 +177,14 @@ COPY --from=build /app.txt /app.txt
 USER 65534
 ENTRYPOINT ["/bin/busybox"]
 `
-  const cfg = (fail) => `{ ...docker.image({ name: 'svc', stages: ['build', 'test', 'runtime'], tags: ['${tag('svc')}'], buildArgs: { FAIL: '${fail}' }, labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`
+  const cfg = (fail) =>
+    `{ ...docker.image({ name: 'svc', stages: ['build', 'test', 'runtime'], tags: ['${tag('svc')}'], buildArgs: { FAIL: '${fail}' }, labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`
   const f = project(dockerfile, cfg(0), { 'app.txt': 'svc\n' })
   let r = await runCli(f.dir, ['--json', 'docker:svc'])
   assert.is(r.code, 0, r.out)
-  const names = json(r).tasks.map((t) => t.name).sort()
+  const names = json(r)
+    .tasks.map((t) => t.name)
+    .sort()
   assert.equal(names, ['docker:svc', 'docker:svc:build', 'docker:svc:runtime', 'docker:svc:test'])
   for (const s of ['build', 'test', 'runtime']) assert.is(task(r, `docker:svc:${s}`).status, 'ran')
   assert.is(task(r, 'docker:svc:runtime').value.target, 'runtime')
@@ -201,12 +207,16 @@ ENTRYPOINT ["/bin/busybox"]
 
 test('run: exit code and logs; cached while the image is the same', async () => {
   if (!HAVE_DOCKER) return
-  const f = project(SIMPLE, `{
+  const f = project(
+    SIMPLE,
+    `{
     ...docker.image({ name: 'app', tags: ['${tag('run')}'], labels: { 'typed-tasks.test': '${RUN_ID}' } }),
     ...docker.run({ name: 'hello', image: '${tag('run')}', cmd: ['sh', '-c', 'cat /app.txt; echo to-stderr >&2'], deps: ['docker:app'] }),
     ...docker.run({ name: 'exit3', image: '${tag('run')}', cmd: ['sh', '-c', 'echo failing-run-output; exit 3'], deps: ['docker:app'] }),
     ...docker.run({ name: 'env', image: '${tag('run')}', cmd: ['sh', '-c', 'echo "v=$V"'], containerEnv: { V: 'from-recipe' }, cache: false, deps: ['docker:app'] }),
-  }`, { 'app.txt': 'hello-from-image\n' })
+  }`,
+    { 'app.txt': 'hello-from-image\n' },
+  )
   let r = await runCli(f.dir, ['--json', 'docker:hello', 'docker:env'])
   assert.is(r.code, 0, r.out)
   const hello = task(r, 'docker:hello')
@@ -245,10 +255,14 @@ test('push: to a local registry with credentials from the Docker config; cached 
     fixtures.push(cfgDir)
     const auth = (user, pass) => JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${user}:${pass}`).toString('base64') } } })
     cfgDir.write('config.json', auth('alice', 'wrong'))
-    const f = project(SIMPLE, `{
+    const f = project(
+      SIMPLE,
+      `{
       ...docker.image({ name: 'app', tags: ['${tag('push')}'], labels: { 'typed-tasks.test': '${RUN_ID}' } }),
       ...docker.push({ name: 'publish', image: '${ref}', source: '${tag('push')}', deps: ['docker:app'] }),
-    }`, { 'app.txt': 'pushed\n' })
+    }`,
+      { 'app.txt': 'pushed\n' },
+    )
     const env = { DOCKER_CONFIG: cfgDir.dir }
 
     let r = await runCli(f.dir, ['--json', 'docker:publish'], { env })

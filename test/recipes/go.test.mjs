@@ -28,11 +28,21 @@ test('go.build without targets: one host task with the default flags, inputs and
 })
 
 test('go.build options change the command: ldflags, stamp, tags, cgo, trimpath, vendor, flags', () => {
-  const d = go.build({ name: 'api', ldflags: '-s', stamp: { 'main.version': '1.2.3', 'main.date': 'a b' }, tags: ['netgo', 'osusergo'],
-    cgo: true, trimpath: false, vendor: true, flags: ['-v'], out: 'out/api-bin', taskName: 'api' }).api
+  const d = go.build({
+    name: 'api',
+    ldflags: '-s',
+    stamp: { 'main.version': '1.2.3', 'main.date': 'a b' },
+    tags: ['netgo', 'osusergo'],
+    cgo: true,
+    trimpath: false,
+    vendor: true,
+    flags: ['-v'],
+    out: 'out/api-bin',
+    taskName: 'api',
+  }).api
   assert.is(d.run, "go build -mod=vendor -ldflags '-s -X main.version=1.2.3 -X '\\''main.date=a b'\\''' -tags netgo,osusergo -v -o out/api-bin .")
   assert.equal(d.setEnv, { CGO_ENABLED: '1' })
-  assert.equal(go.build({ name: 'x', ldflags: '', vendor: false }) ['go:x'].run, 'go build -trimpath -mod=mod -o bin/x .')
+  assert.equal(go.build({ name: 'x', ldflags: '', vendor: false })['go:x'].run, 'go build -trimpath -mod=mod -o bin/x .')
   assert.ok(go.build({ name: 'x', vendor: false })['go:x'].inputs.includes('!vendor/**'))
 })
 
@@ -69,7 +79,7 @@ test('go recipes reject bad options with the recipe and option named', () => {
 
 // ---- the real toolchain ----
 
-const hasGo = requireTool('go', ['version'], 'go (the machine\'s, /usr/local/go/bin)')
+const hasGo = requireTool('go', ['version'], "go (the machine's, /usr/local/go/bin)")
 const MATRIX = ['linux/amd64', 'linux/arm64', 'darwin/arm64', 'windows/amd64']
 let fx
 
@@ -83,11 +93,14 @@ if (hasGo) {
       'greet_test.go': 'package main\n\nimport "testing"\n\nfunc TestGreet(t *testing.T) {\n\tif got := Greet("go"); got != "hello go" {\n\t\tt.Fatalf("Greet = %q", got)\n\t}\n}\n',
       // A main that needs only the runtime, so four cross builds stay cheap on a cold GOCACHE.
       'cmd/tiny/main.go': 'package main\n\nfunc main() { println("tiny") }\n',
-      'tasks.config.mjs': config(`
+      'tasks.config.mjs': config(
+        `
   ...go.build({ name: 'hello', stamp: { 'main.version': '1.2.3' } }),
   ...go.build({ name: 'tiny', main: './cmd/tiny', targets: ${JSON.stringify(MATRIX)} }),
   ...go.test({ short: true }),
-  ...go.vet(),`, ['go']),
+  ...go.vet(),`,
+        ['go'],
+      ),
     })
   })
   test.after(() => fx?.cleanup())

@@ -109,9 +109,22 @@ test('shellQuote sh: a real sh gets every argument back unchanged; plain words s
   assert.is(shellQuote('x y', 'portable'), "'x y'")
 })
 
-test('recipe tasks that run quoted commands set `shell: \'portable\'`: a config-wide `shell: \'cmd\'` does not reach them', async () => {
-  const made = { ...go.build({ name: 'api' }), ...go.build({ name: 'x', targets: ['linux/arm64'] }), ...go.test(), ...go.vet(), ...python.venv(), ...python.test(), ...python.lint(), ...python.wheel(),
-    ...rust.build({ bin: 'a' }), ...rust.build({ bin: 'b', targets: ['aarch64-unknown-linux-gnu'] }), ...rust.test(), ...rust.clippy(), ...rust.fmtCheck() }
+test("recipe tasks that run quoted commands set `shell: 'portable'`: a config-wide `shell: 'cmd'` does not reach them", async () => {
+  const made = {
+    ...go.build({ name: 'api' }),
+    ...go.build({ name: 'x', targets: ['linux/arm64'] }),
+    ...go.test(),
+    ...go.vet(),
+    ...python.venv(),
+    ...python.test(),
+    ...python.lint(),
+    ...python.wheel(),
+    ...rust.build({ bin: 'a' }),
+    ...rust.build({ bin: 'b', targets: ['aarch64-unknown-linux-gnu'] }),
+    ...rust.test(),
+    ...rust.clippy(),
+    ...rust.fmtCheck(),
+  }
   for (const [name, def] of Object.entries(made)) if (def.run !== undefined) assert.is(def.shell, 'portable', name)
   const fx = fixture({
     'tasks.config.mjs': `import { defineConfig } from '${LIB_URL}'\nimport { go } from '${RECIPES_URL}'\nexport default defineConfig({ shell: 'cmd', tasks: { ...go.vet({ flags: ['-tags=a b'] }), plain: { run: 'echo hi' } } })\n`,
@@ -135,7 +148,7 @@ test('shellQuote cmd: MSVCRT quoting with cmd metacharacters escaped by ^', () =
   assert.is(shellQuote('%PATH%&calc', 'cmd'), '^"^%PATH^%^&calc^"')
 })
 
-test('suggest and canonicalJson are the library\'s; recipe fingerprints do not depend on option order', () => {
+test("suggest and canonicalJson are the library's; recipe fingerprints do not depend on option order", () => {
   assert.is(suggest('tgas', ['tags', 'target']), 'tags')
   assert.is(canonicalJson({ b: 1, a: { d: 2, c: 3 } }), '{"a":{"c":3,"d":2},"b":1}')
   const a = docker.image({ name: 'x', inputs: [], buildArgs: { B: '1', A: '2' }, labels: { z: '1', y: '2' } })['docker:x'].version

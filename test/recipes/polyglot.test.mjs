@@ -13,9 +13,13 @@ import { fixture, requireTool, REPO } from '../helpers.mjs'
 import { runJson, why } from './_rig.mjs'
 
 const SKIP = new Set(['.tasks', '.venv', 'target', 'bin', 'dist', 'build', '__pycache__', '.pytest_cache', '.ruff_cache', 'busybox', '.cache'])
-const ok = requireTool('go', ['version'], 'go') & requireTool('cargo', ['clippy', '--version'], 'cargo clippy') &
-  requireTool('cargo', ['fmt', '--version'], 'cargo fmt') & requireTool('python3', ['--version'], 'python3') &
-  requireTool('uv', ['--version'], 'uv (pip install uv)') & requireTool('docker', ['info'], 'a running Docker daemon') &
+const ok =
+  requireTool('go', ['version'], 'go') &
+  requireTool('cargo', ['clippy', '--version'], 'cargo clippy') &
+  requireTool('cargo', ['fmt', '--version'], 'cargo fmt') &
+  requireTool('python3', ['--version'], 'python3') &
+  requireTool('uv', ['--version'], 'uv (pip install uv)') &
+  requireTool('docker', ['info'], 'a running Docker daemon') &
   requireTool('/bin/busybox', ['true'], 'a static busybox (busybox-static)')
 
 /** Long enough for a cold run on a loaded 2-core machine (downloads, a 4-target Go matrix, a release build). */
@@ -42,7 +46,22 @@ if (ok) {
   test('the config lists the recipes tasks and ultra-fast', async () => {
     const r = await runJson(fx.dir, ['--list'], { env })
     assert.is(r.code, 0, why(r))
-    for (const t of ['go:hello', 'go:hello:linux/arm64', 'go:test', 'go:vet', 'py:venv', 'py:test', 'py:lint', 'py:wheel', 'rust:rcount', 'rust:test', 'rust:clippy', 'rust:fmt', 'docker:hello', 'ultra-fast']) {
+    for (const t of [
+      'go:hello',
+      'go:hello:linux/arm64',
+      'go:test',
+      'go:vet',
+      'py:venv',
+      'py:test',
+      'py:lint',
+      'py:wheel',
+      'rust:rcount',
+      'rust:test',
+      'rust:clippy',
+      'rust:fmt',
+      'docker:hello',
+      'ultra-fast',
+    ]) {
       assert.match(r.out, new RegExp(`^\\s+${t.replace(/[/:]/g, '\\$&')}\\s`, 'm'), t)
     }
   })
@@ -50,12 +69,29 @@ if (ok) {
   test('`ultra-fast` cold runs everything on the real dependencies; the second run is up to date throughout', async () => {
     let r = await runJson(fx.dir, ['ultra-fast'], { env, timeoutMs: TIMEOUT })
     assert.is(r.code, 0, why(r))
-    for (const t of ['go:hello:linux/amd64', 'go:test', 'go:vet', 'py:venv', 'py:test', 'py:lint', 'py:wheel', 'rust:rcount', 'rust:test', 'rust:clippy', 'rust:fmt', 'docker:hello:test', 'docker:hello:runtime']) {
+    for (const t of [
+      'go:hello:linux/amd64',
+      'go:test',
+      'go:vet',
+      'py:venv',
+      'py:test',
+      'py:lint',
+      'py:wheel',
+      'rust:rcount',
+      'rust:test',
+      'rust:clippy',
+      'rust:fmt',
+      'docker:hello:test',
+      'docker:hello:runtime',
+    ]) {
       assert.is(r.status[t], 'ran', `${t}\n${why(r)}`)
     }
     // Each dependency came from its registry into the cache inside the part's folder.
     assert.ok(existsSync(fx.path('go/.cache/mod/github.com/google/uuid@v1.6.0/uuid.go')), 'uuid in GOMODCACHE')
-    assert.ok(readdirSync(fx.path('rust/.cache/cargo/registry'), { recursive: true }).some((p) => /memchr-2\.\d+\.\d+$/.test(p)), 'memchr in CARGO_HOME')
+    assert.ok(
+      readdirSync(fx.path('rust/.cache/cargo/registry'), { recursive: true }).some((p) => /memchr-2\.\d+\.\d+$/.test(p)),
+      'memchr in CARGO_HOME',
+    )
     assert.ok(existsSync(fx.path('python/.cache/uv')), 'uv cache')
     assert.ok(existsSync(fx.path('python/.venv/bin/ruff')) && existsSync(fx.path('python/.venv/bin/pytest')), 'ruff and pytest from uv.lock in the venv')
     assert.match(r.out, /ok\s+example\.com\/polyglot\/hello\/greet/)

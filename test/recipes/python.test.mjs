@@ -68,22 +68,28 @@ let fx
 if (hasPython) {
   test.before(() => {
     fx = fixture({
-      'pyproject.toml': '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "greeter"\nversion = "0.1.0"\n\n[tool.setuptools.packages.find]\nwhere = ["src"]\n',
+      'pyproject.toml':
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "greeter"\nversion = "0.1.0"\n\n[tool.setuptools.packages.find]\nwhere = ["src"]\n',
       'requirements.txt': 'tinydep==1.0\n',
       'src/greeter/__init__.py': GREETER,
       'tests/test_greeter.py': 'import tinydep\nfrom greeter import greet\n\n\ndef test_greet():\n    assert greet("py") == "hello py"\n\n\ndef test_dep():\n    assert tinydep.VALUE == 42\n',
       // A dependency that only exists as a local wheel: the venv must install it with --no-index.
-      'third_party/tinydep/pyproject.toml': '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tinydep"\nversion = "1.0"\n\n[tool.setuptools]\npy-modules = ["tinydep"]\n',
+      'third_party/tinydep/pyproject.toml':
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tinydep"\nversion = "1.0"\n\n[tool.setuptools]\npy-modules = ["tinydep"]\n',
       'third_party/tinydep/tinydep.py': 'VALUE = 42\n',
       // A stand-in uv that logs its arguments and does the work with venv and pip.
-      'fakebin/uv': '#!/bin/sh\necho "stand-in uv: $*"\ncase "$1 $2" in\n  "--version "*) echo "uv 0.0.0 (stand-in)" ;;\n  "venv "*) shift; ssp=; while [ "$1" != "${1#-}" ]; do case "$1" in --python) py="$2"; shift 2 ;; *) ssp="$ssp $1"; shift ;; esac; done; exec "$py" -m venv $ssp "$1" ;;\n  "pip install") shift 2; [ "$1" = --python ] && vpy="$2" && shift 2; exec "$vpy" -m pip install "$@" ;;\n  *) exit 2 ;;\nesac\n',
+      'fakebin/uv':
+        '#!/bin/sh\necho "stand-in uv: $*"\ncase "$1 $2" in\n  "--version "*) echo "uv 0.0.0 (stand-in)" ;;\n  "venv "*) shift; ssp=; while [ "$1" != "${1#-}" ]; do case "$1" in --python) py="$2"; shift 2 ;; *) ssp="$ssp $1"; shift ;; esac; done; exec "$py" -m venv $ssp "$1" ;;\n  "pip install") shift 2; [ "$1" = --python ] && vpy="$2" && shift 2; exec "$vpy" -m pip install "$@" ;;\n  *) exit 2 ;;\nesac\n',
       'fakebin/ruff': '#!/bin/sh\nif [ "$1" = --version ]; then echo "ruff 0.0.0 (stand-in)"; exit 0; fi\necho "stand-in ruff: $*: E999 found 1 error"\nexit 1\n',
-      'tasks.config.mjs': config(`
+      'tasks.config.mjs': config(
+        `
   ...python.venv({ python: ${JSON.stringify(PY)}, systemSitePackages: true, wheels: 'wheels', uv: false }),
   ...python.venv({ python: ${JSON.stringify(PY)}, systemSitePackages: true, wheels: 'wheels', venv: '.venv-uv', taskName: 'py:venv-uv' }),
   ...python.test({ python: ${JSON.stringify(PY)}, args: ['-q', 'tests'] }),
   ...python.lint({ python: ${JSON.stringify(PY)}, paths: ['src', 'tests'] }),
-  ...python.wheel({ python: ${JSON.stringify(PY)} }),`, ['python']),
+  ...python.wheel({ python: ${JSON.stringify(PY)} }),`,
+        ['python'],
+      ),
     })
     chmodSync(fx.path('fakebin/ruff'), 0o755)
     chmodSync(fx.path('fakebin/uv'), 0o755)
@@ -145,7 +151,9 @@ if (hasPython) {
   })
 
   test('py:lint without ruff or flake8 succeeds with a visible skip message; a ruff on PATH is used', async () => {
-    const PATH = process.env.PATH.split(delimiter).filter((d) => !existsSync(join(d, 'ruff'))).join(delimiter)
+    const PATH = process.env.PATH.split(delimiter)
+      .filter((d) => !existsSync(join(d, 'ruff')))
+      .join(delimiter)
     let r = await runJson(fx.dir, ['py:lint'], { env: { PATH } })
     assert.is(r.code, 0, why(r))
     assert.is(r.status['py:lint'], 'ran')
@@ -194,7 +202,8 @@ if (hasPython) {
 
 const hasUv = hasPython && requireTool('uv', ['--version'], 'uv (pip install uv)')
 if (hasUv) {
-  const PYPROJECT = '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "folder"\nversion = "0.1.0"\nrequires-python = ">=3.10"\ndependencies = ["text-unidecode==1.3"]\n\n[tool.setuptools.packages.find]\nwhere = ["src"]\n'
+  const PYPROJECT =
+    '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "folder"\nversion = "0.1.0"\nrequires-python = ">=3.10"\ndependencies = ["text-unidecode==1.3"]\n\n[tool.setuptools.packages.find]\nwhere = ["src"]\n'
   let ux
   test.before(() => {
     ux = fixture({

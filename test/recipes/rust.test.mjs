@@ -97,13 +97,16 @@ if (hasCargo) {
       'Cargo.toml': '[package]\nname = "wc-lite"\nversion = "0.1.0"\nedition = "2021"\n\n[[bin]]\nname = "wc-lite"\npath = "src/main.rs"\n\n[features]\nshout = []\n',
       'src/lib.rs': LIB,
       'src/main.rs': 'fn main() {\n    let text = std::env::args().skip(1).collect::<Vec<_>>().join(" ");\n    println!("{}: {}", wc_lite::label(), wc_lite::count_words(&text));\n}\n',
-      'tasks.config.mjs': config(`
+      'tasks.config.mjs': config(
+        `
   ...rust.build({ bin: 'wc-lite' }),
   ...rust.build({ bin: 'wc-lite', taskName: 'rust:shout', profile: 'debug', features: ['shout'] }),
   ...rust.build({ bin: 'wc-lite', taskName: 'rust:cross', targets: ${JSON.stringify([host, ...(missing ? [missing] : [])])} }),
   ...rust.test(),
   ...rust.clippy(),
-  ...rust.fmtCheck(),`, ['rust']),
+  ...rust.fmtCheck(),`,
+        ['rust'],
+      ),
     })
     // A committed lock file, as the recipe expects (cargo would otherwise create it on the first build).
     const lock = spawnSync('cargo', ['generate-lockfile', '--offline'], { cwd: fx.dir, encoding: 'utf8' })

@@ -75,7 +75,9 @@ export async function referenceBuilds() {
       if (r.code !== 0) throw new Error(`clean build of variant ${v} failed:\n${r.out}`)
       refs.push(outputsOf(p.dir))
       if (refs[v].size !== OUTPUTS.length) throw new Error(`clean build of variant ${v} lacks outputs: ${[...refs[v].keys()]}`)
-    } finally { p.cleanup() }
+    } finally {
+      p.cleanup()
+    }
   }
   for (const path of OUTPUTS) if (!refs[0].get(path).equals(refs[3].get(path))) throw new Error(`the clean build is not reproducible: ${path} differs between variant 0 and 3`)
   return refs
@@ -107,11 +109,17 @@ export function checkEntries(dir, refs) {
       corrupt.push(`${n}: does not parse (${err.message})`)
       continue
     }
-    if (!Array.isArray(e.outputs)) { corrupt.push(`${n}: no outputs`); continue }
+    if (!Array.isArray(e.outputs)) {
+      corrupt.push(`${n}: no outputs`)
+      continue
+    }
     for (const o of e.outputs) {
       if (o.type !== 'file') continue
       const blob = join(dir, '.tasks', 'cas', String(o.hash).slice(0, 2), String(o.hash))
-      if (!existsSync(blob)) { corrupt.push(`${n}: blob of ${o.path} missing`); continue }
+      if (!existsSync(blob)) {
+        corrupt.push(`${n}: blob of ${o.path} missing`)
+        continue
+      }
       const data = readFileSync(blob)
       if (sha256(data) !== o.hash) corrupt.push(`${n}: blob of ${o.path} fails its hash`)
       else if (data.length !== o.size) corrupt.push(`${n}: ${o.path} size ${o.size} but blob has ${data.length}`)
@@ -127,8 +135,9 @@ export function leftoverTempFiles(dir) {
   ;(function walk(d) {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name)
-      if (e.isDirectory()) { if (e.name !== '.git') walk(p) }
-      else if (/\.(tmp|stale)$/.test(e.name) || relative(dir, p).startsWith(join('.tasks', 'tmp'))) out.push(relative(dir, p))
+      if (e.isDirectory()) {
+        if (e.name !== '.git') walk(p)
+      } else if (/\.(tmp|stale)$/.test(e.name) || relative(dir, p).startsWith(join('.tasks', 'tmp'))) out.push(relative(dir, p))
     }
   })(dir)
   return out
@@ -147,7 +156,9 @@ export function survivors(dir, owners = []) {
       const stat = readFileSync(`/proc/${n}/stat`, 'utf8')
       if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') continue
       let ours = false
-      try { ours = (readlinkSync(`/proc/${n}/cwd`) + '/').startsWith(dir + '/') } catch {}
+      try {
+        ours = (readlinkSync(`/proc/${n}/cwd`) + '/').startsWith(dir + '/')
+      } catch {}
       if (!ours && owners.length) {
         const env = readFileSync(`/proc/${n}/environ`, 'latin1').split('\0')
         ours = env.some((kv) => owners.some((o) => kv.startsWith(`TASKS_TREE_OWNER=${o}:`)))

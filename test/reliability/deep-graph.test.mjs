@@ -32,13 +32,21 @@ test(`a chain ${N} deep: --list, --graph, --dry-run and two runs`, async () => {
 
     r = await tasksJson(p.dir, [last], TIMEOUT)
     assert.is(r.code, 0, dump(r))
-    assert.ok(Object.values(r.status).every((s) => s === 'ran'), 'every task ran')
+    assert.ok(
+      Object.values(r.status).every((s) => s === 'ran'),
+      'every task ran',
+    )
     assert.not.match(r.stderr, /Maximum call stack|internal error/)
 
     r = await tasksJson(p.dir, [last], TIMEOUT)
     assert.is(r.code, 0, dump(r))
-    assert.ok(Object.values(r.status).every((s) => s === 'up-to-date'), 'every task up to date')
-  } finally { p.cleanup() }
+    assert.ok(
+      Object.values(r.status).every((s) => s === 'up-to-date'),
+      'every task up to date',
+    )
+  } finally {
+    p.cleanup()
+  }
 })
 
 test(`a cycle at the end of a chain ${N} deep is named`, async () => {
@@ -48,7 +56,9 @@ test(`a cycle at the end of a chain ${N} deep is named`, async () => {
     assert.is(r.code, 2, dump(r))
     assert.match(r.stderr, new RegExp(`dependency cycle: t0 -> ${last} -> t${N - 2} -> `))
     assert.not.match(r.stderr, /Maximum call stack|internal error/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

@@ -24,7 +24,11 @@ test(`4 processes at once for ${ROUNDS} rounds: no poisoned entry, every hit res
       figures.rounds++
       for (const r of rs) {
         figures.processes++
-        if (r.code !== 0) { figures.failed++; problems.push(`round ${round} (variant ${variant}, seed ${SEED}): a process failed:\n${r.out}`); continue }
+        if (r.code !== 0) {
+          figures.failed++
+          problems.push(`round ${round} (variant ${variant}, seed ${SEED}): a process failed:\n${r.out}`)
+          continue
+        }
         if (/changed while it was being stored|internal error/.test(r.stderr)) problems.push(`round ${round}: ${r.stderr}`)
         if (/another `tasks` process/.test(r.stderr)) figures.waited++
         for (const t of JSON.parse(r.stdout).tasks) {
@@ -46,8 +50,13 @@ test(`4 processes at once for ${ROUNDS} rounds: no poisoned entry, every hit res
       p.clearOutputs()
       const r = await runCli(p.dir, ['default', '--json'], { timeoutMs: 120_000 })
       assert.is(r.code, 0, r.out)
-      const status = JSON.parse(r.stdout).tasks.filter((t) => t.name !== 'default').map((t) => `${t.name}:${t.status}`)
-      assert.ok(status.every((s) => s.endsWith(':cache-hit')), `variant ${v} should restore every task from the cache: ${status}`)
+      const status = JSON.parse(r.stdout)
+        .tasks.filter((t) => t.name !== 'default')
+        .map((t) => `${t.name}:${t.status}`)
+      assert.ok(
+        status.every((s) => s.endsWith(':cache-hit')),
+        `variant ${v} should restore every task from the cache: ${status}`,
+      )
       const bad = corruptOutputs(p.dir, refs[v])
       if (bad.length) problems.push(`final restore of variant ${v}: ${bad.join(', ')} differ from a clean build`)
       assert.is(outputsOf(p.dir).size, OUTPUTS.length)
@@ -57,7 +66,9 @@ test(`4 processes at once for ${ROUNDS} rounds: no poisoned entry, every hit res
     const alive = survivors(p.dir)
     if (alive.length) problems.push(`processes survived: ${alive.join('; ')}`)
   } finally {
-    console.log(`\n  4 processes (seed ${SEED}): rounds ${figures.rounds} | processes ${figures.processes} | failed ${figures.failed} | ran ${figures.ran} | cache hits ${figures.hits} | up to date ${figures.upToDate} | waited for a lock ${figures.waited} | corrupt outputs ${figures.corruptOutputs} | poisoned or corrupt entries ${figures.corruptEntries}`)
+    console.log(
+      `\n  4 processes (seed ${SEED}): rounds ${figures.rounds} | processes ${figures.processes} | failed ${figures.failed} | ran ${figures.ran} | cache hits ${figures.hits} | up to date ${figures.upToDate} | waited for a lock ${figures.waited} | corrupt outputs ${figures.corruptOutputs} | poisoned or corrupt entries ${figures.corruptEntries}`,
+    )
     p.cleanup()
   }
   assert.equal(problems, [], problems.join('\n'))

@@ -22,9 +22,16 @@ test(`kill -9 storm: ${KILLS} kills at random moments of runs, stores and restor
     assert.is(first.code, 0, first.out)
     // How long each kind of run takes unkilled: kills land anywhere within it.
     const actions = {
-      run: async () => { variant = (variant + 1 + Math.floor(random() * (VARIANTS.length - 1))) % VARIANTS.length; p.variant(variant); return ['default'] },
+      run: async () => {
+        variant = (variant + 1 + Math.floor(random() * (VARIANTS.length - 1))) % VARIANTS.length
+        p.variant(variant)
+        return ['default']
+      },
       store: async () => ['default', '--force'],
-      restore: async () => { p.clearOutputs(); return ['default'] },
+      restore: async () => {
+        p.clearOutputs()
+        return ['default']
+      },
       // a long-running tree (sleep 3): killed mid-way, it must not outlive the next start
       soak: async () => ['soak', '--force'],
     }
@@ -50,7 +57,10 @@ test(`kill -9 storm: ${KILLS} kills at random moments of runs, stores and restor
 
       const clean = await runCli(p.dir, ['default'], { timeoutMs: 120_000 })
       const where = `kill ${i + 1} (${action}, variant ${variant}, seed ${SEED})`
-      if (clean.code !== 0) { figures.failedCleanRuns++; problems.push(`${where}: the clean run failed:\n${clean.out}`) }
+      if (clean.code !== 0) {
+        figures.failedCleanRuns++
+        problems.push(`${where}: the clean run failed:\n${clean.out}`)
+      }
       const bad = corruptOutputs(p.dir, refs[variant])
       figures.corruptOutputs += bad.length
       if (bad.length) problems.push(`${where}: outputs differ from a clean build: ${bad.join(', ')}`)
@@ -64,10 +74,15 @@ test(`kill -9 storm: ${KILLS} kills at random moments of runs, stores and restor
       const alive = survivors(p.dir, owners)
       figures.surviving += alive.length
       if (alive.length) problems.push(`${where}: processes survived: ${alive.join('; ')}`)
-      for (const s of alive) try { process.kill(Number(s.split(' ')[0]), 'SIGKILL') } catch {}
+      for (const s of alive)
+        try {
+          process.kill(Number(s.split(' ')[0]), 'SIGKILL')
+        } catch {}
     }
   } finally {
-    console.log(`\n  kill storm (seed ${SEED}): kills ${figures.kills} | corrupt outputs ${figures.corruptOutputs} | corrupt entries ${figures.corruptEntries} (of ${figures.entriesChecked} entry checks) | leftover temp files ${figures.leftoverTemp} | surviving processes ${figures.surviving} | failed clean runs ${figures.failedCleanRuns}`)
+    console.log(
+      `\n  kill storm (seed ${SEED}): kills ${figures.kills} | corrupt outputs ${figures.corruptOutputs} | corrupt entries ${figures.corruptEntries} (of ${figures.entriesChecked} entry checks) | leftover temp files ${figures.leftoverTemp} | surviving processes ${figures.surviving} | failed clean runs ${figures.failedCleanRuns}`,
+    )
     p.cleanup()
   }
   assert.ok(figures.kills >= KILLS)

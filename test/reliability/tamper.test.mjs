@@ -41,7 +41,11 @@ function tree(p) {
   const out = {}
   const visit = (abs, rel) => {
     let st
-    try { st = lstatSync(abs) } catch { return }
+    try {
+      st = lstatSync(abs)
+    } catch {
+      return
+    }
     if (st.isSymbolicLink()) out[rel] = `link ${readlinkSync(abs)}`
     else if (st.isDirectory()) {
       out[rel] = 'dir'
@@ -57,7 +61,11 @@ const sha256 = (b) => createHash('sha256').update(b).digest('hex')
 async function tasksJson(dir, args = []) {
   const r = await runCli(dir, [...args, '--json'], { timeoutMs: CLI_TIMEOUT })
   let json
-  try { json = JSON.parse(r.stdout) } catch { throw new Error(`stdout is not JSON (exit ${r.code}):\n${r.stdout}\n--- stderr\n${r.stderr}`) }
+  try {
+    json = JSON.parse(r.stdout)
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${r.code}):\n${r.stdout}\n--- stderr\n${r.stderr}`)
+  }
   return { ...r, json, status: Object.fromEntries(json.tasks.map((t) => [t.name, t.status])) }
 }
 
@@ -93,91 +101,301 @@ const firstFile = (e) => e.outputs.find((o) => o.type === 'file')
 const lastFile = (e) => [...e.outputs].reverse().find((o) => o.type === 'file')
 
 // Hash fields holding paths (a restore must never join them into a file name, nor unlink them).
-tc('hash holds ../../outside/victim.txt', ({ entry, save }) => { firstFile(entry).hash = '../../outside/victim.txt'; save(entry) })
-tc('hash holds an absolute path', ({ entry, save, outside }) => { firstFile(entry).hash = join(outside, 'victim.txt'); save(entry) })
-tc('hash is 64 chars ending in a path', ({ entry, save }) => { firstFile(entry).hash = '../../outside/victim.txt'.padStart(64, 'a'); save(entry) })
-tc('log holds a path', ({ entry, save }) => { entry.log = '../../outside/victim.txt'; save(entry) })
-tc('recordBlob holds a path', ({ entry, save }) => { entry.recordBlob = '../../outside/victim.txt'; save(entry) })
-tc('hash in upper case', ({ entry, save }) => { const f = firstFile(entry); f.hash = f.hash.toUpperCase(); save(entry) })
-tc('hash of 63 hex digits', ({ entry, save }) => { const f = firstFile(entry); f.hash = f.hash.slice(1); save(entry) })
-tc('blob id holds a path', ({ entry, save }) => { firstFile(entry).blob = '../../outside/victim.txt'; save(entry) })
-tc('fingerprint field of another entry', ({ entry, save }) => { entry.fingerprint = hexOf('e'); save(entry) })
+tc('hash holds ../../outside/victim.txt', ({ entry, save }) => {
+  firstFile(entry).hash = '../../outside/victim.txt'
+  save(entry)
+})
+tc('hash holds an absolute path', ({ entry, save, outside }) => {
+  firstFile(entry).hash = join(outside, 'victim.txt')
+  save(entry)
+})
+tc('hash is 64 chars ending in a path', ({ entry, save }) => {
+  firstFile(entry).hash = '../../outside/victim.txt'.padStart(64, 'a')
+  save(entry)
+})
+tc('log holds a path', ({ entry, save }) => {
+  entry.log = '../../outside/victim.txt'
+  save(entry)
+})
+tc('recordBlob holds a path', ({ entry, save }) => {
+  entry.recordBlob = '../../outside/victim.txt'
+  save(entry)
+})
+tc('hash in upper case', ({ entry, save }) => {
+  const f = firstFile(entry)
+  f.hash = f.hash.toUpperCase()
+  save(entry)
+})
+tc('hash of 63 hex digits', ({ entry, save }) => {
+  const f = firstFile(entry)
+  f.hash = f.hash.slice(1)
+  save(entry)
+})
+tc('blob id holds a path', ({ entry, save }) => {
+  firstFile(entry).blob = '../../outside/victim.txt'
+  save(entry)
+})
+tc('fingerprint field of another entry', ({ entry, save }) => {
+  entry.fingerprint = hexOf('e')
+  save(entry)
+})
 // Output paths.
-tc('absolute output path', ({ entry, save, outside }) => { firstFile(entry).path = join(outside, 'abs.txt'); save(entry) })
-tc('../ output path', ({ entry, save }) => { firstFile(entry).path = '../outside/dotdot.txt'; save(entry) })
-tc('out/../../ output path', ({ entry, save }) => { firstFile(entry).path = 'out/../../outside/dotdot2.txt'; save(entry) })
-tc('not normalised: out/./a.txt', ({ entry, save }) => { firstFile(entry).path = 'out/./a.txt'; save(entry) })
-tc('not normalised: out//a.txt', ({ entry, save }) => { firstFile(entry).path = 'out//a.txt'; save(entry) })
-tc('trailing slash', ({ entry, save }) => { firstFile(entry).path = 'out/a.txt/'; save(entry) })
-tc('empty path', ({ entry, save }) => { firstFile(entry).path = ''; save(entry) })
-tc('NUL in path', ({ entry, save }) => { firstFile(entry).path = 'out/a\0.txt'; save(entry) })
-tc('backslash path climbing', ({ entry, save }) => { firstFile(entry).path = '..\\outside\\bs.txt'; save(entry) })
-tc('drive-letter path', ({ entry, save }) => { firstFile(entry).path = 'C:/outside/drive.txt'; save(entry) })
-tc('name longer than 255 bytes', ({ entry, save }) => { firstFile(entry).path = `out/${'n'.repeat(300)}`; save(entry) })
-tc('path longer than 4096 bytes', ({ entry, save }) => { firstFile(entry).path = `out/${'d/'.repeat(2100)}x`; save(entry) })
-tc('path not a string', ({ entry, save }) => { firstFile(entry).path = ['out', 'a.txt']; save(entry) })
+tc('absolute output path', ({ entry, save, outside }) => {
+  firstFile(entry).path = join(outside, 'abs.txt')
+  save(entry)
+})
+tc('../ output path', ({ entry, save }) => {
+  firstFile(entry).path = '../outside/dotdot.txt'
+  save(entry)
+})
+tc('out/../../ output path', ({ entry, save }) => {
+  firstFile(entry).path = 'out/../../outside/dotdot2.txt'
+  save(entry)
+})
+tc('not normalised: out/./a.txt', ({ entry, save }) => {
+  firstFile(entry).path = 'out/./a.txt'
+  save(entry)
+})
+tc('not normalised: out//a.txt', ({ entry, save }) => {
+  firstFile(entry).path = 'out//a.txt'
+  save(entry)
+})
+tc('trailing slash', ({ entry, save }) => {
+  firstFile(entry).path = 'out/a.txt/'
+  save(entry)
+})
+tc('empty path', ({ entry, save }) => {
+  firstFile(entry).path = ''
+  save(entry)
+})
+tc('NUL in path', ({ entry, save }) => {
+  firstFile(entry).path = 'out/a\0.txt'
+  save(entry)
+})
+tc('backslash path climbing', ({ entry, save }) => {
+  firstFile(entry).path = '..\\outside\\bs.txt'
+  save(entry)
+})
+tc('drive-letter path', ({ entry, save }) => {
+  firstFile(entry).path = 'C:/outside/drive.txt'
+  save(entry)
+})
+tc('name longer than 255 bytes', ({ entry, save }) => {
+  firstFile(entry).path = `out/${'n'.repeat(300)}`
+  save(entry)
+})
+tc('path longer than 4096 bytes', ({ entry, save }) => {
+  firstFile(entry).path = `out/${'d/'.repeat(2100)}x`
+  save(entry)
+})
+tc('path not a string', ({ entry, save }) => {
+  firstFile(entry).path = ['out', 'a.txt']
+  save(entry)
+})
 // Into .git/ and .tasks/.
-tc('.git/hooks/pre-commit target', ({ entry, save }) => { const f = firstFile(entry); f.path = '.git/hooks/pre-commit'; f.mode = 0o755; save(entry) })
-tc('nested sub/.git/hooks target', ({ entry, save }) => { firstFile(entry).path = 'sub/.git/hooks/post-checkout'; save(entry) })
-tc('.GIT/hooks (case)', ({ entry, save }) => { firstFile(entry).path = '.GIT/hooks/pre-push'; save(entry) })
-tc('.tasks/ac entry overwrite', ({ entry, save }) => { firstFile(entry).path = `.tasks/ac/${entry.fingerprint}.json`; save(entry) })
-tc('.tasks/state target', ({ entry, save }) => { firstFile(entry).path = '.tasks/state/hashes.json'; save(entry) })
+tc('.git/hooks/pre-commit target', ({ entry, save }) => {
+  const f = firstFile(entry)
+  f.path = '.git/hooks/pre-commit'
+  f.mode = 0o755
+  save(entry)
+})
+tc('nested sub/.git/hooks target', ({ entry, save }) => {
+  firstFile(entry).path = 'sub/.git/hooks/post-checkout'
+  save(entry)
+})
+tc('.GIT/hooks (case)', ({ entry, save }) => {
+  firstFile(entry).path = '.GIT/hooks/pre-push'
+  save(entry)
+})
+tc('.tasks/ac entry overwrite', ({ entry, save }) => {
+  firstFile(entry).path = `.tasks/ac/${entry.fingerprint}.json`
+  save(entry)
+})
+tc('.tasks/state target', ({ entry, save }) => {
+  firstFile(entry).path = '.tasks/state/hashes.json'
+  save(entry)
+})
 // Symlinked parent folders leading outside (tampered trees).
-tc('out/ is a symlink to a folder outside', ({ dir, outside }) => { symlinkSync(outside, join(dir, 'out')) }, { seen: (outside) => ({ '': `link ${outside}` }) })
+tc(
+  'out/ is a symlink to a folder outside',
+  ({ dir, outside }) => {
+    symlinkSync(outside, join(dir, 'out'))
+  },
+  { seen: (outside) => ({ '': `link ${outside}` }) },
+)
 tc('entry writes through a symlinked folder outside', ({ dir, entry, save, outside }) => {
   symlinkSync(outside, join(dir, 'escape'))
-  entry.outputs.push({ ...firstFile(entry), path: 'escape/evil.txt' }); save(entry)
+  entry.outputs.push({ ...firstFile(entry), path: 'escape/evil.txt' })
+  save(entry)
 })
 tc('entry writes through a symlink to .git', ({ dir, entry, save }) => {
   symlinkSync('.git', join(dir, 'gitlink'))
-  entry.outputs.push({ ...firstFile(entry), path: 'gitlink/hooks/pre-commit', mode: 0o755 }); save(entry)
+  entry.outputs.push({ ...firstFile(entry), path: 'gitlink/hooks/pre-commit', mode: 0o755 })
+  save(entry)
 })
 tc('entry writes through a symlink to .tasks', ({ dir, entry, save }) => {
   symlinkSync('.tasks', join(dir, 'tlink'))
-  entry.outputs.push({ ...firstFile(entry), path: `tlink/ac/${hexOf('f')}.json` }); save(entry)
+  entry.outputs.push({ ...firstFile(entry), path: `tlink/ac/${hexOf('f')}.json` })
+  save(entry)
 })
-tc('out/sub is a symlink outside', ({ dir, outside }) => { mkdirSync(join(dir, 'out')); symlinkSync(outside, join(dir, 'out', 'sub')) }, { seen: (outside) => ({ '': 'dir', sub: `link ${outside}` }) })
+tc(
+  'out/sub is a symlink outside',
+  ({ dir, outside }) => {
+    mkdirSync(join(dir, 'out'))
+    symlinkSync(outside, join(dir, 'out', 'sub'))
+  },
+  { seen: (outside) => ({ '': 'dir', sub: `link ${outside}` }) },
+)
 tc('symlink output then a file through it', ({ entry, save, outside }) => {
-  entry.outputs.push({ path: 'out/d', type: 'symlink', target: outside }, { ...firstFile(entry), path: 'out/d/x.txt' }); save(entry)
+  entry.outputs.push({ path: 'out/d', type: 'symlink', target: outside }, { ...firstFile(entry), path: 'out/d/x.txt' })
+  save(entry)
 })
-tc('a file is in the way of a folder', ({ dir }) => { writeFileSync(join(dir, 'out'), 'user file') }, { seenFile: 'user file' })
-tc('a folder is in the place of an output', ({ dir }) => { mkdirSync(join(dir, 'out', 'b.txt'), { recursive: true }) }, { seen: () => ({ '': 'dir', 'b.txt': 'dir' }) })
+tc(
+  'a file is in the way of a folder',
+  ({ dir }) => {
+    writeFileSync(join(dir, 'out'), 'user file')
+  },
+  { seenFile: 'user file' },
+)
+tc(
+  'a folder is in the place of an output',
+  ({ dir }) => {
+    mkdirSync(join(dir, 'out', 'b.txt'), { recursive: true })
+  },
+  { seen: () => ({ '': 'dir', 'b.txt': 'dir' }) },
+)
 // Wrong shapes.
 tc('entry is an array', ({ save }) => save([]))
 tc('entry is a string', ({ save }) => save('hello'))
 tc('entry is null', ({ save }) => save(null))
-tc('outputs is an object', ({ entry, save }) => { entry.outputs = { 0: entry.outputs[0] }; save(entry) })
-tc('outputs is null', ({ entry, save }) => { entry.outputs = null; save(entry) })
-tc('output of type dir', ({ entry, save }) => { firstFile(entry).type = 'dir'; save(entry) })
-tc('output without a type', ({ entry, save }) => { delete firstFile(entry).type; save(entry) })
-tc('symlink with an empty target', ({ entry, save }) => { entry.outputs.find((o) => o.type === 'symlink').target = ''; save(entry) })
-tc('symlink target with NUL', ({ entry, save }) => { entry.outputs.find((o) => o.type === 'symlink').target = 'a\0b'; save(entry) })
-tc('duplicate output paths', ({ entry, save }) => { entry.outputs.push({ ...firstFile(entry) }); save(entry) })
-tc('durationMs is a string', ({ entry, save }) => { entry.durationMs = 'fast'; save(entry) })
-tc('exitCode is a string', ({ entry, save }) => { entry.exitCode = '0'; save(entry) })
-tc('size is negative', ({ entry, save }) => { firstFile(entry).size = -1; save(entry) })
-tc('size does not match the blob', ({ entry, save }) => { firstFile(entry).size += 1; save(entry) })
-tc('git blob id does not match the content', ({ entry, save }) => { firstFile(entry).blob = OTHER40; save(entry) })
-tc('schema 2', ({ entry, save }) => { entry.schema = 2; save(entry) }, { silent: true })
-tc('schema missing', ({ entry, save }) => { delete entry.schema; save(entry) }, { silent: true })
+tc('outputs is an object', ({ entry, save }) => {
+  entry.outputs = { 0: entry.outputs[0] }
+  save(entry)
+})
+tc('outputs is null', ({ entry, save }) => {
+  entry.outputs = null
+  save(entry)
+})
+tc('output of type dir', ({ entry, save }) => {
+  firstFile(entry).type = 'dir'
+  save(entry)
+})
+tc('output without a type', ({ entry, save }) => {
+  delete firstFile(entry).type
+  save(entry)
+})
+tc('symlink with an empty target', ({ entry, save }) => {
+  entry.outputs.find((o) => o.type === 'symlink').target = ''
+  save(entry)
+})
+tc('symlink target with NUL', ({ entry, save }) => {
+  entry.outputs.find((o) => o.type === 'symlink').target = 'a\0b'
+  save(entry)
+})
+tc('duplicate output paths', ({ entry, save }) => {
+  entry.outputs.push({ ...firstFile(entry) })
+  save(entry)
+})
+tc('durationMs is a string', ({ entry, save }) => {
+  entry.durationMs = 'fast'
+  save(entry)
+})
+tc('exitCode is a string', ({ entry, save }) => {
+  entry.exitCode = '0'
+  save(entry)
+})
+tc('size is negative', ({ entry, save }) => {
+  firstFile(entry).size = -1
+  save(entry)
+})
+tc('size does not match the blob', ({ entry, save }) => {
+  firstFile(entry).size += 1
+  save(entry)
+})
+tc('git blob id does not match the content', ({ entry, save }) => {
+  firstFile(entry).blob = OTHER40
+  save(entry)
+})
+tc(
+  'schema 2',
+  ({ entry, save }) => {
+    entry.schema = 2
+    save(entry)
+  },
+  { silent: true },
+)
+tc(
+  'schema missing',
+  ({ entry, save }) => {
+    delete entry.schema
+    save(entry)
+  },
+  { silent: true },
+)
 tc('truncated JSON', ({ raw, text }) => raw(text.slice(0, Math.floor(text.length / 2))))
 // Wrong modes.
-tc('mode with setuid', ({ entry, save }) => { firstFile(entry).mode = 0o4755; save(entry) })
-tc('mode negative', ({ entry, save }) => { firstFile(entry).mode = -1; save(entry) })
-tc('mode fractional', ({ entry, save }) => { firstFile(entry).mode = 420.5; save(entry) })
-tc('mode as a string', ({ entry, save }) => { firstFile(entry).mode = '755'; save(entry) })
+tc('mode with setuid', ({ entry, save }) => {
+  firstFile(entry).mode = 0o4755
+  save(entry)
+})
+tc('mode negative', ({ entry, save }) => {
+  firstFile(entry).mode = -1
+  save(entry)
+})
+tc('mode fractional', ({ entry, save }) => {
+  firstFile(entry).mode = 420.5
+  save(entry)
+})
+tc('mode as a string', ({ entry, save }) => {
+  firstFile(entry).mode = '755'
+  save(entry)
+})
 // Blobs.
-tc('flipped bytes in the first output blob', ({ entry, blobPath }) => { const p = blobPath(firstFile(entry).hash); const b = readFileSync(p); b[0] ^= 0xff; writeFileSync(p, b) })
-tc('missing blob of the last output', ({ entry, blobPath }) => { rmSync(blobPath(lastFile(entry).hash)) })
-tc('missing log blob', ({ entry, blobPath }) => { rmSync(blobPath(entry.log)) })
-tc('flipped log blob', ({ entry, blobPath }) => { const p = blobPath(entry.log); const b = readFileSync(p); b[b.length - 1] ^= 0x01; writeFileSync(p, b) })
-tc('blob swapped for another valid blob', ({ entry, blobPath }) => { const [a, b] = entry.outputs.filter((o) => o.type === 'file'); writeFileSync(blobPath(a.hash), readFileSync(blobPath(b.hash))) })
-tc('blob is a symlink to /dev/zero', ({ entry, blobPath }) => { const p = blobPath(lastFile(entry).hash); rmSync(p); symlinkSync('/dev/zero', p) })
-tc('ac entry is a symlink to /dev/zero', ({ dir, entry }) => { const p = join(dir, '.tasks', 'ac', `${entry.fingerprint}.json`); rmSync(p); symlinkSync('/dev/zero', p) })
+tc('flipped bytes in the first output blob', ({ entry, blobPath }) => {
+  const p = blobPath(firstFile(entry).hash)
+  const b = readFileSync(p)
+  b[0] ^= 0xff
+  writeFileSync(p, b)
+})
+tc('missing blob of the last output', ({ entry, blobPath }) => {
+  rmSync(blobPath(lastFile(entry).hash))
+})
+tc('missing log blob', ({ entry, blobPath }) => {
+  rmSync(blobPath(entry.log))
+})
+tc('flipped log blob', ({ entry, blobPath }) => {
+  const p = blobPath(entry.log)
+  const b = readFileSync(p)
+  b[b.length - 1] ^= 0x01
+  writeFileSync(p, b)
+})
+tc('blob swapped for another valid blob', ({ entry, blobPath }) => {
+  const [a, b] = entry.outputs.filter((o) => o.type === 'file')
+  writeFileSync(blobPath(a.hash), readFileSync(blobPath(b.hash)))
+})
+tc('blob is a symlink to /dev/zero', ({ entry, blobPath }) => {
+  const p = blobPath(lastFile(entry).hash)
+  rmSync(p)
+  symlinkSync('/dev/zero', p)
+})
+tc('ac entry is a symlink to /dev/zero', ({ dir, entry }) => {
+  const p = join(dir, '.tasks', 'ac', `${entry.fingerprint}.json`)
+  rmSync(p)
+  symlinkSync('/dev/zero', p)
+})
 // Half-valid entries: every output fine but a later one.
-tc('later output climbs out', ({ entry, save }) => { entry.outputs.push({ ...firstFile(entry), path: 'zz/../../outside/late.txt' }); save(entry) })
-tc('later output into .git/hooks', ({ entry, save }) => { entry.outputs.push({ ...firstFile(entry), path: 'zz/.git/hooks/pre-commit' }); save(entry) })
-tc('later output with a bad hash', ({ entry, save }) => { entry.outputs.push({ ...firstFile(entry), path: 'zz/late.txt', hash: hexOf('0') }); save(entry) })
+tc('later output climbs out', ({ entry, save }) => {
+  entry.outputs.push({ ...firstFile(entry), path: 'zz/../../outside/late.txt' })
+  save(entry)
+})
+tc('later output into .git/hooks', ({ entry, save }) => {
+  entry.outputs.push({ ...firstFile(entry), path: 'zz/.git/hooks/pre-commit' })
+  save(entry)
+})
+tc('later output with a bad hash', ({ entry, save }) => {
+  entry.outputs.push({ ...firstFile(entry), path: 'zz/late.txt', hash: hexOf('0') })
+  save(entry)
+})
 // Rollback of a restore whose later output fails to write was tested here by a temp name too long
 // beside the target; since restores stage under .tasks/tmp that no longer fails (see the closing
 // note of the Engine v2 / trust work): a new way to make a later write fail is still to be found.
@@ -304,8 +522,21 @@ test('a full .tasks/ (a small tmpfs filled up): a cache hit still restores with 
     // Fill the file system to the last byte.
     const chunk = Buffer.alloc(64 * 1024, 1)
     const fd = openSync(join(tasksDir, 'filler'), 'w')
-    try { for (;;) writeSync(fd, chunk) } catch (err) { assert.is(err.code, 'ENOSPC') } finally { closeSync(fd) }
-    try { const fd2 = openSync(join(tasksDir, 'filler2'), 'w'); try { for (;;) writeSync(fd2, Buffer.alloc(512, 1)) } finally { closeSync(fd2) } } catch {}
+    try {
+      for (;;) writeSync(fd, chunk)
+    } catch (err) {
+      assert.is(err.code, 'ENOSPC')
+    } finally {
+      closeSync(fd)
+    }
+    try {
+      const fd2 = openSync(join(tasksDir, 'filler2'), 'w')
+      try {
+        for (;;) writeSync(fd2, Buffer.alloc(512, 1))
+      } finally {
+        closeSync(fd2)
+      }
+    } catch {}
     rmSync(join(dir, 'out'), { recursive: true })
     const r = await tasksJson(dir, ['build'])
     assert.is(r.code, 0, r.stderr)
@@ -341,16 +572,29 @@ test('a restore that fails on its second output rolls back the first (ENOSPC on 
   }
   try {
     // Copies what it finds in out/ to seen/ (outside the mount), then rebuilds out/ in place.
-    writeFileSync(join(dir, 'gen.sh'), [
-      '#!/bin/sh', 'set -e', 'rm -rf seen', 'mkdir seen', 'cp -a out/. seen/',
-      'rm -f out/a.txt out/b.bin', 'cat src.txt > out/a.txt',
-      'yes "$(cat src.txt)" | head -c 61440 > out/b.bin', 'echo ran >> runs', '',
-    ].join('\n'))
-    writeFileSync(join(dir, 'tasks.config.mjs'), `import { defineConfig } from '${LIB_URL}'
+    writeFileSync(
+      join(dir, 'gen.sh'),
+      [
+        '#!/bin/sh',
+        'set -e',
+        'rm -rf seen',
+        'mkdir seen',
+        'cp -a out/. seen/',
+        'rm -f out/a.txt out/b.bin',
+        'cat src.txt > out/a.txt',
+        'yes "$(cat src.txt)" | head -c 61440 > out/b.bin',
+        'echo ran >> runs',
+        '',
+      ].join('\n'),
+    )
+    writeFileSync(
+      join(dir, 'tasks.config.mjs'),
+      `import { defineConfig } from '${LIB_URL}'
 export default defineConfig({ tasks: {
   build: { run: 'sh gen.sh', shell: 'sh', inputs: ['src.txt', 'gen.sh'], outputs: ['out/a.txt', 'out/b.bin'] },
 } })
-`)
+`,
+    )
     writeFileSync(join(dir, 'src.txt'), 'v1\n')
     const r1 = await tasksJson(dir, ['build'])
     assert.is(r1.status.build, 'ran', r1.stderr)

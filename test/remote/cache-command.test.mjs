@@ -36,7 +36,10 @@ test('status: nginx WebDAV with Basic auth for writes: all checks pass; anonymou
     assert.is(r.code, 0, dump(r))
     assert.match(r.text, /read-only/)
     assert.match(r.text, /write +not tried/)
-  } finally { p.cleanup(); await srv.stop() }
+  } finally {
+    p.cleanup()
+    await srv.stop()
+  }
 })
 
 test('status: bazel-remote over gRPC reports REAPI and its version; over HTTP the protocol', async () => {
@@ -51,7 +54,10 @@ test('status: bazel-remote over gRPC reports REAPI and its version; over HTTP th
     r = await status(p.dir, {}, ['--remote-cache', srv.httpUrl])
     assert.is(r.code, 0, dump(r))
     assert.match(r.text, /protocol +Bazel HTTP cache protocol/)
-  } finally { p.cleanup(); await srv.stop() }
+  } finally {
+    p.cleanup()
+    await srv.stop()
+  }
 })
 
 test('status: turborepo-remote-cache with a token; without one; read-only server; a server that requires signatures', async () => {
@@ -80,7 +86,12 @@ test('status: turborepo-remote-cache with a token; without one; read-only server
     r = await status(p.dir, { TASKS_REMOTE_CACHE: signed.url, TASKS_REMOTE_CACHE_TOKEN: 'token', TASKS_REMOTE_CACHE_SIGNATURE_KEY: 'k' })
     assert.is(r.code, 0, dump(r))
     assert.match(r.text, /ok {3}signing +on/)
-  } finally { p.cleanup(); await ro.stop(); await srv.stop(); await signed.stop() }
+  } finally {
+    p.cleanup()
+    await ro.stop()
+    await srv.stop()
+    await signed.stop()
+  }
 })
 
 test('status: a refused port, a port that never answers, an unknown scheme', async () => {
@@ -100,7 +111,10 @@ test('status: a refused port, a port that never answers, an unknown scheme', asy
     assert.is(r.code, 2, dump(r))
     assert.match(r.text, /unknown scheme `ftp:`/)
     assert.match(r.text, /turbo\+http/)
-  } finally { p.cleanup(); await hung.stop() }
+  } finally {
+    p.cleanup()
+    await hung.stop()
+  }
 })
 
 test('prune evicts the least recently used entries down to cache.maxSize and collects unreferenced blobs; clean empties the cache', async () => {
@@ -116,7 +130,10 @@ test('prune evicts the least recently used entries down to cache.maxSize and col
     assert.is(entries.length, n)
     // Age them: t0 oldest ... t5 newest (by the task each entry names).
     const byTask = Object.fromEntries(entries.map((f) => [JSON.parse(readFileSync(join(ac, f), 'utf8')).task, f]))
-    for (let i = 0; i < n; i++) { const t = new Date(Date.now() - (n - i) * 86400_000); utimesSync(join(ac, byTask[`t${i}`]), t, t) }
+    for (let i = 0; i < n; i++) {
+      const t = new Date(Date.now() - (n - i) * 86400_000)
+      utimesSync(join(ac, byTask[`t${i}`]), t, t)
+    }
     // An orphan blob, old enough to be collected.
     const orphan = randomBytes(1000)
     const h = createHash('sha256').update(orphan).digest('hex')
@@ -129,7 +146,9 @@ test('prune evicts the least recently used entries down to cache.maxSize and col
     r = await tasks(p.dir, ['cache', 'prune'])
     assert.is(r.code, 0, dump(r))
     assert.match(r.stdout, /removed \d+ least recently used entries and \d+ unreferenced blobs/)
-    const left = readdirSync(ac).map((f) => JSON.parse(readFileSync(join(ac, f), 'utf8')).task).sort()
+    const left = readdirSync(ac)
+      .map((f) => JSON.parse(readFileSync(join(ac, f), 'utf8')).task)
+      .sort()
     assert.ok(left.length >= 1 && left.length <= 3, left.join(','))
     assert.ok(left.includes('t5'), `the newest entry stays: ${left}`)
     assert.not.ok(left.includes('t0'), `the oldest entry goes: ${left}`)
@@ -145,7 +164,9 @@ test('prune evicts the least recently used entries down to cache.maxSize and col
     assert.is(r.code, 0, dump(r))
     assert.match(r.stdout, /removed the local cache/)
     assert.not.ok(existsSync(ac))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('config: a bad cache.maxSize, an unknown remoteCache key and a password in remoteCache.url are errors naming the fix', async () => {
@@ -162,7 +183,9 @@ test('config: a bad cache.maxSize, an unknown remoteCache key and a password in 
       assert.is(r.code, 2, dump(r))
       assert.match(r.stdout + r.stderr, re)
       assert.match(r.stdout + r.stderr, /tasks\.config\.mjs/)
-    } finally { p.cleanup() }
+    } finally {
+      p.cleanup()
+    }
   }
 })
 

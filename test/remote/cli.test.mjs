@@ -16,7 +16,12 @@ const config = `{
     all: { deps: ['b', 'big'] },
   }`
 const files = { 'a.txt': 'A\n', 'b.txt': 'B\n', 'big.txt': 'big\n' }
-const runs = (p, t) => (existsSync(p.path(`runs-${t}`)) ? readFileSync(p.path(`runs-${t}`), 'utf8').split('\n').filter(Boolean).length : 0)
+const runs = (p, t) =>
+  existsSync(p.path(`runs-${t}`))
+    ? readFileSync(p.path(`runs-${t}`), 'utf8')
+        .split('\n')
+        .filter(Boolean).length
+    : 0
 
 const backends = [
   { name: 'nginx WebDAV', ok: have.nginx, start: startNginx, url: (s) => s.authUrl },
@@ -29,7 +34,8 @@ for (const be of backends) {
   test(`${be.name}: clone A uploads; clone B restores every task (20 MB included) and runs none; summary lines`, async () => {
     if (missing(be.name, be.ok)) return
     const srv = await be.start()
-    const A = project(config, files), B = project(config, files)
+    const A = project(config, files),
+      B = project(config, files)
     try {
       const env = { ...be.env, TASKS_REMOTE_CACHE: be.url(srv), TASKS_REMOTE_CACHE_SIGNATURE_KEY: 'k1' }
       const ra = await tasksJson(A.dir, ['all'], { env })
@@ -53,14 +59,19 @@ for (const be of backends) {
       // Plain output says it too.
       const rc = await tasks(B.dir, ['all'], { env })
       assert.match(rc.stderr, /remote: 0 hits, 0 uploaded/)
-    } finally { A.cleanup(); B.cleanup(); await srv.stop() }
+    } finally {
+      A.cleanup()
+      B.cleanup()
+      await srv.stop()
+    }
   })
 }
 
 test('read-only (TASKS_REMOTE_CACHE_READ_ONLY=1 and --remote-cache-read-only) uploads nothing; --no-remote-cache turns it off', async () => {
   if (missing('bazel-remote', have.bazelRemote)) return
   const srv = await startBazelRemote()
-  const A = project(config, files), B = project(config, files)
+  const A = project(config, files),
+    B = project(config, files)
   try {
     let r = await tasksJson(A.dir, ['a'], { env: { TASKS_REMOTE_CACHE: srv.grpcUrl, TASKS_REMOTE_CACHE_READ_ONLY: '1' } })
     assert.is(r.code, 0, dump(r))
@@ -73,7 +84,11 @@ test('read-only (TASKS_REMOTE_CACHE_READ_ONLY=1 and --remote-cache-read-only) up
     assert.is(r.status.b, 'ran', dump(r))
     r = await tasksJson(B.dir, ['big', '--no-remote-cache'], { env: { TASKS_REMOTE_CACHE: srv.grpcUrl } })
     assert.is(r.json.summary.remote, undefined, dump(r))
-  } finally { A.cleanup(); B.cleanup(); await srv.stop() }
+  } finally {
+    A.cleanup()
+    B.cleanup()
+    await srv.stop()
+  }
 })
 
 test('401 on upload (nginx, no credentials): the run succeeds, one warning, summary says uploads are off', async () => {
@@ -85,17 +100,23 @@ test('401 on upload (nginx, no credentials): the run succeeds, one warning, summ
     assert.is(r.code, 0, dump(r))
     assert.is((r.stderr.match(/uploads off for the rest of the run/g) ?? []).length, 1, dump(r))
     assert.match(r.stderr, /remote: 0 hits, 0 uploaded \(uploads off: .*401/)
-  } finally { A.cleanup(); await srv.stop() }
+  } finally {
+    A.cleanup()
+    await srv.stop()
+  }
 })
 
 test('the server stopped mid-run: the run succeeds; the summary says why the remote went off', async () => {
   if (missing('turborepo-remote-cache', have.turbo)) return
   const srv = await startTurboCache()
-  const A = project(`{
+  const A = project(
+    `{
     first: { run: 'echo 1 > first.out', inputs: ['a.txt'], outputs: ['first.out'] },
     stop: { run: 'kill $STOP_PID; sleep 1; echo 2 > stop.out', deps: ['first'], inputs: ['b.txt'], outputs: ['stop.out'] },
     after: { run: 'echo 3 > after.out', deps: ['stop'], inputs: ['big.txt'], outputs: ['after.out'] },
-  }`, files)
+  }`,
+    files,
+  )
   try {
     const pid = /* the server */ srv.pid
     const r = await tasksJson(A.dir, ['after'], { env: { TASKS_REMOTE_CACHE: srv.url, TASKS_REMOTE_CACHE_TOKEN: 'token', STOP_PID: String(pid) } })
@@ -103,13 +124,18 @@ test('the server stopped mid-run: the run succeeds; the summary says why the rem
     for (const t of ['first', 'stop', 'after']) assert.is(r.status[t], 'ran', dump(r))
     assert.match(r.json.summary.remote.off ?? '', /unreachable/, dump(r))
     assert.match(r.stderr, /remote: \d+ hits?, \d+ uploaded \(off: /)
-  } finally { A.cleanup(); await srv.stop() }
+  } finally {
+    A.cleanup()
+    await srv.stop()
+  }
 })
 
 for (const scheme of ['http', 'grpc', 'turbo+http']) {
   test(`${scheme}: a port that accepts and never answers adds at most a few seconds to the whole run; a refused port costs nothing`, async () => {
     const hung = await startHungServer()
-    const A = project(config, { ...files }), B = project(config, { ...files }), C = project(config, { ...files })
+    const A = project(config, { ...files }),
+      B = project(config, { ...files }),
+      C = project(config, { ...files })
     try {
       // Baseline without a remote, then the same cold run against the hung server.
       let t0 = Date.now()
@@ -128,7 +154,12 @@ for (const scheme of ['http', 'grpc', 'turbo+http']) {
       r = await tasksJson(C.dir, ['all'], { env: { TASKS_REMOTE_CACHE: `${scheme}://127.0.0.1:${port}`, TASKS_REMOTE_CACHE_TOKEN: 't' } })
       assert.is(r.code, 0, dump(r))
       console.log(`  [figure] ${scheme}: a refused port: ${Date.now() - t0} ms (${base} ms without a remote)`)
-    } finally { A.cleanup(); B.cleanup(); C.cleanup(); await hung.stop() }
+    } finally {
+      A.cleanup()
+      B.cleanup()
+      C.cleanup()
+      await hung.stop()
+    }
   })
 }
 

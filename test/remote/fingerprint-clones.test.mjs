@@ -25,9 +25,13 @@ function user(name) {
 
 for (const git of [false, true]) {
   test(`two clones in different folders, different users${git ? ', in git' : ''}: identical fingerprints for every task`, async () => {
-    const a = project(config, files), b = project(config, files)
+    const a = project(config, files),
+      b = project(config, files)
     try {
-      if (git) { gitCommitAll(a.dir); gitCommitAll(b.dir) }
+      if (git) {
+        gitCommitAll(a.dir)
+        gitCommitAll(b.dir)
+      }
       const ra = await tasksJson(a.dir, ['all'], { env: user('alice') })
       const rb = await tasksJson(b.dir, ['all'], { env: user('bob') })
       assert.is(ra.code, 0, dump(ra))
@@ -42,7 +46,10 @@ for (const git of [false, true]) {
       const rc = await tasksJson(b.dir, ['all'], { env: user('bob') })
       assert.is.not(rc.task('gen').fingerprint, ra.task('gen').fingerprint)
       assert.is(rc.task('sub').fingerprint, ra.task('sub').fingerprint)
-    } finally { a.cleanup(); b.cleanup() }
+    } finally {
+      a.cleanup()
+      b.cleanup()
+    }
   })
 }
 

@@ -30,7 +30,9 @@ export async function waitFor(fn, ms, what) {
   while (Date.now() < end) {
     try {
       if (await fn()) return
-    } catch (err) { last = err }
+    } catch (err) {
+      last = err
+    }
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`${what} did not become ready within ${ms} ms${last ? ` (${last.message})` : ''}`)
@@ -42,7 +44,17 @@ function spawnServer(cmd, args, env, log) {
   child.stdout.on('data', (d) => (out += d))
   child.stderr.on('data', (d) => (out += d))
   child.on('error', (err) => (out += String(err)))
-  return { child, output: () => out, stop: () => new Promise((res) => { if (child.exitCode !== null || child.signalCode) return res(); child.once('exit', res); child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 3000).unref() }) }
+  return {
+    child,
+    output: () => out,
+    stop: () =>
+      new Promise((res) => {
+        if (child.exitCode !== null || child.signalCode) return res()
+        child.once('exit', res)
+        child.kill('SIGTERM')
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref()
+      }),
+  }
 }
 
 /** Where .ci/run installs bazel-remote. */
@@ -80,7 +92,9 @@ export async function startNginx() {
   const port = await freePort()
   // htpasswd entry user:pass ({PLAIN} is accepted by nginx's auth_basic_user_file).
   writeFileSync(join(dir, 'htpasswd'), 'user:{PLAIN}pass\n')
-  writeFileSync(join(dir, 'nginx.conf'), `daemon off;
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `daemon off;
 worker_processes 1;
 pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
@@ -107,14 +121,18 @@ http {
     }
   }
 }
-`)
+`,
+  )
   const srv = spawnServer('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], {})
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`)).status > 0, 10_000, `nginx (${srv.output()})`)
   return {
     url: `http://127.0.0.1:${port}`,
     authUrl: `http://user:pass@127.0.0.1:${port}`,
     dir: store,
-    async stop() { await srv.stop(); rmSync(dir, { recursive: true, force: true }) },
+    async stop() {
+      await srv.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
   }
 }
 
@@ -137,7 +155,10 @@ export async function startBazelRemote(opts = {}) {
     grpcUrl: `grpc://127.0.0.1:${grpc}`,
     dir: join(dir, 'data'),
     output: srv.output,
-    async stop() { await srv.stop(); rmSync(dir, { recursive: true, force: true }) },
+    async stop() {
+      await srv.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
   }
 }
 
@@ -151,26 +172,50 @@ export async function startTurboCache(opts = {}) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'tasks-turbo-cache-'))
   const port = await freePort()
   const srv = spawnServer(process.execPath, [join(REPO, 'node_modules', 'turborepo-remote-cache', 'dist', 'cli.js')], {
-    HOST: '127.0.0.1', PORT: String(port), STORAGE_PROVIDER: 'local', STORAGE_PATH: dir, STORAGE_PATH_USE_TMP_FOLDER: 'false', TURBO_TOKEN: 'token', LOG_LEVEL: 'warn', NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    STORAGE_PROVIDER: 'local',
+    STORAGE_PATH: dir,
+    STORAGE_PATH_USE_TMP_FOLDER: 'false',
+    TURBO_TOKEN: 'token',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
     ...(opts.signing ? { TURBO_REMOTE_CACHE_SIGNATURE_KEY: 'server-stores-tags' } : {}),
     ...(opts.readOnly ? { READ_ONLY: 'true' } : {}),
   })
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/v8/artifacts/status`, { headers: { authorization: 'Bearer token' } })).status === 200, 30_000, `turborepo-remote-cache (${srv.output()})`)
+  await waitFor(
+    async () => (await fetch(`http://127.0.0.1:${port}/v8/artifacts/status`, { headers: { authorization: 'Bearer token' } })).status === 200,
+    30_000,
+    `turborepo-remote-cache (${srv.output()})`,
+  )
   return {
     url: `turbo+http://127.0.0.1:${port}?team=team1`,
     pid: srv.child.pid,
     httpUrl: `http://127.0.0.1:${port}`,
     dir,
     output: srv.output,
-    async stop() { await srv.stop(); if (own) rmSync(dir, { recursive: true, force: true }) },
+    async stop() {
+      await srv.stop()
+      if (own) rmSync(dir, { recursive: true, force: true })
+    },
   }
 }
 
 /** A TCP server that accepts connections and never answers. */
 export async function startHungServer() {
   const sockets = new Set()
-  const s = createServer((sock) => { sockets.add(sock); sock.on('error', () => {}); sock.on('close', () => sockets.delete(sock)) })
+  const s = createServer((sock) => {
+    sockets.add(sock)
+    sock.on('error', () => {})
+    sock.on('close', () => sockets.delete(sock))
+  })
   await new Promise((r) => s.listen(0, '127.0.0.1', r))
   const { port } = s.address()
-  return { port, async stop() { for (const x of sockets) x.destroy(); await new Promise((r) => s.close(r)) } }
+  return {
+    port,
+    async stop() {
+      for (const x of sockets) x.destroy()
+      await new Promise((r) => s.close(r))
+    },
+  }
 }

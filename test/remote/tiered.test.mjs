@@ -29,7 +29,15 @@ const input = (fingerprint, task, durationMs = 1234) => ({ fingerprint, task, ex
 async function tiered(c, url, env = {}, extra = {}) {
   const s = resolveRemoteSettings(extra.config, { ...env, TASKS_REMOTE_CACHE: url }, extra.flags)
   const warnings = []
-  const cache = new TieredCache({ local: c.tier, remote: await openRemoteStore(s), validate, readOnly: s.readOnly, signatureKey: s.signatureKey, maxUploadBytes: s.maxUploadBytes, onWarning: (m) => warnings.push(m) })
+  const cache = new TieredCache({
+    local: c.tier,
+    remote: await openRemoteStore(s),
+    validate,
+    readOnly: s.readOnly,
+    signatureKey: s.signatureKey,
+    maxUploadBytes: s.maxUploadBytes,
+    onWarning: (m) => warnings.push(m),
+  })
   return { cache, warnings }
 }
 
@@ -49,7 +57,10 @@ async function produce(c, cache, tag) {
       if (mode) chmodSync(join(c.dir, p), mode)
       paths.push(p)
     }
-    if (name === 'a') { symlinkSync('a.txt', join(c.dir, 'out/a.link')); paths.push('out/a.link') }
+    if (name === 'a') {
+      symlinkSync('a.txt', join(c.dir, 'out/a.link'))
+      paths.push('out/a.link')
+    }
     const fingerprint = sha(`${tag}:${name}`)
     await cache.put(c.dir, input(fingerprint, name), paths, Buffer.from(`log of ${name}\n`))
     tasks.push({ name, fingerprint, paths })
@@ -58,16 +69,22 @@ async function produce(c, cache, tag) {
 }
 
 function snapshot(dir, paths) {
-  return Object.fromEntries(paths.map((p) => {
-    const st = statSync(join(dir, p), { throwIfNoEntry: false })
-    try { return [p, `link:${readlinkSync(join(dir, p))}`] } catch {}
-    return [p, st ? `${(st.mode & 0o777).toString(8)}:${sha(readFileSync(join(dir, p)))}` : 'missing']
-  }))
+  return Object.fromEntries(
+    paths.map((p) => {
+      const st = statSync(join(dir, p), { throwIfNoEntry: false })
+      try {
+        return [p, `link:${readlinkSync(join(dir, p))}`]
+      } catch {}
+      return [p, st ? `${(st.mode & 0o777).toString(8)}:${sha(readFileSync(join(dir, p)))}` : 'missing']
+    }),
+  )
 }
 
 function files(dir) {
   const out = []
-  ;(function walk(d) { for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name)) })(dir)
+  ;(function walk(d) {
+    for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name))
+  })(dir)
   return out
 }
 
@@ -97,7 +114,10 @@ for (const be of backends) {
   test(`${be.name}: clone A uploads, clone B restores every task from the remote and runs none; a flipped blob and a bad signature are misses`, async () => {
     if (missing(be.name, be.ok)) return
     const srv = await be.start({ signing: true })
-    const A = clone(), B = clone(), C = clone(), D = clone()
+    const A = clone(),
+      B = clone(),
+      C = clone(),
+      D = clone()
     try {
       const env = { ...be.env, TASKS_REMOTE_CACHE_SIGNATURE_KEY: 'team-key' }
       const a = await tiered(A, be.url(srv), env)
@@ -153,7 +173,8 @@ for (const be of backends) {
   test(`${be.name}: read-only uploads nothing; a 20 MB output round-trips; maxUploadBytes skips with a warning`, async () => {
     if (missing(be.name, be.ok)) return
     const srv = await be.start()
-    const A = clone(), B = clone()
+    const A = clone(),
+      B = clone()
     try {
       const ro = await tiered(A, be.url(srv), { ...be.env, TASKS_REMOTE_CACHE_READ_ONLY: '1' })
       const tasks = await produce(A, ro.cache, randomBytes(6).toString('hex'))
@@ -186,7 +207,8 @@ for (const be of backends) {
       assert.is(small.cache.stats().uploaded, 0)
       assert.match(small.warnings.join('\n'), /maxUploadBytes/)
     } finally {
-      A.cleanup(); B.cleanup()
+      A.cleanup()
+      B.cleanup()
       await srv.stop()
     }
   })
@@ -194,7 +216,8 @@ for (const be of backends) {
   test(`${be.name}: the server stopped mid-run turns the remote off with one warning and never fails`, async () => {
     if (missing(be.name, be.ok)) return
     const srv = await be.start()
-    const A = clone(), B = clone()
+    const A = clone(),
+      B = clone()
     try {
       const a = await tiered(A, be.url(srv), be.env)
       const tasks = await produce(A, a.cache, randomBytes(6).toString('hex'))
@@ -214,7 +237,8 @@ for (const be of backends) {
       // The local entry of the task stored after the stop is there.
       assert.ok(await B.tier.get(sha('after-stop')))
     } finally {
-      A.cleanup(); B.cleanup()
+      A.cleanup()
+      B.cleanup()
       await srv.stop()
     }
   })
@@ -223,7 +247,8 @@ for (const be of backends) {
 test('401 on upload (nginx without credentials): uploads off with one warning, restores go on', async () => {
   if (missing('nginx', have.nginx)) return
   const srv = await startNginx()
-  const A = clone(), B = clone()
+  const A = clone(),
+    B = clone()
   try {
     const a = await tiered(A, srv.authUrl)
     const tasks = await produce(A, a.cache, randomBytes(6).toString('hex'))
@@ -237,14 +262,19 @@ test('401 on upload (nginx without credentials): uploads off with one warning, r
     assert.match(st.uploadsOff ?? '', /401/)
     assert.is(b.warnings.filter((w) => /uploads off/.test(w)).length, 1, b.warnings.join('\n'))
     assert.ok(await b.cache.get(tasks[1].fingerprint), 'restores still work after uploads went off')
-  } finally { A.cleanup(); B.cleanup(); await srv.stop() }
+  } finally {
+    A.cleanup()
+    B.cleanup()
+    await srv.stop()
+  }
 })
 
 test('turborepo-remote-cache READ_ONLY=true: the upload is refused, uploads off with one warning, restores go on', async () => {
   if (missing('turborepo-remote-cache', have.turbo)) return
   const rw = await startTurboCache()
   const ro = await startTurboCache({ readOnly: true, dir: rw.dir })
-  const A = clone(), B = clone()
+  const A = clone(),
+    B = clone()
   try {
     const env = { TASKS_REMOTE_CACHE_TOKEN: 'token' }
     const a = await tiered(A, rw.url, env)
@@ -257,13 +287,19 @@ test('turborepo-remote-cache READ_ONLY=true: the upload is refused, uploads off 
     assert.is(b.cache.stats().uploaded, 0, b.warnings.join('\n'))
     assert.ok(b.cache.stats().uploadsOff, b.warnings.join('\n'))
     assert.is(b.warnings.filter((w) => /uploads off/.test(w)).length, 1, b.warnings.join('\n'))
-  } finally { A.cleanup(); B.cleanup(); await ro.stop(); await rw.stop() }
+  } finally {
+    A.cleanup()
+    B.cleanup()
+    await ro.stop()
+    await rw.stop()
+  }
 })
 
 test('an entry whose blob was evicted on the server (nginx) is a miss, not an error', async () => {
   if (missing('nginx', have.nginx)) return
   const srv = await startNginx()
-  const A = clone(), B = clone()
+  const A = clone(),
+    B = clone()
   try {
     const a = await tiered(A, srv.authUrl)
     const tasks = await produce(A, a.cache, randomBytes(6).toString('hex'))
@@ -274,7 +310,11 @@ test('an entry whose blob was evicted on the server (nginx) is a miss, not an er
     assert.is(await b.cache.get(t.fingerprint), undefined)
     assert.match(b.warnings.join('\n'), /evicted/)
     assert.is(b.cache.stats().off, undefined)
-  } finally { A.cleanup(); B.cleanup(); await srv.stop() }
+  } finally {
+    A.cleanup()
+    B.cleanup()
+    await srv.stop()
+  }
 })
 
 for (const scheme of ['http', 'grpc', 'turbo+http']) {
@@ -294,7 +334,10 @@ for (const scheme of ['http', 'grpc', 'turbo+http']) {
       assert.ok(s < 10, `took ${s} s`)
       assert.match(a.cache.stats().off ?? '', /unreachable/)
       assert.is(a.warnings.filter((w) => /off for the rest of the run/.test(w)).length, 1, a.warnings.join('\n'))
-    } finally { A.cleanup(); await hung.stop() }
+    } finally {
+      A.cleanup()
+      await hung.stop()
+    }
   })
 
   test(`${scheme}: a refused connection costs nothing and turns the remote off`, async () => {
@@ -309,7 +352,9 @@ for (const scheme of ['http', 'grpc', 'turbo+http']) {
       await a.cache.flush(5000)
       console.log(`  [figure] ${scheme}: a refused connection added ${(performance.now() - t0).toFixed(0)} ms`)
       assert.match(a.cache.stats().off ?? '', /unreachable/)
-    } finally { A.cleanup() }
+    } finally {
+      A.cleanup()
+    }
   })
 }
 

@@ -31,8 +31,17 @@ test('turbo 2.x signs an artifact on turborepo-remote-cache; our x-artifact-tag 
     writeFileSync(join(ws, 'pkgs', 'a', 'package.json'), JSON.stringify({ name: 'a', version: '1.0.0', scripts: { build: 'echo hi > out.txt' } }))
     writeFileSync(join(ws, 'turbo.json'), JSON.stringify({ tasks: { build: { outputs: ['out.txt'] } }, remoteCache: { signature: true } }))
     assert.is(spawnSync('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund', '--offline'], { cwd: ws }).status, 0)
-    for (const args of [['init', '-q'], ['add', '-A'], ['-c', 'user.email=t@example.invalid', '-c', 'user.name=t', 'commit', '-qm', 'i']]) spawnSync('git', args, { cwd: ws })
-    const r = spawnSync(TURBO, ['run', 'build'], { cwd: ws, encoding: 'utf8', env: { ...process.env, TURBO_API: srv.httpUrl, TURBO_TOKEN: 'token', TURBO_TEAM: 'team1', TURBO_REMOTE_CACHE_SIGNATURE_KEY: KEY, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' } })
+    for (const args of [
+      ['init', '-q'],
+      ['add', '-A'],
+      ['-c', 'user.email=t@example.invalid', '-c', 'user.name=t', 'commit', '-qm', 'i'],
+    ])
+      spawnSync('git', args, { cwd: ws })
+    const r = spawnSync(TURBO, ['run', 'build'], {
+      cwd: ws,
+      encoding: 'utf8',
+      env: { ...process.env, TURBO_API: srv.httpUrl, TURBO_TOKEN: 'token', TURBO_TEAM: 'team1', TURBO_REMOTE_CACHE_SIGNATURE_KEY: KEY, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+    })
     assert.is(r.status, 0, r.stdout + r.stderr)
     const hashes = readdirSync(join(srv.dir, 'team1')).filter((f) => !f.endsWith('.tag'))
     assert.is(hashes.length, 1, hashes.join(','))
@@ -46,7 +55,11 @@ test('turbo 2.x signs an artifact on turborepo-remote-cache; our x-artifact-tag 
     // Our store reads turbo's artifact under the same key: signature fine, but not ours (a miss, never a restore).
     const store = new TurboStore(parseRemoteUrl(srv.url), { token: 'token', signatureKey: Buffer.from(KEY) })
     let err
-    try { await store.getEntry(hashes[0]) } catch (e) { err = e }
+    try {
+      await store.getEntry(hashes[0])
+    } catch (e) {
+      err = e
+    }
     assert.match(String(err?.message), /not written by typed-tasks|not a valid tar/)
     await store.close()
   } finally {

@@ -5,7 +5,8 @@
 /** A deterministic PRNG (mulberry32) so every synthetic run is the same. */
 export function rng(seed = 1) {
   return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0
+    seed |= 0
+    seed = (seed + 0x6d2b79f5) | 0
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
@@ -24,7 +25,10 @@ export function syntheticRun({ n = 100, concurrency = 4, seed = 7, failAt = [], 
   names.forEach((name, i) => {
     const d = new Set()
     if (i > 0) for (let k = 0; k < 1 + Math.floor(r() * 3); k++) d.add(names[Math.floor(r() * Math.min(i, Math.max(1, i)))])
-    deps.set(name, [...d].filter((x) => x !== name))
+    deps.set(
+      name,
+      [...d].filter((x) => x !== name),
+    )
   })
   const events = [{ type: 'run:start', time: t0, tasks: names, concurrency, dryRun: false }]
   const end = new Map()
@@ -38,26 +42,49 @@ export function syntheticRun({ n = 100, concurrency = 4, seed = 7, failAt = [], 
     if (bad) {
       status.set(name, 'skipped')
       end.set(name, ready)
-      events.push({ type: 'task:end', time: ready, task: name, status: 'skipped', reason: { code: status.get(bad) === 'failed' ? 'dependency-failed' : 'dependency-skipped', dependency: bad }, durationMs: 0, savedMs: 0 })
+      events.push({
+        type: 'task:end',
+        time: ready,
+        task: name,
+        status: 'skipped',
+        reason: { code: status.get(bad) === 'failed' ? 'dependency-failed' : 'dependency-skipped', dependency: bad },
+        durationMs: 0,
+        savedMs: 0,
+      })
       return
     }
     const slot = slots.indexOf(Math.min(...slots))
     const start = Math.max(ready, slots[slot])
-    let st, reason, runReason, dur, extra = {}
+    let st,
+      reason,
+      runReason,
+      dur,
+      extra = {}
     if (failed.has(name)) {
-      st = 'failed'; dur = 200 + Math.floor(r() * 800)
+      st = 'failed'
+      dur = 200 + Math.floor(r() * 800)
       reason = { code: 'exit-code', exitCode: 2 }
-      runReason = { code: 'input-changed', files: [{ path: `packages/${i}/src/index.ts`, change: 'modified' }, { path: `packages/${i}/src/util.ts`, change: 'added' }] }
+      runReason = {
+        code: 'input-changed',
+        files: [
+          { path: `packages/${i}/src/index.ts`, change: 'modified' },
+          { path: `packages/${i}/src/util.ts`, change: 'added' },
+        ],
+      }
       extra = { exitCode: 2, error: `command \`tsc -p .\` exited with code 2`, log: `> tsc -p .\npackages/${i}/src/index.ts(12,7): error TS2322: Type 'string' is not assignable to type 'number'.\n` }
     } else if (i % utdEvery === 1) {
-      st = 'up-to-date'; dur = 1; reason = { code: 'fingerprint-unchanged' }
+      st = 'up-to-date'
+      dur = 1
+      reason = { code: 'fingerprint-unchanged' }
     } else if (i % hitEvery === 2) {
-      st = 'cache-hit'; dur = 5 + Math.floor(r() * 40)
+      st = 'cache-hit'
+      dur = 5 + Math.floor(r() * 40)
       const source = remoteEvery && i % remoteEvery === 0 ? 'remote' : 'local'
       reason = { code: 'restored', source, outputs: 3, replayedLog: true }
       extra = { cacheSource: source, outputs: [`packages/${i}/dist/index.js`] }
     } else {
-      st = 'ran'; dur = slow[i] ?? (50 + Math.floor(r() * 1500))
+      st = 'ran'
+      dur = slow[i] ?? 50 + Math.floor(r() * 1500)
       const kinds = [
         { code: 'input-changed', files: [{ path: `packages/${i}/src/index.ts`, change: 'modified' }] },
         { code: 'dependency-changed', dependencies: ds.slice(0, 2) },
@@ -79,12 +106,38 @@ export function syntheticRun({ n = 100, concurrency = 4, seed = 7, failAt = [], 
       if (extra.log) events.push({ type: 'task:output', time: start + 2, task: name, stream: 'stderr', text: extra.log, replay: false })
     }
     if (st === 'cache-hit') events.push({ type: 'task:output', time: stop - 1, task: name, stream: 'stdout', text: `replayed: built ${name}\n`, replay: true })
-    events.push({ type: 'task:end', time: stop, task: name, status: st, reason, ...(runReason && st === 'failed' ? { runReason } : {}), durationMs: dur, savedMs: st === 'cache-hit' || st === 'up-to-date' ? 300 + i : 0, fingerprint: `fp${i}`, ...extra })
+    events.push({
+      type: 'task:end',
+      time: stop,
+      task: name,
+      status: st,
+      reason,
+      ...(runReason && st === 'failed' ? { runReason } : {}),
+      durationMs: dur,
+      savedMs: st === 'cache-hit' || st === 'up-to-date' ? 300 + i : 0,
+      fingerprint: `fp${i}`,
+      ...extra,
+    })
   })
   const ends = events.filter((e) => e.type === 'task:end')
   const tEnd = Math.max(...ends.map((e) => e.time)) + 3
   const count = (s) => ends.filter((e) => e.status === s).length
   events.sort((a, b) => a.time - b.time)
-  events.push({ type: 'run:end', time: tEnd, summary: { tasks: n, ran: count('ran'), cacheHits: count('cache-hit'), upToDate: count('up-to-date'), failed: count('failed'), skipped: count('skipped'), interrupted: 0, wallMs: tEnd - t0, savedMs: ends.reduce((a, e) => a + e.savedMs, 0), dryRun: false } })
+  events.push({
+    type: 'run:end',
+    time: tEnd,
+    summary: {
+      tasks: n,
+      ran: count('ran'),
+      cacheHits: count('cache-hit'),
+      upToDate: count('up-to-date'),
+      failed: count('failed'),
+      skipped: count('skipped'),
+      interrupted: 0,
+      wallMs: tEnd - t0,
+      savedMs: ends.reduce((a, e) => a + e.savedMs, 0),
+      dryRun: false,
+    },
+  })
   return { deps, events, t0, names }
 }

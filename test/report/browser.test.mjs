@@ -16,8 +16,12 @@ import { writeFileSync } from 'node:fs'
 
 const ok = await haveBrowser()
 let browser
-test.before(async () => { if (ok) browser = await launch() })
-test.after(async () => { await browser?.close() })
+test.before(async () => {
+  if (ok) browser = await launch()
+})
+test.after(async () => {
+  await browser?.close()
+})
 
 /** `n` function tasks `t0..t{n-1}` (t_i depends on t_{i/3} and t_{i-1} for some), cached on `inputs: []`; `fail` names a task index that fails with a path:line:col. */
 function manyTasks(n, { fail, slowEvery = 0 } = {}) {
@@ -42,14 +46,17 @@ const count = async (page, sel) => Number((await text(page, `${sel} b`)).trim())
 
 test('a passing run, then a second run of the same command: counts, why each task ran, comparison', async () => {
   if (!ok) return
-  const p = project(`{
+  const p = project(
+    `{
     gen: { run: 'echo generating; sleep 0.3; cat src/a.ts > gen.txt', inputs: ['src/**'], outputs: ['gen.txt'] },
     lint: { run: 'echo linting src', deps: ['gen'], inputs: ['src/**'] },
     unit: { run: 'sleep 0.2; echo 12 tests passed', deps: ['gen'], inputs: ['src/**', 'test/**'] },
     docs: { run: 'echo docs', inputs: ['docs/**'] },
     always: { run: 'echo phony' },
     build: { deps: ['lint', 'unit', 'docs', 'always'] },
-  }`, { 'src/a.ts': 'export const a = 1\n', 'test/a.test.ts': 'ok\n', 'docs/index.md': '# docs\n' })
+  }`,
+    { 'src/a.ts': 'export const a = 1\n', 'test/a.test.ts': 'ok\n', 'docs/index.md': '# docs\n' },
+  )
   try {
     const first = await tasks(p.dir, ['build', '--report', 'first.html'])
     assert.is(first.code, 0, dump(first))
@@ -68,7 +75,9 @@ test('a passing run, then a second run of the same command: counts, why each tas
     assert.is(await count(page, '#c-ran'), 5, 'gen, lint, unit (src changed), always (phony), build (aggregate)')
     assert.is(await count(page, '#c-up-to-date'), 1, 'docs')
     assert.is(await count(page, '#c-failed'), 0)
-    const why = Object.fromEntries(await page.locator('details.task').evaluateAll((els) => els.map((e) => [e.dataset.task, [e.dataset.status, e.dataset.why, e.querySelector('summary .w').textContent]])))
+    const why = Object.fromEntries(
+      await page.locator('details.task').evaluateAll((els) => els.map((e) => [e.dataset.task, [e.dataset.status, e.dataset.why, e.querySelector('summary .w').textContent]])),
+    )
     assert.equal(why.gen.slice(0, 2), ['ran', 'input-changed'])
     assert.match(why.gen[2], /src\/a\.ts/)
     assert.equal(why.docs.slice(0, 2), ['up-to-date', 'fingerprint-unchanged'])
@@ -84,7 +93,7 @@ test('a passing run, then a second run of the same command: counts, why each tas
     assert.match(await text(page, '#comparison'), /Status changes:.*docs\s+ran → up to date/s)
     // the timeline has a row per task that took part, the critical path marked
     assert.is(await page.locator('#timeline g[data-task]').count(), 6)
-    assert.ok(await page.locator('#timeline g[data-critical]').count() >= 2)
+    assert.ok((await page.locator('#timeline g[data-critical]').count()) >= 2)
     assert.match(await text(page, '#critical-path'), /gen → unit/)
     // a task's log, collapsed
     const unit = page.locator('details.task[data-task="unit"]')
@@ -93,7 +102,9 @@ test('a passing run, then a second run of the same command: counts, why each tas
     // self-contained: no script, nothing fetched
     const html = readFileSync(file, 'utf8')
     assert.not.match(html, /<script|<link |<img |@import|url\(|https?:\/\//i)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a failing 100-task run: the first screen shows what failed, why the tasks ran and where the time went', async () => {
@@ -118,7 +129,7 @@ test('a failing 100-task run: the first screen shows what failed, why the tasks 
     assert.is(await count(page, '#c-failed'), 1)
     const skipped = await count(page, '#c-skipped')
     assert.ok(skipped >= 3, `t17's dependents are skipped (${skipped})`)
-    assert.is(await count(page, '#c-ran') + skipped + 1, 101)
+    assert.is((await count(page, '#c-ran')) + skipped + 1, 101)
     const why = await text(page, '#why-summary')
     assert.match(why, /no previous run/)
     assert.match(why, /a dependency failed|dependency `t17` failed/)
@@ -127,7 +138,9 @@ test('a failing 100-task run: the first screen shows what failed, why the tasks 
     assert.match(await failed.locator('pre').textContent(), /Cannot find name/)
     assert.is(await page.locator('details.task[data-status="skipped"]').first().locator('summary .w').textContent(), 'dependency `t17` failed')
     assert.ok((await page.locator('#slowest tbody tr').count()) >= 5)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a 500-task run renders every task; a 1,000-task report stays under 2 MB', async () => {
@@ -144,7 +157,9 @@ test('a 500-task run renders every task; a 1,000-task report stays under 2 MB', 
     assert.is(await page.locator('details.task').count(), 501)
     assert.is(await page.locator('#timeline g[data-task]').count(), 501)
     assert.is(await page.locator('#graph rect').count(), 501, 'large graphs draw one dot per task')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 
   const { deps, events } = syntheticRun({ n: 1000, failAt: [400], remoteEvery: 7 })
   const c = createRunCollector({ root: '/tmp/project', deps, command: 'tasks build' })

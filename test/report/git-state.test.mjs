@@ -16,7 +16,9 @@ const git = (dir, ...args) => {
   return r.stdout.trim()
 }
 const lastGit = (dir) => {
-  const lines = readFileSync(join(dir, '.tasks', 'history.jsonl'), 'utf8').trim().split('\n')
+  const lines = readFileSync(join(dir, '.tasks', 'history.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
   return JSON.parse(lines[lines.length - 1]).git
 }
 async function run(dir) {
@@ -42,7 +44,9 @@ test('clean tree, loose ref: head and dirty false; an edit: dirty true', async (
     writeFileSync(p.path('src.txt'), 'a\n')
     writeFileSync(p.path('new.txt'), 'untracked\n')
     assert.is((await run(p.dir)).dirty, true, 'an untracked file counts, as in git status --porcelain')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('packed refs, a detached HEAD and a second commit', async () => {
@@ -55,7 +59,9 @@ test('packed refs, a detached HEAD and a second commit', async () => {
     const first = git(p.dir, 'rev-parse', 'HEAD~1')
     git(p.dir, 'checkout', '-q', '--detach', first)
     assert.equal(await run(p.dir), { head: first, dirty: false })
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a project below the top of its work tree: the same answers (asked from git)', async () => {
@@ -70,7 +76,9 @@ test('a project below the top of its work tree: the same answers (asked from git
     assert.equal(await run(p.path('app')), { head: git(p.dir, 'rev-parse', 'HEAD'), dirty: false })
     writeFileSync(p.path('top.txt'), 'changed outside the project\n')
     assert.is((await run(p.path('app'))).dirty, true, 'the whole work tree, as git status says')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('no commit yet: no head', async () => {
@@ -80,7 +88,9 @@ test('no commit yet: no head', async () => {
     const g = await run(p.dir)
     assert.is(g.head, undefined)
     assert.is(g.dirty, true)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

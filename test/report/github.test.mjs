@@ -16,7 +16,15 @@ function parseCommand(line) {
   if (!m) return undefined
   const unData = (s) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
   const unProp = (s) => unData(s.replace(/%3A/g, ':').replace(/%2C/g, ','))
-  const props = Object.fromEntries((m[2] ?? '').split(',').filter(Boolean).map((kv) => { const i = kv.indexOf('='); return [kv.slice(0, i), unProp(kv.slice(i + 1))] }))
+  const props = Object.fromEntries(
+    (m[2] ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => {
+        const i = kv.indexOf('=')
+        return [kv.slice(0, i), unProp(kv.slice(i + 1))]
+      }),
+  )
   return { command: m[1], props, message: unData(m[3]) }
 }
 
@@ -40,7 +48,10 @@ test('step summary: headline, counts table, failures with their error lines, cri
   const header = lines.indexOf('| tasks | ran | cache hits (local / remote) | up to date | failed | skipped | time saved | CPU | parallelism |')
   assert.ok(header > 0, md)
   assert.is(lines[header + 1], '|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
-  const cells = lines[header + 2].split('|').slice(1, -1).map((s) => s.trim())
+  const cells = lines[header + 2]
+    .split('|')
+    .slice(1, -1)
+    .map((s) => s.trim())
   assert.is(cells.length, 9)
   assert.is(cells[0], '40')
   assert.is(cells[2], `${m.counts.cacheHits} (${m.counts.localHits} / ${m.counts.remoteHits})`)
@@ -57,11 +68,14 @@ test('step summary: headline, counts table, failures with their error lines, cri
 })
 
 test('CLI with GITHUB_ACTIONS=true: ::error with file/line/col of the project file, groups, step summary appended', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     'lint:ts': { run: 'echo checking; echo "src/app.ts:3:5 - error TS1005: \\';\\' expected (100%)" >&2; echo "  at line two" >&2; exit 2' },
     ok: { run: 'echo fine' },
     all: { deps: ['lint:ts', 'ok'] },
-  }`, { 'src/app.ts': 'let x = 1\n\nlet y\n' })
+  }`,
+    { 'src/app.ts': 'let x = 1\n\nlet y\n' },
+  )
   try {
     const summaryFile = join(p.dir, 'step-summary.md')
     writeFileSync(summaryFile, '# earlier step\n')
@@ -84,7 +98,9 @@ test('CLI with GITHUB_ACTIONS=true: ::error with file/line/col of the project fi
     assert.is(ok.code, 0, dump(ok))
     assert.not.match(ok.stderr, /::error/)
     assert.match(readFileSync(summaryFile, 'utf8'), /### ✅ `tasks ok` passed in/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

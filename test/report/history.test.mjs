@@ -9,7 +9,13 @@ import { project, tasks, dump } from '../engine/rig.mjs'
 import { appendHistory, readHistory, compareRun, median, taskTrends, historyFile } from '../../dist/lib/report/history.js'
 
 const entry = (id, command, durations, status = 'ran') => ({
-  v: 1, id, time: new Date(1_790_000_000_000 + Number(id.replace(/\D/g, '') || 0) * 1000).toISOString(), command, ok: true, interrupted: false, wallMs: 1000,
+  v: 1,
+  id,
+  time: new Date(1_790_000_000_000 + Number(id.replace(/\D/g, '') || 0) * 1000).toISOString(),
+  command,
+  ok: true,
+  interrupted: false,
+  wallMs: 1000,
   totals: { tasks: Object.keys(durations).length, ran: 0, cacheHits: 0, localHits: 0, remoteHits: 0, upToDate: 0, failed: 0, skipped: 0, interrupted: 0, notRun: 0, savedMs: 0 },
   tasks: Object.entries(durations).map(([name, durationMs]) => ({ name, status: typeof status === 'function' ? status(name) : status, reason: 'no-previous-run', durationMs })),
 })
@@ -26,8 +32,14 @@ test('median; compare against the median of the last 5 runs of the same command,
   const cur = entry('r8', 'tasks build', { a: 1300, b: 190, c: 700 })
   const cmp = compareRun(cur, { kind: 'previous' }, [...past, cur], '/nonexistent')
   assert.equal(cmp.runs, ['r2', 'r3', 'r4', 'r5', 'r6'])
-  assert.equal(cmp.slower.map((s) => [s.task, s.baselineMs, s.deltaMs]), [['a', 1030, 270]])
-  assert.equal(cmp.faster.map((s) => s.task), ['c'])
+  assert.equal(
+    cmp.slower.map((s) => [s.task, s.baselineMs, s.deltaMs]),
+    [['a', 1030, 270]],
+  )
+  assert.equal(
+    cmp.faster.map((s) => s.task),
+    ['c'],
+  )
   // b: +90 % but only +90 ms: within the noise band
   assert.not.ok(cmp.slower.some((s) => s.task === 'b'))
   assert.is(compareRun(entry('x', 'tasks other', { a: 1 }), { kind: 'previous' }, past, '/nonexistent'), undefined)
@@ -55,7 +67,9 @@ test('the history is bounded: past maxBytes it keeps the newest runs; broken lin
     const again = readHistory(p.dir)
     assert.is(again.skipped, 3)
     assert.is(again.runs.length, runs.length)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 const slowConfig = `{
@@ -74,7 +88,14 @@ test('CLI: every run appends a line; --compare flags a task made slower on purpo
     let h = readHistory(p.dir).runs
     assert.is(h.length, 3)
     assert.is(h[0].command, 'tasks all')
-    assert.equal(h[0].tasks.map((t) => [t.name, t.status, t.reason]), [['slow', 'ran', 'not-cacheable'], ['quick', 'ran', 'not-cacheable'], ['all', 'ran', 'dependencies-ran']])
+    assert.equal(
+      h[0].tasks.map((t) => [t.name, t.status, t.reason]),
+      [
+        ['slow', 'ran', 'not-cacheable'],
+        ['quick', 'ran', 'not-cacheable'],
+        ['all', 'ran', 'dependencies-ran'],
+      ],
+    )
     assert.ok(h[0].tasks[0].durationMs >= 40)
 
     // Made slower on purpose: 1.5 s instead of 50 ms.
@@ -93,8 +114,13 @@ test('CLI: every run appends a line; --compare flags a task made slower on purpo
 
     h = readHistory(p.dir).runs
     assert.is(h.length, 6)
-    assert.ok(h.every((r) => /^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(r.id)), h.map((r) => r.id).join(' '))
-  } finally { p.cleanup() }
+    assert.ok(
+      h.every((r) => /^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(r.id)),
+      h.map((r) => r.id).join(' '),
+    )
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('CLI: tasks history lists runs and trends; --baseline save NAME pins a run; --compare NAME uses it', async () => {
@@ -126,7 +152,9 @@ test('CLI: tasks history lists runs and trends; --baseline save NAME pins a run;
     assert.match(cmp.stderr, new RegExp(`compare: against baseline \`main\` \\(run ${first}\\)`))
     const byId = await tasks(p.dir, ['all', '--compare', first])
     assert.match(byId.stderr, new RegExp(`against run \`${first}\``), dump(byId))
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('CLI: an unknown --compare value is a usage error before anything runs; dry runs write no history', async () => {
@@ -142,7 +170,9 @@ test('CLI: an unknown --compare value is a usage error before anything runs; dry
     const bad = await tasks(p.dir, ['history', '--baseline', 'drop', 'x'])
     assert.is(bad.code, 2)
     assert.match(bad.stderr, /--baseline takes `save`/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

@@ -12,18 +12,70 @@ const T0 = 1_790_000_000_000
 
 /** A hand-made run: a -> b -> d, a -> c -> d, e alone; c is slow, so a-c-d is the critical path. */
 function handRun({ fail = false } = {}) {
-  const deps = new Map([['a', []], ['b', ['a']], ['c', ['a']], ['d', ['b', 'c']], ['e', []]])
+  const deps = new Map([
+    ['a', []],
+    ['b', ['a']],
+    ['c', ['a']],
+    ['d', ['b', 'c']],
+    ['e', []],
+  ])
   const ev = [
     { type: 'run:start', time: T0, tasks: ['a', 'b', 'c', 'd', 'e'], concurrency: 2, dryRun: false },
-    { type: 'task:start', time: T0, task: 'a', reason: { code: 'input-changed', files: [{ path: 'src/a.c', change: 'modified' }, { path: 'src/new.c', change: 'added' }] } },
+    {
+      type: 'task:start',
+      time: T0,
+      task: 'a',
+      reason: {
+        code: 'input-changed',
+        files: [
+          { path: 'src/a.c', change: 'modified' },
+          { path: 'src/new.c', change: 'added' },
+        ],
+      },
+    },
     { type: 'task:output', time: T0 + 10, task: 'a', stream: 'stdout', text: 'compiling a\n', replay: false },
-    { type: 'task:end', time: T0 + 100, task: 'a', status: 'ran', reason: { code: 'input-changed', files: [{ path: 'src/a.c', change: 'modified' }, { path: 'src/new.c', change: 'added' }] }, durationMs: 100, savedMs: 0, outputs: ['out/a.o'] },
-    { type: 'task:end', time: T0 + 120, task: 'e', status: 'cache-hit', reason: { code: 'restored', source: 'remote', outputs: 2, replayedLog: true }, cacheSource: 'remote', durationMs: 20, savedMs: 900 },
+    {
+      type: 'task:end',
+      time: T0 + 100,
+      task: 'a',
+      status: 'ran',
+      reason: {
+        code: 'input-changed',
+        files: [
+          { path: 'src/a.c', change: 'modified' },
+          { path: 'src/new.c', change: 'added' },
+        ],
+      },
+      durationMs: 100,
+      savedMs: 0,
+      outputs: ['out/a.o'],
+    },
+    {
+      type: 'task:end',
+      time: T0 + 120,
+      task: 'e',
+      status: 'cache-hit',
+      reason: { code: 'restored', source: 'remote', outputs: 2, replayedLog: true },
+      cacheSource: 'remote',
+      durationMs: 20,
+      savedMs: 900,
+    },
     { type: 'task:start', time: T0 + 100, task: 'b', reason: { code: 'env-changed', variables: ['CC'] } },
     { type: 'task:start', time: T0 + 100, task: 'c', reason: { code: 'dependency-changed', dependencies: ['a'] } },
     { type: 'task:end', time: T0 + 150, task: 'b', status: 'ran', reason: { code: 'env-changed', variables: ['CC'] }, durationMs: 50, savedMs: 0 },
     fail
-      ? { type: 'task:end', time: T0 + 400, task: 'c', status: 'failed', reason: { code: 'exit-code', exitCode: 1 }, runReason: { code: 'dependency-changed', dependencies: ['a'] }, durationMs: 300, savedMs: 0, exitCode: 1, log: 'cc -c src/a.c\nsrc/a.c:3:7: error: expected ;\n' }
+      ? {
+          type: 'task:end',
+          time: T0 + 400,
+          task: 'c',
+          status: 'failed',
+          reason: { code: 'exit-code', exitCode: 1 },
+          runReason: { code: 'dependency-changed', dependencies: ['a'] },
+          durationMs: 300,
+          savedMs: 0,
+          exitCode: 1,
+          log: 'cc -c src/a.c\nsrc/a.c:3:7: error: expected ;\n',
+        }
       : { type: 'task:end', time: T0 + 400, task: 'c', status: 'ran', reason: { code: 'dependency-changed', dependencies: ['a'] }, durationMs: 300, savedMs: 0 },
   ]
   if (fail) ev.push({ type: 'task:end', time: T0 + 400, task: 'd', status: 'skipped', reason: { code: 'dependency-failed', dependency: 'c' }, durationMs: 0, savedMs: 0 })
@@ -62,7 +114,9 @@ test('counts, why each task ran, times, cache source, outputs', () => {
     assert.is(e.why, undefined, 'a cache hit did not run')
     assert.is(e.reason, 'restored 2 outputs, replayed log (remote)', 'formatReason words')
     assert.is(m.wallMs, 460)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('critical path follows the heaviest chain of dependencies; parallelism = busy / wall', () => {
@@ -72,19 +126,47 @@ test('critical path follows the heaviest chain of dependencies; parallelism = bu
   const m = c.model()
   assert.equal(m.criticalPath.tasks, ['a', 'c', 'd'])
   assert.is(m.criticalPath.durationMs, 450)
-  assert.equal(m.tasks.filter((t) => t.critical).map((t) => t.name), ['a', 'c', 'd'])
+  assert.equal(
+    m.tasks.filter((t) => t.critical).map((t) => t.name),
+    ['a', 'c', 'd'],
+  )
   // busy: 100 + 20 + 50 + 300 + 50 = 520 ms over 460 ms wall
   assert.is(m.parallelism.average, 1.13)
-  assert.is(m.parallelism.peak, 3, "b, c and the cache hit e overlap at 100-120 ms")
-  assert.equal(m.slowest.map((s) => s.task), ['c', 'a', 'b', 'd', 'e'])
+  assert.is(m.parallelism.peak, 3, 'b, c and the cache hit e overlap at 100-120 ms')
+  assert.equal(
+    m.slowest.map((s) => s.task),
+    ['c', 'a', 'b', 'd', 'e'],
+  )
 })
 
 test('criticalPath and peakOverlap on their own', () => {
   const deps = { x: [], y: ['x'], z: ['x'], w: ['y', 'z'] }
   const w = { x: 1, y: 10, z: 2, w: 1 }
-  assert.equal(criticalPath(Object.keys(deps), (t) => deps[t], (t) => w[t]), { tasks: ['x', 'y', 'w'], durationMs: 12 })
-  assert.equal(criticalPath(['a'], () => [], () => 0), { tasks: [], durationMs: 0 })
-  assert.is(peakOverlap([[0, 10], [5, 15], [10, 20], [12, 13]]), 3)
+  assert.equal(
+    criticalPath(
+      Object.keys(deps),
+      (t) => deps[t],
+      (t) => w[t],
+    ),
+    { tasks: ['x', 'y', 'w'], durationMs: 12 },
+  )
+  assert.equal(
+    criticalPath(
+      ['a'],
+      () => [],
+      () => 0,
+    ),
+    { tasks: [], durationMs: 0 },
+  )
+  assert.is(
+    peakOverlap([
+      [0, 10],
+      [5, 15],
+      [10, 20],
+      [12, 13],
+    ]),
+    3,
+  )
   assert.is(peakOverlap([]), 0)
 })
 
@@ -107,11 +189,17 @@ test('a failed run: status, first failure with its error lines and the project f
     assert.is(m.firstFailure.task, 'c')
     assert.equal(m.firstFailure.location, { file: 'src/a.c', line: 3, col: 7 })
     assert.is(m.tasks.find((x) => x.name === 'd').reason, 'dependency `c` failed')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('engine v1 events (prose reasons, interrupted as failed) map onto the same codes', () => {
-  const deps = new Map([['a', []], ['b', ['a']], ['c', []]])
+  const deps = new Map([
+    ['a', []],
+    ['b', ['a']],
+    ['c', []],
+  ])
   const c = createRunCollector({ root: '/nonexistent', deps })
   const ev = [
     { type: 'run:start', time: T0, tasks: ['a', 'b', 'c'], concurrency: 2, dryRun: false },
@@ -124,17 +212,37 @@ test('engine v1 events (prose reasons, interrupted as failed) map onto the same 
   ]
   for (const e of ev) c.onEvent(e)
   const m = c.model()
-  assert.equal(m.tasks.map((t) => [t.name, t.status, t.reasonCode, t.whyCode]), [['a', 'ran', 'input-changed', 'input-changed'], ['b', 'interrupted', 'interrupted', 'no-previous-run'], ['c', 'cache-hit', 'restored', undefined]])
+  assert.equal(
+    m.tasks.map((t) => [t.name, t.status, t.reasonCode, t.whyCode]),
+    [
+      ['a', 'ran', 'input-changed', 'input-changed'],
+      ['b', 'interrupted', 'interrupted', 'no-previous-run'],
+      ['c', 'cache-hit', 'restored', undefined],
+    ],
+  )
   assert.is(m.tasks[2].cacheSource, 'local')
   assert.is(m.interrupted, true)
   assert.is(m.ok, false)
-  for (const [prose, code] of [['dependency `x` failed', 'dependency-failed'], ['run stopped after a failure (use --continue to keep going)', 'stopped-after-failure'], ['fingerprint unchanged', 'fingerprint-unchanged'], ['forced (--force)', 'forced'], ['failed (exit code 3)', 'exit-code'], ['something new', 'other']]) {
+  for (const [prose, code] of [
+    ['dependency `x` failed', 'dependency-failed'],
+    ['run stopped after a failure (use --continue to keep going)', 'stopped-after-failure'],
+    ['fingerprint unchanged', 'fingerprint-unchanged'],
+    ['forced (--force)', 'forced'],
+    ['failed (exit code 3)', 'exit-code'],
+    ['something new', 'other'],
+  ]) {
     assert.is(reasonCode(prose), code, prose)
   }
 })
 
 test('a task without an end event is not-run; the run is not ok', () => {
-  const c = createRunCollector({ root: '/x', deps: new Map([['a', []], ['b', []]]) })
+  const c = createRunCollector({
+    root: '/x',
+    deps: new Map([
+      ['a', []],
+      ['b', []],
+    ]),
+  })
   c.onEvent({ type: 'run:start', time: T0, tasks: ['a', 'b'], concurrency: 1, dryRun: false })
   c.onEvent({ type: 'task:end', time: T0 + 5, task: 'a', status: 'up-to-date', reason: { code: 'fingerprint-unchanged' }, durationMs: 1, savedMs: 40 })
   c.onEvent({ type: 'run:end', time: T0 + 6, summary: { wallMs: 6, interrupted: false, dryRun: false } })
@@ -146,12 +254,25 @@ test('a task without an end event is not-run; the run is not ok', () => {
 
 test('reasonText and reasonDetails cover every code of the contract', () => {
   const all = [
-    [{ code: 'no-previous-run' }, 'no previous run'], [{ code: 'forced' }, 'forced (--force)'], [{ code: 'not-cacheable', why: 'no-inputs' }, /always runs/],
-    [{ code: 'args-changed', args: ['-v'] }, 'arguments changed: -v'], [{ code: 'definition-changed', fields: ['command', 'cwd'] }, 'command changed (+1 more)'],
-    [{ code: 'output-changed', path: 'dist/a.js' }, /dist\/a.js/], [{ code: 'check-failed' }, /check/], [{ code: 'cache-entry-unusable', detail: 'bad hash' }, /bad hash/],
-    [{ code: 'dependencies-ran' }, 'dependencies ran'], [{ code: 'dependencies-up-to-date' }, /up to date/], [{ code: 'dependency-skipped', dependency: 'x' }, /`x` was skipped/],
-    [{ code: 'stopped-after-failure' }, /stopped/], [{ code: 'run-interrupted' }, 'run interrupted'], [{ code: 'error', message: 'boom\nstack' }, 'failed: boom'], [{ code: 'some-future-code' }, 'some-future-code'], [{ code: 'input-changed' }, 'input-changed'],
-    [{ code: 'timed-out', timeoutMs: 5000 }, 'timed out after 5000 ms'], [{ code: 'not-affected', base: 'abcdef0123456789' }, 'not affected since abcdef012345'], [{ code: 'interrupted', signal: 'SIGINT' }, 'interrupted (SIGINT)'],
+    [{ code: 'no-previous-run' }, 'no previous run'],
+    [{ code: 'forced' }, 'forced (--force)'],
+    [{ code: 'not-cacheable', why: 'no-inputs' }, /always runs/],
+    [{ code: 'args-changed', args: ['-v'] }, 'arguments changed: -v'],
+    [{ code: 'definition-changed', fields: ['command', 'cwd'] }, 'command changed (+1 more)'],
+    [{ code: 'output-changed', path: 'dist/a.js' }, /dist\/a.js/],
+    [{ code: 'check-failed' }, /check/],
+    [{ code: 'cache-entry-unusable', detail: 'bad hash' }, /bad hash/],
+    [{ code: 'dependencies-ran' }, 'dependencies ran'],
+    [{ code: 'dependencies-up-to-date' }, /up to date/],
+    [{ code: 'dependency-skipped', dependency: 'x' }, /`x` was skipped/],
+    [{ code: 'stopped-after-failure' }, /stopped/],
+    [{ code: 'run-interrupted' }, 'run interrupted'],
+    [{ code: 'error', message: 'boom\nstack' }, 'failed: boom'],
+    [{ code: 'some-future-code' }, 'some-future-code'],
+    [{ code: 'input-changed' }, 'input-changed'],
+    [{ code: 'timed-out', timeoutMs: 5000 }, 'timed out after 5000 ms'],
+    [{ code: 'not-affected', base: 'abcdef0123456789' }, 'not affected since abcdef012345'],
+    [{ code: 'interrupted', signal: 'SIGINT' }, 'interrupted (SIGINT)'],
   ]
   for (const [r, want] of all) {
     if (want instanceof RegExp) assert.match(reasonText(r), want)
@@ -177,10 +298,16 @@ test('logs: excerpts keep head and tail within the budget; error lines; location
   assert.equal(firstErrorLines('', 'thrown\nstack'), ['thrown', 'stack'])
   const p = fixture({ 'pkg/src/x.ts': 'x', 'node_modules/dep/y.js': 'y' })
   try {
-    assert.equal(findSourceLocation(['/usr/include/stdio.h:1:1: note', 'node_modules/dep/y.js:1:1 err', 'src/x.ts(4,9): error TS1005'], p.dir, p.path('pkg')), { file: 'pkg/src/x.ts', line: 4, col: 9 })
+    assert.equal(findSourceLocation(['/usr/include/stdio.h:1:1: note', 'node_modules/dep/y.js:1:1 err', 'src/x.ts(4,9): error TS1005'], p.dir, p.path('pkg')), {
+      file: 'pkg/src/x.ts',
+      line: 4,
+      col: 9,
+    })
     assert.equal(findSourceLocation(['at pkg/src/x.ts:12'], p.dir), { file: 'pkg/src/x.ts', line: 12 })
     assert.is(findSourceLocation(['missing.ts:1:1: error'], p.dir), undefined)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a 1,000-task synthetic run: every task has a model row; logs stay within the budget', () => {

@@ -38,7 +38,9 @@ test('plain: full (default) prints fresh and replayed logs', async () => {
       assert.match(r.hit, /\[hello\] HELLO-LOG/, 'replayed on a cache hit')
       assert.match(r.bad, /\[bad\] BAD-LOG/)
     }
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('plain: new-only prints fresh logs, not replayed ones', async () => {
@@ -48,10 +50,12 @@ test('plain: new-only prints fresh logs, not replayed ones', async () => {
     assert.match(r.fresh, /\[hello\] HELLO-LOG/)
     assert.not.match(r.hit, /HELLO-LOG/)
     assert.match(r.bad, /BAD-LOG/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
-test('plain: errors-only prints only the failed task\'s log, once', async () => {
+test("plain: errors-only prints only the failed task's log, once", async () => {
   const p = project(config)
   try {
     const r = await threeRuns(p, 'errors-only')
@@ -59,7 +63,9 @@ test('plain: errors-only prints only the failed task\'s log, once', async () => 
     assert.not.match(r.hit, /HELLO-LOG/)
     assert.is(r.bad.split('BAD-LOG').length - 1, 1, r.bad)
     assert.match(r.bad, /--- log of failed task bad ---\nBAD-LOG/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('plain: none prints no logs, still the status lines and the summary', async () => {
@@ -69,7 +75,9 @@ test('plain: none prints no logs, still the status lines and the summary', async
     for (const out of Object.values(r)) assert.not.match(out, /HELLO-LOG|BAD-LOG/)
     assert.match(r.fresh, /\[hello\] ran in/)
     assert.match(r.bad, /tasks: 1 \| ran: 0 .* failed: 1/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a bad --output-logs value is a usage error', async () => {
@@ -78,13 +86,20 @@ test('a bad --output-logs value is a usage error', async () => {
     const r = await tasks(p.dir, ['hello', '--output-logs', 'some'])
     assert.is(r.code, 2)
     assert.match(r.stderr, /--output-logs takes `full`, `new-only`, `errors-only`, `none`, got `some`/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 /** Run the CLI in a pseudo-terminal (util-linux `script`), 120 columns; the screen text without ANSI sequences. */
 function inTerminal(dir, args) {
   const cmd = `stty cols 120 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${args.join(' ')}`
-  const r = spawnSync('script', ['-q', '-e', '-c', cmd, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, CI: '', TERM: 'xterm', NO_COLOR: '1', FORCE_COLOR: '', GITHUB_ACTIONS: '' } })
+  const r = spawnSync('script', ['-q', '-e', '-c', cmd, '/dev/null'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, CI: '', TERM: 'xterm', NO_COLOR: '1', FORCE_COLOR: '', GITHUB_ACTIONS: '' },
+  })
   const screen = (r.stdout ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '\n')
   return { code: r.status, screen, frames: screen.split('\n').filter((l) => l.trim()) }
 }
@@ -98,21 +113,37 @@ test('terminal: waiting tasks are paused (◼), running ones show elapsed time; 
   try {
     const r = inTerminal(p.dir, ['second', '--output-logs', 'full'])
     assert.is(r.code, 0, r.screen)
-    assert.ok(r.frames.some((l) => /^◼ second waiting/.test(l)), 'second waits, paused:\n' + r.frames.slice(0, 20).join('\n'))
+    assert.ok(
+      r.frames.some((l) => /^◼ second waiting/.test(l)),
+      'second waits, paused:\n' + r.frames.slice(0, 20).join('\n'),
+    )
     assert.not.ok(r.frames.some((l) => /second waiting undefined/.test(l)))
-    assert.ok(r.frames.some((l) => /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] first running (\d+(\.\d+)? s|\d+ ms)/.test(l)), 'first spins with its elapsed time')
-    assert.ok(r.frames.some((l) => /first running [12]\.\d\d s/.test(l)), 'the elapsed time is refreshed while it runs')
+    assert.ok(
+      r.frames.some((l) => /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] first running (\d+(\.\d+)? s|\d+ ms)/.test(l)),
+      'first spins with its elapsed time',
+    )
+    assert.ok(
+      r.frames.some((l) => /first running [12]\.\d\d s/.test(l)),
+      'the elapsed time is refreshed while it runs',
+    )
     // the final frame: the finished task keeps its last 3 log lines
     const last = r.screen.lastIndexOf('✔ first ran in')
     assert.ok(last >= 0, r.screen)
-    const after = r.screen.slice(last).split('\n').filter((l) => l.trim()).slice(1, 4).map((l) => l.replace(/^[\s›]+/, '').trim())
+    const after = r.screen
+      .slice(last)
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(1, 4)
+      .map((l) => l.replace(/^[\s›]+/, '').trim())
     assert.equal(after, ['LINE-3', 'LINE-4', 'LINE-5'], r.screen.slice(last))
     assert.match(r.screen, /tasks: 2 \| ran: 2/)
 
     const quiet = inTerminal(p.dir, ['second', '--output-logs', 'none'])
     assert.is(quiet.code, 0, quiet.screen)
     assert.not.match(quiet.screen, /LINE-\d|SECOND-OUT/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

@@ -13,11 +13,14 @@ import { createRunCollector, renderHtml } from '../../dist/lib/index.js'
 const TASK_KEYS = ['name', 'status', 'reasonCode', 'reason', 'whyDetails', 'deps', 'durationMs', 'savedMs', 'critical']
 
 test('--summarize FILE: schema 1, the same counts as the run, per task status/why/times/log', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     gen: { run: 'echo generated > gen.txt', inputs: ['src/**'], outputs: ['gen.txt'] },
     noisy: { run: 'for i in $(seq 1 3000); do echo "noisy line $i"; done', shell: 'sh', deps: ['gen'] },
     all: { deps: ['gen', 'noisy'] },
-  }`, { 'src/a.txt': 'a\n' })
+  }`,
+    { 'src/a.txt': 'a\n' },
+  )
   try {
     const r = await tasksJson(p.dir, ['all', '--summarize', 'out/summary.json', '--report', 'out/report.html'])
     assert.is(r.code, 0, dump(r))
@@ -35,7 +38,10 @@ test('--summarize FILE: schema 1, the same counts as the run, per task status/wh
     assert.ok(s.cpu.totalMs > 0)
     if (process.platform === 'linux') assert.ok(s.cpu.childrenMs >= 0 && s.cpu.note === undefined, JSON.stringify(s.cpu))
     assert.ok(s.parallelism.average > 0 && s.parallelism.peak >= 1)
-    assert.equal(s.tasks.map((t) => t.name), ['gen', 'noisy', 'all'])
+    assert.equal(
+      s.tasks.map((t) => t.name),
+      ['gen', 'noisy', 'all'],
+    )
     for (const t of s.tasks) for (const k of TASK_KEYS) assert.ok(k in t, `${t.name}.${k}`)
     const gen = s.tasks[0]
     assert.is(gen.status, 'ran')
@@ -53,7 +59,9 @@ test('--summarize FILE: schema 1, the same counts as the run, per task status/wh
     const full = resolve(p.path('out'), decodeURIComponent(href))
     assert.ok(existsSync(full), full)
     assert.is(readFileSync(full, 'utf8').split('\n').filter(Boolean).length, 3000)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('--summarize with no file writes .tasks/runs/<run-id>.json; `-` writes stdout; with --json it is refused', async () => {
@@ -67,7 +75,9 @@ test('--summarize with no file writes .tasks/runs/<run-id>.json; `-` writes stdo
     assert.is(JSON.parse(out.stdout).tasks[0].name, 'a')
     const both = await tasks(p.dir, ['a', '--summarize', '-', '--json'])
     assert.is(both.code, 2)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('the page escapes what tasks print and needs nothing outside itself', () => {
@@ -114,12 +124,21 @@ test('an interrupted run (SIGINT) is still recorded: history line, report, summa
     const [h] = readHistory(p.dir).runs
     assert.is(h.interrupted, true)
     assert.is(h.ok, false)
-    assert.equal(h.tasks.map((t) => [t.name, t.status]), [['quick', 'ran'], ['hang', 'interrupted'], ['after', 'skipped']])
+    assert.equal(
+      h.tasks.map((t) => [t.name, t.status]),
+      [
+        ['quick', 'ran'],
+        ['hang', 'interrupted'],
+        ['after', 'skipped'],
+      ],
+    )
     const s = JSON.parse(p.read('s.json'))
     assert.is(s.interrupted, true)
     assert.is(s.counts.interrupted, 1)
     assert.match(p.read('r.html'), /<header class="banner intr"[^>]*><h1>✗ <code>tasks after<\/code> was interrupted/)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

@@ -35,7 +35,9 @@ test('two processes at once: the task runs once, the other waits and finds it up
     assert.match(b.stderr, new RegExp(`another \`tasks\` process \\(pid ${first.child.pid}\\) is running this task`), dump(b))
     assert.is(p.read('out.txt'), 'one\n')
     assert.equal(readdirSync(join(p.dir, '.tasks', 'locks')), [], 'locks left behind')
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 for (const [what, content, old] of [
@@ -55,11 +57,13 @@ for (const [what, content, old] of [
       assert.is(r.status.slow, 'ran')
       assert.not.match(r.stderr, /another `tasks` process/, dump(r))
       assert.not.ok(existsSync(lockFile(p)), 'the lock should be released')
-    } finally { p.cleanup() }
+    } finally {
+      p.cleanup()
+    }
   })
 }
 
-test('a live owner\'s lock is waited for; the task runs once it is released', async () => {
+test("a live owner's lock is waited for; the task runs once it is released", async () => {
   const p = project(config, { 'in.txt': 'one\n' })
   try {
     mkdirSync(join(p.dir, '.tasks', 'locks'), { recursive: true })
@@ -74,7 +78,9 @@ test('a live owner\'s lock is waited for; the task runs once it is released', as
     const r = await done
     assert.is(r.code, 0, dump(r))
     assert.is(count(p.path('runs')), 1)
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('SIGINT while waiting for a lock: exit 130, the task is not run', async () => {
@@ -90,19 +96,24 @@ test('SIGINT while waiting for a lock: exit 130, the task is not run', async () 
     const r = await done
     assert.is(r.code, 130, dump(r))
     assert.is(count(p.path('runs')), 0)
-    assert.ok(existsSync(lockFile(p)), 'the other owner\'s lock must stay')
-  } finally { p.cleanup() }
+    assert.ok(existsSync(lockFile(p)), "the other owner's lock must stay")
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('put refuses an output that changes while it is stored: no cache entry, a warning', async () => {
   // The command leaves a writer appending to its 40 MB output after it exits.
-  const p = project(`{
+  const p = project(
+    `{
     grow: {
       shell: 'sh', run: 'head -c 40000000 /dev/zero > big.bin; (while :; do echo x >> big.bin; done) >/dev/null 2>&1 & echo $! > writer.pid',
       inputs: ['in.txt'],
       outputs: ['big.bin'],
     },
-  }`, { 'in.txt': 'x' })
+  }`,
+    { 'in.txt': 'x' },
+  )
   let writer
   try {
     const r = await tasksJson(p.dir, ['grow'])
@@ -112,7 +123,14 @@ test('put refuses an output that changes while it is stored: no cache entry, a w
     const ac = join(p.dir, '.tasks', 'ac')
     assert.equal(existsSync(ac) ? readdirSync(ac) : [], [], 'an entry was stored for a changing output')
   } finally {
-    if (writer) try { process.kill(-writer, 'SIGKILL') } catch { try { process.kill(writer, 'SIGKILL') } catch {} }
+    if (writer)
+      try {
+        process.kill(-writer, 'SIGKILL')
+      } catch {
+        try {
+          process.kill(writer, 'SIGKILL')
+        } catch {}
+      }
     p.cleanup()
   }
 })

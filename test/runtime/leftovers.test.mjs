@@ -38,7 +38,7 @@ test('kill -9 of tasks: its recorded trees are killed at the next start, with a 
     await waitFor(() => !running(gpid), `grandchild ${gpid} to be killed`, 5000).catch(() => {})
     assert.not.ok(running(gpid), `grandchild ${gpid} survived the next start`)
     assert.match(r.stderr, /killed 1 process tree left running by a `tasks` process that was killed \(pid \d+/, dump(r))
-    assert.equal(readdirSync(procs), [], 'the dead process\'s procs file is removed')
+    assert.equal(readdirSync(procs), [], "the dead process's procs file is removed")
   } finally {
     if (gpid && running(gpid)) process.kill(gpid, 'SIGKILL')
     p.cleanup()
@@ -58,12 +58,14 @@ test('a recorded pgid that is not ours any more (no marker) is named, never kill
     assert.ok(running(stranger.pid), 'a process group without our marker was killed')
     assert.match(r.stderr, new RegExp(`process groups ${stranger.pid} were started by a \`tasks\` process that was killed`), dump(r))
   } finally {
-    try { process.kill(-stranger.pid, 'SIGKILL') } catch {}
+    try {
+      process.kill(-stranger.pid, 'SIGKILL')
+    } catch {}
     p.cleanup()
   }
 })
 
-test('stale temp files of dead processes in .tasks/tmp are removed at the next start; a live process\'s stay', async () => {
+test("stale temp files of dead processes in .tasks/tmp are removed at the next start; a live process's stay", async () => {
   const p = project(config)
   try {
     const tmp = join(p.dir, '.tasks', 'tmp')
@@ -76,13 +78,18 @@ test('stale temp files of dead processes in .tasks/tmp are removed at the next s
     const r = await tasks(p.dir, ['quick'])
     assert.is(r.code, 0, dump(r))
     assert.equal(readdirSync(tmp), [mine])
-  } finally { p.cleanup() }
+  } finally {
+    p.cleanup()
+  }
 })
 
 test('a restore writes no temp file next to the outputs (they go through .tasks/tmp)', async () => {
-  const p = project(`{
+  const p = project(
+    `{
     gen: { shell: 'sh', run: 'mkdir -p out && for i in 1 2 3 4 5 6 7 8; do head -c 4000000 /dev/urandom > out/f$i.bin; done', inputs: ['in.txt'], outputs: ['out/**'] },
-  }`, { 'in.txt': 'x' })
+  }`,
+    { 'in.txt': 'x' },
+  )
   try {
     assert.is((await tasks(p.dir, ['gen'])).code, 0)
     spawnSync('rm', ['-rf', p.path('out')])
@@ -98,8 +105,14 @@ test('a restore writes no temp file next to the outputs (they go through .tasks/
     const r = await done
     assert.is(r.code, 0, dump(r))
     assert.match(r.stderr, /cache hit/, dump(r))
-    assert.equal([...seen].filter((f) => !/^f\d\.bin$/.test(f)), [], 'temp files appeared in the output folder')
-  } finally { p.cleanup() }
+    assert.equal(
+      [...seen].filter((f) => !/^f\d\.bin$/.test(f)),
+      [],
+      'temp files appeared in the output folder',
+    )
+  } finally {
+    p.cleanup()
+  }
 })
 
 test.run()

@@ -10,7 +10,10 @@ import { REPO } from '../helpers.mjs'
 
 const { readStable, readStableAsync, OutputChangedError } = await import(join(REPO, 'dist', 'lib', 'cache', 'stable-read.js'))
 
-for (const [name, read] of [['readStable', readStable], ['readStableAsync', readStableAsync]]) {
+for (const [name, read] of [
+  ['readStable', readStable],
+  ['readStableAsync', readStableAsync],
+]) {
   test(`${name}: a file nobody writes reads whole`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tasks-stable-'))
     try {
@@ -22,7 +25,9 @@ for (const [name, read] of [['readStable', readStable], ['readStableAsync', read
       assert.is((await read(join(dir, 'f'))).data.length, data.length)
       writeFileSync(join(dir, 'empty'), '')
       assert.is((await read(join(dir, 'empty'))).data.length, 0)
-    } finally { rmSync(dir, { recursive: true, force: true }) }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   test(`${name}: a file another process appends to while it is read is refused`, async () => {
@@ -33,7 +38,11 @@ for (const [name, read] of [['readStable', readStable], ['readStableAsync', read
     try {
       await new Promise((r) => setTimeout(r, 200))
       let err
-      try { await read(file, 'big.bin') } catch (e) { err = e }
+      try {
+        await read(file, 'big.bin')
+      } catch (e) {
+        err = e
+      }
       assert.ok(err instanceof OutputChangedError, `expected OutputChangedError, got ${err}`)
       assert.is(err.code, 'output-changed')
       assert.match(err.message, /output `big.bin` changed while it was being stored/)

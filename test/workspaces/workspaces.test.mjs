@@ -38,7 +38,9 @@ export default defineConfig({
     files[`packages/${name}/package.json`] = JSON.stringify({ name, version: '1.0.0', dependencies: near >= 0 ? { [pad(near)]: '1.0.0', leftpad: '1.0.0' } : {} })
     files[`packages/${name}/src/a.txt`] = `source of ${name}\n`
     // Each build concatenates its own source and its dependencies' outputs: `cat` fails if one is missing.
-    const inputsFromDeps = depsOf(i).map((d) => `../${pad(d)}/dist/out.txt`).join(' ')
+    const inputsFromDeps = depsOf(i)
+      .map((d) => `../${pad(d)}/dist/out.txt`)
+      .join(' ')
     const run = `mkdir -p dist && cat src/a.txt ${inputsFromDeps} > dist/out.txt`
     const cfg = rootConfig
       ? `{ ${far >= 0 ? `dependsOn: ['${pad(far)}'], ` : ''}tasks: { build: { run: '${run}' }, test: { run: 'test -s dist/out.txt && echo ${name} ok', deps: ['build'] } } }`
@@ -112,7 +114,9 @@ test('--filter: name, glob, ./path, name... and ...name', async () => {
     const dry = async (...filters) => {
       const r = await runCli(f.dir, ['build', '--dry-run', '--json', ...filters.flatMap((x) => ['--filter', x])])
       assert.is(r.code, 0, r.out)
-      return JSON.parse(r.stdout).tasks.map((t) => t.name).sort()
+      return JSON.parse(r.stdout)
+        .tasks.map((t) => t.name)
+        .sort()
     }
     // The run includes what the selected builds need: p03's build needs p02, p01, p00.
     assert.equal(await dry('p03'), ['p00#build', 'p01#build', 'p02#build', 'p03#build'])
@@ -247,7 +251,7 @@ export default { tasks: { build: { run: 'cat ../../gen/x.txt > out.txt && echo '
     const b = await runCli(f.dir, ['where'])
     assert.match(b.out, `[b#where] ${f.path('w/b')}`)
 
-    f.write('w/b/tasks.config.mjs', "const x = undefined\nexport default { tasks: { where: { run: x.y } } }\n")
+    f.write('w/b/tasks.config.mjs', 'const x = undefined\nexport default { tasks: { where: { run: x.y } } }\n')
     const threw = await runCli(f.dir, ['--list'])
     assert.is(threw.code, 2, threw.out)
     assert.match(threw.stderr, 'the config threw while loading')

@@ -44,7 +44,10 @@ export class BazelGrpcStore implements RemoteStore {
   private readonly timeoutMs: number
   private caps?: Promise<Record<string, any>>
 
-  constructor(private readonly url: RemoteUrl, options: StoreOptions) {
+  constructor(
+    private readonly url: RemoteUrl,
+    options: StoreOptions,
+  ) {
     this.display = url.display
     this.timeoutMs = options.requestTimeoutMs ?? 3000
     const creds = url.tls ? grpc.credentials.createSsl(Buffer.from(trustedCas().join('\n'))) : grpc.credentials.createInsecure()
@@ -60,7 +63,8 @@ export class BazelGrpcStore implements RemoteStore {
 
   private unary(method: Method, request: object, timeoutMs = this.timeoutMs, signal?: AbortSignal): Promise<Record<string, any>> {
     const [path, req, res] = METHODS[method]
-    const a = codec(req), b = codec(res)
+    const a = codec(req),
+      b = codec(res)
     return new Promise((resolve, reject) => {
       const call = this.client.makeUnaryRequest(path, a.serialize, b.deserialize, request, this.metadata, { deadline: Date.now() + timeoutMs }, (err, value) => {
         signal?.removeEventListener('abort', cancel)
@@ -108,24 +112,29 @@ export class BazelGrpcStore implements RemoteStore {
       const r = await this.unary('batchReadBlobs', { instanceName: this.url.instance, digests: group.map(pb), digestFunction: SHA256 }, this.timeoutMs, signal)
       for (const x of r.responses ?? []) if (!x.status?.code && x.digest?.hash) out.set(x.digest.hash, x.data ?? Buffer.alloc(0))
     }
-    await Promise.all(large.map(async (d) => {
-      const data = await this.readStream(d, signal)
-      if (data) out.set(d.hash, data)
-    }))
+    await Promise.all(
+      large.map(async (d) => {
+        const data = await this.readStream(d, signal)
+        if (data) out.set(d.hash, data)
+      }),
+    )
     return out
   }
 
   /** ByteStream.Read of `{instance}/blobs/{hash}/{size}`; undefined on NOT_FOUND. */
   private readStream(d: Digest, signal?: AbortSignal): Promise<Buffer | undefined> {
     const [path, req, res] = METHODS.read
-    const a = codec(req), b = codec(res)
+    const a = codec(req),
+      b = codec(res)
     const resource = `${this.url.instance ? `${this.url.instance}/` : ''}blobs/${d.hash}/${Math.max(d.size, 0)}`
     return new Promise((resolve, reject) => {
       const call = this.client.makeServerStreamRequest(path, a.serialize, b.deserialize, { resourceName: resource, readOffset: 0 }, this.metadata, { deadline: Date.now() + this.transferMs(d.size) })
       const chunks: Buffer[] = []
       const cancel = () => call.cancel()
       signal?.addEventListener('abort', cancel, { once: true })
-      call.on('data', (m: Record<string, any>) => { if (m.data) chunks.push(m.data) })
+      call.on('data', (m: Record<string, any>) => {
+        if (m.data) chunks.push(m.data)
+      })
       call.on('error', (err: grpc.ServiceError) => {
         signal?.removeEventListener('abort', cancel)
         if (err.code === grpc.status.NOT_FOUND) resolve(undefined)
@@ -145,31 +154,53 @@ export class BazelGrpcStore implements RemoteStore {
 
   async hasEntries(keys: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
     const out = new Set<string>()
-    await Promise.all(keys.map(async (k) => { if (await this.getEntry(k, signal)) out.add(k) }))
+    await Promise.all(
+      keys.map(async (k) => {
+        if (await this.getEntry(k, signal)) out.add(k)
+      }),
+    )
     return out
   }
 
   async put(key: string, envelope: Envelope, blobs: ReadonlyMap<string, Buffer>, _info: { durationMs: number }, signal?: AbortSignal): Promise<void> {
     const digests = [...blobs].map(([hash, data]) => ({ hash, size: data.length }))
     const missing = digests.length
-      ? (await this.unary('findMissingBlobs', { instanceName: this.url.instance, blobDigests: digests.map(pb), digestFunction: SHA256 }, this.timeoutMs, signal)).missingBlobDigests ?? []
+      ? ((await this.unary('findMissingBlobs', { instanceName: this.url.instance, blobDigests: digests.map(pb), digestFunction: SHA256 }, this.timeoutMs, signal)).missingBlobDigests ?? [])
       : []
     const need: Digest[] = missing.map((d: any) => ({ hash: d.hash, size: sizeOf(d) }))
     const limit = await this.batchLimit()
-    for (const group of batches(need.filter((d) => d.size <= limit), limit)) {
-      const r = await this.unary('batchUpdateBlobs', { instanceName: this.url.instance, requests: group.map((d) => ({ digest: pb(d), data: blobs.get(d.hash) })), digestFunction: SHA256 }, this.timeoutMs, signal)
+    for (const group of batches(
+      need.filter((d) => d.size <= limit),
+      limit,
+    )) {
+      const r = await this.unary(
+        'batchUpdateBlobs',
+        { instanceName: this.url.instance, requests: group.map((d) => ({ digest: pb(d), data: blobs.get(d.hash) })), digestFunction: SHA256 },
+        this.timeoutMs,
+        signal,
+      )
       const bad = (r.responses ?? []).find((x: any) => x.status?.code)
-      if (bad) throw new RemoteError(bad.status.code === grpc.status.RESOURCE_EXHAUSTED ? 'too-large' : 'protocol', `BatchUpdateBlobs refused ${bad.digest?.hash?.slice(0, 12)}: ${bad.status.message ?? bad.status.code}`)
+      if (bad)
+        throw new RemoteError(
+          bad.status.code === grpc.status.RESOURCE_EXHAUSTED ? 'too-large' : 'protocol',
+          `BatchUpdateBlobs refused ${bad.digest?.hash?.slice(0, 12)}: ${bad.status.message ?? bad.status.code}`,
+        )
     }
     for (const d of need.filter((d) => d.size > limit)) await this.writeStream(d, blobs.get(d.hash)!, signal)
     // The action result last: a reader never sees it before its blobs.
-    await this.unary('updateActionResult', { instanceName: this.url.instance, actionDigest: actionDigest(key), actionResult: envelopeToActionResult(envelope), digestFunction: SHA256 }, this.timeoutMs, signal)
+    await this.unary(
+      'updateActionResult',
+      { instanceName: this.url.instance, actionDigest: actionDigest(key), actionResult: envelopeToActionResult(envelope), digestFunction: SHA256 },
+      this.timeoutMs,
+      signal,
+    )
   }
 
   /** ByteStream.Write of `{instance}/uploads/{uuid}/blobs/{hash}/{size}` in 1 MiB chunks. */
   private writeStream(d: Digest, data: Buffer, signal?: AbortSignal): Promise<void> {
     const [path, req, res] = METHODS.write
-    const a = codec(req), b = codec(res)
+    const a = codec(req),
+      b = codec(res)
     const resource = `${this.url.instance ? `${this.url.instance}/` : ''}uploads/${randomUUID()}/blobs/${d.hash}/${d.size}`
     return new Promise((resolve, reject) => {
       const call = this.client.makeClientStreamRequest(path, a.serialize, b.deserialize, this.metadata, { deadline: Date.now() + this.transferMs(d.size) }, (err) => {
@@ -196,16 +227,23 @@ export class BazelGrpcStore implements RemoteStore {
       caps = await this.capabilities()
     } catch (err) {
       const e = err as RemoteError
-      checks.push(e.kind === 'auth'
-        ? { name: 'reachable', ok: false, detail: e.message, fix: 'the server wants credentials: set TASKS_REMOTE_CACHE_TOKEN, or put user:password in the URL' }
-        : { name: 'reachable', ok: false, detail: e.message, fix: 'check the URL (grpc:// for plaintext, grpcs:// for TLS) and that the server is running' })
+      checks.push(
+        e.kind === 'auth'
+          ? { name: 'reachable', ok: false, detail: e.message, fix: 'the server wants credentials: set TASKS_REMOTE_CACHE_TOKEN, or put user:password in the URL' }
+          : { name: 'reachable', ok: false, detail: e.message, fix: 'check the URL (grpc:// for plaintext, grpcs:// for TLS) and that the server is running' },
+      )
       return report
     }
     const cc = caps.cacheCapabilities ?? {}
     const sha = (cc.digestFunctions ?? []).includes(SHA256) || !(cc.digestFunctions ?? []).length
     const v = caps.highApiVersion
     checks.push({ name: 'reachable', ok: true, detail: 'GetCapabilities answered' })
-    checks.push({ name: 'protocol', ok: sha, detail: `REAPI ${v ? `${v.major ?? 0}.${v.minor ?? 0}` : '2.x'}, digest functions: ${(cc.digestFunctions ?? []).join(', ') || 'unspecified'}${cc.maxBatchTotalSizeBytes ? `, batch limit ${cc.maxBatchTotalSizeBytes} bytes` : ''}`, fix: sha ? undefined : 'the server must support SHA256 digests' })
+    checks.push({
+      name: 'protocol',
+      ok: sha,
+      detail: `REAPI ${v ? `${v.major ?? 0}.${v.minor ?? 0}` : '2.x'}, digest functions: ${(cc.digestFunctions ?? []).join(', ') || 'unspecified'}${cc.maxBatchTotalSizeBytes ? `, batch limit ${cc.maxBatchTotalSizeBytes} bytes` : ''}`,
+      fix: sha ? undefined : 'the server must support SHA256 digests',
+    })
     try {
       await this.getEntry(randomBytes(32).toString('hex'))
       checks.push({ name: 'read', ok: true, detail: 'a lookup of an unknown key answered NOT_FOUND (a miss), as it should' })
@@ -214,7 +252,13 @@ export class BazelGrpcStore implements RemoteStore {
     }
     const updateEnabled = cc.actionCacheUpdateCapabilities?.updateEnabled !== false
     if (readOnly) checks.push({ name: 'write', ok: true, detail: 'not tried: read-only mode' })
-    else if (!updateEnabled) checks.push({ name: 'write', ok: false, detail: 'the server says action cache updates are disabled (update_enabled: false)', fix: 'run read-only (TASKS_REMOTE_CACHE_READ_ONLY=1), or enable uploads on the server' })
+    else if (!updateEnabled)
+      checks.push({
+        name: 'write',
+        ok: false,
+        detail: 'the server says action cache updates are disabled (update_enabled: false)',
+        fix: 'run read-only (TASKS_REMOTE_CACHE_READ_ONLY=1), or enable uploads on the server',
+      })
     else {
       const probe = Buffer.from(`typed-tasks cache probe ${new Date().toISOString()}\n`)
       const d = { hash: createHash('sha256').update(probe).digest('hex'), size: probe.length }
@@ -224,7 +268,12 @@ export class BazelGrpcStore implements RemoteStore {
         checks.push(bad ? { name: 'write', ok: false, detail: `BatchUpdateBlobs: ${bad.status.message}` } : { name: 'write', ok: true, detail: 'a probe blob was uploaded' })
       } catch (err) {
         const e = err as RemoteError
-        checks.push({ name: 'write', ok: false, detail: e.message, fix: e.kind === 'auth' ? 'uploads need credentials: set TASKS_REMOTE_CACHE_TOKEN or user:password in the URL, or run read-only' : undefined })
+        checks.push({
+          name: 'write',
+          ok: false,
+          detail: e.message,
+          fix: e.kind === 'auth' ? 'uploads need credentials: set TASKS_REMOTE_CACHE_TOKEN or user:password in the URL, or run read-only' : undefined,
+        })
       }
     }
     return report
@@ -251,9 +300,14 @@ function pb(d: Digest) {
 /** Group digests into batches of at most `limit` bytes in total. */
 function batches(ds: readonly Digest[], limit: number): Digest[][] {
   const out: Digest[][] = []
-  let cur: Digest[] = [], size = 0
+  let cur: Digest[] = [],
+    size = 0
   for (const d of ds) {
-    if (cur.length && size + d.size > limit) { out.push(cur); cur = []; size = 0 }
+    if (cur.length && size + d.size > limit) {
+      out.push(cur)
+      cur = []
+      size = 0
+    }
     cur.push(d)
     size += d.size
   }
@@ -264,9 +318,14 @@ function batches(ds: readonly Digest[], limit: number): Digest[][] {
 /** Map a gRPC error to a {@link RemoteError} (its `status` is the gRPC code). */
 function grpcError(method: string, err: grpc.ServiceError): RemoteError {
   const c = err.code
-  const kind = c === grpc.status.UNAVAILABLE || c === grpc.status.DEADLINE_EXCEEDED ? 'unreachable'
-    : c === grpc.status.UNAUTHENTICATED || c === grpc.status.PERMISSION_DENIED ? 'auth'
-    : c === grpc.status.RESOURCE_EXHAUSTED ? 'too-large' : 'protocol'
+  const kind =
+    c === grpc.status.UNAVAILABLE || c === grpc.status.DEADLINE_EXCEEDED
+      ? 'unreachable'
+      : c === grpc.status.UNAUTHENTICATED || c === grpc.status.PERMISSION_DENIED
+        ? 'auth'
+        : c === grpc.status.RESOURCE_EXHAUSTED
+          ? 'too-large'
+          : 'protocol'
   const what = c === grpc.status.DEADLINE_EXCEEDED ? 'the server did not answer within the timeout' : err.details || err.message
   return new RemoteError(kind, `${method}: ${grpc.status[c] ?? c} (${what})`, c)
 }

@@ -19,7 +19,10 @@ export class BazelHttpStore implements RemoteStore {
   private readonly http: HttpClient
   private readonly headers: Record<string, string>
 
-  constructor(private readonly url: RemoteUrl, options: StoreOptions) {
+  constructor(
+    private readonly url: RemoteUrl,
+    options: StoreOptions,
+  ) {
     this.display = url.display
     this.http = new HttpClient(options.connectTimeoutMs ?? 1500, options.requestTimeoutMs ?? 3000, url.tls)
     const auth = url.basicAuth ?? (options.token ? `Bearer ${options.token}` : undefined)
@@ -37,21 +40,25 @@ export class BazelHttpStore implements RemoteStore {
 
   async getBlobs(digests: readonly Digest[], signal?: AbortSignal): Promise<Map<string, Buffer>> {
     const out = new Map<string, Buffer>()
-    await Promise.all(digests.map(async (d) => {
-      const r = await this.http.send('GET', `${this.url.base}/cas/${d.hash}`, this.headers, undefined, signal)
-      if (r.status === 200) out.set(d.hash, r.body)
-      else if (r.status !== 404) throw statusError(`reading blob ${d.hash.slice(0, 12)}`, r)
-    }))
+    await Promise.all(
+      digests.map(async (d) => {
+        const r = await this.http.send('GET', `${this.url.base}/cas/${d.hash}`, this.headers, undefined, signal)
+        if (r.status === 200) out.set(d.hash, r.body)
+        else if (r.status !== 404) throw statusError(`reading blob ${d.hash.slice(0, 12)}`, r)
+      }),
+    )
     return out
   }
 
   async hasEntries(keys: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
     const out = new Set<string>()
-    await Promise.all(keys.map(async (k) => {
-      const r = await this.http.send('HEAD', `${this.url.base}/ac/${k}`, this.headers, undefined, signal)
-      if (r.status === 200) out.add(k)
-      else if (r.status !== 404) throw statusError('checking an action result', r)
-    }))
+    await Promise.all(
+      keys.map(async (k) => {
+        const r = await this.http.send('HEAD', `${this.url.base}/ac/${k}`, this.headers, undefined, signal)
+        if (r.status === 200) out.add(k)
+        else if (r.status !== 404) throw statusError('checking an action result', r)
+      }),
+    )
     return out
   }
 
@@ -82,7 +89,16 @@ export class BazelHttpStore implements RemoteStore {
     try {
       const s = await this.http.send('GET', `${this.url.base}/ac/${randomBytes(32).toString('hex')}`, this.headers)
       if (s.status === 404) checks.push({ name: 'read', ok: true, detail: 'a lookup of an unknown key answered 404 (a miss), as it should' })
-      else checks.push({ name: 'read', ok: false, detail: `a lookup answered HTTP ${s.status}`, fix: s.status === 401 || s.status === 403 ? 'put user:password in the URL (Basic) or set TASKS_REMOTE_CACHE_TOKEN (Bearer)' : 'check that the URL points at the cache root (the folder holding ac/ and cas/)' })
+      else
+        checks.push({
+          name: 'read',
+          ok: false,
+          detail: `a lookup answered HTTP ${s.status}`,
+          fix:
+            s.status === 401 || s.status === 403
+              ? 'put user:password in the URL (Basic) or set TASKS_REMOTE_CACHE_TOKEN (Bearer)'
+              : 'check that the URL points at the cache root (the folder holding ac/ and cas/)',
+        })
     } catch (err) {
       checks.push({ name: 'read', ok: false, detail: (err as Error).message })
     }
@@ -96,13 +112,27 @@ export class BazelHttpStore implements RemoteStore {
         checks.push({ name: 'write', ok: true, detail: 'a probe blob was uploaded' })
       } catch (err) {
         const e = err as RemoteError
-        checks.push({ name: 'write', ok: false, detail: e.message, fix: e.kind === 'auth' ? 'uploads need credentials: put user:password in the URL, or run read-only (TASKS_REMOTE_CACHE_READ_ONLY=1)' : e.status === 405 ? 'the server does not accept PUT: enable WebDAV (`dav_methods PUT`) or use a cache server' : undefined })
+        checks.push({
+          name: 'write',
+          ok: false,
+          detail: e.message,
+          fix:
+            e.kind === 'auth'
+              ? 'uploads need credentials: put user:password in the URL, or run read-only (TASKS_REMOTE_CACHE_READ_ONLY=1)'
+              : e.status === 405
+                ? 'the server does not accept PUT: enable WebDAV (`dav_methods PUT`) or use a cache server'
+                : undefined,
+        })
       }
     }
     try {
       const s = await this.http.send('GET', `${new URL(this.url.base).origin}/status`, this.headers)
       const version = s.status === 200 ? (JSON.parse(s.body.toString()) as { ServerVersion?: string; Version?: string }) : undefined
-      checks.push({ name: 'protocol', ok: true, detail: `Bazel HTTP cache protocol (/ac, /cas)${version?.ServerVersion || version?.Version ? `, bazel-remote ${version.ServerVersion ?? version.Version}` : server ? `, ${server}` : ''}` })
+      checks.push({
+        name: 'protocol',
+        ok: true,
+        detail: `Bazel HTTP cache protocol (/ac, /cas)${version?.ServerVersion || version?.Version ? `, bazel-remote ${version.ServerVersion ?? version.Version}` : server ? `, ${server}` : ''}`,
+      })
     } catch {
       checks.push({ name: 'protocol', ok: true, detail: `Bazel HTTP cache protocol (/ac, /cas)${server ? `, ${server}` : ''}` })
     }

@@ -22,7 +22,9 @@ export function trustedCas(): string[] {
     } catch {}
   }
   if (process.env.NODE_EXTRA_CA_CERTS) {
-    try { cas.push(readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8')) } catch {}
+    try {
+      cas.push(readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8'))
+    } catch {}
   }
   return cas
 }
@@ -31,7 +33,11 @@ export function trustedCas(): string[] {
 export const MAX_RESPONSE_BYTES = 2 * 1024 ** 3
 
 /** A response with its body read. */
-export interface HttpResponse { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
+export interface HttpResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
+}
 
 /** One HTTP client per store. */
 export class HttpClient {
@@ -94,12 +100,21 @@ export function describeNetworkError(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } }
   const code = e.code ?? e.cause?.code
   switch (code) {
-    case 'ECONNREFUSED': return 'connection refused'
-    case 'ECONNRESET': case 'UND_ERR_SOCKET': return 'connection reset'
-    case 'ENOTFOUND': case 'EAI_AGAIN': return 'host not found'
-    case 'UND_ERR_CONNECT_TIMEOUT': return 'no connection within the timeout'
-    case 'UND_ERR_HEADERS_TIMEOUT': case 'UND_ERR_BODY_TIMEOUT': return 'the server did not answer within the timeout'
-    default: return e.message ?? String(err)
+    case 'ECONNREFUSED':
+      return 'connection refused'
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'connection reset'
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found'
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'no connection within the timeout'
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 'the server did not answer within the timeout'
+    default:
+      return e.message ?? String(err)
   }
 }
 

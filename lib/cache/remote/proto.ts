@@ -47,7 +47,9 @@ const descriptor = {
           },
         },
         GetActionResultRequest: { fields: { instanceName: { type: 'string', id: 1 }, actionDigest: { type: 'Digest', id: 2 }, digestFunction: { type: 'int32', id: 6 } } },
-        UpdateActionResultRequest: { fields: { instanceName: { type: 'string', id: 1 }, actionDigest: { type: 'Digest', id: 2 }, actionResult: { type: 'ActionResult', id: 3 }, digestFunction: { type: 'int32', id: 5 } } },
+        UpdateActionResultRequest: {
+          fields: { instanceName: { type: 'string', id: 1 }, actionDigest: { type: 'Digest', id: 2 }, actionResult: { type: 'ActionResult', id: 3 }, digestFunction: { type: 'int32', id: 5 } },
+        },
         FindMissingBlobsRequest: { fields: { instanceName: { type: 'string', id: 1 }, blobDigests: { rule: 'repeated', type: 'Digest', id: 2 }, digestFunction: { type: 'int32', id: 3 } } },
         FindMissingBlobsResponse: { fields: { missingBlobDigests: { rule: 'repeated', type: 'Digest', id: 2 } } },
         BatchUpdateBlobsRequest: {
@@ -89,7 +91,10 @@ export const SHA256 = 1
 /** The `Any.type_url` our envelope travels under. */
 export const ENVELOPE_TYPE_URL = 'type.googleapis.com/typed_tasks.v1.Envelope'
 
-interface PbDigest { hash: string; sizeBytes: number | { toNumber(): number } }
+interface PbDigest {
+  hash: string
+  sizeBytes: number | { toNumber(): number }
+}
 interface PbActionResult {
   outputFiles?: { path: string; digest?: PbDigest; isExecutable?: boolean }[]
   outputSymlinks?: { path: string; target: string }[]
@@ -103,7 +108,9 @@ export function envelopeToActionResult(env: Envelope): Record<string, unknown> {
   const entry = env.entry as { outputs?: { path: string; type: string; hash?: string; mode?: number; target?: string }[]; log?: string | null; exitCode?: number }
   const size = (h: string) => env.sizes[h] ?? 0
   return {
-    outputFiles: (entry.outputs ?? []).filter((o) => o.type === 'file' && o.hash).map((o) => ({ path: o.path, digest: { hash: o.hash, sizeBytes: size(o.hash!) }, isExecutable: !!((o.mode ?? 0) & 0o111) })),
+    outputFiles: (entry.outputs ?? [])
+      .filter((o) => o.type === 'file' && o.hash)
+      .map((o) => ({ path: o.path, digest: { hash: o.hash, sizeBytes: size(o.hash!) }, isExecutable: !!((o.mode ?? 0) & 0o111) })),
     outputSymlinks: (entry.outputs ?? []).filter((o) => o.type === 'symlink').map((o) => ({ path: o.path, target: o.target ?? '' })),
     exitCode: entry.exitCode ?? 0,
     ...(entry.log ? { stdoutDigest: { hash: entry.log, sizeBytes: size(entry.log) } } : {}),

@@ -9,8 +9,7 @@ import { parseRemoteUrl, type RemoteUrl } from './url.js'
 
 /** The resolved settings, or why the remote cache is off. Sizes in bytes, times in ms. */
 export type RemoteSettings =
-  | { on: true; url: RemoteUrl; readOnly: boolean; maxUploadBytes: number; token?: string; team?: string; signatureKey?: Buffer; timeoutMs: number }
-  | { on: false; why: string }
+  { on: true; url: RemoteUrl; readOnly: boolean; maxUploadBytes: number; token?: string; team?: string; signatureKey?: Buffer; timeoutMs: number } | { on: false; why: string }
 
 /** What the CLI passes: its flags. */
 export interface RemoteFlags {

@@ -45,6 +45,7 @@ export function verifyTurboTag(key: Buffer, hash: string, teamId: string, body: 
 }
 
 function equal(a: string, b: string): boolean {
-  const x = Buffer.from(a), y = Buffer.from(b)
+  const x = Buffer.from(a),
+    y = Buffer.from(b)
   return x.length === y.length && timingSafeEqual(x, y)
 }

@@ -24,7 +24,10 @@ export interface Envelope {
 export const ENVELOPE_FORMAT = 'typed-tasks/entry@1'
 
 /** A blob named by its SHA-256 (hex) and size in bytes. */
-export interface Digest { hash: string; size: number }
+export interface Digest {
+  hash: string
+  size: number
+}
 
 /**
  * Why a remote call failed, as data:
@@ -37,7 +40,11 @@ export type RemoteErrorKind = 'unreachable' | 'auth' | 'too-large' | 'protocol'
 
 /** An error from a remote store; `kind` drives what the tier does. */
 export class RemoteError extends Error {
-  constructor(readonly kind: RemoteErrorKind, message: string, readonly status?: number) {
+  constructor(
+    readonly kind: RemoteErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
     super(message)
     this.name = 'RemoteError'
   }
@@ -53,7 +60,11 @@ export interface ProbeCheck {
 }
 
 /** What a probe found. */
-export interface ProbeReport { protocol: string; url: string; checks: ProbeCheck[] }
+export interface ProbeReport {
+  protocol: string
+  url: string
+  checks: ProbeCheck[]
+}
 
 /** A remote store for one protocol. Every method may throw {@link RemoteError}. */
 export interface RemoteStore {

@@ -96,7 +96,9 @@ export class TieredCache implements Cache {
     if (upload && e.kind === 'auth') {
       if (!this.uploadsOff) {
         this.uploadsOff = `the server refused an upload (${e.message})`
-        this.warn(`remote cache uploads off for the rest of the run: ${this.uploadsOff}; restores go on. Fix the credentials (TASKS_REMOTE_CACHE_TOKEN, or user:password in the URL) or run read-only (TASKS_REMOTE_CACHE_READ_ONLY=1)`)
+        this.warn(
+          `remote cache uploads off for the rest of the run: ${this.uploadsOff}; restores go on. Fix the credentials (TASKS_REMOTE_CACHE_TOKEN, or user:password in the URL) or run read-only (TASKS_REMOTE_CACHE_READ_ONLY=1)`,
+        )
       }
       return
     }
@@ -221,10 +223,12 @@ export class TieredCache implements Cache {
     while (this.active < max && this.queue.length) {
       const job = this.queue.shift()!
       this.active++
-      job().catch((err) => this.failed(err, 'upload')).finally(() => {
-        this.active--
-        this.pump()
-      })
+      job()
+        .catch((err) => this.failed(err, 'upload'))
+        .finally(() => {
+          this.active--
+          this.pump()
+        })
     }
     if (this.active === 0 && this.queue.length === 0) for (const f of this.idle.splice(0)) f()
   }
@@ -238,7 +242,9 @@ export class TieredCache implements Cache {
     let timer: NodeJS.Timeout | undefined
     const done = await Promise.race([
       new Promise<boolean>((res) => this.idle.push(() => res(true))),
-      new Promise<boolean>((res) => { timer = setTimeout(() => res(false), timeoutMs) }),
+      new Promise<boolean>((res) => {
+        timer = setTimeout(() => res(false), timeoutMs)
+      }),
     ])
     clearTimeout(timer)
     if (!done) {

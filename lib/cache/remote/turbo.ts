@@ -21,7 +21,10 @@ export class TurboStore implements RemoteStore {
   private readonly query: string
   private readonly teamId: string
 
-  constructor(private readonly url: RemoteUrl, private readonly options: StoreOptions) {
+  constructor(
+    private readonly url: RemoteUrl,
+    private readonly options: StoreOptions,
+  ) {
     this.display = url.display
     this.http = new HttpClient(options.connectTimeoutMs ?? 1500, options.requestTimeoutMs ?? 3000, url.tls)
     const auth = options.token ? `Bearer ${options.token}` : url.basicAuth
@@ -42,7 +45,10 @@ export class TurboStore implements RemoteStore {
     if (this.options.signatureKey) {
       // Verify before extracting: an unsigned or badly signed artifact is never parsed.
       if (!verifyTurboTag(this.options.signatureKey, key, this.teamId, r.body, r.headers['x-artifact-tag'])) {
-        throw new RemoteError('protocol', r.headers['x-artifact-tag'] ? 'the artifact\'s x-artifact-tag signature does not match (wrong key, or the artifact was changed)' : 'the artifact has no x-artifact-tag signature')
+        throw new RemoteError(
+          'protocol',
+          r.headers['x-artifact-tag'] ? "the artifact's x-artifact-tag signature does not match (wrong key, or the artifact was changed)" : 'the artifact has no x-artifact-tag signature',
+        )
       }
     }
     const files = await untar(r.body)
@@ -52,7 +58,7 @@ export class TurboStore implements RemoteStore {
     try {
       envelope = JSON.parse(json.toString('utf8'))
     } catch {
-      throw new RemoteError('protocol', 'the artifact\'s entry.json is not valid JSON')
+      throw new RemoteError('protocol', "the artifact's entry.json is not valid JSON")
     }
     if (!envelope || envelope.format !== ENVELOPE_FORMAT) throw new RemoteError('protocol', `unknown envelope format in the artifact`)
     if (!envelope.sizes || typeof envelope.sizes !== 'object') envelope.sizes = {}
@@ -71,11 +77,13 @@ export class TurboStore implements RemoteStore {
 
   async hasEntries(keys: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
     const out = new Set<string>()
-    await Promise.all(keys.map(async (k) => {
-      const r = await this.http.send('HEAD', this.artifactUrl(k), this.headers, undefined, signal)
-      if (r.status === 200) out.add(k)
-      else if (r.status !== 404) throw statusError('checking an artifact', r)
-    }))
+    await Promise.all(
+      keys.map(async (k) => {
+        const r = await this.http.send('HEAD', this.artifactUrl(k), this.headers, undefined, signal)
+        if (r.status === 200) out.add(k)
+        else if (r.status !== 404) throw statusError('checking an artifact', r)
+      }),
+    )
     return out
   }
 
@@ -104,16 +112,38 @@ export class TurboStore implements RemoteStore {
     }
     if (r.status === 401 || r.status === 403 || r.status === 400) {
       checks.push({ name: 'reachable', ok: true, detail: `HTTP ${r.status}` })
-      checks.push({ name: 'read', ok: false, detail: `the server refused the credentials (HTTP ${r.status})`, fix: this.headers.authorization ? 'TASKS_REMOTE_CACHE_TOKEN is not accepted by the server: check the token' : 'set TASKS_REMOTE_CACHE_TOKEN to a token the server accepts' })
+      checks.push({
+        name: 'read',
+        ok: false,
+        detail: `the server refused the credentials (HTTP ${r.status})`,
+        fix: this.headers.authorization ? 'TASKS_REMOTE_CACHE_TOKEN is not accepted by the server: check the token' : 'set TASKS_REMOTE_CACHE_TOKEN to a token the server accepts',
+      })
       return report
     }
     const status = r.status === 200 ? safeJson(r.body)?.status : undefined
-    checks.push({ name: 'reachable', ok: r.status === 200, detail: r.status === 200 ? `artifacts status: ${status ?? 'unknown'}` : `HTTP ${r.status} on /v8/artifacts/status`, fix: r.status === 404 ? 'the URL must point at the server root (the folder holding /v8)' : undefined })
+    checks.push({
+      name: 'reachable',
+      ok: r.status === 200,
+      detail: r.status === 200 ? `artifacts status: ${status ?? 'unknown'}` : `HTTP ${r.status} on /v8/artifacts/status`,
+      fix: r.status === 404 ? 'the URL must point at the server root (the folder holding /v8)' : undefined,
+    })
     try {
       const s = await this.http.send('GET', this.artifactUrl(randomBytes(32).toString('hex')), this.headers)
       const auth = s.status === 401 || s.status === 403 || (s.status === 400 && /authori[sz]ation/i.test(s.body.toString()))
-      checks.push(s.status === 404 ? { name: 'read', ok: true, detail: 'a lookup of an unknown hash answered 404 (a miss), as it should' }
-        : { name: 'read', ok: false, detail: `a lookup answered HTTP ${s.status}${auth ? ' (credentials refused)' : ''}`, fix: !auth ? undefined : this.headers.authorization ? 'the server does not accept TASKS_REMOTE_CACHE_TOKEN: check the token and the team (TASKS_REMOTE_CACHE_TEAM or ?team=)' : 'set TASKS_REMOTE_CACHE_TOKEN to a token the server accepts' })
+      checks.push(
+        s.status === 404
+          ? { name: 'read', ok: true, detail: 'a lookup of an unknown hash answered 404 (a miss), as it should' }
+          : {
+              name: 'read',
+              ok: false,
+              detail: `a lookup answered HTTP ${s.status}${auth ? ' (credentials refused)' : ''}`,
+              fix: !auth
+                ? undefined
+                : this.headers.authorization
+                  ? 'the server does not accept TASKS_REMOTE_CACHE_TOKEN: check the token and the team (TASKS_REMOTE_CACHE_TEAM or ?team=)'
+                  : 'set TASKS_REMOTE_CACHE_TOKEN to a token the server accepts',
+            },
+      )
     } catch (err) {
       checks.push({ name: 'read', ok: false, detail: (err as Error).message })
     }
@@ -127,13 +157,28 @@ export class TurboStore implements RemoteStore {
         // Read it back: a server with a signature key of its own answers 404 for untagged artifacts.
         const back = await this.http.send('GET', this.artifactUrl(hash), this.headers)
         if (back.status === 404 && /tag/i.test(back.body.toString())) {
-          checks.push({ name: 'signing', ok: false, detail: 'the server only serves signed artifacts (it answered "artifact tag not found" for an unsigned upload)', fix: 'set TASKS_REMOTE_CACHE_SIGNATURE_KEY to the team\'s signing key' })
+          checks.push({
+            name: 'signing',
+            ok: false,
+            detail: 'the server only serves signed artifacts (it answered "artifact tag not found" for an unsigned upload)',
+            fix: "set TASKS_REMOTE_CACHE_SIGNATURE_KEY to the team's signing key",
+          })
         } else if (back.status === 200 && this.options.signatureKey && !verifyTurboTag(this.options.signatureKey, hash, this.teamId, back.body, back.headers['x-artifact-tag'])) {
-          checks.push({ name: 'signing', ok: false, detail: 'the server does not return the x-artifact-tag it was given, so every download is a miss', fix: 'set TURBO_REMOTE_CACHE_SIGNATURE_KEY on turborepo-remote-cache so it stores tags' })
+          checks.push({
+            name: 'signing',
+            ok: false,
+            detail: 'the server does not return the x-artifact-tag it was given, so every download is a miss',
+            fix: 'set TURBO_REMOTE_CACHE_SIGNATURE_KEY on turborepo-remote-cache so it stores tags',
+          })
         }
       } catch (err) {
         const e = err as RemoteError
-        checks.push({ name: 'write', ok: false, detail: e.message, fix: e.kind === 'auth' ? 'this token may not upload (a read-only server or token): run read-only with TASKS_REMOTE_CACHE_READ_ONLY=1, or use a token with write access' : undefined })
+        checks.push({
+          name: 'write',
+          ok: false,
+          detail: e.message,
+          fix: e.kind === 'auth' ? 'this token may not upload (a read-only server or token): run read-only with TASKS_REMOTE_CACHE_READ_ONLY=1, or use a token with write access' : undefined,
+        })
       }
     }
     checks.push({ name: 'protocol', ok: true, detail: 'Turborepo remote cache API v8 (/v8/artifacts)' })
@@ -146,7 +191,11 @@ export class TurboStore implements RemoteStore {
 }
 
 function safeJson(b: Buffer): { status?: string } | undefined {
-  try { return JSON.parse(b.toString('utf8')) } catch { return undefined }
+  try {
+    return JSON.parse(b.toString('utf8'))
+  } catch {
+    return undefined
+  }
 }
 
 /** A tar (ustar, portable: no owner, mtime 0) of in-memory files. */
@@ -154,7 +203,10 @@ export async function tarOf(files: readonly [string, Buffer][]): Promise<Buffer>
   const pack = new Pack({ portable: true, noMtime: true })
   const chunks: Buffer[] = []
   pack.on('data', (c: Buffer) => chunks.push(c))
-  const done = new Promise<void>((res, rej) => { pack.on('end', () => res()); pack.on('error', rej) })
+  const done = new Promise<void>((res, rej) => {
+    pack.on('end', () => res())
+    pack.on('error', rej)
+  })
   for (const [path, data] of files) {
     const entry = new ReadEntry(new Header({ path, mode: 0o644, size: data.length, type: 'File', mtime: new Date(0), uid: 0, gid: 0 }))
     pack.add(entry)

@@ -32,12 +32,23 @@ export function parseRemoteUrl(raw: string): RemoteUrl {
   try {
     u = new URL(raw)
   } catch {
-    throw new TasksError('usage', `the remote cache URL \`${raw}\` is not a valid URL`, {}, 'use e.g. `https://cache.example.com`, `grpcs://cache.example.com/instance` or `turbo+https://cache.example.com?team=my-team`')
+    throw new TasksError(
+      'usage',
+      `the remote cache URL \`${raw}\` is not a valid URL`,
+      {},
+      'use e.g. `https://cache.example.com`, `grpcs://cache.example.com/instance` or `turbo+https://cache.example.com?team=my-team`',
+    )
   }
   const scheme = u.protocol.replace(/:$/, '')
-  const protocol = scheme === 'http' || scheme === 'https' ? 'bazel-http' : scheme === 'grpc' || scheme === 'grpcs' ? 'bazel-grpc' : scheme === 'turbo+http' || scheme === 'turbo+https' ? 'turbo' : undefined
+  const protocol =
+    scheme === 'http' || scheme === 'https' ? 'bazel-http' : scheme === 'grpc' || scheme === 'grpcs' ? 'bazel-grpc' : scheme === 'turbo+http' || scheme === 'turbo+https' ? 'turbo' : undefined
   if (!protocol) {
-    throw new TasksError('usage', `the remote cache URL \`${redact(raw)}\` has the unknown scheme \`${scheme}:\``, {}, 'use `http(s)://` (Bazel HTTP cache), `grpc(s)://` (Bazel gRPC / REAPI) or `turbo+http(s)://` (Turborepo remote cache API)')
+    throw new TasksError(
+      'usage',
+      `the remote cache URL \`${redact(raw)}\` has the unknown scheme \`${scheme}:\``,
+      {},
+      'use `http(s)://` (Bazel HTTP cache), `grpc(s)://` (Bazel gRPC / REAPI) or `turbo+http(s)://` (Turborepo remote cache API)',
+    )
   }
   const tls = scheme.endsWith('s')
   const basicAuth = u.username ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` : undefined

@@ -1,8 +1,22 @@
 // A user embedding the engine: run({ cache }) with an own Cache and a Reporter, reading the outcomes.
 import {
-  loadConfig, run, formatReason, MemoryCache,
-  type ActionResult, type Cache, type CacheGetOptions, type CacheHit, type Reporter, type RestoreResult, type RunEvent,
-  type RunResult, type StoreInput, type TaskReason, type TaskReasonCode, type TaskResult, type TaskStatus,
+  loadConfig,
+  run,
+  formatReason,
+  MemoryCache,
+  type ActionResult,
+  type Cache,
+  type CacheGetOptions,
+  type CacheHit,
+  type Reporter,
+  type RestoreResult,
+  type RunEvent,
+  type RunResult,
+  type StoreInput,
+  type TaskReason,
+  type TaskReasonCode,
+  type TaskResult,
+  type TaskStatus,
 } from 'typed-tasks'
 
 /** A cache that counts calls and keeps entries in a MemoryCache. */
@@ -37,12 +51,18 @@ class LineReporter implements Reporter {
 
 function mark(status: TaskStatus): string {
   switch (status) {
-    case 'ran': return '+'
-    case 'cache-hit': return '~'
-    case 'up-to-date': return '='
-    case 'failed': return '!'
-    case 'skipped': return '-'
-    case 'interrupted': return '^'
+    case 'ran':
+      return '+'
+    case 'cache-hit':
+      return '~'
+    case 'up-to-date':
+      return '='
+    case 'failed':
+      return '!'
+    case 'skipped':
+      return '-'
+    case 'interrupted':
+      return '^'
     default: {
       const never: never = status
       return never
