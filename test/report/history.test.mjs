@@ -105,7 +105,9 @@ test('CLI: every run appends a line; --compare flags a task made slower on purpo
     assert.match(slow.stderr, /slower\s+slow\s/, dump(slow))
     const regress = await tasks(p.dir, ['all', '--compare', '--fail-on-regression'], { env: { SLOW: '1.5' } })
     assert.is(regress.code, 1, dump(regress))
-    assert.match(regress.stderr, /regression: 1 task slower than the median of the last 5 runs/)
+    // `slow` is the regression made on purpose; on a loaded machine `quick` may cross the threshold too.
+    assert.match(regress.stderr, /regression: [1-9]\d* tasks? slower than the median of the last 5 runs/)
+    assert.match(regress.stderr, /slower\s+slow\s/, dump(regress))
     assert.match(regress.stderr, /tasks: 3 \| ran: 3 .* failed: 0/, 'the tasks themselves passed')
 
     // back to normal (the baseline now holds two slow runs among the last 5: the median is still fast)
