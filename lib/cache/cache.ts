@@ -72,6 +72,12 @@ export interface Cache {
   put(root: string, input: StoreInput, outputFiles: readonly string[], log: Buffer): Promise<ActionResult>
   /** Verify everything, then write the outputs under `root`. A failure is `{ ok: false }` and leaves nothing of the entry on disk. Never throws. */
   restore(root: string, hit: CacheHit): Promise<RestoreResult>
+  /**
+   * Start looking `fingerprint` up ahead of {@link get} (a remote tier: the download, in a pool of
+   * its own, outside the run's `--concurrency`); resolves when the look-up has ended, never throws,
+   * writes nothing. The scheduler calls it before a task takes a slot, so network waits hold none.
+   */
+  prefetch?(fingerprint: string, signal?: AbortSignal): Promise<void>
   /** Wait for background work (uploads) to finish, at most `timeoutMs` ms. */
   flush?(timeoutMs: number): Promise<void>
   /** A remote tier's figures for the run's summary (`RunSummary.remote`): hits served, results uploaded, why it is off. */

@@ -173,7 +173,7 @@ export class Scheduler {
             s === 'interrupted' ? { code: 'run-interrupted' } : s === 'skipped' ? { code: 'dependency-skipped', dependency: blocked } : { code: 'dependency-failed', dependency: blocked }
           return finish(name, this.end(name, 'skipped', Date.now(), { reason }))
         }
-        queue.add(async () => {
+        const job = async () => {
           let result: TaskResult | undefined
           const task = graph.tasks.get(name)!
           try {
@@ -203,7 +203,11 @@ export class Scheduler {
           }
           if (result.status === 'failed' && !this.o.continue) this.stopped = true
           finish(name, result)
-        })
+        }
+        // A remote look-up waits for the network outside the slots: the task queues once it has ended.
+        const ahead = this.prefetch(graph.tasks.get(name)!)
+        if (ahead) void ahead.then(() => queue.add(job))
+        else void queue.add(job)
       }
       // The roots first: a task finished at once (not affected) may make others ready while this loops.
       for (const n of graph.order.filter((m) => waiting.get(m) === 0)) schedule(n)
@@ -356,6 +360,30 @@ export class Scheduler {
 
   private warn(task: string, message: string, code?: string): void {
     this.o.emit({ type: 'warning', time: Date.now(), task, message, ...(code ? { code } : {}) })
+  }
+
+  /**
+   * Start the cache look-up of a task that will decide with the cache (`Cache.prefetch`, a remote
+   * tier's download pool) before it takes a `--concurrency` slot, or undefined when there is none
+   * to start: no prefetching cache, a task that is not cacheable, forced, a depfile task without
+   * its header list, or one whose last run had this fingerprint (likely up to date: no download).
+   * The look-up writes nothing; {@link decide} takes its result under the task's lock.
+   */
+  private prefetch(task: ResolvedTask): Promise<void> | undefined {
+    const cache = this.o.cache
+    if (!cache?.prefetch || this.o.force || this.stopped || this.signal.aborted || task.run === undefined || task.service) return undefined
+    const prev = this.state.get(task.name)
+    if (task.depfile && !prev?.discovered) return undefined
+    let hash: string
+    try {
+      const f = this.fingerprinter.fingerprint(task)
+      if (!f.fp) return undefined
+      hash = f.hash
+    } catch {
+      return undefined // the inputs cannot be read: `process` reports it
+    }
+    if (prev?.fingerprint === hash) return undefined
+    return cache.prefetch(hash, this.signal).catch(() => {})
   }
 
   /** The task's result when it is up to date (decided without the cache), else undefined (decide again under the lock). */

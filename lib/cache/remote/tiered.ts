@@ -8,6 +8,10 @@
  *   and verifies again), and restored from there. Anything wrong is a miss with a warning.
  * - Uploads run in the background after the local store, at most `uploadConcurrency` at once,
  *   blobs first and the action result last; `flush` waits for them with a bounded wait.
+ * - Look-ups run in their own pool ({@link TieredCacheOptions.fetchConcurrency}): the scheduler
+ *   starts a task's look-up with {@link TieredCache.prefetch} as soon as its fingerprint is known,
+ *   before the task takes a `--concurrency` slot; `get` then verifies and imports what came (only
+ *   bytes are held in memory before that, nothing is written).
  * - A cache that is down costs little: one circuit breaker per run. A refused connection or a
  *   timeout turns the remote off for the rest of the run with one warning (short timeouts, see
  *   `http-client.ts`); a 401/403 on an upload turns uploads off with one warning.
@@ -32,6 +36,12 @@ export interface TieredCacheOptions {
   maxUploadBytes?: number
   /** Uploads in flight at once. @default 4 */
   uploadConcurrency?: number
+  /**
+   * Remote look-ups (entry + blobs) in flight at once, outside the run's `--concurrency`: network
+   * waits hold no scheduler slot (turbo fetches its artifacts with many parallel requests too).
+   * @default 16 (the HTTP client's connections per server)
+   */
+  fetchConcurrency?: number
   /** Where warnings go (the run's `warning` events). */
   onWarning?: (message: string, task?: string) => void
 }
@@ -46,6 +56,12 @@ export interface RemoteStats {
   uploadsOff?: string
 }
 
+/** What one remote look-up brought: nothing (miss, remote off), a failure to report, or the entry with the blobs fetched beside it (all unverified). */
+type Fetched =
+  | { kind: 'miss' | 'off' }
+  | { kind: 'failed'; err: unknown; what: string }
+  | { kind: 'entry'; got: { envelope: Envelope; blobs: Map<string, Buffer> }; fetched?: Map<string, Buffer> }
+
 /** Local + remote, behind the engine's `Cache` interface. */
 export class TieredCache implements Cache {
   private readonly o: TieredCacheOptions
@@ -57,6 +73,10 @@ export class TieredCache implements Cache {
   private active = 0
   private idle: (() => void)[] = []
   private readonly abort = new AbortController()
+  /** Look-ups started by {@link prefetch}, by fingerprint, until `get` takes them. */
+  private readonly fetches = new Map<string, Promise<Fetched>>()
+  private fetching = 0
+  private readonly fetchWaiters: (() => void)[] = []
 
   constructor(options: TieredCacheOptions) {
     this.o = options
@@ -105,18 +125,68 @@ export class TieredCache implements Cache {
     this.warn(`remote cache: ${what}: ${e.message}`, task)
   }
 
+  /**
+   * Start the remote look-up of `fingerprint` (entry and blobs, into memory; nothing is verified
+   * or written yet) unless the local tier has it or the remote is off. Resolves when the look-up
+   * has ended, whatever its outcome (a failure is kept for `get`, which warns); never throws.
+   * A later {@link get} of the same fingerprint uses it instead of asking the server again.
+   */
+  async prefetch(fingerprint: string, signal?: AbortSignal): Promise<void> {
+    if (this.off || this.fetches.has(fingerprint) || (await this.o.local.has([fingerprint])).has(fingerprint)) return
+    const f = this.fetchRemote(fingerprint, signal)
+    this.fetches.set(fingerprint, f)
+    await f
+  }
+
+  /** Entry + blobs from the server, in the look-up pool. Never throws: a failure is returned. */
+  private async fetchRemote(fingerprint: string, signal?: AbortSignal): Promise<Fetched> {
+    const max = Math.max(1, this.o.fetchConcurrency ?? 16)
+    while (this.fetching >= max) await new Promise<void>((res) => this.fetchWaiters.push(res))
+    this.fetching++
+    try {
+      if (this.off) return { kind: 'off' }
+      const s = this.signal(signal)
+      let got
+      try {
+        got = await this.o.remote.getEntry(fingerprint, s)
+      } catch (err) {
+        return { kind: 'failed', err, what: `reading ${fingerprint.slice(0, 12)}` }
+      }
+      if (!got) return { kind: 'miss' }
+      const { envelope } = got
+      // What the blobs must be is checked in `get`; here only which ones to ask for (well-formed hashes).
+      const entry = this.o.validate(envelope.entry)
+      if (envelope.format !== ENVELOPE_FORMAT || 'error' in entry) return { kind: 'entry', got }
+      // An entry whose signature does not verify is refused by `get`: its blobs are not worth a download.
+      if (this.o.signatureKey && !verifyEntry(this.o.signatureKey, envelope.entry, envelope.signature)) return { kind: 'entry', got }
+      const want = entryDigests(entry)
+        .map((d) => ({ ...d, size: d.size >= 0 ? d.size : Number(envelope.sizes[d.hash] ?? -1) }))
+        .filter((d) => isSha256(d.hash) && !got.blobs.has(d.hash))
+      if (!want.length) return { kind: 'entry', got }
+      try {
+        return { kind: 'entry', got, fetched: await this.o.remote.getBlobs(want, s) }
+      } catch (err) {
+        return { kind: 'failed', err, what: `reading the blobs of ${fingerprint.slice(0, 12)}` }
+      }
+    } finally {
+      this.fetching--
+      this.fetchWaiters.shift()?.()
+    }
+  }
+
   async get(fingerprint: string, options?: CacheGetOptions): Promise<CacheHit | undefined> {
     const local = await this.o.local.get(fingerprint, options)
+    const ahead = this.fetches.get(fingerprint)
+    this.fetches.delete(fingerprint)
     if (local || this.off) return local
     const warnOnce = options?.onWarning
-    let got
-    try {
-      got = await this.o.remote.getEntry(fingerprint, this.signal(options?.signal))
-    } catch (err) {
-      this.failed(err, `reading ${fingerprint.slice(0, 12)}`)
+    const result = await (ahead ?? this.fetchRemote(fingerprint, options?.signal))
+    if (result.kind === 'failed') {
+      this.failed(result.err, result.what)
       return undefined
     }
-    if (!got) return undefined
+    if (result.kind !== 'entry') return undefined
+    const got = result.got
     const refused = (why: string) => {
       const m = `remote cache miss: the entry for ${fingerprint.slice(0, 12)} ${why}`
       if (warnOnce) warnOnce(m)
@@ -135,17 +205,8 @@ export class TieredCache implements Cache {
     if (!digests.every((d) => isSha256(d.hash))) return refused('names a blob that is not a SHA-256')
     const blobs = new Map<string, Buffer>()
     for (const d of digests) {
-      const b = got.blobs.get(d.hash)
+      const b = got.blobs.get(d.hash) ?? result.fetched?.get(d.hash)
       if (b) blobs.set(d.hash, b)
-    }
-    const want = digests.filter((d) => !blobs.has(d.hash))
-    if (want.length) {
-      try {
-        for (const [h, b] of await this.o.remote.getBlobs(want, this.signal(options?.signal))) blobs.set(h, b)
-      } catch (err) {
-        this.failed(err, `reading the blobs of ${fingerprint.slice(0, 12)}`)
-        return undefined
-      }
     }
     for (const d of digests) {
       const b = blobs.get(d.hash)
@@ -258,6 +319,7 @@ export class TieredCache implements Cache {
   /** Stop everything and release connections. */
   async close(): Promise<void> {
     this.queue.length = 0
+    this.fetches.clear()
     await this.o.remote.close()
   }
 
