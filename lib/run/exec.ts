@@ -33,6 +33,21 @@ export interface ExecOptions {
 const isWindows = process.platform === 'win32'
 
 /**
+ * What {@link checkCommands} found for each command string this process checked: the construct
+ * the portable shell lacks, or false (a pure function of the string, so a run's thousand tasks with
+ * the same command parse it once). At most {@link VERDICTS_MAX} entries.
+ */
+const verdicts = new Map<string, string | false>()
+const VERDICTS_MAX = 4096
+
+type PortableModule = typeof import('../shell/portable.js')
+let portableModule: Promise<PortableModule> | undefined
+let checkModule: Promise<PortableModule & typeof import('../shell/check.js')> | undefined
+/** The portable shell, imported once (a dynamic `import()` per command costs a module-map look-up and promise turns). */
+const portable = () => (portableModule ??= import('../shell/portable.js'))
+const portableCheck = () => (checkModule ??= Promise.all([portable(), import('../shell/check.js')]).then(([p, c]) => ({ ...p, ...c })))
+
+/**
  * Check, before a task runs any of its commands, that its shell can run every one of them: for
  * `portable`, that no command uses a construct the portable shell lacks (an `if`, a here-document,
  * a background job...); for `cmd`, that this is Windows. Loads the portable shell's parser.
@@ -49,10 +64,14 @@ export async function checkCommands(task: string, commands: readonly string[], s
     )
   }
   if (shell !== 'portable') return
-  const [{ portableParser }, { unsupportedConstruct }] = await Promise.all([import('../shell/portable.js'), import('../shell/check.js')])
-  const parse = portableParser()
   for (const command of commands) {
-    const construct = unsupportedConstruct(command, parse)
+    let construct = verdicts.get(command)
+    if (construct === undefined) {
+      const { portableParser, unsupportedConstruct } = await portableCheck()
+      construct = unsupportedConstruct(command, portableParser()) ?? false
+      if (verdicts.size >= VERDICTS_MAX) verdicts.clear()
+      verdicts.set(command, construct)
+    }
     if (construct) {
       throw new TasksError(
         'shell-unsupported',
@@ -75,7 +94,7 @@ export async function checkCommands(task: string, commands: readonly string[], s
 export async function execCommand(command: string, options: ExecOptions): Promise<void> {
   if (options.signal.aborted) throw new TaskCommandError(command, 130, 'SIGINT')
   if ((options.shell ?? 'portable') === 'portable') {
-    const { runPortable } = await import('../shell/portable.js')
+    const { runPortable } = await portable()
     const code = await runPortable(command, options)
     if (options.signal.aborted) throw new TaskCommandError(command, 130, 'SIGINT')
     if (code !== 0) throw new TaskCommandError(command, code)

@@ -14,7 +14,7 @@
  * back, two processes hold it; the cache stays consistent even then (`put` refuses outputs that
  * change while it reads them, see `cache/stable-read.ts`).
  */
-import { closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs'
 import { join } from 'node:path'
 import { sha256 } from '../util/hash.js'
 import { OWN_START_TIME, isProcessAlive } from '../util/process.js'
@@ -45,9 +45,16 @@ export interface TaskLock {
  * declares no outputs.
  */
 export function taskLockKey(task: { name: string; cwd: string; outputs: readonly string[] }): string {
+  const known = keys.get(task)
+  if (known !== undefined) return known
   const id = task.outputs.length ? `outputs\0${task.cwd}\0${[...task.outputs].sort().join('\0')}` : `task\0${task.name}`
-  return sha256(id).slice(0, 40)
+  const key = sha256(id).slice(0, 40)
+  keys.set(task, key)
+  return key
 }
+
+/** {@link taskLockKey} per task object (a run asks twice per task: `isFree`, then `acquire`; resolved tasks are not changed once loaded). */
+const keys = new WeakMap<object, string>()
 
 /** Parse and validate a lock file's text; undefined when it is not a lock we wrote. */
 export function parseLockOwner(text: string): LockOwner | undefined {
@@ -88,7 +95,8 @@ export class TaskLocks {
     let delay = 10
     for (;;) {
       if (signal.aborted) return undefined
-      if (this.tryCreate(file, mine)) return this.held(file, mine, waited)
+      const fd = this.tryCreate(file, mine)
+      if (fd !== undefined) return this.held(file, mine, fd, waited)
       const seen = readOrUndefined(file)
       if (seen === undefined) continue // released meanwhile: try again at once
       const owner = parseLockOwner(seen)
@@ -130,13 +138,14 @@ export class TaskLocks {
     }
   }
 
-  private tryCreate(file: string, content: string): boolean {
+  /** Create the lock file with `content`; its descriptor (kept open while the lock is held), or undefined when it exists. */
+  private tryCreate(file: string, content: string): number | undefined {
     let fd: number
     try {
       fd = openSync(file, 'wx', 0o644)
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      if (code === 'EEXIST') return false
+      if (code === 'EEXIST') return undefined
       if (code !== 'ENOENT' || this.made) throw err
       mkdirSync(this.dir, { recursive: true })
       this.made = true
@@ -144,21 +153,43 @@ export class TaskLocks {
     }
     try {
       writeSync(fd, content)
-    } finally {
+    } catch (err) {
       closeSync(fd)
+      throw err
     }
-    return true
+    return fd
   }
 
-  private held(file: string, content: string, waited: boolean): TaskLock {
+  /**
+   * A lock whose file is open as `fd` until release. Release removes the file only while it still
+   * is ours: the file at the path has our file's inode (it cannot be another file's while our
+   * descriptor keeps the inode allocated; one `lstat` instead of reading the content back), or,
+   * on Windows and where the file system reports no inode numbers, our content. The descriptor is
+   * closed before the file is removed (Windows keeps an open file's name until its last handle closes).
+   */
+  private held(file: string, content: string, fd: number, waited: boolean): TaskLock {
     let released = false
+    let ours: { dev: bigint; ino: bigint } | undefined
+    if (process.platform !== 'win32')
+      try {
+        const st = fstatSync(fd, { bigint: true })
+        if (st.ino !== 0n) ours = { dev: st.dev, ino: st.ino }
+      } catch {}
     return {
       waited,
       release: () => {
         if (released) return
         released = true
         // Only our own lock is removed: a process that (wrongly) took it over keeps its own.
-        if (readOrUndefined(file) === content)
+        let mine: boolean
+        if (ours) {
+          const now = lstatOrUndefined(file)
+          mine = now !== undefined && now.ino === ours.ino && now.dev === ours.dev
+        } else mine = readOrUndefined(file) === content
+        try {
+          closeSync(fd)
+        } catch {}
+        if (mine)
           try {
             unlinkSync(file)
           } catch {}
@@ -184,6 +215,14 @@ export class TaskLocks {
     try {
       unlinkSync(aside)
     } catch {}
+  }
+}
+
+function lstatOrUndefined(file: string): BigIntStats | undefined {
+  try {
+    return lstatSync(file, { bigint: true, throwIfNoEntry: false })
+  } catch {
+    return undefined
   }
 }
 

@@ -10,9 +10,8 @@
  * cannot be verified (no `/proc`, a process that cleared its environment), the tree is only named.
  */
 import type { ChildProcess } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { writeFileAtomic } from '../util/fs.js'
 import { OWN_START_TIME, isProcessAlive, processEnviron, processGroupOf, processStartTime } from '../util/process.js'
 
 /** The environment variable naming a tree's owner. */
@@ -143,13 +142,21 @@ function groupMembers(pgid: number): { pid: number; state: string }[] {
 
 /**
  * The procs file of one run: `<dir>/<pid>-<start>.json` holding `{ pid, start, trees: [{ pgid,
- * start }] }`, rewritten (atomically) as trees start and end, removed when none runs.
+ * start }] }`, rewritten as trees start and end, removed at the end of the run. The file is
+ * created once and then overwritten in place with one `pwrite` at offset 0, padded with spaces
+ * (JSON's trailing whitespace) to the length last written, so it never holds a mix of two versions
+ * and needs no truncate; a temp file + rename per started tree cost a file creation each, which
+ * on a busy disk took milliseconds per task. A write this small (one page) is not torn by a
+ * `kill -9`; only a power loss can leave a torn file, which the reaper deletes as malformed.
  */
 export class ProcTable {
   private readonly trees = new Set<Tree>()
   private readonly file: string
   private failed = false
   private made = false
+  private fd: number | undefined
+  /** Bytes of the last version written (the next one is padded to at least this length). */
+  private written = 0
   /** @param dir the procs folder, e.g. `<root>/.tasks/procs` */
   constructor(private readonly dir: string) {
     this.file = join(dir, `${process.pid}-${OWN_START_TIME}.json`)
@@ -162,36 +169,49 @@ export class ProcTable {
   }
   /**
    * Forget a tree. The file is rewritten a little later (a batch of trees ending costs one write;
-   * an ended tree still listed is harmless: the reaper finds no process of it), or removed at
-   * once when no tree runs.
+   * an ended tree still listed is harmless: the reaper finds no process of it).
    */
   remove(t: Tree): void {
     if (!this.trees.delete(t)) return
-    // Removed or rewritten a little later, also when none runs: a run of short tasks starts the
-    // next one at once, and one write per start is enough (the file is removed by `close`).
+    // Rewritten a little later: a run of short tasks starts the next one at once, and one write
+    // per start is enough (the file is removed by `close`).
     if (this.timer) return
     this.timer = setTimeout(() => this.save(), 50)
     this.timer.unref()
   }
-  /** Write the pending state now (removes the file when no tree runs): call at the end of the run. */
+  /** Write the pending state now, and remove the file when no tree runs: call at the end of the run. */
   close(): void {
     if (this.timer) this.save()
-    else if (this.trees.size === 0 && this.made) this.save()
+    if (this.trees.size === 0) this.unlink()
+  }
+  private unlink(): void {
+    if (this.fd === undefined && !this.made) return
+    if (this.fd !== undefined)
+      try {
+        closeSync(this.fd)
+      } catch {}
+    this.fd = undefined
+    this.written = 0
+    try {
+      unlinkSync(this.file)
+    } catch {}
   }
   private save(): void {
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
     if (this.failed) return
     try {
-      if (this.trees.size === 0) {
-        try {
-          unlinkSync(this.file)
-        } catch {}
-        return
+      if (this.fd === undefined) {
+        if (this.trees.size === 0) return
+        if (!this.made) mkdirSync(this.dir, { recursive: true })
+        this.made = true
+        this.fd = openSync(this.file, 'w', 0o644)
+        this.written = 0
       }
-      if (!this.made) mkdirSync(this.dir, { recursive: true })
-      this.made = true
-      writeFileAtomic(this.file, JSON.stringify({ pid: process.pid, start: OWN_START_TIME, trees: [...this.trees].map((t) => ({ pgid: t.pgid, start: t.start ?? null })) }))
+      const text = JSON.stringify({ pid: process.pid, start: OWN_START_TIME, trees: [...this.trees].map((t) => ({ pgid: t.pgid, start: t.start ?? null })) })
+      const data = Buffer.from(text.length < this.written ? text + ' '.repeat(this.written - text.length) : text)
+      writeSync(this.fd, data, 0, data.length, 0)
+      this.written = data.length
     } catch {
       this.failed = true // a read-only `.tasks`: the trees are still killed on signals, only not recorded
     }

@@ -6,11 +6,18 @@
  * Every program the interpreter spawns is tracked per run, so an abort kills each one's whole tree
  * (own process group on POSIX, `taskkill /T /F` on Windows) and nothing new starts after it. The
  * interpreter has no hook for that: its spawn function (cross-spawn) is replaced, in the require
- * cache, by a wrapper before `@yarnpkg/shell` is first loaded; outside a run the wrapper is plain
- * cross-spawn. Everything here loads on the first portable command, never on the no-op path
- * (about 100 ms of imports).
+ * cache, by a wrapper before `@yarnpkg/shell` is first loaded. The wrapper finds the command's
+ * {@link Execution} by an internal environment variable ({@link EXECUTION_ENV}, removed before the
+ * program starts) rather than by an `AsyncLocalStorage`: once an `AsyncLocalStorage` runs, Node 20
+ * installs promise hooks that make every later promise of the process several times slower (the
+ * interpreter and the rest of the run create thousands). Without the variable (a command that
+ * `unset` it, or a spawn outside a command) the wrapper is plain cross-spawn.
+ *
+ * Per run of `tasks`, not per command: the modules load once, and the syntax tree of each command
+ * string is parsed once (the interpreter's parser is wrapped in the same way; the tree is never
+ * changed by a run without extra arguments, which is how it is always run here). Everything here
+ * loads on the first portable command, never on the no-op path (about 100 ms of imports).
  */
-import { AsyncLocalStorage } from 'node:async_hooks'
 import type { ChildProcess, SpawnOptions } from 'node:child_process'
 import { constants, accessSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -46,8 +53,15 @@ interface Loaded {
   toPortablePath(p: string): string
   fromPortablePath(p: string): string
   shelljs(): typeof import('shelljs')
-  fs: unknown
+  /** The interpreter's file system for one command (redirection targets checked, stream errors kept on `execution`). */
+  fsFor(execution: Execution): unknown
 }
+
+/**
+ * The environment variable that names a command's {@link Execution} to the spawn wrapper (never
+ * seen by the programs it starts).
+ */
+const EXECUTION_ENV = '__TASKS_PORTABLE_EXECUTION'
 
 /** One running portable command: the programs it spawned, killed together on abort. */
 class Execution {
@@ -60,7 +74,9 @@ class Execution {
   ) {}
 
   spawn(real: CrossSpawn, command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
-    const child = real(command, args, { ...options, env: treeEnv(options.env), detached: !isWindows, windowsHide: true })
+    const env = treeEnv(options.env)
+    delete env[EXECUTION_ENV]
+    const child = real(command, args, { ...options, env, detached: !isWindows, windowsHide: true })
     trackTree(child, this.signal)
     this.children.add(child)
     const forget = () => this.children.delete(child)
@@ -75,8 +91,16 @@ class Execution {
   }
 }
 
-const runs = new AsyncLocalStorage<Execution>()
+/** The commands running now, by their {@link EXECUTION_ENV} value. */
+const running = new Map<string, Execution>()
+let executionCounter = 0
 let loaded: Loaded | undefined
+
+/** Parsed command strings (`@yarnpkg/parsers` syntax trees with the interpreter's glob option), at most {@link PARSED_MAX}. */
+const parsed = new Map<string, ShellLine>()
+const PARSED_MAX = 4096
+/** True only while {@link runPortable} calls the interpreter's `execute`, which parses synchronously before its first `await`. */
+let parsingForExecute = false
 
 /**
  * Load the interpreter, its parser and fslib (once), with cross-spawn wrapped first; shelljs loads
@@ -92,13 +116,30 @@ function load(): Loaded {
   const crossSpawnPath = createRequire(pipePath).resolve('cross-spawn')
   const real = req(crossSpawnPath) as CrossSpawn & Record<string, unknown>
   const wrapped = Object.assign((command: string, args: readonly string[], options: SpawnOptions) => {
-    const run = runs.getStore()
+    const id = options.env?.[EXECUTION_ENV]
+    const run = id === undefined ? undefined : running.get(id)
     return run ? run.spawn(real, command, args, options) : real(command, args, options)
   }, real)
   ;(wrapped as Record<string, unknown>).spawn = wrapped
   req.cache[crossSpawnPath]!.exports = wrapped
+  // The interpreter calls `parsers_1.parseShell(...)` through the package's getter, which reads
+  // `lib/shell.js`'s export at each call: wrapped there, the trees of repeated commands are reused.
+  const parsersEntry = createRequire(shellEntry).resolve('@yarnpkg/parsers')
+  const parserModule = req(createRequire(parsersEntry).resolve('./shell')) as { parseShell: (source: string, options?: unknown) => ShellLine }
+  const parseOnce = parserModule.parseShell
+  parserModule.parseShell = (source, options) => {
+    if (!parsingForExecute) return parseOnce(source, options)
+    parsingForExecute = false
+    let ast = parsed.get(source)
+    if (!ast) {
+      ast = parseOnce(source, options)
+      if (parsed.size >= PARSED_MAX) parsed.clear()
+      parsed.set(source, ast)
+    }
+    return ast
+  }
   const shell = req('@yarnpkg/shell') as { execute: Loaded['execute']; ShellError: new (message: string) => Error }
-  const parsers = req('@yarnpkg/parsers') as { parseShell: Loaded['parseShell'] }
+  const parsers = req(parsersEntry) as { parseShell: Loaded['parseShell'] }
   const fslib = req('@yarnpkg/fslib') as {
     NodeFS: new () => { createReadStream(...a: unknown[]): unknown; createWriteStream(...a: unknown[]): unknown }
     npath: { toPortablePath(p: string): string; fromPortablePath(p: string): string }
@@ -111,6 +152,9 @@ function load(): Loaded {
    * process or hang the command. A bad target is a ShellError instead (message, exit code 1).
    */
   class CheckedFS extends fslib.NodeFS {
+    constructor(private readonly execution: Execution) {
+      super()
+    }
     createReadStream(p: unknown, opts?: unknown) {
       const native = npath.fromPortablePath(String(p))
       try {
@@ -123,14 +167,14 @@ function load(): Loaded {
     }
     createWriteStream(p: unknown, opts?: unknown) {
       const native = npath.fromPortablePath(String(p))
-      if (runs.getStore()?.signal.aborted) throw new shell.ShellError('interrupted')
+      if (this.execution.signal.aborted) throw new shell.ShellError('interrupted')
       try {
         if (!statSync(dirname(native)).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' })
       } catch (err) {
         throw new shell.ShellError(`${native}: ${describe(err)}`)
       }
       const stream = super.createWriteStream(p, opts) as NodeJS.EventEmitter
-      stream.on('error', (err: Error) => runs.getStore()?.streamErrors.push(err))
+      stream.on('error', (err: Error) => this.execution.streamErrors.push(err))
       return stream
     }
   }
@@ -140,7 +184,7 @@ function load(): Loaded {
     toPortablePath: npath.toPortablePath,
     fromPortablePath: npath.fromPortablePath,
     shelljs: () => req('shelljs') as typeof import('shelljs'),
-    fs: new CheckedFS(),
+    fsFor: (execution) => new CheckedFS(execution),
   }
   return loaded
 }
@@ -185,23 +229,28 @@ export async function runPortable(command: string, options: PortableOptions): Pr
   const onAbort = () => exec.killAll()
   options.signal.addEventListener('abort', onAbort, { once: true })
   const builtins: Record<string, Builtin> = makeBuiltins({ shelljs: shell.shelljs, fromPortablePath: shell.fromPortablePath, signal: options.signal })
+  const id = String(++executionCounter)
+  running.set(id, exec)
   let code: number
   try {
-    code = await runs.run(exec, () =>
-      shell.execute(command, [], {
-        baseFs: shell.fs,
-        builtins,
-        cwd: shell.toPortablePath(options.cwd),
-        env: options.env,
-        stdin: options.interactive ? process.stdin : null,
-        stdout: streams[0],
-        stderr: streams[1],
-      }),
-    )
+    parsingForExecute = true
+    const done = shell.execute(command, [], {
+      baseFs: shell.fsFor(exec),
+      builtins,
+      cwd: shell.toPortablePath(options.cwd),
+      env: { ...options.env, [EXECUTION_ENV]: id },
+      stdin: options.interactive ? process.stdin : null,
+      stdout: streams[0],
+      stderr: streams[1],
+    })
+    parsingForExecute = false
+    code = await done
   } catch (err) {
     streams[1].write(`${(err as Error).message}\n`)
     code = 1
   } finally {
+    parsingForExecute = false
+    running.delete(id)
     options.signal.removeEventListener('abort', onAbort)
     if (options.interactive) process.stdin.pause()
   }

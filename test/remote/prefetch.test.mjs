@@ -76,7 +76,9 @@ for (const scheme of ['turbo+http', 'http']) {
       assert.is((r.stderr.match(/remote cache off for the rest of the run/g) ?? []).length <= 1, true, r.stderr)
       const most = maxConcurrent(B)
       assert.ok(most >= 1 && most <= 2, `${most} commands at once with --concurrency 2`)
-      console.log(`  [figure] ${scheme}: ${N} tasks against a server that never answers: +${((hungMs - base) / 1000).toFixed(2)} s (${base} ms without, ${hungMs} ms with), at most ${most} commands at once`)
+      console.log(
+        `  [figure] ${scheme}: ${N} tasks against a server that never answers: +${((hungMs - base) / 1000).toFixed(2)} s (${base} ms without, ${hungMs} ms with), at most ${most} commands at once`,
+      )
       // Generous: one request timeout (3 s) plus a loaded machine, far below N timeouts.
       assert.ok(hungMs - base < 15_000, `added ${hungMs - base} ms`)
     } finally {

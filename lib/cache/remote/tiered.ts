@@ -57,10 +57,7 @@ export interface RemoteStats {
 }
 
 /** What one remote look-up brought: nothing (miss, remote off), a failure to report, or the entry with the blobs fetched beside it (all unverified). */
-type Fetched =
-  | { kind: 'miss' | 'off' }
-  | { kind: 'failed'; err: unknown; what: string }
-  | { kind: 'entry'; got: { envelope: Envelope; blobs: Map<string, Buffer> }; fetched?: Map<string, Buffer> }
+type Fetched = { kind: 'miss' | 'off' } | { kind: 'failed'; err: unknown; what: string } | { kind: 'entry'; got: { envelope: Envelope; blobs: Map<string, Buffer> }; fetched?: Map<string, Buffer> }
 
 /** Local + remote, behind the engine's `Cache` interface. */
 export class TieredCache implements Cache {
