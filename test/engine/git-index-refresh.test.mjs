@@ -8,7 +8,7 @@ import { existsSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { gitCommitAll } from '../helpers.mjs'
-import { project, tasksJson, dump, sleep } from './rig.mjs'
+import { project, tasksJson, dump } from './rig.mjs'
 
 function git(dir, ...args) {
   const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: dir, encoding: 'utf8' })
@@ -30,10 +30,12 @@ async function staleProject() {
   gitCommitAll(p.dir, 'fixture')
   const first = await tasksJson(p.dir, ['build'])
   assert.is(first.code, 0, dump(first))
-  // Touch every source file after the index was written: same bytes, new mtime and ctime.
-  await sleep(20)
-  const now = new Date()
-  for (const f of readdirSync(p.path('src'))) utimesSync(p.path(`src/${f}`), now, now)
+  // Touch every source file after the index was written: same bytes, new mtime and ctime. Debian's
+  // git is built without USE_NSEC, so it compares whole seconds: a touch to "now" in the same second
+  // as the commit changes nothing it sees (the CI flake: 0 of 40 stale). An mtime an hour back
+  // always differs, and is never "racily clean" against the index written after it.
+  const past = new Date(Date.now() - 3600_000)
+  for (const f of readdirSync(p.path('src'))) utimesSync(p.path(`src/${f}`), past, past)
   assert.is(statDirty(p.dir).length, 40, 'the touch left the index stale')
   return p
 }
