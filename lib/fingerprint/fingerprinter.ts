@@ -9,7 +9,7 @@ import { sha256 } from '../util/hash.js'
 import type { FileChecker } from './checker.js'
 import { createChecker } from './create-checker.js'
 import { computeFingerprint, withInputs, type Fingerprint } from './fingerprint.js'
-import { refreshStaleIndex, takeGitSnapshot, type GitSnapshot } from './git.js'
+import { gitWrittenCandidates, refreshStaleIndex, takeGitSnapshot, type GitSnapshot, type WrittenCandidates } from './git.js'
 import { GitInputIndex } from './inputs.js'
 import { HashMemo } from './memo.js'
 import type { ResolvedTask } from '../types.js'
@@ -92,6 +92,17 @@ export class Fingerprinter {
   refreshGitIndex(): Promise<boolean> {
     const s = this.snapshot
     return s ? refreshStaleIndex(this.o.root, s, this.o.gitEnv) : Promise.resolve(false)
+  }
+
+  /**
+   * After the run: the files it may have written, as git lists them now (`gitWrittenCandidates`),
+   * for the undeclared-writes check; undefined without this run's snapshot (`git: false`, no
+   * cached task, outside a work tree) or when git fails, and then the caller walks the tree.
+   * Never rejects.
+   */
+  async writtenCandidates(): Promise<WrittenCandidates | undefined> {
+    const s = this.snapshot
+    return s ? gitWrittenCandidates(this.o.root, s, this.o.gitEnv).catch(() => undefined) : undefined
   }
 
   /**

@@ -139,15 +139,9 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
     else clean.set(path, lsOut.slice(at + 9, at + 49))
     at = end + 1
   }
-  // `status --porcelain -z`: "XY <path>", paths relative to the top of the work tree.
-  for (const entry of statusOut.split('\0')) {
-    if (entry.length < 4) continue
-    const xy = entry.slice(0, 2)
-    const full = entry.slice(3)
-    // The root itself lies in an ignored or untracked folder (`!! dist/` seen from `dist/deep/`): git vouches for nothing.
-    if (full.endsWith('/') && prefix.startsWith(full)) return undefined
-    if (!full.startsWith(prefix)) continue
-    const path = full.slice(prefix.length)
+  const status = statusEntries(statusOut, prefix)
+  if (!status) return undefined
+  for (const { xy, path } of status) {
     if (xy !== '!!') changed = true
     if (xy === '??' || xy === '!!') {
       if (path.endsWith('/'))
@@ -183,6 +177,61 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
   if (!isSorted(files)) files.sort()
   const gitDir = top?.gitDir && !env.GIT_INDEX_FILE && !env.GIT_COMMON_DIR ? top.gitDir : undefined
   return { files: dedupeSorted(files), clean, dirs: dirs.sort(), takenAt, ms: performance.now() - startedMs, prefix, changed, ...(gitDir ? { gitDir } : {}) }
+}
+
+/**
+ * The entries of `git status --porcelain -z` below the root, paths made root-relative (a folder
+ * keeps its trailing slash). Undefined when the root itself lies in an ignored or untracked folder
+ * (`!! dist/` seen from `dist/deep/`): git vouches for nothing there.
+ * @param prefix the root's place below the top of the work tree ({@link GitSnapshot.prefix})
+ */
+function statusEntries(statusOut: string, prefix: string): { xy: string; path: string }[] | undefined {
+  const out: { xy: string; path: string }[] = []
+  // "XY <path>", paths relative to the top of the work tree.
+  for (const entry of statusOut.split('\0')) {
+    if (entry.length < 4) continue
+    const full = entry.slice(3)
+    if (full.endsWith('/') && prefix.startsWith(full)) return undefined
+    if (full.startsWith(prefix)) out.push({ xy: entry.slice(0, 2), path: full.slice(prefix.length) })
+  }
+  return out
+}
+
+/** What {@link gitWrittenCandidates} found: root-relative POSIX paths. */
+export interface WrittenCandidates {
+  /** Files git lists as modified in the work tree, staged, untracked or ignored (not deleted ones). */
+  files: string[]
+  /** Folders git lists as one entry without entering them (ignored folders, nested repositories), no trailing slash. */
+  dirs: string[]
+}
+
+/**
+ * The files a run may have created or changed, as git sees the tree now: one `git status` (the
+ * snapshot's command, in a child process) instead of a walk of the whole tree in JavaScript. A
+ * tracked file git still finds equal to its index entry is not a candidate (rewritten with the same
+ * bytes, it changed nothing); everything git does not vouch for is: edited tracked files, untracked
+ * and ignored files, and the folders git reports without entering (the caller walks those).
+ * Folders git never lists (submodules) come from the start snapshot's `dirs`; `.tasks` and
+ * `node_modules` are left out as in the snapshot.
+ * @param snapshot this run's start snapshot (its prefix and the folders git did not enter then)
+ * @returns undefined when git fails now (then the caller walks the whole tree); never throws
+ */
+export async function gitWrittenCandidates(root: string, snapshot: GitSnapshot, env: NodeJS.ProcessEnv = process.env): Promise<WrittenCandidates | undefined> {
+  const gitEnv: NodeJS.ProcessEnv = { ...env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' }
+  const out = await git(
+    root,
+    ['status', '--porcelain', '-z', '--untracked-files=all', '--ignored=matching', '--no-renames', '--ignore-submodules=all', '--', '.', ':(exclude).tasks', ':(exclude)node_modules'],
+    gitEnv,
+  )
+  const status = out === undefined ? undefined : statusEntries(out, snapshot.prefix)
+  if (!status) return undefined
+  const files: string[] = []
+  const dirs = new Set(snapshot.dirs)
+  for (const { xy, path } of status) {
+    if (path.endsWith('/')) dirs.add(path.slice(0, -1))
+    else if (xy[1] !== 'D' && !(xy[0] === 'D' && xy[1] === ' ')) files.push(path)
+  }
+  return { files, dirs: [...dirs].sort() }
 }
 
 /** Clean files stat-ed by {@link indexLooksStale} to tell a stale index. */

@@ -216,7 +216,7 @@ export class Scheduler {
     runtime.close()
     await refresh
     if (!this.o.dryRun) this.fingerprinter.save()
-    if (!this.o.dryRun && this.ran.length) this.reportUndeclaredWrites(start)
+    if (!this.o.dryRun && this.ran.length) await this.reportUndeclaredWrites(start)
     // Background uploads of a remote tier: a bounded wait, then abandoned with a warning (the cache warns).
     if (this.o.cache?.flush) await this.o.cache.flush(UPLOAD_FLUSH_MS).catch(() => {})
     const remote = this.o.cache?.remoteStats?.()
@@ -332,10 +332,12 @@ export class Scheduler {
   }
 
   /** After a run where tasks executed: name the files they wrote outside every declared output (`undeclared.ts`). */
-  private reportUndeclaredWrites(runStart: number): void {
+  private async reportUndeclaredWrites(runStart: number): Promise<void> {
     let found: ReturnType<typeof findUndeclaredWrites>
     try {
-      found = findUndeclaredWrites(this.o.root, runStart, this.ran, [...this.o.graph.tasks.values()])
+      // In a git work tree, git lists the candidates (one native walk); elsewhere the whole tree is walked.
+      const candidates = await this.fingerprinter.writtenCandidates()
+      found = findUndeclaredWrites(this.o.root, runStart, this.ran, [...this.o.graph.tasks.values()], candidates)
     } catch {
       return
     }
