@@ -69,7 +69,7 @@ export class BazelHttpStore implements RemoteStore {
   }
 
   private async putBytes(path: string, data: Buffer, signal?: AbortSignal): Promise<void> {
-    // A Buffer body makes undici send Content-Length (bazel-remote refuses chunked uploads).
+    // A Buffer body is sent with Content-Length (bazel-remote refuses chunked uploads).
     const r = await this.http.send('PUT', `${this.url.base}/${path}`, { ...this.headers, 'content-type': 'application/octet-stream' }, data, signal)
     if (r.status < 200 || r.status >= 300) throw statusError(`uploading ${path.slice(0, 16)}`, r)
   }

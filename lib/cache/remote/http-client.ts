@@ -1,11 +1,12 @@
 /**
- * The HTTP client the HTTP-based stores share: undici with short timeouts (a cache that accepts a
+ * The HTTP client the HTTP-based stores share: Node's `http`/`https` with short timeouts (a cache that accepts a
  * connection and never answers costs one timeout, then the tier's circuit breaker stops calling),
  * TLS trusting Node's bundled CAs plus the system's bundle and `NODE_EXTRA_CA_CERTS`, and errors
  * mapped to {@link RemoteError} kinds.
  */
-import { Agent, request, type Dispatcher } from 'undici'
 import { readFileSync } from 'node:fs'
+import { Agent as HttpAgent, request as httpRequest } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { rootCertificates } from 'node:tls'
 import { RemoteError } from './store.js'
 
@@ -39,59 +40,122 @@ export interface HttpResponse {
   body: Buffer
 }
 
-/** One HTTP client per store. */
+/** The HTTP methods the stores send. */
+export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST'
+
+/** An error of this client's own timeouts, with a code {@link describeNetworkError} knows. */
+class TimeoutError extends Error {
+  constructor(
+    readonly code: 'CONNECT_TIMEOUT' | 'HEADERS_TIMEOUT' | 'BODY_TIMEOUT',
+    ms: number,
+  ) {
+    super(`${code === 'CONNECT_TIMEOUT' ? 'no connection' : 'no answer'} within ${ms} ms`)
+  }
+}
+
+/**
+ * One HTTP client per store, on Node's own `http`/`https` with a keep-alive agent (16 sockets per
+ * origin). Node's modules are part of its binary; undici from npm took 260–530 ms to load here, a
+ * third of a remote restore. Three timeouts, as undici's `connect.timeout`, `headersTimeout` and
+ * `bodyTimeout`: the connection, the response headers, and the longest pause between body chunks.
+ */
 export class HttpClient {
-  private readonly agent: Agent
+  private readonly agent: HttpAgent | HttpsAgent
+  private readonly tls: boolean
   /**
    * @param connectTimeoutMs time to open the TCP (and TLS) connection, ms
    * @param requestTimeoutMs time to the response headers, and the longest pause between body chunks, ms
+   * @param tls whether the store's URLs are https (one agent per client: every URL of a store shares its scheme)
    */
-  constructor(connectTimeoutMs: number, requestTimeoutMs: number, tls: boolean) {
-    this.agent = new Agent({
-      connect: { timeout: connectTimeoutMs, ...(tls ? { ca: trustedCas() } : {}) },
-      headersTimeout: requestTimeoutMs,
-      bodyTimeout: requestTimeoutMs,
-      connections: 16,
-    })
+  constructor(
+    private readonly connectTimeoutMs: number,
+    private readonly requestTimeoutMs: number,
+    tls: boolean,
+  ) {
+    this.tls = tls
+    this.agent = tls ? new HttpsAgent({ keepAlive: true, maxSockets: 16, ca: trustedCas() }) : new HttpAgent({ keepAlive: true, maxSockets: 16 })
   }
 
   /**
-   * Send a request and read the whole response body.
-   * @throws {RemoteError} `unreachable` on a connection error or timeout; never for an HTTP status.
+   * Send a request and read the whole response body (at most {@link MAX_RESPONSE_BYTES}).
+   * @throws {RemoteError} `unreachable` on a connection error or timeout, `protocol` when the
+   *   answer breaks off or is too large; never for an HTTP status. An abort rejects with the signal's reason.
    */
-  async send(method: Dispatcher.HttpMethod, url: string, headers: Record<string, string>, body?: Buffer, signal?: AbortSignal): Promise<HttpResponse> {
-    let r: Dispatcher.ResponseData
-    try {
-      r = await request(url, { method, headers, body, dispatcher: this.agent, signal })
-    } catch (err) {
-      if (signal?.aborted) throw err
-      throw new RemoteError('unreachable', describeNetworkError(err))
-    }
-    const chunks: Buffer[] = []
-    let size = 0
-    try {
-      for await (const c of r.body) {
-        size += (c as Buffer).length
-        // A server is untrusted: an answer larger than any result we would accept is refused, not buffered.
-        if (size > MAX_RESPONSE_BYTES) {
-          r.body.destroy()
-          throw new RemoteError('protocol', `the answer is larger than ${MAX_RESPONSE_BYTES} bytes`)
-        }
-        chunks.push(c as Buffer)
+  send(method: HttpMethod, url: string, headers: Record<string, string>, body?: Buffer, signal?: AbortSignal): Promise<HttpResponse> {
+    return new Promise<HttpResponse>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason)
+      const u = new URL(url)
+      if ((u.protocol === 'https:') !== this.tls) return reject(new RemoteError('protocol', `${u.protocol} URL on a client made for ${this.tls ? 'https' : 'http'}`))
+      let timer: NodeJS.Timeout | undefined
+      let done = false
+      const arm = (err: TimeoutError, ms: number) => {
+        clearTimeout(timer)
+        timer = setTimeout(() => req.destroy(err), ms)
       }
-    } catch (err) {
-      if (err instanceof RemoteError) throw err
-      if (signal?.aborted) throw err
-      // The server answered, then broke off: a stall is unreachable, anything else (a reset after
-      // the headers, as bazel-remote does on a corrupt stored blob) is this request's failure.
-      const code = (err as { code?: string }).code
-      throw new RemoteError(code === 'UND_ERR_BODY_TIMEOUT' ? 'unreachable' : 'protocol', `the response broke off: ${describeNetworkError(err)}`)
-    }
-    return { status: r.statusCode, headers: r.headers, body: Buffer.concat(chunks) }
+      const finish = (err: unknown, value?: HttpResponse) => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        if (err === undefined) resolve(value!)
+        else reject(err)
+      }
+      const onAbort = () => {
+        req.destroy()
+        finish(signal!.reason)
+      }
+      let answered = false
+      const req = (this.tls ? httpsRequest : httpRequest)(u, {
+        method,
+        headers: body ? { ...headers, 'content-length': String(body.length) } : headers,
+        agent: this.agent,
+      })
+      signal?.addEventListener('abort', onAbort, { once: true })
+      arm(new TimeoutError('CONNECT_TIMEOUT', this.connectTimeoutMs), this.connectTimeoutMs)
+      req.on('socket', (socket) => {
+        const connected = () => arm(new TimeoutError('HEADERS_TIMEOUT', this.requestTimeoutMs), this.requestTimeoutMs)
+        // A kept-alive socket is connected already; a new one says so once (TLS: after the handshake).
+        if ((socket as { connecting?: boolean }).connecting) socket.once(this.tls ? 'secureConnect' : 'connect', connected)
+        else connected()
+      })
+      const fail = (err: unknown) => {
+        if (signal?.aborted) return finish(signal.reason)
+        // The server answered, then broke off: a stall is unreachable, anything else (a reset after
+        // the headers, as bazel-remote does on a corrupt stored blob) is this request's failure.
+        if (answered) finish(new RemoteError((err as { code?: string }).code === 'BODY_TIMEOUT' ? 'unreachable' : 'protocol', `the response broke off: ${describeNetworkError(err)}`))
+        else finish(new RemoteError('unreachable', describeNetworkError(err)))
+      }
+      req.on('error', fail)
+      req.on('response', (res) => {
+        answered = true
+        const idle = () => arm(new TimeoutError('BODY_TIMEOUT', this.requestTimeoutMs), this.requestTimeoutMs)
+        idle()
+        const chunks: Buffer[] = []
+        let size = 0
+        res.on('data', (c: Buffer) => {
+          size += c.length
+          // A server is untrusted: an answer larger than any result we would accept is refused, not buffered.
+          if (size > MAX_RESPONSE_BYTES) {
+            finish(new RemoteError('protocol', `the answer is larger than ${MAX_RESPONSE_BYTES} bytes`))
+            return req.destroy()
+          }
+          chunks.push(c)
+          idle()
+        })
+        res.on('error', fail)
+        res.on('end', () => {
+          if (res.complete) finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })
+        })
+        // Closed before the whole body came (a reset, a destroy by a timeout): the error, if any, came first.
+        res.on('close', () => fail(Object.assign(new Error('the connection closed mid-body'), { code: 'ECONNRESET' })))
+      })
+      req.end(body)
+    })
   }
 
+  /** Close the agent's sockets (kept-alive ones included). */
   async close(): Promise<void> {
-    await this.agent.close().catch(() => {})
+    this.agent.destroy()
   }
 }
 
@@ -103,15 +167,15 @@ export function describeNetworkError(err: unknown): string {
     case 'ECONNREFUSED':
       return 'connection refused'
     case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
+    case 'EPIPE':
       return 'connection reset'
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return 'host not found'
-    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'CONNECT_TIMEOUT':
       return 'no connection within the timeout'
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
+    case 'HEADERS_TIMEOUT':
+    case 'BODY_TIMEOUT':
       return 'the server did not answer within the timeout'
     default:
       return e.message ?? String(err)
