@@ -165,20 +165,25 @@ export function markUsed(dir: string, fingerprints: readonly string[], now = new
 
 /**
  * Collect when the last check is older than `everyMs` (a stamp file `<dir>/gc-stamp`), so a run
- * pays for the scan at most once per hour. Returns what was done, or undefined when skipped.
+ * pays for the scan at most once per hour. A cache without a stamp (new, or emptied by `tasks
+ * cache clean`) starts the clock instead of scanning: it holds at most what the runs since its
+ * creation stored, so the first collection comes `everyMs` later (a cold run of 100 tasks no
+ * longer walks the cache it just wrote). Returns what was done, or undefined when skipped.
  */
 export function maybeCollect(dir: string, maxSize: number, everyMs = 60 * 60 * 1000, now = Date.now()): GcResult | undefined {
   const stamp = join(dir, 'gc-stamp')
+  let last: number | undefined
   try {
-    if (now - statSync(stamp).mtimeMs < everyMs) return undefined
+    last = statSync(stamp).mtimeMs
   } catch {}
+  if (last !== undefined && now - last < everyMs) return undefined
   try {
     mkdirSync(dir, { recursive: true })
     writeFileSync(stamp, '')
   } catch {
     return undefined
   }
-  return collectGarbage(dir, maxSize, now)
+  return last === undefined ? undefined : collectGarbage(dir, maxSize, now)
 }
 
 /** Delete the whole cache (`ac/`, `cas/`), keeping task state (up-to-date checks still work). */

@@ -3,7 +3,7 @@
 // unreferenced blobs, `tasks cache clean` empties the cache.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { readdirSync, utimesSync, writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs'
+import { readdirSync, statSync, utimesSync, writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
 import { project, tasks, dump } from '../engine/rig.mjs'
@@ -164,6 +164,33 @@ test('prune evicts the least recently used entries down to cache.maxSize and col
     assert.is(r.code, 0, dump(r))
     assert.match(r.stdout, /removed the local cache/)
     assert.not.ok(existsSync(ac))
+  } finally {
+    p.cleanup()
+  }
+})
+
+test('automatic collection after a run: a new cache starts the hourly clock without scanning; an hour later a run evicts down to cache.maxSize', async () => {
+  const n = 4
+  const defs = Array.from({ length: n }, (_, i) => `t${i}: { run: 'head -c 200000 /dev/urandom > o${i}.bin', inputs: ['in${i}.txt'], outputs: ['o${i}.bin'] }`).join(',\n')
+  const files = Object.fromEntries(Array.from({ length: n }, (_, i) => [`in${i}.txt`, `${i}\n`]))
+  const p = project(`{ ${defs}, all: { deps: [${Array.from({ length: n }, (_, i) => `'t${i}'`).join(', ')}] } }`, files)
+  p.write('tasks.config.mjs', p.read('tasks.config.mjs').replace('tasks: {', "cache: { maxSize: '300kB' },\n  tasks: {"))
+  try {
+    const ac = join(p.dir, '.tasks', 'ac')
+    const stamp = join(p.dir, '.tasks', 'gc-stamp')
+    let r = await tasks(p.dir, ['all'])
+    assert.is(r.code, 0, dump(r))
+    assert.ok(existsSync(stamp), 'the first run starts the clock')
+    assert.is(readdirSync(ac).length, n, 'nothing collected on the first run, though over maxSize')
+    // An hour and a minute later, a run that stores something collects: LRU down to 80% of 300 kB.
+    const old = new Date(Date.now() - 61 * 60_000)
+    utimesSync(stamp, old, old)
+    p.write('in0.txt', 'changed\n')
+    r = await tasks(p.dir, ['all'])
+    assert.is(r.code, 0, dump(r))
+    const left = readdirSync(ac).length
+    assert.ok(left >= 1 && left < n, `collected down to maxSize: ${left} of ${n + 1} entries left`)
+    assert.ok(Date.now() - statSync(stamp).mtimeMs < 60_000, 'the clock restarted')
   } finally {
     p.cleanup()
   }
