@@ -12,15 +12,18 @@
  * Chunk groups. esbuild puts every module in the chunk of the set of entry points (the three above
  * plus every `import()` target) that reach it, so a run used to load ~45 files (resolve, read and
  * compile each: ~60 ms of the no-op run's CPU). Here the modules a run needs are forced into two
- * chunks, by giving every entry point the same view of them:
+ * chunks (and the library's own in a third), by giving every entry point the same view of them:
  * - `prefetch`: the static graph of `lib/prefetch.ts` (find the config, start git's snapshot),
  *   loaded first so git runs while the rest loads;
  * - `run`: the static graph of `bin/run-path.ts` (config loading, the engine, the reporters, the
- *   run report) without the modules of `prefetch`.
+ *   run report) without the modules of `prefetch`;
+ * - `library`: the rest of `lib/index.ts`'s static graph (the HTML report, watch, the remote tier,
+ *   cache collection, ...), loaded only when something imports `typed-tasks` (most configs do).
  * Every `import()` of a module of ours, and the `index` and `recipes` entries, go through a small
- * wrapper module that first imports the groups (up to the target's own group, so the prefetch
- * wrapper pulls only `prefetch`), then re-exports the target. Every entry point but `tasks` thus
- * reaches all of a group, so each group is one chunk; modules no group holds (watch, the HTML
+ * wrapper module that first imports each group the target's static graph touches (so the prefetch
+ * wrapper pulls only `prefetch`, and a target touching none gets no wrapper), then re-exports the
+ * target. Every entry point but `tasks` thus reaches all or none of a group, so each group is one
+ * chunk; modules no group holds (watch, the HTML
  * report, remote protocols, import, recipes) are split by esbuild as before and still load only
  * when imported. Module evaluation order is unchanged: a group is what the run imports anyway,
  * and a wrapper imports it before its target. The wrapper of a target that has a default export
@@ -44,6 +47,7 @@ const out = join(REPO, 'dist', 'cli')
 const GROUPS = [
   { name: 'prefetch', root: 'lib/prefetch.ts' },
   { name: 'run', root: 'bin/run-path.ts' },
+  { name: 'library', root: 'lib/index.ts' },
 ]
 /**
  * Packages bundled into the chunks instead of resolved from node_modules at run time: the small
@@ -108,6 +112,29 @@ GROUPS.forEach((g, k) => {
   if (!inputs[g.root]) throw new Error(`bundle: group root ${g.root} is not in the build`)
   for (const m of closure(g.root)) if (!groupOf.has(m)) groupOf.set(m, k)
 })
+/**
+ * The groups (indexes, in load order) a module's static graph touches, and those the touched
+ * groups' roots touch in turn (a group's root reaches modules of earlier groups without their
+ * roots): what its wrapper imports.
+ */
+const touched = new Map()
+const groupsTouched = (rel) => {
+  if (!touched.has(rel)) {
+    const ks = new Set()
+    const todo = [rel]
+    while (todo.length) {
+      for (const m of closure(todo.pop())) {
+        const k = groupOf.get(m)
+        if (k === undefined || ks.has(k)) continue
+        ks.add(k)
+        todo.push(GROUPS[k].root)
+      }
+    }
+    touched.set(rel, [...ks].sort())
+  }
+  return touched.get(rel)
+}
+const relPath = (abs) => relative(REPO, abs).split('\\').join('/')
 const hasDefault = (abs) => /^export default |^export \{[^}]*\bdefault\b/m.test(readFileSync(abs, 'utf8'))
 
 /** The wrappers and group modules (see the header). */
@@ -120,14 +147,14 @@ const groups = {
       if (!wrapEntry && args.kind !== 'dynamic-import') return undefined
       if (args.namespace === 'tt-wrap' || args.namespace === 'tt-group') return undefined
       const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { plain: true } })
-      if (r.errors.length || r.external || !r.path.startsWith(REPO)) return r.errors.length ? { errors: r.errors } : undefined
+      if (r.errors.length) return { errors: r.errors }
+      // A module touching no group (a package of its own, say) needs no wrapper.
+      if (r.external || !r.path.startsWith(REPO) || !groupsTouched(relPath(r.path)).length) return undefined
       return { path: r.path, namespace: 'tt-wrap' }
     })
     b.onLoad({ filter: /.*/, namespace: 'tt-wrap' }, (args) => {
-      const rel = relative(REPO, args.path).split('\\').join('/')
-      const upTo = groupOf.has(rel) ? groupOf.get(rel) : GROUPS.length - 1
       const target = JSON.stringify(args.path)
-      const lines = GROUPS.slice(0, upTo + 1).map((g) => `import ${JSON.stringify(join(REPO, g.root))}`)
+      const lines = groupsTouched(relPath(args.path)).map((k) => `import ${JSON.stringify(join(REPO, GROUPS[k].root))}`)
       lines.push(`export * from ${target}`)
       if (hasDefault(args.path)) lines.push(`export { default } from ${target}`)
       return { contents: lines.join('\n') + '\n', loader: 'js', resolveDir: dirname(args.path) }
