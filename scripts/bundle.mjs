@@ -135,7 +135,13 @@ const groupsTouched = (rel) => {
   return touched.get(rel)
 }
 const relPath = (abs) => relative(REPO, abs).split('\\').join('/')
-const hasDefault = (abs) => /^export default |^export \{[^}]*\bdefault\b/m.test(readFileSync(abs, 'utf8'))
+/** Export names of every entry point of pass 1 (each `import()` target is one): does a wrapper re-export `default`. */
+const exportsOf = new Map(
+  Object.values(first.metafile.outputs)
+    .filter((o) => o.entryPoint)
+    .map((o) => [o.entryPoint, o.exports]),
+)
+const hasDefault = (abs) => exportsOf.get(relPath(abs))?.includes('default') ?? /^export default |^export \{[^}]*\bdefault\b/m.test(readFileSync(abs, 'utf8'))
 
 /** The wrappers and group modules (see the header). */
 const groups = {
