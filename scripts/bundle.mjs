@@ -155,7 +155,7 @@ const groups = {
       const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { plain: true } })
       if (r.errors.length) return { errors: r.errors }
       // A module touching no group (a package of its own, say) needs no wrapper.
-      if (r.external || !r.path.startsWith(REPO) || !groupsTouched(relPath(r.path)).length) return undefined
+      if (r.external || !groupsTouched(relPath(r.path)).length) return undefined
       return { path: r.path, namespace: 'tt-wrap' }
     })
     b.onLoad({ filter: /.*/, namespace: 'tt-wrap' }, (args) => {
