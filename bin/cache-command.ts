@@ -6,7 +6,7 @@
  */
 import { join, relative } from 'node:path'
 import type { LoadedConfig, RunResult } from '../lib/types.js'
-import type { RemoteFlags, RemoteSettings } from '../lib/cache/remote/settings.js'
+import { resolveRemoteSettings, type RemoteFlags, type RemoteSettings } from '../lib/cache/remote/settings.js'
 import type { ProbeCheck } from '../lib/cache/remote/store.js'
 import type { TieredCache } from '../lib/cache/remote/tiered.js'
 
@@ -69,7 +69,6 @@ export async function runCacheCommand(sub: string, o: { cwd?: string; config?: s
     write(`error: unknown cache command \`${sub}\`\n  help: use \`tasks cache status\`, \`tasks cache prune\` or \`tasks cache clean\`\n`)
     return 2
   }
-  const { resolveRemoteSettings } = await import('../lib/cache/remote/settings.js')
   const u = gc.cacheUsage(dir)
   const settings = resolveRemoteSettings(config?.remoteCache, process.env, o.flags)
   const lines = [`local cache: ${where}: ${u.entries} entries, ${u.blobs} blobs, ${formatBytes(u.bytes)} of ${formatBytes(maxSize)} (cache.maxSize)`]
@@ -122,7 +121,6 @@ export async function runCacheCommand(sub: string, o: { cwd?: string; config?: s
  * @throws {TasksError} `usage` for a remote URL with an unknown scheme
  */
 export async function openRunCache(config: LoadedConfig, flags: RemoteFlags, warn: (message: string, task?: string) => void): Promise<TieredCache | undefined> {
-  const { resolveRemoteSettings } = await import('../lib/cache/remote/settings.js')
   const settings = resolveRemoteSettings(config.remoteCache, process.env, flags)
   if (!settings.on) return undefined
   const [{ openRemoteStore }, { TieredCache }, { LocalCache }, { parseActionResult }] = await Promise.all([

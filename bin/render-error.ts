@@ -11,7 +11,7 @@
  * ```
  */
 import { relative } from 'node:path'
-import { TasksError } from '../lib/index.js'
+import { TasksError } from '../lib/errors.js'
 
 /** The error as text (ends with a newline). Unknown errors print their stack: they are bugs. */
 export function renderError(err: unknown, cwd: string, color: boolean): string {

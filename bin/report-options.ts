@@ -1,19 +1,14 @@
 /**
  * The CLI's run-report flags: `--report [FILE]`, `--summarize [FILE]`, `--compare [RUN|baseline]`,
- * `--fail-on-regression`, `--output-logs MODE`; and what happens around every run: the run model
- * is collected from the events, one line is appended to `.tasks/history.jsonl` (not for
- * `--dry-run`), and with `GITHUB_ACTIONS=true` failed tasks become `::error` annotations and the
- * run's Markdown summary is appended to `$GITHUB_STEP_SUMMARY`.
+ * `--fail-on-regression`, `--output-logs MODE`. What happens around every run with them (the run
+ * model, the history line, the report, the summary, the GitHub output) is `bin/run-report.ts`.
  *
  * This module is imported before the arguments are parsed (to declare the flags), so it imports
- * nothing at the top but cac's types and the exit codes; the library parts load on demand.
+ * nothing at the top but cac's types and the error module (a leaf); the library parts load on demand.
  */
 import type { CAC } from 'cac'
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
-import type { LoadedConfig, RunEvent, RunResult } from '../lib/index.js'
 import type { OutputLogs } from '../lib/report/output-logs.js'
-import { EXIT } from '../lib/errors.js'
+import { TasksError } from '../lib/errors.js'
 
 /** Option keys (as cac reports them) this module adds, for bin/tasks.ts's unknown-option check. */
 export const REPORT_OPTION_KEYS = ['report', 'summarize', 'compare', 'failOnRegression', 'fail-on-regression', 'outputLogs', 'output-logs', 'baseline', 'last', 'run']
@@ -42,178 +37,7 @@ export async function outputLogsOf(opts: Opts): Promise<OutputLogs> {
   if (v === undefined) return 'full'
   const { isOutputLogs, OUTPUT_LOGS } = await import('../lib/report/output-logs.js')
   if (isOutputLogs(v)) return v
-  const { TasksError } = await import('../lib/errors.js')
   throw new TasksError('usage', `--output-logs takes ${OUTPUT_LOGS.map((m) => `\`${m}\``).join(', ')}, got \`${String(v)}\``)
 }
 
-/** What a run needs to report itself. */
-export interface RunReportInput {
-  opts: Opts
-  config: LoadedConfig
-  /** The run's graph: task -> direct dependencies. */
-  deps: ReadonlyMap<string, readonly string[]>
-  requested: readonly string[]
-  args: readonly string[]
-  /** The folder paths are printed relative to. */
-  cwd: string
-  env?: NodeJS.ProcessEnv
-  /** The raw arguments (default `process.argv`). */
-  argv?: readonly string[]
-}
-
-/** The report side of one run. */
-export interface RunReport {
-  /** Feed every run event here. */
-  onEvent(e: RunEvent): void
-  /**
-   * After the run: write the history line, the report, the summary and the GitHub output, print
-   * their paths and the comparison through `write`.
-   * @returns an exit code that overrides a successful run's (`--fail-on-regression`), or undefined
-   */
-  finish(result: RunResult, write: (text: string) => void): Promise<number | undefined>
-}
-
-/** The command line a run is recorded and compared by, e.g. `tasks build -- --verbose`. */
-export function commandLine(requested: readonly string[], args: readonly string[]): string {
-  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)
-  return ['tasks', ...requested.map(quote), ...(args.length ? ['--', ...args.map(quote)] : [])].join(' ')
-}
-
-/** Start collecting a run for the history, `--report`, `--summarize`, `--compare` and GitHub. */
-export async function startRunReport(input: RunReportInput): Promise<RunReport> {
-  const { opts, config } = input
-  const env = input.env ?? process.env
-  const root = config.root
-  const dryRun = !!opts.dryRun
-  const [{ createRunCollector }, { readGitState }] = await Promise.all([import('../lib/report/model.js'), import('../lib/report/git-info.js')])
-  // A dry run writes no history, so it needs no git state (and must not touch .git).
-  const gitState: Promise<{ head?: string; dirty?: boolean }> = dryRun ? Promise.resolve({}) : readGitState(root)
-  const command = commandLine(input.requested, input.args)
-  const collector = createRunCollector({
-    root,
-    deps: input.deps,
-    command,
-    requested: input.requested,
-    cwds: new Map([...config.tasks].filter(([n]) => input.deps.has(n)).map(([n, t]) => [n, t.cwd])),
-  })
-  const show = (p: string) => relative(input.cwd, p) || p
-  // cac drops a lone `-` after an option: `--summarize -` arrives as `true`.
-  const argv = input.argv ?? process.argv
-  if (opts.summarize === true && argv[argv.indexOf('--summarize') + 1] === '-') opts.summarize = '-'
-  if (opts.summarize === '-' && opts.json) {
-    const { TasksError } = await import('../lib/errors.js')
-    throw new TasksError('usage', '`--summarize -` and `--json` both write to stdout', {}, 'give `--summarize` a file, or drop `--json`')
-  }
-  // A bad `--compare` value is a usage error before anything runs.
-  let target: import('../lib/report/history.js').CompareTarget | undefined
-  if (opts.compare !== undefined) {
-    const history = await import('../lib/report/history.js')
-    target = history.resolveCompareTarget(root, opts.compare as string | true, history.readHistory(root).runs)
-  }
-  return {
-    onEvent: collector.onEvent,
-    async finish(result, write) {
-      const history = await import('../lib/report/history.js')
-      const model = collector.model()
-      const git = await gitState
-      if (git.head || git.dirty !== undefined) model.git = git
-      const entry = history.toHistoryEntry(model)
-      const wantsCompare = opts.compare !== undefined
-      const wantsReport = opts.report !== undefined && opts.report !== false
-      let past: import('../lib/report/history.js').HistoryEntry[] = []
-      if (wantsCompare || wantsReport) {
-        const h = history.readHistory(root)
-        past = h.runs
-        if (h.skipped) write(`warning: ${h.skipped} unreadable line${h.skipped === 1 ? '' : 's'} in ${show(history.historyFile(root))} skipped\n`)
-      }
-      let code: number | undefined
-      if (target) {
-        const cmp = history.compareRun(entry, target, [...past, entry], root)
-        if (!cmp) write(`compare: no previous run of \`${command}\` to compare with\n`)
-        else {
-          model.comparison = cmp
-          write(compareText(cmp))
-          if (opts.failOnRegression && cmp.slower.length) {
-            write(`regression: ${cmp.slower.length} task${cmp.slower.length === 1 ? '' : 's'} slower than ${cmp.against} (--fail-on-regression)\n`)
-            code = EXIT.taskFailed
-          }
-        }
-      } else if (wantsReport) {
-        model.comparison = history.compareRun(entry, { kind: 'previous' }, [...past, entry], root)
-      }
-      if (!dryRun) {
-        try {
-          history.appendHistory(root, entry)
-        } catch (err) {
-          write(`warning: could not append to the run history: ${(err as Error).message}\n`)
-        }
-      }
-
-      if (wantsReport) {
-        const file = typeof opts.report === 'string' && opts.report ? resolve(input.cwd, opts.report) : join(root, '.tasks', 'reports', `${model.runId}.html`)
-        const logDir = `${file.replace(/\.html?$/, '')}.logs`
-        // The report keeps a cut of each log; failed and cut logs are written whole beside it.
-        let n = 0
-        for (const t of model.tasks) {
-          if (!t.log || !(t.log.truncated || t.status === 'failed')) continue
-          const full = collector.fullLog(t.name)
-          if (!full) continue
-          const p = join(logDir, `${String(n++).padStart(4, '0')}-${t.name.replace(/[^\w.-]+/g, '_').slice(0, 80)}.log`)
-          try {
-            mkdirSync(logDir, { recursive: true })
-            writeFileSync(p, full)
-            t.log.path = p
-          } catch {}
-        }
-        const { renderHtml } = await import('../lib/report/html.js')
-        mkdirSync(dirname(file), { recursive: true })
-        writeFileSync(file, renderHtml(model, { baseDir: dirname(file) }))
-        write(`report: ${show(file)}\n`)
-      }
-      if (opts.summarize !== undefined && opts.summarize !== false) {
-        const json = JSON.stringify(model, null, 2) + '\n'
-        if (opts.summarize === '-') process.stdout.write(json)
-        else {
-          const file = typeof opts.summarize === 'string' && opts.summarize ? resolve(input.cwd, opts.summarize) : join(root, '.tasks', 'runs', `${model.runId}.json`)
-          mkdirSync(dirname(file), { recursive: true })
-          writeFileSync(file, json)
-          write(`summary: ${show(file)}\n`)
-        }
-      }
-      if (env.GITHUB_ACTIONS === 'true' && !dryRun) {
-        const github = await import('../lib/report/github.js')
-        const ws = env.GITHUB_WORKSPACE
-        const rel = ws ? relative(ws, root) : ''
-        const prefix = ws && rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') + '/' : ''
-        write(github.annotations(model, prefix))
-        if (env.GITHUB_STEP_SUMMARY) {
-          try {
-            appendFileSync(env.GITHUB_STEP_SUMMARY, github.stepSummary(model))
-          } catch (err) {
-            write(`warning: could not write $GITHUB_STEP_SUMMARY: ${(err as Error).message}\n`)
-          }
-        }
-      }
-      void result
-      return code
-    },
-  }
-}
-
-/** The `--compare` table as text. */
-function compareText(cmp: import('../lib/report/model.js').Comparison): string {
-  const f = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`)
-  const lines = [`compare: against ${cmp.against} (flagged: > ${Math.round(cmp.threshold.ratio * 100)} % and > ${cmp.threshold.ms} ms)`]
-  const width = Math.min(40, Math.max(4, ...[...cmp.slower, ...cmp.faster].map((c) => c.task.length)))
-  for (const [label, xs] of [
-    ['slower', cmp.slower],
-    ['faster', cmp.faster],
-  ] as const) {
-    for (const c of xs)
-      lines.push(
-        `  ${label}  ${c.task.padEnd(width)}  ${f(c.baselineMs).padStart(9)} -> ${f(c.currentMs).padStart(9)}  (${c.deltaMs >= 0 ? '+' : '-'}${f(Math.abs(c.deltaMs))}, ${c.ratio >= 0 ? '+' : ''}${Number.isFinite(c.ratio) ? Math.round(c.ratio * 100) : '∞'} %)`,
-      )
-  }
-  if (!cmp.slower.length && !cmp.faster.length) lines.push('  no task got slower or faster beyond the noise band')
-  return lines.join('\n') + '\n'
-}
+export type { RunReport, RunReportInput } from './run-report.js'

@@ -5,6 +5,10 @@
  */
 import { writeFileSync } from 'node:fs'
 import type { Reporter, RunResult } from '../lib/index.js'
+// Static: a run in CI or a pipe (the common case) needs no further module; listr2's view,
+// --json and --profile load on demand.
+import { combineReporters } from '../lib/report/reporter.js'
+import { createPlainReporter } from '../lib/report/plain.js'
 
 /** What decides the reporter. */
 export interface PickReporterOptions {
@@ -28,13 +32,11 @@ export interface PickReporterOptions {
  * @returns a reporter combining the chosen ones
  */
 export async function pickReporter(o: PickReporterOptions): Promise<Reporter & { setResult(result: RunResult): void }> {
-  const lib = await import('../lib/index.js')
   const parts: Reporter[] = []
   if (o.tty) {
     const { createListrReporter } = await import('../lib/report/listr.js')
     parts.push(await createListrReporter(o.order, o.write, { outputLogs: o.outputLogs }))
   } else {
-    const { createPlainReporter } = await import('../lib/report/plain.js')
     parts.push(createPlainReporter({ write: o.write, color: o.color, githubActions: process.env.GITHUB_ACTIONS === 'true', outputLogs: o.outputLogs }))
   }
   let json: ReturnType<typeof import('../lib/report/json.js').createJsonReporter> | undefined
@@ -47,5 +49,5 @@ export async function pickReporter(o: PickReporterOptions): Promise<Reporter & {
     const { createTraceCollector } = await import('../lib/report/trace.js')
     parts.push(createTraceCollector((text) => writeFileSync(file, text)))
   }
-  return { ...lib.combineReporters(...parts), setResult: (r) => json?.setResult(r) }
+  return { ...combineReporters(...parts), setResult: (r) => json?.setResult(r) }
 }

@@ -12,7 +12,7 @@ import { EXIT } from '../lib/errors.js'
 import { cleanHelp, normaliseArgv } from './args.js'
 import { affectedRef, explainAffected, normaliseAffectedArgv, varItems } from './affected.js'
 import { exitCodeForSignal, installSignalHandlers } from './signals.js'
-import { addReportOptions, REPORT_OPTION_KEYS } from './report-options.js'
+import { addReportOptions, outputLogsOf, REPORT_OPTION_KEYS } from './report-options.js'
 
 const cli = cac('tasks')
 cli
@@ -131,7 +131,7 @@ async function main(): Promise<number> {
       )
     } catch (err) {
       process.stderr.write(renderError(err, process.cwd(), !!process.stderr.isTTY && !process.env.NO_COLOR))
-      return (await import('../lib/index.js')).exitCodeFor(err)
+      return (await import('../lib/errors.js')).exitCodeFor(err)
     }
   }
   const ac = new AbortController()
@@ -143,8 +143,9 @@ async function main(): Promise<number> {
     // The run's scheduler: start loading it now, alongside the library (errors surface where run() imports it).
     import('p-queue').catch(() => {})
   }
-  const lib = await import('../lib/index.js')
-  const { renderError } = await import('./render-error.js')
+  // One module (bin/run-path.ts: one chunk of the bundle) holds everything a run needs.
+  const lib = await import('./run-path.js')
+  const { renderError } = lib
   const cwd = process.cwd()
 
   try {
@@ -199,7 +200,8 @@ async function main(): Promise<number> {
 
     const vars = lib.parseVarArgs(varItems(opts.var))
     if (opts.explain && opts.affected !== undefined) {
-      const report = await lib.computeAffected({ config, graph: lib.buildGraph(config, requested), ref: affectedRef(opts.affected), warn: (m) => process.stderr.write(`warning: ${m}\n`) })
+      const { computeAffected } = await import('../lib/run/affected.js')
+      const report = await computeAffected({ config, graph: lib.buildGraph(config, requested), ref: affectedRef(opts.affected), warn: (m) => process.stderr.write(`warning: ${m}\n`) })
       process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : explainAffected(report))
       return EXIT.ok
     }
@@ -233,7 +235,7 @@ async function main(): Promise<number> {
           : ['affected', 'report', 'summarize', 'compare', 'failOnRegression', 'profile'].find((k) => opts[k] !== undefined && opts[k] !== false)
       if (clash) throw new lib.TasksError('usage', `--watch cannot be combined with ${clash.startsWith('--') ? clash : `--${clash.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}`)
       const { runWatch } = await import('./watch-command.js')
-      const outputLogs = await (await import('./report-options.js')).outputLogsOf(opts)
+      const outputLogs = await outputLogsOf(opts)
       const tty = !!process.stderr.isTTY && process.env.CI !== 'true'
       await runWatch({
         config,
@@ -259,9 +261,8 @@ async function main(): Promise<number> {
 
     const runGraph = lib.buildGraph(config, requested)
     const graphOrder = runGraph.order
-    const reportOptions = await import('./report-options.js')
-    const outputLogs = await reportOptions.outputLogsOf(opts)
-    const runReport = await reportOptions.startRunReport({ opts, config, deps: new Map([...runGraph.tasks].map(([n, t]) => [n, t.deps])), requested, args: opts['--'] ?? [], cwd })
+    const outputLogs = await outputLogsOf(opts)
+    const runReport = await lib.startRunReport({ opts, config, deps: new Map([...runGraph.tasks].map(([n, t]) => [n, t.deps])), requested, args: opts['--'] ?? [], cwd })
     // An interactive task owns the terminal while it runs: the plain reporter, never listr2's redrawing view.
     const interactive = graphOrder.some((n) => config.tasks.get(n)!.interactive)
     const tty = !!process.stderr.isTTY && process.env.CI !== 'true' && !opts.json && !interactive
@@ -278,15 +279,13 @@ async function main(): Promise<number> {
       if (!pending) setImmediate(flush)
       pending += t
     }
-    const { pickReporter } = await import('./reporter.js')
-    const reporter = await pickReporter({ tty, color, json: !!opts.json, profile: opts.profile ? String(opts.profile) : undefined, order: graphOrder, write, outputLogs })
+    const reporter = await lib.pickReporter({ tty, color, json: !!opts.json, profile: opts.profile ? String(opts.profile) : undefined, order: graphOrder, write, outputLogs })
 
     // The remote cache tier (bin/cache-command.ts), when one is configured.
-    const cacheCommand = await import('./cache-command.js')
     const tiered =
       opts.cache === false
         ? undefined
-        : await cacheCommand.openRunCache(config, cacheCommand.remoteFlags(opts), (message, task) => reporter.onEvent({ type: 'warning', time: Date.now(), task, message, code: 'remote-cache' }))
+        : await lib.openRunCache(config, lib.remoteFlags(opts), (message, task) => reporter.onEvent({ type: 'warning', time: Date.now(), task, message, code: 'remote-cache' }))
     const result = await lib.run({
       config,
       tasks: requested,
@@ -307,7 +306,7 @@ async function main(): Promise<number> {
     })
     reporter.setResult(result)
     await reporter.close()
-    await cacheCommand.afterRun(config, result, tiered)
+    await lib.afterRun(config, result, tiered)
     const failedNames = result.tasks.filter((t) => t.status === 'failed').map((t) => t.name)
     if (failedNames.length) write(`failed: ${failedNames.join(', ')}\n`)
     const reportCode = await runReport.finish(result, write)

@@ -94,8 +94,17 @@ function readJson(file: string): unknown {
   }
 }
 
-/** A matcher for one path segment of a workspace glob. */
+/** Matchers by segment, compiled once per process (a monorepo's every folder is matched against the same few globs). */
+const matchers = new Map<string, (name: string) => boolean>()
+
+/** A matcher for one path segment of a workspace glob (memoized: see `matchers`). */
 function segmentMatcher(seg: string): (name: string) => boolean {
+  let m = matchers.get(seg)
+  if (!m) matchers.set(seg, (m = compileSegment(seg)))
+  return m
+}
+
+function compileSegment(seg: string): (name: string) => boolean {
   if (!/[*?[\]{}()!+@]/.test(seg)) return (name) => name === seg
   if (/^[^[\]{}()!+@]*$/.test(seg)) {
     const re = new RegExp(
