@@ -126,9 +126,9 @@ function makePlan(cwd: string, patterns: readonly string[]): PatternPlan | undef
     let body = negated ? p.slice(1) : p
     if (body.startsWith('/') || /^[a-zA-Z]:/.test(body)) return undefined
     if (body.endsWith('/')) body = body.slice(0, -1)
-    const rel = posix.normalize(cwdPrefix ? `${cwdPrefix}/${body}` : body)
+    const rel = normalize(cwdPrefix ? `${cwdPrefix}/${body}` : body)
     if (rel === '..' || rel.startsWith('../')) return undefined
-    const own = posix.normalize(body) // relative to the cwd
+    const own = normalize(body) // relative to the cwd
     if (own === '.' || own === '..' || own.startsWith('../') || (!negated && SKIPPED_SEGMENT.test(own))) walkable = false
     const rule = toRule(p, rel)
     if (!negated) rules.push(rule)
@@ -153,6 +153,10 @@ function makePlan(cwd: string, patterns: readonly string[]): PatternPlan | undef
   if (defer) walkable = false
   return { rules, excludeExact, excludePrefixes, excludeGlobs, nodeModules, from, deferToTinyglobby: defer, walkable }
 }
+
+/** `posix.normalize`, skipped for the common path that has no `.`/`..` segment, empty segment or leading `./`. */
+const normalize = (p: string) => (p === '' || NEEDS_NORMALIZING.test(p) ? posix.normalize(p) : p)
+const NEEDS_NORMALIZING = /(?:^|\/)\.\.?(?:\/|$)|\/\//
 
 /** A path (relative to the cwd) with a segment glob.ts's ignore list always skips. */
 const SKIPPED_SEGMENT = /(?:^|\/)(?:\.git|\.tasks)(?:\/|$)/
