@@ -76,16 +76,9 @@ function walkPlan(root: string, plan: PatternPlan): GlobResult | undefined {
   for (const r of plan.rules) {
     if (r.kind === 'literal') {
       if (r.base === '') continue
-      let st
-      try {
-        st = lstatSync(join(root, r.base), { throwIfNoEntry: false })
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') continue // a file where a folder was named: nothing there
-        return undefined
-      }
-      if (!st || st.isDirectory()) continue
-      if (!st.isFile()) return undefined // a symlink (followed or dropped by tinyglobby) or a special file
-      parts.push([r.base])
+      const found = literalFile(root, r.base)
+      if (found === undefined) return undefined
+      if (found) parts.push([r.base])
       continue
     }
     const found = walkTree(root, r.base, r.depth, plan.nodeModules, plan)
@@ -95,6 +88,40 @@ function walkPlan(root: string, plan: PatternPlan): GlobResult | undefined {
   const merged = parts.length === 1 ? parts[0]!.sort() : [...new Set(parts.flat())].sort()
   const files = applyExcludes(plan, merged)
   return { files, missingLiterals: missingLiterals(plan, files) }
+}
+
+/**
+ * File systems that may fold case (macOS, Windows): there an `lstat` finds `README.md` for a
+ * `readme.md`, while tinyglobby matches the name exactly, so the name is looked up in its folder.
+ */
+const FOLDS_CASE = process.platform === 'darwin' || process.platform === 'win32'
+
+/**
+ * Whether the literal root-relative path names a regular file: true; nothing, a folder, or a file
+ * where a folder was named: false (tinyglobby's `onlyFiles` finds none of those); undefined for a
+ * symlink or a special file (tinyglobby follows or drops them) and for unexpected errors.
+ */
+function literalFile(root: string, path: string): boolean | undefined {
+  if (FOLDS_CASE) {
+    const slash = path.lastIndexOf('/')
+    const dir = slash === -1 ? root : join(root, path.slice(0, slash))
+    let entries: Dirent[]
+    try {
+      entries = readdirSync(dir, { withFileTypes: true })
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      return code === 'ENOENT' || code === 'ENOTDIR' ? false : undefined
+    }
+    const e = entries.find((x) => x.name === path.slice(slash + 1))
+    return !e || e.isDirectory() ? false : e.isFile() ? true : undefined
+  }
+  let st
+  try {
+    st = lstatSync(join(root, path), { throwIfNoEntry: false })
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? false : undefined
+  }
+  return !st || st.isDirectory() ? false : st.isFile() ? true : undefined
 }
 
 /**
