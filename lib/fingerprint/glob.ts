@@ -11,7 +11,7 @@
 import { lstatSync, readdirSync, type Dirent } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, posix } from 'node:path'
-import { applyExcludes, excludesFolder, GLOB_SYNTAX, missingLiterals, planPatterns, type PatternPlan } from './patterns.js'
+import { applyExcludes, excludesFolder, GLOB_SYNTAX, missingLiterals, planPatterns, type Matcher, type PatternPlan } from './patterns.js'
 
 export { GLOB_SYNTAX } from './patterns.js'
 
@@ -81,7 +81,7 @@ function walkPlan(root: string, plan: PatternPlan): GlobResult | undefined {
       if (found) parts.push([r.base])
       continue
     }
-    const found = walkTree(root, r.base, r.depth, plan.nodeModules, plan)
+    const found = walkTree(root, r.base, r.depth, plan.nodeModules, plan, r.folders)
     if (!found) return undefined
     parts.push(r.kind === 'prefix' ? found : found.filter((f) => r.match!(f)))
   }
@@ -127,11 +127,12 @@ function literalFile(root: string, path: string): boolean | undefined {
 /**
  * Files below `base` (root-relative, `''` = `root`), root-relative POSIX, unsorted, at most `depth`
  * folder levels down (1 = `base`'s own files). Skips what glob.ts's ignore list skips (entries
- * named `.git` or `.tasks`, and `node_modules` unless `nodeModules`) and folders `plan` excludes.
+ * named `.git` or `.tasks`, and `node_modules` unless `nodeModules`), folders `plan` excludes, and
+ * at level n below `base` (1 = its own entries) folders whose name `folders[n - 1]` rejects.
  * A missing `base` has no files. Undefined when an entry is neither a file nor a folder (a symlink,
  * a socket), `base` is a file, or a folder cannot be read: tinyglobby decides those.
  */
-function walkTree(root: string, base: string, depth: number, nodeModules: boolean, plan?: PatternPlan): string[] | undefined {
+function walkTree(root: string, base: string, depth: number, nodeModules: boolean, plan?: PatternPlan, folders: readonly Matcher[] = []): string[] | undefined {
   const out: string[] = []
   const dirs: string[] = [base]
   const depths: number[] = [1]
@@ -151,7 +152,7 @@ function walkTree(root: string, base: string, depth: number, nodeModules: boolea
       const rel = dir === '' ? name : `${dir}/${name}`
       if (e.isFile()) out.push(rel)
       else if (e.isDirectory()) {
-        if (d < depth && !(plan && excludesFolder(plan, rel))) {
+        if (d < depth && (d > folders.length || folders[d - 1]!(name)) && !(plan && excludesFolder(plan, rel))) {
           dirs.push(rel)
           depths.push(d + 1)
         }

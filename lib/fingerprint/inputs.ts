@@ -8,9 +8,10 @@
  *
  * The result is the same file set tinyglobby would find from the task's cwd with the options of
  * `glob.ts` (`dot: true`, files only, `.git`/`.tasks` always skipped, `node_modules` skipped unless
- * a pattern names it). Patterns that leave the project root or are absolute, and those whose
- * exclusions tinyglobby would apply differently (`PatternPlan.deferToTinyglobby`), are not served
- * here: {@link GitInputIndex.list} returns undefined and the caller walks.
+ * a pattern names it), except for exclusions of a folder above a pattern's static base, which
+ * tinyglobby does not apply there (`PatternPlan.walkable`): the index excludes the folder's files.
+ * Patterns that leave the project root or are absolute are not served here:
+ * {@link GitInputIndex.list} returns undefined and the caller walks.
  */
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -52,11 +53,11 @@ export class GitInputIndex {
   /**
    * The files matching `patterns` (tinyglobby syntax, relative to `cwd`, `!` negates).
    * @param cwd the task's cwd, POSIX, relative to the root (`'.'` for the root)
-   * @returns undefined when a pattern is absolute or leaves the root, or the plan defers to tinyglobby (walk instead).
+   * @returns undefined when a pattern is absolute or leaves the root (walk instead).
    */
   list(cwd: string, patterns: readonly string[]): InputList | undefined {
     const plan = planPatterns(cwd, patterns)
-    if (!plan || plan.deferToTinyglobby) return undefined
+    if (!plan) return undefined
     const { nodeModules } = plan
     // Candidates per positive rule; a single prefix rule (the common `src/**`) is one sorted slice.
     const parts: string[][] = []

@@ -8,8 +8,8 @@
  * compiles each task's patterns once, however often it lists them.
  *
  * What both must equal is tinyglobby's answer with `glob.ts`'s options. Where the rules below could
- * differ from it, the plan says so ({@link PatternPlan.deferToTinyglobby}, {@link PatternPlan.walkable})
- * and the callers use tinyglobby itself.
+ * differ from it, the plan says so ({@link PatternPlan.walkable}) and the walk leaves the answer to
+ * tinyglobby itself.
  */
 import { createRequire } from 'node:module'
 import { posix } from 'node:path'
@@ -58,6 +58,13 @@ export interface Rule {
   match?: Matcher
   /** glob only: how many folder levels below `base` a match can lie (Infinity with `**` or extglob parens); 1 = files in `base`. */
   depth: number
+  /**
+   * glob only: matchers of the folder names at the levels below `base` up to the first `**`
+   * (`{src,lib}/*.c`: the first level must match `{src,lib}`), so a walk enters no other folder,
+   * as tinyglobby's partial matcher does. Empty when a brace, paren or class spans a `/` or the
+   * pattern has escapes (then every folder is entered).
+   */
+  folders: Matcher[]
 }
 
 /** A task's patterns (relative to its cwd) as rules over root-relative POSIX paths. */
@@ -75,16 +82,14 @@ export interface PatternPlan {
   /** Where the part of a root-relative path below the cwd starts (0 at the root). */
   from: number
   /**
-   * Whether the rules could disagree with tinyglobby: an exclusion names a folder at or above the
-   * static base of a positive pattern (`['src/a.c', '!src']`), which tinyglobby applies only to
-   * folders below the common base it crawls from, or a `!(…)` / `!!` pattern (an extglob, or a
-   * double negation tinyglobby drops). The git index then defers to the walk, which uses tinyglobby.
-   */
-  deferToTinyglobby: boolean
-  /**
-   * Whether `glob.ts`'s own walk may serve the plan (else tinyglobby walks): false when
-   * {@link deferToTinyglobby}, when a pattern leaves the cwd, names the cwd itself, names a
-   * skipped folder (`.git`, `.tasks`) or the cwd needs escaping (glob syntax in its name).
+   * Whether `glob.ts`'s own walk may serve the plan (else tinyglobby walks). False when a pattern
+   * leaves the cwd, names the cwd itself or a skipped folder (`.git`, `.tasks`), when the cwd needs
+   * escaping (glob syntax in its name), and where these rules could disagree with tinyglobby: an
+   * exclusion naming a folder at or above the static base of a positive pattern
+   * (`['src/a.c', '!src']`: tinyglobby tests its ignore patterns only against folders below the
+   * base it crawls from, the rules here against every folder below the cwd), or a `!(…)` / `!!`
+   * pattern (an extglob, or a double negation tinyglobby drops). The git index keeps its own
+   * answer for those (`inputs.ts`).
    */
   walkable: boolean
 }
@@ -118,11 +123,10 @@ function makePlan(cwd: string, patterns: readonly string[]): PatternPlan | undef
   const nodeModules = patterns.some((p) => p.includes('node_modules'))
   const escaped = cwd !== '.' && GLOB_SYNTAX.test(cwd)
   const cwdPrefix = cwd === '.' ? '' : escaped ? escapeGlob(cwd) : cwd
-  let defer = false
   let walkable = !escaped
   for (const p of patterns) {
     const negated = p.startsWith('!')
-    if (negated && (p[1] === '(' || p[1] === '!')) defer = true
+    if (negated && (p[1] === '(' || p[1] === '!')) walkable = false
     let body = negated ? p.slice(1) : p
     if (body.startsWith('/') || /^[a-zA-Z]:/.test(body)) return undefined
     if (body.endsWith('/')) body = body.slice(0, -1)
@@ -137,7 +141,7 @@ function makePlan(cwd: string, patterns: readonly string[]): PatternPlan | undef
     else excludeGlobs.push(rule.match!)
   }
   const from = cwdPrefix ? cwd.length + 1 : 0
-  if (!defer && (excludeExact.length || excludeGlobs.length)) {
+  if (walkable && (excludeExact.length || excludeGlobs.length)) {
     // Folders tinyglobby may crawl from, or pass above its crawl root, without testing its ignore
     // patterns against them: the static folders of each positive pattern and those above them.
     const anchors = new Set<string>()
@@ -148,10 +152,9 @@ function makePlan(cwd: string, patterns: readonly string[]): PatternPlan | undef
         dir = posix.dirname(dir)
       }
     }
-    for (const a of anchors) if (excludeExact.includes(a) || excludeGlobs.some((m) => m(a))) defer = true
+    for (const a of anchors) if (excludeExact.includes(a) || excludeGlobs.some((m) => m(a))) walkable = false
   }
-  if (defer) walkable = false
-  return { rules, excludeExact, excludePrefixes, excludeGlobs, nodeModules, from, deferToTinyglobby: defer, walkable }
+  return { rules, excludeExact, excludePrefixes, excludeGlobs, nodeModules, from, walkable }
 }
 
 /** `posix.normalize`, skipped for the common path that has no `.`/`..` segment, empty segment or leading `./`. */
@@ -162,9 +165,9 @@ const NEEDS_NORMALIZING = /(?:^|\/)\.\.?(?:\/|$)|\/\//
 const SKIPPED_SEGMENT = /(?:^|\/)(?:\.git|\.tasks)(?:\/|$)/
 
 function toRule(source: string, rel: string): Rule {
-  if (rel === '**') return { source, kind: 'prefix', base: '', depth: Infinity }
-  if (rel.endsWith('/**') && !GLOB_SYNTAX.test(rel.slice(0, -3))) return { source, kind: 'prefix', base: rel.slice(0, -3), depth: Infinity }
-  if (!GLOB_SYNTAX.test(rel)) return { source, kind: 'literal', base: rel === '.' ? '' : rel, depth: 0 }
+  if (rel === '**') return { source, kind: 'prefix', base: '', depth: Infinity, folders: [] }
+  if (rel.endsWith('/**') && !GLOB_SYNTAX.test(rel.slice(0, -3))) return { source, kind: 'prefix', base: rel.slice(0, -3), depth: Infinity, folders: [] }
+  if (!GLOB_SYNTAX.test(rel)) return { source, kind: 'literal', base: rel === '.' ? '' : rel, depth: 0, folders: [] }
   // The static folder part: path segments before the first one with glob syntax.
   const segments = rel.split('/')
   const stat: string[] = []
@@ -175,7 +178,32 @@ function toRule(source: string, rel: string): Rule {
   // Without `**` or extglob parens, a match has exactly as many segments as some brace
   // alternative, and never more than the pattern's own `/`-separated count.
   const depth = rel.includes('**') || rel.includes('(') ? Infinity : segments.length - stat.length
-  return { source, kind: 'glob', base: stat.join('/'), match: compileGlob(rel), depth }
+  // Segment by segment, a path matches only when each folder name matches its segment, unless a
+  // construct spans segments (`{a,b/c}`, `+(a/b)`) or an escape hides a bracket from the count.
+  const folders: Matcher[] = []
+  if (!rel.includes('\\') && segments.every(balanced)) {
+    for (const seg of segments.slice(stat.length, -1)) {
+      if (seg.includes('**') || seg.startsWith('!')) break // (alone, a leading `!` would negate the segment)
+      folders.push(compileGlob(seg))
+    }
+  }
+  return { source, kind: 'glob', base: stat.join('/'), match: compileGlob(rel), depth, folders }
+}
+
+/** Whether a pattern segment opens and closes each kind of bracket equally often (nothing spans a `/`). */
+function balanced(seg: string): boolean {
+  let braces = 0
+  let parens = 0
+  let classes = 0
+  for (const c of seg) {
+    if (c === '{') braces++
+    else if (c === '}') braces--
+    else if (c === '(') parens++
+    else if (c === ')') parens--
+    else if (c === '[') classes++
+    else if (c === ']') classes--
+  }
+  return braces === 0 && parens === 0 && classes === 0
 }
 
 /**
