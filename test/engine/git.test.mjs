@@ -112,7 +112,6 @@ test('git listing = walking, for every pattern set, from the root and from a sub
     assert.not.ok(index.vouches('src/link-to-file.c'), 'a symlink is hashed through the link')
     // patterns that leave the root are left to the walk
     assert.is(index.list('src', ['../../elsewhere/**']), undefined)
-
   } finally {
     p.cleanup()
   }
@@ -123,14 +122,7 @@ test('git listing = walking, for every pattern set, from the root and from a sub
  * tinyglobby tests its ignore patterns only against folders below the base it crawls from, so the
  * walk leaves them to tinyglobby (the git index excludes the folder's files, as it did before).
  */
-const DEFERRED_SETS = [
-  ['src/a.c', '!src'],
-  ['src/deep/c.c', '!src/deep'],
-  ['src/deep/c.c', 'docs/**', '!src/deep'],
-  ['src/**/*.c', '!src'],
-  ['src/*.c', '!s*'],
-  ['!(src)/**'],
-]
+const DEFERRED_SETS = [['src/a.c', '!src'], ['src/deep/c.c', '!src/deep'], ['src/deep/c.c', 'docs/**', '!src/deep'], ['src/**/*.c', '!src'], ['src/*.c', '!s*'], ['!(src)/**']]
 
 /** More shapes for the walk: literal folders, trailing slashes, depth-limited globs, names tinyglobby skips, `..` inside the cwd. */
 const WALK_SETS = [
@@ -206,7 +198,19 @@ test('a literal path through a symlinked folder, a symlink as the literal, a dan
     symlinkSync('../real', p.path('src/link'))
     symlinkSync('a.txt', p.path('src/flink'))
     symlinkSync('nowhere', p.path('src/broken'))
-    const sets = [['src/link/r.txt'], ['src/link'], ['src/flink'], ['src/broken'], ['dist'], ['dist/out.txt', 'dist/missing.txt'], ['dist/out.txt', '!dist/out.txt'], ['src/a.txt/x'], ['src/**'], ['src/link/**'], ['dist/**', '!dist/sub']]
+    const sets = [
+      ['src/link/r.txt'],
+      ['src/link'],
+      ['src/flink'],
+      ['src/broken'],
+      ['dist'],
+      ['dist/out.txt', 'dist/missing.txt'],
+      ['dist/out.txt', '!dist/out.txt'],
+      ['src/a.txt/x'],
+      ['src/**'],
+      ['src/link/**'],
+      ['dist/**', '!dist/sub'],
+    ]
     for (const cwd of ['.', 'src']) {
       for (const patterns of sets) {
         assert.equal(expandGlobs(p.dir, cwd, patterns), globWithTinyglobby(p.dir, cwd, patterns), `cwd ${cwd}, patterns ${JSON.stringify(patterns)}`)
