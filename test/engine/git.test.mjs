@@ -13,7 +13,7 @@ import { project, tasksJson, dump, count, REPO } from './rig.mjs'
 const dist = (p) => new URL(`../../dist/lib/${p}`, import.meta.url).href
 const { takeGitSnapshot } = await import(dist('fingerprint/git.js'))
 const { GitInputIndex } = await import(dist('fingerprint/inputs.js'))
-const { expandGlobs } = await import(dist('fingerprint/glob.js'))
+const { expandGlobs, globWithTinyglobby, walkGlobs, walkFiles } = await import(dist('fingerprint/glob.js'))
 const { ContentChecker } = await import(dist('fingerprint/content.js'))
 const { HashMemo } = await import(dist('fingerprint/memo.js'))
 
@@ -112,6 +112,116 @@ test('git listing = walking, for every pattern set, from the root and from a sub
     assert.not.ok(index.vouches('src/link-to-file.c'), 'a symlink is hashed through the link')
     // patterns that leave the root are left to the walk
     assert.is(index.list('src', ['../../elsewhere/**']), undefined)
+  } finally {
+    p.cleanup()
+  }
+})
+
+/**
+ * Pattern sets whose `!` exclusions name a folder at or above a positive pattern's static base:
+ * tinyglobby tests its ignore patterns only against folders below the base it crawls from, so the
+ * walk leaves them to tinyglobby (the git index excludes the folder's files, as it did before).
+ */
+const DEFERRED_SETS = [['src/a.c', '!src'], ['src/deep/c.c', '!src/deep'], ['src/deep/c.c', 'docs/**', '!src/deep'], ['src/**/*.c', '!src'], ['src/*.c', '!s*'], ['!(src)/**']]
+
+/** More shapes for the walk: literal folders, trailing slashes, depth-limited globs, names tinyglobby skips, `..` inside the cwd. */
+const WALK_SETS = [
+  ['src'],
+  ['src/', 'docs/'],
+  ['src/deep/'],
+  ['src/*', '!src/deep.c'],
+  ['*/*.c'],
+  ['src/{a.c,deep/c.c}'],
+  ['**/*.md', 'docs/readme.md', 'docs/missing.md'],
+  ['src/**', '!src/deep/**', '!src/*.h'],
+  ['src/**', '!**/*.c'],
+  ['src/**', '!src/deep/c.c', '!src/b.h'],
+  ['src/../docs/**'],
+  ['**', '!**'],
+  ['src/a.c/**'],
+  ['missing/**', 'missing/*.c'],
+  ['.git/**', '.tasks/**'],
+  ['**/node_modules/**', '!node_modules/m/index.c'],
+  ['pkg/x/in.txt', 'pkg/x/in.txt'],
+  ['{src,docs}/**'],
+  ['{src,docs}/*.*', '!docs/*.md'],
+  ['s*/deep/*.c', 'p*/*/in.txt'],
+  ['*/x/*'],
+  ['@(src|pkg)/**/*.c'],
+  ['src/{deep,untracked-dir}/*.c'],
+  ['{src/deep,docs}/*'],
+  ['src/!(deep)/*.c'],
+  ['?(s)rc/*.c', '[sp]*/*/*'],
+  ['*/!weird/*'],
+]
+
+test('the walk = tinyglobby, for every pattern set and cwd, with and without symlinks in the tree', async () => {
+  const p = messyRepo()
+  try {
+    p.write('src/node_modules', 'a file named like the skipped folder')
+    p.write('docs/.tasks', 'a file named .tasks')
+    p.write('src/.git', 'a file named .git (a worktree or submodule link)')
+    p.write('src/empty/.keep', '')
+    rmSync(p.path('src/empty/.keep'))
+    const check = (label) => {
+      for (const cwd of ['.', 'src', 'pkg/x', 'c++', 'missing']) {
+        for (const patterns of [...PATTERN_SETS, ...DEFERRED_SETS, ...WALK_SETS]) {
+          const what = `${label}: cwd ${cwd}, patterns ${JSON.stringify(patterns)}`
+          assert.equal(expandGlobs(p.dir, cwd, patterns), globWithTinyglobby(p.dir, cwd, patterns), what)
+        }
+      }
+      for (const dir of ['', 'src', 'build', 'vendor', 'missing']) {
+        for (const nm of [false, true]) {
+          const walked = walkFiles(join(p.dir, dir), nm).sort()
+          // (a pattern naming node_modules is what makes tinyglobby's walk enter them; this one excludes nothing)
+          const reference = globWithTinyglobby(join(p.dir, dir), '.', nm ? ['**', '!no-such-node_modules'] : ['**']).files
+          assert.equal(walked, reference, `${label}: walkFiles ${dir || '.'} nodeModules ${nm}`)
+        }
+      }
+    }
+    check('with symlinks (the walk hands src/ to tinyglobby)')
+    rmSync(p.path('src/link-to-file.c'))
+    rmSync(p.path('src/link-to-dir'))
+    check('without symlinks (the walk serves src/)')
+    for (const patterns of [['src/**'], ['src/**/*.c', '!src/deep/**'], ['**', '!src/**'], ['src/*.c', 'docs/readme.md'], ['src/deep'], ['src/**', '!src/deep'], ['build/gen.c', 'missing.c']]) {
+      assert.ok(walkGlobs(p.dir, '.', patterns), `the walk serves ${JSON.stringify(patterns)} itself`)
+    }
+    for (const patterns of DEFERRED_SETS) assert.is(walkGlobs(p.dir, '.', patterns), undefined, `tinyglobby decides ${JSON.stringify(patterns)}`)
+  } finally {
+    p.cleanup()
+  }
+})
+
+test('a literal path through a symlinked folder, a symlink as the literal, a dangling one, a folder: as tinyglobby says', async () => {
+  const p = fixture({ 'real/r.txt': 'r', 'src/a.txt': 'a', 'dist/out.txt': 'o', 'dist/sub/x.txt': 'x' })
+  try {
+    symlinkSync('../real', p.path('src/link'))
+    symlinkSync('a.txt', p.path('src/flink'))
+    symlinkSync('nowhere', p.path('src/broken'))
+    const sets = [
+      ['src/link/r.txt'],
+      ['src/link'],
+      ['src/flink'],
+      ['src/broken'],
+      ['dist'],
+      ['dist/out.txt', 'dist/missing.txt'],
+      ['dist/out.txt', '!dist/out.txt'],
+      ['src/a.txt/x'],
+      ['src/**'],
+      ['src/link/**'],
+      ['dist/**', '!dist/sub'],
+    ]
+    for (const cwd of ['.', 'src']) {
+      for (const patterns of sets) {
+        assert.equal(expandGlobs(p.dir, cwd, patterns), globWithTinyglobby(p.dir, cwd, patterns), `cwd ${cwd}, patterns ${JSON.stringify(patterns)}`)
+      }
+    }
+    // the shapes themselves (not only agreement)
+    assert.equal(expandGlobs(p.dir, '.', ['src/link/r.txt']).files, ['src/link/r.txt'])
+    assert.equal(expandGlobs(p.dir, '.', ['dist']), { files: [], missingLiterals: ['dist'] }, 'a literal folder is no file')
+    assert.equal(expandGlobs(p.dir, '.', ['dist/out.txt', 'dist/gone.txt']), { files: ['dist/out.txt'], missingLiterals: ['dist/gone.txt'] })
+    assert.equal(expandGlobs(p.dir, 'dist', ['out.txt']).files, ['dist/out.txt'])
+    assert.equal(expandGlobs(p.dir, '.', ['dist/**', '!dist/sub']).files, ['dist/out.txt'])
   } finally {
     p.cleanup()
   }
