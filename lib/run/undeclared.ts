@@ -12,11 +12,9 @@
  * blames none; a change outside every window (the user's editor, a restore) is not reported.
  */
 import { lstatSync, readdirSync, type Stats } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join, posix } from 'node:path'
+import { compileGlob, GLOB_SYNTAX, type Matcher } from '../fingerprint/patterns.js'
 import type { ResolvedTask } from '../types.js'
-
-const require = createRequire(import.meta.url)
 
 /** A task that executed in this run, and when (ms since the epoch; `endMs` Infinity while running). */
 export interface RanWindow {
@@ -118,21 +116,43 @@ export function findUndeclaredWrites(root: string, runStartMs: number, ran: read
   return out.sort((a, b) => (a.tasks.join() < b.tasks.join() ? -1 : 1))
 }
 
-/** Whether a root-relative path is a declared output of some task (a pattern naming a folder covers its files). */
+/**
+ * Whether a root-relative path is a declared output of some task (a pattern naming a folder covers
+ * its files). Literal patterns (`dist/out.txt`, `dist`) compare as strings; a glob is tested only
+ * for paths below its static base folder and compiled on first need (`compileGlob`, memoized per
+ * process, shared with the output expansion), so 100 tasks' outputs cost no picomatch compile
+ * when they are literal.
+ */
 function declaredMatcher(tasks: readonly ResolvedTask[]): (path: string) => boolean {
-  // Loaded here, not at startup: only runs where tasks executed get this far.
-  const picomatch = require('picomatch') as (glob: string[], options: object) => (path: string) => boolean
-  const rules: { pos: (p: string) => boolean; neg?: (p: string) => boolean }[] = []
+  const rules: { pos: Matcher[]; neg: Matcher[] }[] = []
   for (const t of tasks) {
     const base = t.cwd === '.' ? '' : t.cwd
     const full = (p: string) => posix.normalize(base ? `${base}/${p}` : p).replace(/\/$/, '')
-    const pos = t.outputs.filter((o) => !o.startsWith('!')).map(full)
+    const pos = t.outputs.filter((o) => !o.startsWith('!')).map((o) => covers(full(o)))
     if (pos.length === 0) continue
-    const neg = t.outputs.filter((o) => o.startsWith('!')).map((o) => full(o.slice(1)))
-    rules.push({
-      pos: picomatch([...pos, ...pos.map((p) => `${p}/**`)], { dot: true, posix: true }),
-      ...(neg.length ? { neg: picomatch([...neg, ...neg.map((p) => `${p}/**`)], { dot: true, posix: true }) } : {}),
-    })
+    rules.push({ pos, neg: t.outputs.filter((o) => o.startsWith('!')).map((o) => covers(full(o.slice(1)))) })
   }
-  return (path) => rules.some((r) => r.pos(path) && !r.neg?.(path))
+  return (path) => rules.some((r) => r.pos.some((m) => m(path)) && !r.neg.some((m) => m(path)))
+}
+
+/** A matcher for `pattern` and everything below it (`p` or `p/**`), picomatch's semantics with `dot: true`. */
+function covers(pattern: string): Matcher {
+  if (pattern === '.' || pattern === '') return () => true
+  if (!GLOB_SYNTAX.test(pattern)) return (path) => path === pattern || path.startsWith(`${pattern}/`)
+  const segments = pattern.split('/')
+  const staticPart = segments
+    .slice(
+      0,
+      segments.findIndex((seg) => GLOB_SYNTAX.test(seg)),
+    )
+    .join('/')
+  const prefix = staticPart ? `${staticPart}/` : ''
+  let self: Matcher | undefined
+  let below: Matcher | undefined
+  return (path) => {
+    if (prefix && !path.startsWith(prefix)) return false
+    self ??= compileGlob(pattern)
+    below ??= compileGlob(`${pattern}/**`)
+    return self(path) || below(path)
+  }
 }

@@ -59,6 +59,23 @@ test('declared outputs in a cwd, negations and files changed before the run are 
   }
 })
 
+test('a literal output naming a folder covers the files below it; a literal file covers only itself', async () => {
+  const p = project(
+    `{
+    lit: { run: 'mkdir -p pkg/build/deep && echo a > pkg/build/deep/a.txt && echo b > pkg/exact.txt && echo c > pkg/exact.txt.bak', cwd: '.', inputs: ['src/**'], outputs: ['pkg/build', 'pkg/exact.txt'] },
+  }`,
+    { 'src/x.txt': 'x\n' },
+  )
+  try {
+    const { warnings: ws } = await warnings(p.dir, ['lit'])
+    const u = undeclared(ws)
+    assert.is(u.length, 1, JSON.stringify(ws))
+    assert.match(u[0].message, /outside its declared outputs: pkg\/exact\.txt\.bak /)
+  } finally {
+    p.cleanup()
+  }
+})
+
 test('parallel tasks: a write while two tasks ran at once is never blamed on one of them alone', async () => {
   // slow writes stray.txt half-way; quiet runs meanwhile and writes only its declared output.
   const p = project(`{
