@@ -17,9 +17,11 @@
  * What a key holds is the entry with the highest `seq` among the snapshot and all journals (ties:
  * the later `ms`). A writer numbers its entry one above the highest it knows for the key; writers of
  * one key are serialized by the caller (the task lock of `run/lock.ts`) and {@link KeyedJournal.get}
- * reads what other processes appended since the last look (one `readdir`, a `stat` per journal of
- * another process and of the snapshot, then only the appended bytes), so a delete after a failure
- * always outranks the set it undoes. Deletes are kept (as `null`) through compaction for the same reason.
+ * reads what other processes appended since the last look, so a delete after a failure always
+ * outranks the set it undoes. Deletes are kept (as `null`) through compaction for the same reason.
+ * That look is cheap: `journal/generation` gains a byte each time a journal is created (before its
+ * first line), so a `stat` of it tells whether to list the folder again; then a `stat` of each
+ * journal of a live process (only appended bytes are read) and one of the snapshot.
  *
  * Compaction ({@link KeyedJournal.close}, at the end of a run, when due) merges the journals of
  * processes that no longer run (and this store's own, closed) into a new snapshot, then deletes
@@ -42,7 +44,7 @@ export const MAX_JOURNAL_BYTES = 256 * 1024 * 1024
 /** A journal file's name: `<ms>-<pid>-<start>-<n>.jsonl`. */
 const JOURNAL_NAME = /^(\d+)-(\d+)-(\w+)-(\d+)\.jsonl$/
 
-/** One key's newest entry: `v` undefined is a delete. `raw` is what was read; `ok` caches its validation. */
+/** One key's newest entry: `raw` is the value as read (undefined for a delete), `parsed` caches its validation. */
 interface Entry {
   s: number
   t: number
@@ -74,6 +76,9 @@ const closedJournals = new Set<string>()
 export class KeyedJournal<T> {
   private readonly jdir: string
   private readonly snapshotFile: string
+  private readonly genFile: string
+  /** Identity of the generation file when the journal folder was last listed. */
+  private gen: string | undefined
   private readonly entries = new Map<string, Entry>()
   /** Bytes consumed (up to the last newline) of each other journal seen. */
   private readonly offsets = new Map<string, number>()
@@ -94,6 +99,7 @@ export class KeyedJournal<T> {
   ) {
     this.jdir = join(dir, 'journal')
     this.snapshotFile = join(dir, 'snapshot.json')
+    this.genFile = join(this.jdir, 'generation')
   }
 
   /** The key's current value (what other processes wrote since the last look included), or undefined (never set, deleted, unreadable). */
@@ -253,6 +259,18 @@ export class KeyedJournal<T> {
     }
     this.ownNames.add(name)
     this.own = { name, fd }
+    // Before any line of the new journal: a reader that sees the line sees the new generation first.
+    try {
+      const g = openSync(this.genFile, 'a', 0o644)
+      try {
+        writeSync(g, '.')
+      } finally {
+        closeSync(g)
+      }
+    } catch (err) {
+      this.dropOwn()
+      throw err
+    }
     return this.own
   }
 
@@ -265,28 +283,44 @@ export class KeyedJournal<T> {
     this.own = undefined
   }
 
-  /** Read what changed on disk since the last look: new journals, appended lines, a new snapshot. */
+  /**
+   * Read what changed on disk since the last look: new journals, appended lines, a new snapshot.
+   * The journal folder is listed only when the generation file changed (a writer appends a byte to
+   * it after creating a journal and before writing to it), else only the journals known to be
+   * live are looked at (a `stat` each), plus the snapshot (a `stat`).
+   */
   private refresh(): void {
-    let names: string[]
-    try {
-      names = readdirSync(this.jdir)
-    } catch {
-      names = []
-    }
+    const gen = statId(this.genFile)
     let vanished = false
-    const seen = new Set<string>()
-    for (const name of names) {
-      if (this.ownNames.has(name) || !JOURNAL_NAME.test(name)) continue
-      seen.add(name)
-      if (this.finished.has(name)) continue
-      if (!this.readJournal(name)) vanished = true
-    }
-    for (const name of this.offsets.keys())
-      if (!seen.has(name)) {
-        this.offsets.delete(name)
-        this.finished.delete(name)
-        vanished = true
+    if (!this.loaded || gen === undefined || gen !== this.gen) {
+      // Read before listing: a journal created after the listing changes it again.
+      this.gen = gen
+      let names: string[]
+      try {
+        names = readdirSync(this.jdir)
+      } catch {
+        names = []
       }
+      const seen = new Set<string>()
+      for (const name of names) {
+        if (this.ownNames.has(name) || !JOURNAL_NAME.test(name)) continue
+        seen.add(name)
+        if (this.finished.has(name)) continue
+        if (!this.readJournal(name)) vanished = true
+      }
+      for (const name of this.offsets.keys())
+        if (!seen.has(name)) {
+          this.offsets.delete(name)
+          this.finished.delete(name)
+          vanished = true
+        }
+    } else {
+      for (const name of [...this.offsets.keys()])
+        if (!this.finished.has(name) && !this.readJournal(name)) {
+          this.offsets.delete(name)
+          vanished = true
+        }
+    }
     // A journal that vanished was merged into a snapshot written before it was deleted: read that.
     const id = statId(this.snapshotFile)
     if (!this.loaded || vanished || id !== this.snapshotId) this.readSnapshot(id)

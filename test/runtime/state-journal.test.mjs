@@ -71,6 +71,37 @@ test('two runs at once over disjoint and shared tasks: each task runs once, then
   }
 })
 
+test('a run sees the results of a run that started after it (a journal created after its last look)', async () => {
+  const p = project(
+    `{
+    a0: { run: 'echo x >> runs/a0; echo a > out/a0.txt', inputs: ['src/a0.txt'], outputs: ['out/a0.txt'] },
+    w: { run: 'touch w.started; while [ ! -e go ]; do sleep 0.05; done; echo w > out/w.txt', shell: 'sh', inputs: ['src/a0.txt'], outputs: ['out/w.txt'] },
+    s: { run: 'echo x >> runs/s; echo s > out/s.txt', inputs: ['src/s.txt'], outputs: ['out/s.txt'] },
+    left: { deps: ['a0', 'w', 's'] },
+  }`,
+    files(['a0', 's']),
+  )
+  try {
+    // No compaction: the later run's result is only in its own journal, which the first must find.
+    holdCompactionLock(p)
+    // One at a time, in this order: a0 (stored: the first run has a journal and has looked), w (waits), s.
+    const left = startCli(p.dir, ['left', '--concurrency', '1', '--json'])
+    await waitFor(() => journalLines(p).length >= 1 && p.exists('w.started'), 'the first run to store a0 and start w')
+    const r = await tasksJson(p.dir, ['s'])
+    assert.is(r.status.s, 'ran', dump(r))
+    assert.is(journals(p).length, 2)
+    p.write('go', '')
+    const l = await left.done
+    assert.is(l.code, 0, l.out)
+    const status = Object.fromEntries(JSON.parse(l.stdout).tasks.map((t) => [t.name, t.status]))
+    assert.is(status.s, 'up-to-date', l.out)
+    assert.is(count(p.path('runs/s')), 1)
+  } finally {
+    p.write('go', '')
+    p.cleanup()
+  }
+})
+
 test('a torn journal line (kill -9 mid-write) loses only its task; the dead run journal is merged and deleted', async () => {
   const fast = names('t', 4)
   const p = project(
