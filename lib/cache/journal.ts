@@ -20,8 +20,9 @@
  * reads what other processes appended since the last look, so a delete after a failure always
  * outranks the set it undoes. Deletes are kept (as `null`) through compaction for the same reason.
  * That look is cheap: `journal/generation` gains a byte each time a journal is created (before its
- * first line), so a `stat` of it tells whether to list the folder again; then a `stat` of each
- * journal of a live process (only appended bytes are read) and one of the snapshot.
+ * first line) and each time a compaction has replaced the snapshot (before it deletes journals), so
+ * a `stat` of it tells whether to list the folder and look at the snapshot again; then a `stat` of
+ * each journal of a live process (only appended bytes are read).
  *
  * Compaction ({@link KeyedJournal.close}, at the end of a run, when due) merges the journals of
  * processes that no longer run (and this store's own, closed) into a new snapshot, then deletes
@@ -168,6 +169,10 @@ export class KeyedJournal<T> {
       writeFileAtomic(this.snapshotFile, JSON.stringify({ v: 1, entries: rows }), 0o644, true)
       this.snapshotId = statId(this.snapshotFile)
       this.snapshotBad = false
+      // Readers look at the snapshot again only after a new generation. Until the journals are
+      // deleted (below), one that missed it (a crash before this line) still has every entry.
+      ensureDir(this.jdir)
+      this.bumpGeneration()
       for (const name of mergeable) {
         try {
           unlinkSync(join(this.jdir, name))
@@ -261,17 +266,22 @@ export class KeyedJournal<T> {
     this.own = { name, fd }
     // Before any line of the new journal: a reader that sees the line sees the new generation first.
     try {
-      const g = openSync(this.genFile, 'a', 0o644)
-      try {
-        writeSync(g, '.')
-      } finally {
-        closeSync(g)
-      }
+      this.bumpGeneration()
     } catch (err) {
       this.dropOwn()
       throw err
     }
     return this.own
+  }
+
+  /** Append a byte to the generation file (created if missing): readers then list the folder and look at the snapshot again. */
+  private bumpGeneration(): void {
+    const g = openSync(this.genFile, 'a', 0o644)
+    try {
+      writeSync(g, '.')
+    } finally {
+      closeSync(g)
+    }
   }
 
   private dropOwn(): void {
@@ -285,14 +295,16 @@ export class KeyedJournal<T> {
 
   /**
    * Read what changed on disk since the last look: new journals, appended lines, a new snapshot.
-   * The journal folder is listed only when the generation file changed (a writer appends a byte to
-   * it after creating a journal and before writing to it), else only the journals known to be
-   * live are looked at (a `stat` each), plus the snapshot (a `stat`).
+   * The generation file gains a byte when a journal is created (before its first line) and when a
+   * compaction has written a snapshot (before it deletes journals), so only when it changed are the
+   * folder listed and the snapshot looked at; else a look is that `stat` plus one per journal of a
+   * live process (whose appended bytes are read).
    */
   private refresh(): void {
     const gen = statId(this.genFile)
     let vanished = false
-    if (!this.loaded || gen === undefined || gen !== this.gen) {
+    let full = !this.loaded || gen === undefined || gen !== this.gen
+    if (full) {
       // Read before listing: a journal created after the listing changes it again.
       this.gen = gen
       let names: string[]
@@ -320,7 +332,9 @@ export class KeyedJournal<T> {
           this.offsets.delete(name)
           vanished = true
         }
+      full = vanished
     }
+    if (!full) return
     // A journal that vanished was merged into a snapshot written before it was deleted: read that.
     const id = statId(this.snapshotFile)
     if (!this.loaded || vanished || id !== this.snapshotId) this.readSnapshot(id)
