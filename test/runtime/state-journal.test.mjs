@@ -32,7 +32,8 @@ function holdCompactionLock(p) {
 }
 
 // Each command appends a line to runs/<task> (how often it ran) and writes its output.
-const task = (name, sleep = 0) => `${name}: { run: '${sleep ? `sleep ${sleep}; ` : ''}echo x >> runs/${name}; cat src/${name}.txt > out/${name}.txt', inputs: ['src/${name}.txt'], outputs: ['out/${name}.txt'] },`
+const task = (name, sleep = 0) =>
+  `${name}: { run: '${sleep ? `sleep ${sleep}; ` : ''}echo x >> runs/${name}; cat src/${name}.txt > out/${name}.txt', inputs: ['src/${name}.txt'], outputs: ['out/${name}.txt'] },`
 const names = (prefix, n) => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 function files(list) {
   return { ...Object.fromEntries(list.map((n) => [`src/${n}.txt`, `${n}\n`])), 'out/.keep': '', 'runs/.keep': '' }
