@@ -112,6 +112,28 @@ export class TaskLocks {
     }
   }
 
+  /**
+   * Take the lock `key` if no live process holds it, without waiting (a stale lock is taken over as
+   * in {@link acquire}). For work that may be skipped when busy, e.g. the state's compaction.
+   * @returns the lock, or undefined when a live process holds it or the lock cannot be written
+   */
+  tryAcquire(key: string, task: string): TaskLock | undefined {
+    const file = join(this.dir, `${key}.lock`)
+    const mine = JSON.stringify({ pid: process.pid, start: OWN_START_TIME, task, since: Date.now(), n: ++counter })
+    try {
+      for (let i = 0; i < 3; i++) {
+        const fd = this.tryCreate(file, mine)
+        if (fd !== undefined) return this.held(file, mine, fd, false)
+        const seen = readOrUndefined(file)
+        if (seen === undefined) continue
+        const owner = parseLockOwner(seen)
+        if (owner ? isProcessAlive(owner.pid, owner.start) : ageMs(file) <= FRESH_MS) return undefined
+        this.takeOver(file, seen)
+      }
+    } catch {}
+    return undefined
+  }
+
   /** True when no lock file exists for `key` at this moment (held or stale: either is "not free"). */
   isFree(key: string): boolean {
     try {

@@ -18,6 +18,7 @@ import { readDepfile } from './depfile.js'
 import { findUndeclaredWrites, type RanWindow } from './undeclared.js'
 import { RunServices, type ServicePool } from './service.js'
 import { startRuntime } from './runtime.js'
+import { TaskLocks } from './lock.js'
 import { forgetRun, storeRestore, storeRun, type StoreContext } from './store.js'
 import type { ResolvedTask, RunEvent, RunResult, RunSummary, TaskReason, TaskResult, TaskStatus } from '../types.js'
 
@@ -74,7 +75,8 @@ export class Scheduler {
   private readonly gate = new ExclusiveGate()
 
   constructor(readonly o: SchedulerOptions) {
-    this.state = new StateStore(join(o.root, '.tasks', 'state'))
+    const locks = new TaskLocks(join(o.root, '.tasks', 'locks'))
+    this.state = new StateStore(join(o.root, '.tasks', 'state'), o.dryRun ? {} : { compactionLock: () => locks.tryAcquire('state-compaction', '(state compaction)') })
     this.signal = this.controller.signal
     setMaxListeners(0, this.signal)
     if (o.signal.aborted) this.controller.abort(o.signal.reason)
@@ -214,6 +216,7 @@ export class Scheduler {
     })
     if (services) for (const [n, r] of await services.settle()) this.results.set(n, r)
     runtime.close()
+    this.state.close()
     await refresh
     if (!this.o.dryRun) this.fingerprinter.save()
     if (!this.o.dryRun && this.ran.length) await this.reportUndeclaredWrites(start)

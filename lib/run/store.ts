@@ -37,12 +37,15 @@ export interface Stored {
 export async function storeRun(ctx: StoreContext, task: ResolvedTask, fp: Fingerprint, durationMs: number, value: unknown, log: Buffer, discovered?: string[], store = true): Promise<Stored> {
   let outputs: string[] = []
   let digest: string | undefined
+  let recordBlob: string | undefined
   try {
     outputs = expandGlobs(ctx.root, task.cwd, task.outputs).files
     if (task.outputs.length && outputs.length === 0) ctx.warn(`outputs ${JSON.stringify(task.outputs)} match no files after the run`)
     if (ctx.cache && store) {
       const entry = await ctx.cache.put(ctx.root, { fingerprint: fp.hash, task: task.name, exitCode: 0, durationMs, value, record: fp.record }, outputs, log)
       if (task.outputs.length && entry && Array.isArray(entry.outputs)) digest = outputDigest(entry.outputs)
+      // The record is kept once: the state names the cache's copy when it is in the local CAS (`state.ts`).
+      if (entry && typeof entry.recordBlob === 'string') recordBlob = entry.recordBlob
     }
   } catch (err) {
     ctx.warn(`could not store the result in the cache: ${(err as Error).message}`, 'cache-store-failed')
@@ -56,6 +59,7 @@ export async function storeRun(ctx: StoreContext, task: ResolvedTask, fp: Finger
     ctx.state.set(
       { task: task.name, fingerprint: fp.hash, outputs: stampOutputs(ctx.root, outputs), durationMs, value, ...(digest ? { outputDigest: digest } : {}), ...(discovered ? { discovered } : {}) },
       fp.record,
+      recordBlob,
     )
   } catch (err) {
     ctx.warn(`could not record the run in .tasks/state (the task will run again next time): ${(err as Error).message}`, 'state-write-failed')
@@ -85,6 +89,8 @@ export function storeRestore(ctx: StoreContext, task: string, fp: Fingerprint, e
         ...(discovered ? { discovered } : {}),
       },
       sameRecord ? undefined : fp.record,
+      // The entry's record is this fingerprint's when it was stored under it (a depfile task's refingerprint may differ).
+      entry.fingerprint === fp.hash ? entry.recordBlob : undefined,
     )
   } catch (err) {
     ctx.warn(`could not record the restore in .tasks/state (it will be checked again next time): ${(err as Error).message}`, 'state-write-failed')

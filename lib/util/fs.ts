@@ -1,5 +1,5 @@
 /** Small file-system helpers shared by the cache and the state store. */
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync, unlinkSync, openSync, fsyncSync, closeSync } from 'node:fs'
+import { mkdirSync, readdirSync, renameSync, writeFileSync, unlinkSync, openSync, fsyncSync, closeSync } from 'node:fs'
 import { dirname, join, basename, sep } from 'node:path'
 import { OWN_START_TIME } from './process.js'
 
@@ -24,7 +24,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
     } catch (err) {
       // The folder is created only when missing: most writes go to folders that exist.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-      mkdirSync(dirname(tmp), { recursive: true })
+      ensureDir(dirname(tmp), true)
       fd = openSync(tmp, 'w', mode)
     }
     try {
@@ -37,8 +37,9 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
       renameSync(tmp, file)
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      if (code === 'ENOENT' && !existsSync(dir)) {
-        mkdirSync(dir, { recursive: true })
+      if (code === 'ENOENT') {
+        // The target folder is missing (new, or deleted underneath): made, then one more try.
+        ensureDir(dir, true)
         renameSync(tmp, file)
       } else if (code === 'EXDEV') {
         // `.tasks` lies on another file system than `file`: fall back to a temp file beside it.
@@ -57,6 +58,25 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
 }
 
 let tmpCounter = 0
+
+/**
+ * Folders this process made or found to exist (by {@link ensureDir}): a second write to one makes no
+ * `mkdir` call. A folder deleted underneath is noticed by the write that fails with ENOENT, which
+ * calls {@link ensureDir} with `force` and tries once more.
+ */
+const knownDirs = new Set<string>()
+
+/**
+ * Make sure folder `dir` exists (`mkdir -p`), once per process and folder unless `force` (the
+ * caller saw ENOENT: it was deleted since). Most callers first try the write and call this on
+ * ENOENT, so a folder that exists costs nothing.
+ * @throws the fs error of `mkdir` (EEXIST when a file is in the way, EACCES, EROFS).
+ */
+export function ensureDir(dir: string, force = false): void {
+  if (!force && knownDirs.has(dir)) return
+  mkdirSync(dir, { recursive: true })
+  knownDirs.add(dir)
+}
 
 /**
  * Project roots whose temp files live in a folder of their own (`<root>/.tasks/tmp`), so a
@@ -94,7 +114,7 @@ export function tempPathFor(file: string): string {
   const dir = tempDirFor(file)
   if (dir) {
     try {
-      mkdirSync(dir, { recursive: true })
+      ensureDir(dir)
       return join(dir, tempName())
     } catch {
       // The temp folder cannot be made (a file in its place, a full or read-only `.tasks`): beside `file`.
