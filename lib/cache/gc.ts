@@ -12,6 +12,7 @@
  */
 import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { StateStore } from './state.js'
 
 /** @default 5 GB, the default `cache.maxSize`. */
 export const DEFAULT_MAX_SIZE = 5 * 1000 ** 3
@@ -97,7 +98,8 @@ function listBlobs(dir: string): Map<string, BlobFile> {
 
 /**
  * Evict least-recently-used entries until the cache fits in 80% of `maxSize` (when it is over
- * `maxSize`), then delete every blob no entry references (older than the grace period).
+ * `maxSize`), then delete every blob no entry references (older than the grace period) and no
+ * task state names as its record.
  * @param dir the cache folder, e.g. `<root>/.tasks`
  * @param maxSize bytes; `Infinity` only collects unreferenced blobs
  */
@@ -135,8 +137,10 @@ export function collectGarbage(dir: string, maxSize: number, now = Date.now()): 
     }
   }
   let blobsRemoved = 0
+  // The records the task states name (`state.ts`): kept, so "why it ran" survives an evicted entry.
+  const records = stateRecordBlobs(dir)
   for (const [h, b] of blobs) {
-    if (refcount.has(h) || (!orphaned.has(h) && now - b.mtime < BLOB_GRACE_MS)) continue
+    if (refcount.has(h) || records.has(h) || (!orphaned.has(h) && now - b.mtime < BLOB_GRACE_MS)) continue
     try {
       rmSync(b.path, { force: true })
       blobsRemoved++
@@ -144,6 +148,18 @@ export function collectGarbage(dir: string, maxSize: number, now = Date.now()): 
   }
   const after = listEntries(dir).reduce((s, e) => s + e.size, 0) + [...listBlobs(dir).values()].reduce((s, b) => s + b.size, 0)
   return { entries: entries.length - entriesRemoved, blobs: blobs.size - blobsRemoved, bytesBefore, bytesAfter: after, entriesRemoved, blobsRemoved }
+}
+
+/** The record blobs the task states in `<dir>/state` name; empty when they cannot be read (nothing is kept then: a record is only an explanation). */
+function stateRecordBlobs(dir: string): Set<string> {
+  try {
+    const store = new StateStore(join(dir, 'state'), { casDir: join(dir, 'cas') })
+    const blobs = store.recordBlobs()
+    store.close()
+    return blobs
+  } catch {
+    return new Set()
+  }
 }
 
 /** Entries and blobs now in the cache, and their size in bytes. */

@@ -113,6 +113,21 @@ export class KeyedJournal<T> {
     return (e.parsed ?? undefined) as T | undefined
   }
 
+  /**
+   * Every key's current value (what other processes wrote since the last look included, the legacy
+   * files' before the first compaction), in no particular order; invalid and deleted ones left out.
+   * For whole-store readers such as the cache's garbage collector.
+   */
+  *values(): Generator<T> {
+    this.refresh()
+    for (const [key, e] of this.entries) {
+      if (e.deleted) continue
+      if (e.parsed === undefined) e.parsed = this.o.parse(key, e.raw) ?? null
+      if (e.parsed !== null) yield e.parsed as T
+    }
+    if (this.legacyOn) for (const v of this.o.legacy!.list()) if (!this.entries.has(this.o.legacy!.keyOf(v))) yield v
+  }
+
   /** Record `value` for `key` (one line appended to this store's journal). @throws the fs error when the journal cannot be written. */
   set(key: string, value: T): void {
     this.append(key, value)

@@ -152,6 +152,16 @@ export class StateStore {
     return join(this.dir, 'tasks', `${sha256(task).slice(0, 32)}.record.json`)
   }
 
+  /**
+   * The CAS blobs holding the records of the stored states (`recordBlob`): the cache's garbage
+   * collector keeps them while an entry is evicted, so "why it ran" still names the changed input.
+   */
+  recordBlobs(): Set<string> {
+    const out = new Set<string>()
+    for (const s of this.journal.values()) if (s.recordBlob) out.add(s.recordBlob)
+    return out
+  }
+
   /** The task's last successful run (what other processes stored since included), or undefined (never ran, failed last, or unreadable). */
   get(task: string): TaskState | undefined {
     return this.journal.get(task)

@@ -158,6 +158,12 @@ test('prune evicts the least recently used entries down to cache.maxSize and col
     r = await tasks(p.dir, ['all', '--json'])
     const json = JSON.parse(r.stdout)
     for (const t of left) assert.is(json.tasks.find((x) => x.name === t).status, 'cache-hit', dump(r))
+    // An evicted entry's task still knows why it runs: its state's record blob was kept.
+    p.write('in0.txt', 'edited\n')
+    r = await tasks(p.dir, ['t0', '--json'])
+    const t0 = JSON.parse(r.stdout).tasks.find((x) => x.name === 't0')
+    assert.is(t0.reasonData.code, 'input-changed', dump(r))
+    assert.match(t0.reason, /in0\.txt/)
     r = await tasks(p.dir, ['cache', 'status'])
     assert.match(r.stdout, /of 700 kB \(cache\.maxSize\)/)
     r = await tasks(p.dir, ['cache', 'clean'])
