@@ -88,9 +88,13 @@ export class HttpClient {
       if ((u.protocol === 'https:') !== this.tls) return reject(new RemoteError('protocol', `${u.protocol} URL on a client made for ${this.tls ? 'https' : 'http'}`))
       let timer: NodeJS.Timeout | undefined
       let done = false
-      const arm = (err: TimeoutError, ms: number) => {
+      let armed: TimeoutError['code'] | undefined
+      // One timer per phase; a new body chunk only pushes it back (`refresh`). The error is made when it fires.
+      const arm = (code: TimeoutError['code'], ms: number) => {
+        if (armed === code && timer) return void timer.refresh()
         clearTimeout(timer)
-        timer = setTimeout(() => req.destroy(err), ms)
+        armed = code
+        timer = setTimeout(() => req.destroy(new TimeoutError(code, ms)), ms)
       }
       const finish = (err: unknown, value?: HttpResponse) => {
         if (done) return
@@ -111,9 +115,9 @@ export class HttpClient {
         agent: this.agent,
       })
       signal?.addEventListener('abort', onAbort, { once: true })
-      arm(new TimeoutError('CONNECT_TIMEOUT', this.connectTimeoutMs), this.connectTimeoutMs)
+      arm('CONNECT_TIMEOUT', this.connectTimeoutMs)
       req.on('socket', (socket) => {
-        const connected = () => arm(new TimeoutError('HEADERS_TIMEOUT', this.requestTimeoutMs), this.requestTimeoutMs)
+        const connected = () => arm('HEADERS_TIMEOUT', this.requestTimeoutMs)
         // A kept-alive socket is connected already; a new one says so once (TLS: after the handshake).
         if ((socket as { connecting?: boolean }).connecting) socket.once(this.tls ? 'secureConnect' : 'connect', connected)
         else connected()
@@ -128,7 +132,7 @@ export class HttpClient {
       req.on('error', fail)
       req.on('response', (res) => {
         answered = true
-        const idle = () => arm(new TimeoutError('BODY_TIMEOUT', this.requestTimeoutMs), this.requestTimeoutMs)
+        const idle = () => arm('BODY_TIMEOUT', this.requestTimeoutMs)
         idle()
         const chunks: Buffer[] = []
         let size = 0
