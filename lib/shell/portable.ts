@@ -22,7 +22,7 @@ import type { ChildProcess, SpawnOptions } from 'node:child_process'
 import { constants, accessSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
-import { PassThrough } from 'node:stream'
+import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream'
 import type { ShellLine } from '@yarnpkg/parsers'
 import { makeBuiltins, type Builtin } from './builtins.js'
 import { killTree } from './kill.js'
@@ -173,9 +173,9 @@ function load(): Loaded {
       } catch (err) {
         throw new shell.ShellError(`${native}: ${describe(err)}`)
       }
-      const stream = super.createWriteStream(p, opts) as NodeJS.EventEmitter
+      const stream = super.createWriteStream(p, opts) as Writable
       stream.on('error', (err: Error) => this.execution.streamErrors.push(err))
-      return stream
+      return endAfterSources(stream)
     }
   }
   loaded = {
@@ -187,6 +187,41 @@ function load(): Loaded {
     fsFor: (execution) => new CheckedFS(execution),
   }
   return loaded
+}
+
+/**
+ * Make `stream.end()` wait until the streams piped into it have handed over everything they hold.
+ * The interpreter ends a `> file` stream as soon as the command's process closed, while the
+ * PassThrough that feeds it may still buffer output held back by the file's backpressure: the rest
+ * was silently dropped and the file truncated (yarnpkg/berry#6733; here `head -c 200000 /dev/urandom
+ * > o.bin` left 131,072 or 180,224 bytes in 17 of 18 runs). The pipe's own backpressure stays: the
+ * sources resume on each `drain`, and the end comes after the last of their bytes.
+ */
+function endAfterSources(stream: Writable): Writable {
+  const sources = new Set<Duplex | Readable>()
+  stream.on('pipe', (src: Readable) => sources.add(src))
+  stream.on('unpipe', (src: Readable) => sources.delete(src))
+  const end = stream.end.bind(stream) as (...args: unknown[]) => Writable
+  stream.end = ((...args: unknown[]) => {
+    let polls = 0
+    let last = -1
+    const held = () => [...sources].reduce((n, src) => n + src.readableLength + ('writableLength' in src ? src.writableLength : 0), 0)
+    const settle = () => {
+      const now = held()
+      if (now === 0 || stream.destroyed) return void end(...args)
+      // The file is busy: its 'drain' resumes the sources (their listeners were added by pipe(), before this one).
+      if (stream.writableNeedDrain) return void stream.once('drain', settle)
+      // The sources resume on the next tick after a 'drain' (Readable.resume): look again after it. A
+      // source that holds bytes without moving for 1,000 turns is stuck elsewhere: end, as before.
+      polls = now === last ? polls + 1 : 0
+      last = now
+      if (polls > 1000) return void end(...args)
+      setImmediate(settle)
+    }
+    settle()
+    return stream
+  }) as Writable['end']
+  return stream
 }
 
 function describe(err: unknown): string {

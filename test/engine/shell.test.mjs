@@ -43,6 +43,29 @@ test('file builtins: mkdir -p, cat (bytes unchanged), cp -r, mv, rm -rf, touch, 
   }
 })
 
+test("a program's large output redirected with >, >> and 2> reaches the file whole (the interpreter ended the file while output was still buffered: yarnpkg/berry#6733)", async () => {
+  // 8 tasks, 2 at a time: each writes 3 MB to stdout (>), 1 MB appended (>>) and 1 MB to stderr (2>).
+  const gen = (n, fd, ch) => `node -e \\"require('fs').writeSync(${fd}, Buffer.alloc(${n}, '${ch}'))\\"`
+  const tasksSrc = Array.from(
+    { length: 8 },
+    (_, i) => `t${i}: { run: "${gen(3e6, 1, 'a')} > o${i}.txt && ${gen(1e6, 1, 'b')} >> o${i}.txt && ${gen(1e6, 2, 'c')} 2> e${i}.txt", inputs: [], outputs: ['o${i}.txt', 'e${i}.txt'] }`,
+  ).join(',\n')
+  const p = project(`{ ${tasksSrc}, all: { deps: [${Array.from({ length: 8 }, (_, i) => `'t${i}'`).join(', ')}] } }`)
+  try {
+    const r = await tasksJson(p.dir, ['all', '--concurrency', '2'])
+    assert.is(r.code, 0, dump(r))
+    for (let i = 0; i < 8; i++) {
+      const o = readFileSync(p.path(`o${i}.txt`))
+      assert.is(o.length, 4e6, `o${i}.txt: ${o.length} bytes`)
+      assert.is(o[3e6 - 1], 97)
+      assert.is(o[3e6], 98)
+      assert.is(readFileSync(p.path(`e${i}.txt`)).length, 1e6, `e${i}.txt`)
+    }
+  } finally {
+    p.cleanup()
+  }
+})
+
 test("the task's cwd and env: relative paths, cd, $VAR from setEnv and the environment, exit codes", async () => {
   const p = project(
     `{
