@@ -52,6 +52,16 @@ export interface GitSnapshotOptions {
   env?: NodeJS.ProcessEnv
 }
 
+/**
+ * `git status` as both the snapshot and {@link gitWrittenCandidates} run it, before the pathspec
+ * exclusions: porcelain v1 with NUL separators, every untracked file, ignored files and folders
+ * (a folder matching an ignore pattern is one entry), no rename detection, submodules ignored.
+ */
+const STATUS_ARGS = ['status', '--porcelain', '-z', '--untracked-files=all', '--ignored=matching', '--no-renames', '--ignore-submodules=all', '--', '.']
+
+/** The environment git runs with: the caller's, never taking optional locks, in the C locale (stable output). */
+const gitEnvOf = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ ...env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' })
+
 /** Output of one git command, or undefined when it failed (not a repository, no git, a git too old for a flag). */
 function git(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -106,14 +116,14 @@ export function takeGitSnapshot(root: string, options: GitSnapshotOptions = {}):
 async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<GitSnapshot | undefined> {
   const startedMs = performance.now()
   const takenAt = Date.now()
-  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' }
+  const env = gitEnvOf(options.env ?? process.env)
   // Literal pathspecs are cheap for git; nested `.tasks`/`node_modules` folders are dropped by the matcher.
   const excludes = [':(exclude).tasks', ...(options.skipNodeModules === false ? [] : [':(exclude)node_modules'])]
   const top = env.GIT_DIR || env.GIT_WORK_TREE ? undefined : workTreeTop(root)
   const [prefixOut, lsOut, statusOut] = await Promise.all([
     top !== undefined ? top.prefix : git(root, ['rev-parse', '--show-prefix'], env),
     git(root, ['ls-files', '-s', '-v', '-z', '--', '.', ...excludes], env),
-    git(root, ['status', '--porcelain', '-z', '--untracked-files=all', '--ignored=matching', '--no-renames', '--ignore-submodules=all', '--', '.', ...excludes], env),
+    git(root, [...STATUS_ARGS, ...excludes], env),
   ])
   if (prefixOut === undefined || lsOut === undefined || statusOut === undefined) return undefined
   const prefix = prefixOut.trim() // '' at the top of the work tree, else 'sub/dir/'
@@ -199,7 +209,7 @@ function statusEntries(statusOut: string, prefix: string): { xy: string; path: s
 
 /** What {@link gitWrittenCandidates} found: root-relative POSIX paths. */
 export interface WrittenCandidates {
-  /** Files git lists as modified in the work tree, staged, untracked or ignored (not deleted ones). */
+  /** Files git lists as changed (modified, staged, deleted), untracked or ignored; a deleted one no longer exists. */
   files: string[]
   /** Folders git lists as one entry without entering them (ignored folders, nested repositories), no trailing slash. */
   dirs: string[]
@@ -217,19 +227,15 @@ export interface WrittenCandidates {
  * @returns undefined when git fails now (then the caller walks the whole tree); never throws
  */
 export async function gitWrittenCandidates(root: string, snapshot: GitSnapshot, env: NodeJS.ProcessEnv = process.env): Promise<WrittenCandidates | undefined> {
-  const gitEnv: NodeJS.ProcessEnv = { ...env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' }
-  const out = await git(
-    root,
-    ['status', '--porcelain', '-z', '--untracked-files=all', '--ignored=matching', '--no-renames', '--ignore-submodules=all', '--', '.', ':(exclude).tasks', ':(exclude)node_modules'],
-    gitEnv,
-  )
+  const out = await git(root, [...STATUS_ARGS, ':(exclude).tasks', ':(exclude)node_modules'], gitEnvOf(env))
   const status = out === undefined ? undefined : statusEntries(out, snapshot.prefix)
   if (!status) return undefined
   const files: string[] = []
   const dirs = new Set(snapshot.dirs)
-  for (const { xy, path } of status) {
+  // A deleted path is listed too: the caller's stat drops it.
+  for (const { path } of status) {
     if (path.endsWith('/')) dirs.add(path.slice(0, -1))
-    else if (xy[1] !== 'D' && !(xy[0] === 'D' && xy[1] === ' ')) files.push(path)
+    else files.push(path)
   }
   return { files, dirs: [...dirs].sort() }
 }

@@ -89,23 +89,15 @@ export class TaskLocks {
    * @throws the fs error when `.tasks/locks` cannot be written (read-only `.tasks`): callers run unlocked then
    */
   async acquire(key: string, task: string, signal: AbortSignal, onWait?: (owner: LockOwner) => void): Promise<TaskLock | undefined> {
-    const file = join(this.dir, `${key}.lock`)
-    const mine = JSON.stringify({ pid: process.pid, start: OWN_START_TIME, task, since: Date.now(), n: ++counter })
+    const { file, mine } = this.claim(key, task)
     let waited = false
     let delay = 10
     for (;;) {
       if (signal.aborted) return undefined
-      const fd = this.tryCreate(file, mine)
-      if (fd !== undefined) return this.held(file, mine, fd, waited)
-      const seen = readOrUndefined(file)
-      if (seen === undefined) continue // released meanwhile: try again at once
-      const owner = parseLockOwner(seen)
-      const stale = owner ? !isProcessAlive(owner.pid, owner.start) : ageMs(file) > FRESH_MS
-      if (stale) {
-        this.takeOver(file, seen)
-        continue
-      }
-      if (!waited && owner) onWait?.(owner)
+      const r = this.attempt(file, mine, waited)
+      if (r === 'again') continue
+      if (!('busy' in r)) return r
+      if (!waited && r.busy) onWait?.(r.busy)
       waited = true
       await sleep(delay, signal)
       delay = Math.min(200, delay * 2)
@@ -118,20 +110,36 @@ export class TaskLocks {
    * @returns the lock, or undefined when a live process holds it or the lock cannot be written
    */
   tryAcquire(key: string, task: string): TaskLock | undefined {
-    const file = join(this.dir, `${key}.lock`)
-    const mine = JSON.stringify({ pid: process.pid, start: OWN_START_TIME, task, since: Date.now(), n: ++counter })
+    const { file, mine } = this.claim(key, task)
     try {
       for (let i = 0; i < 3; i++) {
-        const fd = this.tryCreate(file, mine)
-        if (fd !== undefined) return this.held(file, mine, fd, false)
-        const seen = readOrUndefined(file)
-        if (seen === undefined) continue
-        const owner = parseLockOwner(seen)
-        if (owner ? isProcessAlive(owner.pid, owner.start) : ageMs(file) <= FRESH_MS) return undefined
-        this.takeOver(file, seen)
+        const r = this.attempt(file, mine, false)
+        if (r === 'again') continue
+        return 'busy' in r ? undefined : r
       }
     } catch {}
     return undefined
+  }
+
+  /** The lock file of `key` and the content this process writes into it. */
+  private claim(key: string, task: string): { file: string; mine: string } {
+    return { file: join(this.dir, `${key}.lock`), mine: JSON.stringify({ pid: process.pid, start: OWN_START_TIME, task, since: Date.now(), n: ++counter }) }
+  }
+
+  /**
+   * One try: the lock, taken; `busy` when a live process holds it (its owner, when the file is one
+   * we can read); `again` when it was released or a stale one was taken over meanwhile.
+   * @throws the fs error when the lock file cannot be created
+   */
+  private attempt(file: string, mine: string, waited: boolean): TaskLock | { busy: LockOwner | undefined } | 'again' {
+    const fd = this.tryCreate(file, mine)
+    if (fd !== undefined) return this.held(file, mine, fd, waited)
+    const seen = readOrUndefined(file)
+    if (seen === undefined) return 'again' // released meanwhile: try again at once
+    const owner = parseLockOwner(seen)
+    if (owner ? isProcessAlive(owner.pid, owner.start) : ageMs(file) <= FRESH_MS) return { busy: owner }
+    this.takeOver(file, seen)
+    return 'again'
   }
 
   /** True when no lock file exists for `key` at this moment (held or stale: either is "not free"). */

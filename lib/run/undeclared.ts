@@ -13,6 +13,7 @@
  */
 import { lstatSync, readdirSync, type Stats } from 'node:fs'
 import { join, posix } from 'node:path'
+import type { WrittenCandidates } from '../fingerprint/git.js'
 import { compileGlob, GLOB_SYNTAX, type Matcher } from '../fingerprint/patterns.js'
 import type { ResolvedTask } from '../types.js'
 
@@ -36,24 +37,15 @@ const SLACK_MS = 20
 const SKIP_DIRS = new Set(['.git', '.tasks', 'node_modules'])
 
 /**
- * Where to look, instead of walking the whole project: files that may have changed and folders to
- * walk (root-relative POSIX), e.g. what git lists after the run (`gitWrittenCandidates` in
- * `lib/fingerprint/git.ts`: one native `git status` instead of ~10,000 `lstat`s in JavaScript).
- */
-export interface WriteCandidates {
-  files: readonly string[]
-  dirs: readonly string[]
-}
-
-/**
  * Find the files changed since `runStartMs` that match no declared output of `tasks`, and
  * attribute each to the windows of `ran`. Without `candidates` the whole project is walked (not
- * following symlinks); with them, only the candidate files are stat-ed and the candidate folders
- * walked (a symlinked folder is checked as a link, never entered).
+ * following symlinks); with them (what git lists after the run, `gitWrittenCandidates`), only the
+ * candidate files are stat-ed and the candidate folders walked (a symlinked folder is checked as a
+ * link, never entered; a missing file is skipped).
  * @param tasks every task of the run (their `outputs`, relative to their `cwd`, are declared)
  * @throws nothing for unreadable folders (skipped); the caller may still guard the call
  */
-export function findUndeclaredWrites(root: string, runStartMs: number, ran: readonly RanWindow[], tasks: readonly ResolvedTask[], candidates?: WriteCandidates): UndeclaredWrite[] {
+export function findUndeclaredWrites(root: string, runStartMs: number, ran: readonly RanWindow[], tasks: readonly ResolvedTask[], candidates?: WrittenCandidates): UndeclaredWrite[] {
   const declared = declaredMatcher(tasks)
   const since = runStartMs - SLACK_MS
   const byTasks = new Map<string, UndeclaredWrite>()
@@ -139,18 +131,19 @@ function declaredMatcher(tasks: readonly ResolvedTask[]): (path: string) => bool
 function covers(pattern: string): Matcher {
   if (pattern === '.' || pattern === '') return () => true
   if (!GLOB_SYNTAX.test(pattern)) return (path) => path === pattern || path.startsWith(`${pattern}/`)
+  // The folders before the first segment with glob syntax: no path outside them can match.
   const segments = pattern.split('/')
-  const staticPart = segments
-    .slice(
-      0,
-      segments.findIndex((seg) => GLOB_SYNTAX.test(seg)),
-    )
-    .join('/')
-  const prefix = staticPart ? `${staticPart}/` : ''
+  const prefix =
+    segments
+      .slice(
+        0,
+        segments.findIndex((seg) => GLOB_SYNTAX.test(seg)),
+      )
+      .join('/') + '/'
   let self: Matcher | undefined
   let below: Matcher | undefined
   return (path) => {
-    if (prefix && !path.startsWith(prefix)) return false
+    if (prefix !== '/' && !path.startsWith(prefix)) return false
     self ??= compileGlob(pattern)
     below ??= compileGlob(`${pattern}/**`)
     return self(path) || below(path)

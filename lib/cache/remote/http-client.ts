@@ -61,7 +61,6 @@ class TimeoutError extends Error {
  */
 export class HttpClient {
   private readonly agent: HttpAgent | HttpsAgent
-  private readonly tls: boolean
   /**
    * @param connectTimeoutMs time to open the TCP (and TLS) connection, ms
    * @param requestTimeoutMs time to the response headers, and the longest pause between body chunks, ms
@@ -70,9 +69,8 @@ export class HttpClient {
   constructor(
     private readonly connectTimeoutMs: number,
     private readonly requestTimeoutMs: number,
-    tls: boolean,
+    private readonly tls: boolean,
   ) {
-    this.tls = tls
     this.agent = tls ? new HttpsAgent({ keepAlive: true, maxSockets: 16, ca: trustedCas() }) : new HttpAgent({ keepAlive: true, maxSockets: 16 })
   }
 
