@@ -25,11 +25,13 @@ import { join } from 'node:path'
 import { sha256 } from '../util/hash.js'
 import { writeFileAtomic } from '../util/fs.js'
 import type { FingerprintRecord } from '../fingerprint/fingerprint.js'
+import { SHA256_HEX } from './entry.js'
 import { KeyedJournal } from './journal.js'
 
 /** Largest record blob read, bytes (a record lists input paths and hashes). */
 const MAX_RECORD_BYTES = 64 * 1024 * 1024
-const HEX64 = /^[0-9a-f]{64}$/
+/** A task's file name in `tasks/`: `<first 32 hex of SHA-256(task)><suffix>.json` (an earlier version's state file, or the record with the cache off). */
+const taskFileName = (task: string, suffix = '') => `${sha256(task).slice(0, 32)}${suffix}.json`
 /** An earlier version's per-task state file: `<first 32 hex of SHA-256(task)>.json`. */
 const LEGACY_NAME = /^[0-9a-f]{32}\.json$/
 
@@ -79,7 +81,7 @@ export function parseTaskState(task: string, raw: unknown): TaskState | undefine
   }
   if (s.outputDigest !== undefined && typeof s.outputDigest !== 'string') return undefined
   if (s.discovered !== undefined && !(Array.isArray(s.discovered) && s.discovered.every((d) => typeof d === 'string'))) return undefined
-  if (s.recordBlob !== undefined && !(typeof s.recordBlob === 'string' && HEX64.test(s.recordBlob))) return undefined
+  if (s.recordBlob !== undefined && !(typeof s.recordBlob === 'string' && SHA256_HEX.test(s.recordBlob))) return undefined
   return s as unknown as TaskState
 }
 
@@ -127,12 +129,12 @@ export class StateStore {
       lock: options.compactionLock,
       legacy: {
         exists: () => legacyNames().length > 0,
-        get: (task) => parseTaskState(task, readLegacy(this.legacyName(task))),
+        get: (task) => parseTaskState(task, readLegacy(taskFileName(task))),
         *list() {
           for (const n of legacyNames()) {
             const v = readLegacy(n) as { task?: unknown } | undefined
             const task = typeof v?.task === 'string' ? v.task : undefined
-            const s = task !== undefined && `${sha256(task).slice(0, 32)}.json` === n ? parseTaskState(task, v) : undefined
+            const s = task !== undefined && taskFileName(task) === n ? parseTaskState(task, v) : undefined
             if (s) yield s
           }
         },
@@ -144,12 +146,8 @@ export class StateStore {
     })
   }
 
-  private legacyName(task: string): string {
-    return `${sha256(task).slice(0, 32)}.json`
-  }
-
   private recordFile(task: string): string {
-    return join(this.dir, 'tasks', `${sha256(task).slice(0, 32)}.record.json`)
+    return join(this.dir, 'tasks', taskFileName(task, '.record'))
   }
 
   /**
@@ -187,7 +185,7 @@ export class StateStore {
 
   /** True when the local CAS holds the blob `hash` as a regular file (one `lstat`). */
   private hasBlob(hash: string): boolean {
-    if (!HEX64.test(hash)) return false
+    if (!SHA256_HEX.test(hash)) return false
     try {
       return lstatSync(join(this.cas, hash.slice(0, 2), hash), { throwIfNoEntry: false })?.isFile() === true
     } catch {
@@ -197,7 +195,7 @@ export class StateStore {
 
   /** The record stored as CAS blob `hash`, verified by SHA-256 and parsed; undefined when missing, corrupt or not an object. */
   private recordFromCas(hash: string): FingerprintRecord | undefined {
-    if (!HEX64.test(hash)) return undefined
+    if (!SHA256_HEX.test(hash)) return undefined
     try {
       const p = join(this.cas, hash.slice(0, 2), hash)
       const st = lstatSync(p, { throwIfNoEntry: false })
