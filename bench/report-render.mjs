@@ -18,7 +18,9 @@ import { join } from 'node:path'
 import { syntheticRun } from '../test/report/_synthetic.mjs'
 import { launch, artifact } from '../test/report/_browser.mjs'
 
-const { values } = parseArgs({ options: { tasks: { type: 'string', default: '1000' }, runs: { type: 'string', default: '5' } } })
+const { values } = parseArgs({
+  options: { tasks: { type: 'string', default: '1000' }, runs: { type: 'string', default: '5' } },
+})
 const n = Number(values.tasks),
   runs = Number(values.runs)
 const { createRunCollector } = await import('../dist/lib/report/model.js')
@@ -58,7 +60,9 @@ try {
   await b.close()
 }
 const f = (xs) => `median ${Math.round(median(xs))} ms (${xs.map((x) => Math.round(x)).join(', ')})`
-console.log(`report of ${n} tasks: ${(bytes / 1024 / 1024).toFixed(2)} MB (${bytes} bytes); model + HTML in Node: ${Math.round(renderMs)} ms`)
+console.log(
+  `report of ${n} tasks: ${(bytes / 1024 / 1024).toFixed(2)} MB (${bytes} bytes); model + HTML in Node: ${Math.round(renderMs)} ms`,
+)
 console.log(`  navigation (parse, style, layout to load): ${f(nav)}`)
 console.log(`  load + first screenshot:                   ${f(shot)}`)
 console.log(`  renderer main thread busy (CPU):           ${f(busy)}`)

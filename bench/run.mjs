@@ -15,7 +15,20 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer as createNetServer } from 'node:net'
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, renameSync, rmSync, statSync, readdirSync, mkdtempSync, utimesSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  writeFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  readdirSync,
+  mkdtempSync,
+  utimesSync,
+} from 'node:fs'
 import { dirname, join, resolve, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -105,7 +118,11 @@ if (!REPORT_ONLY && !existsSync(TIME)) {
   }
 }
 
-if (!REPORT_ONLY && !existsSync(join(BENCH, 'node_modules')) && (!ONLY || ONLY.some((t) => /^(turbo|nx|wireit)/.test(t)))) {
+if (
+  !REPORT_ONLY &&
+  !existsSync(join(BENCH, 'node_modules')) &&
+  (!ONLY || ONLY.some((t) => /^(turbo|nx|wireit)/.test(t)))
+) {
   say('bench: installing bench dependencies (npm ci --prefix bench)...')
   const r = spawnSync('npm', ['ci', '--prefix', BENCH, '--no-audit', '--no-fund'], { stdio: 'inherit' })
   if (r.status !== 0) say('bench: npm ci failed; turbo, nx and wireit will be reported missing')
@@ -117,7 +134,8 @@ if (!REPORT_ONLY && !tasksOk && !opt['no-build']) {
   spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' })
 }
 tasksOk = sh(process.execPath, [CLI, '--help']).ok
-if (!tasksOk && !REPORT_ONLY) missing.push({ tool: 'tasks', why: '`node dist/bin/tasks.js --help` failed (not built yet?): not run yet' })
+if (!tasksOk && !REPORT_ONLY)
+  missing.push({ tool: 'tasks', why: '`node dist/bin/tasks.js --help` failed (not built yet?): not run yet' })
 
 const versions = {}
 function version(name, cmd, args, pick = (s) => s.split('\n')[0]) {
@@ -134,12 +152,15 @@ if (have.tasks) {
   // The engine's last commit (lib/, bin/), and whether the built tree had uncommitted changes.
   const rev = sh('git', ['-C', REPO, 'log', '-1', '--format=%h %cd', '--date=iso', '--', 'lib', 'bin', 'package.json'])
   const dirty = sh('git', ['-C', REPO, 'status', '--porcelain', '--', 'lib', 'bin']).out
-  if (rev.ok) versions['tasks (typed-tasks)'] += ` (lib/bin at commit ${rev.out}${dirty ? ', with uncommitted changes' : ''})`
+  if (rev.ok)
+    versions['tasks (typed-tasks)'] += ` (lib/bin at commit ${rev.out}${dirty ? ', with uncommitted changes' : ''})`
 }
 have.make = version('make', 'make', ['--version'])
 have.ninja = version('ninja', 'ninja', ['--version'])
 have.turbo = existsSync(join(BIN, 'turbo')) && version('turbo', join(BIN, 'turbo'), ['--version'])
-have.nx = existsSync(join(BIN, 'nx')) && version('nx', join(BIN, 'nx'), ['--version'], (s) => (s.match(/Local: (v\S+)/) ?? [, s.split('\n')[0]])[1])
+have.nx =
+  existsSync(join(BIN, 'nx')) &&
+  version('nx', join(BIN, 'nx'), ['--version'], (s) => (s.match(/Local: (v\S+)/) ?? [, s.split('\n')[0]])[1])
 try {
   versions.wireit = JSON.parse(readFileSync(join(BENCH, 'node_modules', 'wireit', 'package.json'), 'utf8')).version
   have.wireit = true
@@ -148,14 +169,22 @@ try {
 }
 for (const [t, ok] of Object.entries(have)) {
   if (!ok && t !== 'tasks') {
-    const hint = { make: 'apt-get install make', ninja: 'apt-get install ninja-build', turbo: 'npm ci --prefix bench', nx: 'npm ci --prefix bench', wireit: 'npm ci --prefix bench' }[t]
+    const hint = {
+      make: 'apt-get install make',
+      ninja: 'apt-get install ninja-build',
+      turbo: 'npm ci --prefix bench',
+      nx: 'npm ci --prefix bench',
+      wireit: 'npm ci --prefix bench',
+    }[t]
     missing.push({ tool: t, why: `not found (${hint})` })
   }
 }
 
 function machine() {
   const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [, os.cpus()[0]?.model])[1]
-  const osr = existsSync('/etc/os-release') ? (readFileSync('/etc/os-release', 'utf8').match(/PRETTY_NAME="(.*)"/) ?? [])[1] : undefined
+  const osr = existsSync('/etc/os-release')
+    ? (readFileSync('/etc/os-release', 'utf8').match(/PRETTY_NAME="(.*)"/) ?? [])[1]
+    : undefined
   return {
     cpu,
     nproc: os.availableParallelism(),
@@ -220,7 +249,8 @@ function measure(spec, logName) {
   }
   if (r.error || r.status !== 0) {
     const tail = readFileSync(log, 'utf8').trim().split('\n').slice(-15).join('\n')
-    const why = r.status === 124 || r.status === 137 ? `timed out after ${limit} s` : `exited ${r.status ?? r.error?.message}`
+    const why =
+      r.status === 124 || r.status === 137 ? `timed out after ${limit} s` : `exited ${r.status ?? r.error?.message}`
     throw new Error(`\`${spec.argv.join(' ')}\` in ${relative(BENCH, spec.cwd) || '.'} ${why}\n${tail}`)
   }
   return { wall, rss }
@@ -246,7 +276,11 @@ function prepareWorkspaces() {
       return undefined
     }
   }
-  const needed = new Set(['tasks', ...tools().map((t) => t.family), ...(SCEN.includes('stale') && have.tasks && (!ONLY || ONLY.includes('tasks')) ? ['tasks-stale'] : [])])
+  const needed = new Set([
+    'tasks',
+    ...tools().map((t) => t.family),
+    ...(SCEN.includes('stale') && have.tasks && (!ONLY || ONLY.includes('tasks')) ? ['tasks-stale'] : []),
+  ])
   for (const f of FAMILIES.filter((x) => needed.has(x))) {
     const dir = wsDir(f)
     const old = opt.reuse && matches(dir, f)
@@ -257,12 +291,15 @@ function prepareWorkspaces() {
     }
     const t0 = Date.now()
     info = generate({ dir, ...wanted, layout: layoutOf(f) })
-    say(`bench: generated ${relative(BENCH, dir)} (${SIZE.packages} × ${SIZE.files} files) in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+    say(
+      `bench: generated ${relative(BENCH, dir)} (${SIZE.packages} × ${SIZE.files} files) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    )
   }
   if (SCEN.includes('trivial')) {
     let ok = false
     try {
-      ok = opt.reuse && JSON.parse(readFileSync(join(TRIVIAL_DIR, '.bench.json'), 'utf8')).generator === GENERATOR_VERSION
+      ok =
+        opt.reuse && JSON.parse(readFileSync(join(TRIVIAL_DIR, '.bench.json'), 'utf8')).generator === GENERATOR_VERSION
     } catch {}
     if (!ok) generateTrivial({ dir: TRIVIAL_DIR, count: SIZE.trivial })
   }
@@ -321,7 +358,12 @@ function tasksTool(id, label, mode, { tty = false, workspaces = false } = {}) {
           .map(shq)
           .join(' ')}`
         // A no-op takes about a second: a hung terminal view is cut off early.
-        return { argv: ['script', '-q', '-e', '-c', cmd, '/dev/null'], cwd: ws, env: toolEnv({ TASKS_MODE: mode, TERM: 'xterm-256color' }), timeout: Math.min(TIMEOUT, 30) }
+        return {
+          argv: ['script', '-q', '-e', '-c', cmd, '/dev/null'],
+          cwd: ws,
+          env: toolEnv({ TASKS_MODE: mode, TERM: 'xterm-256color' }),
+          timeout: Math.min(TIMEOUT, 30),
+        }
       }
       return { argv: tasksArgv(...args), cwd: ws, env: toolEnv({ CI: 'true', TASKS_MODE: mode }) }
     },
@@ -366,7 +408,11 @@ function tools() {
       available: have.turbo,
       anchor: true,
       jsAnchor: true,
-      spec: () => ({ argv: [join(BIN, 'turbo'), 'run', 'build', `--concurrency=${N}`], cwd: wsDir('turbo'), env: toolEnv() }),
+      spec: () => ({
+        argv: [join(BIN, 'turbo'), 'run', 'build', `--concurrency=${N}`],
+        cwd: wsDir('turbo'),
+        env: toolEnv(),
+      }),
       clearCache() {
         rmSync(join(wsDir('turbo'), '.turbo'), { recursive: true, force: true })
       },
@@ -378,7 +424,11 @@ function tools() {
       available: have.nx,
       anchor: true,
       jsAnchor: true,
-      spec: () => ({ argv: [join(BIN, 'nx'), 'run-many', '-t', 'build', `--parallel=${N}`], cwd: wsDir('nx'), env: toolEnv({ NX_DAEMON: 'false' }) }),
+      spec: () => ({
+        argv: [join(BIN, 'nx'), 'run-many', '-t', 'build', `--parallel=${N}`],
+        cwd: wsDir('nx'),
+        env: toolEnv({ NX_DAEMON: 'false' }),
+      }),
       clearCache() {
         rmSync(join(wsDir('nx'), '.nx', 'cache'), { recursive: true, force: true })
       },
@@ -390,7 +440,11 @@ function tools() {
       available: have.nx,
       anchor: true,
       jsAnchor: true,
-      spec: () => ({ argv: [join(BIN, 'nx'), 'run-many', '-t', 'build', `--parallel=${N}`], cwd: wsDir('nx'), env: toolEnv({ NX_DAEMON: 'true' }) }),
+      spec: () => ({
+        argv: [join(BIN, 'nx'), 'run-many', '-t', 'build', `--parallel=${N}`],
+        cwd: wsDir('nx'),
+        env: toolEnv({ NX_DAEMON: 'true' }),
+      }),
       clearCache() {
         rmSync(join(wsDir('nx'), '.nx', 'cache'), { recursive: true, force: true })
       },
@@ -401,9 +455,14 @@ function tools() {
       family: 'wireit',
       available: have.wireit,
       anchor: true,
-      spec: () => ({ argv: ['npm', 'run', '--silent', 'wbuild'], cwd: wsDir('wireit'), env: toolEnv({ WIREIT_CACHE: 'local', WIREIT_PARALLEL: String(N), WIREIT_LOGGER: 'simple' }) }),
+      spec: () => ({
+        argv: ['npm', 'run', '--silent', 'wbuild'],
+        cwd: wsDir('wireit'),
+        env: toolEnv({ WIREIT_CACHE: 'local', WIREIT_PARALLEL: String(N), WIREIT_LOGGER: 'simple' }),
+      }),
       clearCache() {
-        for (const n of pkgNames()) rmSync(join(wsDir('wireit'), 'packages', n, '.wireit'), { recursive: true, force: true })
+        for (const n of pkgNames())
+          rmSync(join(wsDir('wireit'), 'packages', n, '.wireit'), { recursive: true, force: true })
       },
     },
   ]
@@ -422,7 +481,13 @@ const results = {} // scenario -> id -> { label, walls, rss, notes, error, extra
 function runScenario(scenario, entries, { runs = RUNS, warmup = 1 } = {}) {
   const res = (results[scenario] ??= {})
   const live = entries.filter((e) => {
-    res[e.id] = { label: e.label, walls: [], rss: [], checks: [], ...(e.available === false ? { error: 'not run (tool missing)' } : {}) }
+    res[e.id] = {
+      label: e.label,
+      walls: [],
+      rss: [],
+      checks: [],
+      ...(e.available === false ? { error: 'not run (tool missing)' } : {}),
+    }
     return e.available !== false
   })
   const t0 = Date.now()
@@ -489,7 +554,8 @@ function packageEntries(scenario) {
         const c = outputsWritten(ws, since)
         // Early cutoff: the edit never reaches the package's output (`echo pNNN`), so tasks reruns
         // that one package and none of its dependents; a tool without it reruns them all.
-        if (scenario === 'comment' && t.isTasks && c.written !== 1) throw new Error(`comment-only edit: ${c.written} tasks wrote their output, expected exactly 1 (early cutoff)`)
+        if (scenario === 'comment' && t.isTasks && c.written !== 1)
+          throw new Error(`comment-only edit: ${c.written} tasks wrote their output, expected exactly 1 (early cutoff)`)
         return c
       },
     }
@@ -501,7 +567,12 @@ function packageEntries(scenario) {
 
 function scenarioStartup() {
   const ws = wsDir('tasks')
-  const e = (id, label, argv, available = true, env = toolEnv()) => ({ id, label, available, spec: () => ({ argv, cwd: ws, env }) })
+  const e = (id, label, argv, available = true, env = toolEnv()) => ({
+    id,
+    label,
+    available,
+    spec: () => ({ argv, cwd: ws, env }),
+  })
   const list = [
     e('node', '`node -e 0` (floor)', [process.execPath, '-e', '0']),
     e('tasks', '`tasks --version`', tasksArgv('--version'), have.tasks, toolEnv({ CI: 'true' })),
@@ -511,18 +582,46 @@ function scenarioStartup() {
     e('nx', '`nx --version`', [join(BIN, 'nx'), '--version'], have.nx, toolEnv({ NX_DAEMON: 'false' })),
     e('npm', '`npm --version` (wireit runs through npm)', ['npm', '--version'], have.wireit),
   ]
-  const want = (x) => !ONLY || x.id === 'node' || ONLY.some((o) => (x.id === 'npm' ? o === 'wireit' : o.startsWith(x.id)))
+  const want = (x) =>
+    !ONLY || x.id === 'node' || ONLY.some((o) => (x.id === 'npm' ? o === 'wireit' : o.startsWith(x.id)))
   runScenario('startup', list.filter(want))
 }
 
 function scenarioTrivial() {
   const ws = TRIVIAL_DIR
   const names = join(ws, 'names.txt')
-  const e = (id, label, argv, available = true, env = toolEnv()) => ({ id, label, available, spec: () => ({ argv, cwd: ws, env }) })
+  const e = (id, label, argv, available = true, env = toolEnv()) => ({
+    id,
+    label,
+    available,
+    spec: () => ({ argv, cwd: ws, env }),
+  })
   const want = (id) => !ONLY || ONLY.some((o) => id.startsWith(o)) || id.startsWith('spawn')
   const list = [
-    e('spawn-seq', `spawn ${SIZE.trivial} × \`sh -c true\`, one at a time (xargs -P1)`, ['xargs', '-a', names, '-P', '1', '-n', '1', 'sh', '-c', 'true']),
-    e('spawn-par', `spawn ${SIZE.trivial} × \`sh -c true\`, ${N} at a time (xargs -P${N})`, ['xargs', '-a', names, '-P', String(N), '-n', '1', 'sh', '-c', 'true']),
+    e('spawn-seq', `spawn ${SIZE.trivial} × \`sh -c true\`, one at a time (xargs -P1)`, [
+      'xargs',
+      '-a',
+      names,
+      '-P',
+      '1',
+      '-n',
+      '1',
+      'sh',
+      '-c',
+      'true',
+    ]),
+    e('spawn-par', `spawn ${SIZE.trivial} × \`sh -c true\`, ${N} at a time (xargs -P${N})`, [
+      'xargs',
+      '-a',
+      names,
+      '-P',
+      String(N),
+      '-n',
+      '1',
+      'sh',
+      '-c',
+      'true',
+    ]),
     e('tasks', 'tasks (CI=true)', tasksArgv('all', '--concurrency', String(N)), have.tasks, toolEnv({ CI: 'true' })),
     e('make', 'make', ['make', `-j${N}`, 'all'], have.make),
     e('ninja', 'ninja', ['ninja', `-j${N}`], have.ninja),
@@ -541,15 +640,22 @@ function scenarioTrivial() {
 function scenarioStale() {
   const res = (results.stale ??= {})
   const ws = wsDir('tasks-stale')
-  const spec = (cwd) => ({ argv: tasksArgv('all', '--concurrency', String(N)), cwd, env: toolEnv({ CI: 'true', TASKS_MODE: 'content' }) })
+  const spec = (cwd) => ({
+    argv: tasksArgv('all', '--concurrency', String(N)),
+    cwd,
+    env: toolEnv({ CI: 'true', TASKS_MODE: 'content' }),
+  })
   const rows = {
     fresh: "tasks (content), fresh git index (the no-op scenario's copy)",
     first: 'tasks (content), stale index: first run after touching every source file (finds it stale, refreshes it)',
     second: 'tasks (content), stale index: the next run (the refreshed index)',
   }
-  for (const [id, label] of Object.entries(rows)) res[id] = { label, walls: [], rss: [], checks: [], ...(have.tasks ? {} : { error: 'not run yet' }) }
+  for (const [id, label] of Object.entries(rows))
+    res[id] = { label, walls: [], rss: [], checks: [], ...(have.tasks ? {} : { error: 'not run yet' }) }
   if (!have.tasks) return
-  const srcFiles = pkgNames().flatMap((n) => readdirSync(join(ws, 'packages', n, 'src')).map((f) => join(ws, 'packages', n, 'src', f)))
+  const srcFiles = pkgNames().flatMap((n) =>
+    readdirSync(join(ws, 'packages', n, 'src')).map((f) => join(ws, 'packages', n, 'src', f)),
+  )
   const t0 = Date.now()
   try {
     for (let round = 0; round < 1 + RUNS; round++) {
@@ -581,7 +687,12 @@ function scenarioStale() {
 function scenarioRaw() {
   const ws = wsDir('tasks')
   const raw = join(BENCH, 'raw.mjs')
-  const e = (id, label, argv, available = true, env = toolEnv()) => ({ id, label, available, spec: () => ({ argv, cwd: ws, env }) })
+  const e = (id, label, argv, available = true, env = toolEnv()) => ({
+    id,
+    label,
+    available,
+    spec: () => ({ argv, cwd: ws, env }),
+  })
   const memo = join(ws, '.tasks', 'state', 'hashes.json')
   if (have.tasks) {
     // The dry runs need a previous run's state, and the walking ones a full hash memo, which only a
@@ -591,7 +702,13 @@ function scenarioRaw() {
   }
   const saved = existsSync(memo) && readFileSync(memo)
   const tasksDry = (id, label, cold, git) => ({
-    ...e(id, label, tasksArgv('all', '--dry-run', '--concurrency', String(N), ...(git ? [] : ['--no-git'])), have.tasks && !!saved, toolEnv({ CI: 'true', TASKS_MODE: 'content' })),
+    ...e(
+      id,
+      label,
+      tasksArgv('all', '--dry-run', '--concurrency', String(N), ...(git ? [] : ['--no-git'])),
+      have.tasks && !!saved,
+      toolEnv({ CI: 'true', TASKS_MODE: 'content' }),
+    ),
     before() {
       if (cold) rmSync(memo, { force: true })
       else writeFileSync(memo, saved)
@@ -615,9 +732,24 @@ function scenarioRaw() {
       '--no-renames',
       '--ignore-submodules=all',
     ]),
-    tasksDry('tasks-dry-cold', '`tasks all --dry-run`, cold hash memo (git vouches for committed files: none read)', true, true),
-    tasksDry('tasks-dry-cold-walk', '`tasks all --dry-run --no-git`, cold hash memo (walks, reads and hashes every file)', true, false),
-    tasksDry('tasks-dry-warm-walk', '`tasks all --dry-run --no-git`, warm hash memo (walks and stats every file)', false, false),
+    tasksDry(
+      'tasks-dry-cold',
+      '`tasks all --dry-run`, cold hash memo (git vouches for committed files: none read)',
+      true,
+      true,
+    ),
+    tasksDry(
+      'tasks-dry-cold-walk',
+      '`tasks all --dry-run --no-git`, cold hash memo (walks, reads and hashes every file)',
+      true,
+      false,
+    ),
+    tasksDry(
+      'tasks-dry-warm-walk',
+      '`tasks all --dry-run --no-git`, warm hash memo (walks and stats every file)',
+      false,
+      false,
+    ),
   ].filter((x) => !ONLY || !x.id.startsWith('tasks') || ONLY.some((o) => o.startsWith('tasks')))
   try {
     runScenario('raw', list)
@@ -635,7 +767,10 @@ function scenarioRaw() {
 async function scenarioRemote() {
   const cli = join(REPO, 'node_modules', 'turborepo-remote-cache', 'dist', 'cli.js')
   if (!existsSync(cli)) {
-    missing.push({ tool: 'turborepo-remote-cache', why: 'not installed (npm ci in the repository): the remote scenario was not run' })
+    missing.push({
+      tool: 'turborepo-remote-cache',
+      why: 'not installed (npm ci in the repository): the remote scenario was not run',
+    })
     return
   }
   const port = await new Promise((res, rej) => {
@@ -665,12 +800,18 @@ async function scenarioRemote() {
     const end = Date.now() + 30_000
     for (;;) {
       try {
-        if ((await fetch(`http://127.0.0.1:${port}/v8/artifacts/status`, { headers: { authorization: 'Bearer bench' } })).status === 200) break
+        if (
+          (await fetch(`http://127.0.0.1:${port}/v8/artifacts/status`, { headers: { authorization: 'Bearer bench' } }))
+            .status === 200
+        )
+          break
       } catch {}
       if (Date.now() > end) throw new Error('turborepo-remote-cache did not start within 30 s')
       await new Promise((r) => setTimeout(r, 200))
     }
-    versions['turborepo-remote-cache'] = JSON.parse(readFileSync(join(REPO, 'node_modules', 'turborepo-remote-cache', 'package.json'), 'utf8')).version
+    versions['turborepo-remote-cache'] = JSON.parse(
+      readFileSync(join(REPO, 'node_modules', 'turborepo-remote-cache', 'package.json'), 'utf8'),
+    ).version
     const remoteEnv = {
       tasks: { TASKS_REMOTE_CACHE: `turbo+http://127.0.0.1:${port}?team=bench`, TASKS_REMOTE_CACHE_TOKEN: 'bench' },
       turbo: { TURBO_API: `http://127.0.0.1:${port}`, TURBO_TOKEN: 'bench', TURBO_TEAM: 'bench' },
@@ -707,12 +848,14 @@ const SCENARIO_TITLES = {
   noop: '2. No-op (everything up to date, nothing changed)',
   stale: '2b. No-op with a stale git index (every source file touched: stat data stale, contents not)',
   change: '3. One source file modified',
-  comment: '3b. Comment-only edit (the edited package reruns, its output bytes stay the same: with early cutoff no dependent reruns; tasks is checked to rerun exactly 1)',
+  comment:
+    '3b. Comment-only edit (the edited package reruns, its output bytes stay the same: with early cutoff no dependent reruns; tasks is checked to rerun exactly 1)',
   restore: '4. Restore (all `dist/` deleted, outputs restored from the local cache)',
   cold: '5. Cold (caches and outputs cleared, everything runs)',
   trivial: `6. ${SIZE.trivial} trivial tasks (\`true\`, no inputs): scheduler overhead`,
   raw: '7. Raw limits on the same files',
-  remote: '8. Restore from the remote cache (all `dist/` and the local cache deleted; every output from a local turborepo-remote-cache, tasks and turbo on the same server)',
+  remote:
+    '8. Restore from the remote cache (all `dist/` and the local cache deleted; every output from a local turborepo-remote-cache, tasks and turbo on the same server)',
 }
 
 const med = (scenario, id) => median(results[scenario]?.[id]?.walls ?? [])
@@ -743,13 +886,23 @@ function scenarioTable(scenario) {
   rows.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`)
   for (const [id, r] of Object.entries(res)) {
     if (r.error) {
-      rows.push(`| ${r.label} | ${r.error.startsWith('not run') ? r.error : 'failed (see Failures)'} |${' |'.repeat(head.length - 2)}`)
+      rows.push(
+        `| ${r.label} | ${r.error.startsWith('not run') ? r.error : 'failed (see Failures)'} |${' |'.repeat(head.length - 2)}`,
+      )
       continue
     }
     const m = median(r.walls)
-    const cells = [r.label, fmtS(m), `${fmtS(Math.min(...r.walls))}–${fmtS(Math.max(...r.walls))}`, fmtMB(median(r.rss))]
+    const cells = [
+      r.label,
+      fmtS(m),
+      `${fmtS(Math.min(...r.walls))}–${fmtS(Math.max(...r.walls))}`,
+      fmtMB(median(r.rss)),
+    ]
     if (isPkg) {
-      cells.push(best ? fmtX(m / best.m) : '—', id.startsWith('tasks') || !Number.isFinite(tasksMed) ? '' : fmtX(tasksMed / m))
+      cells.push(
+        best ? fmtX(m / best.m) : '—',
+        id.startsWith('tasks') || !Number.isFinite(tasksMed) ? '' : fmtX(tasksMed / m),
+      )
       const w = r.checks.map((c) => c.written),
         miss = r.checks.map((c) => c.missing)
       cells.push(w.length ? String(median(w)) : '—', miss.length ? String(Math.max(...miss)) : '—')
@@ -765,7 +918,9 @@ function scenarioTable(scenario) {
     for (const id of ['tasks', 'make', 'ninja']) {
       const m = med('trivial', id)
       if (!Number.isFinite(m)) continue
-      lines.push(`| ${res[id].label} | ${(((m - base) / SIZE.trivial) * 1000).toFixed(2)} | ${(((m - seq) / SIZE.trivial) * 1000).toFixed(2)} |`)
+      lines.push(
+        `| ${res[id].label} | ${(((m - base) / SIZE.trivial) * 1000).toFixed(2)} | ${(((m - seq) / SIZE.trivial) * 1000).toFixed(2)} |`,
+      )
     }
     if (lines.length) {
       text += `\nOverhead per task, ms = (tool − spawn baseline) / ${SIZE.trivial}:\n\n| tool | vs ${N}-parallel spawns | vs sequential spawns |\n|---|---:|---:|\n${lines.join('\n')}\n`
@@ -793,7 +948,9 @@ function targets() {
   const jsBest = (s) => fastest(s, (t) => t.jsAnchor)
   const add = (target, id, measured, limit, detail) => {
     const ok = Number.isFinite(measured) ? measured <= limit : undefined
-    rows.push(`| ${target} | ${id} | ${detail} | ${ok === undefined ? 'not measured' : ok ? '**met**' : '**missed**'} |`)
+    rows.push(
+      `| ${target} | ${id} | ${detail} | ${ok === undefined ? 'not measured' : ok ? '**met**' : '**missed**'} |`,
+    )
   }
   for (const id of ['tasks', 'tasks-mtime']) {
     const label = id === 'tasks' ? 'content' : 'mtime'
@@ -804,12 +961,24 @@ function targets() {
     ]) {
       const b = jsBest(s),
         m = med(s, id)
-      add(`${name}: ≤ ${limit}× the faster of turbo and nx`, label, b ? m / b.m : NaN, limit, b ? `${fmtS(m)} s vs ${b.label} ${fmtS(b.m)} s = ${fmtX(m / b.m)}` : '—')
+      add(
+        `${name}: ≤ ${limit}× the faster of turbo and nx`,
+        label,
+        b ? m / b.m : NaN,
+        limit,
+        b ? `${fmtS(m)} s vs ${b.label} ${fmtS(b.m)} s = ${fmtX(m / b.m)}` : '—',
+      )
     }
     if (id === 'tasks') {
       const t = med('remote', 'tasks'),
         tb = med('remote', 'turbo')
-      add('restore from the remote cache: ≤ 0.7× turbo on the same server', label, t / tb, 0.7, `${fmtS(t)} s vs turbo ${fmtS(tb)} s = ${fmtX(t / tb)}`)
+      add(
+        'restore from the remote cache: ≤ 0.7× turbo on the same server',
+        label,
+        t / tb,
+        0.7,
+        `${fmtS(t)} s vs turbo ${fmtS(tb)} s = ${fmtX(t / tb)}`,
+      )
     }
     const nj = med('noop', 'ninja'),
       m = med('noop', id)
@@ -824,7 +993,13 @@ function targets() {
   ]) {
     const m = med(s, 'tasks'),
       a = med(s, anchor)
-    add(`${name}: ≤ ${limit}× ${anchor} (issue 8)`, 'content', m / a, limit, `${fmtS(m)} s vs ${anchor} ${fmtS(a)} s = ${fmtX(m / a)}`)
+    add(
+      `${name}: ≤ ${limit}× ${anchor} (issue 8)`,
+      'content',
+      m / a,
+      limit,
+      `${fmtS(m)} s vs ${anchor} ${fmtS(a)} s = ${fmtX(m / a)}`,
+    )
   }
   {
     const second = med('stale', 'second'),
@@ -841,7 +1016,13 @@ function targets() {
   {
     const t = med('startup', 'tasks'),
       n = med('startup', 'node')
-    add('start-up: `--version` ≤ 1.5× `node -e 0`', 'tasks', t / n, 1.5, `${fmtS(t)} s vs ${fmtS(n)} s = ${fmtX(t / n)}`)
+    add(
+      'start-up: `--version` ≤ 1.5× `node -e 0`',
+      'tasks',
+      t / n,
+      1.5,
+      `${fmtS(t)} s vs ${fmtS(n)} s = ${fmtX(t / n)}`,
+    )
   }
   {
     const t = med('trivial', 'tasks'),
@@ -880,7 +1061,9 @@ function summaryTable() {
     for (const id of ['tasks', 'tasks-mtime']) {
       const t = med(s, id)
       if (!Number.isFinite(t)) continue
-      rows.push(`| ${s} (${id === 'tasks' ? 'content' : 'mtime'}: ${fmtS(t)} s) | ${anchors.map((a) => (Number.isFinite(med(s, a.id)) ? fmtX(t / med(s, a.id)) : '—')).join(' | ')} |`)
+      rows.push(
+        `| ${s} (${id === 'tasks' ? 'content' : 'mtime'}: ${fmtS(t)} s) | ${anchors.map((a) => (Number.isFinite(med(s, a.id)) ? fmtX(t / med(s, a.id)) : '—')).join(' | ')} |`,
+      )
     }
   }
   return rows.join('\n') + '\n'
@@ -900,9 +1083,13 @@ function writeReport({ date, elapsedS, loadStart, loadEnd, runs, machine: m }) {
     '',
   )
   lines.push('## Machine and versions', '')
-  lines.push(`- CPU: ${m.cpu}, ${m.nproc} logical CPUs (\`os.availableParallelism()\`); memory ${m.memory}; ${m.os}; bench filesystem ${m.fs}`)
+  lines.push(
+    `- CPU: ${m.cpu}, ${m.nproc} logical CPUs (\`os.availableParallelism()\`); memory ${m.memory}; ${m.os}; bench filesystem ${m.fs}`,
+  )
   for (const [k, v] of Object.entries(versions)) lines.push(`- ${k}: ${v}`)
-  lines.push(`- concurrency given to every tool: ${N} (make -j, ninja -j, turbo --concurrency, nx --parallel, WIREIT_PARALLEL, tasks --concurrency)`)
+  lines.push(
+    `- concurrency given to every tool: ${N} (make -j, ninja -j, turbo --concurrency, nx --parallel, WIREIT_PARALLEL, tasks --concurrency)`,
+  )
   lines.push(
     `- workspace: ${SIZE.packages} packages × ${SIZE.files} files (1–2 KB), ${info?.edges ?? '?'} dependency edges (seed 1); the edited file is \`${info?.changedFile}\`, whose change reruns ${info?.rerunOnChange?.length ?? '?'} packages (${(info?.rerunOnChange ?? []).join(', ')})`,
   )
@@ -980,10 +1167,18 @@ try {
     else runScenario(s, packageEntries(s))
   }
 } finally {
-  if (have.nx && tools().some((t) => t.id === 'nx-daemon')) sh(join(BIN, 'nx'), ['daemon', '--stop'], { cwd: wsDir('nx'), env: toolEnv({ NX_DAEMON: 'true' }) })
+  if (have.nx && tools().some((t) => t.id === 'nx-daemon'))
+    sh(join(BIN, 'nx'), ['daemon', '--stop'], { cwd: wsDir('nx'), env: toolEnv({ NX_DAEMON: 'true' }) })
   const elapsed = (Date.now() - benchStart) / 1000
   const meta = { date: new Date().toISOString(), elapsedS: elapsed, loadStart, loadEnd: os.loadavg(), runs: runCounter }
-  writeFileSync(JSON_OUT, JSON.stringify({ size: opt.size, SIZE, RUNS, N, versions, missing, machine: machine(), meta, info, results }, null, 2))
+  writeFileSync(
+    JSON_OUT,
+    JSON.stringify(
+      { size: opt.size, SIZE, RUNS, N, versions, missing, machine: machine(), meta, info, results },
+      null,
+      2,
+    ),
+  )
   writeReport({ ...meta, machine: machine() })
   say(`bench: done in ${(elapsed / 60).toFixed(1)} min`)
 }

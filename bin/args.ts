@@ -19,7 +19,8 @@ export function normaliseArgv(argv: readonly string[], booleans: readonly string
   for (const arg of argv) {
     if (arg === '--') rest = true
     const m = rest ? null : /^--([a-z][a-z0-9-]*)(=.*)?$/.exec(arg)
-    if (m && booleans.includes(m[1]!)) out.push(`--${m[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}${m[2] ?? ''}`)
+    if (m && booleans.includes(m[1]!))
+      out.push(`--${m[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}${m[2] ?? ''}`)
     else out.push(arg)
   }
   return out
@@ -27,5 +28,8 @@ export function normaliseArgv(argv: readonly string[], booleans: readonly string
 
 /** cac's help sections with the `(default: true)` of negated options (`--no-cache`, `--no-git`) removed. */
 export function cleanHelp<S extends { title?: string; body: string }>(sections: S[]): S[] {
-  return sections.map((s) => ({ ...s, body: s.body.replace(/^(\s+--no-[\w-]+\s.*?)\s*\(default: true\)\s*$/gm, '$1').replace(/[ \t]+$/gm, '') }))
+  return sections.map((s) => ({
+    ...s,
+    body: s.body.replace(/^(\s+--no-[\w-]+\s.*?)\s*\(default: true\)\s*$/gm, '$1').replace(/[ \t]+$/gm, ''),
+  }))
 }

@@ -16,7 +16,10 @@ export const CACHE_SUBCOMMANDS = ['status', 'prune', 'clean'] as const
 /** The remote flags from cac's parsed options (`--remote-cache URL`, `--no-remote-cache`, `--remote-cache-read-only`). */
 export function remoteFlags(opts: Record<string, unknown>): RemoteFlags {
   const v = opts.remoteCache
-  return { remoteCache: v === false ? false : typeof v === 'string' ? v : undefined, readOnly: !!opts.remoteCacheReadOnly }
+  return {
+    remoteCache: v === false ? false : typeof v === 'string' ? v : undefined,
+    readOnly: !!opts.remoteCacheReadOnly,
+  }
 }
 
 /** Human size: `1.2 GB`, `340 MB`, `12 kB` (decimal units, like `du --si`). */
@@ -31,13 +34,17 @@ export function formatBytes(n: number): string {
 }
 
 /** Where `.tasks/` is and what the config says, for the subcommands (a missing config is fine: the current folder). */
-async function locate(cwd: string | undefined, configFile: string | undefined): Promise<{ root: string; config?: LoadedConfig }> {
+async function locate(
+  cwd: string | undefined,
+  configFile: string | undefined,
+): Promise<{ root: string; config?: LoadedConfig }> {
   const lib = await import('../lib/index.js')
   try {
     const config = await lib.loadConfig({ cwd, config: configFile })
     return { root: config.root, config }
   } catch (err) {
-    if (err instanceof lib.TasksError && err.code === 'config-not-found' && !configFile) return { root: cwd ?? process.cwd() }
+    if (err instanceof lib.TasksError && err.code === 'config-not-found' && !configFile)
+      return { root: cwd ?? process.cwd() }
     throw err
   }
 }
@@ -47,7 +54,11 @@ async function locate(cwd: string | undefined, configFile: string | undefined): 
  * 1 a check failed, 2 usage).
  * @throws {TasksError} for a bad config or remote URL (rendered by the caller)
  */
-export async function runCacheCommand(sub: string, o: { cwd?: string; config?: string; flags: RemoteFlags; json?: boolean }, write: (text: string) => void): Promise<number> {
+export async function runCacheCommand(
+  sub: string,
+  o: { cwd?: string; config?: string; flags: RemoteFlags; json?: boolean },
+  write: (text: string) => void,
+): Promise<number> {
   const gc = await import('../lib/cache/gc.js')
   const { root, config } = await locate(o.cwd, o.config)
   const dir = join(root, '.tasks')
@@ -66,14 +77,20 @@ export async function runCacheCommand(sub: string, o: { cwd?: string; config?: s
     return 0
   }
   if (sub !== 'status') {
-    write(`error: unknown cache command \`${sub}\`\n  help: use \`tasks cache status\`, \`tasks cache prune\` or \`tasks cache clean\`\n`)
+    write(
+      `error: unknown cache command \`${sub}\`\n  help: use \`tasks cache status\`, \`tasks cache prune\` or \`tasks cache clean\`\n`,
+    )
     return 2
   }
   const u = gc.cacheUsage(dir)
   const settings = resolveRemoteSettings(config?.remoteCache, process.env, o.flags)
-  const lines = [`local cache: ${where}: ${u.entries} entries, ${u.blobs} blobs, ${formatBytes(u.bytes)} of ${formatBytes(maxSize)} (cache.maxSize)`]
+  const lines = [
+    `local cache: ${where}: ${u.entries} entries, ${u.blobs} blobs, ${formatBytes(u.bytes)} of ${formatBytes(maxSize)} (cache.maxSize)`,
+  ]
   if (!settings.on) {
-    lines.push(`remote cache: ${settings.why === 'not configured' ? 'not configured (set remoteCache.url in the config, TASKS_REMOTE_CACHE=URL or --remote-cache URL)' : settings.why}`)
+    lines.push(
+      `remote cache: ${settings.why === 'not configured' ? 'not configured (set remoteCache.url in the config, TASKS_REMOTE_CACHE=URL or --remote-cache URL)' : settings.why}`,
+    )
     if (o.json) write(JSON.stringify({ local: u, maxSize, remote: { on: false, why: settings.why } }, null, 2) + '\n')
     else write(lines.join('\n') + '\n')
     return 0
@@ -96,9 +113,16 @@ export async function runCacheCommand(sub: string, o: { cwd?: string; config?: s
             detail:
               'on: uploads are signed (HMAC-SHA256), downloads without a valid signature are misses' +
               (settings.url.protocol === 'turbo' ? '; artifacts carry x-artifact-tag (turbo 2.x format)' : '') +
-              (settings.signatureKey.length < 32 ? `; the key is ${settings.signatureKey.length} bytes, use at least 32 (turbo requires it soon)` : ''),
+              (settings.signatureKey.length < 32
+                ? `; the key is ${settings.signatureKey.length} bytes, use at least 32 (turbo requires it soon)`
+                : ''),
           }
-        : { name: 'signing', ok: true, detail: 'off: set TASKS_REMOTE_CACHE_SIGNATURE_KEY so uploads are signed and unsigned or tampered entries are refused (recommended for a shared cache)' },
+        : {
+            name: 'signing',
+            ok: true,
+            detail:
+              'off: set TASKS_REMOTE_CACHE_SIGNATURE_KEY so uploads are signed and unsigned or tampered entries are refused (recommended for a shared cache)',
+          },
     )
   }
   const order = ['reachable', 'read', 'write', 'signing', 'protocol']
@@ -109,7 +133,18 @@ export async function runCacheCommand(sub: string, o: { cwd?: string; config?: s
     if (c.fix) lines.push(`       ${''.padEnd(9)} fix: ${c.fix}`)
   }
   const ok = checks.every((c) => c.ok) && checks.some((c) => c.name === 'read')
-  if (o.json) write(JSON.stringify({ local: u, maxSize, remote: { on: true, url: report.url, protocol: report.protocol, readOnly: settings.readOnly, checks, ok } }, null, 2) + '\n')
+  if (o.json)
+    write(
+      JSON.stringify(
+        {
+          local: u,
+          maxSize,
+          remote: { on: true, url: report.url, protocol: report.protocol, readOnly: settings.readOnly, checks, ok },
+        },
+        null,
+        2,
+      ) + '\n',
+    )
   else write(lines.join('\n') + '\n')
   return ok ? 0 : 1
 }
@@ -120,7 +155,11 @@ export async function runCacheCommand(sub: string, o: { cwd?: string; config?: s
  * only when a remote is on.
  * @throws {TasksError} `usage` for a remote URL with an unknown scheme
  */
-export async function openRunCache(config: LoadedConfig, flags: RemoteFlags, warn: (message: string, task?: string) => void): Promise<TieredCache | undefined> {
+export async function openRunCache(
+  config: LoadedConfig,
+  flags: RemoteFlags,
+  warn: (message: string, task?: string) => void,
+): Promise<TieredCache | undefined> {
   const settings = resolveRemoteSettings(config.remoteCache, process.env, flags)
   if (!settings.on) return undefined
   const [{ openRemoteStore }, { TieredCache }, { LocalCache }, { parseActionResult }] = await Promise.all([
@@ -145,7 +184,11 @@ export async function openRunCache(config: LoadedConfig, flags: RemoteFlags, war
  * or restored something (at most hourly, see `maybeCollect`), release the remote's connections.
  * Never throws.
  */
-export async function afterRun(config: LoadedConfig, result: RunResult, tiered: TieredCache | undefined): Promise<void> {
+export async function afterRun(
+  config: LoadedConfig,
+  result: RunResult,
+  tiered: TieredCache | undefined,
+): Promise<void> {
   try {
     if (!result.summary.dryRun && (result.summary.ran > 0 || result.summary.cacheHits > 0)) {
       const gc = await import('../lib/cache/gc.js')

@@ -24,7 +24,13 @@ const f = (ms: number) =>
  * @returns the exit code
  * @throws {TasksError} `usage` for a bad `--baseline` action, name, `--last` or unknown run
  */
-export async function historyCommand(config: LoadedConfig, args: readonly string[], opts: Opts, cwd: string, out: (text: string) => void): Promise<number> {
+export async function historyCommand(
+  config: LoadedConfig,
+  args: readonly string[],
+  opts: Opts,
+  cwd: string,
+  out: (text: string) => void,
+): Promise<number> {
   const { TasksError, EXIT } = await import('../lib/errors.js')
   const h = await import('../lib/report/history.js')
   const root = config.root
@@ -33,21 +39,41 @@ export async function historyCommand(config: LoadedConfig, args: readonly string
   const warn = skipped ? `warning: ${skipped} unreadable line${skipped === 1 ? '' : 's'} in ${file} skipped\n` : ''
 
   if (opts.baseline !== undefined) {
-    if (opts.baseline !== 'save') throw new TasksError('usage', `--baseline takes \`save\`, got \`${String(opts.baseline)}\``, {}, 'usage: `tasks history --baseline save NAME [--run ID]`')
+    if (opts.baseline !== 'save')
+      throw new TasksError(
+        'usage',
+        `--baseline takes \`save\`, got \`${String(opts.baseline)}\``,
+        {},
+        'usage: `tasks history --baseline save NAME [--run ID]`',
+      )
     const name = args[0]
-    if (!name) throw new TasksError('usage', '`tasks history --baseline save` needs a NAME', {}, 'usage: `tasks history --baseline save NAME [--run ID]`')
+    if (!name)
+      throw new TasksError(
+        'usage',
+        '`tasks history --baseline save` needs a NAME',
+        {},
+        'usage: `tasks history --baseline save NAME [--run ID]`',
+      )
     const id = opts.run === undefined ? undefined : String(opts.run)
     const run = id ? runs.filter((r) => r.id.startsWith(id)) : runs.slice(-1)
     if (run.length !== 1) {
-      throw new TasksError('usage', id ? `\`--run ${id}\` matches ${run.length} runs in ${file}` : `no runs in ${file} yet`, {}, id ? '`tasks history` lists run ids' : 'run a task first')
+      throw new TasksError(
+        'usage',
+        id ? `\`--run ${id}\` matches ${run.length} runs in ${file}` : `no runs in ${file} yet`,
+        {},
+        id ? '`tasks history` lists run ids' : 'run a task first',
+      )
     }
     const saved = h.saveBaseline(root, name, run[0]!) // run.length === 1 (checked above)
-    out(`${warn}saved run ${run[0]!.id} (\`${run[0]!.command}\`) as baseline \`${name}\`: ${relative(cwd, saved) || saved}\n`)
+    out(
+      `${warn}saved run ${run[0]!.id} (\`${run[0]!.command}\`) as baseline \`${name}\`: ${relative(cwd, saved) || saved}\n`,
+    )
     return EXIT.ok
   }
 
   const last = opts.last === undefined ? 10 : Number(opts.last)
-  if (!Number.isInteger(last) || last < 1) throw new TasksError('usage', `--last must be a whole number >= 1, got \`${String(opts.last)}\``)
+  if (!Number.isInteger(last) || last < 1)
+    throw new TasksError('usage', `--last must be a whole number >= 1, got \`${String(opts.last)}\``)
   const task = args[0]
 
   if (task) {
@@ -61,7 +87,17 @@ export async function historyCommand(config: LoadedConfig, args: readonly string
       last,
     )[0]! // one task, in rows.length > 0 runs: one trend
     if (opts.json) {
-      out(JSON.stringify({ task, trend, runs: rows.slice(-last).map((x) => ({ id: x.run.id, time: x.run.time, command: x.run.command, ...x.t })) }, null, 2) + '\n')
+      out(
+        JSON.stringify(
+          {
+            task,
+            trend,
+            runs: rows.slice(-last).map((x) => ({ id: x.run.id, time: x.run.time, command: x.run.command, ...x.t })),
+          },
+          null,
+          2,
+        ) + '\n',
+      )
       return EXIT.ok
     }
     const lines = [

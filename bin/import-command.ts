@@ -25,7 +25,11 @@ export interface SubcommandOptions {
  * exists in the config found from the cwd).
  * @returns the exit code
  */
-export async function runSubcommand(args: string[], opts: SubcommandOptions, flags: readonly FlagInfo[]): Promise<number | undefined> {
+export async function runSubcommand(
+  args: string[],
+  opts: SubcommandOptions,
+  flags: readonly FlagInfo[],
+): Promise<number | undefined> {
   const [sub, ...rest] = args
   if (sub === undefined || !SUBCOMMANDS.has(sub)) return undefined
   const lib = await import('../lib/index.js')
@@ -73,7 +77,10 @@ async function importCommand(rest: string[], cwd: string, opts: SubcommandOption
   const lib = await import('../lib/index.js')
   const what = rest[0]
   if (!what) {
-    throw new lib.TasksError('usage', '`tasks import` needs a file: `tasks import Makefile` or `tasks import package.json`')
+    throw new lib.TasksError(
+      'usage',
+      '`tasks import` needs a file: `tasks import Makefile` or `tasks import package.json`',
+    )
   }
   const file = resolve(cwd, what)
   const dir = dirname(file)
@@ -85,13 +92,27 @@ async function importCommand(rest: string[], cwd: string, opts: SubcommandOption
     const { importMakefile } = await import('../lib/import/make.js')
     result = importMakefile({ cwd: dir, makefile: basename(file) })
   }
-  return writeConfig(result.config, dir, cwd, opts, `imported ${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'} from ${relative(process.cwd(), file) || file}`, result.warnings)
+  return writeConfig(
+    result.config,
+    dir,
+    cwd,
+    opts,
+    `imported ${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'} from ${relative(process.cwd(), file) || file}`,
+    result.warnings,
+  )
 }
 
 async function initCommand(cwd: string, opts: SubcommandOptions): Promise<number> {
   const { initConfig } = await import('../lib/import/init.js')
   const result = initConfig({ cwd })
-  const code = writeConfig(result.config, cwd, cwd, opts, `wrote a starter config${result.detected.length ? ` for ${result.detected.join(', ')}` : ''} (${result.tasks.length} tasks)`, [])
+  const code = writeConfig(
+    result.config,
+    cwd,
+    cwd,
+    opts,
+    `wrote a starter config${result.detected.length ? ` for ${result.detected.join(', ')}` : ''} (${result.tasks.length} tasks)`,
+    [],
+  )
   if (code === EXIT.ok && !opts.dryRun) {
     const gi = join(cwd, '.gitignore')
     const text = existsSync(gi) ? readFileSync(gi, 'utf8') : ''
@@ -104,14 +125,28 @@ async function initCommand(cwd: string, opts: SubcommandOptions): Promise<number
 }
 
 /** Write `text` to `--config` (relative to `cwd`), else to `tasks.config.ts` in `dir`; `--dry-run` prints it. */
-function writeConfig(text: string, dir: string, cwd: string, opts: SubcommandOptions, what: string, warnings: readonly string[]): number {
+function writeConfig(
+  text: string,
+  dir: string,
+  cwd: string,
+  opts: SubcommandOptions,
+  what: string,
+  warnings: readonly string[],
+): number {
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
   if (opts.dryRun) {
     process.stdout.write(text)
     return EXIT.ok
   }
   const target = opts.config ? resolve(cwd, opts.config) : join(dir, 'tasks.config.ts')
-  const existing = ['tasks.config.ts', 'tasks.config.mts', 'tasks.config.js', 'tasks.config.mjs', 'tasks.config.cjs', 'tasks.config.json']
+  const existing = [
+    'tasks.config.ts',
+    'tasks.config.mts',
+    'tasks.config.js',
+    'tasks.config.mjs',
+    'tasks.config.cjs',
+    'tasks.config.json',
+  ]
     .map((f) => join(dirname(target), f))
     .filter((f) => existsSync(f))
   if (existing.length && !opts.force) {

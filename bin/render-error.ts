@@ -32,7 +32,8 @@ export function renderError(err: unknown, cwd: string, color: boolean): string {
       const pad = ' '.repeat(n.length)
       lines.push(`${pad} ${blue('|')}`)
       lines.push(`${blue(n)} ${blue('|')} ${loc.lineText}`)
-      if (loc.column) lines.push(`${pad} ${blue('|')} ${' '.repeat(loc.column - 1)}${red('^'.repeat(Math.max(1, loc.length ?? 1)))}`)
+      if (loc.column)
+        lines.push(`${pad} ${blue('|')} ${' '.repeat(loc.column - 1)}${red('^'.repeat(Math.max(1, loc.length ?? 1)))}`)
     }
   }
   if (err.hint) lines.push(`  ${blue('help')}: ${err.hint}`)

@@ -11,15 +11,35 @@ import type { OutputLogs } from '../lib/report/output-logs.js'
 import { TasksError } from '../lib/errors.js'
 
 /** Option keys (as cac reports them) this module adds, for bin/tasks.ts's unknown-option check. */
-export const REPORT_OPTION_KEYS = ['report', 'summarize', 'compare', 'failOnRegression', 'fail-on-regression', 'outputLogs', 'output-logs', 'baseline', 'last', 'run']
+export const REPORT_OPTION_KEYS = [
+  'report',
+  'summarize',
+  'compare',
+  'failOnRegression',
+  'fail-on-regression',
+  'outputLogs',
+  'output-logs',
+  'baseline',
+  'last',
+  'run',
+]
 
 /** Declare the flags on the CLI (help text included). */
 export function addReportOptions(cli: CAC): void {
   cli
     .option('--report [file]', 'Write an HTML report of the run (default .tasks/reports/<run-id>.html)')
-    .option('--summarize [file]', 'Write the run summary as JSON, schema in docs/RUN-SUMMARY.md (default .tasks/runs/<run-id>.json, `-` for stdout)')
-    .option('--compare [run]', 'Compare durations with a run id or saved baseline (default: the median of the last 5 runs of the same command)')
-    .option('--fail-on-regression', 'With --compare: exit 1 when a task got slower than the baseline (> 20 % and > 100 ms)')
+    .option(
+      '--summarize [file]',
+      'Write the run summary as JSON, schema in docs/RUN-SUMMARY.md (default .tasks/runs/<run-id>.json, `-` for stdout)',
+    )
+    .option(
+      '--compare [run]',
+      'Compare durations with a run id or saved baseline (default: the median of the last 5 runs of the same command)',
+    )
+    .option(
+      '--fail-on-regression',
+      'With --compare: exit 1 when a task got slower than the baseline (> 20 % and > 100 ms)',
+    )
     .option('--output-logs <mode>', 'Task logs to print: full (default), new-only, errors-only or none')
     .option('--baseline <action>', '`tasks history --baseline save NAME [--run ID]` pins a run as a named baseline')
     .option('--last <n>', '`tasks history`: how many runs to show (default 10)')
@@ -37,7 +57,10 @@ export async function outputLogsOf(opts: Opts): Promise<OutputLogs> {
   if (v === undefined) return 'full'
   const { isOutputLogs, OUTPUT_LOGS } = await import('../lib/report/output-logs.js')
   if (isOutputLogs(v)) return v
-  throw new TasksError('usage', `--output-logs takes ${OUTPUT_LOGS.map((m) => `\`${m}\``).join(', ')}, got \`${String(v)}\``)
+  throw new TasksError(
+    'usage',
+    `--output-logs takes ${OUTPUT_LOGS.map((m) => `\`${m}\``).join(', ')}, got \`${String(v)}\``,
+  )
 }
 
 export type { RunReport, RunReportInput } from './run-report.js'

@@ -37,7 +37,14 @@ export async function pickReporter(o: PickReporterOptions): Promise<Reporter & {
     const { createListrReporter } = await import('../lib/report/listr.js')
     parts.push(await createListrReporter(o.order, o.write, { outputLogs: o.outputLogs }))
   } else {
-    parts.push(createPlainReporter({ write: o.write, color: o.color, githubActions: process.env.GITHUB_ACTIONS === 'true', outputLogs: o.outputLogs }))
+    parts.push(
+      createPlainReporter({
+        write: o.write,
+        color: o.color,
+        githubActions: process.env.GITHUB_ACTIONS === 'true',
+        outputLogs: o.outputLogs,
+      }),
+    )
   }
   let json: ReturnType<typeof import('../lib/report/json.js').createJsonReporter> | undefined
   if (o.json) {

@@ -70,7 +70,12 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
   const argv = input.argv ?? process.argv
   if (opts.summarize === true && argv[argv.indexOf('--summarize') + 1] === '-') opts.summarize = '-'
   if (opts.summarize === '-' && opts.json) {
-    throw new TasksError('usage', '`--summarize -` and `--json` both write to stdout', {}, 'give `--summarize` a file, or drop `--json`')
+    throw new TasksError(
+      'usage',
+      '`--summarize -` and `--json` both write to stdout',
+      {},
+      'give `--summarize` a file, or drop `--json`',
+    )
   }
   // A bad `--compare` value is a usage error before anything runs.
   let target: history.CompareTarget | undefined
@@ -90,7 +95,10 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
       if (wantsCompare || wantsReport) {
         const h = history.readHistory(root)
         past = h.runs
-        if (h.skipped) write(`warning: ${h.skipped} unreadable line${h.skipped === 1 ? '' : 's'} in ${show(history.historyFile(root))} skipped\n`)
+        if (h.skipped)
+          write(
+            `warning: ${h.skipped} unreadable line${h.skipped === 1 ? '' : 's'} in ${show(history.historyFile(root))} skipped\n`,
+          )
       }
       let code: number | undefined
       if (target) {
@@ -100,7 +108,9 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
           model.comparison = cmp
           write(compareText(cmp))
           if (opts.failOnRegression && cmp.slower.length) {
-            write(`regression: ${cmp.slower.length} task${cmp.slower.length === 1 ? '' : 's'} slower than ${cmp.against} (--fail-on-regression)\n`)
+            write(
+              `regression: ${cmp.slower.length} task${cmp.slower.length === 1 ? '' : 's'} slower than ${cmp.against} (--fail-on-regression)\n`,
+            )
             code = EXIT.taskFailed
           }
         }
@@ -116,7 +126,10 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
       }
 
       if (wantsReport) {
-        const file = typeof opts.report === 'string' && opts.report ? resolve(input.cwd, opts.report) : join(root, '.tasks', 'reports', `${model.runId}.html`)
+        const file =
+          typeof opts.report === 'string' && opts.report
+            ? resolve(input.cwd, opts.report)
+            : join(root, '.tasks', 'reports', `${model.runId}.html`)
         const logDir = `${file.replace(/\.html?$/, '')}.logs`
         // The report keeps a cut of each log; failed and cut logs are written whole beside it.
         let n = 0
@@ -140,7 +153,10 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
         const json = JSON.stringify(model, null, 2) + '\n'
         if (opts.summarize === '-') process.stdout.write(json)
         else {
-          const file = typeof opts.summarize === 'string' && opts.summarize ? resolve(input.cwd, opts.summarize) : join(root, '.tasks', 'runs', `${model.runId}.json`)
+          const file =
+            typeof opts.summarize === 'string' && opts.summarize
+              ? resolve(input.cwd, opts.summarize)
+              : join(root, '.tasks', 'runs', `${model.runId}.json`)
           mkdirSync(dirname(file), { recursive: true })
           writeFileSync(file, json)
           write(`summary: ${show(file)}\n`)
@@ -169,7 +185,9 @@ export async function startRunReport(input: RunReportInput): Promise<RunReport> 
 /** The `--compare` table as text. */
 function compareText(cmp: Comparison): string {
   const f = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`)
-  const lines = [`compare: against ${cmp.against} (flagged: > ${Math.round(cmp.threshold.ratio * 100)} % and > ${cmp.threshold.ms} ms)`]
+  const lines = [
+    `compare: against ${cmp.against} (flagged: > ${Math.round(cmp.threshold.ratio * 100)} % and > ${cmp.threshold.ms} ms)`,
+  ]
   const width = Math.min(40, Math.max(4, ...[...cmp.slower, ...cmp.faster].map((c) => c.task.length)))
   for (const [label, xs] of [
     ['slower', cmp.slower],

@@ -28,15 +28,27 @@ cli
   .option('--continue', 'Keep running independent tasks after a failure')
   .option('--watch', 'Run, then rerun what changed on every edit of an input or the config (Ctrl-C stops)')
   .option('--concurrency <n>', 'Tasks running at once (default: available parallelism)')
-  .option('--affected [ref]', 'Only tasks a change since the merge base with <ref> touches (default: main, or TASKS_AFFECTED_BASE), and what they need')
+  .option(
+    '--affected [ref]',
+    'Only tasks a change since the merge base with <ref> touches (default: main, or TASKS_AFFECTED_BASE), and what they need',
+  )
   .option('--var <name=value>', 'Set a task variable declared in `vars` (repeatable)')
-  .option('--filter <workspaces>', 'Only these workspaces: a name, a glob, ./path, ...name (and its dependents), name... (and its dependencies); repeatable')
+  .option(
+    '--filter <workspaces>',
+    'Only these workspaces: a name, a glob, ./path, ...name (and its dependents), name... (and its dependencies); repeatable',
+  )
   .option('--cwd <dir>', 'Folder to start from (default: the current folder)')
   .option('--config <file>', 'Config file to use instead of searching for tasks.config.*')
   .option('--profile <file>', 'Write a Chrome trace of the run to <file>')
-  .option('--remote-cache <url>', 'Remote cache: http(s):// Bazel HTTP, grpc(s):// Bazel gRPC, turbo+http(s):// Turborepo (also TASKS_REMOTE_CACHE)')
+  .option(
+    '--remote-cache <url>',
+    'Remote cache: http(s):// Bazel HTTP, grpc(s):// Bazel gRPC, turbo+http(s):// Turborepo (also TASKS_REMOTE_CACHE)',
+  )
   .option('--no-remote-cache', 'Turn the remote cache off for this run')
-  .option('--remote-cache-read-only', 'Restore from the remote cache, never upload (also TASKS_REMOTE_CACHE_READ_ONLY=1)')
+  .option(
+    '--remote-cache-read-only',
+    'Restore from the remote cache, never upload (also TASKS_REMOTE_CACHE_READ_ONLY=1)',
+  )
 addReportOptions(cli)
 cli
   .option('-v, --version', 'Print the version')
@@ -55,7 +67,10 @@ cli
 
 let parsed: ReturnType<typeof cli.parse>
 try {
-  parsed = cli.parse(normaliseAffectedArgv(normaliseArgv(process.argv, ['dry-run', 'remote-cache-read-only', 'fail-on-regression'])), { run: false })
+  parsed = cli.parse(
+    normaliseAffectedArgv(normaliseArgv(process.argv, ['dry-run', 'remote-cache-read-only', 'fail-on-regression'])),
+    { run: false },
+  )
 } catch (err) {
   process.stderr.write(`error: ${(err as Error).message}\n  help: run \`tasks --help\`\n`)
   process.exit(EXIT.config)
@@ -101,7 +116,9 @@ const KNOWN = new Set([
 for (const k of ['remoteCache', 'remote-cache', 'remoteCacheReadOnly', 'remote-cache-read-only']) KNOWN.add(k)
 for (const key of Object.keys(opts)) {
   if (!KNOWN.has(key)) {
-    process.stderr.write(`error: unknown option \`--${key}\`\n  help: run \`tasks --help\`; to pass it to the task's command, put it after \`--\`\n`)
+    process.stderr.write(
+      `error: unknown option \`--${key}\`\n  help: run \`tasks --help\`; to pass it to the task's command, put it after \`--\`\n`,
+    )
     process.exit(EXIT.config)
   }
 }
@@ -118,16 +135,36 @@ async function main(): Promise<number> {
       description: o.description,
       value: /[<[]/.test(o.rawName),
     }))
-    const code = await runSubcommand(parsed.args.map(String), { cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, force: !!opts.force, dryRun: !!opts.dryRun }, flags)
+    const code = await runSubcommand(
+      parsed.args.map(String),
+      {
+        cwd: opts.cwd as string | undefined,
+        config: opts.config as string | undefined,
+        force: !!opts.force,
+        dryRun: !!opts.dryRun,
+      },
+      flags,
+    )
     if (code !== undefined) return code
   }
   // `tasks cache status|prune|clean` (bin/cache-command.ts).
-  if (parsed.args[0] === 'cache' && parsed.args.length === 2 && ['status', 'prune', 'clean'].includes(String(parsed.args[1]))) {
+  if (
+    parsed.args[0] === 'cache' &&
+    parsed.args.length === 2 &&
+    ['status', 'prune', 'clean'].includes(String(parsed.args[1]))
+  ) {
     const { runCacheCommand, remoteFlags } = await import('./cache-command.js')
     const { renderError } = await import('./render-error.js')
     try {
-      return await runCacheCommand(String(parsed.args[1]), { cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, flags: remoteFlags(opts), json: !!opts.json }, (t) =>
-        process.stdout.write(t),
+      return await runCacheCommand(
+        String(parsed.args[1]),
+        {
+          cwd: opts.cwd as string | undefined,
+          config: opts.config as string | undefined,
+          flags: remoteFlags(opts),
+          json: !!opts.json,
+        },
+        (t) => process.stdout.write(t),
       )
     } catch (err) {
       process.stderr.write(renderError(err, process.cwd(), !!process.stderr.isTTY && !process.env.NO_COLOR))
@@ -160,14 +197,20 @@ async function main(): Promise<number> {
       readOnly: !!(opts.dryRun || opts.explain || opts.list || opts.graph !== undefined),
     })
     if (String(parsed.args[0]) === 'history' && !config.tasks.has('history')) {
-      return await (await import('./history-command.js')).historyCommand(config, parsed.args.slice(1).map(String), opts, cwd, (t) => process.stdout.write(t))
+      return await (
+        await import('./history-command.js')
+      ).historyCommand(config, parsed.args.slice(1).map(String), opts, cwd, (t) => process.stdout.write(t))
     }
     // --list and --graph run nothing, but a cyclic config is still an error there.
     if (opts.list || opts.graph !== undefined) lib.buildGraph(config, [...config.tasks.keys()])
     // Workspaces: short names mean the current workspace's tasks (or every workspace's, at the root).
     const here = opts.cwd ? resolve(cwd, String(opts.cwd)) : cwd
-    const select = (n: string[]) => lib.selectTasks(config, n, { cwd: here, filter: [opts.filter ?? []].flat().map(String) })
-    let names = parsed.args.length || (opts.filter && !opts.list) ? select(parsed.args.length ? parsed.args.map(String) : ['default']) : []
+    const select = (n: string[]) =>
+      lib.selectTasks(config, n, { cwd: here, filter: [opts.filter ?? []].flat().map(String) })
+    let names =
+      parsed.args.length || (opts.filter && !opts.list)
+        ? select(parsed.args.length ? parsed.args.map(String) : ['default'])
+        : []
     if (!names.length && config.workspaces && !config.tasks.has('default'))
       names.push(
         ...(() => {
@@ -179,10 +222,15 @@ async function main(): Promise<number> {
         })(),
       )
 
-    if (opts.list || (names.length === 0 && !config.tasks.has('default') && !opts.explain && opts.graph === undefined)) {
+    if (
+      opts.list ||
+      (names.length === 0 && !config.tasks.has('default') && !opts.explain && opts.graph === undefined)
+    ) {
       const rows = [...config.tasks.values()]
       const width = Math.min(40, Math.max(...rows.map((t) => t.name.length), 4))
-      const out = rows.map((t) => `  ${t.name.padEnd(width)}  ${t.description ?? (t.run === undefined ? `runs ${t.deps.join(', ')}` : '')}`.trimEnd())
+      const out = rows.map((t) =>
+        `  ${t.name.padEnd(width)}  ${t.description ?? (t.run === undefined ? `runs ${t.deps.join(', ')}` : '')}`.trimEnd(),
+      )
       process.stdout.write(`tasks in ${relative(cwd, config.file) || config.file}:\n${out.join('\n')}\n`)
       return EXIT.ok
     }
@@ -191,8 +239,10 @@ async function main(): Promise<number> {
     if (opts.graph !== undefined) {
       let format = opts.graph === true || opts.graph === '' ? 'dot' : String(opts.graph)
       // `tasks --graph build`: cac gave the task name to --graph as its value.
-      if (format !== 'dot' && format !== 'mermaid' && config.tasks.has(format)) [names, format] = [[format, ...names], 'dot']
-      if (format !== 'dot' && format !== 'mermaid') throw new lib.TasksError('usage', `--graph takes \`dot\` or \`mermaid\`, got \`${format}\``)
+      if (format !== 'dot' && format !== 'mermaid' && config.tasks.has(format))
+        [names, format] = [[format, ...names], 'dot']
+      if (format !== 'dot' && format !== 'mermaid')
+        throw new lib.TasksError('usage', `--graph takes \`dot\` or \`mermaid\`, got \`${format}\``)
       const graph = lib.buildGraph(config, names.length ? names : [...config.tasks.keys()])
       process.stdout.write(format === 'dot' ? lib.toDot(graph) : lib.toMermaid(graph))
       return EXIT.ok
@@ -201,13 +251,19 @@ async function main(): Promise<number> {
     const vars = lib.parseVarArgs(varItems(opts.var))
     if (opts.explain && opts.affected !== undefined) {
       const { computeAffected } = await import('../lib/run/affected.js')
-      const report = await computeAffected({ config, graph: lib.buildGraph(config, requested), ref: affectedRef(opts.affected), warn: (m) => process.stderr.write(`warning: ${m}\n`) })
+      const report = await computeAffected({
+        config,
+        graph: lib.buildGraph(config, requested),
+        ref: affectedRef(opts.affected),
+        warn: (m) => process.stderr.write(`warning: ${m}\n`),
+      })
       process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : explainAffected(report))
       return EXIT.ok
     }
     if (opts.explain) {
       const explained: import('../lib/index.js').Explanation[] = []
-      for (const task of requested) explained.push(await lib.explain({ config, task, args: opts['--'] ?? [], git: opts.git !== false, vars }))
+      for (const task of requested)
+        explained.push(await lib.explain({ config, task, args: opts['--'] ?? [], git: opts.git !== false, vars }))
       if (opts.json) {
         process.stdout.write(JSON.stringify(explained.length === 1 ? explained[0] : explained, null, 2) + '\n')
         return EXIT.ok
@@ -218,7 +274,10 @@ async function main(): Promise<number> {
       while (stack.length) {
         const { x, indent } = stack.pop()!
         lines.push(`${indent}${x.task}: ${x.reason}`)
-        if (x.fingerprint) lines.push(`${indent}  fingerprint: ${x.fingerprint.slice(0, 16)}${x.previousFingerprint ? ` (last run: ${x.previousFingerprint.slice(0, 16)})` : ''}`)
+        if (x.fingerprint)
+          lines.push(
+            `${indent}  fingerprint: ${x.fingerprint.slice(0, 16)}${x.previousFingerprint ? ` (last run: ${x.previousFingerprint.slice(0, 16)})` : ''}`,
+          )
         for (const c of x.changes) lines.push(`${indent}  ${lib.CHANGE_LABELS[c.kind]}: ${c.what}`)
         if (x.changedOutput) lines.push(`${indent}  output missing or changed: ${x.changedOutput}`)
         for (let i = x.deps.length - 1; i >= 0; i--) stack.push({ x: x.deps[i]!, indent: indent + '    ' })
@@ -232,8 +291,14 @@ async function main(): Promise<number> {
         ? '--json'
         : opts.dryRun
           ? '--dry-run'
-          : ['affected', 'report', 'summarize', 'compare', 'failOnRegression', 'profile'].find((k) => opts[k] !== undefined && opts[k] !== false)
-      if (clash) throw new lib.TasksError('usage', `--watch cannot be combined with ${clash.startsWith('--') ? clash : `--${clash.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}`)
+          : ['affected', 'report', 'summarize', 'compare', 'failOnRegression', 'profile'].find(
+              (k) => opts[k] !== undefined && opts[k] !== false,
+            )
+      if (clash)
+        throw new lib.TasksError(
+          'usage',
+          `--watch cannot be combined with ${clash.startsWith('--') ? clash : `--${clash.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}`,
+        )
       const { runWatch } = await import('./watch-command.js')
       const outputLogs = await outputLogsOf(opts)
       const tty = !!process.stderr.isTTY && process.env.CI !== 'true'
@@ -251,7 +316,13 @@ async function main(): Promise<number> {
         signal: ac.signal,
         tty,
         color: process.env.NO_COLOR ? false : process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : tty,
-        reload: () => lib.loadConfig({ cwd: opts.cwd as string | undefined, config: opts.config as string | undefined, fresh: true, onWarning: (m) => process.stderr.write(`warning: ${m}\n`) }),
+        reload: () =>
+          lib.loadConfig({
+            cwd: opts.cwd as string | undefined,
+            config: opts.config as string | undefined,
+            fresh: true,
+            onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+          }),
         write: (t) => process.stderr.write(t),
         renderError: (err) => renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR),
       })
@@ -262,7 +333,14 @@ async function main(): Promise<number> {
     const runGraph = lib.buildGraph(config, requested)
     const graphOrder = runGraph.order
     const outputLogs = await outputLogsOf(opts)
-    const runReport = await lib.startRunReport({ opts, config, deps: new Map([...runGraph.tasks].map(([n, t]) => [n, t.deps])), requested, args: opts['--'] ?? [], cwd })
+    const runReport = await lib.startRunReport({
+      opts,
+      config,
+      deps: new Map([...runGraph.tasks].map(([n, t]) => [n, t.deps])),
+      requested,
+      args: opts['--'] ?? [],
+      cwd,
+    })
     // An interactive task owns the terminal while it runs: the plain reporter, never listr2's redrawing view.
     const interactive = graphOrder.some((n) => config.tasks.get(n)!.interactive)
     const tty = !!process.stderr.isTTY && process.env.CI !== 'true' && !opts.json && !interactive
@@ -279,13 +357,23 @@ async function main(): Promise<number> {
       if (!pending) setImmediate(flush)
       pending += t
     }
-    const reporter = await lib.pickReporter({ tty, color, json: !!opts.json, profile: opts.profile ? String(opts.profile) : undefined, order: graphOrder, write, outputLogs })
+    const reporter = await lib.pickReporter({
+      tty,
+      color,
+      json: !!opts.json,
+      profile: opts.profile ? String(opts.profile) : undefined,
+      order: graphOrder,
+      write,
+      outputLogs,
+    })
 
     // The remote cache tier (bin/cache-command.ts), when one is configured.
     const tiered =
       opts.cache === false
         ? undefined
-        : await lib.openRunCache(config, lib.remoteFlags(opts), (message, task) => reporter.onEvent({ type: 'warning', time: Date.now(), task, message, code: 'remote-cache' }))
+        : await lib.openRunCache(config, lib.remoteFlags(opts), (message, task) =>
+            reporter.onEvent({ type: 'warning', time: Date.now(), task, message, code: 'remote-cache' }),
+          )
     const result = await lib.run({
       config,
       tasks: requested,

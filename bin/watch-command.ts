@@ -66,10 +66,14 @@ export async function runWatch(o: WatchCommandOptions): Promise<number> {
       case 'watch:change':
         for (const f of e.files) pending.files.add(f)
         pending.config ||= e.config
-        o.write(`${tag} changed: ${describe(e.files, e.config)}${e.queued ? ' (a run is in progress: one follow-up run queued)' : ''}\n`)
+        o.write(
+          `${tag} changed: ${describe(e.files, e.config)}${e.queued ? ' (a run is in progress: one follow-up run queued)' : ''}\n`,
+        )
         return
       case 'watch:error':
-        o.write(`${tag} ${kleur.red('error')}: ${e.error instanceof lib.TasksError ? o.renderError(e.error) : `${e.message}\n`}`)
+        o.write(
+          `${tag} ${kleur.red('error')}: ${e.error instanceof lib.TasksError ? o.renderError(e.error) : `${e.message}\n`}`,
+        )
         return
       case 'run:start':
         await pendingReporter
@@ -77,7 +81,14 @@ export async function runWatch(o: WatchCommandOptions): Promise<number> {
         ran = []
         current = pending
         pending = { files: new Set(), config: false }
-        reporter = await pickReporter({ tty: o.tty, color: o.color, json: false, order: e.tasks, write: o.write, outputLogs: o.outputLogs })
+        reporter = await pickReporter({
+          tty: o.tty,
+          color: o.color,
+          json: false,
+          order: e.tasks,
+          write: o.write,
+          outputLogs: o.outputLogs,
+        })
         reporter.onEvent(e)
         return
       case 'task:end':
@@ -93,7 +104,9 @@ export async function runWatch(o: WatchCommandOptions): Promise<number> {
         })()
         await pendingReporter
         const what = iteration === 1 ? 'first run' : `changed: ${describe([...current.files].sort(), current.config)}`
-        o.write(`${tag} #${iteration} ${what} | reran: ${ran.length ? ran.join(', ') : 'nothing (up to date)'} | ${lib.summaryLine(e.summary)}\n${tag} watching for changes (Ctrl-C to stop)\n`)
+        o.write(
+          `${tag} #${iteration} ${what} | reran: ${ran.length ? ran.join(', ') : 'nothing (up to date)'} | ${lib.summaryLine(e.summary)}\n${tag} watching for changes (Ctrl-C to stop)\n`,
+        )
         return
       }
       default:
@@ -125,6 +138,8 @@ export async function runWatch(o: WatchCommandOptions): Promise<number> {
 }
 
 function describe(files: readonly string[], config: boolean): string {
-  const list = files.length ? `${files.slice(0, 3).join(', ')}${files.length > 3 ? ` (+${files.length - 3} more)` : ''}` : ''
+  const list = files.length
+    ? `${files.slice(0, 3).join(', ')}${files.length > 3 ? ` (+${files.length - 3} more)` : ''}`
+    : ''
   return [config ? 'the config (reloaded)' : '', list].filter(Boolean).join(', ') || '(nothing)'
 }

@@ -85,7 +85,9 @@ export class TaskCommandError extends Error {
   readonly exitCode: number
   readonly command: string
   constructor(command: string, exitCode: number, signal?: string | null) {
-    super(signal ? `command \`${command}\` was killed by ${signal}` : `command \`${command}\` exited with code ${exitCode}`)
+    super(
+      signal ? `command \`${command}\` was killed by ${signal}` : `command \`${command}\` exited with code ${exitCode}`,
+    )
     this.name = 'TaskCommandError'
     Object.defineProperty(this, BRAND, { value: 'TaskCommandError' })
     this.command = command
@@ -113,7 +115,17 @@ export function exitCodeFor(err: unknown): number {
  *   a Docker build, run or push failed (the message names the step, image or registry).
  */
 export type RecipeErrorCode =
-  'unknown-option' | 'invalid-option' | 'tool-missing' | 'daemon-unreachable' | 'docker-api' | 'build-failed' | 'base-image-missing' | 'image-missing' | 'push-failed' | 'registry-auth' | 'run-timeout'
+  | 'unknown-option'
+  | 'invalid-option'
+  | 'tool-missing'
+  | 'daemon-unreachable'
+  | 'docker-api'
+  | 'build-failed'
+  | 'base-image-missing'
+  | 'image-missing'
+  | 'push-failed'
+  | 'registry-auth'
+  | 'run-timeout'
 
 /** Where a {@link RecipeError} comes from and how to fix it. */
 export interface RecipeErrorDetails {

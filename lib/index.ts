@@ -19,14 +19,32 @@ export { CHANGE_LABELS, type Change, type FingerprintRecord } from './fingerprin
 export { VERSION } from './version.js'
 export { formatReason, formatMs, summaryLine, type FormatReasonOptions } from './report/format.js'
 export { combineReporters, type Reporter } from './report/reporter.js'
-export { ENTRY_SCHEMA, type Cache, type CacheHit, type CacheGetOptions, type ActionResult, type OutputEntry, type RestoreResult, type StoreInput } from './cache/cache.js'
+export {
+  ENTRY_SCHEMA,
+  type Cache,
+  type CacheHit,
+  type CacheGetOptions,
+  type ActionResult,
+  type OutputEntry,
+  type RestoreResult,
+  type StoreInput,
+} from './cache/cache.js'
 export { LocalCache } from './cache/local.js'
 export { MemoryCache, type MemoryCacheStats } from './cache/memory.js'
 export { parseActionResult, unsafeOutputPath } from './cache/entry.js'
 export { prefetchRun } from './prefetch.js'
 export { computeAffected, type AffectedOptions } from './run/affected.js'
 export { parseVarArgs, applyVars } from './config/vars.js'
-export { createRunCollector, criticalPath, RUN_MODEL_SCHEMA, type RunModel, type TaskModel, type RunCollector, type CollectorOptions, type Comparison } from './report/model.js'
+export {
+  createRunCollector,
+  criticalPath,
+  RUN_MODEL_SCHEMA,
+  type RunModel,
+  type TaskModel,
+  type RunCollector,
+  type CollectorOptions,
+  type Comparison,
+} from './report/model.js'
 export { renderHtml, type HtmlOptions } from './report/html.js'
 export { watch, DEBOUNCE_MS, type WatchOptions, type WatchResult } from './watch/watch.js'
 export { ServicePool } from './run/service.js'
@@ -38,7 +56,14 @@ export { canonicalJson } from './util/hash.js'
 export { TieredCache, type TieredCacheOptions, type RemoteStats } from './cache/remote/tiered.js'
 export { openRemoteStore } from './cache/remote/open.js'
 export { resolveRemoteSettings, type RemoteSettings, type RemoteFlags } from './cache/remote/settings.js'
-export { RemoteError, type RemoteStore, type Envelope, type ProbeReport, type ProbeCheck, type StoreOptions } from './cache/remote/store.js'
+export {
+  RemoteError,
+  type RemoteStore,
+  type Envelope,
+  type ProbeReport,
+  type ProbeCheck,
+  type StoreOptions,
+} from './cache/remote/store.js'
 export { collectGarbage, cacheUsage, cleanCache, type GcResult } from './cache/gc.js'
 
 /**

@@ -16,7 +16,19 @@
  * }
  */
 import type { TaskDefinition } from '../lib/index.js'
-import { HOST_EXE, cacheExclusions, checkKeys, command, inDir, optBoolean, optPositiveInt, optString, optStrings, optionError, relDir } from './util.js'
+import {
+  HOST_EXE,
+  cacheExclusions,
+  checkKeys,
+  command,
+  inDir,
+  optBoolean,
+  optPositiveInt,
+  optString,
+  optStrings,
+  optionError,
+  relDir,
+} from './util.js'
 
 /** Every GOOS/GOARCH pair `go tool dist list` knows (Go 1.19 to 1.23). */
 export const GO_TARGETS = [
@@ -76,7 +88,20 @@ export const GO_TARGETS = [
 export type GoTarget = (typeof GO_TARGETS)[number]
 
 /** Environment variables that change what `go` produces: hashed into every Go task's fingerprint. */
-const GO_ENV = ['GOOS', 'GOARCH', 'CGO_ENABLED', 'GOFLAGS', 'GOEXPERIMENT', 'GOAMD64', 'GOARM', 'GOARM64', 'GO386', 'CC', 'CGO_CFLAGS', 'CGO_LDFLAGS']
+const GO_ENV = [
+  'GOOS',
+  'GOARCH',
+  'CGO_ENABLED',
+  'GOFLAGS',
+  'GOEXPERIMENT',
+  'GOAMD64',
+  'GOARM',
+  'GOARM64',
+  'GO386',
+  'CC',
+  'CGO_CFLAGS',
+  'CGO_LDFLAGS',
+]
 /** Passed through, not hashed: caches and module download settings (they do not change results). */
 const GO_PASS = ['GOCACHE', 'GOMODCACHE', 'GOPATH', 'GOPROXY', 'GOPRIVATE', 'GONOSUMDB', 'GOTOOLCHAIN']
 const TOOLS = ['go version']
@@ -159,26 +184,43 @@ export function build(options: GoBuildOptions): Record<string, TaskDefinition> {
   const common = commonOptions(R, options)
   const name = optString(R, 'name', options.name)
   if (name === undefined) throw optionError(R, 'name', 'is required: the binary name, e.g. `api`')
-  if (!/^[\w.-]+$/.test(name)) throw optionError(R, 'name', `must be a file name (letters, digits, '.', '_', '-'), got ${JSON.stringify(name)}`)
+  if (!/^[\w.-]+$/.test(name))
+    throw optionError(R, 'name', `must be a file name (letters, digits, '.', '_', '-'), got ${JSON.stringify(name)}`)
   const main = optString(R, 'main', options.main) ?? '.'
   const out = relDir(R, 'out', options.out, `bin/${name}`)
   const targets = checkTargets(R, options.targets)
   const trimpath = optBoolean(R, 'trimpath', options.trimpath) ?? true
   const cgo = optBoolean(R, 'cgo', options.cgo) ?? false
-  const ldflags = [optString(R, 'ldflags', options.ldflags, true) ?? '-s -w', ...stampFlags(R, options.stamp)].filter(Boolean).join(' ')
+  const ldflags = [optString(R, 'ldflags', options.ldflags, true) ?? '-s -w', ...stampFlags(R, options.stamp)]
+    .filter(Boolean)
+    .join(' ')
   const taskName = common.taskName ?? `go:${name}`
 
   const buildTask = (output: string, target?: string): TaskDefinition => {
     const [goos, goarch] = target?.split('/') ?? [] // a target is `os/arch` (checkTargets)
     return inDir(common.dir, {
       description: common.description ?? `go build ${main} for ${target ?? 'the host'} -> ${output}`,
-      run: command(['go', 'build', trimpath && '-trimpath', common.mod, ldflags && '-ldflags', ldflags, ...common.tagFlags, ...common.flags, '-o', output, main]),
+      run: command([
+        'go',
+        'build',
+        trimpath && '-trimpath',
+        common.mod,
+        ldflags && '-ldflags',
+        ldflags,
+        ...common.tagFlags,
+        ...common.flags,
+        '-o',
+        output,
+        main,
+      ]),
       shell: 'portable',
       inputs: [...common.inputs(['!**/*_test.go', '!**/testdata/**'])],
       outputs: [output],
       env: GO_ENV.filter((v) => !(target && (v === 'GOOS' || v === 'GOARCH')) && v !== 'CGO_ENABLED'),
       passEnv: GO_PASS,
-      setEnv: target ? { GOOS: goos!, GOARCH: goarch!, CGO_ENABLED: cgo ? '1' : '0' } : { CGO_ENABLED: cgo ? '1' : '0' },
+      setEnv: target
+        ? { GOOS: goos!, GOARCH: goarch!, CGO_ENABLED: cgo ? '1' : '0' }
+        : { CGO_ENABLED: cgo ? '1' : '0' },
       toolVersions: TOOLS,
       // A host build's binary depends on the machine; a cross build's does not (unless cgo links host C code).
       platform: !target || cgo,
@@ -191,7 +233,10 @@ export function build(options: GoBuildOptions): Record<string, TaskDefinition> {
     const [goos, goarch] = t.split('/')
     tasks[`${taskName}:${t}`] = buildTask(`${out}-${goos}-${goarch}${goos === 'windows' ? '.exe' : ''}`, t)
   }
-  tasks[taskName] = { description: common.description ?? `build ${name} for ${targets.join(', ')}`, deps: targets.map((t) => `${taskName}:${t}`) }
+  tasks[taskName] = {
+    description: common.description ?? `build ${name} for ${targets.join(', ')}`,
+    deps: targets.map((t) => `${taskName}:${t}`),
+  }
   return tasks
 }
 
@@ -293,7 +338,8 @@ function commonOptions(R: string, o: GoCommonOptions) {
   const flags = optStrings(R, 'flags', o.flags) ?? []
   const extra = optStrings(R, 'inputs', o.inputs) ?? []
   const vendor = o.vendor ?? 'auto'
-  if (vendor !== true && vendor !== false && vendor !== 'auto') throw optionError(R, 'vendor', `must be true, false or 'auto', got ${JSON.stringify(vendor)}`)
+  if (vendor !== true && vendor !== false && vendor !== 'auto')
+    throw optionError(R, 'vendor', `must be true, false or 'auto', got ${JSON.stringify(vendor)}`)
   const vendorInputs = vendor === false ? ['!vendor/**'] : ['vendor/*.txt']
   // A module or build cache inside the module's folder (GOMODCACHE=$PWD/.modcache in CI) holds
   // .go files of every dependency: never inputs (go.sum already pins what they are).
@@ -306,14 +352,22 @@ function commonOptions(R: string, o: GoCommonOptions) {
     tagFlags: tags.length ? ['-tags', tags.join(',')] : [],
     mod: vendor === true ? '-mod=vendor' : vendor === false ? '-mod=mod' : undefined,
     /** Default Go inputs (negations after the positives they refine), then the user's extras. */
-    inputs: (specific: readonly string[]) => ['**/*.go', 'go.{mod,sum}', ...specific, ...vendorInputs, ...caches, ...extra],
+    inputs: (specific: readonly string[]) => [
+      '**/*.go',
+      'go.{mod,sum}',
+      ...specific,
+      ...vendorInputs,
+      ...caches,
+      ...extra,
+    ],
   }
 }
 
 function checkTargets(R: string, value: unknown): GoTarget[] | undefined {
   const targets = optStrings(R, 'targets', value)
   if (!targets) return undefined
-  if (targets.length === 0) throw optionError(R, 'targets', 'must list at least one GOOS/GOARCH pair (omit it to build for the host)')
+  if (targets.length === 0)
+    throw optionError(R, 'targets', 'must list at least one GOOS/GOARCH pair (omit it to build for the host)')
   const known = new Set<string>(GO_TARGETS)
   const seen = new Set<string>()
   for (const t of targets) {
@@ -325,19 +379,29 @@ function checkTargets(R: string, value: unknown): GoTarget[] | undefined {
     const arches = [...new Set(GO_TARGETS.map((k) => k.split('/')[1]))]
     if (oses.includes(os) && arches.includes(arch)) {
       const forOs = GO_TARGETS.filter((k) => k.startsWith(os + '/')).map((k) => k.split('/')[1])
-      throw optionError(R, 'targets', `has \`${t}\`, which go cannot build: GOARCH for ${os} is one of ${forOs.join(', ')}`)
+      throw optionError(
+        R,
+        'targets',
+        `has \`${t}\`, which go cannot build: GOARCH for ${os} is one of ${forOs.join(', ')}`,
+      )
     }
-    throw optionError(R, 'targets', `has unknown target \`${t}\`: expected GOOS/GOARCH with GOOS one of ${oses.join(', ')} and GOARCH one of ${arches.join(', ')}`)
+    throw optionError(
+      R,
+      'targets',
+      `has unknown target \`${t}\`: expected GOOS/GOARCH with GOOS one of ${oses.join(', ')} and GOARCH one of ${arches.join(', ')}`,
+    )
   }
   return targets as GoTarget[]
 }
 
 function stampFlags(R: string, stamp: unknown): string[] {
   if (stamp === undefined) return []
-  if (typeof stamp !== 'object' || stamp === null || Array.isArray(stamp)) throw optionError(R, 'stamp', `must be an object of { 'importpath.name': 'value' }, got ${JSON.stringify(stamp)}`)
+  if (typeof stamp !== 'object' || stamp === null || Array.isArray(stamp))
+    throw optionError(R, 'stamp', `must be an object of { 'importpath.name': 'value' }, got ${JSON.stringify(stamp)}`)
   return Object.entries(stamp).map(([k, v]) => {
     if (typeof v !== 'string') throw optionError(R, 'stamp', `value of \`${k}\` must be a string, got ${typeof v}`)
-    if (!/^[\w./-]+\.\w+$/.test(k)) throw optionError(R, 'stamp', `key \`${k}\` must be \`importpath.name\`, e.g. \`main.version\``)
+    if (!/^[\w./-]+\.\w+$/.test(k))
+      throw optionError(R, 'stamp', `key \`${k}\` must be \`importpath.name\`, e.g. \`main.version\``)
     // go splits -ldflags on spaces and honours quotes: a value with spaces gets its own quotes.
     if (!/[\s'"]/.test(v)) return `-X ${k}=${v}`
     if (!v.includes("'")) return `-X '${k}=${v}'`

@@ -22,7 +22,20 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { canonicalJson, type TaskContext, type TaskDefinition } from '../lib/index.js'
-import { RecipeError, cacheDirsInside, cacheExclusions, checkKeys, command, inDir, optBoolean, optString, optStrings, optionError, probe, relDir } from './util.js'
+import {
+  RecipeError,
+  cacheDirsInside,
+  cacheExclusions,
+  checkKeys,
+  command,
+  inDir,
+  optBoolean,
+  optString,
+  optStrings,
+  optionError,
+  probe,
+  relDir,
+} from './util.js'
 
 const WINDOWS = process.platform === 'win32'
 /** Written into the venv; must match the value the venv task returned (see `check`). */
@@ -33,7 +46,15 @@ const LOCK_FILES = '{uv.lock,.python-version}'
 /** Where uv and pip keep downloaded packages: never inputs nor outputs. */
 const PY_CACHES = ['UV_CACHE_DIR', 'PIP_CACHE_DIR']
 /** Hashed: variables that change what Python tools do. */
-const PY_ENV = ['PYTHONPATH', 'PYTHONHASHSEED', 'PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_FIND_LINKS', 'PIP_NO_INDEX', 'UV_INDEX_URL']
+const PY_ENV = [
+  'PYTHONPATH',
+  'PYTHONHASHSEED',
+  'PIP_INDEX_URL',
+  'PIP_EXTRA_INDEX_URL',
+  'PIP_FIND_LINKS',
+  'PIP_NO_INDEX',
+  'UV_INDEX_URL',
+]
 /** Passed through, not hashed. */
 const PY_PASS = ['PIP_CACHE_DIR', 'UV_CACHE_DIR', 'UV_PYTHON_DOWNLOADS', 'HOME']
 
@@ -127,7 +148,20 @@ export interface PythonVenvOptions extends Omit<PythonCommonOptions, 'venv'> {
  */
 export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefinition> {
   const R = 'python.venv'
-  checkKeys(R, options, [...COMMON_KEYS, 'requirements', 'project', 'editable', 'extras', 'packages', 'wheels', 'buildIsolation', 'systemSitePackages', 'uv', 'lock', 'groups'])
+  checkKeys(R, options, [
+    ...COMMON_KEYS,
+    'requirements',
+    'project',
+    'editable',
+    'extras',
+    'packages',
+    'wheels',
+    'buildIsolation',
+    'systemSitePackages',
+    'uv',
+    'lock',
+    'groups',
+  ])
   if (options.venv === (false as unknown)) throw optionError(R, 'venv', 'cannot be false for the venv recipe itself')
   const c = commonOptions(R, options)
   const requirements = optStrings(R, 'requirements', options.requirements)
@@ -139,9 +173,11 @@ export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefini
   const ssp = optBoolean(R, 'systemSitePackages', options.systemSitePackages) ?? false
   const isolation = optBoolean(R, 'buildIsolation', options.buildIsolation) ?? !wheels
   const uv = options.uv ?? 'auto'
-  if (uv !== true && uv !== false && uv !== 'auto') throw optionError(R, 'uv', `must be true, false or 'auto', got ${JSON.stringify(uv)}`)
+  if (uv !== true && uv !== false && uv !== 'auto')
+    throw optionError(R, 'uv', `must be true, false or 'auto', got ${JSON.stringify(uv)}`)
   const lock = options.lock ?? 'auto'
-  if (lock !== true && lock !== false && lock !== 'auto') throw optionError(R, 'lock', `must be true, false or 'auto', got ${JSON.stringify(lock)}`)
+  if (lock !== true && lock !== false && lock !== 'auto')
+    throw optionError(R, 'lock', `must be true, false or 'auto', got ${JSON.stringify(lock)}`)
   if (lock === true && uv === false) throw optionError(R, 'lock', 'needs uv (`uv sync --locked`): remove `uv: false`')
   const groups = optStrings(R, 'groups', options.groups) ?? []
   const dir = c.venv as string
@@ -154,7 +190,21 @@ export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefini
     ...(wheels ? [`${wheels}/*.whl`] : []),
     ...c.extra,
   ]
-  const settings = { requirements, project, editable, extras, packages, wheels, isolation, ssp, uv, lock, groups, python: c.python, venv: dir }
+  const settings = {
+    requirements,
+    project,
+    editable,
+    extras,
+    packages,
+    wheels,
+    isolation,
+    ssp,
+    uv,
+    lock,
+    groups,
+    python: c.python,
+    venv: dir,
+  }
   return {
     [c.taskName ?? 'py:venv']: inDir(c.dir, {
       description: c.description ?? `create ${dir} and install ${requirements?.join(', ') ?? 'the requirements'}`,
@@ -163,34 +213,64 @@ export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefini
         const useUv = uv === 'auto' ? probe(ctx, 'uv --version') : uv
         if (useUv) {
           if (uv === true && !probe(ctx, 'uv --version'))
-            throw new RecipeError('tool-missing', '`uv: true` but `uv --version` fails', { recipe: R, hint: 'install uv (`pip install uv`) or set `uv: false`' })
+            throw new RecipeError('tool-missing', '`uv: true` but `uv --version` fails', {
+              recipe: R,
+              hint: 'install uv (`pip install uv`) or set `uv: false`',
+            })
           await ctx.exec(command(['uv', 'venv', ssp && '--system-site-packages', '--python', c.python, dir]))
         } else {
           await ctx.exec(command([c.python, '-m', 'venv', ssp && '--system-site-packages', dir]))
         }
         const reqs = requirements ?? (existsSync(join(ctx.cwd, 'requirements.txt')) ? ['requirements.txt'] : [])
-        const withProject = project ?? (existsSync(join(ctx.cwd, 'pyproject.toml')) || existsSync(join(ctx.cwd, 'setup.py')))
-        const locked = lock === true || (lock === 'auto' && useUv && project !== false && existsSync(join(ctx.cwd, 'uv.lock')))
+        const withProject =
+          project ?? (existsSync(join(ctx.cwd, 'pyproject.toml')) || existsSync(join(ctx.cwd, 'setup.py')))
+        const locked =
+          lock === true || (lock === 'auto' && useUv && project !== false && existsSync(join(ctx.cwd, 'uv.lock')))
         if (locked && !useUv)
-          throw new RecipeError('tool-missing', '`lock: true` needs uv, and `uv --version` fails', { recipe: R, hint: 'install uv (`pip install uv`), or set `lock: false` to install with pip' })
+          throw new RecipeError('tool-missing', '`lock: true` needs uv, and `uv --version` fails', {
+            recipe: R,
+            hint: 'install uv (`pip install uv`), or set `lock: false` to install with pip',
+          })
         if (locked) {
           // uv sync installs into UV_PROJECT_ENVIRONMENT: the venv just made, with its interpreter.
-          await ctx.exec(command(['uv', 'sync', '--locked', '--python', venvPy, ...extras.flatMap((e) => ['--extra', e]), ...groups.flatMap((g) => ['--group', g]), !editable && '--no-editable']), {
-            env: { UV_PROJECT_ENVIRONMENT: dir },
-          })
+          await ctx.exec(
+            command([
+              'uv',
+              'sync',
+              '--locked',
+              '--python',
+              venvPy,
+              ...extras.flatMap((e) => ['--extra', e]),
+              ...groups.flatMap((g) => ['--group', g]),
+              !editable && '--no-editable',
+            ]),
+            {
+              env: { UV_PROJECT_ENVIRONMENT: dir },
+            },
+          )
           const more = [...(requirements ?? []).flatMap((r) => ['-r', r]), ...packages]
           if (more.length) await ctx.exec(command(['uv', 'pip', 'install', '--python', venvPy, ...more]))
           const stamp = `${Date.now()}-${randomUUID()}`
           writeFileSync(resolve(ctx.cwd, dir, STAMP), stamp)
           return { stamp }
         }
-        const what = [...reqs.flatMap((r) => ['-r', r]), ...(withProject ? [editable && '-e', extras.length ? `.[${extras.join(',')}]` : '.'] : []), ...packages]
+        const what = [
+          ...reqs.flatMap((r) => ['-r', r]),
+          ...(withProject ? [editable && '-e', extras.length ? `.[${extras.join(',')}]` : '.'] : []),
+          ...packages,
+        ]
         if (what.length === 0) {
-          ctx.log(`python.venv: nothing to install (no requirements.txt, pyproject.toml or setup.py in ${ctx.cwd}); created an empty ${dir}`)
+          ctx.log(
+            `python.venv: nothing to install (no requirements.txt, pyproject.toml or setup.py in ${ctx.cwd}); created an empty ${dir}`,
+          )
         } else {
-          const installer = useUv ? ['uv', 'pip', 'install', '--python', venvPy] : [venvPy, '-m', 'pip', 'install', '--disable-pip-version-check']
+          const installer = useUv
+            ? ['uv', 'pip', 'install', '--python', venvPy]
+            : [venvPy, '-m', 'pip', 'install', '--disable-pip-version-check']
           const offline = wheels ? ['--no-index', '--find-links', wheels] : []
-          await ctx.exec(command([...installer, ...offline, withProject && !isolation && '--no-build-isolation', ...what]))
+          await ctx.exec(
+            command([...installer, ...offline, withProject && !isolation && '--no-build-isolation', ...what]),
+          )
         }
         // The venv is not an output: a stamp ties the folder on disk to this run, so a cache entry of
         // an older run (same fingerprint, another venv on disk) is not taken for it.
@@ -205,7 +285,9 @@ export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefini
       passEnv: PY_PASS,
       toolVersions: [`${command([c.python])} --version`, ...(uv === false ? [] : ['uv --version'])],
       platform: true,
-      check: (ctx) => existsSync(resolve(ctx.cwd, venvPy)) && readStamp(resolve(ctx.cwd, dir, STAMP)) === (ctx.value as { stamp?: string } | undefined)?.stamp,
+      check: (ctx) =>
+        existsSync(resolve(ctx.cwd, venvPy)) &&
+        readStamp(resolve(ctx.cwd, dir, STAMP)) === (ctx.value as { stamp?: string } | undefined)?.stamp,
     }),
   }
 }
@@ -268,7 +350,8 @@ export function lint(options: PythonLintOptions = {}): Record<string, TaskDefini
   checkKeys(R, options, [...COMMON_KEYS, 'linter', 'paths', 'args', 'venvTask'])
   const c = commonOptions(R, options)
   const linter = options.linter ?? 'auto'
-  if (!['auto', 'ruff', 'flake8'].includes(linter)) throw optionError(R, 'linter', `must be 'auto', 'ruff' or 'flake8', got ${JSON.stringify(linter)}`)
+  if (!['auto', 'ruff', 'flake8'].includes(linter))
+    throw optionError(R, 'linter', `must be 'auto', 'ruff' or 'flake8', got ${JSON.stringify(linter)}`)
   const paths = optStrings(R, 'paths', options.paths) ?? ['.']
   const args = optStrings(R, 'args', options.args) ?? []
   const venvRuff = c.venv ? binIn(c.venv, 'ruff') : undefined
@@ -281,20 +364,41 @@ export function lint(options: PythonLintOptions = {}): Record<string, TaskDefini
       description: c.description ?? `lint ${paths.join(' ')} (${linter === 'auto' ? 'ruff or flake8' : linter})`,
       run: async (ctx: TaskContext) => {
         if (linter !== 'flake8') {
-          const ruff = venvRuff && existsSync(resolve(ctx.cwd, venvRuff)) ? venvRuff : probe(ctx, 'ruff --version') ? 'ruff' : undefined
-          if (ruff) return ctx.exec(command([ruff, 'check', ...(caches.length ? ['--extend-exclude', caches.join(',')] : []), ...args, ...paths]))
+          const ruff =
+            venvRuff && existsSync(resolve(ctx.cwd, venvRuff))
+              ? venvRuff
+              : probe(ctx, 'ruff --version')
+                ? 'ruff'
+                : undefined
+          if (ruff)
+            return ctx.exec(
+              command([
+                ruff,
+                'check',
+                ...(caches.length ? ['--extend-exclude', caches.join(',')] : []),
+                ...args,
+                ...paths,
+              ]),
+            )
           if (linter === 'ruff')
-            throw new RecipeError('tool-missing', `ruff is not installed (looked for ${venvRuff ? venvRuff + ' and ' : ''}ruff on PATH)`, {
-              recipe: R,
-              hint: 'add ruff to the venv (a dev dependency group, or `packages`)',
-            })
+            throw new RecipeError(
+              'tool-missing',
+              `ruff is not installed (looked for ${venvRuff ? venvRuff + ' and ' : ''}ruff on PATH)`,
+              {
+                recipe: R,
+                hint: 'add ruff to the venv (a dev dependency group, or `packages`)',
+              },
+            )
         }
         if (probe(ctx, `${flake8} --version`)) {
           const exclude = [c.venv, 'build', 'dist', ...caches].filter(Boolean).join(',')
           return ctx.exec(`${flake8} ${command(['--extend-exclude', exclude, ...args, ...paths])}`)
         }
         if (linter === 'flake8')
-          throw new RecipeError('tool-missing', `flake8 is not installed (\`${flake8} --version\` failed)`, { recipe: R, hint: 'add flake8 to the venv (a dev dependency group, or `packages`)' })
+          throw new RecipeError('tool-missing', `flake8 is not installed (\`${flake8} --version\` failed)`, {
+            recipe: R,
+            hint: 'add flake8 to the venv (a dev dependency group, or `packages`)',
+          })
         ctx.log(
           `python.lint: skipped: neither ruff nor flake8 is installed (looked for ${venvRuff ? venvRuff + ', ' : ''}ruff on PATH and \`${flake8}\`); add ruff or flake8 to the venv's requirements to lint`,
         )
@@ -302,7 +406,11 @@ export function lint(options: PythonLintOptions = {}): Record<string, TaskDefini
       shell: 'portable',
       version: `python.lint@2 ${canonicalJson({ linter, paths, args, py: c.py, venv: c.venv, caches })}`,
       ...shared,
-      toolVersions: [...(shared.toolVersions ?? []), ...(linter !== 'flake8' ? ['ruff --version', ...(venvRuff ? [`${command([venvRuff])} --version`] : [])] : []), `${flake8} --version`],
+      toolVersions: [
+        ...(shared.toolVersions ?? []),
+        ...(linter !== 'flake8' ? ['ruff --version', ...(venvRuff ? [`${command([venvRuff])} --version`] : [])] : []),
+        `${flake8} --version`,
+      ],
     }),
   }
 }
@@ -339,8 +447,29 @@ export function wheel(options: PythonWheelOptions = {}): Record<string, TaskDefi
   const isolation = optBoolean(R, 'isolation', options.isolation) ?? false
   const shared = c.shared(optString(R, 'venvTask', options.venvTask))
   const viaBuild = command([c.py, '-m', 'build', '--wheel', !isolation && '--no-isolation', '--outdir', outDir, '.'])
-  const viaPip = command([c.py, '-m', 'pip', 'wheel', '--disable-pip-version-check', '--no-deps', ...(isolation ? [] : ['--no-build-isolation', '--no-index']), '--wheel-dir', outDir, '.'])
-  const viaUv = command(['uv', 'build', '--wheel', !isolation && '--no-build-isolation', '--python', c.py, '--out-dir', outDir, '.'])
+  const viaPip = command([
+    c.py,
+    '-m',
+    'pip',
+    'wheel',
+    '--disable-pip-version-check',
+    '--no-deps',
+    ...(isolation ? [] : ['--no-build-isolation', '--no-index']),
+    '--wheel-dir',
+    outDir,
+    '.',
+  ])
+  const viaUv = command([
+    'uv',
+    'build',
+    '--wheel',
+    !isolation && '--no-build-isolation',
+    '--python',
+    c.py,
+    '--out-dir',
+    outDir,
+    '.',
+  ])
   return {
     [c.taskName ?? 'py:wheel']: inDir(c.dir, {
       description: c.description ?? `build the wheel into ${outDir}/`,
@@ -348,7 +477,11 @@ export function wheel(options: PythonWheelOptions = {}): Record<string, TaskDefi
         const out = resolve(ctx.cwd, outDir)
         if (existsSync(out)) for (const f of readdirSync(out)) if (f.endsWith('.whl')) rmSync(join(out, f))
         // A venv made by uv has no pip: then uv builds the wheel.
-        const how = probe(ctx, `${command([c.py, '-m', 'build'])} --version`) ? viaBuild : probe(ctx, `${command([c.py, '-m', 'pip'])} --version`) || !probe(ctx, 'uv --version') ? viaPip : viaUv
+        const how = probe(ctx, `${command([c.py, '-m', 'build'])} --version`)
+          ? viaBuild
+          : probe(ctx, `${command([c.py, '-m', 'pip'])} --version`) || !probe(ctx, 'uv --version')
+            ? viaPip
+            : viaUv
         await ctx.exec(how)
       },
       shell: 'portable',

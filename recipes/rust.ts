@@ -16,10 +16,32 @@
  * }
  */
 import type { TaskContext, TaskDefinition } from '../lib/index.js'
-import { HOST_EXE, RecipeError, cacheExclusions, capture, checkKeys, command, inDir, optBoolean, optString, optStrings, optionError, probe, relDir } from './util.js'
+import {
+  HOST_EXE,
+  RecipeError,
+  cacheExclusions,
+  capture,
+  checkKeys,
+  command,
+  inDir,
+  optBoolean,
+  optString,
+  optStrings,
+  optionError,
+  probe,
+  relDir,
+} from './util.js'
 
 /** Hashed: variables that change what cargo produces. */
-const RUST_ENV = ['RUSTFLAGS', 'CARGO_ENCODED_RUSTFLAGS', 'CARGO_BUILD_RUSTFLAGS', 'CARGO_BUILD_TARGET', 'RUSTDOCFLAGS', 'CARGO_PROFILE_RELEASE_LTO', 'CARGO_PROFILE_RELEASE_OPT_LEVEL']
+const RUST_ENV = [
+  'RUSTFLAGS',
+  'CARGO_ENCODED_RUSTFLAGS',
+  'CARGO_BUILD_RUSTFLAGS',
+  'CARGO_BUILD_TARGET',
+  'RUSTDOCFLAGS',
+  'CARGO_PROFILE_RELEASE_LTO',
+  'CARGO_PROFILE_RELEASE_OPT_LEVEL',
+]
 /** Passed through, not hashed: toolchain homes and compiler caches. */
 const RUST_PASS = ['CARGO_HOME', 'RUSTUP_HOME', 'RUSTUP_TOOLCHAIN', 'RUSTC_WRAPPER', 'SCCACHE_DIR']
 const TOOLS = ['rustc -V', 'cargo -V']
@@ -55,7 +77,20 @@ export interface RustCommonOptions {
   description?: string
 }
 
-const COMMON_KEYS = ['dir', 'package', 'members', 'features', 'allFeatures', 'noDefaultFeatures', 'locked', 'targetDir', 'flags', 'inputs', 'taskName', 'description']
+const COMMON_KEYS = [
+  'dir',
+  'package',
+  'members',
+  'features',
+  'allFeatures',
+  'noDefaultFeatures',
+  'locked',
+  'targetDir',
+  'flags',
+  'inputs',
+  'taskName',
+  'description',
+]
 
 /** Options of {@link build}. */
 export interface RustBuildOptions extends RustCommonOptions {
@@ -91,19 +126,39 @@ export function build(options: RustBuildOptions): Record<string, TaskDefinition>
   const c = commonOptions(R, options)
   const bin = optString(R, 'bin', options.bin)
   if (bin === undefined) throw optionError(R, 'bin', 'is required: the name of the binary target, e.g. `my-cli`')
-  if (!/^[\w-]+$/.test(bin)) throw optionError(R, 'bin', `must be a binary target name (letters, digits, '_', '-'), got ${JSON.stringify(bin)}`)
+  if (!/^[\w-]+$/.test(bin))
+    throw optionError(R, 'bin', `must be a binary target name (letters, digits, '_', '-'), got ${JSON.stringify(bin)}`)
   const profile = optString(R, 'profile', options.profile) ?? 'release'
-  if (!/^[\w-]+$/.test(profile)) throw optionError(R, 'profile', `must be a profile name, got ${JSON.stringify(profile)}`)
+  if (!/^[\w-]+$/.test(profile))
+    throw optionError(R, 'profile', `must be a profile name, got ${JSON.stringify(profile)}`)
   const profileDir = profile === 'dev' ? 'debug' : profile
   const profileFlags = profile === 'release' ? ['--release'] : profileDir === 'debug' ? [] : ['--profile', profile]
   const targets = optStrings(R, 'targets', options.targets)
-  if (targets?.length === 0) throw optionError(R, 'targets', 'must list at least one target triple (omit it to build for the host)')
+  if (targets?.length === 0)
+    throw optionError(R, 'targets', 'must list at least one target triple (omit it to build for the host)')
   for (const [i, t] of (targets ?? []).entries()) {
-    if (!TRIPLE.test(t)) throw optionError(R, 'targets', `has \`${t}\`, which is not a target triple like \`x86_64-unknown-linux-gnu\` or \`aarch64-apple-darwin\` (see \`rustc --print target-list\`)`)
+    if (!TRIPLE.test(t))
+      throw optionError(
+        R,
+        'targets',
+        `has \`${t}\`, which is not a target triple like \`x86_64-unknown-linux-gnu\` or \`aarch64-apple-darwin\` (see \`rustc --print target-list\`)`,
+      )
     if (targets!.indexOf(t) !== i) throw optionError(R, 'targets', `lists \`${t}\` twice`)
   }
   const taskName = c.taskName ?? `rust:${bin}`
-  const cargo = (triple?: string) => command(['cargo', 'build', ...profileFlags, '--bin', bin, ...c.pkg, ...c.featureFlags, ...c.targetFlags, ...(triple ? ['--target', triple] : []), ...c.flags])
+  const cargo = (triple?: string) =>
+    command([
+      'cargo',
+      'build',
+      ...profileFlags,
+      '--bin',
+      bin,
+      ...c.pkg,
+      ...c.featureFlags,
+      ...c.targetFlags,
+      ...(triple ? ['--target', triple] : []),
+      ...c.flags,
+    ])
   const base = {
     inputs: c.inputs([]),
     env: RUST_ENV,
@@ -112,7 +167,16 @@ export function build(options: RustBuildOptions): Record<string, TaskDefinition>
   }
   if (!targets) {
     const out = `${c.targetDir}/${profileDir}/${bin}${HOST_EXE}`
-    return { [taskName]: inDir(c.dir, { description: c.description ?? `cargo build ${bin} (${profile}) -> ${out}`, run: cargo(), shell: 'portable', outputs: [out], platform: true, ...base }) }
+    return {
+      [taskName]: inDir(c.dir, {
+        description: c.description ?? `cargo build ${bin} (${profile}) -> ${out}`,
+        run: cargo(),
+        shell: 'portable',
+        outputs: [out],
+        platform: true,
+        ...base,
+      }),
+    }
   }
   const tasks: Record<string, TaskDefinition> = {}
   for (const triple of targets) {
@@ -132,7 +196,10 @@ export function build(options: RustBuildOptions): Record<string, TaskDefinition>
       ...base,
     })
   }
-  tasks[taskName] = { description: c.description ?? `build ${bin} for ${targets.join(', ')}`, deps: targets.map((t) => `${taskName}:${t}`) }
+  tasks[taskName] = {
+    description: c.description ?? `build ${bin} for ${targets.join(', ')}`,
+    deps: targets.map((t) => `${taskName}:${t}`),
+  }
   return tasks
 }
 
@@ -162,7 +229,17 @@ export function test(options: RustTestOptions = {}): Record<string, TaskDefiniti
   return {
     [c.taskName ?? 'rust:test']: inDir(c.dir, {
       description: c.description ?? 'cargo test',
-      run: command(['cargo', 'test', release && '--release', workspace && '--workspace', ...c.pkg, ...c.featureFlags, ...c.targetFlags, ...c.flags, ...(args.length ? ['--', ...args] : [])]),
+      run: command([
+        'cargo',
+        'test',
+        release && '--release',
+        workspace && '--workspace',
+        ...c.pkg,
+        ...c.featureFlags,
+        ...c.targetFlags,
+        ...c.flags,
+        ...(args.length ? ['--', ...args] : []),
+      ]),
       shell: 'portable',
       inputs: c.inputs(['tests/**', 'benches/**', 'examples/**']),
       env: RUST_ENV,
@@ -252,7 +329,13 @@ export function fmtCheck(options: RustFmtOptions = {}): Record<string, TaskDefin
       description: optString(R, 'description', options.description) ?? 'cargo fmt --check',
       run: command(['cargo', 'fmt', ...(pkg ? ['-p', pkg] : ['--all']), '--', '--check']),
       shell: 'portable',
-      inputs: ['**/*.rs', '{Cargo.toml,rustfmt.toml,.rustfmt.toml}', '!target/**', ...cacheExclusions(dir, RUST_CACHES), ...(optStrings(R, 'inputs', options.inputs) ?? [])],
+      inputs: [
+        '**/*.rs',
+        '{Cargo.toml,rustfmt.toml,.rustfmt.toml}',
+        '!target/**',
+        ...cacheExclusions(dir, RUST_CACHES),
+        ...(optStrings(R, 'inputs', options.inputs) ?? []),
+      ],
       passEnv: RUST_PASS,
       toolVersions: ['cargo fmt --version'],
     }),
@@ -264,7 +347,11 @@ function requireInstalledTarget(ctx: TaskContext, triple: string): void {
   if (!probe(ctx, 'rustup --version')) return
   const installed = capture(ctx, 'rustup target list --installed')?.split(/\s+/) ?? []
   if (!installed.includes(triple)) {
-    throw new RecipeError('tool-missing', `target \`${triple}\` is not installed (installed: ${installed.join(', ') || 'none'})`, { recipe: 'rust.build', hint: `run \`rustup target add ${triple}\`` })
+    throw new RecipeError(
+      'tool-missing',
+      `target \`${triple}\` is not installed (installed: ${installed.join(', ') || 'none'})`,
+      { recipe: 'rust.build', hint: `run \`rustup target add ${triple}\`` },
+    )
   }
 }
 
@@ -280,7 +367,11 @@ function commonOptions(R: string, o: RustCommonOptions) {
   const targetDir = relDir(R, 'targetDir', o.targetDir, 'target')
   if (targetDir === '.') throw optionError(R, 'targetDir', 'must be a folder below `dir`')
   const extra = optStrings(R, 'inputs', o.inputs) ?? []
-  const crate = (prefix: string, more: readonly string[]) => [`${prefix}src/**/*.rs`, `${prefix}{build.rs,Cargo.toml}`, ...more.map((m) => prefix + m)]
+  const crate = (prefix: string, more: readonly string[]) => [
+    `${prefix}src/**/*.rs`,
+    `${prefix}{build.rs,Cargo.toml}`,
+    ...more.map((m) => prefix + m),
+  ]
   return {
     dir,
     targetDir,
@@ -288,7 +379,11 @@ function commonOptions(R: string, o: RustCommonOptions) {
     taskName: optString(R, 'taskName', o.taskName),
     description: optString(R, 'description', o.description),
     pkg: pkg ? ['-p', pkg] : [],
-    featureFlags: [all && '--all-features', noDefault && '--no-default-features', ...(features.length ? ['--features', features.join(',')] : [])].filter((f): f is string => typeof f === 'string'),
+    featureFlags: [
+      all && '--all-features',
+      noDefault && '--no-default-features',
+      ...(features.length ? ['--features', features.join(',')] : []),
+    ].filter((f): f is string => typeof f === 'string'),
     targetFlags: [...(locked ? ['--locked'] : []), '--target-dir', targetDir],
     /** Sources and manifests of the crate and its members, with `more` (e.g. tests/**) for each. */
     inputs: (more: readonly string[]) => [

@@ -5,7 +5,15 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path'
-import { CONFIG_FILES, RecipeError, configRoot, shellQuote, suggest, type TaskContext, type TaskDefinition } from '../lib/index.js'
+import {
+  CONFIG_FILES,
+  RecipeError,
+  configRoot,
+  shellQuote,
+  suggest,
+  type TaskContext,
+  type TaskDefinition,
+} from '../lib/index.js'
 
 export { RecipeError }
 
@@ -101,14 +109,23 @@ export function checkKeys(recipe: string, options: unknown, known: readonly stri
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue
     const near = suggest(key, known)
-    throw new RecipeError('unknown-option', `unknown option \`${key}\`${near ? `; did you mean \`${near}\`?` : ''} (known: ${known.join(', ')})`, { recipe, option: key })
+    throw new RecipeError(
+      'unknown-option',
+      `unknown option \`${key}\`${near ? `; did you mean \`${near}\`?` : ''} (known: ${known.join(', ')})`,
+      { recipe, option: key },
+    )
   }
 }
 
 /** `value` if it is an object of string values (e.g. build args, labels) or undefined, else throw. */
 export function optStringRecord(recipe: string, option: string, value: unknown): Record<string, string> | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    Object.values(value).some((v) => typeof v !== 'string')
+  ) {
     throw optionError(recipe, option, `must be an object of string values, got ${describe(value)}`)
   }
   return { ...(value as Record<string, string>) }
@@ -221,6 +238,12 @@ export function capture(ctx: Pick<TaskContext, 'cwd' | 'env'>, cmd: string): str
           windowsVerbatimArguments: true,
           timeout: 30_000,
         })
-      : spawnSync('/bin/sh', ['-c', cmd], { cwd: ctx.cwd, env: ctx.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 })
+      : spawnSync('/bin/sh', ['-c', cmd], {
+          cwd: ctx.cwd,
+          env: ctx.env,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+          timeout: 30_000,
+        })
   return r.status === 0 ? r.stdout.trim() : undefined
 }

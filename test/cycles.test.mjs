@@ -11,7 +11,12 @@ import { join } from 'node:path'
 import { REPO } from './helpers.mjs'
 
 const MADGE = join(REPO, 'node_modules', 'madge', 'bin', 'cli.js')
-const madge = (cwd, dirs) => spawnSync(process.execPath, [MADGE, '--circular', '--no-spinner', '--extensions', 'ts', '--ts-config', 'tsconfig.json', ...dirs], { cwd, encoding: 'utf8' })
+const madge = (cwd, dirs) =>
+  spawnSync(
+    process.execPath,
+    [MADGE, '--circular', '--no-spinner', '--extensions', 'ts', '--ts-config', 'tsconfig.json', ...dirs],
+    { cwd, encoding: 'utf8' },
+  )
 
 test('lib, bin and recipes have no circular imports, type-only ones included', () => {
   const r = madge(REPO, ['lib', 'bin', 'recipes'])
@@ -27,8 +32,14 @@ test('the same check finds a cycle closed by a type-only import', () => {
   try {
     copyFileSync(join(REPO, '.madgerc'), join(dir, '.madgerc'))
     copyFileSync(join(REPO, 'tsconfig.json'), join(dir, 'tsconfig.json'))
-    writeFileSync(join(dir, 'checker.ts'), "import { Content } from './content.js'\nexport interface Checker { digest(): string }\nexport const make = (): Checker => new Content()\n")
-    writeFileSync(join(dir, 'content.ts'), "import type { Checker } from './checker.js'\nexport class Content implements Checker { digest() { return '' } }\n")
+    writeFileSync(
+      join(dir, 'checker.ts'),
+      "import { Content } from './content.js'\nexport interface Checker { digest(): string }\nexport const make = (): Checker => new Content()\n",
+    )
+    writeFileSync(
+      join(dir, 'content.ts'),
+      "import type { Checker } from './checker.js'\nexport class Content implements Checker { digest() { return '' } }\n",
+    )
     const r = madge(dir, ['.'])
     assert.is.not(r.status, 0, r.stdout + r.stderr)
     assert.match(r.stdout, /checker\.ts > content\.ts/)

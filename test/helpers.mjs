@@ -42,10 +42,24 @@ export function fixture(files = {}) {
 /** `git init` (if needed), `git add -A` and commit everything in `dir`; throws with git's output on failure. */
 export function gitCommitAll(dir, message = 'commit') {
   const git = (...args) => {
-    const r = spawnSync('git', ['-c', 'user.name=tasks-test', '-c', 'user.email=test@example.invalid', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-    })
+    const r = spawnSync(
+      'git',
+      [
+        '-c',
+        'user.name=tasks-test',
+        '-c',
+        'user.email=test@example.invalid',
+        '-c',
+        'init.defaultBranch=main',
+        '-c',
+        'commit.gpgsign=false',
+        ...args,
+      ],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    )
     if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed in ${dir}: ${r.stderr}`)
     return r.stdout
   }

@@ -57,7 +57,12 @@ export default defineConfig({
       inputs: [],
       outputs: ['docker/base/busybox'],
     },
-    ...docker.image({ name: 'base', context: 'docker/base', tags: ['polyglot/busybox:local'], deps: ['docker:busybox'] }),
+    ...docker.image({
+      name: 'base',
+      context: 'docker/base',
+      tags: ['polyglot/busybox:local'],
+      deps: ['docker:busybox'],
+    }),
     ...docker.image({
       name: 'hello',
       context: 'go',
@@ -70,7 +75,13 @@ export default defineConfig({
     }),
 
     build: { description: 'build every binary and package', deps: ['go:hello', 'py:wheel', 'rust:rcount'] },
-    check: { description: 'test and lint everything', deps: ['go:test', 'go:vet', 'py:test', 'py:lint', 'rust:test', 'rust:clippy', 'rust:fmt'] },
-    'ultra-fast': { description: 'build and test everything in parallel, then the image', deps: ['build', 'check', 'docker:hello'] },
+    check: {
+      description: 'test and lint everything',
+      deps: ['go:test', 'go:vet', 'py:test', 'py:lint', 'rust:test', 'rust:clippy', 'rust:fmt'],
+    },
+    'ultra-fast': {
+      description: 'build and test everything in parallel, then the image',
+      deps: ['build', 'check', 'docker:hello'],
+    },
   },
 })

@@ -12,7 +12,8 @@ export const ENTRY_SCHEMA = 3
 /** One stored output: a regular file (content in the CAS) or a symlink (its target text). */
 export type OutputEntry =
   /** `hash`: SHA-256, the CAS key; `blob`: the git blob id (SHA-1), the file's content-mode input digest; `mode`: permission bits (0o000-0o777); `size` in bytes. */
-  { path: string; type: 'file'; mode: number; size: number; hash: string; blob: string } | { path: string; type: 'symlink'; target: string }
+  | { path: string; type: 'file'; mode: number; size: number; hash: string; blob: string }
+  | { path: string; type: 'symlink'; target: string }
 
 /** An action result: what `ac/<fingerprint>.json` holds. Sizes in bytes, durations in ms. Validated on read by `entry.ts`. */
 export interface ActionResult {
@@ -35,7 +36,9 @@ export interface ActionResult {
 }
 
 /** What {@link Cache.put} stores besides the outputs and the log. */
-export type StoreInput = Omit<ActionResult, 'schema' | 'outputs' | 'log' | 'createdAt' | 'recordBlob'> & { record: FingerprintRecord }
+export type StoreInput = Omit<ActionResult, 'schema' | 'outputs' | 'log' | 'createdAt' | 'recordBlob'> & {
+  record: FingerprintRecord
+}
 
 /** A stored entry found by {@link Cache.get}, and which tier it came from. */
 export interface CacheHit {

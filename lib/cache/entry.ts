@@ -97,10 +97,18 @@ export interface EntryError {
  * @returns the entry, typed, or `{ error }` naming the first problem. Never throws.
  */
 export function parseActionResult(json: unknown): ActionResult | EntryError {
-  if (json && typeof json === 'object' && !Array.isArray(json) && (json as { schema?: unknown }).schema !== ENTRY_SCHEMA) {
+  if (
+    json &&
+    typeof json === 'object' &&
+    !Array.isArray(json) &&
+    (json as { schema?: unknown }).schema !== ENTRY_SCHEMA
+  ) {
     const schema = (json as { schema?: unknown }).schema
     if (schema === undefined || (typeof schema === 'number' && Number.isInteger(schema))) {
-      return { error: `cache entry of schema ${schema ?? '1-2'}, this version reads schema ${ENTRY_SCHEMA}`, otherSchema: true }
+      return {
+        error: `cache entry of schema ${schema ?? '1-2'}, this version reads schema ${ENTRY_SCHEMA}`,
+        otherSchema: true,
+      }
     }
   }
   const r = v.safeParse(EntrySchema, json)
@@ -119,7 +127,8 @@ export function parseActionResult(json: unknown): ActionResult | EntryError {
   }
   for (const p of paths) {
     for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) {
-      if (paths.has(p.slice(0, i))) return { error: `malformed cache entry: output \`${p}\` is inside output \`${p.slice(0, i)}\`` }
+      if (paths.has(p.slice(0, i)))
+        return { error: `malformed cache entry: output \`${p}\` is inside output \`${p.slice(0, i)}\`` }
     }
   }
   return entry

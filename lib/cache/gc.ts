@@ -63,7 +63,13 @@ function listEntries(dir: string): EntryFile[] {
         if (typeof v === 'string' && HEX64.test(v)) refs.add(v)
         return v
       })
-      out.push({ path, fingerprint: name.slice(0, -5), size: st.size, used: Math.max(st.mtimeMs, st.atimeMs), refs: [...refs] })
+      out.push({
+        path,
+        fingerprint: name.slice(0, -5),
+        size: st.size,
+        used: Math.max(st.mtimeMs, st.atimeMs),
+        refs: [...refs],
+      })
     } catch {
       // An unreadable entry references nothing; it is removed with the first eviction pass.
       out.push({ path, fingerprint: name.slice(0, -5), size: 0, used: 0, refs: [] })
@@ -146,8 +152,16 @@ export function collectGarbage(dir: string, maxSize: number, now = Date.now()): 
       blobsRemoved++
     } catch {}
   }
-  const after = listEntries(dir).reduce((s, e) => s + e.size, 0) + [...listBlobs(dir).values()].reduce((s, b) => s + b.size, 0)
-  return { entries: entries.length - entriesRemoved, blobs: blobs.size - blobsRemoved, bytesBefore, bytesAfter: after, entriesRemoved, blobsRemoved }
+  const after =
+    listEntries(dir).reduce((s, e) => s + e.size, 0) + [...listBlobs(dir).values()].reduce((s, b) => s + b.size, 0)
+  return {
+    entries: entries.length - entriesRemoved,
+    blobs: blobs.size - blobsRemoved,
+    bytesBefore,
+    bytesAfter: after,
+    entriesRemoved,
+    blobsRemoved,
+  }
 }
 
 /** The record blobs the task states in `<dir>/state` name; empty when they cannot be read (nothing is kept then: a record is only an explanation). */
@@ -166,7 +180,11 @@ function stateRecordBlobs(dir: string): Set<string> {
 export function cacheUsage(dir: string): { entries: number; blobs: number; bytes: number } {
   const entries = listEntries(dir),
     blobs = listBlobs(dir)
-  return { entries: entries.length, blobs: blobs.size, bytes: entries.reduce((s, e) => s + e.size, 0) + [...blobs.values()].reduce((s, b) => s + b.size, 0) }
+  return {
+    entries: entries.length,
+    blobs: blobs.size,
+    bytes: entries.reduce((s, e) => s + e.size, 0) + [...blobs.values()].reduce((s, b) => s + b.size, 0),
+  }
 }
 
 /** Mark the entries of these fingerprints used now (LRU): sets their mtime. Missing ones are ignored. */
@@ -186,7 +204,12 @@ export function markUsed(dir: string, fingerprints: readonly string[], now = new
  * creation stored, so the first collection comes `everyMs` later (a cold run of 100 tasks no
  * longer walks the cache it just wrote). Returns what was done, or undefined when skipped.
  */
-export function maybeCollect(dir: string, maxSize: number, everyMs = 60 * 60 * 1000, now = Date.now()): GcResult | undefined {
+export function maybeCollect(
+  dir: string,
+  maxSize: number,
+  everyMs = 60 * 60 * 1000,
+  now = Date.now(),
+): GcResult | undefined {
   const stamp = join(dir, 'gc-stamp')
   let last: number | undefined
   try {

@@ -31,7 +31,17 @@
  * holding its entries is in place, so a crash at any point leaves entries at worst twice (merging is
  * idempotent), never lost. A journal of a live process is never deleted (its owner still appends).
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { sha256 } from '../util/hash.js'
 import { ensureDir, writeFileAtomic } from '../util/fs.js'
@@ -64,7 +74,13 @@ export interface JournalOptions<T> {
    * key nothing newer knows, `list()` every value it holds (the import), `remove(keys)` its files
    * once the snapshot holds them.
    */
-  legacy?: { exists(): boolean; get(key: string): T | undefined; list(): Iterable<T & object>; keyOf(value: T): string; remove(): void }
+  legacy?: {
+    exists(): boolean
+    get(key: string): T | undefined
+    list(): Iterable<T & object>
+    keyOf(value: T): string
+    remove(): void
+  }
   /** Take the compaction lock without waiting; undefined when another live process holds it. Without this option nothing is compacted. */
   lock?: () => { release(): void } | undefined
 }
@@ -235,7 +251,11 @@ export class KeyedJournal<T> {
         bytes += statSync(join(this.jdir, name)).size
       } catch {}
     }
-    const due = this.snapshotId === undefined || this.snapshotBad || mergeable.length >= COMPACT_JOURNALS || bytes * 2 >= this.snapshotSize
+    const due =
+      this.snapshotId === undefined ||
+      this.snapshotBad ||
+      mergeable.length >= COMPACT_JOURNALS ||
+      bytes * 2 >= this.snapshotSize
     if (due) this.compact()
   }
 
@@ -245,7 +265,11 @@ export class KeyedJournal<T> {
     if (!this.loaded || value === undefined) this.refresh()
     const prev = this.entries.get(key)
     const entry: Entry = { s: (prev?.s ?? 0) + 1, t: Date.now(), raw: value, deleted: value === undefined }
-    const json = JSON.stringify(value === undefined ? { j: 1, k: key, s: entry.s, t: entry.t, d: 1 } : { j: 1, k: key, s: entry.s, t: entry.t, v: value })
+    const json = JSON.stringify(
+      value === undefined
+        ? { j: 1, k: key, s: entry.s, t: entry.t, d: 1 }
+        : { j: 1, k: key, s: entry.s, t: entry.t, v: value },
+    )
     const line = Buffer.from(`${sha256(json).slice(0, 16)} ${json}\n`)
     const own = this.ownJournal()
     let written = 0
@@ -424,7 +448,8 @@ export class KeyedJournal<T> {
       const o = v as Record<string, unknown>
       if (o.j !== 1 || typeof o.k !== 'string' || !isSeq(o.s) || typeof o.t !== 'number') continue
       if (o.d === 1) this.apply(o.k, { s: o.s as number, t: o.t, raw: undefined, deleted: true })
-      else if ('v' in o && o.v !== null && o.v !== undefined) this.apply(o.k, { s: o.s as number, t: o.t, raw: o.v, deleted: false })
+      else if ('v' in o && o.v !== null && o.v !== undefined)
+        this.apply(o.k, { s: o.s as number, t: o.t, raw: o.v, deleted: false })
     }
   }
 
@@ -450,14 +475,23 @@ export class KeyedJournal<T> {
       this.snapshotBad = true
       return
     }
-    const rows = json && typeof json === 'object' && (json as { v?: unknown }).v === 1 ? (json as { entries?: unknown }).entries : undefined
+    const rows =
+      json && typeof json === 'object' && (json as { v?: unknown }).v === 1
+        ? (json as { entries?: unknown }).entries
+        : undefined
     if (!Array.isArray(rows)) {
       this.snapshotBad = true
       return
     }
     for (const r of rows) {
-      if (!Array.isArray(r) || r.length !== 4 || typeof r[0] !== 'string' || !isSeq(r[1]) || typeof r[2] !== 'number') continue
-      this.apply(r[0], r[3] === null ? { s: r[1], t: r[2], raw: undefined, deleted: true } : { s: r[1], t: r[2], raw: r[3], deleted: false })
+      if (!Array.isArray(r) || r.length !== 4 || typeof r[0] !== 'string' || !isSeq(r[1]) || typeof r[2] !== 'number')
+        continue
+      this.apply(
+        r[0],
+        r[3] === null
+          ? { s: r[1], t: r[2], raw: undefined, deleted: true }
+          : { s: r[1], t: r[2], raw: r[3], deleted: false },
+      )
     }
   }
 }

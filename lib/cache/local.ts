@@ -9,7 +9,16 @@ import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, unlink
 import { join } from 'node:path'
 import { gitBlobId, sha256 } from '../util/hash.js'
 import { writeFileAtomic } from '../util/fs.js'
-import { ENTRY_SCHEMA, type ActionResult, type Cache, type CacheGetOptions, type CacheHit, type OutputEntry, type RestoreResult, type StoreInput } from './cache.js'
+import {
+  ENTRY_SCHEMA,
+  type ActionResult,
+  type Cache,
+  type CacheGetOptions,
+  type CacheHit,
+  type OutputEntry,
+  type RestoreResult,
+  type StoreInput,
+} from './cache.js'
 import { SHA256_HEX, isEntryError, parseActionResult } from './entry.js'
 import { restoreEntry } from './restore.js'
 import { readStable } from './stable-read.js'
@@ -37,7 +46,9 @@ export class LocalCache implements Cache {
       const st = lstatSync(file, { throwIfNoEntry: false })
       if (!st) return undefined
       if (!st.isFile() || st.size > MAX_ENTRY_BYTES) {
-        options?.onWarning?.(`cache entry ${fingerprint.slice(0, 12)} refused: not a regular file of at most ${MAX_ENTRY_BYTES} bytes`)
+        options?.onWarning?.(
+          `cache entry ${fingerprint.slice(0, 12)} refused: not a regular file of at most ${MAX_ENTRY_BYTES} bytes`,
+        )
         return undefined
       }
       text = readFileSync(file, 'utf8')
@@ -58,7 +69,9 @@ export class LocalCache implements Cache {
       return undefined
     }
     if (entry.fingerprint !== fingerprint) {
-      options?.onWarning?.(`cache entry ${fingerprint.slice(0, 12)} refused: it records fingerprint ${entry.fingerprint.slice(0, 12)}`)
+      options?.onWarning?.(
+        `cache entry ${fingerprint.slice(0, 12)} refused: it records fingerprint ${entry.fingerprint.slice(0, 12)}`,
+      )
       return undefined
     }
     return { entry, source: 'local' }
@@ -78,7 +91,14 @@ export class LocalCache implements Cache {
         outputs.push({ path, type: 'symlink', target: readlinkSync(abs) })
       } else if (st.isFile()) {
         const { data } = readStable(abs, path) // refuses a file that changed while read
-        outputs.push({ path, type: 'file', mode: st.mode & 0o777, size: data.length, hash: this.putBlob(data), blob: gitBlobId(data) })
+        outputs.push({
+          path,
+          type: 'file',
+          mode: st.mode & 0o777,
+          size: data.length,
+          hash: this.putBlob(data),
+          blob: gitBlobId(data),
+        })
       }
     }
     const entry: ActionResult = {
@@ -122,7 +142,10 @@ export class LocalCache implements Cache {
   async importEntry(entry: ActionResult, blobs: ReadonlyMap<string, Buffer>): Promise<void> {
     const parsed = parseActionResult(entry)
     if (isEntryError(parsed)) throw new Error(parsed.error)
-    const hashes = [...parsed.outputs.flatMap((o) => (o.type === 'file' ? [o.hash] : [])), ...(parsed.log ? [parsed.log] : [])]
+    const hashes = [
+      ...parsed.outputs.flatMap((o) => (o.type === 'file' ? [o.hash] : [])),
+      ...(parsed.log ? [parsed.log] : []),
+    ]
     for (const h of hashes) {
       const given = blobs.get(h)
       if (given) {

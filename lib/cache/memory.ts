@@ -7,7 +7,16 @@
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { gitBlobId, sha256 } from '../util/hash.js'
-import { ENTRY_SCHEMA, type ActionResult, type Cache, type CacheGetOptions, type CacheHit, type OutputEntry, type RestoreResult, type StoreInput } from './cache.js'
+import {
+  ENTRY_SCHEMA,
+  type ActionResult,
+  type Cache,
+  type CacheGetOptions,
+  type CacheHit,
+  type OutputEntry,
+  type RestoreResult,
+  type StoreInput,
+} from './cache.js'
 import { isEntryError, parseActionResult, type EntryError } from './entry.js'
 import { restoreEntry } from './restore.js'
 
@@ -39,7 +48,9 @@ export class MemoryCache implements Cache {
     }
     if (isEntryError(entry) && entry.otherSchema) return undefined
     if (isEntryError(entry) || entry.fingerprint !== fingerprint) {
-      options?.onWarning?.(`cache entry ${fingerprint.slice(0, 12)} refused: ${isEntryError(entry) ? entry.error : 'it records another fingerprint'}`)
+      options?.onWarning?.(
+        `cache entry ${fingerprint.slice(0, 12)} refused: ${isEntryError(entry) ? entry.error : 'it records another fingerprint'}`,
+      )
       return undefined
     }
     this.stats.hits++
@@ -60,7 +71,14 @@ export class MemoryCache implements Cache {
       if (st.isSymbolicLink()) outputs.push({ path, type: 'symlink', target: readlinkSync(abs) })
       else if (st.isFile()) {
         const data = readFileSync(abs)
-        outputs.push({ path, type: 'file', mode: st.mode & 0o777, size: data.length, hash: this.putBlob(data), blob: gitBlobId(data) })
+        outputs.push({
+          path,
+          type: 'file',
+          mode: st.mode & 0o777,
+          size: data.length,
+          hash: this.putBlob(data),
+          blob: gitBlobId(data),
+        })
       }
     }
     const entry: ActionResult = {

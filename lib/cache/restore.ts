@@ -8,7 +8,18 @@
  * error rolls back every rename, removes every temp file and every folder the restore created, and
  * is a miss naming the output and the operation: nothing of the entry stays on disk.
  */
-import { chmodSync, lstatSync, mkdirSync, realpathSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync, type Stats } from 'node:fs'
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path'
 import { gitBlobId, sha256 } from '../util/hash.js'
 import { tempPathFor } from '../util/fs.js'
@@ -22,7 +33,8 @@ function lstatOrUndefined(p: string): Stats | undefined {
   try {
     return lstatSync(p)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined
     throw err
   }
 }
@@ -31,7 +43,8 @@ function lstatOrUndefined(p: string): Stats | undefined {
 function insideRoot(realRoot: string, real: string): string | undefined {
   const rel = relative(realRoot, real)
   if (rel === '') return undefined
-  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return `leads outside the project root (to ${real})`
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+    return `leads outside the project root (to ${real})`
   const first = rel.split(sep)[0]!.toLowerCase()
   if (first === '.git' || first === '.tasks') return `leads into \`${first}/\` (${real})`
   return undefined
@@ -42,7 +55,12 @@ function insideRoot(realRoot: string, real: string): string | undefined {
  * @param realRoot `realpathSync(root)`, when the caller has it cached
  * @returns `{ ok: true, restored, log }`, or `{ ok: false, reason }` with nothing of the entry on disk. Never throws.
  */
-export async function restoreEntry(root: string, entry: ActionResult, readBlob: BlobReader, realRoot?: string): Promise<RestoreResult> {
+export async function restoreEntry(
+  root: string,
+  entry: ActionResult,
+  readBlob: BlobReader,
+  realRoot?: string,
+): Promise<RestoreResult> {
   // 1. Verify, creating nothing.
   const parsed = parseActionResult(entry)
   if (isEntryError(parsed)) return { ok: false, reason: parsed.error }
@@ -67,19 +85,32 @@ export async function restoreEntry(root: string, entry: ActionResult, readBlob: 
     }
     if (o.type === 'file' && !blobs.has(o.hash)) {
       const data = await readVerified(readBlob, o.hash)
-      if (!data) return { ok: false, reason: `cache blob ${o.hash.slice(0, 12)} for \`${o.path}\` is missing or corrupt (hash mismatch)` }
+      if (!data)
+        return {
+          ok: false,
+          reason: `cache blob ${o.hash.slice(0, 12)} for \`${o.path}\` is missing or corrupt (hash mismatch)`,
+        }
       blobs.set(o.hash, data)
     }
     if (o.type === 'file') {
       const data = blobs.get(o.hash)!
-      if (data.length !== o.size) return { ok: false, reason: `cache entry for \`${o.path}\` records ${o.size} bytes, its blob has ${data.length}` }
-      if (gitBlobId(data) !== o.blob && o.blob.length === 40) return { ok: false, reason: `cache entry for \`${o.path}\` records a git blob id that does not match its content` }
+      if (data.length !== o.size)
+        return {
+          ok: false,
+          reason: `cache entry for \`${o.path}\` records ${o.size} bytes, its blob has ${data.length}`,
+        }
+      if (gitBlobId(data) !== o.blob && o.blob.length === 40)
+        return {
+          ok: false,
+          reason: `cache entry for \`${o.path}\` records a git blob id that does not match its content`,
+        }
     }
   }
   let log: Buffer = Buffer.alloc(0)
   if (parsed.log) {
     const data = await readVerified(readBlob, parsed.log)
-    if (!data) return { ok: false, reason: `cache blob ${parsed.log.slice(0, 12)} (log) is missing or corrupt (hash mismatch)` }
+    if (!data)
+      return { ok: false, reason: `cache blob ${parsed.log.slice(0, 12)} (log) is missing or corrupt (hash mismatch)` }
     log = data
   }
   // 2. Write, remembering how to undo.
@@ -122,7 +153,10 @@ export async function restoreEntry(root: string, entry: ActionResult, readBlob: 
         problems.push((e as Error).message)
       }
     }
-    return { ok: false, reason: `restoring \`${current.path}\` failed (${current.op}): ${(err as Error).message}${problems.length ? `; rollback: ${problems.join('; ')}` : ''}` }
+    return {
+      ok: false,
+      reason: `restoring \`${current.path}\` failed (${current.op}): ${(err as Error).message}${problems.length ? `; rollback: ${problems.join('; ')}` : ''}`,
+    }
   }
   for (const b of backups) unlinkQuiet(b)
   return { ok: true, restored: parsed.outputs.length, log }
@@ -145,7 +179,12 @@ async function readVerified(readBlob: BlobReader, hash: string): Promise<Buffer 
  * missing folder (the rest will be created). Results are memoised per folder in `memo`.
  * @returns why it is unsafe, or undefined
  */
-function checkParents(root: string, realRoot: string, path: string, memo: Map<string, string | undefined>): string | undefined {
+function checkParents(
+  root: string,
+  realRoot: string,
+  path: string,
+  memo: Map<string, string | undefined>,
+): string | undefined {
   const segments = path.split('/').slice(0, -1)
   let rel = ''
   for (const s of segments) {
@@ -189,14 +228,22 @@ function mkdirTracked(root: string, relDir: string, undo: (() => void)[]): void 
 
 let besideCounter = 0
 /** A temp name beside `abs` (same folder, so the rename cannot cross file systems): `.<name>.<pid>.<n>.tasks-tmp`. */
-const besideTarget = (abs: string) => join(dirname(abs), `.${basename(abs)}.${process.pid}.${++besideCounter}.tasks-tmp`)
+const besideTarget = (abs: string) =>
+  join(dirname(abs), `.${basename(abs)}.${process.pid}.${++besideCounter}.tasks-tmp`)
 
 /**
  * Write output `o` to a temp path from `pathFor` (recording its removal in `undo`); when that fails
  * and `fallback` is set, once more beside the target.
  * @returns the temp path written
  */
-function stage(abs: string, o: OutputEntry, blobs: ReadonlyMap<string, Buffer>, pathFor: (abs: string) => string, undo: (() => void)[], fallback = true): string {
+function stage(
+  abs: string,
+  o: OutputEntry,
+  blobs: ReadonlyMap<string, Buffer>,
+  pathFor: (abs: string) => string,
+  undo: (() => void)[],
+  fallback = true,
+): string {
   let tmp: string
   try {
     tmp = pathFor(abs)

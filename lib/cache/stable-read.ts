@@ -57,7 +57,10 @@ export function readStable(abs: string, label: string = abs): StableRead {
     closeSync(fd)
   }
   const after = lstatSync(abs, { bigint: true })
-  const why = statsDiffer(before, during) ?? statsDiffer(before, after) ?? (BigInt(data.length) !== before.size ? `read ${data.length} bytes of ${before.size}` : undefined)
+  const why =
+    statsDiffer(before, during) ??
+    statsDiffer(before, after) ??
+    (BigInt(data.length) !== before.size ? `read ${data.length} bytes of ${before.size}` : undefined)
   if (why) throw new OutputChangedError(label, why)
   return { data, stat: before }
 }
@@ -86,7 +89,10 @@ export async function readStableAsync(abs: string, label: string = abs): Promise
     await fh.close()
   }
   const after = await lstat(abs, { bigint: true })
-  const why = statsDiffer(before, during) ?? statsDiffer(before, after) ?? (BigInt(data.length) !== before.size ? `read ${data.length} bytes of ${before.size}` : undefined)
+  const why =
+    statsDiffer(before, during) ??
+    statsDiffer(before, after) ??
+    (BigInt(data.length) !== before.size ? `read ${data.length} bytes of ${before.size}` : undefined)
   if (why) throw new OutputChangedError(label, why)
   return { data, stat: before }
 }

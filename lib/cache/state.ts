@@ -72,16 +72,26 @@ export interface TaskState {
 export function parseTaskState(task: string, raw: unknown): TaskState | undefined {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined
   const s = raw as Record<string, unknown>
-  if (s.task !== task || typeof s.fingerprint !== 'string' || !s.fingerprint || s.fingerprint.length > 200) return undefined
+  if (s.task !== task || typeof s.fingerprint !== 'string' || !s.fingerprint || s.fingerprint.length > 200)
+    return undefined
   if (typeof s.durationMs !== 'number' || !Number.isFinite(s.durationMs) || !Array.isArray(s.outputs)) return undefined
   for (const o of s.outputs as unknown[]) {
     if (!o || typeof o !== 'object') return undefined
     const { path, size, mtimeNs } = o as Record<string, unknown>
-    if (typeof path !== 'string' || !Number.isSafeInteger(size) || (size as number) < 0 || typeof mtimeNs !== 'string' || !/^\d+$/.test(mtimeNs)) return undefined
+    if (
+      typeof path !== 'string' ||
+      !Number.isSafeInteger(size) ||
+      (size as number) < 0 ||
+      typeof mtimeNs !== 'string' ||
+      !/^\d+$/.test(mtimeNs)
+    )
+      return undefined
   }
   if (s.outputDigest !== undefined && typeof s.outputDigest !== 'string') return undefined
-  if (s.discovered !== undefined && !(Array.isArray(s.discovered) && s.discovered.every((d) => typeof d === 'string'))) return undefined
-  if (s.recordBlob !== undefined && !(typeof s.recordBlob === 'string' && SHA256_HEX.test(s.recordBlob))) return undefined
+  if (s.discovered !== undefined && !(Array.isArray(s.discovered) && s.discovered.every((d) => typeof d === 'string')))
+    return undefined
+  if (s.recordBlob !== undefined && !(typeof s.recordBlob === 'string' && SHA256_HEX.test(s.recordBlob)))
+    return undefined
   return s as unknown as TaskState
 }
 
@@ -176,8 +186,14 @@ export class StateStore {
     if (!s || (fingerprint !== undefined && s.fingerprint !== fingerprint)) return undefined
     if (s.recordBlob) return this.recordFromCas(s.recordBlob)
     try {
-      const r = JSON.parse(readFileSync(this.recordFile(task), 'utf8')) as { task: string; fingerprint: string; record: FingerprintRecord }
-      return r && r.task === task && r.fingerprint === s.fingerprint && r.record && typeof r.record === 'object' ? r.record : undefined
+      const r = JSON.parse(readFileSync(this.recordFile(task), 'utf8')) as {
+        task: string
+        fingerprint: string
+        record: FingerprintRecord
+      }
+      return r && r.task === task && r.fingerprint === s.fingerprint && r.record && typeof r.record === 'object'
+        ? r.record
+        : undefined
     } catch {
       return undefined
     }
@@ -223,7 +239,11 @@ export class StateStore {
     const { recordBlob: _old, ...rest } = state
     let next: TaskState = rest
     if (recordBlob && this.hasBlob(recordBlob)) next = { ...rest, recordBlob }
-    else if (record) writeFileAtomic(this.recordFile(state.task), JSON.stringify({ task: state.task, fingerprint: state.fingerprint, record }))
+    else if (record)
+      writeFileAtomic(
+        this.recordFile(state.task),
+        JSON.stringify({ task: state.task, fingerprint: state.fingerprint, record }),
+      )
     else {
       // The same record as before: keep naming the blob the previous state named, if any.
       const prev = this.get(state.task)
@@ -269,7 +289,8 @@ export function changedOutput(root: string, stamps: readonly OutputStamp[]): str
   for (const s of stamps) {
     try {
       const st = lstatSync(join(root, s.path), { bigint: true })
-      if (Number(st.size) !== s.size || !/^\d+$/.test(s.mtimeNs) || st.mtimeNs / 100n !== BigInt(s.mtimeNs) / 100n) return s.path
+      if (Number(st.size) !== s.size || !/^\d+$/.test(s.mtimeNs) || st.mtimeNs / 100n !== BigInt(s.mtimeNs) / 100n)
+        return s.path
     } catch {
       return s.path
     }

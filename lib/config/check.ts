@@ -125,7 +125,12 @@ export function checkDeclarations(config: LoadedConfig, source?: string): void {
  * The config file that defines `task` (a workspace's task: its workspace's `tasks.config.*`, read
  * here for the position; else the root config with `source`) and where in it `needle` is written.
  */
-function where(config: LoadedConfig, task: ResolvedTask, source: string | undefined, needle: { key?: string; value?: string }): { file: string } & ErrorLocation {
+function where(
+  config: LoadedConfig,
+  task: ResolvedTask,
+  source: string | undefined,
+  needle: { key?: string; value?: string },
+): { file: string } & ErrorLocation {
   const ws = task.workspace === undefined ? undefined : config.workspaces?.find((w) => w.name === task.workspace)
   if (!ws?.file) return { file: config.file, ...locate(source, task.name, needle) }
   let text: string | undefined
@@ -193,7 +198,8 @@ function* candidates(p: Pattern, index: BaseIndex, deeper = false): Generator<Pa
       lo = mid + 1 // lo <= mid < hi <= sorted.length
     else hi = mid
   }
-  for (let i = lo; i < sorted.length && sorted[i]!.startsWith(prefix); i++) if (sorted[i] !== p.base) yield* index.byBase.get(sorted[i]!)!
+  for (let i = lo; i < sorted.length && sorted[i]!.startsWith(prefix); i++)
+    if (sorted[i] !== p.base) yield* index.byBase.get(sorted[i]!)!
 }
 
 const parent = (dir: string) => (dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '')
@@ -214,7 +220,10 @@ function disjointNames(a: string, b: string): boolean {
   }
   const [ex, ey] = [ends(x), ends(y)]
   const compatible = (p: string, q: string, f: (u: string, v: string) => boolean) => f(p, q) || f(q, p)
-  return !compatible(ex.prefix, ey.prefix, (u, v) => u.startsWith(v)) || !compatible(ex.suffix, ey.suffix, (u, v) => u.endsWith(v))
+  return (
+    !compatible(ex.prefix, ey.prefix, (u, v) => u.startsWith(v)) ||
+    !compatible(ex.suffix, ey.suffix, (u, v) => u.endsWith(v))
+  )
 }
 
 /** A path both patterns match: a literal or an existing file, or a sample path of two globs. */
@@ -273,14 +282,25 @@ class Context {
 
   /** A file both patterns match (after their negations), or undefined. */
   overlap(a: Pattern, b: Pattern): Hit | undefined {
-    if (a.literal) return this.matches(b, a.path) && !this.excluded(a, a.path) ? { file: a.path, sample: false } : undefined
-    if (b.literal) return this.matches(a, b.path) && !this.excluded(b, b.path) ? { file: b.path, sample: false } : undefined
-    for (const s of [...samples(a.path), ...samples(b.path), ...crossSamples(a, b), ...crossSamples(b, a)]) if (this.matches(a, s) && this.matches(b, s)) return { file: s, sample: true }
+    if (a.literal)
+      return this.matches(b, a.path) && !this.excluded(a, a.path) ? { file: a.path, sample: false } : undefined
+    if (b.literal)
+      return this.matches(a, b.path) && !this.excluded(b, b.path) ? { file: b.path, sample: false } : undefined
+    for (const s of [...samples(a.path), ...samples(b.path), ...crossSamples(a, b), ...crossSamples(b, a)])
+      if (this.matches(a, s) && this.matches(b, s)) return { file: s, sample: true }
     if (disjointNames(a.path, b.path)) return undefined
     // Undecided: look at the files that exist under the output glob's base (never the whole tree).
     const out = a.kind === 'outputs' ? a : b
     const other = out === a ? b : a
-    if (out.base === '' || !(out.base === other.base || out.base.startsWith(other.base === '' ? '' : other.base + '/') || other.base.startsWith(out.base + '/'))) return undefined
+    if (
+      out.base === '' ||
+      !(
+        out.base === other.base ||
+        out.base.startsWith(other.base === '' ? '' : other.base + '/') ||
+        other.base.startsWith(out.base + '/')
+      )
+    )
+      return undefined
     const file = this.files(out).find((f) => this.matches(other, f) && !this.excluded(out, f))
     return file === undefined ? undefined : { file, sample: false }
   }
@@ -369,7 +389,12 @@ function checkCwds(config: LoadedConfig, tasks: ResolvedTask[], outputs: Pattern
   }
   for (const task of tasks) {
     if (task.cwd === '.' || task.run === undefined || isDir(task.cwd)) continue
-    const created = outputs.some((o) => o.path.startsWith(task.cwd + '/') || (o.base !== '' && (task.cwd + '/').startsWith(o.base + '/')) || (o.base === '' && !o.literal))
+    const created = outputs.some(
+      (o) =>
+        o.path.startsWith(task.cwd + '/') ||
+        (o.base !== '' && (task.cwd + '/').startsWith(o.base + '/')) ||
+        (o.base === '' && !o.literal),
+    )
     if (created) continue
     throw new TasksError(
       'config-invalid',

@@ -37,10 +37,20 @@ export async function syntaxError(file: string, err: SyntaxError): Promise<Tasks
     const first = (parsed as { errors?: import('esbuild').Message[] }).errors?.[0]
     if (first?.location) {
       const loc = first.location
-      return new TasksError('config-syntax', err.message, { file, line: loc.line, column: loc.column + 1, length: loc.length || 1, lineText: loc.lineText }, 'fix the syntax at the position shown')
+      return new TasksError(
+        'config-syntax',
+        err.message,
+        { file, line: loc.line, column: loc.column + 1, length: loc.length || 1, lineText: loc.lineText },
+        'fix the syntax at the position shown',
+      )
     }
   }
-  return new TasksError('config-syntax', err.message, { file, ...stackLocation(err, file) }, 'fix the syntax of the config file')
+  return new TasksError(
+    'config-syntax',
+    err.message,
+    { file, ...stackLocation(err, file) },
+    'fix the syntax of the config file',
+  )
 }
 
 /**
@@ -61,7 +71,11 @@ export function missingImport(err: unknown, file: string): TasksError | undefine
   } catch {}
   // The import as written: the package name (maybe with a subpath), or a relative path ending in the file's name.
   const re =
-    m[1] === 'package' ? new RegExp(`(['"])(${escapeRe(spec)}(?:/[^'"]*)?)\\1`) : new RegExp(`(['"])(\\.{1,2}/[^'"]*${escapeRe(basename(spec).replace(/\.[cm]?[jt]s$/, ''))}(?:\\.[cm]?[jt]s)?)\\1`)
+    m[1] === 'package'
+      ? new RegExp(`(['"])(${escapeRe(spec)}(?:/[^'"]*)?)\\1`)
+      : new RegExp(
+          `(['"])(\\.{1,2}/[^'"]*${escapeRe(basename(spec).replace(/\.[cm]?[jt]s$/, ''))}(?:\\.[cm]?[jt]s)?)\\1`,
+        )
   const hit = re.exec(source)
   const where: ErrorLocation = hit ? locAt(source, hit.index, hit[0].length) : {}
   return m[1] === 'package'
@@ -85,7 +99,12 @@ function locAt(source: string, index: number, length: number): ErrorLocation {
   const before = source.slice(0, index)
   const lineStart = before.lastIndexOf('\n') + 1
   const lineEnd = source.indexOf('\n', index)
-  return { line: before.split('\n').length, column: index - lineStart + 1, length, lineText: source.slice(lineStart, lineEnd < 0 ? undefined : lineEnd) }
+  return {
+    line: before.split('\n').length,
+    column: index - lineStart + 1,
+    length,
+    lineText: source.slice(lineStart, lineEnd < 0 ? undefined : lineEnd),
+  }
 }
 
 /** Line and column of the first stack frame inside `file`, when there is one. */
@@ -115,12 +134,20 @@ export function stackLocation(err: unknown, file: string): ErrorLocation {
 const DATA_URL = 'data:text/javascript;base64,'
 
 /** 1-based position in `file` of a 1-based position in an in-memory module with an inline source map. */
-function mapDataUrlFrame(url: string, line: number, column: number, file: string): { line: number; column: number } | undefined {
+function mapDataUrlFrame(
+  url: string,
+  line: number,
+  column: number,
+  file: string,
+): { line: number; column: number } | undefined {
   try {
     const code = Buffer.from(url.slice(DATA_URL.length), 'base64').toString('utf8')
     const map = /\/\/# sourceMappingURL=data:application\/json;base64,(\S+)/.exec(code)
     if (!map) return undefined
-    const entry = new SourceMap(JSON.parse(Buffer.from(map[1]!, 'base64').toString('utf8'))).findEntry(line - 1, column - 1) as {
+    const entry = new SourceMap(JSON.parse(Buffer.from(map[1]!, 'base64').toString('utf8'))).findEntry(
+      line - 1,
+      column - 1,
+    ) as {
       originalSource?: string
       originalLine?: number
       originalColumn?: number

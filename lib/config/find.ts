@@ -11,10 +11,25 @@ import { dirname, join, resolve } from 'node:path'
 import { TasksError } from '../errors.js'
 
 /** File names searched in each folder, in order. */
-export const CONFIG_FILES = ['tasks.config.ts', 'tasks.config.mts', 'tasks.config.js', 'tasks.config.mjs', 'tasks.config.cjs', 'tasks.config.json']
+export const CONFIG_FILES = [
+  'tasks.config.ts',
+  'tasks.config.mts',
+  'tasks.config.js',
+  'tasks.config.mjs',
+  'tasks.config.cjs',
+  'tasks.config.json',
+]
 
 /** cosmiconfig's meta config files (`metaSearchPlaces`), looked for in `process.cwd()` only. */
-const META_FILES = ['.config/config.json', '.config/config.yaml', '.config/config.yml', '.config/config.js', '.config/config.ts', '.config/config.cjs', '.config/config.mjs']
+const META_FILES = [
+  '.config/config.json',
+  '.config/config.yaml',
+  '.config/config.yml',
+  '.config/config.js',
+  '.config/config.ts',
+  '.config/config.cjs',
+  '.config/config.mjs',
+]
 
 /**
  * The config file for `cwd`: `explicit` resolved against it, or the search result.

@@ -62,21 +62,41 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     file = await findConfigFile(cwd, options.config)
   } catch (err) {
     // A monorepo may have configs only in its workspaces: the package manager's list finds the root.
-    const outer = !options.config && (err as TasksError).code === 'config-not-found' ? await findWorkspaceRoot(cwd, true, importConfig) : undefined
+    const outer =
+      !options.config && (err as TasksError).code === 'config-not-found'
+        ? await findWorkspaceRoot(cwd, true, importConfig)
+        : undefined
     if (!outer) throw err
-    const config = await loadWorkspaces({ root: outer.root, file: outer.list.file, list: outer.list, importConfigs: (e) => importConfigs(e, outer.root, onWarning) })
+    const config = await loadWorkspaces({
+      root: outer.root,
+      file: outer.list.file,
+      list: outer.list,
+      importConfigs: (e) => importConfigs(e, outer.root, onWarning),
+    })
     checkDeclarations(config)
     return config
   }
   if (!existsSync(file)) {
-    throw new TasksError('config-not-found', `config file ${file} does not exist`, { file }, 'check the path given to --config')
+    throw new TasksError(
+      'config-not-found',
+      `config file ${file} does not exist`,
+      { file },
+      'check the path given to --config',
+    )
   }
   // Workspaces: a config found inside a workspace folder belongs to the monorepo above it.
   const outer = options.config ? undefined : await findWorkspaceRoot(dirname(file), false, importConfig)
   if (outer) {
     const raw = outer.file ? (outer.raw ?? (await importConfig(outer.file, outer.root, onWarning))) : undefined
     const source = outer.file && !/\.json$/.test(outer.file) ? readFileSync(outer.file, 'utf8') : undefined
-    const config = await loadWorkspaces({ root: outer.root, file: outer.file ?? outer.list.file, raw, source, list: outer.list, importConfigs: (e) => importConfigs(e, outer.root, onWarning) })
+    const config = await loadWorkspaces({
+      root: outer.root,
+      file: outer.file ?? outer.list.file,
+      raw,
+      source,
+      list: outer.list,
+      importConfigs: (e) => importConfigs(e, outer.root, onWarning),
+    })
     checkDeclarations(config)
     return config
   }
@@ -84,7 +104,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const raw = await importConfig(file, root, onWarning, root, !!options.fresh)
   const source = readFileSync(file, 'utf8')
   const list = workspaceList(root, raw, file)
-  const config = list ? await loadWorkspaces({ root, file, raw, source, list, importConfigs: (e) => importConfigs(e, root, onWarning) }) : validateConfig(raw, file, root, source)
+  const config = list
+    ? await loadWorkspaces({ root, file, raw, source, list, importConfigs: (e) => importConfigs(e, root, onWarning) })
+    : validateConfig(raw, file, root, source)
   checkDeclarations(config, list ? undefined : source)
   return config
 }
@@ -115,10 +137,15 @@ export function configRoot(): string | undefined {
  * @returns the default exports, in the order of `entries`
  * @throws {TasksError} `config-syntax` or `config-load` naming the file.
  */
-async function importConfigs(entries: readonly { file: string; dir: string }[], project: string, onWarning: (message: string) => void): Promise<unknown[]> {
+async function importConfigs(
+  entries: readonly { file: string; dir: string }[],
+  project: string,
+  onWarning: (message: string) => void,
+): Promise<unknown[]> {
   const out: unknown[] = new Array(entries.length)
   const modules = entries.map((e, i) => ({ ...e, i })).filter((e) => !e.file.endsWith('.json'))
-  for (const e of entries) if (e.file.endsWith('.json')) out[entries.indexOf(e)] = await importConfigFile(e.file, project, onWarning)
+  for (const e of entries)
+    if (e.file.endsWith('.json')) out[entries.indexOf(e)] = await importConfigFile(e.file, project, onWarning)
   if (!modules.length) return out
   const bundle = await bundleConfigs(modules, join(project, '.tasks', 'config'), project, onWarning)
   process.setSourceMapsEnabled(true)
@@ -136,7 +163,10 @@ async function importConfigs(entries: readonly { file: string; dir: string }[], 
   } catch (err) {
     if (err instanceof TasksError) throw err
     const stack = String((err as Error)?.stack ?? '')
-    const file = modules.find((m) => stack.includes(m.file) || stack.includes(pathToFileURL(m.file).href))?.file ?? current ?? modules[0]!.file // not empty: returned above when it is
+    const file =
+      modules.find((m) => stack.includes(m.file) || stack.includes(pathToFileURL(m.file).href))?.file ??
+      current ??
+      modules[0]!.file // not empty: returned above when it is
     throw new TasksError(
       'config-load',
       `the config threw while loading: ${(err as Error)?.message ?? err}`,
@@ -154,7 +184,13 @@ async function importConfigs(entries: readonly { file: string; dir: string }[], 
  * @param dir the folder `configRoot()` reports while the file runs (its own folder)
  * @param project the project root: the cache folder and the bundling boundary. @default dir
  */
-async function importConfig(file: string, dir: string, onWarning: (message: string) => void = () => {}, project = dir, fresh = false): Promise<unknown> {
+async function importConfig(
+  file: string,
+  dir: string,
+  onWarning: (message: string) => void = () => {},
+  project = dir,
+  fresh = false,
+): Promise<unknown> {
   setLoadingRoot(dir)
   try {
     return await importConfigFile(file, project, onWarning, fresh)
@@ -166,18 +202,30 @@ async function importConfig(file: string, dir: string, onWarning: (message: stri
 /** `!options.readOnly` of the latest {@link loadConfig} call (a load reads it before its first await on a config). */
 let keepCheckVerdicts = true
 
-async function importConfigFile(file: string, root: string, onWarning: (message: string) => void, fresh = false): Promise<unknown> {
+async function importConfigFile(
+  file: string,
+  root: string,
+  onWarning: (message: string) => void,
+  fresh = false,
+): Promise<unknown> {
   if (file.endsWith('.json')) {
     const text = readFileSync(file, 'utf8')
     try {
       return JSON.parse(text)
     } catch (err) {
-      throw new TasksError('config-syntax', `invalid JSON: ${(err as Error).message}`, { file, ...jsonLocation(text, (err as Error).message) }, 'fix the JSON syntax at the position shown')
+      throw new TasksError(
+        'config-syntax',
+        `invalid JSON: ${(err as Error).message}`,
+        { file, ...jsonLocation(text, (err as Error).message) },
+        'fix the JSON syntax at the position shown',
+      )
     }
   }
   const ts = /\.m?ts$/.test(file) || (fresh && /\.m?js$/.test(file))
   if (!ts) await checkJavaScriptConfig(file, join(root, '.tasks', 'config'), keepCheckVerdicts)
-  const target = ts ? await transpileConfig(file, join(root, '.tasks', 'config'), onWarning, root) : pathToFileURL(file).href
+  const target = ts
+    ? await transpileConfig(file, join(root, '.tasks', 'config'), onWarning, root)
+    : pathToFileURL(file).href
   process.setSourceMapsEnabled(true)
   try {
     const mod = await import(target)

@@ -12,7 +12,11 @@ import type { ErrorLocation } from '../errors.js'
  *   omit it to point at the task's key itself
  * @returns line/column (1-based), length and line text; `{}` when not found.
  */
-export function locate(source: string | undefined, task: string, needle?: { key?: string; value?: string }): ErrorLocation {
+export function locate(
+  source: string | undefined,
+  task: string,
+  needle?: { key?: string; value?: string },
+): ErrorLocation {
   if (!source) return {}
   const esc = task.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
   const taskRe = new RegExp(`(['"\`])${esc}\\1\\s*:|(?<![\\w$'"])${esc}\\s*:`)
@@ -22,7 +26,9 @@ export function locate(source: string | undefined, task: string, needle?: { key?
   let length = t[0].replace(/\s*:$/, '').length
   if (needle?.value !== undefined) {
     const v = source.indexOf(needle.value, t.index + t[0].length)
-    const vq = [`'${needle.value}'`, `"${needle.value}"`, `\`${needle.value}\``].map((q) => source.indexOf(q, t.index + t[0].length)).filter((i) => i >= 0)
+    const vq = [`'${needle.value}'`, `"${needle.value}"`, `\`${needle.value}\``]
+      .map((q) => source.indexOf(q, t.index + t[0].length))
+      .filter((i) => i >= 0)
     const best = vq.length ? Math.min(...vq) : v
     if (best < 0) return at(source, index, length)
     index = best

@@ -39,11 +39,17 @@ interface Meta {
  * @throws {TasksError} `config-syntax` with file, line and column when esbuild rejects the file or
  *   finds a duplicate key in an object literal (the second `build:` would silently replace the first).
  */
-export async function transpileConfig(file: string, cacheDir: string, onWarning: (message: string) => void = () => {}, project: string = dirname(file)): Promise<string> {
+export async function transpileConfig(
+  file: string,
+  cacheDir: string,
+  onWarning: (message: string) => void = () => {},
+  project: string = dirname(file),
+): Promise<string> {
   const key = sha256(file).slice(0, 16)
   const metaFile = join(cacheDir, `${key}.json`)
   const cached = readMeta(metaFile)
-  if (cached && existsSync(join(cacheDir, cached.out)) && inputsUnchanged(cached)) return pathToFileURL(join(cacheDir, cached.out)).href
+  if (cached && existsSync(join(cacheDir, cached.out)) && inputsUnchanged(cached))
+    return pathToFileURL(join(cacheDir, cached.out)).href
 
   const result = await bundle(file, cacheDir, false, project)
   const code = result.outputFiles[0]!.text // write: false, one outfile, inline source map: one output file
@@ -58,7 +64,9 @@ export async function transpileConfig(file: string, cacheDir: string, onWarning:
     writeFileAtomic(metaFile, JSON.stringify({ inputs, out } satisfies Meta))
     return pathToFileURL(join(cacheDir, out)).href
   } catch (err) {
-    onWarning(`could not cache the compiled config in ${cacheDir} (${(err as Error).message}); compiled it in memory instead (every start compiles it again)`)
+    onWarning(
+      `could not cache the compiled config in ${cacheDir} (${(err as Error).message}); compiled it in memory instead (every start compiles it again)`,
+    )
     const inMemory = (await bundle(file, cacheDir, true, project)).outputFiles[0]!.text
     return `data:text/javascript;base64,${Buffer.from(inMemory).toString('base64')}`
   }
@@ -68,7 +76,12 @@ export async function transpileConfig(file: string, cacheDir: string, onWarning:
  * esbuild's bundle of the config (see the module comment). `resolvePackages`: packages become
  * absolute `file:` URLs (for a module imported from memory, where bare names cannot resolve).
  */
-async function bundle(file: string, cacheDir: string, resolvePackages: boolean, project: string): Promise<import('esbuild').BuildResult<{ write: false; metafile: true }>> {
+async function bundle(
+  file: string,
+  cacheDir: string,
+  resolvePackages: boolean,
+  project: string,
+): Promise<import('esbuild').BuildResult<{ write: false; metafile: true }>> {
   const esbuild = await import('esbuild')
   let result: import('esbuild').BuildResult<{ write: false; metafile: true }>
   try {
@@ -115,7 +128,9 @@ function esbuildFailure(err: unknown, base: string, file: string | undefined): u
       length: loc?.length || 1,
       lineText: loc?.lineText,
     },
-    /^Could not resolve/.test(first.text) ? 'fix the import path (relative to the file), or install the package' : 'fix the syntax at the position shown',
+    /^Could not resolve/.test(first.text)
+      ? 'fix the import path (relative to the file), or install the package'
+      : 'fix the syntax at the position shown',
   )
 }
 
@@ -191,7 +206,12 @@ function externalOutsideProject(root: string, resolvePackages: boolean): import(
         }
         if (isAbsolute(args.path)) return { path: pathToFileURL(args.path).href, external: true }
         if (resolvePackages && !isBuiltin(args.path) && !/^[a-z][a-z0-9+.-]*:/i.test(args.path)) {
-          const found = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: INNER })
+          const found = await build.resolve(args.path, {
+            kind: args.kind,
+            resolveDir: args.resolveDir,
+            importer: args.importer,
+            pluginData: INNER,
+          })
           if (!found.errors.length && found.path) return { path: pathToFileURL(found.path).href, external: true }
         }
         return { path: args.path, external: true }
@@ -247,13 +267,26 @@ export const CONFIG_ROOT_HOOK = Symbol.for('typed-tasks.configRoot')
  * @throws {TasksError} `config-syntax` with file, line and column when esbuild rejects a file or
  *   finds a duplicate key in an object literal.
  */
-export async function bundleConfigs(entries: readonly { file: string; dir: string }[], cacheDir: string, project: string, onWarning: (message: string) => void = () => {}): Promise<string> {
+export async function bundleConfigs(
+  entries: readonly { file: string; dir: string }[],
+  cacheDir: string,
+  project: string,
+  onWarning: (message: string) => void = () => {},
+): Promise<string> {
   const key = `ws-${sha256(entries.map((e) => `${e.file}\0${e.dir}`).join('\n')).slice(0, 16)}`
   const metaFile = join(cacheDir, `${key}.json`)
   const cached = readMeta(metaFile)
-  if (cached && existsSync(join(cacheDir, cached.out)) && entries.every((e) => e.file in cached.inputs) && inputsUnchanged(cached)) return pathToFileURL(join(cacheDir, cached.out)).href
+  if (
+    cached &&
+    existsSync(join(cacheDir, cached.out)) &&
+    entries.every((e) => e.file in cached.inputs) &&
+    inputsUnchanged(cached)
+  )
+    return pathToFileURL(join(cacheDir, cached.out)).href
 
-  const lines = entries.map((e, i) => `import 'typed-tasks-root:${i}'\nimport * as c${i} from ${JSON.stringify(e.file)}`)
+  const lines = entries.map(
+    (e, i) => `import 'typed-tasks-root:${i}'\nimport * as c${i} from ${JSON.stringify(e.file)}`,
+  )
   const contents = `${lines.join('\n')}\nexport default [${entries.map((_, i) => `c${i}`).join(', ')}]\n`
   const esbuild = await import('esbuild')
   const build = async (resolvePackages: boolean) => {
@@ -277,13 +310,21 @@ export async function bundleConfigs(entries: readonly { file: string; dir: strin
           {
             name: 'typed-tasks-workspaces',
             setup(build: import('esbuild').PluginBuild) {
-              build.onResolve({ filter: /^typed-tasks-root:\d+$/ }, (args) => ({ path: args.path, namespace: 'typed-tasks-root' }))
+              build.onResolve({ filter: /^typed-tasks-root:\d+$/ }, (args) => ({
+                path: args.path,
+                namespace: 'typed-tasks-root',
+              }))
               build.onLoad({ filter: /.*/, namespace: 'typed-tasks-root' }, (args) => {
                 const dir = entries[Number(args.path.slice(args.path.indexOf(':') + 1))]!.dir // the index is ours: `typed-tasks-root:<i>` of entries[i]
-                return { contents: `globalThis[Symbol.for('typed-tasks.configRoot')]?.(${JSON.stringify(dir)})\n`, loader: 'js' }
+                return {
+                  contents: `globalThis[Symbol.for('typed-tasks.configRoot')]?.(${JSON.stringify(dir)})\n`,
+                  loader: 'js',
+                }
               })
               // The entries themselves are bundled even though they are absolute paths.
-              build.onResolve({ filter: /.*/ }, (args) => (entries.some((e) => e.file === args.path) ? { path: args.path } : undefined))
+              build.onResolve({ filter: /.*/ }, (args) =>
+                entries.some((e) => e.file === args.path) ? { path: args.path } : undefined,
+              )
               external.setup(build)
             },
           },
@@ -309,7 +350,9 @@ export async function bundleConfigs(entries: readonly { file: string; dir: strin
     writeFileAtomic(join(cacheDir, out), code)
     writeFileAtomic(metaFile, JSON.stringify({ inputs, out } satisfies Meta))
   } catch (err) {
-    onWarning(`could not cache the compiled workspace configs in ${cacheDir} (${(err as Error).message}); compiled them in memory instead (every start compiles them again)`)
+    onWarning(
+      `could not cache the compiled workspace configs in ${cacheDir} (${(err as Error).message}); compiled them in memory instead (every start compiles them again)`,
+    )
     const inMemory = (await build(true)).outputFiles[0]!.text
     return `data:text/javascript;base64,${Buffer.from(inMemory).toString('base64')}`
   }

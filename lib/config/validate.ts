@@ -15,7 +15,9 @@ const strings = v.array(v.string())
 const SHELLS = ['portable', 'sh', 'cmd'] as const
 const TaskSchema = v.strictObject({
   description: v.optional(v.string()),
-  run: v.optional(v.union([v.string(), strings, v.function()], 'a command string, an array of commands or an async function')),
+  run: v.optional(
+    v.union([v.string(), strings, v.function()], 'a command string, an array of commands or an async function'),
+  ),
   shell: v.optional(v.picklist(SHELLS)),
   deps: v.optional(strings),
   inputs: v.optional(strings),
@@ -25,7 +27,9 @@ const TaskSchema = v.strictObject({
   passEnv: v.optional(strings),
   setEnv: v.optional(v.record(v.string(), v.string())),
   cwd: v.optional(v.string()),
-  fingerprint: v.optional(v.union([v.picklist(['content', 'mtime'] as const), v.literal(false)], "'content', 'mtime' or false")),
+  fingerprint: v.optional(
+    v.union([v.picklist(['content', 'mtime'] as const), v.literal(false)], "'content', 'mtime' or false"),
+  ),
   platform: v.optional(v.boolean()),
   toolVersions: v.optional(strings),
   version: v.optional(v.string()),
@@ -48,7 +52,14 @@ const TaskSchema = v.strictObject({
       [
         v.boolean(),
         v.strictObject({
-          readyWhen: v.optional(v.strictObject({ lineMatches: v.optional(v.string()), url: v.optional(v.string()), port: v.optional(v.number()), command: v.optional(v.string()) })),
+          readyWhen: v.optional(
+            v.strictObject({
+              lineMatches: v.optional(v.string()),
+              url: v.optional(v.string()),
+              port: v.optional(v.number()),
+              command: v.optional(v.string()),
+            }),
+          ),
           timeoutMs: v.optional(v.number()),
         }),
       ],
@@ -67,7 +78,16 @@ const TASK_KEYS = Object.keys(TaskSchema.entries)
  * did-you-mean (a misspelt `concurency` must not be ignored). A module adding a top-level key adds
  * it here.
  */
-export const CONFIG_KEYS = ['tasks', 'concurrency', 'workspaces', 'defaults', 'dependsOn', 'shell', 'cache', 'remoteCache']
+export const CONFIG_KEYS = [
+  'tasks',
+  'concurrency',
+  'workspaces',
+  'defaults',
+  'dependsOn',
+  'shell',
+  'cache',
+  'remoteCache',
+]
 
 /**
  * @param raw the config module's default export
@@ -85,12 +105,25 @@ export function validateConfig(raw: unknown, file: string, root: string, source?
         'config-invalid',
         `the config has an unknown top-level key \`${key}\``,
         { file, key, ...locateTopLevel(source, key) },
-        near ? `did you mean \`${near}\`? known keys: ${CONFIG_KEYS.join(', ')}` : `known keys: ${CONFIG_KEYS.join(', ')}; task definitions go under \`tasks\``,
+        near
+          ? `did you mean \`${near}\`? known keys: ${CONFIG_KEYS.join(', ')}`
+          : `known keys: ${CONFIG_KEYS.join(', ')}; task definitions go under \`tasks\``,
       )
     }
   }
-  if (!raw || typeof raw !== 'object' || !('tasks' in raw) || typeof (raw as Config).tasks !== 'object' || (raw as Config).tasks === null) {
-    throw new TasksError('config-invalid', 'the config must export `{ tasks: { ... } }` as its default export', { file }, 'write `export default defineConfig({ tasks: { build: { run: "..." } } })`')
+  if (
+    !raw ||
+    typeof raw !== 'object' ||
+    !('tasks' in raw) ||
+    typeof (raw as Config).tasks !== 'object' ||
+    (raw as Config).tasks === null
+  ) {
+    throw new TasksError(
+      'config-invalid',
+      'the config must export `{ tasks: { ... } }` as its default export',
+      { file },
+      'write `export default defineConfig({ tasks: { build: { run: "..." } } })`',
+    )
   }
   const cfg = raw as Config
   if (cfg.concurrency !== undefined && (!Number.isInteger(cfg.concurrency) || cfg.concurrency < 1)) {
@@ -102,7 +135,11 @@ export function validateConfig(raw: unknown, file: string, root: string, source?
     )
   }
   if (cfg.shell !== undefined && !SHELLS.includes(cfg.shell)) {
-    throw new TasksError('config-invalid', `\`shell\` must be 'portable', 'sh' or 'cmd', got ${JSON.stringify(cfg.shell)}`, { file, key: 'shell' })
+    throw new TasksError(
+      'config-invalid',
+      `\`shell\` must be 'portable', 'sh' or 'cmd', got ${JSON.stringify(cfg.shell)}`,
+      { file, key: 'shell' },
+    )
   }
   const { cacheMaxSize, remoteCache } = validateCacheSettings(cfg, file, source)
   const names = Object.keys(cfg.tasks)
@@ -146,18 +183,35 @@ const RemoteCacheSchema = v.strictObject({
 const CacheSchema = v.strictObject({ maxSize: v.optional(v.union([v.pipe(v.number(), v.minValue(0)), v.string()])) })
 
 /** `cache` and `remoteCache`: shapes, the size string, and no credentials in the config file. */
-function validateCacheSettings(cfg: Config, file: string, source?: string): { cacheMaxSize?: number; remoteCache?: LoadedConfig['remoteCache'] } {
-  const at = (key: string) => ({ file, key, ...locateTopLevel(source, key === 'cache' || key === 'maxSize' ? 'cache' : 'remoteCache') })
+function validateCacheSettings(
+  cfg: Config,
+  file: string,
+  source?: string,
+): { cacheMaxSize?: number; remoteCache?: LoadedConfig['remoteCache'] } {
+  const at = (key: string) => ({
+    file,
+    key,
+    ...locateTopLevel(source, key === 'cache' || key === 'maxSize' ? 'cache' : 'remoteCache'),
+  })
   let cacheMaxSize: number | undefined
   if (cfg.cache !== undefined) {
     const r = v.safeParse(CacheSchema, cfg.cache)
     if (!r.success) {
-      throw new TasksError('config-invalid', `\`cache\` must be \`{ maxSize?: number | string }\`, got ${JSON.stringify(cfg.cache)}`, at('cache'), "e.g. `cache: { maxSize: '5GB' }`")
+      throw new TasksError(
+        'config-invalid',
+        `\`cache\` must be \`{ maxSize?: number | string }\`, got ${JSON.stringify(cfg.cache)}`,
+        at('cache'),
+        "e.g. `cache: { maxSize: '5GB' }`",
+      )
     }
     if (cfg.cache.maxSize !== undefined) {
       cacheMaxSize = parseSize(cfg.cache.maxSize)
       if (cacheMaxSize === undefined)
-        throw new TasksError('config-invalid', `\`cache.maxSize\` must be a number of bytes or a size like '5GB' or '500MiB', got ${JSON.stringify(cfg.cache.maxSize)}`, at('maxSize'))
+        throw new TasksError(
+          'config-invalid',
+          `\`cache.maxSize\` must be a number of bytes or a size like '5GB' or '500MiB', got ${JSON.stringify(cfg.cache.maxSize)}`,
+          at('maxSize'),
+        )
     }
   }
   let remoteCache: LoadedConfig['remoteCache']
@@ -167,7 +221,9 @@ function validateCacheSettings(cfg: Config, file: string, source?: string): { ca
       const key = r.issues[0].path?.[0]?.key as string | undefined
       throw new TasksError(
         'config-invalid',
-        key ? `\`remoteCache.${key}\` is not valid (${r.issues[0].message})` : '`remoteCache` must be `{ url, readOnly?, maxUploadBytes?, team?, timeoutMs? }`',
+        key
+          ? `\`remoteCache.${key}\` is not valid (${r.issues[0].message})`
+          : '`remoteCache` must be `{ url, readOnly?, maxUploadBytes?, team?, timeoutMs? }`',
         at(key ?? 'remoteCache'),
         'known keys: url, readOnly, maxUploadBytes, team, timeoutMs; credentials go in TASKS_REMOTE_CACHE_TOKEN, never in the config',
       )
@@ -267,13 +323,21 @@ function describeExpected(key: string, expected: string | null): string {
     retries: 'a whole number >= 0',
     interactive: 'true or false',
     vars: 'an object of variables (names like `env`: letters, digits, `_`), each `{ default?: string, choices?: string[] }`',
-    service: 'true or { readyWhen: { lineMatches?: string, url?: string, port?: number, command?: string }, timeoutMs?: number }',
+    service:
+      'true or { readyWhen: { lineMatches?: string, url?: string, port?: number, command?: string }, timeoutMs?: number }',
     interruptible: 'true or false',
   }
   return known[key] ?? expected ?? 'valid'
 }
 
-function resolveTask(name: string, def: TaskDefinition, file: string, root: string, source?: string, defaultShell?: TaskShell): ResolvedTask {
+function resolveTask(
+  name: string,
+  def: TaskDefinition,
+  file: string,
+  root: string,
+  source?: string,
+  defaultShell?: TaskShell,
+): ResolvedTask {
   const cwd = normaliseRelative(def.cwd ?? '.')
   if (cwd === undefined) {
     throw new TasksError(
@@ -285,7 +349,11 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
   }
   for (const glob of def.outputs ?? []) {
     const pattern = glob.startsWith('!') ? glob.slice(1) : glob
-    if (isAbsolute(pattern) || /^[a-zA-Z]:/.test(pattern) || normaliseRelative(posix.join(cwd, toPosix(pattern))) === undefined) {
+    if (
+      isAbsolute(pattern) ||
+      /^[a-zA-Z]:/.test(pattern) ||
+      normaliseRelative(posix.join(cwd, toPosix(pattern))) === undefined
+    ) {
       throw new TasksError(
         'output-outside-root',
         `task \`${name}\`: output \`${glob}\` is outside the project root`,
@@ -332,7 +400,8 @@ function resolveTask(name: string, def: TaskDefinition, file: string, root: stri
   else if (Array.isArray(run)) command = run.join('\n')
   // A non-default shell enters the fingerprint with the command (the default leaves keys as they were).
   if (typeof run !== 'function' && run !== undefined && shell !== 'portable') command = `${command}\n# shell: ${shell}`
-  else if (typeof run === 'function') command = def.version !== undefined ? `version:${def.version}` : `function:${run.toString()}`
+  else if (typeof run === 'function')
+    command = def.version !== undefined ? `version:${def.version}` : `function:${run.toString()}`
   return {
     name,
     description: def.description,
@@ -365,7 +434,13 @@ function resolveService(name: string, def: TaskDefinition, file: string, source?
   const s = def.service
   if (!s) return undefined
   const at = { file, task: name, key: 'service', ...locate(source, name, { key: 'service' }) }
-  if (def.run === undefined) throw new TasksError('config-invalid', `task \`${name}\` is a service but has no \`run\``, at, "give the service the command that starts it, e.g. `run: 'node server.js'`")
+  if (def.run === undefined)
+    throw new TasksError(
+      'config-invalid',
+      `task \`${name}\` is a service but has no \`run\``,
+      at,
+      "give the service the command that starts it, e.g. `run: 'node server.js'`",
+    )
   if (def.interactive)
     throw new TasksError(
       'config-invalid',
@@ -381,7 +456,12 @@ function resolveService(name: string, def: TaskDefinition, file: string, source?
       'to bound the wait for its readiness, use `service: { timeoutMs: 30000 }`',
     )
   if (def.retries)
-    throw new TasksError('config-invalid', `task \`${name}\` is a service and has \`retries\`: a service is not retried (its early exit fails its dependents)`, at, 'remove `retries` from the service')
+    throw new TasksError(
+      'config-invalid',
+      `task \`${name}\` is a service and has \`retries\`: a service is not retried (its early exit fails its dependents)`,
+      at,
+      'remove `retries` from the service',
+    )
   if (def.outputs?.length)
     throw new TasksError(
       'config-invalid',
@@ -392,9 +472,19 @@ function resolveService(name: string, def: TaskDefinition, file: string, source?
   const o = s === true ? {} : s
   const ready = { ...(o.readyWhen ?? {}) }
   if (o.timeoutMs !== undefined && (!Number.isFinite(o.timeoutMs) || o.timeoutMs <= 0))
-    throw new TasksError('config-invalid', `task \`${name}\`: \`service.timeoutMs\` must be a number of ms > 0, got ${o.timeoutMs}`, at, 'e.g. `timeoutMs: 30000`')
+    throw new TasksError(
+      'config-invalid',
+      `task \`${name}\`: \`service.timeoutMs\` must be a number of ms > 0, got ${o.timeoutMs}`,
+      at,
+      'e.g. `timeoutMs: 30000`',
+    )
   if (ready.port !== undefined && (!Number.isInteger(ready.port) || ready.port < 1 || ready.port > 65535))
-    throw new TasksError('config-invalid', `task \`${name}\`: \`service.readyWhen.port\` must be a TCP port (1-65535), got ${ready.port}`, at, 'e.g. `readyWhen: { port: 8080 }`')
+    throw new TasksError(
+      'config-invalid',
+      `task \`${name}\`: \`service.readyWhen.port\` must be a TCP port (1-65535), got ${ready.port}`,
+      at,
+      'e.g. `readyWhen: { port: 8080 }`',
+    )
   if (ready.lineMatches !== undefined) {
     try {
       new RegExp(ready.lineMatches)

@@ -17,7 +17,13 @@ export function parseVarArgs(items: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {}
   for (const item of items) {
     const eq = item.indexOf('=')
-    if (eq <= 0) throw new TasksError('usage', `--var takes \`name=value\`, got \`${item}\``, {}, 'write it as `--var env=prod` (repeat --var for several variables)')
+    if (eq <= 0)
+      throw new TasksError(
+        'usage',
+        `--var takes \`name=value\`, got \`${item}\``,
+        {},
+        'write it as `--var env=prod` (repeat --var for several variables)',
+      )
     out[item.slice(0, eq)] = item.slice(eq + 1)
   }
   return out
@@ -31,7 +37,11 @@ export function parseVarArgs(items: readonly string[]): Record<string, string> {
  * - a declared variable without a default and without a value is an error.
  * @throws {TasksError} `usage`, naming the task(s), the variable and the allowed values.
  */
-export function applyVars(config: LoadedConfig, names: readonly string[], given: Readonly<Record<string, string>>): LoadedConfig {
+export function applyVars(
+  config: LoadedConfig,
+  names: readonly string[],
+  given: Readonly<Record<string, string>>,
+): LoadedConfig {
   const tasks = new Map(config.tasks)
   const declared = new Set<string>()
   for (const name of names) {
@@ -70,7 +80,11 @@ export function applyVars(config: LoadedConfig, names: readonly string[], given:
       'usage',
       `unknown variable \`${k}\`: no task of this run (${names.join(', ') || 'none'}) declares it`,
       { file: config.file, key: 'vars' },
-      near ? `did you mean \`${near}\`?` : known.length ? `variables of this run: ${known.join(', ')}` : `declare it in the task: \`vars: { ${k}: { default: '...' } }\``,
+      near
+        ? `did you mean \`${near}\`?`
+        : known.length
+          ? `variables of this run: ${known.join(', ')}`
+          : `declare it in the task: \`vars: { ${k}: { default: '...' } }\``,
     )
   }
   return { ...config, tasks }

@@ -26,7 +26,14 @@ import type { Config, LoadedConfig, ResolvedTask, TaskDefinition, Workspace } fr
 const require = createRequire(import.meta.url)
 
 /** Config file names a workspace folder may hold, in the order they are looked for (as at the root). */
-const WORKSPACE_CONFIGS = ['tasks.config.ts', 'tasks.config.mts', 'tasks.config.js', 'tasks.config.mjs', 'tasks.config.cjs', 'tasks.config.json']
+const WORKSPACE_CONFIGS = [
+  'tasks.config.ts',
+  'tasks.config.mts',
+  'tasks.config.js',
+  'tasks.config.mjs',
+  'tasks.config.cjs',
+  'tasks.config.json',
+]
 
 /** The separator between a workspace's name and its task's name (`web#build`). */
 export const WORKSPACE_SEP = '#'
@@ -65,7 +72,12 @@ export function workspaceList(root: string, raw: unknown, rootFile?: string): Wo
     try {
       doc = YAML.parse(readFileSync(pnpmFile, 'utf8'))
     } catch (err) {
-      throw new TasksError('config-invalid', `invalid YAML: ${(err as Error).message}`, { file: pnpmFile }, 'fix the file or list `workspaces` in the root tasks config')
+      throw new TasksError(
+        'config-invalid',
+        `invalid YAML: ${(err as Error).message}`,
+        { file: pnpmFile },
+        'fix the file or list `workspaces` in the root tasks config',
+      )
     }
     const list = (doc as { packages?: unknown } | null)?.packages
     if (list !== undefined) return { patterns: stringList(list, pnpmFile, 'packages'), file: pnpmFile }
@@ -75,7 +87,12 @@ export function workspaceList(root: string, raw: unknown, rootFile?: string): Wo
 
 function stringList(list: unknown, file: string, key: string): string[] {
   if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) {
-    throw new TasksError('config-invalid', `\`${key}\` must be an array of folder globs, got ${JSON.stringify(list)}`, { file, key }, "write e.g. `workspaces: ['packages/*', 'services/*']`")
+    throw new TasksError(
+      'config-invalid',
+      `\`${key}\` must be an array of folder globs, got ${JSON.stringify(list)}`,
+      { file, key },
+      "write e.g. `workspaces: ['packages/*', 'services/*']`",
+    )
   }
   return list.map((p) => toPosix(p).replace(/^\.\//, '').replace(/\/+$/, ''))
 }
@@ -160,7 +177,8 @@ export function expandWorkspaceDirs(root: string, patterns: readonly string[]): 
     const segs = pattern.split('/').filter((s) => s && s !== '.')
     const walk = (rel: string, i: number): void => {
       if (i === segs.length) {
-        if (rel && folderEntries(join(root, rel)).some((n) => n === 'package.json' || WORKSPACE_CONFIGS.includes(n))) found.add(rel)
+        if (rel && folderEntries(join(root, rel)).some((n) => n === 'package.json' || WORKSPACE_CONFIGS.includes(n)))
+          found.add(rel)
         return
       }
       const seg = segs[i]! // i < segs.length: returned above otherwise
@@ -247,13 +265,30 @@ export interface WorkspaceLoadInput {
 export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedConfig> {
   const { root, file, source } = input
   const rootCfg = (input.raw ?? { tasks: {} }) as Config
-  if (rootCfg && typeof rootCfg === 'object' && rootCfg.defaults !== undefined && (typeof rootCfg.defaults !== 'object' || rootCfg.defaults === null)) {
-    throw new TasksError('config-invalid', '`defaults` must be an object of task templates by task name', { file, key: 'defaults' })
+  if (
+    rootCfg &&
+    typeof rootCfg === 'object' &&
+    rootCfg.defaults !== undefined &&
+    (typeof rootCfg.defaults !== 'object' || rootCfg.defaults === null)
+  ) {
+    throw new TasksError('config-invalid', '`defaults` must be an object of task templates by task name', {
+      file,
+      key: 'defaults',
+    })
   }
   const defaults = (rootCfg?.defaults ?? {}) as Record<string, TaskDefinition>
   if (Object.keys(defaults).length) {
     // Shapes only: a template's deps are checked where it is used.
-    validateConfig({ tasks: Object.fromEntries(Object.entries(defaults).map(([n, d]) => [n, d && typeof d === 'object' ? { ...d, deps: undefined } : d])) }, file, root, source)
+    validateConfig(
+      {
+        tasks: Object.fromEntries(
+          Object.entries(defaults).map(([n, d]) => [n, d && typeof d === 'object' ? { ...d, deps: undefined } : d]),
+        ),
+      },
+      file,
+      root,
+      source,
+    )
   }
 
   // The workspaces: folder, name, config file, package.json dependencies.
@@ -280,7 +315,12 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
       )
     }
     if (/\s|#/.test(w.name)) {
-      throw new TasksError('config-invalid', `workspace name \`${w.name}\` (${w.dir}) cannot contain spaces or \`#\``, { file: join(root, w.dir, 'package.json') }, 'rename the package')
+      throw new TasksError(
+        'config-invalid',
+        `workspace name \`${w.name}\` (${w.dir}) cannot contain spaces or \`#\``,
+        { file: join(root, w.dir, 'package.json') },
+        'rename the package',
+      )
     }
     byName.set(w.name, w)
   }
@@ -291,7 +331,12 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
   const loaded = await input.importConfigs(withConfig.map((w) => ({ file: w.file!, dir: join(root, w.dir) })))
   for (const [k, w] of withConfig.entries()) {
     const raw = loaded[k]
-    if (!raw || typeof raw !== 'object' || typeof (raw as Config).tasks !== 'object' || (raw as Config).tasks === null) {
+    if (
+      !raw ||
+      typeof raw !== 'object' ||
+      typeof (raw as Config).tasks !== 'object' ||
+      (raw as Config).tasks === null
+    ) {
       throw new TasksError(
         'config-invalid',
         'the config must export `{ tasks: { ... } }` as its default export',
@@ -301,7 +346,12 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
     }
     for (const key of ['workspaces', 'defaults'] as const) {
       if ((raw as Config)[key] !== undefined) {
-        throw new TasksError('config-invalid', `\`${key}\` belongs in the root config, not in a workspace's`, { file: w.file, key }, `move it to ${relative(join(root, w.dir), file) || file}`)
+        throw new TasksError(
+          'config-invalid',
+          `\`${key}\` belongs in the root config, not in a workspace's`,
+          { file: w.file, key },
+          `move it to ${relative(join(root, w.dir), file) || file}`,
+        )
       }
     }
     raws.set(w.name, { cfg: raw as Config, source: lazySource(w.file!) })
@@ -320,7 +370,9 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
           )
           throw new TasksError(
             'config-invalid',
-            n === w.name ? `workspace \`${n}\` cannot depend on itself` : `\`dependsOn\` names unknown workspace \`${n}\``,
+            n === w.name
+              ? `workspace \`${n}\` cannot depend on itself`
+              : `\`dependsOn\` names unknown workspace \`${n}\``,
             { file: w.file, key: 'dependsOn', ...locateValue(raw?.source(), n) },
             near ? `did you mean \`${near}\`?` : `workspaces: ${[...byName.keys()].join(', ')}`,
           )
@@ -334,9 +386,24 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
 
   // Root tasks first (their cross-workspace deps are resolved once every task is known).
   const rootDefs = rootCfg.tasks ?? {}
-  const pending: { task: ResolvedTask; deps: readonly string[]; ws?: Workspace; file: string; source: () => string | undefined }[] = []
-  const rootTasks = validateConfig({ tasks: stripCrossDeps(rootDefs, undefined, () => false), ...(rootCfg.concurrency !== undefined ? { concurrency: rootCfg.concurrency } : {}) }, file, root, source)
-  for (const t of rootTasks.tasks.values()) pending.push({ task: t, deps: (rootDefs[t.name] as TaskDefinition).deps ?? [], file, source: () => source })
+  const pending: {
+    task: ResolvedTask
+    deps: readonly string[]
+    ws?: Workspace
+    file: string
+    source: () => string | undefined
+  }[] = []
+  const rootTasks = validateConfig(
+    {
+      tasks: stripCrossDeps(rootDefs, undefined, () => false),
+      ...(rootCfg.concurrency !== undefined ? { concurrency: rootCfg.concurrency } : {}),
+    },
+    file,
+    root,
+    source,
+  )
+  for (const t of rootTasks.tasks.values())
+    pending.push({ task: t, deps: (rootDefs[t.name] as TaskDefinition).deps ?? [], file, source: () => source })
   const rootNames = new Set(rootTasks.tasks.keys())
 
   for (const ws of workspaces) {
@@ -352,7 +419,12 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
       } else defs[name] = d
     }
     const local = new Set(Object.keys(defs))
-    const validated = validateLazily({ tasks: stripCrossDeps(defs, local, (n) => rootNames.has(n)) }, ws.file!, root, raw.source)
+    const validated = validateLazily(
+      { tasks: stripCrossDeps(defs, local, (n) => rootNames.has(n)) },
+      ws.file!,
+      root,
+      raw.source,
+    )
     for (const t of validated.tasks.values()) {
       if (posix.relative(ws.dir, t.cwd).startsWith('..')) {
         throw new TasksError(
@@ -402,7 +474,12 @@ export async function loadWorkspaces(input: WorkspaceLoadInput): Promise<LoadedC
           add(target)
           continue
         }
-        if (!wsByName.has(wsName)) throw fail(dep, [...tasks.keys()], `no workspace is named \`${wsName}\` (workspaces: ${[...wsByName.keys()].join(', ')})`)
+        if (!wsByName.has(wsName))
+          throw fail(
+            dep,
+            [...tasks.keys()],
+            `no workspace is named \`${wsName}\` (workspaces: ${[...wsByName.keys()].join(', ')})`,
+          )
         if (!tasks.has(dep))
           throw fail(
             dep,
@@ -440,12 +517,23 @@ function validateLazily(raw: unknown, file: string, root: string, source: () => 
  * The definitions without the dependencies `validateConfig` cannot check alone (`^x`, `w#x`, and
  * root tasks named from a workspace), so it validates everything else with its usual messages.
  */
-function stripCrossDeps(defs: Record<string, unknown>, local: Set<string> | undefined, isRoot: (name: string) => boolean): Record<string, unknown> {
+function stripCrossDeps(
+  defs: Record<string, unknown>,
+  local: Set<string> | undefined,
+  isRoot: (name: string) => boolean,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [name, def] of Object.entries(defs)) {
     const deps = (def as TaskDefinition | null)?.deps
     if (def && typeof def === 'object' && Array.isArray(deps)) {
-      out[name] = { ...def, deps: deps.filter((d) => typeof d !== 'string' || !(d.startsWith('^') || d.includes(WORKSPACE_SEP) || (local && !local.has(d) && isRoot(d)))) }
+      out[name] = {
+        ...def,
+        deps: deps.filter(
+          (d) =>
+            typeof d !== 'string' ||
+            !(d.startsWith('^') || d.includes(WORKSPACE_SEP) || (local && !local.has(d) && isRoot(d))),
+        ),
+      }
     } else out[name] = def
   }
   return out
@@ -458,7 +546,12 @@ function locateValue(source: string | undefined, value: string) {
   const before = source.slice(0, i)
   const lineStart = before.lastIndexOf('\n') + 1
   const lineEnd = source.indexOf('\n', i)
-  return { line: before.split('\n').length, column: i - lineStart + 1, length: value.length + 2, lineText: source.slice(lineStart, lineEnd < 0 ? undefined : lineEnd) }
+  return {
+    line: before.split('\n').length,
+    column: i - lineStart + 1,
+    length: value.length + 2,
+    lineText: source.slice(lineStart, lineEnd < 0 ? undefined : lineEnd),
+  }
 }
 
 /** A monorepo root found above (or at) a folder. */
@@ -482,7 +575,11 @@ export interface WorkspaceRoot {
  *   package manager declares workspaces of which at least one has a tasks config.
  * @returns undefined when `dir` is not inside a monorepo
  */
-export async function findWorkspaceRoot(dir: string, atOrAbove: boolean, importConfig: ConfigImporter): Promise<WorkspaceRoot | undefined> {
+export async function findWorkspaceRoot(
+  dir: string,
+  atOrAbove: boolean,
+  importConfig: ConfigImporter,
+): Promise<WorkspaceRoot | undefined> {
   if (!atOrAbove && dirname(dir) === dir) return undefined
   for (let d = atOrAbove ? dir : dirname(dir); ; d = dirname(d)) {
     const rel = toPosix(relative(d, dir))
@@ -511,7 +608,11 @@ export async function findWorkspaceRoot(dir: string, atOrAbove: boolean, importC
 function quietList(dir: string): WorkspaceList | undefined {
   try {
     const pkg = join(dir, 'package.json')
-    if (!existsSync(join(dir, 'pnpm-workspace.yaml')) && !(existsSync(pkg) && readFileSync(pkg, 'utf8').includes('"workspaces"'))) return undefined
+    if (
+      !existsSync(join(dir, 'pnpm-workspace.yaml')) &&
+      !(existsSync(pkg) && readFileSync(pkg, 'utf8').includes('"workspaces"'))
+    )
+      return undefined
     return workspaceList(dir, undefined)
   } catch {
     return undefined

@@ -109,11 +109,15 @@ export interface FingerprintInput {
 export function computeFingerprint(task: ResolvedTask, input: FingerprintInput): Fingerprint {
   const warnings: string[] = []
   // A task's own outputs are never its inputs (else every run would invalidate the next one).
-  const patterns = task.inputs?.length ? [...task.inputs, ...task.outputs.filter((o) => !o.startsWith('!')).map((o) => `!${o}`)] : []
-  const listed: GlobResult & { hints?: DigestHints } = (patterns.length ? input.list?.(task.cwd, patterns) : undefined) ?? expandGlobs(input.root, task.cwd, patterns)
+  const patterns = task.inputs?.length
+    ? [...task.inputs, ...task.outputs.filter((o) => !o.startsWith('!')).map((o) => `!${o}`)]
+    : []
+  const listed: GlobResult & { hints?: DigestHints } =
+    (patterns.length ? input.list?.(task.cwd, patterns) : undefined) ?? expandGlobs(input.root, task.cwd, patterns)
   const { files, missingLiterals } = listed
   const hints = listed.hints ?? input.hints
-  if ((task.inputs?.length ?? 0) > 0 && files.length === 0) warnings.push(`inputs ${JSON.stringify(task.inputs)} match no files`)
+  if ((task.inputs?.length ?? 0) > 0 && files.length === 0)
+    warnings.push(`inputs ${JSON.stringify(task.inputs)} match no files`)
   else for (const m of missingLiterals) warnings.push(`input \`${m}\` matches no file`)
   const env: Record<string, string> = {}
   for (const name of [...task.env].sort()) {
@@ -122,7 +126,8 @@ export function computeFingerprint(task: ResolvedTask, input: FingerprintInput):
   }
   const tools: Record<string, string> = {}
   const cwdAbs = join(input.root, task.cwd)
-  for (const cmd of [...task.toolVersions].sort()) tools[cmd] = toolVersion(cmd, cwdAbs, { ...input.env, ...task.setEnv })
+  for (const cmd of [...task.toolVersions].sort())
+    tools[cmd] = toolVersion(cmd, cwdAbs, { ...input.env, ...task.setEnv })
   const deps: Record<string, string> = {}
   for (const d of [...task.deps].sort()) deps[d] = input.depFingerprints.get(d) ?? 'missing'
   const head: RecordHead = {
@@ -184,7 +189,12 @@ function withExtraInputs(
 type RecordHead = Omit<FingerprintRecord, 'inputs'>
 
 /** Hash `head` and the (sorted) files with their digests; the record object is built lazily. */
-function makeFingerprint(head: RecordHead, files: readonly string[], digests: readonly string[], warnings: string[]): Fingerprint {
+function makeFingerprint(
+  head: RecordHead,
+  files: readonly string[],
+  digests: readonly string[],
+  warnings: string[],
+): Fingerprint {
   let lines = ''
   for (let i = 0; i < files.length; i++) lines += `${files[i]}\0${digests[i]}\n`
   const hash = sha256(`${JSON.stringify(head)}\n${lines}`)
@@ -233,17 +243,22 @@ export function diffRecords(prev: FingerprintRecord, next: FingerprintRecord): C
   const changes: Change[] = []
   if (prev.command !== next.command) changes.push({ kind: 'command', what: 'command' })
   for (const k of unionKeys(prev.env, next.env)) if (prev.env[k] !== next.env[k]) changes.push({ kind: 'env', what: k })
-  for (const k of unionKeys(prev.setEnv, next.setEnv)) if (prev.setEnv[k] !== next.setEnv[k]) changes.push({ kind: 'env', what: k })
-  if (canonicalJson(prev.args) !== canonicalJson(next.args)) changes.push({ kind: 'args', what: next.args.join(' ') || '(none)' })
-  for (const k of unionKeys(prev.tools, next.tools)) if (prev.tools[k] !== next.tools[k]) changes.push({ kind: 'tools', what: k })
-  for (const k of unionKeys(prev.deps, next.deps)) if (prev.deps[k] !== next.deps[k]) changes.push({ kind: 'dep', what: k })
+  for (const k of unionKeys(prev.setEnv, next.setEnv))
+    if (prev.setEnv[k] !== next.setEnv[k]) changes.push({ kind: 'env', what: k })
+  if (canonicalJson(prev.args) !== canonicalJson(next.args))
+    changes.push({ kind: 'args', what: next.args.join(' ') || '(none)' })
+  for (const k of unionKeys(prev.tools, next.tools))
+    if (prev.tools[k] !== next.tools[k]) changes.push({ kind: 'tools', what: k })
+  for (const k of unionKeys(prev.deps, next.deps))
+    if (prev.deps[k] !== next.deps[k]) changes.push({ kind: 'dep', what: k })
   for (const k of unionKeys(prev.inputs, next.inputs)) {
     if (!(k in prev.inputs)) changes.push({ kind: 'input-added', what: k })
     else if (!(k in next.inputs)) changes.push({ kind: 'input-removed', what: k })
     else if (prev.inputs[k] !== next.inputs[k]) changes.push({ kind: 'input-changed', what: k })
   }
   for (const key of ['v', 'pkg', 'cwd', 'mode', 'platform', 'outputs', 'depfile'] as const) {
-    if (canonicalJson(prev[key] ?? null) !== canonicalJson(next[key] ?? null)) changes.push({ kind: 'other', what: key })
+    if (canonicalJson(prev[key] ?? null) !== canonicalJson(next[key] ?? null))
+      changes.push({ kind: 'other', what: key })
   }
   return changes
 }

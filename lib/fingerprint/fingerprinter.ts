@@ -9,7 +9,13 @@ import { sha256 } from '../util/hash.js'
 import type { FileChecker } from './checker.js'
 import { createChecker } from './create-checker.js'
 import { computeFingerprint, withInputs, type Fingerprint } from './fingerprint.js'
-import { gitWrittenCandidates, refreshStaleIndex, takeGitSnapshot, type GitSnapshot, type WrittenCandidates } from './git.js'
+import {
+  gitWrittenCandidates,
+  refreshStaleIndex,
+  takeGitSnapshot,
+  type GitSnapshot,
+  type WrittenCandidates,
+} from './git.js'
 import { GitInputIndex } from './inputs.js'
 import { HashMemo } from './memo.js'
 import type { ResolvedTask } from '../types.js'
@@ -143,7 +149,10 @@ export class Fingerprinter {
   }
 
   /** Outputs of `task` were restored: the index learns the files' blob ids, a restored symlink taints dependents. */
-  restored(task: string, outputs: readonly ({ path: string; type: 'file'; blob: string } | { path: string; type: 'symlink' })[]): void {
+  restored(
+    task: string,
+    outputs: readonly ({ path: string; type: 'file'; blob: string } | { path: string; type: 'symlink' })[],
+  ): void {
     for (const o of outputs) {
       if (o.type === 'file') this.index?.restored(o.path, o.blob)
       else this.executed.add(task)
@@ -214,7 +223,9 @@ export class Fingerprinter {
 
   private compute(task: ResolvedTask, discovered?: readonly string[], walk = false): TaskFingerprint {
     if (task.inputs === undefined || task.fingerprint === false) {
-      const hash = sha256(`uncached\0${task.name}\0${task.command}\0${[...task.deps].map((d) => this.depKey(d)).join(',')}`)
+      const hash = sha256(
+        `uncached\0${task.name}\0${task.command}\0${[...task.deps].map((d) => this.depKey(d)).join(',')}`,
+      )
       this.fps.set(task.name, hash)
       return { hash }
     }
@@ -226,7 +237,9 @@ export class Fingerprinter {
       depFingerprints: new Map(task.deps.map((d) => [d, this.depKey(d) ?? 'missing'])),
       discovered: task.depfile ? (discovered ?? this.o.discoveredInputs?.(task.name)) : undefined,
       checker: this.checker(task.fingerprint),
-      ...(index && !walk && !this.tainted(task) ? { list: (cwd: string, patterns: readonly string[]) => index.list(cwd, patterns) } : { hints: index?.asOfHints() }),
+      ...(index && !walk && !this.tainted(task)
+        ? { list: (cwd: string, patterns: readonly string[]) => index.list(cwd, patterns) }
+        : { hints: index?.asOfHints() }),
     })
     if (this.wouldRestore.size && task.fingerprint === 'content') {
       // Dry run: files a dependency would restore are not on disk yet; count them as restored.

@@ -57,7 +57,17 @@ export interface GitSnapshotOptions {
  * exclusions: porcelain v1 with NUL separators, every untracked file, ignored files and folders
  * (a folder matching an ignore pattern is one entry), no rename detection, submodules ignored.
  */
-const STATUS_ARGS = ['status', '--porcelain', '-z', '--untracked-files=all', '--ignored=matching', '--no-renames', '--ignore-submodules=all', '--', '.']
+const STATUS_ARGS = [
+  'status',
+  '--porcelain',
+  '-z',
+  '--untracked-files=all',
+  '--ignored=matching',
+  '--no-renames',
+  '--ignore-submodules=all',
+  '--',
+  '.',
+]
 
 /** The environment git runs with: the caller's, never taking optional locks, in the C locale (stable output). */
 const gitEnvOf = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ ...env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' })
@@ -65,12 +75,18 @@ const gitEnvOf = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ ...env, GIT_O
 /** Output of one git command, or undefined when it failed (not a repository, no git, a git too old for a flag). */
 function git(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('git', ['--no-optional-locks', ...args], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30, windowsHide: true }, (err, stdout) => resolve(err ? undefined : stdout))
+    execFile(
+      'git',
+      ['--no-optional-locks', ...args],
+      { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30, windowsHide: true },
+      (err, stdout) => resolve(err ? undefined : stdout),
+    )
   })
 }
 
 /** A snapshot started ahead of the run that will use it (see {@link prefetchGitSnapshot}). */
-let prefetched: { root: string; skipNodeModules: boolean; at: number; snapshot: Promise<GitSnapshot | undefined> } | undefined
+let prefetched:
+  { root: string; skipNodeModules: boolean; at: number; snapshot: Promise<GitSnapshot | undefined> } | undefined
 /** The snapshot this process started last (prefetched or taken), for {@link startedSnapshot}. */
 let started: { root: string; snapshot: Promise<GitSnapshot | undefined> } | undefined
 
@@ -105,7 +121,13 @@ export function prefetchGitSnapshot(root: string): void {
 export function takeGitSnapshot(root: string, options: GitSnapshotOptions = {}): Promise<GitSnapshot | undefined> {
   const p = prefetched
   prefetched = undefined
-  if (p && p.root === root && p.skipNodeModules === (options.skipNodeModules !== false) && options.env === undefined && Date.now() - p.at < PREFETCH_MAX_AGE_MS) {
+  if (
+    p &&
+    p.root === root &&
+    p.skipNodeModules === (options.skipNodeModules !== false) &&
+    options.env === undefined &&
+    Date.now() - p.at < PREFETCH_MAX_AGE_MS
+  ) {
     return p.snapshot
   }
   const snapshot = snapshotNow(root, options)
@@ -186,7 +208,16 @@ async function snapshotNow(root: string, options: GitSnapshotOptions): Promise<G
   for (const f of dirty) files.push(f)
   if (!isSorted(files)) files.sort()
   const gitDir = top?.gitDir && !env.GIT_INDEX_FILE && !env.GIT_COMMON_DIR ? top.gitDir : undefined
-  return { files: dedupeSorted(files), clean, dirs: dirs.sort(), takenAt, ms: performance.now() - startedMs, prefix, changed, ...(gitDir ? { gitDir } : {}) }
+  return {
+    files: dedupeSorted(files),
+    clean,
+    dirs: dirs.sort(),
+    takenAt,
+    ms: performance.now() - startedMs,
+    prefix,
+    changed,
+    ...(gitDir ? { gitDir } : {}),
+  }
 }
 
 /**
@@ -226,7 +257,11 @@ export interface WrittenCandidates {
  * @param snapshot this run's start snapshot (its prefix and the folders git did not enter then)
  * @returns undefined when git fails now (then the caller walks the whole tree); never throws
  */
-export async function gitWrittenCandidates(root: string, snapshot: GitSnapshot, env: NodeJS.ProcessEnv = process.env): Promise<WrittenCandidates | undefined> {
+export async function gitWrittenCandidates(
+  root: string,
+  snapshot: GitSnapshot,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WrittenCandidates | undefined> {
   const out = await git(root, [...STATUS_ARGS, ':(exclude).tasks', ':(exclude)node_modules'], gitEnvOf(env))
   const status = out === undefined ? undefined : statusEntries(out, snapshot.prefix)
   if (!status) return undefined
@@ -271,7 +306,11 @@ interface CachedStat {
  * is not one of those. Entries are stepped over by their length; only the sampled ones' paths are
  * decoded (in version 4, whose paths are prefix-compressed, every path is).
  */
-export function readIndexSample(indexFile: string, sample: number, maxBytes = INDEX_SAMPLE_BYTES): Map<string, CachedStat> | undefined {
+export function readIndexSample(
+  indexFile: string,
+  sample: number,
+  maxBytes = INDEX_SAMPLE_BYTES,
+): Map<string, CachedStat> | undefined {
   const buf = readHead(indexFile, maxBytes)
   if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'DIRC') return undefined
   const version = buf.readUInt32BE(4)
@@ -343,13 +382,19 @@ export function indexLooksStale(root: string, snapshot: GitSnapshot): boolean {
   }
   if (!cached) return false
   // Plain (double) ms stats: at today's epoch a double holds ms to ~0.25 µs, so 2 µs apart is "different".
-  const same = (s: number, ns: number, ms: number) => (ns === 0 ? Math.floor(ms / 1000) === s : Math.abs(s * 1000 + ns / 1e6 - ms) < 0.002)
+  const same = (s: number, ns: number, ms: number) =>
+    ns === 0 ? Math.floor(ms / 1000) === s : Math.abs(s * 1000 + ns / 1e6 - ms) < 0.002
   for (const [path, c] of cached) {
     // Only entries git vouched for: a modified file is stale by nature, and no refresh changes that.
     if (!snapshot.clean.has(path)) continue
     const st = statSync(join(root, path), { throwIfNoEntry: false })
     if (!st) continue
-    if (st.size % 4294967296 !== c.size || !same(c.mtimeS, c.mtimeNs, st.mtimeMs) || !same(c.ctimeS, c.ctimeNs, st.ctimeMs)) return true
+    if (
+      st.size % 4294967296 !== c.size ||
+      !same(c.mtimeS, c.mtimeNs, st.mtimeMs) ||
+      !same(c.ctimeS, c.ctimeNs, st.ctimeMs)
+    )
+      return true
   }
   return false
 }
@@ -363,7 +408,11 @@ export function indexLooksStale(root: string, snapshot: GitSnapshot): boolean {
  * The snapshot is not affected: it was taken before.
  * @returns whether a refresh ran (and ended), false when the index was fresh, locked or unknown. Never rejects.
  */
-export async function refreshStaleIndex(root: string, snapshot: GitSnapshot, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+export async function refreshStaleIndex(
+  root: string,
+  snapshot: GitSnapshot,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
   try {
     if (!indexLooksStale(root, snapshot) || existsSync(join(snapshot.gitDir!, 'index.lock'))) return false
   } catch {
@@ -372,7 +421,12 @@ export async function refreshStaleIndex(root: string, snapshot: GitSnapshot, env
   const gitEnv: NodeJS.ProcessEnv = { ...env, LC_ALL: 'C' }
   delete gitEnv.GIT_OPTIONAL_LOCKS
   return new Promise((resolve) => {
-    execFile('git', ['update-index', '-q', '--ignore-submodules', '--refresh'], { cwd: root, env: gitEnv, windowsHide: true, maxBuffer: 1 << 26 }, () => resolve(true))
+    execFile(
+      'git',
+      ['update-index', '-q', '--ignore-submodules', '--refresh'],
+      { cwd: root, env: gitEnv, windowsHide: true, maxBuffer: 1 << 26 },
+      () => resolve(true),
+    )
   })
 }
 
@@ -408,7 +462,11 @@ function workTreeTop(root: string): { prefix: string; gitDir?: string } | undefi
       st = statSync(dotGit, { throwIfNoEntry: false })
     } catch {}
     // A `.git` file (a linked worktree, a submodule) points elsewhere: its index is not refreshed.
-    if (st) return { prefix: parts.length ? parts.reverse().join('/') + '/' : '', ...(st.isDirectory() ? { gitDir: dotGit } : {}) }
+    if (st)
+      return {
+        prefix: parts.length ? parts.reverse().join('/') + '/' : '',
+        ...(st.isDirectory() ? { gitDir: dotGit } : {}),
+      }
     const up = dirname(dir)
     if (up === dir) return undefined
     parts.push(basename(dir))

@@ -11,7 +11,15 @@
 import { lstatSync, readdirSync, type Dirent } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, posix } from 'node:path'
-import { applyExcludes, excludesFolder, GLOB_SYNTAX, missingLiterals, planPatterns, type Matcher, type PatternPlan } from './patterns.js'
+import {
+  applyExcludes,
+  excludesFolder,
+  GLOB_SYNTAX,
+  missingLiterals,
+  planPatterns,
+  type Matcher,
+  type PatternPlan,
+} from './patterns.js'
 
 export { GLOB_SYNTAX } from './patterns.js'
 
@@ -57,11 +65,19 @@ export function walkGlobs(root: string, cwd: string, patterns: readonly string[]
 export function globWithTinyglobby(root: string, cwd: string, patterns: readonly string[]): GlobResult {
   if (patterns.length === 0) return { files: [], missingLiterals: [] }
   const ignore = ignoreList(patterns.some((p) => p.includes('node_modules')))
-  const found = glob().globSync(patterns as string[], { cwd: join(root, cwd), dot: true, onlyFiles: true, ignore, expandDirectories: false })
+  const found = glob().globSync(patterns as string[], {
+    cwd: join(root, cwd),
+    dot: true,
+    onlyFiles: true,
+    ignore,
+    expandDirectories: false,
+  })
   const prefix = cwd === '.' ? '' : cwd + '/'
   const files = found.map((f) => (f.startsWith('../') ? posix.normalize(prefix + f) : prefix + f)).sort()
   const set = new Set(found)
-  const missingLiterals = patterns.filter((p) => !p.startsWith('!') && !GLOB_SYNTAX.test(p) && !set.has(posix.normalize(p)))
+  const missingLiterals = patterns.filter(
+    (p) => !p.startsWith('!') && !GLOB_SYNTAX.test(p) && !set.has(posix.normalize(p)),
+  )
   return { files, missingLiterals }
 }
 
@@ -132,7 +148,14 @@ function literalFile(root: string, path: string): boolean | undefined {
  * A missing `base` has no files. Undefined when an entry is neither a file nor a folder (a symlink,
  * a socket), `base` is a file, or a folder cannot be read: tinyglobby decides those.
  */
-function walkTree(root: string, base: string, depth: number, nodeModules: boolean, plan?: PatternPlan, folders: readonly Matcher[] = []): string[] | undefined {
+function walkTree(
+  root: string,
+  base: string,
+  depth: number,
+  nodeModules: boolean,
+  plan?: PatternPlan,
+  folders: readonly Matcher[] = [],
+): string[] | undefined {
   const out: string[] = []
   const dirs: string[] = [base]
   const depths: number[] = [1]
@@ -167,5 +190,14 @@ function walkTree(root: string, base: string, depth: number, nodeModules: boolea
  * {@link expandGlobs}: `.git` and `.tasks` always, `node_modules` unless `nodeModules`. Unsorted.
  */
 export function walkFiles(dir: string, nodeModules: boolean): string[] {
-  return walkTree(dir, '', Infinity, nodeModules) ?? glob().globSync(['**'], { cwd: dir, dot: true, onlyFiles: true, ignore: ignoreList(nodeModules), expandDirectories: false })
+  return (
+    walkTree(dir, '', Infinity, nodeModules) ??
+    glob().globSync(['**'], {
+      cwd: dir,
+      dot: true,
+      onlyFiles: true,
+      ignore: ignoreList(nodeModules),
+      expandDirectories: false,
+    })
+  )
 }

@@ -64,7 +64,8 @@ export class GitInputIndex {
     for (const r of plan.rules) {
       if (r.kind === 'literal') {
         if (r.base === '') continue
-        if (this.present.has(r.base) || (this.dirsAbove(r.base).length > 0 && isFile(join(this.root, r.base)))) parts.push([r.base])
+        if (this.present.has(r.base) || (this.dirsAbove(r.base).length > 0 && isFile(join(this.root, r.base))))
+          parts.push([r.base])
         continue
       }
       const prefix = r.base === '' ? '' : r.base + '/'
@@ -74,7 +75,13 @@ export class GitInputIndex {
       for (const dir of this.dirsReachedFrom(r.base)) {
         if (skipped(dir + '/', nodeModules)) continue
         const walked = this.walk(dir, nodeModules)
-        parts.push(r.kind === 'prefix' ? (prefix === '' ? walked : walked.filter((f) => f.startsWith(prefix))) : walked.filter((f) => r.match!(f)))
+        parts.push(
+          r.kind === 'prefix'
+            ? prefix === ''
+              ? walked
+              : walked.filter((f) => f.startsWith(prefix))
+            : walked.filter((f) => r.match!(f)),
+        )
       }
     }
     let files = parts.length === 1 ? parts[0]! : [...new Set(parts.flat())].sort()
@@ -88,7 +95,8 @@ export class GitInputIndex {
   /** Folders git did not list that contain `path` (a file or folder, root-relative). */
   private dirsAbove(path: string): string[] {
     const out: string[] = []
-    for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) if (this.dirSet.has(path.slice(0, i))) out.push(path.slice(0, i))
+    for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1))
+      if (this.dirSet.has(path.slice(0, i))) out.push(path.slice(0, i))
     return out
   }
 
@@ -99,7 +107,8 @@ export class GitInputIndex {
     if (base === '') return dirs
     const out = this.dirsAbove(base)
     if (this.dirSet.has(base)) out.push(base)
-    for (let i = lowerBound(dirs, base + '/'); i < dirs.length && dirs[i]!.startsWith(base + '/'); i++) out.push(dirs[i]!)
+    for (let i = lowerBound(dirs, base + '/'); i < dirs.length && dirs[i]!.startsWith(base + '/'); i++)
+      out.push(dirs[i]!)
     return out
   }
 
@@ -128,7 +137,8 @@ export class GitInputIndex {
       this.files.splice(lowerBound(this.files, path), 0, path)
     }
     this.known.set(path, blobId)
-    for (const key of this.walks.keys()) if (path.startsWith(key.slice(key.indexOf(':') + 1) + '/')) this.walks.delete(key)
+    for (const key of this.walks.keys())
+      if (path.startsWith(key.slice(key.indexOf(':') + 1) + '/')) this.walks.delete(key)
   }
 
   /** Files under a folder git listed as one entry (tinyglobby, cached for the run). */

@@ -133,7 +133,8 @@ function makePlan(cwd: string, patterns: readonly string[]): PatternPlan | undef
     const rel = normalize(cwdPrefix ? `${cwdPrefix}/${body}` : body)
     if (rel === '..' || rel.startsWith('../')) return undefined
     const own = normalize(body) // relative to the cwd
-    if (own === '.' || own === '..' || own.startsWith('../') || (!negated && SKIPPED_SEGMENT.test(own))) walkable = false
+    if (own === '.' || own === '..' || own.startsWith('../') || (!negated && SKIPPED_SEGMENT.test(own)))
+      walkable = false
     const rule = toRule(p, rel)
     if (!negated) rules.push(rule)
     else if (rule.kind === 'literal') excludeExact.push(rule.base)
@@ -166,7 +167,8 @@ const SKIPPED_SEGMENT = /(?:^|\/)(?:\.git|\.tasks)(?:\/|$)/
 
 function toRule(source: string, rel: string): Rule {
   if (rel === '**') return { source, kind: 'prefix', base: '', depth: Infinity, folders: [] }
-  if (rel.endsWith('/**') && !GLOB_SYNTAX.test(rel.slice(0, -3))) return { source, kind: 'prefix', base: rel.slice(0, -3), depth: Infinity, folders: [] }
+  if (rel.endsWith('/**') && !GLOB_SYNTAX.test(rel.slice(0, -3)))
+    return { source, kind: 'prefix', base: rel.slice(0, -3), depth: Infinity, folders: [] }
   if (!GLOB_SYNTAX.test(rel)) return { source, kind: 'literal', base: rel === '.' ? '' : rel, depth: 0, folders: [] }
   // The static folder part: path segments before the first one with glob syntax.
   const segments = rel.split('/')
@@ -245,7 +247,9 @@ export function excludesFolder(plan: PatternPlan, dir: string): boolean {
 
 /** The literal positive patterns (as written) whose path is not among sorted `files`. */
 export function missingLiterals(plan: PatternPlan, files: readonly string[]): string[] {
-  return plan.rules.filter((r) => r.kind === 'literal' && files[lowerBound(files, r.base)] !== r.base).map((r) => r.source)
+  return plan.rules
+    .filter((r) => r.kind === 'literal' && files[lowerBound(files, r.base)] !== r.base)
+    .map((r) => r.source)
 }
 
 /** Index of the first element of sorted `a` that is >= `key`. */

@@ -25,7 +25,12 @@ export function buildGraph(config: LoadedConfig, requested: readonly string[]): 
   for (const name of requested) {
     if (!config.tasks.has(name)) {
       const near = suggest(name, names)
-      throw new TasksError('unknown-task', `unknown task \`${name}\``, { file: config.file }, near ? `did you mean \`${near}\`? (\`tasks --list\` shows all tasks)` : '`tasks --list` shows all tasks')
+      throw new TasksError(
+        'unknown-task',
+        `unknown task \`${name}\``,
+        { file: config.file },
+        near ? `did you mean \`${near}\`? (\`tasks --list\` shows all tasks)` : '`tasks --list` shows all tasks',
+      )
     }
   }
   // Iterative depth-first search (an explicit stack, so a chain 100,000 tasks deep cannot overflow

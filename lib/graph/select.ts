@@ -32,7 +32,13 @@ export function selectTasks(config: LoadedConfig, names: readonly string[], opti
   const workspaces = config.workspaces
   const filters = options.filter?.filter((f) => f !== '') ?? []
   if (!workspaces) {
-    if (filters.length) throw new TasksError('usage', '--filter selects workspaces, and this project has none', { file: config.file }, 'list `workspaces` in the root config, or drop --filter')
+    if (filters.length)
+      throw new TasksError(
+        'usage',
+        '--filter selects workspaces, and this project has none',
+        { file: config.file },
+        'list `workspaces` in the root config, or drop --filter',
+      )
     return [...names]
   }
   const cwd = options.cwd ? resolve(options.cwd) : config.root
@@ -86,7 +92,11 @@ export function workspaceContaining(config: LoadedConfig, dir: string): Workspac
  * The workspaces `filters` select, in the config's order (sorted by folder).
  * @throws {TasksError} `usage` when one filter matches nothing.
  */
-export function filterWorkspaces(config: LoadedConfig, filters: readonly string[], cwd: string = config.root): Workspace[] {
+export function filterWorkspaces(
+  config: LoadedConfig,
+  filters: readonly string[],
+  cwd: string = config.root,
+): Workspace[] {
   const workspaces = config.workspaces ?? []
   const byName = new Map(workspaces.map((w) => [w.name, w]))
   const dependents = new Map<string, string[]>(workspaces.map((w) => [w.name, []]))
@@ -111,7 +121,12 @@ export function filterWorkspaces(config: LoadedConfig, filters: readonly string[
     const base = matchWorkspaces(config, f, cwd)
     if (base.length === 0) {
       const near = suggest(f, byName.keys())
-      throw new TasksError('usage', `--filter \`${raw}\` matches no workspace`, { file: config.file }, near ? `did you mean \`${near}\`?` : `workspaces: ${[...byName.keys()].join(', ')}`)
+      throw new TasksError(
+        'usage',
+        `--filter \`${raw}\` matches no workspace`,
+        { file: config.file },
+        near ? `did you mean \`${near}\`?` : `workspaces: ${[...byName.keys()].join(', ')}`,
+      )
     }
     for (const w of base) {
       const self = (!up || keepUp) && (!down || keepDown)
@@ -140,7 +155,8 @@ function matchWorkspaces(config: LoadedConfig, term: string, cwd: string): Works
   const path = term.startsWith('{') && term.endsWith('}') ? term.slice(1, -1) : term
   if (path.startsWith('.') || path.startsWith('/')) {
     const rel = toPosix(relative(config.root, resolve(cwd, path)))
-    if (!/[*?[\]{}]/.test(rel)) return workspaces.filter((w) => w.dir === rel || w.dir.startsWith(`${rel}/`) || rel === '')
+    if (!/[*?[\]{}]/.test(rel))
+      return workspaces.filter((w) => w.dir === rel || w.dir.startsWith(`${rel}/`) || rel === '')
     const pm = picomatch(rel)
     return workspaces.filter((w) => pm(w.dir))
   }

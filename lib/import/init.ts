@@ -87,7 +87,9 @@ export function initConfig(options: InitOptions): InitResult {
         .replace(/^[^a-z0-9]+/, '') || 'app'
     // The context holds the binaries the go/rust tasks build (bin/, target/): the image reads them, so it depends on those tasks.
     const built = groups.build.filter((n) => n.startsWith('go:') || n.startsWith('rust:'))
-    spreads.push(`...docker.image({ name: ${q(image)}, context: '.', tags: [${q(`${image}:dev`)}]${built.length ? `, deps: [${built.map(q).join(', ')}]` : ''} }),`)
+    spreads.push(
+      `...docker.image({ name: ${q(image)}, context: '.', tags: [${q(`${image}:dev`)}]${built.length ? `, deps: [${built.map(q).join(', ')}]` : ''} }),`,
+    )
     names.push(`docker:${image}`)
     groups.build.push(`docker:${image}`)
   }
@@ -96,7 +98,9 @@ export function initConfig(options: InitOptions): InitResult {
     try {
       const npm = importPackageJson({ file: join(dir, 'package.json') })
       // `build`/`test`/`lint` scripts (and names a recipe took) join under an `npm:` name.
-      const renamed = new Map(npm.generated.filter((t) => names.includes(t.name) || t.name in groups).map((t) => [t.name, `npm:${t.name}`]))
+      const renamed = new Map(
+        npm.generated.filter((t) => names.includes(t.name) || t.name in groups).map((t) => [t.name, `npm:${t.name}`]),
+      )
       for (const t of npm.generated) {
         const name = renamed.get(t.name) ?? t.name
         tasks.push({ ...t, name, deps: t.deps?.map((d) => renamed.get(d) ?? d) })
@@ -111,7 +115,11 @@ export function initConfig(options: InitOptions): InitResult {
     detected.push(['GNUmakefile', 'makefile', 'Makefile'].find(has)!)
     comments.push('a Makefile was found: `tasks import Makefile` translates its targets into tasks')
     if (!names.includes('make')) {
-      tasks.push({ name: 'make', description: "the Makefile's default goal (`tasks import Makefile` translates every target)", run: 'make' })
+      tasks.push({
+        name: 'make',
+        description: "the Makefile's default goal (`tasks import Makefile` translates every target)",
+        run: 'make',
+      })
       names.push('make')
       groups.build.push('make')
     }
@@ -123,7 +131,12 @@ export function initConfig(options: InitOptions): InitResult {
     }
   }
   if (names.length === 0) {
-    tasks.push({ name: 'hello', description: 'an example task: edit or replace it', run: 'echo hello from tasks', inputs: [] })
+    tasks.push({
+      name: 'hello',
+      description: 'an example task: edit or replace it',
+      run: 'echo hello from tasks',
+      inputs: [],
+    })
     names.push('hello')
   }
   const recipesFrom = options.recipesFrom ?? `${options.importFrom ?? 'typed-tasks'}/recipes`
@@ -133,7 +146,11 @@ export function initConfig(options: InitOptions): InitResult {
     ...comments,
   ]
   const imports = recipes.size ? [`import { ${[...recipes].sort().join(', ')} } from ${q(recipesFrom)}`] : []
-  return { config: renderConfig({ header, tasks, spreads, imports, importFrom: options.importFrom }), detected, tasks: names }
+  return {
+    config: renderConfig({ header, tasks, spreads, imports, importFrom: options.importFrom }),
+    detected,
+    tasks: names,
+  }
 }
 
 /** Main packages of a Go module: the root when it is `package main`, and each `cmd/<name>`. */
@@ -141,7 +158,10 @@ function goMains(dir: string): { name: string; main: string }[] {
   const out: { name: string; main: string }[] = []
   const isMain = (d: string) => {
     try {
-      return readdirSync(d).some((f) => f.endsWith('.go') && !f.endsWith('_test.go') && /^package main\b/m.test(readFileSync(join(d, f), 'utf8')))
+      return readdirSync(d).some(
+        (f) =>
+          f.endsWith('.go') && !f.endsWith('_test.go') && /^package main\b/m.test(readFileSync(join(d, f), 'utf8')),
+      )
     } catch {
       return false
     }
@@ -149,7 +169,8 @@ function goMains(dir: string): { name: string; main: string }[] {
   const mod = /^module\s+(\S+)/m.exec(readFileSync(join(dir, 'go.mod'), 'utf8'))?.[1] ?? basename(dir)
   if (isMain(dir)) out.push({ name: sanitize(mod.split('/').at(-1)!), main: '.' })
   try {
-    for (const c of readdirSync(join(dir, 'cmd'))) if (isMain(join(dir, 'cmd', c))) out.push({ name: sanitize(c), main: `./cmd/${c}` })
+    for (const c of readdirSync(join(dir, 'cmd')))
+      if (isMain(join(dir, 'cmd', c))) out.push({ name: sanitize(c), main: `./cmd/${c}` })
   } catch {}
   return out
 }

@@ -81,20 +81,33 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
   const make = options.make ?? 'make'
   const cwd = options.cwd
   const fileArgs = options.makefile ? ['-f', options.makefile] : []
-  const makefile = options.makefile ?? ['GNUmakefile', 'makefile', 'Makefile'].find((f) => existsSync(join(cwd, f))) ?? 'Makefile'
+  const makefile =
+    options.makefile ?? ['GNUmakefile', 'makefile', 'Makefile'].find((f) => existsSync(join(cwd, f))) ?? 'Makefile'
   const text = safeRead(join(cwd, makefile))
-  if (text === undefined) throw new TasksError('usage', `no makefile ${makefile} in ${cwd}`, { file: join(cwd, makefile) }, 'run `tasks import Makefile` in the folder of the Makefile')
+  if (text === undefined)
+    throw new TasksError(
+      'usage',
+      `no makefile ${makefile} in ${cwd}`,
+      { file: join(cwd, makefile) },
+      'run `tasks import Makefile` in the folder of the Makefile',
+    )
   const warnings: string[] = []
 
   // `VAR ?= default`: make must show the default, so the import runs without VAR in the environment.
   const conditional = new Map<string, string>()
-  for (const m of text.matchAll(/^[ \t]*(?:override[ \t]+|export[ \t]+)?([A-Za-z_][\w.-]*)[ \t]*\?=[ \t]*(.*)$/gm)) conditional.set(m[1]!, m[2]!)
+  for (const m of text.matchAll(/^[ \t]*(?:override[ \t]+|export[ \t]+)?([A-Za-z_][\w.-]*)[ \t]*\?=[ \t]*(.*)$/gm))
+    conditional.set(m[1]!, m[2]!)
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), LANG: 'C', LC_ALL: 'C' }
   for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'GNUMAKEFLAGS', ...conditional.keys()]) delete env[k]
 
   const version = spawnSync(make, ['--version'], { encoding: 'utf8', env })
   if (version.status !== 0 || !/GNU Make/.test(version.stdout)) {
-    throw new TasksError('usage', `\`${make} --version\` did not answer as GNU make`, {}, 'install GNU make (apt-get install make); the import reads its database')
+    throw new TasksError(
+      'usage',
+      `\`${make} --version\` did not answer as GNU make`,
+      {},
+      'install GNU make (apt-get install make); the import reads its database',
+    )
   }
   const makeVersion = /GNU Make ([\d.]+)/.exec(version.stdout)?.[1] ?? '?'
 
@@ -123,9 +136,15 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
 
   // Pass 2: every target as a goal, everything considered out of date (-B), so make does the
   // implicit rule search for every prerequisite and prints each rule with its stem.
-  const second = goals.size ? database(make, [...fileArgs, '-p', '-n', '-B', '-k', ...[...goals].filter((g) => !g.startsWith('-'))], cwd, env) : first
+  const second = goals.size
+    ? database(make, [...fileArgs, '-p', '-n', '-B', '-k', ...[...goals].filter((g) => !g.startsWith('-'))], cwd, env)
+    : first
   const rules = parseFiles(second).filter(
-    (r) => !SPECIAL.test(r.target) && !isSuffixRule(r.target) && !(r.notTarget && /^\.[^./%]+$/.test(r.target)) && !/^Makefile$|^makefile$|^GNUmakefile$|\.mk$/.test(r.target),
+    (r) =>
+      !SPECIAL.test(r.target) &&
+      !isSuffixRule(r.target) &&
+      !(r.notTarget && /^\.[^./%]+$/.test(r.target)) &&
+      !/^Makefile$|^makefile$|^GNUmakefile$|\.mk$/.test(r.target),
   )
   const isTarget = (r: Rule) => !r.notTarget || r.recipe.length > 0
   const targets = new Map(rules.filter(isTarget).map((r) => [r.target, r]))
@@ -139,7 +158,10 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
     ['`$(shell ...)` outside recipes', /^[^\t].*\$[({]shell\b/m],
     ['`$(wildcard ...)` outside recipes', /^[^\t].*\$[({]wildcard\b/m],
   ] as const) {
-    if (re.test(text)) warnings.push(`${makefile} uses ${what}: the import reflects how make evaluated it now (re-run \`tasks import\` after changing what it depends on)`)
+    if (re.test(text))
+      warnings.push(
+        `${makefile} uses ${what}: the import reflects how make evaluated it now (re-run \`tasks import\` after changing what it depends on)`,
+      )
   }
 
   // `export NAME [= value]`: make puts the variable in every recipe's environment.
@@ -153,16 +175,25 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
       const v = allVars.get(name)
       if (!v || v.origin === 'environment' || v.origin === 'default') continue
       try {
-        exported[name] = v.flavor === 'recursive' ? expand(v.value, { vars: allVars, targetVars: [], auto: {}, conditional, envNames: new Set() }) : v.value
+        exported[name] =
+          v.flavor === 'recursive'
+            ? expand(v.value, { vars: allVars, targetVars: [], auto: {}, conditional, envNames: new Set() })
+            : v.value
       } catch {
-        warnings.push(`\`export ${name}\`: its value uses a function the import cannot evaluate; set it in \`setEnv\` by hand`)
+        warnings.push(
+          `\`export ${name}\`: its value uses a function the import cannot evaluate; set it in \`setEnv\` by hand`,
+        )
       }
     }
   }
-  if (/^[ \t]*\.EXPORT_ALL_VARIABLES[ \t]*:/m.test(text)) warnings.push('`.EXPORT_ALL_VARIABLES` is not translated: add the variables the recipes read to `setEnv`')
+  if (/^[ \t]*\.EXPORT_ALL_VARIABLES[ \t]*:/m.test(text))
+    warnings.push('`.EXPORT_ALL_VARIABLES` is not translated: add the variables the recipes read to `setEnv`')
   // SHELL and .SHELLFLAGS set by the makefile: each command runs through that shell, as make would.
   const shellVar = allVars.get('SHELL')
-  const shell = shellVar && shellVar.origin === 'makefile' && shellVar.value.trim() !== '/bin/sh' ? shellVar.value.trim() : undefined
+  const shell =
+    shellVar && shellVar.origin === 'makefile' && shellVar.value.trim() !== '/bin/sh'
+      ? shellVar.value.trim()
+      : undefined
   const shellFlags = allVars.get('.SHELLFLAGS')?.origin === 'makefile' ? allVars.get('.SHELLFLAGS')!.value.trim() : '-c'
   const oneShell = rules.some((r) => r.target === '.ONESHELL') || /^[ \t]*\.ONESHELL[ \t]*:/m.test(text)
   const viaShell = (cmd: string) => (shell ? `${shell} ${shellFlags} '${cmd.replace(/'/g, `'\\''`)}'` : cmd)
@@ -170,7 +201,9 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
   const tasks: GeneratedTask[] = []
   for (const r of [...targets.values()].sort((a, b) => a.target.localeCompare(b.target))) {
     if (/\s/.test(r.target)) {
-      warnings.push(`target ${JSON.stringify(r.target)} has a space in its name, which a task name cannot have: not imported`)
+      warnings.push(
+        `target ${JSON.stringify(r.target)} has a space in its name, which a task name cannot have: not imported`,
+      )
       continue
     }
     const phony = phonySet.has(r.target)
@@ -186,7 +219,9 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
       } catch (err) {
         if (!(err instanceof Untranslatable)) throw err
         frozen = true
-        warnings.push(`\`${r.target}\`: the recipe uses ${err.message}; the command is make's expansion today, frozen (the original is kept as a comment)`)
+        warnings.push(
+          `\`${r.target}\`: the recipe uses ${err.message}; the command is make's expansion today, frozen (the original is kept as a comment)`,
+        )
         break
       }
     }
@@ -197,15 +232,26 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
       comment = `from ${r.recipeFrom ?? makefile}, not translated:\n${r.recipe.map((l) => `\t${l}`).join('\n')}`
       run = frozenRecipe(make, fileArgs, cwd, env, r)
     }
-    if (/\$[({]MAKE[)}]/.test(r.recipe.join('\n'))) warnings.push(`\`${r.target}\`: recursive make (\`$(MAKE)\`) runs as \`make\`; the sub-make's targets are not imported`)
-    const deps = [...r.prereqs, ...r.orderOnly].filter((p, i, a) => targets.has(p) && a.indexOf(p) === i && p !== r.target && !/\s/.test(p))
+    if (/\$[({]MAKE[)}]/.test(r.recipe.join('\n')))
+      warnings.push(
+        `\`${r.target}\`: recursive make (\`$(MAKE)\`) runs as \`make\`; the sub-make's targets are not imported`,
+      )
+    const deps = [...r.prereqs, ...r.orderOnly].filter(
+      (p, i, a) => targets.has(p) && a.indexOf(p) === i && p !== r.target && !/\s/.test(p),
+    )
     const files = r.prereqs.filter((p, i, a) => !targets.has(p) && a.indexOf(p) === i)
     const outside = files.filter((p) => p.startsWith('/') || p === '..' || p.startsWith('../'))
     if (outside.length)
-      warnings.push(`\`${r.target}\`: prerequisites outside the project are not inputs: ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ` (+${outside.length - 3} more)` : ''}`)
+      warnings.push(
+        `\`${r.target}\`: prerequisites outside the project are not inputs: ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ` (+${outside.length - 3} more)` : ''}`,
+      )
     // A folder prerequisite stands for the files in it.
-    const inputs = files.filter((p) => !outside.includes(p)).map((p) => (isDirectory(join(cwd, p)) ? `${p.replace(/\/+$/, '')}/**` : p))
-    const isDir = !phony && ((r.recipe.length > 0 && r.recipe.every((l) => /^[@+-]*\s*mkdir\b/.test(l))) || isDirectory(join(cwd, r.target)))
+    const inputs = files
+      .filter((p) => !outside.includes(p))
+      .map((p) => (isDirectory(join(cwd, p)) ? `${p.replace(/\/+$/, '')}/**` : p))
+    const isDir =
+      !phony &&
+      ((r.recipe.length > 0 && r.recipe.every((l) => /^[@+-]*\s*mkdir\b/.test(l))) || isDirectory(join(cwd, r.target)))
     tasks.push({
       name: r.target,
       description: `make ${r.target}${r.recipeFrom ? ` (${r.recipeFrom})` : ''}`,
@@ -228,7 +274,12 @@ export function importMakefile(options: MakeImportOptions): ImportResult {
     'Targets are tasks; prerequisites that are targets are deps, other files inputs; .PHONY targets always run.',
     "Recipes are sh, as make runs them (`${VAR-default}`, loops, `$(...)`): `shell: 'sh'` for every task.",
   ]
-  return { config: renderConfig({ header, warnings, tasks, importFrom: options.importFrom, shell: 'sh' }), tasks: tasks.map((t) => t.name), warnings, generated: tasks }
+  return {
+    config: renderConfig({ header, warnings, tasks, importFrom: options.importFrom, shell: 'sh' }),
+    tasks: tasks.map((t) => t.name),
+    warnings,
+    generated: tasks,
+  }
 }
 
 /** Thrown by {@link expand} for constructs without a faithful static translation. */
@@ -275,7 +326,9 @@ function section(db: string, title: string): string {
   const i = db.indexOf(`\n# ${title}\n`)
   if (i < 0) return ''
   const rest = db.slice(i + title.length + 4)
-  const next = rest.search(/\n# (Variables|Pattern-specific Variable Values|Directories|Implicit Rules|Files|VPATH Search Paths|files hash-table stats:)\n/)
+  const next = rest.search(
+    /\n# (Variables|Pattern-specific Variable Values|Directories|Implicit Rules|Files|VPATH Search Paths|files hash-table stats:)\n/,
+  )
   return next < 0 ? rest : rest.slice(0, next)
 }
 
@@ -284,7 +337,9 @@ function parseVariables(db: string): Map<string, MakeVar> {
   const out = new Map<string, MakeVar>()
   const lines = section(db, 'Variables').split('\n')
   for (let i = 0; i < lines.length; i++) {
-    const origin = /^# (default|environment|environment override|makefile|command line|override|automatic)\b/.exec(lines[i]!)?.[1]
+    const origin = /^# (default|environment|environment override|makefile|command line|override|automatic)\b/.exec(
+      lines[i]!,
+    )?.[1]
     if (!origin) continue
     const line = lines[i + 1] ?? ''
     const def = /^define ([^\s]+)\s*$/.exec(line)
@@ -348,7 +403,15 @@ function parseFiles(db: string): Rule[] {
         if (l.startsWith('#') || !l.includes(':')) continue
         const [t, p] = splitRuleLine(l)
         const [normal, order = ''] = p.split('|') as [string, ...string[]]
-        rule = { target: t.trim(), prereqs: normal.split(/\s+/).filter(Boolean), orderOnly: order.split(/\s+/).filter(Boolean), recipe: [], phony: false, notTarget, vars: pendingVars }
+        rule = {
+          target: t.trim(),
+          prereqs: normal.split(/\s+/).filter(Boolean),
+          orderOnly: order.split(/\s+/).filter(Boolean),
+          recipe: [],
+          phony: false,
+          notTarget,
+          vars: pendingVars,
+        }
         pendingVars = []
         continue
       }
@@ -462,7 +525,25 @@ const PURE_FUNCTIONS = new Set([
   'or',
   'and',
 ])
-const OTHER_FUNCTIONS = new Set(['wildcard', 'shell', 'call', 'eval', 'foreach', 'origin', 'flavor', 'value', 'info', 'warning', 'error', 'file', 'realpath', 'abspath', 'guile', 'let', 'intcmp'])
+const OTHER_FUNCTIONS = new Set([
+  'wildcard',
+  'shell',
+  'call',
+  'eval',
+  'foreach',
+  'origin',
+  'flavor',
+  'value',
+  'info',
+  'warning',
+  'error',
+  'file',
+  'realpath',
+  'abspath',
+  'guile',
+  'let',
+  'intcmp',
+])
 
 /**
  * Expand make syntax in one recipe line. Same rules as make's: `$$` is `$`, `$(x)`/`${x}`/`$x`
@@ -536,7 +617,8 @@ function variable(name: string, ctx: ExpandContext): string {
   if (ctx.conditional.has(name) && global && global.origin !== 'automatic') {
     // `VAR ?= default`: the environment may set it when the task runs.
     ctx.envNames.add(name)
-    const inner = global.flavor === 'recursive' ? expand(global.value, { ...ctx, depth: (ctx.depth ?? 0) + 1 }) : global.value
+    const inner =
+      global.flavor === 'recursive' ? expand(global.value, { ...ctx, depth: (ctx.depth ?? 0) + 1 }) : global.value
     return `\${${name}-${inner.replace(/[}"\\`]/g, '\\$&')}}`
   }
   if (global && global.origin !== 'environment' && global.origin !== 'environment override') {
@@ -588,7 +670,9 @@ function patsubstWord(pattern: string, replacement: string, word: string): strin
 function matchesPattern(pattern: string, word: string): boolean {
   const i = pattern.indexOf('%')
   if (i < 0) return word === pattern
-  return word.length >= pattern.length - 1 && word.startsWith(pattern.slice(0, i)) && word.endsWith(pattern.slice(i + 1))
+  return (
+    word.length >= pattern.length - 1 && word.startsWith(pattern.slice(0, i)) && word.endsWith(pattern.slice(i + 1))
+  )
 }
 
 /** make's pure text functions (GNU make manual, "Functions for Transforming Text"). */
@@ -686,7 +770,14 @@ function callFunction(name: string, rawArgs: string[], ctx: ExpandContext): stri
 /** The recipe make would run for this one target now (`make -n -B` with its prerequisites assumed old). */
 function frozenRecipe(make: string, fileArgs: string[], cwd: string, env: NodeJS.ProcessEnv, r: Rule): string[] {
   const old = [...r.prereqs, ...r.orderOnly].flatMap((p) => ['-o', p])
-  const res = spawnSync(make, [...fileArgs, '-n', '-B', '--no-print-directory', ...old, r.target], { cwd, env, encoding: 'utf8' })
-  if (res.status !== 0) return [`echo ${JSON.stringify(`tasks import: could not translate the recipe of ${r.target}; see the comment`)} >&2 && exit 1`]
+  const res = spawnSync(make, [...fileArgs, '-n', '-B', '--no-print-directory', ...old, r.target], {
+    cwd,
+    env,
+    encoding: 'utf8',
+  })
+  if (res.status !== 0)
+    return [
+      `echo ${JSON.stringify(`tasks import: could not translate the recipe of ${r.target}; see the comment`)} >&2 && exit 1`,
+    ]
   return res.stdout.split('\n').filter((l) => l.length > 0)
 }

@@ -54,7 +54,10 @@ const LIFECYCLE = new Set([
 /** `npm <x>` shorthands that run the script of the same name. */
 const NPM_SHORTHANDS = new Set(['test', 'start', 'stop', 'restart', 't', 'tst'])
 
-type Step = { kind: 'cmd'; text: string } | { kind: 'ref'; name: string; args: string[] } | { kind: 'group'; parallel: boolean; names: string[]; args: string[] }
+type Step =
+  | { kind: 'cmd'; text: string }
+  | { kind: 'ref'; name: string; args: string[] }
+  | { kind: 'group'; parallel: boolean; names: string[]; args: string[] }
 
 /**
  * Read `scripts` and write an equivalent config.
@@ -67,20 +70,28 @@ export function importPackageJson(options: NpmImportOptions): ImportResult {
   } catch (err) {
     throw new TasksError('usage', `cannot read ${options.file}: ${(err as Error).message}`, { file: options.file })
   }
-  const scripts = Object.fromEntries(Object.entries(pkg.scripts ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>
-  if (Object.keys(scripts).length === 0) throw new TasksError('usage', `${options.file} has no \`scripts\``, { file: options.file }, 'nothing to import')
+  const scripts = Object.fromEntries(
+    Object.entries(pkg.scripts ?? {}).filter(([, v]) => typeof v === 'string'),
+  ) as Record<string, string>
+  if (Object.keys(scripts).length === 0)
+    throw new TasksError('usage', `${options.file} has no \`scripts\``, { file: options.file }, 'nothing to import')
   const warnings: string[] = []
   const skipped = Object.keys(scripts).filter((s) => LIFECYCLE.has(s))
   if (skipped.length) warnings.push(`npm lifecycle scripts left to npm: ${skipped.join(', ')}`)
   if (Object.values(scripts).some((s) => /\bnpm_(package|config|lifecycle)_/.test(s))) {
-    warnings.push('some scripts read `npm_package_*`/`npm_config_*` variables, which only npm sets: run them through npm or set the values in `setEnv`')
+    warnings.push(
+      'some scripts read `npm_package_*`/`npm_config_*` variables, which only npm sets: run them through npm or set the values in `setEnv`',
+    )
   }
 
   const names = Object.keys(scripts)
   const steps = (name: string): Step[] => parseScript(scripts[name]!, names) // called with names of scripts only
   /** The commands of script `name` with its hooks, arguments appended to the last one. */
   const commandsOf = (name: string, args: string[], seen: string[]): string[] => {
-    if (seen.includes(name)) throw new TasksError('cycle', `npm scripts call each other in a cycle: ${[...seen, name].join(' -> ')}`, { file: options.file })
+    if (seen.includes(name))
+      throw new TasksError('cycle', `npm scripts call each other in a cycle: ${[...seen, name].join(' -> ')}`, {
+        file: options.file,
+      })
     if (!(name in scripts)) {
       warnings.push(`a script calls \`${name}\`, which package.json does not define; kept as \`npm run ${name}\``)
       return [`npm run ${name}${args.length ? ` -- ${args.join(' ')}` : ''}`]
@@ -117,14 +128,29 @@ export function importPackageJson(options: NpmImportOptions): ImportResult {
       deps = s[0].names
       rest = s.slice(1)
     }
-    const run = [...(hasPre ? commandsOf(`pre${name}`, [], [name]) : []), ...rest.flatMap((st) => inline(st, [name])), ...(`post${name}` in scripts ? commandsOf(`post${name}`, [], [name]) : [])]
-    tasks.push({ name, description: `npm run ${name}: ${scripts[name]!.length > 70 ? scripts[name]!.slice(0, 67) + '...' : scripts[name]}`, run: run.length ? run : undefined, deps, outputs: [] })
+    const run = [
+      ...(hasPre ? commandsOf(`pre${name}`, [], [name]) : []),
+      ...rest.flatMap((st) => inline(st, [name])),
+      ...(`post${name}` in scripts ? commandsOf(`post${name}`, [], [name]) : []),
+    ]
+    tasks.push({
+      name,
+      description: `npm run ${name}: ${scripts[name]!.length > 70 ? scripts[name]!.slice(0, 67) + '...' : scripts[name]}`,
+      run: run.length ? run : undefined,
+      deps,
+      outputs: [],
+    })
   }
   const header = [
     `Imported from ${basename(options.file)} \`scripts\` by \`tasks import\`. Hooks (pre/post) and && chains run in npm's order.`,
     'The tasks are not cached yet: give a task `inputs` (and `outputs`) to cache it. Scripts can now call `tasks <name>`.',
   ]
-  return { config: renderConfig({ header, warnings, tasks, importFrom: options.importFrom }), tasks: tasks.map((t) => t.name), warnings: [...new Set(warnings)], generated: tasks }
+  return {
+    config: renderConfig({ header, warnings, tasks, importFrom: options.importFrom }),
+    tasks: tasks.map((t) => t.name),
+    warnings: [...new Set(warnings)],
+    generated: tasks,
+  }
 }
 
 /** Split at top-level `&&`; the whole script is one command when it uses other shell operators. */
@@ -174,10 +200,17 @@ function parseScript(script: string, names: readonly string[]): Step[] {
     const args = dash >= 0 ? w.slice(dash + 1) : []
     const head = dash >= 0 ? w.slice(0, dash) : w
     const [tool, sub, ...more] = head
-    if ((tool === 'npm' || tool === 'pnpm' || tool === 'bun') && (sub === 'run' || sub === 'run-script') && more.length === 1) return { kind: 'ref', name: more[0]!, args }
-    if (tool === 'npm' && sub && NPM_SHORTHANDS.has(sub) && more.length === 0) return { kind: 'ref', name: sub === 't' || sub === 'tst' ? 'test' : sub, args }
+    if (
+      (tool === 'npm' || tool === 'pnpm' || tool === 'bun') &&
+      (sub === 'run' || sub === 'run-script') &&
+      more.length === 1
+    )
+      return { kind: 'ref', name: more[0]!, args }
+    if (tool === 'npm' && sub && NPM_SHORTHANDS.has(sub) && more.length === 0)
+      return { kind: 'ref', name: sub === 't' || sub === 'tst' ? 'test' : sub, args }
     if (tool === 'yarn' && sub === 'run' && more.length === 1) return { kind: 'ref', name: more[0]!, args }
-    if ((tool === 'yarn' || tool === 'pnpm') && sub && more.length === 0 && names.includes(sub)) return { kind: 'ref', name: sub, args }
+    if ((tool === 'yarn' || tool === 'pnpm') && sub && more.length === 0 && names.includes(sub))
+      return { kind: 'ref', name: sub, args }
     if (tool === 'run-p' || tool === 'run-s' || tool === 'npm-run-all') {
       let parallel = tool === 'run-p'
       const patterns: string[] = []

@@ -51,7 +51,11 @@ export interface CpuTime {
 export function cpuBetween(a: CpuSample, b: CpuSample): CpuTime {
   const selfMs = Math.max(0, b.selfMs - a.selfMs)
   if (a.childrenMs === undefined || b.childrenMs === undefined) {
-    return { selfMs, totalMs: selfMs, note: `children's CPU time is not available on ${process.platform} (only this process is counted)` }
+    return {
+      selfMs,
+      totalMs: selfMs,
+      note: `children's CPU time is not available on ${process.platform} (only this process is counted)`,
+    }
   }
   const childrenMs = Math.max(0, b.childrenMs - a.childrenMs)
   return { selfMs, childrenMs, totalMs: selfMs + childrenMs }

@@ -54,7 +54,12 @@ export function excerptLog(log: string, budget: number): LogExcerpt {
     used += s.length + 1
   }
   const cut = all.length - head.length - tail.length
-  return { text: [...head, `… ${cut} line${cut === 1 ? '' : 's'} cut …`, ...tail].join('\n'), truncated: true, bytes, lines: all.length }
+  return {
+    text: [...head, `… ${cut} line${cut === 1 ? '' : 's'} cut …`, ...tail].join('\n'),
+    truncated: true,
+    bytes,
+    lines: all.length,
+  }
 }
 
 const ERROR_LINE = /\b(error|failed|failure|fatal|panic|exception|assert(ion)?)\b|^\s*E\s|✗|✘/i
@@ -84,14 +89,22 @@ export interface SourceLocation {
 }
 
 // `path:line:col` (gcc, tsc --pretty, go, rustc's `-->`, eslint) and `path(line,col)` (tsc, msbuild).
-const LOCATIONS = [/(?:^|[\s'"`(\[])((?:[A-Za-z]:)?[\w@.+\-/\\]+\.[\w]+):(\d+)(?::(\d+))?/g, /(?:^|[\s'"`])((?:[A-Za-z]:)?[\w@.+\-/\\]+\.[\w]+)\((\d+),(\d+)\)/g]
+const LOCATIONS = [
+  /(?:^|[\s'"`(\[])((?:[A-Za-z]:)?[\w@.+\-/\\]+\.[\w]+):(\d+)(?::(\d+))?/g,
+  /(?:^|[\s'"`])((?:[A-Za-z]:)?[\w@.+\-/\\]+\.[\w]+)\((\d+),(\d+)\)/g,
+]
 
 /**
  * The first `path:line[:col]` (or `path(line,col)`) in `lines` naming an existing file inside
  * `root`; relative paths are tried against `cwd` then `root`. `file` is made relative to `base`
  * (default `root`), e.g. the repository root for GitHub.
  */
-export function findSourceLocation(lines: readonly string[], root: string, cwd = root, base = root): SourceLocation | undefined {
+export function findSourceLocation(
+  lines: readonly string[],
+  root: string,
+  cwd = root,
+  base = root,
+): SourceLocation | undefined {
   for (const l of lines) {
     const hits: { index: number; m: RegExpExecArray }[] = []
     for (const re of LOCATIONS) {

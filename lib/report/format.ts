@@ -106,8 +106,10 @@ function baseText(r: TaskReason): string {
     case 'dependency-changed':
       return `dependency changed: ${firstAndMore(r.dependencies)}`
     case 'definition-changed':
-      if (r.fields[0] === 'command') return `command changed${r.fields.length > 1 ? ` (+${r.fields.length - 1} more)` : ''}`
-      if (r.fields[0] === 'tools') return r.tools?.length ? `tool version changed: ${firstAndMore(r.tools)}` : 'tool version changed'
+      if (r.fields[0] === 'command')
+        return `command changed${r.fields.length > 1 ? ` (+${r.fields.length - 1} more)` : ''}`
+      if (r.fields[0] === 'tools')
+        return r.tools?.length ? `tool version changed: ${firstAndMore(r.tools)}` : 'tool version changed'
       return `setting changed: ${r.fields.join(', ')}`
     case 'output-changed':
       return `output missing or changed: ${r.path}`

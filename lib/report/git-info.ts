@@ -25,7 +25,12 @@ export interface GitState {
 
 const git = (root: string, args: string[], timeoutMs: number) =>
   new Promise<string | undefined>((resolve) => {
-    execFile('git', args, { cwd: root, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout) => resolve(err ? undefined : stdout))
+    execFile(
+      'git',
+      args,
+      { cwd: root, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout) => resolve(err ? undefined : stdout),
+    )
   })
 
 const OBJECT_ID = /^[0-9a-f]{40}$/
@@ -58,7 +63,8 @@ export function readHeadFromFiles(gitDir: string): { head?: string } | undefined
       return (err as NodeJS.ErrnoException).code === 'ENOENT' ? {} : undefined
     }
     for (const line of packed.split('\n')) {
-      if (line.length > 41 && line[40] === ' ' && line.slice(41) === ref && OBJECT_ID.test(line.slice(0, 40))) return { head: line.slice(0, 40) }
+      if (line.length > 41 && line[40] === ' ' && line.slice(41) === ref && OBJECT_ID.test(line.slice(0, 40)))
+        return { head: line.slice(0, 40) }
     }
     return {}
   } catch {
@@ -73,7 +79,10 @@ export async function readGitState(root: string, timeoutMs = 10_000): Promise<Gi
     const fromFiles = readHeadFromFiles(snapshot.gitDir)
     if (fromFiles) return { ...fromFiles, dirty: snapshot.changed }
   }
-  const [head, status] = await Promise.all([git(root, ['rev-parse', '--verify', '-q', 'HEAD'], timeoutMs), git(root, ['--no-optional-locks', 'status', '--porcelain', '-z'], timeoutMs)])
+  const [head, status] = await Promise.all([
+    git(root, ['rev-parse', '--verify', '-q', 'HEAD'], timeoutMs),
+    git(root, ['--no-optional-locks', 'status', '--porcelain', '-z'], timeoutMs),
+  ])
   const out: GitState = {}
   if (head && /^[0-9a-f]{40,64}\s*$/.test(head)) out.head = head.trim()
   if (status !== undefined) out.dirty = status.length > 0

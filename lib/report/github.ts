@@ -22,7 +22,11 @@ export function escapeProperty(s: string): string {
 }
 
 /** One workflow command line (with its newline), e.g. `workflowCommand('error', { title: 'build' }, 'boom')`. */
-export function workflowCommand(command: string, properties: Record<string, string | number | undefined>, message: string): string {
+export function workflowCommand(
+  command: string,
+  properties: Record<string, string | number | undefined>,
+  message: string,
+): string {
   const props = Object.entries(properties)
     .filter(([, v]) => v !== undefined && v !== '')
     .map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
@@ -37,7 +41,11 @@ export function workflowCommand(command: string, properties: Record<string, stri
 export function errorAnnotation(t: TaskModel, prefix = ''): string {
   const lines = t.failure?.lines?.length ? t.failure.lines : [t.reason]
   const loc = t.failure?.location
-  return workflowCommand('error', { title: t.name, file: loc ? prefix + loc.file : undefined, line: loc?.line, col: loc?.col }, lines.join('\n'))
+  return workflowCommand(
+    'error',
+    { title: t.name, file: loc ? prefix + loc.file : undefined, line: loc?.line, col: loc?.col },
+    lines.join('\n'),
+  )
 }
 
 /** Every annotation of a run: one `::error` per failed task, in end order. */
@@ -77,8 +85,13 @@ function cell(s: string): string {
 export function stepSummary(m: RunModel, reportPath?: string): string {
   const c = m.counts
   const out: string[] = []
-  out.push(`### ${m.ok ? '✅' : '❌'} \`${m.command}\` ${m.ok ? 'passed' : m.interrupted ? 'was interrupted' : 'failed'} in ${formatMs(m.wallMs)}`, '')
-  out.push('| tasks | ran | cache hits (local / remote) | up to date | failed | skipped | time saved | CPU | parallelism |')
+  out.push(
+    `### ${m.ok ? '✅' : '❌'} \`${m.command}\` ${m.ok ? 'passed' : m.interrupted ? 'was interrupted' : 'failed'} in ${formatMs(m.wallMs)}`,
+    '',
+  )
+  out.push(
+    '| tasks | ran | cache hits (local / remote) | up to date | failed | skipped | time saved | CPU | parallelism |',
+  )
   out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
   out.push(
     `| ${c.tasks} | ${c.ran} | ${c.cacheHits} (${c.localHits} / ${c.remoteHits}) | ${c.upToDate} | ${c.failed} | ${c.skipped + c.interrupted + c.notRun} | ${formatMs(c.savedMs)} | ${formatMs(m.cpu.totalMs)} | ${m.parallelism.average.toFixed(2)}× (peak ${m.parallelism.peak}) |`,
@@ -93,14 +106,27 @@ export function stepSummary(m: RunModel, reportPath?: string): string {
   if (failed.length > 20) out.push(`… and ${failed.length - 20} more failed tasks.`, '')
   if (m.slowest.length) {
     out.push('<details><summary>Slowest tasks</summary>', '', '| task | status | duration |', '|---|---|---:|')
-    for (const s of m.slowest) out.push(`| \`${cell(s.task)}\` | ${STATUS_MARK[s.status] ?? s.status} | ${formatMs(s.durationMs)} |`)
+    for (const s of m.slowest)
+      out.push(`| \`${cell(s.task)}\` | ${STATUS_MARK[s.status] ?? s.status} | ${formatMs(s.durationMs)} |`)
     out.push('', '</details>', '')
   }
-  if (m.criticalPath.tasks.length) out.push(`**Critical path** (${formatMs(m.criticalPath.durationMs)}): ${m.criticalPath.tasks.map((t) => `\`${t}\``).join(' → ')}`, '')
+  if (m.criticalPath.tasks.length)
+    out.push(
+      `**Critical path** (${formatMs(m.criticalPath.durationMs)}): ${m.criticalPath.tasks.map((t) => `\`${t}\``).join(' → ')}`,
+      '',
+    )
   const cmp = m.comparison
   if (cmp && cmp.slower.length) {
-    out.push(`**Slower than ${cell(cmp.against)}** (> ${Math.round(cmp.threshold.ratio * 100)} % and > ${cmp.threshold.ms} ms):`, '', '| task | baseline | now | change |', '|---|---:|---:|---:|')
-    for (const s of cmp.slower.slice(0, 10)) out.push(`| \`${cell(s.task)}\` | ${formatMs(s.baselineMs)} | ${formatMs(s.currentMs)} | +${formatMs(s.deltaMs)} (+${Math.round(s.ratio * 100)} %) |`)
+    out.push(
+      `**Slower than ${cell(cmp.against)}** (> ${Math.round(cmp.threshold.ratio * 100)} % and > ${cmp.threshold.ms} ms):`,
+      '',
+      '| task | baseline | now | change |',
+      '|---|---:|---:|---:|',
+    )
+    for (const s of cmp.slower.slice(0, 10))
+      out.push(
+        `| \`${cell(s.task)}\` | ${formatMs(s.baselineMs)} | ${formatMs(s.currentMs)} | +${formatMs(s.deltaMs)} (+${Math.round(s.ratio * 100)} %) |`,
+      )
     out.push('')
   }
   if (reportPath) out.push(`Report: \`${reportPath}\``, '')

@@ -83,7 +83,13 @@ export function toHistoryEntry(m: RunModel): HistoryEntry {
     wallMs: m.wallMs,
     ...(m.cpu.totalMs ? { cpuMs: Math.round(m.cpu.totalMs) } : {}),
     totals: m.counts,
-    tasks: m.tasks.map((t) => ({ name: t.name, status: t.status, reason: t.reasonCode, durationMs: t.durationMs, ...(t.cacheSource ? { cacheSource: t.cacheSource } : {}) })),
+    tasks: m.tasks.map((t) => ({
+      name: t.name,
+      status: t.status,
+      reason: t.reasonCode,
+      durationMs: t.durationMs,
+      ...(t.cacheSource ? { cacheSource: t.cacheSource } : {}),
+    })),
   }
 }
 
@@ -127,7 +133,14 @@ export function isHistoryEntry(x: unknown): x is HistoryEntry {
     Array.isArray(e.tasks) &&
     !!e.totals &&
     typeof e.totals === 'object' &&
-    e.tasks.every((t) => t && typeof t.name === 'string' && typeof t.status === 'string' && typeof t.durationMs === 'number' && Number.isFinite(t.durationMs))
+    e.tasks.every(
+      (t) =>
+        t &&
+        typeof t.name === 'string' &&
+        typeof t.status === 'string' &&
+        typeof t.durationMs === 'number' &&
+        Number.isFinite(t.durationMs),
+    )
   )
 }
 
@@ -162,7 +175,13 @@ const NAME = /^[\w.-]{1,64}$/
  * @throws {TasksError} `usage` for a bad name or when there is no such run
  */
 export function saveBaseline(root: string, name: string, run: HistoryEntry): string {
-  if (!NAME.test(name)) throw new TasksError('usage', `baseline name \`${name}\` is not valid`, {}, 'use letters, digits, `.`, `_` and `-` (at most 64)')
+  if (!NAME.test(name))
+    throw new TasksError(
+      'usage',
+      `baseline name \`${name}\` is not valid`,
+      {},
+      'use letters, digits, `.`, `_` and `-` (at most 64)',
+    )
   mkdirSync(baselineDir(root), { recursive: true })
   const file = join(baselineDir(root), `${name}.json`)
   writeFileAtomic(file, JSON.stringify(run) + '\n')
@@ -198,14 +217,19 @@ export function median(xs: readonly number[]): number {
 }
 
 /** What a comparison is against. */
-export type CompareTarget = { kind: 'previous'; runs?: number } | { kind: 'run'; id: string } | { kind: 'baseline'; name: string }
+export type CompareTarget =
+  { kind: 'previous'; runs?: number } | { kind: 'run'; id: string } | { kind: 'baseline'; name: string }
 
 /**
  * Resolve `--compare [RUN|baseline]`: no value = the previous runs of the same command; a saved
  * baseline's name; or a run id (a unique prefix is enough).
  * @throws {TasksError} `usage` when the value names neither
  */
-export function resolveCompareTarget(root: string, value: string | true | undefined, history: readonly HistoryEntry[]): CompareTarget {
+export function resolveCompareTarget(
+  root: string,
+  value: string | true | undefined,
+  history: readonly HistoryEntry[],
+): CompareTarget {
   if (value === undefined || value === true || value === '' || value === 'previous') return { kind: 'previous' }
   if (readBaseline(root, value)) return { kind: 'baseline', name: value }
   const ids = history.filter((r) => r.id.startsWith(value))
@@ -213,14 +237,19 @@ export function resolveCompareTarget(root: string, value: string | true | undefi
   const names = listBaselines(root)
   throw new TasksError(
     'usage',
-    ids.length > 1 ? `\`--compare ${value}\` matches ${ids.length} runs` : `\`--compare ${value}\` is neither a saved baseline nor a run id`,
+    ids.length > 1
+      ? `\`--compare ${value}\` matches ${ids.length} runs`
+      : `\`--compare ${value}\` is neither a saved baseline nor a run id`,
     {},
-    names.length ? `saved baselines: ${names.map((n) => `\`${n}\``).join(', ')}; \`tasks history\` lists run ids` : 'save one with `tasks history --baseline save NAME`; `tasks history` lists run ids',
+    names.length
+      ? `saved baselines: ${names.map((n) => `\`${n}\``).join(', ')}; \`tasks history\` lists run ids`
+      : 'save one with `tasks history --baseline save NAME`; `tasks history` lists run ids',
   )
 }
 
 /** Durations of executed tasks (`ran`) in a run. */
-const ranDurations = (r: HistoryEntry) => new Map(r.tasks.filter((t) => t.status === 'ran').map((t) => [t.name, t.durationMs]))
+const ranDurations = (r: HistoryEntry) =>
+  new Map(r.tasks.filter((t) => t.status === 'ran').map((t) => [t.name, t.durationMs]))
 
 /**
  * Compare `current` with `target` in `history` (which may include `current` itself: it is left
@@ -228,7 +257,13 @@ const ranDurations = (r: HistoryEntry) => new Map(r.tasks.filter((t) => t.status
  * baseline is the median of its last `runs` (default 5) runs of the same command that ran it.
  * @returns undefined when there is nothing to compare against (no previous run of the command)
  */
-export function compareRun(current: HistoryEntry, target: CompareTarget, history: readonly HistoryEntry[], root: string, threshold: Threshold = DEFAULT_THRESHOLD): Comparison | undefined {
+export function compareRun(
+  current: HistoryEntry,
+  target: CompareTarget,
+  history: readonly HistoryEntry[],
+  root: string,
+  threshold: Threshold = DEFAULT_THRESHOLD,
+): Comparison | undefined {
   const others = history.filter((r) => r.id !== current.id)
   let base = new Map<string, number>()
   let runs: string[]
@@ -256,7 +291,11 @@ export function compareRun(current: HistoryEntry, target: CompareTarget, history
     against = `the median of the last ${n} runs of \`${current.command}\` that ran each task`
   } else {
     previous = target.kind === 'run' ? others.find((r) => r.id === target.id) : readBaseline(root, target.name)
-    if (!previous) throw new TasksError('usage', target.kind === 'run' ? `no run \`${target.id}\` in the history` : `no saved baseline \`${target.name}\``)
+    if (!previous)
+      throw new TasksError(
+        'usage',
+        target.kind === 'run' ? `no run \`${target.id}\` in the history` : `no saved baseline \`${target.name}\``,
+      )
     base = ranDurations(previous)
     runs = [previous.id]
     against = target.kind === 'run' ? `run \`${previous.id}\`` : `baseline \`${target.name}\` (run ${previous.id})`
@@ -268,15 +307,31 @@ export function compareRun(current: HistoryEntry, target: CompareTarget, history
     const b = base.get(t.name)
     if (b === undefined) continue
     const delta = t.durationMs - b
-    const change = { task: t.name, baselineMs: Math.round(b), currentMs: t.durationMs, deltaMs: Math.round(delta), ratio: b > 0 ? Math.round((t.durationMs / b - 1) * 1000) / 1000 : Infinity }
+    const change = {
+      task: t.name,
+      baselineMs: Math.round(b),
+      currentMs: t.durationMs,
+      deltaMs: Math.round(delta),
+      ratio: b > 0 ? Math.round((t.durationMs / b - 1) * 1000) / 1000 : Infinity,
+    }
     if (delta > threshold.ms && t.durationMs > b * (1 + threshold.ratio)) slower.push(change)
     else if (-delta > threshold.ms && t.durationMs < b * (1 - threshold.ratio)) faster.push(change)
   }
   slower.sort((a, b) => b.deltaMs - a.deltaMs)
   faster.sort((a, b) => a.deltaMs - b.deltaMs)
   const prevStatus = new Map((previous?.tasks ?? []).map((t) => [t.name, t.status]))
-  const statusChanges = current.tasks.filter((t) => prevStatus.has(t.name) && prevStatus.get(t.name) !== t.status).map((t) => ({ task: t.name, from: prevStatus.get(t.name)!, to: t.status }))
-  return { against, runs, threshold, slower, faster, statusChanges, ...(previous ? { previousWallMs: previous.wallMs } : {}) }
+  const statusChanges = current.tasks
+    .filter((t) => prevStatus.has(t.name) && prevStatus.get(t.name) !== t.status)
+    .map((t) => ({ task: t.name, from: prevStatus.get(t.name)!, to: t.status }))
+  return {
+    against,
+    runs,
+    threshold,
+    slower,
+    faster,
+    statusChanges,
+    ...(previous ? { previousWallMs: previous.wallMs } : {}),
+  }
 }
 
 /** Per-task trend over the history: runs seen, median duration of the last `n` runs that ran it, hit rate. */
@@ -307,7 +362,18 @@ export function taskTrends(runs: readonly HistoryEntry[], n = 10): TaskTrend[] {
   for (const [task, ts] of by) {
     const ran = ts.filter((t) => t.status === 'ran')
     const hits = ts.filter((t) => t.status === 'cache-hit' || t.status === 'up-to-date').length
-    trends.push({ task, runs: ts.length, ran: ran.length, medianMs: median(ran.slice(-n).map((t) => t.durationMs)), hitRate: ts.length ? hits / ts.length : 0, last: ts[ts.length - 1]!.status })
+    trends.push({
+      task,
+      runs: ts.length,
+      ran: ran.length,
+      medianMs: median(ran.slice(-n).map((t) => t.durationMs)),
+      hitRate: ts.length ? hits / ts.length : 0,
+      last: ts[ts.length - 1]!.status,
+    })
   }
-  return trends.sort((a, b) => (Number.isNaN(b.medianMs) ? -1 : b.medianMs) - (Number.isNaN(a.medianMs) ? -1 : a.medianMs) || a.task.localeCompare(b.task))
+  return trends.sort(
+    (a, b) =>
+      (Number.isNaN(b.medianMs) ? -1 : b.medianMs) - (Number.isNaN(a.medianMs) ? -1 : a.medianMs) ||
+      a.task.localeCompare(b.task),
+  )
 }

@@ -36,7 +36,8 @@ const STATUS_LABEL: Record<ModelStatus, string> = {
   'not-run': 'not run',
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 const ms = (x: number) => formatMs(x)
 const pct = (x: number) => `${Math.round(x * 100)} %`
 
@@ -125,23 +126,32 @@ export function renderHtml(m: RunModel, options: HtmlOptions = {}): string {
 function renderOnce(m: RunModel, logBudget: number, o: HtmlOptions): string {
   const idx = new Map(m.tasks.map((t, i) => [t.name, i]))
   const anchor = (name: string) => `#t${idx.get(name)}`
-  const link = (name: string) => (idx.has(name) ? `<a href="${anchor(name)}" class="mono">${esc(name)}</a>` : `<span class="mono">${esc(name)}</span>`)
+  const link = (name: string) =>
+    idx.has(name) ? `<a href="${anchor(name)}" class="mono">${esc(name)}</a>` : `<span class="mono">${esc(name)}</span>`
   const c = m.counts
   const state = m.ok ? 'ok' : m.interrupted ? 'intr' : 'fail'
   const verb = m.ok ? 'passed' : m.interrupted ? 'was interrupted' : 'failed'
   const parts: string[] = []
-  parts.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`)
+  parts.push(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`,
+  )
   parts.push(`<title>${esc(m.command)} ${verb}: run report</title><style>${CSS}</style></head><body>`)
   const git = m.git?.head ? ` · git ${esc(m.git.head.slice(0, 10))}${m.git.dirty ? ' (dirty)' : ''}` : ''
-  parts.push(`<header class="banner ${state}" id="result" data-ok="${m.ok}"><h1>${m.ok ? '✓' : '✗'} <code>${esc(m.command)}</code> ${verb} in ${ms(m.wallMs)}</h1>`)
-  parts.push(`<p>run ${esc(m.runId)} · started ${esc(m.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}${git} · ${esc(m.root)}${m.dryRun ? ' · dry run: nothing ran' : ''}</p></header><main>`)
+  parts.push(
+    `<header class="banner ${state}" id="result" data-ok="${m.ok}"><h1>${m.ok ? '✓' : '✗'} <code>${esc(m.command)}</code> ${verb} in ${ms(m.wallMs)}</h1>`,
+  )
+  parts.push(
+    `<p>run ${esc(m.runId)} · started ${esc(m.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}${git} · ${esc(m.root)}${m.dryRun ? ' · dry run: nothing ran' : ''}</p></header><main>`,
+  )
 
   // The first failure, with its error lines: the one thing a failing run's reader needs first.
   const ff = m.firstFailure
   if (ff) {
     const t = m.tasks[idx.get(ff.task)!]
     const others = c.failed - 1
-    parts.push(`<section class="failure" id="first-failure"><h2>First failure: <a href="${anchor(ff.task)}">${esc(ff.task)}</a></h2>`)
+    parts.push(
+      `<section class="failure" id="first-failure"><h2>First failure: <a href="${anchor(ff.task)}">${esc(ff.task)}</a></h2>`,
+    )
     parts.push(
       `<p>${esc(ff.reason)}${ff.location ? ` at <code>${esc(ff.location.file)}:${ff.location.line}${ff.location.col ? `:${ff.location.col}` : ''}</code>` : ''}${t?.why ? ` · it ran because: ${esc(t.why)}` : ''}${others > 0 ? ` · ${others} more failed task${others === 1 ? '' : 's'} below` : ''}</p>`,
     )
@@ -149,18 +159,46 @@ function renderOnce(m: RunModel, logBudget: number, o: HtmlOptions): string {
   }
 
   // The numbers.
-  const card = (id: string, value: string, label: string, bad = false) => `<div class="card${bad ? ' bad' : ''}" id="c-${id}"><b>${value}</b><span>${label}</span></div>`
+  const card = (id: string, value: string, label: string, bad = false) =>
+    `<div class="card${bad ? ' bad' : ''}" id="c-${id}"><b>${value}</b><span>${label}</span></div>`
   parts.push(`<section class="cards" id="counts">`)
   parts.push(card('wall', ms(m.wallMs), 'wall time'))
-  parts.push(card('cpu', ms(m.cpu.totalMs), m.cpu.childrenMs !== undefined ? `CPU time (${ms(m.cpu.childrenMs)} in child processes)` : 'CPU time (this process only)'))
-  parts.push(card('parallelism', `${m.parallelism.average.toFixed(2)}×`, `parallelism (peak ${m.parallelism.peak}${m.concurrency ? ` of ${m.concurrency}` : ''})`))
-  parts.push(card('critical', ms(m.criticalPath.durationMs), `critical path (${m.criticalPath.tasks.length} task${m.criticalPath.tasks.length === 1 ? '' : 's'})`))
+  parts.push(
+    card(
+      'cpu',
+      ms(m.cpu.totalMs),
+      m.cpu.childrenMs !== undefined
+        ? `CPU time (${ms(m.cpu.childrenMs)} in child processes)`
+        : 'CPU time (this process only)',
+    ),
+  )
+  parts.push(
+    card(
+      'parallelism',
+      `${m.parallelism.average.toFixed(2)}×`,
+      `parallelism (peak ${m.parallelism.peak}${m.concurrency ? ` of ${m.concurrency}` : ''})`,
+    ),
+  )
+  parts.push(
+    card(
+      'critical',
+      ms(m.criticalPath.durationMs),
+      `critical path (${m.criticalPath.tasks.length} task${m.criticalPath.tasks.length === 1 ? '' : 's'})`,
+    ),
+  )
   parts.push(card('tasks', String(c.tasks), 'tasks'))
   parts.push(card('ran', String(c.ran), 'ran'))
   parts.push(card('hits', String(c.cacheHits), `cache hits (local / remote: ${c.localHits} / ${c.remoteHits})`))
   parts.push(card('up-to-date', String(c.upToDate), 'up to date'))
   parts.push(card('failed', String(c.failed), 'failed', c.failed > 0))
-  parts.push(card('skipped', String(c.skipped + c.interrupted + c.notRun), `skipped${c.interrupted ? ` (${c.interrupted} interrupted)` : ''}`, c.skipped + c.interrupted + c.notRun > 0))
+  parts.push(
+    card(
+      'skipped',
+      String(c.skipped + c.interrupted + c.notRun),
+      `skipped${c.interrupted ? ` (${c.interrupted} interrupted)` : ''}`,
+      c.skipped + c.interrupted + c.notRun > 0,
+    ),
+  )
   parts.push(card('saved', ms(c.savedMs), 'time saved by the cache'))
   parts.push(`</section>`)
   if (m.cpu.note) parts.push(`<p class="mute">${esc(m.cpu.note)}</p>`)
@@ -182,7 +220,9 @@ function renderOnce(m: RunModel, logBudget: number, o: HtmlOptions): string {
   parts.push(`<section id="timeline"><h2>Timeline</h2>${legend()}<div class="scroll">${timeline(m)}</div></section>`)
 
   // Every task: why it ran, duration, outputs, log.
-  parts.push(`<section id="tasks"><h2>Tasks</h2><div class="taskhead"><span>task</span><span>status</span><span style="text-align:right">duration</span><span>why</span></div>`)
+  parts.push(
+    `<section id="tasks"><h2>Tasks</h2><div class="taskhead"><span>task</span><span>status</span><span style="text-align:right">duration</span><span>why</span></div>`,
+  )
   const logLink = (p: string) => {
     const href = (o.baseDir ? relative(o.baseDir, p) : p).split(sep).map(encodeURIComponent).join('/')
     return `<a href="${esc(href)}">${esc(relative(m.root, p) || p)}</a>`
@@ -201,7 +241,9 @@ function renderOnce(m: RunModel, logBudget: number, o: HtmlOptions): string {
         .join('')}</ul></section>`,
     )
   }
-  parts.push(`<footer>typed-tasks run report · schema ${m.schema} · the same data as <code>--summarize</code></footer></main></body></html>\n`)
+  parts.push(
+    `<footer>typed-tasks run report · schema ${m.schema} · the same data as <code>--summarize</code></footer></main></body></html>\n`,
+  )
   return parts.join('\n')
 }
 
@@ -308,16 +350,23 @@ function comparison(m: RunModel, link: (n: string) => string): string {
       )
       .join('')
   if (cmp.slower.length || cmp.faster.length) {
-    out.push(`<table id="compare-table"><thead><tr><th>task</th><th class="num">baseline</th><th class="num">now</th><th class="num">change</th></tr></thead><tbody>`)
-    if (cmp.slower.length) out.push(`<tr><th colspan="4">slower (${cmp.slower.length})</th></tr>${rows(cmp.slower, 'slower')}`)
-    if (cmp.faster.length) out.push(`<tr><th colspan="4">faster (${cmp.faster.length})</th></tr>${rows(cmp.faster, 'faster')}`)
+    out.push(
+      `<table id="compare-table"><thead><tr><th>task</th><th class="num">baseline</th><th class="num">now</th><th class="num">change</th></tr></thead><tbody>`,
+    )
+    if (cmp.slower.length)
+      out.push(`<tr><th colspan="4">slower (${cmp.slower.length})</th></tr>${rows(cmp.slower, 'slower')}`)
+    if (cmp.faster.length)
+      out.push(`<tr><th colspan="4">faster (${cmp.faster.length})</th></tr>${rows(cmp.faster, 'faster')}`)
     out.push(`</tbody></table>`)
   } else out.push(`<p class="mute">No task got slower or faster beyond the noise band.</p>`)
   if (cmp.statusChanges.length) {
     out.push(
       `<p><b>Status changes:</b> ${cmp.statusChanges
         .slice(0, 30)
-        .map((s) => `${link(s.task)} ${esc(STATUS_LABEL[s.from as ModelStatus] ?? s.from)} → ${esc(STATUS_LABEL[s.to as ModelStatus] ?? s.to)}`)
+        .map(
+          (s) =>
+            `${link(s.task)} ${esc(STATUS_LABEL[s.from as ModelStatus] ?? s.from)} → ${esc(STATUS_LABEL[s.to as ModelStatus] ?? s.to)}`,
+        )
         .join(', ')}${cmp.statusChanges.length > 30 ? ` … ${cmp.statusChanges.length - 30} more` : ''}</p>`,
     )
   }
@@ -333,7 +382,9 @@ function niceStep(span: number, n: number): number {
 }
 
 function timeline(m: RunModel): string {
-  const rows = m.tasks.filter((t) => t.startMs !== undefined).sort((a, b) => a.startMs! - b.startMs! || b.durationMs - a.durationMs)
+  const rows = m.tasks
+    .filter((t) => t.startMs !== undefined)
+    .sort((a, b) => a.startMs! - b.startMs! || b.durationMs - a.durationMs)
   const span = Math.max(1, m.wallMs, ...rows.map((t) => (t.startMs ?? 0) + t.durationMs))
   const labelW = 260,
     chartW = 900,
@@ -342,10 +393,14 @@ function timeline(m: RunModel): string {
   const width = labelW + chartW + 70
   const height = top + rows.length * rowH + 8
   const x = (t: number) => labelW + (t / span) * chartW
-  const out = [`<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="timeline of ${rows.length} tasks">`]
+  const out = [
+    `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="timeline of ${rows.length} tasks">`,
+  ]
   const step = niceStep(span, 8)
   for (let t = 0; t <= span; t += step) {
-    out.push(`<line class="axis" x1="${x(t).toFixed(1)}" y1="${top - 4}" x2="${x(t).toFixed(1)}" y2="${height}"/><text class="tick" x="${x(t).toFixed(1)}" y="12" text-anchor="middle">${ms(t)}</text>`)
+    out.push(
+      `<line class="axis" x1="${x(t).toFixed(1)}" y1="${top - 4}" x2="${x(t).toFixed(1)}" y2="${height}"/><text class="tick" x="${x(t).toFixed(1)}" y="12" text-anchor="middle">${ms(t)}</text>`,
+    )
   }
   rows.forEach((t, i) => {
     const y = top + i * rowH
@@ -354,18 +409,31 @@ function timeline(m: RunModel): string {
     out.push(
       `<g data-task="${esc(t.name)}" data-status="${t.status}"${t.critical ? ' data-critical="1"' : ''}><title>${esc(`${t.name}: ${STATUS_LABEL[t.status]} in ${ms(t.durationMs)}${t.why ? ` (${t.why})` : ''}`)}</title>`,
     )
-    out.push(`<text x="${labelW - 6}" y="${y + 11}" text-anchor="end"${t.critical ? ' font-weight="700"' : ''}>${esc(name)}</text>`)
-    out.push(`<rect x="${x(t.startMs!).toFixed(1)}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowH - 4}" rx="2" fill="${fillOf(t)}"${t.critical ? ' class="c"' : ''}/>`)
-    if (t.durationMs > 0) out.push(`<text class="tick" x="${(x(t.startMs!) + w + 4).toFixed(1)}" y="${y + 11}">${ms(t.durationMs)}</text>`)
+    out.push(
+      `<text x="${labelW - 6}" y="${y + 11}" text-anchor="end"${t.critical ? ' font-weight="700"' : ''}>${esc(name)}</text>`,
+    )
+    out.push(
+      `<rect x="${x(t.startMs!).toFixed(1)}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowH - 4}" rx="2" fill="${fillOf(t)}"${t.critical ? ' class="c"' : ''}/>`,
+    )
+    if (t.durationMs > 0)
+      out.push(`<text class="tick" x="${(x(t.startMs!) + w + 4).toFixed(1)}" y="${y + 11}">${ms(t.durationMs)}</text>`)
     out.push(`</g>`)
   })
   out.push(`</svg>`)
   return out.join('')
 }
 
-function taskDetails(t: TaskModel, i: number, logBudget: number, link: (n: string) => string, logLink: (p: string) => string): string {
+function taskDetails(
+  t: TaskModel,
+  i: number,
+  logBudget: number,
+  link: (n: string) => string,
+  logLink: (p: string) => string,
+): string {
   const why = t.why ?? t.reason
-  const out = [`<details class="task ${t.status}" id="t${i}" data-task="${esc(t.name)}" data-status="${t.status}" data-why="${esc(t.whyCode ?? t.reasonCode)}">`]
+  const out = [
+    `<details class="task ${t.status}" id="t${i}" data-task="${esc(t.name)}" data-status="${t.status}" data-why="${esc(t.whyCode ?? t.reasonCode)}">`,
+  ]
   out.push(
     `<summary><span class="n${t.critical ? ' crit' : ''}">${esc(t.name)}</span><span>${statusChip(t)}</span><span class="d">${t.durationMs || t.status === 'ran' ? ms(t.durationMs) : '–'}</span><span class="w">${esc(why)}</span></summary><div class="body"><dl>`,
   )
@@ -381,7 +449,10 @@ function taskDetails(t: TaskModel, i: number, logBudget: number, link: (n: strin
         )
         .join('')}</dd>`,
     )
-  if (t.why !== t.reason || !t.why) out.push(`<dt>outcome</dt><dd>${esc(t.reason)}${t.exitCode !== undefined && t.reasonCode !== 'exit-code' ? ` (exit code ${t.exitCode})` : ''}</dd>`)
+  if (t.why !== t.reason || !t.why)
+    out.push(
+      `<dt>outcome</dt><dd>${esc(t.reason)}${t.exitCode !== undefined && t.reasonCode !== 'exit-code' ? ` (exit code ${t.exitCode})` : ''}</dd>`,
+    )
   out.push(
     `<dt>duration</dt><dd>${ms(t.durationMs)}${t.savedMs ? ` · saved ${ms(t.savedMs)}` : ''}${t.startMs !== undefined ? ` · started at +${ms(t.startMs)}` : ''}${t.critical ? ' · on the critical path' : ''}</dd>`,
   )
@@ -393,8 +464,12 @@ function taskDetails(t: TaskModel, i: number, logBudget: number, link: (n: strin
         .map((p) => `<code>${esc(p)}</code>`)
         .join(', ')}${t.outputs.length > 30 ? ` … ${t.outputs.length - 30} more` : ''}</dd>`,
     )
-  if (t.failure?.location) out.push(`<dt>error at</dt><dd><code>${esc(t.failure.location.file)}:${t.failure.location.line}${t.failure.location.col ? `:${t.failure.location.col}` : ''}</code></dd>`)
-  if (t.error && t.exitCode === undefined) out.push(`<dt>error</dt><dd><code>${esc(t.error.split('\n')[0]!)}</code></dd>`)
+  if (t.failure?.location)
+    out.push(
+      `<dt>error at</dt><dd><code>${esc(t.failure.location.file)}:${t.failure.location.line}${t.failure.location.col ? `:${t.failure.location.col}` : ''}</code></dd>`,
+    )
+  if (t.error && t.exitCode === undefined)
+    out.push(`<dt>error</dt><dd><code>${esc(t.error.split('\n')[0]!)}</code></dd>`)
   out.push(`</dl>`)
   if (t.log) {
     const l = t.log.text.length > logBudget ? excerptLog(t.log.text, logBudget) : { text: t.log.text, truncated: false }
@@ -408,7 +483,8 @@ function taskDetails(t: TaskModel, i: number, logBudget: number, link: (n: strin
   return out.join('')
 }
 
-const fmtBytes = (b: number) => (b < 1024 ? `${b} B` : b < 1024 * 1024 ? `${(b / 1024).toFixed(1)} KB` : `${(b / 1024 / 1024).toFixed(1)} MB`)
+const fmtBytes = (b: number) =>
+  b < 1024 ? `${b} B` : b < 1024 * 1024 ? `${(b / 1024).toFixed(1)} KB` : `${(b / 1024 / 1024).toFixed(1)} MB`
 
 /** Depth of each task: 0 for tasks without dependencies in the run, else 1 + the deepest dependency. */
 function depths(m: RunModel): Map<string, number> {
@@ -470,12 +546,21 @@ function graphSvg(m: RunModel, labelledMax: number): string {
         y2 = b.y + nodeH / 2,
         mx = (x1 + x2) / 2
       const seg = `M${x1} ${y1}C${mx} ${y1} ${mx} ${y2} ${x2} ${y2}`
-      if (crit.has(t.name) && crit.has(dep) && m.criticalPath.tasks.indexOf(dep) === m.criticalPath.tasks.indexOf(t.name) - 1) critEdges += seg
+      if (
+        crit.has(t.name) &&
+        crit.has(dep) &&
+        m.criticalPath.tasks.indexOf(dep) === m.criticalPath.tasks.indexOf(t.name) - 1
+      )
+        critEdges += seg
       else edges += seg
     }
   }
-  const out = [`<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="task graph">`]
-  out.push(`<path d="${edges}" fill="none" stroke="var(--line)" stroke-width="1"/><path d="${critEdges}" fill="none" stroke="var(--crit)" stroke-width="2.5"/>`)
+  const out = [
+    `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="task graph">`,
+  ]
+  out.push(
+    `<path d="${edges}" fill="none" stroke="var(--line)" stroke-width="1"/><path d="${critEdges}" fill="none" stroke="var(--crit)" stroke-width="2.5"/>`,
+  )
   for (const t of m.tasks) {
     const p = pos.get(t.name)!
     const c = crit.has(t.name)
@@ -485,7 +570,9 @@ function graphSvg(m: RunModel, labelledMax: number): string {
         `<g data-node="${esc(t.name)}"><title>${esc(`${t.name}: ${STATUS_LABEL[t.status]}`)}</title><rect x="${p.x}" y="${p.y}" width="${nodeW}" height="${nodeH}" rx="4" fill="${fillOf(t)}"${c ? ' class="c"' : ''}/><text x="${p.x + 6}" y="${p.y + 14}" style="fill:#fff">${esc(label)}</text></g>`,
       )
     } else {
-      out.push(`<rect x="${p.x}" y="${p.y}" width="${nodeW}" height="${nodeH}" fill="${fillOf(t)}"${c ? ' class="c"' : ''}><title>${esc(t.name)}</title></rect>`)
+      out.push(
+        `<rect x="${p.x}" y="${p.y}" width="${nodeW}" height="${nodeH}" fill="${fillOf(t)}"${c ? ' class="c"' : ''}><title>${esc(t.name)}</title></rect>`,
+      )
     }
   }
   out.push(`</svg>`)

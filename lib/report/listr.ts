@@ -37,7 +37,11 @@ interface Slot {
  * @param tasks task names in the order they are shown (the run's topological order)
  * @param write where the summary and failed logs go after the view is done (e.g. stderr)
  */
-export async function createListrReporter(tasks: readonly string[], write: (text: string) => void, options: ListrReporterOptions = {}): Promise<Reporter> {
+export async function createListrReporter(
+  tasks: readonly string[],
+  write: (text: string) => void,
+  options: ListrReporterOptions = {},
+): Promise<Reporter> {
   const { Listr, ListrTaskState } = await import('listr2')
   const logs = options.outputLogs ?? 'full'
   const keep = options.keepLines ?? 3
@@ -67,7 +71,10 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         title: `${name} ${kleur.dim('waiting')}`,
         // One output entry: the last line while running, or with `full` the last `keep` lines, kept after the end.
         rendererOptions: logs === 'full' ? { outputBar: 1, persistentOutput: true } : { outputBar: 1 },
-        task: (_: unknown, t: { title: string; output: string; skip(m?: string): void; task: { state$: unknown; isPaused(): boolean } }) =>
+        task: (
+          _: unknown,
+          t: { title: string; output: string; skip(m?: string): void; task: { state$: unknown; isPaused(): boolean } },
+        ) =>
           new Promise<void>((resolve, reject) => {
             // Waiting tasks are paused (a still square), not spinning like the running ones.
             t.task.state$ = ListrTaskState.PAUSED
@@ -100,7 +107,12 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         concurrent: true,
         exitOnError: false,
         registerSignalListeners: false,
-        rendererOptions: { collapseErrors: false, showSkipMessage: true, collapseSkips: true, pausedTimer: { field: () => '', condition: false } },
+        rendererOptions: {
+          collapseErrors: false,
+          showSkipMessage: true,
+          collapseSkips: true,
+          pausedTimer: { field: () => '', condition: false },
+        },
       },
     )
     listrDone = listr.run().then(
@@ -118,7 +130,14 @@ export async function createListrReporter(tasks: readonly string[], write: (text
           rendererOptions: { outputBar: 1 },
           task: (_: unknown, t: { title: string; output: string }) =>
             new Promise<void>((resolve, reject) => {
-              slot = { start: () => {}, resolve, reject, setTitle: (s) => (t.title = s), setOutput: (s) => (t.output = s), skip: () => {} }
+              slot = {
+                start: () => {},
+                resolve,
+                reject,
+                setTitle: (s) => (t.title = s),
+                setOutput: (s) => (t.output = s),
+                skip: () => {},
+              }
               // The run may have ended before listr2 started this task (a fast no-op): settle it now.
               refresh()
               if (ended) settle()
@@ -134,11 +153,15 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     const refresh = () => {
       const now = Date.now()
       // Longest-running first, each with its elapsed time.
-      const running = [...counters.running].sort((a, b) => a[1] - b[1]).map(([n, t]) => `${n} ${kleur.dim(formatMs(now - t))}`)
+      const running = [...counters.running]
+        .sort((a, b) => a[1] - b[1])
+        .map(([n, t]) => `${n} ${kleur.dim(formatMs(now - t))}`)
       slot?.setTitle(
         `${counters.done}/${tasks.length} tasks done${counters.failed ? kleur.red(`, ${counters.failed} failed`) : ''}` +
           `, ${tasks.length - counters.done - running.length} waiting` +
-          (running.length ? ` | running: ${running.slice(0, 4).join(', ')}${running.length > 4 ? ` +${running.length - 4}` : ''}` : ''),
+          (running.length
+            ? ` | running: ${running.slice(0, 4).join(', ')}${running.length > 4 ? ` +${running.length - 4}` : ''}`
+            : ''),
       )
     }
     const ticker = setInterval(refresh, 1000)
@@ -146,13 +169,15 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     return {
       onEvent(e) {
         if (e.type === 'task:start') counters.running.set(e.task, e.time)
-        else if (e.type === 'task:output' && !e.replay && streamsOutput(logs, false)) slot?.setOutput(`[${e.task}] ${lastLine(e.text)}`)
+        else if (e.type === 'task:output' && !e.replay && streamsOutput(logs, false))
+          slot?.setOutput(`[${e.task}] ${lastLine(e.text)}`)
         else if (e.type === 'task:end') {
           counters.running.delete(e.task)
           counters.done++
           if (e.status === 'failed' || e.status === 'interrupted') {
             counters.failed++
-            if (e.status === 'failed' && e.error?.startsWith('service `')) failedLogs.push({ task: e.task, log: e.error })
+            if (e.status === 'failed' && e.error?.startsWith('service `'))
+              failedLogs.push({ task: e.task, log: e.error })
             else if (e.log && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
           }
         } else if (e.type === 'warning') warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
@@ -221,7 +246,10 @@ export async function createListrReporter(tasks: readonly string[], write: (text
     for (const name of running.keys()) update(name, { title: runningTitle(name) })
   }, 1000)
   ticker.unref?.()
-  const update = (name: string, patch: { title?: string; output?: string; end?: End; started?: number; why?: string }) => {
+  const update = (
+    name: string,
+    patch: { title?: string; output?: string; end?: End; started?: number; why?: string },
+  ) => {
     info.set(name, { ...info.get(name), ...patch })
     applySlot(name)
   }
@@ -244,7 +272,8 @@ export async function createListrReporter(tasks: readonly string[], write: (text
         running.delete(e.task)
         // A service's failure says what it waited for and ends with its last log lines: show that.
         if (e.status === 'failed' && e.error?.startsWith('service `')) failedLogs.push({ task: e.task, log: e.error })
-        else if ((e.status === 'failed' || e.status === 'interrupted') && e.log && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
+        else if ((e.status === 'failed' || e.status === 'interrupted') && e.log && showsFailedLog(logs))
+          failedLogs.push({ task: e.task, log: e.log })
         update(e.task, { end: e })
       } else if (e.type === 'warning') warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
       else if (e.type === 'run:end') summary = e.summary

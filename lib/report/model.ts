@@ -298,7 +298,9 @@ export function createRunCollector(o: CollectorOptions): RunCollector {
           durationMs: 0,
           savedMs: 0,
           critical: false,
-          ...(s.start !== undefined ? { startMs: s.start - start, whyCode: reasonCode(s.startReason), why: reasonText(s.startReason) } : {}),
+          ...(s.start !== undefined
+            ? { startMs: s.start - start, whyCode: reasonCode(s.startReason), why: reasonText(s.startReason) }
+            : {}),
         }
       }
       const code = reasonCode(e.reason)
@@ -310,7 +312,12 @@ export function createRunCollector(o: CollectorOptions): RunCollector {
       const endMs = e.time - start
       const startMs = s.start !== undefined ? s.start - start : Math.max(0, endMs - (e.durationMs ?? 0))
       const source =
-        status === 'cache-hit' ? (e.cacheSource ?? (typeof e.reason === 'object' && e.reason.code === 'restored' ? (e.reason as { source: 'local' | 'remote' }).source : 'local')) : undefined
+        status === 'cache-hit'
+          ? (e.cacheSource ??
+            (typeof e.reason === 'object' && e.reason.code === 'restored'
+              ? (e.reason as { source: 'local' | 'remote' }).source
+              : 'local'))
+          : undefined
       const t: TaskModel = {
         name,
         status,
@@ -369,7 +376,10 @@ export function createRunCollector(o: CollectorOptions): RunCollector {
     const failures = tasks.filter((t) => t.status === 'failed').sort((a, b) => (a.endMs ?? 0) - (b.endMs ?? 0))
     const first = failures[0]
     const busy = tasks.filter((t) => t.durationMs > 0 && t.startMs !== undefined)
-    const cpuTime = cpu0 && cpu1 ? cpuBetween(cpu0, cpu1) : { selfMs: 0, totalMs: 0, note: 'the run did not start and end in this collector' }
+    const cpuTime =
+      cpu0 && cpu1
+        ? cpuBetween(cpu0, cpu1)
+        : { selfMs: 0, totalMs: 0, note: 'the run did not start and end in this collector' }
     return {
       schema: RUN_MODEL_SCHEMA,
       runId,
@@ -377,7 +387,8 @@ export function createRunCollector(o: CollectorOptions): RunCollector {
       requested: [...(o.requested ?? [])],
       startedAt: new Date(start).toISOString(),
       root: o.root,
-      ok: counts.failed === 0 && counts.skipped === 0 && counts.interrupted === 0 && counts.notRun === 0 && !interrupted,
+      ok:
+        counts.failed === 0 && counts.skipped === 0 && counts.interrupted === 0 && counts.notRun === 0 && !interrupted,
       interrupted,
       dryRun,
       ...(concurrency !== undefined ? { concurrency } : {}),
@@ -389,7 +400,16 @@ export function createRunCollector(o: CollectorOptions): RunCollector {
       },
       counts,
       criticalPath: critical,
-      ...(first ? { firstFailure: { task: first.name, lines: first.failure!.lines, reason: first.reason, ...(first.failure!.location ? { location: first.failure!.location } : {}) } } : {}),
+      ...(first
+        ? {
+            firstFailure: {
+              task: first.name,
+              lines: first.failure!.lines,
+              reason: first.reason,
+              ...(first.failure!.location ? { location: first.failure!.location } : {}),
+            },
+          }
+        : {}),
       slowest: [...tasks]
         .filter((t) => t.durationMs > 0)
         .sort((a, b) => b.durationMs - a.durationMs)
@@ -408,7 +428,11 @@ const round2 = (x: number) => Math.round(x * 100) / 100
  * method): `tasks` from the first dependency to the last dependent, and their summed duration.
  * `names` may be in any order; dependencies outside `names` are ignored.
  */
-export function criticalPath(names: readonly string[], deps: (task: string) => readonly string[], weight: (task: string) => number): { tasks: string[]; durationMs: number } {
+export function criticalPath(
+  names: readonly string[],
+  deps: (task: string) => readonly string[],
+  weight: (task: string) => number,
+): { tasks: string[]; durationMs: number } {
   const known = new Set(names)
   const best = new Map<string, { total: number; via?: string }>()
   const visiting = new Set<string>()

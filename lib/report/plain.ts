@@ -55,7 +55,10 @@ function plainHandler(o: PlainReporterOptions): (e: RunEvent) => void {
         else held.set(e.task, `run: ${formatReason(e.reason)}\n`)
         break
       case 'task:ready':
-        line(e.task, `${kleur.green('ready')}${e.waited && e.waited !== 'started' ? ` (${e.waited})` : ''}: service running`)
+        line(
+          e.task,
+          `${kleur.green('ready')}${e.waited && e.waited !== 'started' ? ` (${e.waited})` : ''}: service running`,
+        )
         break
       case 'task:output': {
         if (!streamsOutput(logs, e.replay)) break
@@ -80,18 +83,31 @@ function plainHandler(o: PlainReporterOptions): (e: RunEvent) => void {
           shown.add(e.task)
         }
         const msg = {
-          ran: dryRun ? kleur.cyan(formatReason(e.reason, { dryRun })) : kleur.green(`ran in ${formatMs(e.durationMs)}`),
-          'cache-hit': dryRun ? kleur.blue(formatReason(e.reason, { dryRun })) : kleur.blue(`cache hit: ${formatReason(e.reason)} (saved ${formatMs(e.savedMs)})`),
+          ran: dryRun
+            ? kleur.cyan(formatReason(e.reason, { dryRun }))
+            : kleur.green(`ran in ${formatMs(e.durationMs)}`),
+          'cache-hit': dryRun
+            ? kleur.blue(formatReason(e.reason, { dryRun }))
+            : kleur.blue(`cache hit: ${formatReason(e.reason)} (saved ${formatMs(e.savedMs)})`),
           'up-to-date': kleur.dim('up to date'),
-          failed: kleur.red(`${e.reason.code === 'timed-out' ? formatReason(e.reason) : `failed${e.exitCode !== undefined ? ` (exit code ${e.exitCode})` : ''}`} in ${formatMs(e.durationMs)}`),
+          failed: kleur.red(
+            `${e.reason.code === 'timed-out' ? formatReason(e.reason) : `failed${e.exitCode !== undefined ? ` (exit code ${e.exitCode})` : ''}`} in ${formatMs(e.durationMs)}`,
+          ),
           interrupted: kleur.red(`interrupted in ${formatMs(e.durationMs)}`),
           skipped: kleur.yellow(`skipped: ${formatReason(e.reason)}`),
         }[e.status]
         line(e.task, msg)
         // A service's failure says what it waited for and ends with its last log lines: all of it.
-        if (e.status === 'failed' && e.error?.startsWith('service `')) for (const l of e.error.split('\n')) line(e.task, l)
+        if (e.status === 'failed' && e.error?.startsWith('service `'))
+          for (const l of e.error.split('\n')) line(e.task, l)
         else if (e.status === 'failed' && e.error && e.exitCode === undefined) line(e.task, e.error.split('\n')[0]!)
-        if ((e.status === 'failed' || e.status === 'interrupted') && e.log && (!shown.has(e.task) || !stream) && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
+        if (
+          (e.status === 'failed' || e.status === 'interrupted') &&
+          e.log &&
+          (!shown.has(e.task) || !stream) &&
+          showsFailedLog(logs)
+        )
+          failedLogs.push({ task: e.task, log: e.log })
         break
       }
       case 'warning':

@@ -41,10 +41,18 @@ export interface AffectedOptions {
   warn(message: string, code: string): void
 }
 
-function git(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ ok: true; out: string } | { ok: false; err: string }> {
+function git(
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ ok: true; out: string } | { ok: false; err: string }> {
   return new Promise((resolve) => {
-    execFile('git', ['--no-optional-locks', ...args], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30, windowsHide: true }, (err, stdout, stderr) =>
-      resolve(err ? { ok: false, err: String(stderr || err.message).trim() } : { ok: true, out: stdout }),
+    execFile(
+      'git',
+      ['--no-optional-locks', ...args],
+      { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30, windowsHide: true },
+      (err, stdout, stderr) =>
+        resolve(err ? { ok: false, err: String(stderr || err.message).trim() } : { ok: true, out: stdout }),
     )
   })
 }
@@ -59,18 +67,32 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
   const ref = o.ref || env.TASKS_AFFECTED_BASE || 'main'
   const root = o.config.root
   const order = o.graph.order
-  const everything = (why: string, base?: string): AffectedReport => ({ ref, base, files: [], tasks: order.map((task) => ({ task, because: { kind: 'everything', why } })), notAffected: [] })
+  const everything = (why: string, base?: string): AffectedReport => ({
+    ref,
+    base,
+    files: [],
+    tasks: order.map((task) => ({ task, because: { kind: 'everything', why } })),
+    notAffected: [],
+  })
 
   const inside = await git(root, ['rev-parse', '--is-inside-work-tree'], env)
   if (!inside.ok || inside.out.trim() !== 'true') {
-    throw new TasksError('usage', `--affected needs a git work tree, and ${root} is not in one`, {}, 'run it in a git clone, or drop --affected')
+    throw new TasksError(
+      'usage',
+      `--affected needs a git work tree, and ${root} is not in one`,
+      {},
+      'run it in a git clone, or drop --affected',
+    )
   }
   const mb = await git(root, ['merge-base', ref, 'HEAD'], env)
   if (!mb.ok) {
     const shallow = await git(root, ['rev-parse', '--is-shallow-repository'], env)
     if (shallow.ok && shallow.out.trim() === 'true') {
       const why = `this is a shallow clone without the merge base of \`${ref}\` and HEAD`
-      o.warn(`--affected: ${why}, so every task counts as affected (fetch more history, e.g. \`git fetch --unshallow\` or actions/checkout's \`fetch-depth: 0\`)`, 'affected-no-base')
+      o.warn(
+        `--affected: ${why}, so every task counts as affected (fetch more history, e.g. \`git fetch --unshallow\` or actions/checkout's \`fetch-depth: 0\`)`,
+        'affected-no-base',
+      )
       return everything(why)
     }
     throw new TasksError(
@@ -100,7 +122,15 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
     return everything(why, base)
   }
 
-  const index = new GitInputIndex(root, { files, clean: new Map(), dirs: [], takenAt: Date.now(), ms: 0, prefix: '', changed: true })
+  const index = new GitInputIndex(root, {
+    files,
+    clean: new Map(),
+    dirs: [],
+    takenAt: Date.now(),
+    ms: 0,
+    prefix: '',
+    changed: true,
+  })
   const own = new Map<string, { kind: 'file'; file: string } | { kind: 'definition'; file: string }>()
   for (const name of order) {
     const task = o.graph.tasks.get(name)!
@@ -129,7 +159,8 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
     const name = order[i]! // i is within the bounds of order
     const why = because.get(name)
     if (!why || (o.graph.tasks.get(name)!.run === undefined && why.kind !== 'needed-by')) continue
-    for (const d of o.graph.tasks.get(name)!.deps) if (!because.has(d)) because.set(d, { kind: 'needed-by', task: name })
+    for (const d of o.graph.tasks.get(name)!.deps)
+      if (!because.has(d)) because.set(d, { kind: 'needed-by', task: name })
   }
   return {
     ref,
@@ -191,7 +222,12 @@ function definitionKey(t: ResolvedTask): string {
  *   the root's `defaults` applied, so all of them count as changed).
  * @throws when the base config exists but cannot be loaded (the caller treats everything as affected).
  */
-async function definitionChanges(config: LoadedConfig, base: string, files: readonly string[], env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
+async function definitionChanges(
+  config: LoadedConfig,
+  base: string,
+  files: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<Map<string, string>> {
   const root = config.root
   const changed = new Set(files)
   const out = new Map<string, string>()
@@ -227,7 +263,13 @@ async function definitionChanges(config: LoadedConfig, base: string, files: read
   return compareTasks(config, old, rootFile, out)
 }
 
-async function jsonDefinitionChanges(config: LoadedConfig, base: string, rootFile: string, env: NodeJS.ProcessEnv, out: Map<string, string>): Promise<Map<string, string>> {
+async function jsonDefinitionChanges(
+  config: LoadedConfig,
+  base: string,
+  rootFile: string,
+  env: NodeJS.ProcessEnv,
+  out: Map<string, string>,
+): Promise<Map<string, string>> {
   const shown = await git(config.root, ['show', `${base}:./${rootFile}`], env)
   if (!shown.ok) {
     for (const t of config.tasks.values()) if (!out.has(t.name)) out.set(t.name, rootFile)
@@ -237,7 +279,12 @@ async function jsonDefinitionChanges(config: LoadedConfig, base: string, rootFil
   return compareTasks(config, validateConfig(JSON.parse(shown.out), config.file, config.root), rootFile, out)
 }
 
-function compareTasks(now: LoadedConfig, old: LoadedConfig, file: string, out: Map<string, string>): Map<string, string> {
+function compareTasks(
+  now: LoadedConfig,
+  old: LoadedConfig,
+  file: string,
+  out: Map<string, string>,
+): Map<string, string> {
   for (const t of now.tasks.values()) {
     if (out.has(t.name)) continue
     const before = old.tasks.get(t.name)

@@ -25,7 +25,11 @@ export type AttemptsResult = Execution & {
  *   allowed and why the previous one failed (prose, e.g. `exit code 1`, `timed out after 500 ms`)
  * Never throws (as {@link executeTask}).
  */
-export async function executeWithAttempts(task: ResolvedTask, input: ExecuteInput, onAttempt: (attempt: number, of: number, previous: string) => void): Promise<AttemptsResult> {
+export async function executeWithAttempts(
+  task: ResolvedTask,
+  input: ExecuteInput,
+  onAttempt: (attempt: number, of: number, previous: string) => void,
+): Promise<AttemptsResult> {
   const total = 1 + Math.max(0, task.retries)
   const logs: Buffer[] = []
   for (let attempt = 1; ; attempt++) {
@@ -58,7 +62,18 @@ async function attemptOnce(task: ResolvedTask, input: ExecuteInput): Promise<{ x
       'abort',
       () => {
         if (!timedOut) return
-        abandon = setTimeout(() => resolve({ ok: false, interrupted: false, exitCode: 124, message: `timed out after ${task.timeoutMs} ms`, log: Buffer.alloc(0), command: false }), ABANDON_MS)
+        abandon = setTimeout(
+          () =>
+            resolve({
+              ok: false,
+              interrupted: false,
+              exitCode: 124,
+              message: `timed out after ${task.timeoutMs} ms`,
+              log: Buffer.alloc(0),
+              command: false,
+            }),
+          ABANDON_MS,
+        )
       },
       { once: true },
     )
@@ -71,9 +86,27 @@ async function attemptOnce(task: ResolvedTask, input: ExecuteInput): Promise<{ x
     const x = await Promise.race([executeTask(task, { ...input, signal: ac.signal }), gaveUp])
     // The attempt saw its own signal aborted: by the timeout (a failure), or by the run (interrupted).
     if (!x.ok && timedOut && !input.signal.aborted)
-      return { x: { ...x, interrupted: false, exitCode: x.exitCode === 130 ? 124 : x.exitCode, message: `timed out after ${task.timeoutMs} ms` }, timedOut: true }
+      return {
+        x: {
+          ...x,
+          interrupted: false,
+          exitCode: x.exitCode === 130 ? 124 : x.exitCode,
+          message: `timed out after ${task.timeoutMs} ms`,
+        },
+        timedOut: true,
+      }
     if (x.ok && timedOut && !input.signal.aborted)
-      return { x: { ok: false, interrupted: false, exitCode: 124, message: `timed out after ${task.timeoutMs} ms`, log: x.log, command: typeof task.run !== 'function' }, timedOut: true }
+      return {
+        x: {
+          ok: false,
+          interrupted: false,
+          exitCode: 124,
+          message: `timed out after ${task.timeoutMs} ms`,
+          log: x.log,
+          command: typeof task.run !== 'function',
+        },
+        timedOut: true,
+      }
     return { x, timedOut: false }
   } finally {
     clearTimeout(timer)

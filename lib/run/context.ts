@@ -14,7 +14,11 @@ type Fits<T extends true> = T
 type ZxFitsShellTypes = [
   Fits<import('zx').ProcessPromise extends ShellProcess ? true : false>,
   Fits<import('zx').ProcessOutput extends ShellOutput ? true : false>,
-  Fits<Pick<ShellOptions, 'cwd' | 'env' | 'nothrow' | 'input' | 'timeout'> extends Partial<import('zx').Options> ? true : false>,
+  Fits<
+    Pick<ShellOptions, 'cwd' | 'env' | 'nothrow' | 'input' | 'timeout'> extends Partial<import('zx').Options>
+      ? true
+      : false
+  >,
 ]
 
 /** What {@link createContext} needs. */
@@ -41,7 +45,11 @@ export async function createContext(input: ContextInput): Promise<TaskContext> {
   if (input.signal.aborted) throw new TaskCommandError(`task ${input.name}`, 130, 'SIGINT')
   const children = new Set<ChildProcess>()
   const spawn = ((cmd: string, args: readonly string[], opts: SpawnOptions) => {
-    const child = cpSpawn(cmd, args, { ...opts, env: treeEnv(opts.env ?? input.env), detached: process.platform !== 'win32' })
+    const child = cpSpawn(cmd, args, {
+      ...opts,
+      env: treeEnv(opts.env ?? input.env),
+      detached: process.platform !== 'win32',
+    })
     trackTree(child, input.signal)
     // A command started after the abort (the function caught the first error and went on) dies at once.
     if (input.signal.aborted) killTree(child, 2000)

@@ -24,7 +24,11 @@ export function keysOnOutputs(task: ResolvedTask): boolean {
 export function outputDigest(outputs: readonly OutputEntry[]): string {
   const lines = [...outputs]
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-    .map((o) => (o.type === 'file' ? `${o.path}\0file\0${o.mode & 0o100 ? 'x' : '-'}\0${o.hash}` : `${o.path}\0symlink\0${o.target}`))
+    .map((o) =>
+      o.type === 'file'
+        ? `${o.path}\0file\0${o.mode & 0o100 ? 'x' : '-'}\0${o.hash}`
+        : `${o.path}\0symlink\0${o.target}`,
+    )
   return sha256(`outputs\0${lines.join('\n')}`)
 }
 
@@ -40,7 +44,15 @@ export function readOutputs(root: string, paths: readonly string[]): OutputEntry
     try {
       const st = lstatSync(abs)
       if (st.isSymbolicLink()) out.push({ path, type: 'symlink', target: readlinkSync(abs) })
-      else if (st.isFile()) out.push({ path, type: 'file', mode: st.mode & 0o777, size: st.size, hash: sha256(readFileSync(abs)), blob: '' })
+      else if (st.isFile())
+        out.push({
+          path,
+          type: 'file',
+          mode: st.mode & 0o777,
+          size: st.size,
+          hash: sha256(readFileSync(abs)),
+          blob: '',
+        })
     } catch {}
   }
   return out

@@ -43,34 +43,51 @@ export async function decide(task: ResolvedTask, ctx: DecideContext): Promise<De
   const { hash, fp } = ctx.fingerprinter.fingerprint(task)
   if (task.run === undefined) {
     const ran = task.deps.some((d) => ctx.statusOf(d) === 'ran')
-    return ran ? { kind: 'run', reason: { code: 'dependencies-ran' }, fingerprint: hash } : { kind: 'up-to-date', reason: { code: 'dependencies-up-to-date' }, fingerprint: hash }
+    return ran
+      ? { kind: 'run', reason: { code: 'dependencies-ran' }, fingerprint: hash }
+      : { kind: 'up-to-date', reason: { code: 'dependencies-up-to-date' }, fingerprint: hash }
   }
   // A service is never cached: it always (re)starts in a run; watch mode's pool keeps one whose fingerprint is unchanged (service.ts).
   if (task.service) return { kind: 'run', reason: { code: 'not-cacheable', why: 'service' }, fingerprint: hash }
-  if (!fp) return { kind: 'run', reason: { code: 'not-cacheable', why: task.interactive ? 'interactive' : task.inputs === undefined ? 'no-inputs' : 'fingerprint-false' }, fingerprint: hash }
+  if (!fp)
+    return {
+      kind: 'run',
+      reason: {
+        code: 'not-cacheable',
+        why: task.interactive ? 'interactive' : task.inputs === undefined ? 'no-inputs' : 'fingerprint-false',
+      },
+      fingerprint: hash,
+    }
   if (ctx.force) return { kind: 'run', reason: { code: 'forced' }, fingerprint: hash }
   const prev = ctx.state.get(task.name)
   let reason: TaskReason
   if (!prev) reason = { code: 'no-previous-run' }
   else if (prev.fingerprint === hash) {
     const out = changedOutput(ctx.root, prev.outputs)
-    if (!out && (await checkValid(task, prev.value, ctx))) return { kind: 'up-to-date', reason: { code: 'fingerprint-unchanged' }, fingerprint: hash, state: prev }
+    if (!out && (await checkValid(task, prev.value, ctx)))
+      return { kind: 'up-to-date', reason: { code: 'fingerprint-unchanged' }, fingerprint: hash, state: prev }
     reason = out ? { code: 'output-changed', path: out } : { code: 'check-failed' }
   } else {
     const prevRecord = ctx.state.record(task.name, prev.fingerprint)
-    reason = prevRecord ? reasonFromChanges(diffRecords(prevRecord, fp.record), fp.record) : { code: 'definition-changed', fields: ['format'] }
+    reason = prevRecord
+      ? reasonFromChanges(diffRecords(prevRecord, fp.record), fp.record)
+      : { code: 'definition-changed', fields: ['format'] }
   }
   // A depfile task whose header list is not known yet (no recorded run) keys on its globbed inputs
   // alone: an entry stored under that key may have been built against other headers, so it runs.
   if (ctx.cache && !(task.depfile && !prev?.discovered)) {
     let hit: Awaited<ReturnType<Cache['get']>>
     try {
-      hit = await ctx.cache.get(hash, { signal: ctx.signal, onWarning: (m) => ctx.warn(`cache miss: ${m}`, 'cache-entry-refused') })
+      hit = await ctx.cache.get(hash, {
+        signal: ctx.signal,
+        onWarning: (m) => ctx.warn(`cache miss: ${m}`, 'cache-entry-refused'),
+      })
     } catch (err) {
       // A cache that throws (an embedder's or a remote tier's bug, a network error) is a miss, never a failed task.
       ctx.warn(`cache miss: the cache's get failed: ${(err as Error)?.message ?? err}`, 'cache-get-failed')
     }
-    if (hit && (await checkValid(task, hit.entry.value, ctx))) return { kind: 'cache-hit', reason, fingerprint: hash, entry: hit.entry, source: hit.source }
+    if (hit && (await checkValid(task, hit.entry.value, ctx)))
+      return { kind: 'cache-hit', reason, fingerprint: hash, entry: hit.entry, source: hit.source }
   }
   return { kind: 'run', reason, fingerprint: hash }
 }
@@ -79,7 +96,15 @@ export async function decide(task: ResolvedTask, ctx: DecideContext): Promise<De
 async function checkValid(task: ResolvedTask, value: unknown, ctx: DecideContext): Promise<boolean> {
   if (!task.check) return true
   try {
-    return (await task.check({ name: task.name, root: ctx.root, cwd: join(ctx.root, task.cwd), value, signal: ctx.signal })) !== false
+    return (
+      (await task.check({
+        name: task.name,
+        root: ctx.root,
+        cwd: join(ctx.root, task.cwd),
+        value,
+        signal: ctx.signal,
+      })) !== false
+    )
   } catch (err) {
     ctx.warn(`check threw, treating the stored result as invalid: ${(err as Error).message}`)
     return false
@@ -101,19 +126,32 @@ export function reasonFromChanges(changes: readonly Change[], next?: Fingerprint
     case 'env':
       return { code: 'env-changed', variables: same.map((c) => c.what) }
     case 'args':
-      return { code: 'args-changed', args: next ? [...next.args] : first.what === '(none)' ? [] : first.what.split(' ') }
+      return {
+        code: 'args-changed',
+        args: next ? [...next.args] : first.what === '(none)' ? [] : first.what.split(' '),
+      }
     case 'dep':
       return { code: 'dependency-changed', dependencies: same.map((c) => c.what) }
     case 'input-added':
     case 'input-removed':
     case 'input-changed':
-      return { code: 'input-changed', files: same.map((c): InputChange => ({ path: c.what, change: c.kind === 'input-added' ? 'added' : c.kind === 'input-removed' ? 'removed' : 'modified' })) }
+      return {
+        code: 'input-changed',
+        files: same.map((c): InputChange => ({
+          path: c.what,
+          change: c.kind === 'input-added' ? 'added' : c.kind === 'input-removed' ? 'removed' : 'modified',
+        })),
+      }
     case 'command':
     case 'tools':
     case 'other': {
       const defs = changes.filter((c) => c.kind === 'command' || c.kind === 'tools' || c.kind === 'other')
       const tools = defs.filter((c) => c.kind === 'tools').map((c) => c.what)
-      return { code: 'definition-changed', fields: [...new Set(defs.map((c) => (c.kind === 'other' ? (FIELD[c.what] ?? c.what) : c.kind)))], ...(tools.length ? { tools } : {}) }
+      return {
+        code: 'definition-changed',
+        fields: [...new Set(defs.map((c) => (c.kind === 'other' ? (FIELD[c.what] ?? c.what) : c.kind)))],
+        ...(tools.length ? { tools } : {}),
+      }
     }
   }
 }

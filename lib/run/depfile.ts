@@ -88,7 +88,12 @@ export function readDepfile(root: string, cwd: string, depfile: string): { files
     text = readFileSync(join(root, depfile), 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    return { error: code === 'ENOENT' ? 'it does not exist after the run' : `it could not be read (${code ?? (err as Error).message})` }
+    return {
+      error:
+        code === 'ENOENT'
+          ? 'it does not exist after the run'
+          : `it could not be read (${code ?? (err as Error).message})`,
+    }
   }
   const parsed = parseDepfile(text)
   if ('error' in parsed) return parsed

@@ -45,7 +45,8 @@ let portableModule: Promise<PortableModule> | undefined
 let checkModule: Promise<PortableModule & typeof import('../shell/check.js')> | undefined
 /** The portable shell, imported once (a dynamic `import()` per command costs a module-map look-up and promise turns). */
 const portable = () => (portableModule ??= import('../shell/portable.js'))
-const portableCheck = () => (checkModule ??= Promise.all([portable(), import('../shell/check.js')]).then(([p, c]) => ({ ...p, ...c })))
+const portableCheck = () =>
+  (checkModule ??= Promise.all([portable(), import('../shell/check.js')]).then(([p, c]) => ({ ...p, ...c })))
 
 /**
  * Check, before a task runs any of its commands, that its shell can run every one of them: for
@@ -54,7 +55,11 @@ const portableCheck = () => (checkModule ??= Promise.all([portable(), import('..
  * @param task the task's name, for the message
  * @throws {TasksError} `shell-unsupported`, naming the task, the construct and the command.
  */
-export async function checkCommands(task: string, commands: readonly string[], shell: TaskShell = 'portable'): Promise<void> {
+export async function checkCommands(
+  task: string,
+  commands: readonly string[],
+  shell: TaskShell = 'portable',
+): Promise<void> {
   if (shell === 'cmd' && !isWindows) {
     throw new TasksError(
       'shell-unsupported',
@@ -108,9 +113,21 @@ function spawnShell(command: string, options: ExecOptions): Promise<void> {
     const stdio = options.interactive ? ('inherit' as const) : ['ignore' as const, 'pipe' as const, 'pipe' as const]
     const child =
       options.shell === 'cmd'
-        ? spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${command}"`], { cwd: options.cwd, env: treeEnv(options.env), windowsVerbatimArguments: true, windowsHide: true, stdio })
+        ? spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${command}"`], {
+            cwd: options.cwd,
+            env: treeEnv(options.env),
+            windowsVerbatimArguments: true,
+            windowsHide: true,
+            stdio,
+          })
         : // Interactive too leads its own process group (a timeout or Ctrl-C kills the tree); its stdio are the terminal's fds.
-          spawn(isWindows ? 'sh' : '/bin/sh', ['-c', command], { cwd: options.cwd, env: treeEnv(options.env), detached: !isWindows, windowsHide: true, stdio })
+          spawn(isWindows ? 'sh' : '/bin/sh', ['-c', command], {
+            cwd: options.cwd,
+            env: treeEnv(options.env),
+            detached: !isWindows,
+            windowsHide: true,
+            stdio,
+          })
     trackTree(child, options.signal)
     const onBytes = options.onBytes
     if (options.interactive) {

@@ -60,14 +60,34 @@ export async function executeTask(task: ResolvedTask, input: ExecuteInput): Prom
   let value: unknown
   try {
     if (typeof task.run === 'function') {
-      const ctx = await createContext({ name: task.name, root: input.root, cwd, args: input.args, env, signal: input.signal, deps: input.deps, onOutput, shell: task.shell })
+      const ctx = await createContext({
+        name: task.name,
+        root: input.root,
+        cwd,
+        args: input.args,
+        env,
+        signal: input.signal,
+        deps: input.deps,
+        onOutput,
+        shell: task.shell,
+      })
       value = await task.run(ctx)
       value = value === undefined ? undefined : JSON.parse(JSON.stringify(value))
     } else {
       const commands = typeof task.run === 'string' ? [task.run] : [...(task.run as readonly string[])]
-      if (input.args.length) commands.push(`${commands.pop()} ${input.args.map((a) => shellQuote(a, task.shell)).join(' ')}`)
+      if (input.args.length)
+        commands.push(`${commands.pop()} ${input.args.map((a) => shellQuote(a, task.shell)).join(' ')}`)
       await checkCommands(task.name, commands, task.shell)
-      for (const cmd of commands) await execCommand(cmd, { cwd, env, signal: input.signal, onOutput, onBytes, shell: task.shell, interactive: task.interactive })
+      for (const cmd of commands)
+        await execCommand(cmd, {
+          cwd,
+          env,
+          signal: input.signal,
+          onOutput,
+          onBytes,
+          shell: task.shell,
+          interactive: task.interactive,
+        })
     }
   } catch (err) {
     const interrupted = input.signal.aborted
@@ -75,14 +95,33 @@ export async function executeTask(task: ResolvedTask, input: ExecuteInput): Prom
     // Errors that carry a `code` (TaskCommandError, recipe errors, fs errors) are expected failures:
     // their message says it all. Anything else is shown with its stack, to find the bug.
     const expected = err instanceof TaskCommandError || (err instanceof Error && 'code' in err)
-    const message = interrupted ? 'interrupted' : expected ? (err as Error).message : ((err as Error)?.stack ?? String(err))
+    const message = interrupted
+      ? 'interrupted'
+      : expected
+        ? (err as Error).message
+        : ((err as Error)?.stack ?? String(err))
     if (!(err instanceof TaskCommandError) && !interrupted) onOutput('stderr', `${message}\n`)
-    return { ok: false, interrupted, exitCode, message, log: Buffer.concat(chunks), command: err instanceof TaskCommandError }
+    return {
+      ok: false,
+      interrupted,
+      exitCode,
+      message,
+      log: Buffer.concat(chunks),
+      command: err instanceof TaskCommandError,
+    }
   }
   for (const stream of ['stdout', 'stderr'] as const) {
     const rest = decoders[stream].end()
     if (rest) input.onOutput(stream, rest)
   }
-  if (input.signal.aborted) return { ok: false, interrupted: true, exitCode: 130, message: 'interrupted', log: Buffer.concat(chunks), command: false }
+  if (input.signal.aborted)
+    return {
+      ok: false,
+      interrupted: true,
+      exitCode: 130,
+      message: 'interrupted',
+      log: Buffer.concat(chunks),
+      command: false,
+    }
   return { ok: true, value, log: Buffer.concat(chunks) }
 }

@@ -14,7 +14,21 @@
  * back, two processes hold it; the cache stays consistent even then (`put` refuses outputs that
  * change while it reads them, see `cache/stable-read.ts`).
  */
-import { closeSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs'
+import {
+  closeSync,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type BigIntStats,
+} from 'node:fs'
 import { join } from 'node:path'
 import { sha256 } from '../util/hash.js'
 import { OWN_START_TIME, isProcessAlive } from '../util/process.js'
@@ -88,7 +102,12 @@ export class TaskLocks {
    * @returns the lock, or undefined when `signal` aborted while waiting
    * @throws the fs error when `.tasks/locks` cannot be written (read-only `.tasks`): callers run unlocked then
    */
-  async acquire(key: string, task: string, signal: AbortSignal, onWait?: (owner: LockOwner) => void): Promise<TaskLock | undefined> {
+  async acquire(
+    key: string,
+    task: string,
+    signal: AbortSignal,
+    onWait?: (owner: LockOwner) => void,
+  ): Promise<TaskLock | undefined> {
     const { file, mine } = this.claim(key, task)
     let waited = false
     let delay = 10
@@ -123,7 +142,10 @@ export class TaskLocks {
 
   /** The lock file of `key` and the content this process writes into it. */
   private claim(key: string, task: string): { file: string; mine: string } {
-    return { file: join(this.dir, `${key}.lock`), mine: JSON.stringify({ pid: process.pid, start: OWN_START_TIME, task, since: Date.now(), n: ++counter }) }
+    return {
+      file: join(this.dir, `${key}.lock`),
+      mine: JSON.stringify({ pid: process.pid, start: OWN_START_TIME, task, since: Date.now(), n: ++counter }),
+    }
   }
 
   /**

@@ -208,7 +208,11 @@ export class ProcTable {
         this.fd = openSync(this.file, 'w', 0o644)
         this.written = 0
       }
-      const text = JSON.stringify({ pid: process.pid, start: OWN_START_TIME, trees: [...this.trees].map((t) => ({ pgid: t.pgid, start: t.start ?? null })) })
+      const text = JSON.stringify({
+        pid: process.pid,
+        start: OWN_START_TIME,
+        trees: [...this.trees].map((t) => ({ pgid: t.pgid, start: t.start ?? null })),
+      })
       const data = Buffer.from(text.length < this.written ? text + ' '.repeat(this.written - text.length) : text)
       writeSync(this.fd, data, 0, data.length, 0)
       this.written = data.length
@@ -254,7 +258,10 @@ export function reapLeftoverTrees(dir: string): LeftoverTrees {
     let trees: { pgid: number }[] = []
     try {
       const v = JSON.parse(readFileSync(file, 'utf8')) as { trees?: unknown }
-      if (Array.isArray(v.trees)) trees = v.trees.filter((t): t is { pgid: number } => !!t && Number.isSafeInteger(t.pgid) && t.pgid > 1 && t.pgid <= 0x7fffffff)
+      if (Array.isArray(v.trees))
+        trees = v.trees.filter(
+          (t): t is { pgid: number } => !!t && Number.isSafeInteger(t.pgid) && t.pgid > 1 && t.pgid <= 0x7fffffff,
+        )
     } catch {}
     const marker = `${OWNER_ENV}=${owner}:${m[2]}`
     for (const { pgid } of trees) {

@@ -118,7 +118,14 @@ async function portOpen(port: number, signal: AbortSignal): Promise<boolean> {
 /** True when `command` exits 0 (its output is discarded). */
 async function commandSucceeds(command: string, ctx: ProbeContext): Promise<boolean> {
   try {
-    await execCommand(command, { cwd: ctx.cwd, env: ctx.env, signal: ctx.signal, shell: ctx.shell, onOutput: () => {}, killGraceMs: 200 })
+    await execCommand(command, {
+      cwd: ctx.cwd,
+      env: ctx.env,
+      signal: ctx.signal,
+      shell: ctx.shell,
+      onOutput: () => {},
+      killGraceMs: 200,
+    })
     return true
   } catch {
     return false

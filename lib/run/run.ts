@@ -100,7 +100,12 @@ export interface Explanation {
 
 function schedulerOptions(options: RunOptions, tasks: readonly string[], dryRun: boolean): SchedulerOptions {
   const root = options.config.root
-  const cache = options.cache === false ? undefined : options.cache === true || options.cache === undefined ? new LocalCache(join(root, '.tasks')) : options.cache
+  const cache =
+    options.cache === false
+      ? undefined
+      : options.cache === true || options.cache === undefined
+        ? new LocalCache(join(root, '.tasks'))
+        : options.cache
   const onEvent = options.onEvent
   return {
     root,
@@ -146,7 +151,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
     env: options.env,
     warn: (message, code) => so.emit({ type: 'warning', time: Date.now(), message, code }),
   })
-  const result = await new Scheduler({ ...so, notAffected: { tasks: new Set(report.notAffected), base: report.base ?? report.ref } }).run()
+  const result = await new Scheduler({
+    ...so,
+    notAffected: { tasks: new Set(report.notAffected), base: report.base ?? report.ref },
+  }).run()
   return { ...result, affected: report }
 }
 
@@ -191,7 +199,18 @@ export async function explain(options: Omit<RunOptions, 'tasks'> & { task: strin
     const changes = prevRecord ? diffRecords(prevRecord, fp.record) : []
     const out = prev.fingerprint === hash ? changedOutput(s.o.root, prev.outputs) : undefined
     const depNames = changes.filter((c) => c.kind === 'dep' && graph.tasks.has(c.what)).map((c) => c.what)
-    return { x: { ...base, cacheable: true, fingerprint: hash, previousFingerprint: prev.fingerprint, changes, changedOutput: out, deps: [] }, depNames }
+    return {
+      x: {
+        ...base,
+        cacheable: true,
+        fingerprint: hash,
+        previousFingerprint: prev.fingerprint,
+        changes,
+        changedOutput: out,
+        deps: [],
+      },
+      depNames,
+    }
   }
   // Iterative (a chain of changed dependencies may be thousands deep); a shared dependency is explained once.
   const made = new Map<string, Explanation>()

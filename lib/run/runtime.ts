@@ -33,7 +33,10 @@ export interface Runtime {
    * `fn(waited)`: `waited` is true when another process held the lock first: it may have written
    * the task's outputs since this run's git snapshot, so dependents must look at the disk again.
    */
-  withTaskLock<T>(task: { name: string; cwd: string; outputs: readonly string[]; run?: unknown }, fn: (waited: boolean) => Promise<T>): Promise<T>
+  withTaskLock<T>(
+    task: { name: string; cwd: string; outputs: readonly string[]; run?: unknown },
+    fn: (waited: boolean) => Promise<T>,
+  ): Promise<T>
   /**
    * True when no process holds the task's lock right now (one `lstat`). The scheduler decides a
    * task without its lock only after this said true and only keeps that decision when it is
@@ -81,11 +84,19 @@ export function startRuntime(o: RuntimeOptions): Runtime {
       let lock
       try {
         lock = await locks.acquire(taskLockKey(task), task.name, o.signal, (owner) =>
-          o.warn(`another \`tasks\` process (pid ${owner.pid}) is running this task; waiting for it, then deciding again`, task.name, 'lock-wait'),
+          o.warn(
+            `another \`tasks\` process (pid ${owner.pid}) is running this task; waiting for it, then deciding again`,
+            task.name,
+            'lock-wait',
+          ),
         )
       } catch (err) {
         unlocked = true
-        o.warn(`could not take task locks in ${join(o.dir, 'locks')} (${(err as Error).message}); running without them`, task.name, 'lock-failed')
+        o.warn(
+          `could not take task locks in ${join(o.dir, 'locks')} (${(err as Error).message}); running without them`,
+          task.name,
+          'lock-failed',
+        )
         return fn(false)
       }
       try {

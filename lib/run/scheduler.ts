@@ -76,7 +76,10 @@ export class Scheduler {
 
   constructor(readonly o: SchedulerOptions) {
     const locks = new TaskLocks(join(o.root, '.tasks', 'locks'))
-    this.state = new StateStore(join(o.root, '.tasks', 'state'), o.dryRun ? {} : { compactionLock: () => locks.tryAcquire('state-compaction', '(state compaction)') })
+    this.state = new StateStore(
+      join(o.root, '.tasks', 'state'),
+      o.dryRun ? {} : { compactionLock: () => locks.tryAcquire('state-compaction', '(state compaction)') },
+    )
     this.signal = this.controller.signal
     setMaxListeners(0, this.signal)
     if (o.signal.aborted) this.controller.abort(o.signal.reason)
@@ -130,7 +133,13 @@ export class Scheduler {
   private async runGraph(): Promise<RunResult> {
     const start = Date.now()
     const { graph } = this.o
-    this.o.emit({ type: 'run:start', time: start, tasks: graph.order, concurrency: this.o.concurrency, dryRun: this.o.dryRun })
+    this.o.emit({
+      type: 'run:start',
+      time: start,
+      tasks: graph.order,
+      concurrency: this.o.concurrency,
+      dryRun: this.o.dryRun,
+    })
     const [{ default: PQueue }] = await Promise.all([import('p-queue'), this.fingerprinter.prepare()])
     // Per-run process hygiene: temp folder, stale temp files and locks swept, leftover trees reaped, task locks.
     const runtime = startRuntime({
@@ -138,7 +147,10 @@ export class Scheduler {
       dir: join(this.o.root, '.tasks'),
       signal: this.signal,
       dryRun: this.o.dryRun,
-      warn: (message, task, code) => (task ? this.warn(task, message, code) : this.o.emit({ type: 'warning', time: Date.now(), message, ...(code ? { code } : {}) })),
+      warn: (message, task, code) =>
+        task
+          ? this.warn(task, message, code)
+          : this.o.emit({ type: 'warning', time: Date.now(), message, ...(code ? { code } : {}) }),
     })
     // A stale git index (copied or touched tree) is refreshed beside the run, so the next run's `git status` is fast again.
     const refresh = this.o.dryRun ? undefined : this.fingerprinter.refreshGitIndex()
@@ -153,7 +165,12 @@ export class Scheduler {
         services?.finished(name)
         // What dependents key on: the output digest the outcome left (early cutoff), else the fingerprint.
         if (keysOnOutputs(graph.tasks.get(name)!))
-          this.fingerprinter.settle(name, result.status === 'failed' || result.status === 'skipped' || result.status === 'interrupted' ? undefined : this.digests.get(name))
+          this.fingerprinter.settle(
+            name,
+            result.status === 'failed' || result.status === 'skipped' || result.status === 'interrupted'
+              ? undefined
+              : this.digests.get(name),
+          )
         if (--left === 0) resolveAll()
         for (const d of graph.dependents.get(name)!) {
           const n = waiting.get(d)! - 1
@@ -163,7 +180,11 @@ export class Scheduler {
       }
       const schedule = (name: string) => {
         // Not affected: its dependents are not affected either (`affected.ts` keeps what affected tasks need).
-        if (this.o.notAffected?.tasks.has(name)) return finish(name, this.end(name, 'skipped', Date.now(), { reason: { code: 'not-affected', base: this.o.notAffected.base } }))
+        if (this.o.notAffected?.tasks.has(name))
+          return finish(
+            name,
+            this.end(name, 'skipped', Date.now(), { reason: { code: 'not-affected', base: this.o.notAffected.base } }),
+          )
         const blocked = graph.tasks.get(name)!.deps.find((d) => {
           const r = this.results.get(d)
           const s = r?.status
@@ -172,7 +193,11 @@ export class Scheduler {
         if (blocked) {
           const s = this.results.get(blocked)!.status
           const reason: TaskReason =
-            s === 'interrupted' ? { code: 'run-interrupted' } : s === 'skipped' ? { code: 'dependency-skipped', dependency: blocked } : { code: 'dependency-failed', dependency: blocked }
+            s === 'interrupted'
+              ? { code: 'run-interrupted' }
+              : s === 'skipped'
+                ? { code: 'dependency-skipped', dependency: blocked }
+                : { code: 'dependency-failed', dependency: blocked }
           return finish(name, this.end(name, 'skipped', Date.now(), { reason }))
         }
         const job = async () => {
@@ -189,7 +214,8 @@ export class Scheduler {
             // if it rewrites outputs while this decision reads them, their stamps no longer match
             // and the decision is not "up to date". Any other decision is taken again under the lock.
             // A run with services takes the locked path (it checks first that no service has died).
-            if (task.run !== undefined && !services && !this.o.dryRun && runtime.lockFree(task)) result = await this.upToDate(task)
+            if (task.run !== undefined && !services && !this.o.dryRun && runtime.lockFree(task))
+              result = await this.upToDate(task)
             if (!result) {
               // A task another process held the lock of may have new outputs: its dependents walk the disk.
               result =
@@ -201,7 +227,10 @@ export class Scheduler {
                     })
             }
           } catch (err) {
-            result = this.end(name, 'failed', Date.now(), { reason: { code: 'error', message: `internal error: ${(err as Error)?.message ?? err}` }, error: (err as Error)?.stack ?? String(err) })
+            result = this.end(name, 'failed', Date.now(), {
+              reason: { code: 'error', message: `internal error: ${(err as Error)?.message ?? err}` },
+              error: (err as Error)?.stack ?? String(err),
+            })
           }
           if (result.status === 'failed' && !this.o.continue) this.stopped = true
           finish(name, result)
@@ -241,7 +270,8 @@ export class Scheduler {
       ...(remote ? { remote } : {}),
     }
     this.o.emit({ type: 'run:end', time: Date.now(), summary })
-    const ok = summary.failed === 0 && summary.skipped === notAffected && summary.interruptedTasks === 0 && !summary.interrupted
+    const ok =
+      summary.failed === 0 && summary.skipped === notAffected && summary.interruptedTasks === 0 && !summary.interrupted
     return { ok, interrupted: summary.interrupted, tasks, summary }
   }
 
@@ -291,7 +321,11 @@ export class Scheduler {
   }
 
   /** A service this task needs exited early: the task fails with the service's exit code. */
-  private serviceFailure(name: string, started: number, extra: { runReason?: TaskReason; log?: Buffer } = {}): TaskResult | undefined {
+  private serviceFailure(
+    name: string,
+    started: number,
+    extra: { runReason?: TaskReason; log?: Buffer } = {},
+  ): TaskResult | undefined {
     const dead = this.services?.deadService(name)
     if (!dead) return undefined
     return this.end(name, 'failed', started, {
@@ -302,9 +336,20 @@ export class Scheduler {
     })
   }
 
-  private end(name: string, status: TaskStatus, started: number, extra: Partial<TaskResult> & { reason: TaskReason; log?: Buffer; outputs?: string[] }): TaskResult {
+  private end(
+    name: string,
+    status: TaskStatus,
+    started: number,
+    extra: Partial<TaskResult> & { reason: TaskReason; log?: Buffer; outputs?: string[] },
+  ): TaskResult {
     const { log, outputs, ...rest } = extra
-    const result: TaskResult = { name, status, durationMs: status === 'skipped' ? 0 : Date.now() - started, savedMs: 0, ...rest }
+    const result: TaskResult = {
+      name,
+      status,
+      durationMs: status === 'skipped' ? 0 : Date.now() - started,
+      savedMs: 0,
+      ...rest,
+    }
     this.o.emit({
       type: 'task:end',
       time: Date.now(),
@@ -325,11 +370,18 @@ export class Scheduler {
   }
 
   /** The fingerprint over freshly discovered inputs, or undefined (with a warning) when an input cannot be read. */
-  private refingerprintOrWarn(task: ResolvedTask, files: readonly string[]): NonNullable<ReturnType<Fingerprinter['fingerprint']>['fp']> | undefined {
+  private refingerprintOrWarn(
+    task: ResolvedTask,
+    files: readonly string[],
+  ): NonNullable<ReturnType<Fingerprinter['fingerprint']>['fp']> | undefined {
     try {
       return this.fingerprinter.refingerprint(task, files).fp
     } catch (err) {
-      this.warn(task.name, `could not fingerprint the inputs its depfile names (the task will run again next time): ${(err as Error).message}`, 'depfile-unreadable')
+      this.warn(
+        task.name,
+        `could not fingerprint the inputs its depfile names (the task will run again next time): ${(err as Error).message}`,
+        'depfile-unreadable',
+      )
       return undefined
     }
   }
@@ -345,7 +397,8 @@ export class Scheduler {
       return
     }
     for (const w of found) {
-      const files = w.files.length > 5 ? `${w.files.slice(0, 5).join(', ')} (+${w.files.length - 5} more)` : w.files.join(', ')
+      const files =
+        w.files.length > 5 ? `${w.files.slice(0, 5).join(', ')} (+${w.files.length - 5} more)` : w.files.join(', ')
       if (w.tasks.length === 1) {
         this.warn(
           w.tasks[0]!,
@@ -376,7 +429,15 @@ export class Scheduler {
    */
   private prefetch(task: ResolvedTask): Promise<void> | undefined {
     const cache = this.o.cache
-    if (!cache?.prefetch || this.o.force || this.stopped || this.signal.aborted || task.run === undefined || task.service) return undefined
+    if (
+      !cache?.prefetch ||
+      this.o.force ||
+      this.stopped ||
+      this.signal.aborted ||
+      task.run === undefined ||
+      task.service
+    )
+      return undefined
     const prev = this.state.get(task.name)
     if (task.depfile && !prev?.discovered) return undefined
     let hash: string
@@ -406,7 +467,12 @@ export class Scheduler {
     for (const w of fp?.warnings ?? []) this.warn(task.name, w)
     // Early cutoff: dependents key on the output digest this task's state recorded (as in `process`).
     if (decision.state?.outputDigest) this.digests.set(task.name, decision.state.outputDigest)
-    return this.end(task.name, 'up-to-date', started, { reason: decision.reason, fingerprint: fp ? hash : undefined, savedMs: decision.state?.durationMs ?? 0, value: decision.state?.value })
+    return this.end(task.name, 'up-to-date', started, {
+      reason: decision.reason,
+      fingerprint: fp ? hash : undefined,
+      savedMs: decision.state?.durationMs ?? 0,
+      value: decision.state?.value,
+    })
   }
 
   private async process(task: ResolvedTask): Promise<TaskResult> {
@@ -421,42 +487,79 @@ export class Scheduler {
     try {
       decision = await decide(task, this.decideContext(name, this.o.cache))
     } catch (err) {
-      return this.end(name, 'failed', started, { reason: { code: 'error', message: `could not fingerprint inputs: ${(err as Error).message}` }, error: (err as Error).message })
+      return this.end(name, 'failed', started, {
+        reason: { code: 'error', message: `could not fingerprint inputs: ${(err as Error).message}` },
+        error: (err as Error).message,
+      })
     }
     const { hash, fp } = this.fingerprinter.fingerprint(task)
     for (const w of fp?.warnings ?? []) this.warn(name, w)
     const fingerprint = fp ? hash : undefined
 
-    if (task.run === undefined) return this.end(name, decision.kind === 'run' ? 'ran' : 'up-to-date', started, { reason: decision.reason })
+    if (task.run === undefined)
+      return this.end(name, decision.kind === 'run' ? 'ran' : 'up-to-date', started, { reason: decision.reason })
     if (decision.kind === 'up-to-date') {
       if (decision.state?.outputDigest) this.digests.set(name, decision.state.outputDigest)
-      return this.end(name, 'up-to-date', started, { reason: decision.reason, fingerprint, savedMs: decision.state?.durationMs ?? 0, value: decision.state?.value })
+      return this.end(name, 'up-to-date', started, {
+        reason: decision.reason,
+        fingerprint,
+        savedMs: decision.state?.durationMs ?? 0,
+        value: decision.state?.value,
+      })
     }
     let runReason = decision.reason
     if (decision.kind === 'cache-hit' && fp) {
       const { entry, source } = decision
-      const restored: TaskReason = { code: 'restored', source, outputs: entry.outputs.length, replayedLog: entry.log !== null }
+      const restored: TaskReason = {
+        code: 'restored',
+        source,
+        outputs: entry.outputs.length,
+        replayedLog: entry.log !== null,
+      }
       if (this.o.dryRun) {
         this.fingerprinter.wouldRestoreFiles(entry.outputs)
         if (task.outputs.length) this.digests.set(name, outputDigest(entry.outputs))
-        return this.end(name, 'cache-hit', started, { reason: restored, fingerprint, savedMs: entry.durationMs, cacheSource: source })
+        return this.end(name, 'cache-hit', started, {
+          reason: restored,
+          fingerprint,
+          savedMs: entry.durationMs,
+          cacheSource: source,
+        })
       }
-      const r = await this.o.cache!.restore(this.o.root, { entry, source }).catch((err: unknown) => ({ ok: false as const, reason: `the cache's restore threw: ${(err as Error)?.message ?? err}` }))
+      const r = await this.o
+        .cache!.restore(this.o.root, { entry, source })
+        .catch((err: unknown) => ({
+          ok: false as const,
+          reason: `the cache's restore threw: ${(err as Error)?.message ?? err}`,
+        }))
       if (r.ok) {
         this.fingerprinter.restored(name, entry.outputs)
-        if (r.log.length) this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream: 'stdout', text: r.log.toString(), replay: true })
+        if (r.log.length)
+          this.o.emit({
+            type: 'task:output',
+            time: Date.now(),
+            task: name,
+            stream: 'stdout',
+            text: r.log.toString(),
+            replay: true,
+          })
         const digest = task.outputs.length ? outputDigest(entry.outputs) : undefined
         if (digest) this.digests.set(name, digest)
         const found = task.depfile ? readDepfile(this.o.root, task.cwd, task.depfile) : undefined
         if (found && 'error' in found) {
           // Without the header list the next fingerprint could miss an edit: run next time instead.
-          this.warn(name, `depfile \`${task.depfile}\` after the restore: ${found.error}; the task will run next time`, 'depfile-unreadable')
+          this.warn(
+            name,
+            `depfile \`${task.depfile}\` after the restore: ${found.error}; the task will run next time`,
+            'depfile-unreadable',
+          )
           forgetRun(this.storeContext(name), name)
         } else if (found) {
           const now = this.refingerprintOrWarn(task, found.files)
           if (now) storeRestore(this.storeContext(name), name, now, entry, false, digest, found.files)
           else forgetRun(this.storeContext(name), name)
-        } else storeRestore(this.storeContext(name), name, fp, entry, this.state.get(name)?.fingerprint === hash, digest)
+        } else
+          storeRestore(this.storeContext(name), name, fp, entry, this.state.get(name)?.fingerprint === hash, digest)
         return this.end(name, 'cache-hit', started, {
           reason: { ...restored, outputs: r.restored, replayedLog: r.log.length > 0 },
           fingerprint,
@@ -473,7 +576,12 @@ export class Scheduler {
     return this.execute(task, runReason, fp, started)
   }
 
-  private async execute(task: ResolvedTask, runReason: TaskReason, fp: ReturnType<Fingerprinter['fingerprint']>['fp'], started: number): Promise<TaskResult> {
+  private async execute(
+    task: ResolvedTask,
+    runReason: TaskReason,
+    fp: ReturnType<Fingerprinter['fingerprint']>['fp'],
+    started: number,
+  ): Promise<TaskResult> {
     const name = task.name
     const cwd = join(this.o.root, task.cwd)
     let isDir = false
@@ -492,7 +600,9 @@ export class Scheduler {
     this.o.emit({ type: 'task:start', time: started, task: name, reason: runReason })
     const window: RanWindow = { task, startMs: Date.now(), endMs: Infinity }
     this.ran.push(window)
-    const deps = Object.fromEntries(task.deps.map((d) => [d, { status: this.results.get(d)!.status, value: this.results.get(d)!.value }]))
+    const deps = Object.fromEntries(
+      task.deps.map((d) => [d, { status: this.results.get(d)!.status, value: this.results.get(d)!.value }]),
+    )
     const x = await executeWithAttempts(
       task,
       {
@@ -501,9 +611,11 @@ export class Scheduler {
         args: this.argsFor(name),
         signal: this.taskSignal(name),
         deps,
-        onOutput: (stream, text) => this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream, text, replay: false }),
+        onOutput: (stream, text) =>
+          this.o.emit({ type: 'task:output', time: Date.now(), task: name, stream, text, replay: false }),
       },
-      (attempt, of, previous) => this.warn(name, `attempt ${attempt} of ${of} (the previous one failed: ${previous})`, 'task-retry'),
+      (attempt, of, previous) =>
+        this.warn(name, `attempt ${attempt} of ${of} (the previous one failed: ${previous})`, 'task-retry'),
     ).finally(() => this.gate.leave(task.interactive))
     window.endMs = Date.now()
     const fingerprint = fp?.hash
@@ -511,21 +623,60 @@ export class Scheduler {
       forgetRun(this.storeContext(name), name)
       const dead = this.serviceFailure(name, started, { runReason, log: x.fullLog })
       if (dead) return dead
-      if (x.interrupted) return this.end(name, 'interrupted', started, { reason: { code: 'interrupted' }, runReason, error: 'interrupted', log: x.fullLog, fingerprint })
-      const reason: TaskReason = x.timedOut ? { code: 'timed-out', timeoutMs: task.timeoutMs! } : x.command ? { code: 'exit-code', exitCode: x.exitCode } : { code: 'error', message: x.message }
-      return this.end(name, 'failed', started, { reason, runReason, exitCode: x.exitCode, error: x.message, log: x.fullLog, fingerprint })
+      if (x.interrupted)
+        return this.end(name, 'interrupted', started, {
+          reason: { code: 'interrupted' },
+          runReason,
+          error: 'interrupted',
+          log: x.fullLog,
+          fingerprint,
+        })
+      const reason: TaskReason = x.timedOut
+        ? { code: 'timed-out', timeoutMs: task.timeoutMs! }
+        : x.command
+          ? { code: 'exit-code', exitCode: x.exitCode }
+          : { code: 'error', message: x.message }
+      return this.end(name, 'failed', started, {
+        reason,
+        runReason,
+        exitCode: x.exitCode,
+        error: x.message,
+        log: x.fullLog,
+        fingerprint,
+      })
     }
     const durationMs = Date.now() - started
     let stored: Awaited<ReturnType<typeof storeRun>> | undefined
     if (fp) {
       const found = task.depfile ? readDepfile(this.o.root, task.cwd, task.depfile) : undefined
-      if (found && 'error' in found) this.warn(name, `depfile \`${task.depfile}\`: ${found.error}; nothing is stored and the task will run again next time`, 'depfile-unreadable')
+      if (found && 'error' in found)
+        this.warn(
+          name,
+          `depfile \`${task.depfile}\`: ${found.error}; nothing is stored and the task will run again next time`,
+          'depfile-unreadable',
+        )
       // The headers just discovered enter the recorded fingerprint (and the cache key): the next run computes the same.
       const now = found && 'files' in found ? this.refingerprintOrWarn(task, found.files) : fp
-      stored = await storeRun(this.storeContext(name), task, now ?? fp, durationMs, x.value, x.log, found && 'files' in found ? found.files : undefined, !!now && !(found && 'error' in found))
+      stored = await storeRun(
+        this.storeContext(name),
+        task,
+        now ?? fp,
+        durationMs,
+        x.value,
+        x.log,
+        found && 'files' in found ? found.files : undefined,
+        !!now && !(found && 'error' in found),
+      )
       if (stored.outputDigest) this.digests.set(name, stored.outputDigest)
     }
     const outputs = stored?.outputs
-    return this.end(name, 'ran', started, { reason: runReason, runReason, fingerprint, value: x.value, durationMs, ...(outputs ? { outputs } : {}) })
+    return this.end(name, 'ran', started, {
+      reason: runReason,
+      runReason,
+      fingerprint,
+      value: x.value,
+      durationMs,
+      ...(outputs ? { outputs } : {}),
+    })
   }
 }

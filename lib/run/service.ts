@@ -41,7 +41,14 @@ export class ServiceInstance {
     readonly task: ResolvedTask,
     readonly fingerprint: string,
     readonly record: FingerprintRecord | undefined,
-    o: { root: string; env: NodeJS.ProcessEnv; args: readonly string[]; deps: TaskContext['deps']; emit(e: RunEvent): void; signal: AbortSignal },
+    o: {
+      root: string
+      env: NodeJS.ProcessEnv
+      args: readonly string[]
+      deps: TaskContext['deps']
+      emit(e: RunEvent): void
+      signal: AbortSignal
+    },
   ) {
     bindChildSignal(this.ac.signal, o.signal, (pgid) => this.groups.add(pgid))
     const onParentAbort = () => this.ac.abort()
@@ -141,7 +148,15 @@ async function reapGroups(pgids: readonly number[]): Promise<void> {
 /** How starting a service ended. */
 export type StartOutcome =
   | { ok: true; instance: ServiceInstance; reused: boolean; reason: TaskReason }
-  | { ok: false; status: TaskStatus; reason: TaskReason; runReason: TaskReason; exitCode?: number; error: string; log?: Buffer }
+  | {
+      ok: false
+      status: TaskStatus
+      reason: TaskReason
+      runReason: TaskReason
+      exitCode?: number
+      error: string
+      log?: Buffer
+    }
 
 /**
  * The running services. A pool for one run stops everything at the run's end; a `persistent` pool
@@ -179,7 +194,14 @@ export class ServicePool {
     task: ResolvedTask,
     fingerprint: string,
     record: FingerprintRecord | undefined,
-    o: { root: string; env: NodeJS.ProcessEnv; args: readonly string[]; deps: TaskContext['deps']; signal: AbortSignal; onStart(reason: TaskReason): void },
+    o: {
+      root: string
+      env: NodeJS.ProcessEnv
+      args: readonly string[]
+      deps: TaskContext['deps']
+      signal: AbortSignal
+      onStart(reason: TaskReason): void
+    },
   ): Promise<StartOutcome> {
     const name = task.name
     const old = this.live.get(name)
@@ -222,9 +244,19 @@ export class ServicePool {
     if (instance.state !== 'exited') await instance.stop()
     this.live.delete(name)
     const x = instance.exit!
-    if (o.signal.aborted) return { ok: false, status: 'interrupted', reason: { code: 'interrupted' }, runReason: reason, error: 'interrupted', log: x.log }
+    if (o.signal.aborted)
+      return {
+        ok: false,
+        status: 'interrupted',
+        reason: { code: 'interrupted' },
+        runReason: reason,
+        error: 'interrupted',
+        log: x.log,
+      }
     const tail = instance.lastLines()
-    const lastLines = tail.length ? `\nlast ${tail.length} line${tail.length === 1 ? '' : 's'} of its log:\n${tail.map((l) => `  ${l}`).join('\n')}` : '\nit printed nothing'
+    const lastLines = tail.length
+      ? `\nlast ${tail.length} line${tail.length === 1 ? '' : 's'} of its log:\n${tail.map((l) => `  ${l}`).join('\n')}`
+      : '\nit printed nothing'
     if (timedOut) {
       return {
         ok: false,
@@ -275,7 +307,12 @@ export interface RunServicesOptions {
   /** The result of a finished task (for a service's `ctx.deps`). */
   resultOf(task: string): TaskResult | undefined
   /** Emit a task's `task:end` and build its result (the scheduler's). */
-  end(name: string, status: TaskStatus, started: number, extra: Partial<TaskResult> & { reason: TaskReason; log?: Buffer }): TaskResult
+  end(
+    name: string,
+    status: TaskStatus,
+    started: number,
+    extra: Partial<TaskResult> & { reason: TaskReason; log?: Buffer },
+  ): TaskResult
   /** A service failed (its exit stops the run unless `--continue`). */
   onFailure(): void
 }
@@ -287,7 +324,10 @@ export class RunServices {
   private readonly waiting = new Map<string, Set<string>>()
   /** Task -> the services it depends on, directly or not. */
   private readonly servicesOf = new Map<string, string[]>()
-  private readonly running = new Map<string, { instance: ServiceInstance; started: number; reason: TaskReason; reused: boolean; ended?: TaskResult }>()
+  private readonly running = new Map<
+    string,
+    { instance: ServiceInstance; started: number; reason: TaskReason; reused: boolean; ended?: TaskResult }
+  >()
   /** Services that ended (exited, stopped or failed to start), with their final results. */
   readonly results = new Map<string, TaskResult>()
   /** Task -> abort controllers of its executions, aborted when a service it needs exits. */
@@ -325,9 +365,16 @@ export class RunServices {
   async start(task: ResolvedTask, fingerprint: string, record: FingerprintRecord | undefined): Promise<TaskResult> {
     const name = task.name
     const started = Date.now()
-    if (this.o.signal.aborted) return this.final(name, this.o.end(name, 'skipped', started, { reason: { code: 'run-interrupted' } }))
-    if (this.o.dryRun) return this.final(name, this.o.end(name, 'ran', started, { reason: { code: 'not-cacheable', why: 'service' }, durationMs: 0 }))
-    const deps = Object.fromEntries(task.deps.map((d) => [d, { status: this.o.resultOf(d)!.status, value: this.o.resultOf(d)!.value }]))
+    if (this.o.signal.aborted)
+      return this.final(name, this.o.end(name, 'skipped', started, { reason: { code: 'run-interrupted' } }))
+    if (this.o.dryRun)
+      return this.final(
+        name,
+        this.o.end(name, 'ran', started, { reason: { code: 'not-cacheable', why: 'service' }, durationMs: 0 }),
+      )
+    const deps = Object.fromEntries(
+      task.deps.map((d) => [d, { status: this.o.resultOf(d)!.status, value: this.o.resultOf(d)!.value }]),
+    )
     const r = await this.pool.start(task, fingerprint, record, {
       root: this.o.root,
       env: this.o.env,
@@ -338,7 +385,16 @@ export class RunServices {
     })
     if (!r.ok) {
       if (r.status === 'failed') this.o.onFailure()
-      return this.final(name, this.o.end(name, r.status, started, { reason: r.reason, runReason: r.runReason, exitCode: r.exitCode, error: r.error, log: r.log }))
+      return this.final(
+        name,
+        this.o.end(name, r.status, started, {
+          reason: r.reason,
+          runReason: r.runReason,
+          exitCode: r.exitCode,
+          error: r.error,
+          log: r.log,
+        }),
+      )
     }
     const waited = describeReadyWhen(task.service!.readyWhen)
     if (!r.reused) this.o.emit({ type: 'task:ready', time: Date.now(), task: name, waited })
@@ -347,21 +403,41 @@ export class RunServices {
     r.instance.onExit((x) => this.exited(name, entry, x))
     // A service nothing else in this run needs and nobody asked for directly: stop it now.
     if (!this.waiting.get(name)?.size && !this.o.requested.includes(name)) void this.release(name)
-    return { name, status: r.reused ? 'up-to-date' : 'ran', durationMs: Date.now() - started, savedMs: 0, reason: r.reason, fingerprint }
+    return {
+      name,
+      status: r.reused ? 'up-to-date' : 'ran',
+      durationMs: Date.now() - started,
+      savedMs: 0,
+      reason: r.reason,
+      fingerprint,
+    }
   }
 
   /** A service exited: expected when stopped; else it fails, and so do the tasks still needing it. */
-  private exited(name: string, entry: { instance: ServiceInstance; started: number; reason: TaskReason; ended?: TaskResult }, x: Execution): void {
+  private exited(
+    name: string,
+    entry: { instance: ServiceInstance; started: number; reason: TaskReason; ended?: TaskResult },
+    x: Execution,
+  ): void {
     if (entry.ended || this.running.get(name) !== entry) return
     this.running.delete(name)
     if (entry.instance.stopping || this.o.signal.aborted) {
       const status: TaskStatus = this.o.signal.aborted && !entry.instance.stopping ? 'interrupted' : 'ran'
-      entry.ended = this.final(name, this.o.end(name, status, entry.started, { reason: status === 'ran' ? entry.reason : { code: 'interrupted' }, runReason: entry.reason }))
+      entry.ended = this.final(
+        name,
+        this.o.end(name, status, entry.started, {
+          reason: status === 'ran' ? entry.reason : { code: 'interrupted' },
+          runReason: entry.reason,
+        }),
+      )
       return
     }
     const exitCode = x.ok ? 0 : x.exitCode
     if (!exitCode && !this.waiting.get(name)?.size) {
-      entry.ended = this.final(name, this.o.end(name, 'ran', entry.started, { reason: entry.reason, runReason: entry.reason }))
+      entry.ended = this.final(
+        name,
+        this.o.end(name, 'ran', entry.started, { reason: entry.reason, runReason: entry.reason }),
+      )
       return
     }
     this.o.onFailure()
@@ -372,7 +448,9 @@ export class RunServices {
     entry.ended = this.final(
       name,
       this.o.end(name, 'failed', entry.started, {
-        reason: exitCode ? { code: 'exit-code', exitCode } : { code: 'error', message: 'the service exited while tasks depending on it still ran' },
+        reason: exitCode
+          ? { code: 'exit-code', exitCode }
+          : { code: 'error', message: 'the service exited while tasks depending on it still ran' },
         runReason: entry.reason,
         exitCode,
         error: `service \`${name}\` exited with code ${exitCode}`,
@@ -430,13 +508,20 @@ export class RunServices {
         if (e.ended) continue
         e.ended = this.final(
           name,
-          this.o.end(name, e.reused ? 'up-to-date' : 'ran', e.started, { reason: e.reused ? { code: 'fingerprint-unchanged' } : e.reason, ...(e.reused ? {} : { runReason: e.reason }) }),
+          this.o.end(name, e.reused ? 'up-to-date' : 'ran', e.started, {
+            reason: e.reused ? { code: 'fingerprint-unchanged' } : e.reason,
+            ...(e.reused ? {} : { runReason: e.reason }),
+          }),
         )
       }
       this.running.clear()
       return this.results
     }
-    await Promise.all([...this.running.entries()].map(([name, e]) => (this.o.requested.includes(name) ? e.instance.exited : e.instance.stop())))
+    await Promise.all(
+      [...this.running.entries()].map(([name, e]) =>
+        this.o.requested.includes(name) ? e.instance.exited : e.instance.stop(),
+      ),
+    )
     // Exits are reported by `exited`; anything still running (never here) is stopped.
     await this.pool.stopAll()
     return this.results

@@ -34,15 +34,30 @@ export interface Stored {
  * @param discovered files the task's depfile named (kept in its state as next time's extra inputs)
  * @param store false: store nothing (a depfile could not be read: the task must run again next time)
  */
-export async function storeRun(ctx: StoreContext, task: ResolvedTask, fp: Fingerprint, durationMs: number, value: unknown, log: Buffer, discovered?: string[], store = true): Promise<Stored> {
+export async function storeRun(
+  ctx: StoreContext,
+  task: ResolvedTask,
+  fp: Fingerprint,
+  durationMs: number,
+  value: unknown,
+  log: Buffer,
+  discovered?: string[],
+  store = true,
+): Promise<Stored> {
   let outputs: string[] = []
   let digest: string | undefined
   let recordBlob: string | undefined
   try {
     outputs = expandGlobs(ctx.root, task.cwd, task.outputs).files
-    if (task.outputs.length && outputs.length === 0) ctx.warn(`outputs ${JSON.stringify(task.outputs)} match no files after the run`)
+    if (task.outputs.length && outputs.length === 0)
+      ctx.warn(`outputs ${JSON.stringify(task.outputs)} match no files after the run`)
     if (ctx.cache && store) {
-      const entry = await ctx.cache.put(ctx.root, { fingerprint: fp.hash, task: task.name, exitCode: 0, durationMs, value, record: fp.record }, outputs, log)
+      const entry = await ctx.cache.put(
+        ctx.root,
+        { fingerprint: fp.hash, task: task.name, exitCode: 0, durationMs, value, record: fp.record },
+        outputs,
+        log,
+      )
       if (task.outputs.length && entry && Array.isArray(entry.outputs)) digest = outputDigest(entry.outputs)
       // The record is kept once: the state names the cache's copy when it is in the local CAS (`state.ts`).
       if (entry && typeof entry.recordBlob === 'string') recordBlob = entry.recordBlob
@@ -57,12 +72,23 @@ export async function storeRun(ctx: StoreContext, task: ResolvedTask, fp: Finger
   }
   try {
     ctx.state.set(
-      { task: task.name, fingerprint: fp.hash, outputs: stampOutputs(ctx.root, outputs), durationMs, value, ...(digest ? { outputDigest: digest } : {}), ...(discovered ? { discovered } : {}) },
+      {
+        task: task.name,
+        fingerprint: fp.hash,
+        outputs: stampOutputs(ctx.root, outputs),
+        durationMs,
+        value,
+        ...(digest ? { outputDigest: digest } : {}),
+        ...(discovered ? { discovered } : {}),
+      },
       fp.record,
       recordBlob,
     )
   } catch (err) {
-    ctx.warn(`could not record the run in .tasks/state (the task will run again next time): ${(err as Error).message}`, 'state-write-failed')
+    ctx.warn(
+      `could not record the run in .tasks/state (the task will run again next time): ${(err as Error).message}`,
+      'state-write-failed',
+    )
   }
   return { outputs, outputDigest: digest }
 }
@@ -73,7 +99,15 @@ export async function storeRun(ctx: StoreContext, task: ResolvedTask, fp: Finger
  * @param outputDigest the entry's output digest (`cutoff.ts`), for a task with declared outputs
  * @param discovered files the restored depfile names
  */
-export function storeRestore(ctx: StoreContext, task: string, fp: Fingerprint, entry: ActionResult, sameRecord: boolean, outputDigest?: string, discovered?: string[]): void {
+export function storeRestore(
+  ctx: StoreContext,
+  task: string,
+  fp: Fingerprint,
+  entry: ActionResult,
+  sameRecord: boolean,
+  outputDigest?: string,
+  discovered?: string[],
+): void {
   try {
     ctx.state.set(
       {
@@ -93,7 +127,10 @@ export function storeRestore(ctx: StoreContext, task: string, fp: Fingerprint, e
       entry.fingerprint === fp.hash ? entry.recordBlob : undefined,
     )
   } catch (err) {
-    ctx.warn(`could not record the restore in .tasks/state (it will be checked again next time): ${(err as Error).message}`, 'state-write-failed')
+    ctx.warn(
+      `could not record the restore in .tasks/state (it will be checked again next time): ${(err as Error).message}`,
+      'state-write-failed',
+    )
   }
 }
 

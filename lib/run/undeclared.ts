@@ -45,7 +45,13 @@ const SKIP_DIRS = new Set(['.git', '.tasks', 'node_modules'])
  * @param tasks every task of the run (their `outputs`, relative to their `cwd`, are declared)
  * @throws nothing for unreadable folders (skipped); the caller may still guard the call
  */
-export function findUndeclaredWrites(root: string, runStartMs: number, ran: readonly RanWindow[], tasks: readonly ResolvedTask[], candidates?: WrittenCandidates): UndeclaredWrite[] {
+export function findUndeclaredWrites(
+  root: string,
+  runStartMs: number,
+  ran: readonly RanWindow[],
+  tasks: readonly ResolvedTask[],
+  candidates?: WrittenCandidates,
+): UndeclaredWrite[] {
   const declared = declaredMatcher(tasks)
   const since = runStartMs - SLACK_MS
   const byTasks = new Map<string, UndeclaredWrite>()
@@ -61,7 +67,9 @@ export function findUndeclaredWrites(root: string, runStartMs: number, ran: read
     }
     const ctime = st.ctimeMs
     if (ctime < since || declared(rel)) return
-    const during = ran.filter((w) => ctime >= w.startMs - SLACK_MS && ctime <= w.endMs + SLACK_MS).map((w) => w.task.name)
+    const during = ran
+      .filter((w) => ctime >= w.startMs - SLACK_MS && ctime <= w.endMs + SLACK_MS)
+      .map((w) => w.task.name)
     if (during.length === 0) return
     const names = [...new Set(during)].sort()
     const key = names.join('\0')

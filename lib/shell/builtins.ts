@@ -89,7 +89,9 @@ export function makeBuiltins(deps: BuiltinDeps): Record<string, Builtin> {
           })
         } catch (err) {
           const e = err as NodeJS.ErrnoException
-          state.stderr.write(`cat: ${f}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EISDIR' ? 'Is a directory' : e.message}\n`)
+          state.stderr.write(
+            `cat: ${f}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EISDIR' ? 'Is a directory' : e.message}\n`,
+          )
           code = 1
         }
       }
@@ -246,9 +248,20 @@ function primary(a: string[], cwd: string): boolean | string {
     if (op === '!=') return l !== r
     const ints = ['-eq', '-ne', '-lt', '-le', '-gt', '-ge']
     if (ints.includes(op)) {
-      if (!/^-?\d+$/.test(l.trim()) || !/^-?\d+$/.test(r.trim())) return `integer expression expected: ${JSON.stringify(/^-?\d+$/.test(l.trim()) ? r : l)}`
+      if (!/^-?\d+$/.test(l.trim()) || !/^-?\d+$/.test(r.trim()))
+        return `integer expression expected: ${JSON.stringify(/^-?\d+$/.test(l.trim()) ? r : l)}`
       const [x, y] = [Number(l), Number(r)]
-      return op === '-eq' ? x === y : op === '-ne' ? x !== y : op === '-lt' ? x < y : op === '-le' ? x <= y : op === '-gt' ? x > y : x >= y
+      return op === '-eq'
+        ? x === y
+        : op === '-ne'
+          ? x !== y
+          : op === '-lt'
+            ? x < y
+            : op === '-le'
+              ? x <= y
+              : op === '-gt'
+                ? x > y
+                : x >= y
     }
     return `unknown binary operator ${JSON.stringify(op)}`
   }

@@ -7,7 +7,27 @@
 import type { ShellLine, CommandLine, CommandChain, Argument, ArgumentSegment } from '@yarnpkg/parsers'
 
 /** `sh` keywords: the portable shell has no compound commands (if, loops, case) and no functions. */
-const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', 'select', 'function', '[[', ']]', '!', '{', '}'])
+const KEYWORDS = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'for',
+  'while',
+  'until',
+  'do',
+  'done',
+  'case',
+  'esac',
+  'select',
+  'function',
+  '[[',
+  ']]',
+  '!',
+  '{',
+  '}',
+])
 
 /** `sh` builtins with no portable equivalent here (the portable shell would look for a program of that name). */
 const SH_BUILTINS = new Set([
@@ -91,8 +111,12 @@ function inChain(chain: CommandChain): string | undefined {
     else if (c.type === 'group') found = inLine(c.group)
     else if (c.type === 'command') {
       const first = c.args.find((a) => a.type === 'argument')
-      const name = first && first.type === 'argument' && first.segments.length === 1 && first.segments[0]?.type === 'text' ? first.segments[0].text : undefined
-      if (name !== undefined && KEYWORDS.has(name)) return `the \`${name}\` keyword (compound commands${name === '!' ? ' and negation' : ''})`
+      const name =
+        first && first.type === 'argument' && first.segments.length === 1 && first.segments[0]?.type === 'text'
+          ? first.segments[0].text
+          : undefined
+      if (name !== undefined && KEYWORDS.has(name))
+        return `the \`${name}\` keyword (compound commands${name === '!' ? ' and negation' : ''})`
       if (name !== undefined && SH_BUILTINS.has(name)) return `the \`${name}\` builtin of sh`
     }
     if (found) return found
@@ -112,7 +136,8 @@ function inChain(chain: CommandChain): string | undefined {
 
 function inArgument(arg: Argument): string | undefined {
   if (arg.type === 'redirection') {
-    if (arg.fd !== null && arg.fd !== undefined && ![0, 1, 2].includes(arg.fd)) return `a redirection of file descriptor ${arg.fd}`
+    if (arg.fd !== null && arg.fd !== undefined && ![0, 1, 2].includes(arg.fd))
+      return `a redirection of file descriptor ${arg.fd}`
     for (const a of arg.args) {
       const found = inArgument(a)
       if (found) return found

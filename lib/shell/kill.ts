@@ -43,7 +43,11 @@ export function killTree(child: ChildProcess, graceMs: number): void {
  * ParentProcessId,ProcessId` and each is terminated (`process.kill`, TerminateProcess), deepest first.
  */
 export function killWindowsTree(pid: number): void {
-  const r = spawnSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true, timeout: 10_000 })
+  const r = spawnSync('taskkill', ['/pid', String(pid), '/T', '/F'], {
+    stdio: 'ignore',
+    windowsHide: true,
+    timeout: 10_000,
+  })
   if (r.status === 0) return
   const victims = [...descendants(pid).reverse(), pid]
   for (const p of victims) {

@@ -112,7 +112,8 @@ function load(): Loaded {
   const req = createRequire(import.meta.url)
   const shellEntry = req.resolve('@yarnpkg/shell')
   const pipePath = createRequire(shellEntry).resolve('./pipe')
-  if (req.cache[pipePath]) throw new Error('@yarnpkg/shell was loaded before typed-tasks could track the processes it spawns')
+  if (req.cache[pipePath])
+    throw new Error('@yarnpkg/shell was loaded before typed-tasks could track the processes it spawns')
   const crossSpawnPath = createRequire(pipePath).resolve('cross-spawn')
   const real = req(crossSpawnPath) as CrossSpawn & Record<string, unknown>
   const wrapped = Object.assign((command: string, args: readonly string[], options: SpawnOptions) => {
@@ -125,7 +126,9 @@ function load(): Loaded {
   // The interpreter calls `parsers_1.parseShell(...)` through the package's getter, which reads
   // `lib/shell.js`'s export at each call: wrapped there, the trees of repeated commands are reused.
   const parsersEntry = createRequire(shellEntry).resolve('@yarnpkg/parsers')
-  const parserModule = req(createRequire(parsersEntry).resolve('./shell')) as { parseShell: (source: string, options?: unknown) => ShellLine }
+  const parserModule = req(createRequire(parsersEntry).resolve('./shell')) as {
+    parseShell: (source: string, options?: unknown) => ShellLine
+  }
   const parseOnce = parserModule.parseShell
   parserModule.parseShell = (source, options) => {
     if (!parsingForExecute) return parseOnce(source, options)
@@ -205,7 +208,8 @@ function endAfterSources(stream: Writable): Writable {
   stream.end = ((...args: unknown[]) => {
     let polls = 0
     let last = -1
-    const held = () => [...sources].reduce((n, src) => n + src.readableLength + ('writableLength' in src ? src.writableLength : 0), 0)
+    const held = () =>
+      [...sources].reduce((n, src) => n + src.readableLength + ('writableLength' in src ? src.writableLength : 0), 0)
     const settle = () => {
       const now = held()
       if (now === 0 || stream.destroyed) return void end(...args)
@@ -263,7 +267,11 @@ export async function runPortable(command: string, options: PortableOptions): Pr
   }) as [PassThrough, PassThrough] // one per name: stdout, stderr
   const onAbort = () => exec.killAll()
   options.signal.addEventListener('abort', onAbort, { once: true })
-  const builtins: Record<string, Builtin> = makeBuiltins({ shelljs: shell.shelljs, fromPortablePath: shell.fromPortablePath, signal: options.signal })
+  const builtins: Record<string, Builtin> = makeBuiltins({
+    shelljs: shell.shelljs,
+    fromPortablePath: shell.fromPortablePath,
+    signal: options.signal,
+  })
   const id = String(++executionCounter)
   running.set(id, exec)
   let code: number

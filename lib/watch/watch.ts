@@ -58,7 +58,10 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
   const pool = new ServicePool(true, (e) => emit(e))
   const runs: RunResult[] = []
   // Loaded on use: importing the library stays as cheap as before watch mode existed.
-  const [{ watch: chokidarWatch }, { configFiles, rootRelative, watchSet }] = await Promise.all([import('chokidar'), import('./paths.js')])
+  const [{ watch: chokidarWatch }, { configFiles, rootRelative, watchSet }] = await Promise.all([
+    import('chokidar'),
+    import('./paths.js'),
+  ])
 
   let set: WatchSet
   let watcher: FSWatcher | undefined
@@ -98,7 +101,13 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
   const startWatcher = async () => {
     await watcher?.close()
     set = watchSet(config, graph, await configFiles(config))
-    const w = chokidarWatch(set.paths, { ignoreInitial: true, ignored: (p: string) => set.ignored(p), usePolling: polling || undefined, interval: 200, binaryInterval: 500 })
+    const w = chokidarWatch(set.paths, {
+      ignoreInitial: true,
+      ignored: (p: string) => set.ignored(p),
+      usePolling: polling || undefined,
+      interval: 200,
+      binaryInterval: 500,
+    })
     watcher = w
     w.on('all', (event, path) => onFs(event, path))
     w.on('error', (err: unknown) => {
@@ -112,10 +121,21 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
           message: `the system's file watch limit is reached (${code}); polling instead (slower). Raise the limit: \`sudo sysctl fs.inotify.max_user_watches=524288\` (and add \`fs.inotify.max_user_watches=524288\` to /etc/sysctl.conf to keep it)`,
         })
         void startWatcher()
-      } else emit({ type: 'warning', time: Date.now(), code: 'watch-error', message: `file watcher: ${(err as Error)?.message ?? err}` })
+      } else
+        emit({
+          type: 'warning',
+          time: Date.now(),
+          code: 'watch-error',
+          message: `file watcher: ${(err as Error)?.message ?? err}`,
+        })
     })
     await new Promise<void>((r) => w.once('ready', () => r()))
-    emit({ type: 'watch:ready', time: Date.now(), paths: set.paths.map((p) => rootRelative(config.root, p) || '.'), polling })
+    emit({
+      type: 'watch:ready',
+      time: Date.now(),
+      paths: set.paths.map((p) => rootRelative(config.root, p) || '.'),
+      polling,
+    })
   }
 
   const fire = () => {
@@ -143,7 +163,12 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
           ;[config, graph] = [next, nextGraph]
           await startWatcher()
         } catch (error) {
-          emit({ type: 'watch:error', time: Date.now(), message: `the config could not be reloaded, keeping the previous one: ${(error as Error)?.message ?? error}`, error })
+          emit({
+            type: 'watch:error',
+            time: Date.now(),
+            message: `the config could not be reloaded, keeping the previous one: ${(error as Error)?.message ?? error}`,
+            error,
+          })
           return
         }
       }
@@ -185,7 +210,9 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
 
   await startWatcher()
   iterate(false)
-  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))
+  await new Promise<void>((resolve) =>
+    signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+  )
   clearTimeout(timer)
   queued = undefined
   while (running) await running

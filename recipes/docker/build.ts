@@ -21,7 +21,9 @@ interface Step {
 export async function buildImage(ctx: TaskContext, spec: BuildSpec): Promise<ImageValue> {
   const { docker, ep } = await connect(ctx.env, ctx.signal)
   const files = contextFiles(ctx.cwd, spec.dockerfile)
-  ctx.log(`docker build ${spec.context} (${spec.dockerfile}${spec.target ? `, target ${spec.target}` : ''}, ${files.length} files) on ${ep.where}`)
+  ctx.log(
+    `docker build ${spec.context} (${spec.dockerfile}${spec.target ? `, target ${spec.target}` : ''}, ${files.length} files) on ${ep.where}`,
+  )
   let stream: NodeJS.ReadableStream
   try {
     stream = await docker.buildImage(
@@ -51,7 +53,8 @@ export async function buildImage(ctx: TaskContext, spec: BuildSpec): Promise<Ima
     if (typeof e.stream === 'string') {
       const m = /^Step (\d+)\/(\d+) : (.*)$/s.exec(e.stream.replace(/\n$/, ''))
       if (m) step = { index: +m[1]!, total: +m[2]!, instruction: m[3]!.trim(), output: '' }
-      else if (step && !/^ ---> /.test(e.stream) && !/^Removing intermediate container /.test(e.stream)) step.output += e.stream
+      else if (step && !/^ ---> /.test(e.stream) && !/^Removing intermediate container /.test(e.stream))
+        step.output += e.stream
       out.write(e.stream)
     } else if (e.status) {
       out.write(`${e.id ? `${e.id}: ` : ''}${e.status}${e.progress ? ` ${e.progress}` : ''}\n`)
@@ -61,7 +64,11 @@ export async function buildImage(ctx: TaskContext, spec: BuildSpec): Promise<Ima
   })
   out.flush()
   if (error !== undefined) throw buildFailure(ctx.cwd, spec, step, error)
-  if (!imageId) throw new RecipeError('build-failed', `docker build of ${spec.context}/${spec.dockerfile} ended without an image ID (the daemon reported no error); see the log above`)
+  if (!imageId)
+    throw new RecipeError(
+      'build-failed',
+      `docker build of ${spec.context}/${spec.dockerfile} ended without an image ID (the daemon reported no error); see the log above`,
+    )
   return { imageId, tags: [...spec.tags], ...(spec.target ? { target: spec.target } : {}) }
 }
 
@@ -81,7 +88,8 @@ function buildFailure(contextAbs: string, spec: BuildSpec, step: Step | undefine
   const output = step.output.replace(/^\n+/, '').trimEnd().split('\n').slice(-40).join('\n')
   return new RecipeError(
     'build-failed',
-    `docker build failed at step ${step.index}/${step.total} \`${step.instruction}\` (${at}): ${message}` + (output ? `\n--- output of that step ---\n${output}` : '\n(the step printed nothing)'),
+    `docker build failed at step ${step.index}/${step.total} \`${step.instruction}\` (${at}): ${message}` +
+      (output ? `\n--- output of that step ---\n${output}` : '\n(the step printed nothing)'),
   )
 }
 
@@ -90,7 +98,9 @@ function dockerfileLine(path: string, instruction: string): number | undefined {
   try {
     const want = instruction.replace(/\s+/g, ' ').toLowerCase()
     const lines = readFileSync(path, 'utf8').split(/\r?\n/)
-    const i = lines.findIndex((l) => l.trim() && want.startsWith(l.trim().replace(/\\$/, '').trim().replace(/\s+/g, ' ').toLowerCase()))
+    const i = lines.findIndex(
+      (l) => l.trim() && want.startsWith(l.trim().replace(/\\$/, '').trim().replace(/\s+/g, ' ').toLowerCase()),
+    )
     return i < 0 ? undefined : i + 1
   } catch {
     return undefined

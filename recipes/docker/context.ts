@@ -54,7 +54,14 @@ export function contextFiles(contextAbs: string, dockerfile: string): string[] {
   } catch {
     /* none */
   }
-  const files = globSync(['**'], { cwd: contextAbs, dot: true, onlyFiles: true, ignore: [...ignore, ...NEVER_SENT], expandDirectories: false, followSymbolicLinks: false })
+  const files = globSync(['**'], {
+    cwd: contextAbs,
+    dot: true,
+    onlyFiles: true,
+    ignore: [...ignore, ...NEVER_SENT],
+    expandDirectories: false,
+    followSymbolicLinks: false,
+  })
   if (!files.includes(dockerfile)) files.push(dockerfile)
   return files.sort()
 }

@@ -25,8 +25,14 @@ function endpoint(env: NodeJS.ProcessEnv): Endpoint {
   const dockerHost = env.DOCKER_HOST
   if (!dockerHost) {
     const user = join(homedir(), '.docker', 'run', 'docker.sock')
-    const socketPath = process.platform === 'win32' ? '//./pipe/docker_engine' : existsSync(user) ? user : '/var/run/docker.sock'
-    return { where: `the default socket ${socketPath} (DOCKER_HOST is not set)`, socketPath, plainHttp: true, options: { socketPath, host: undefined } }
+    const socketPath =
+      process.platform === 'win32' ? '//./pipe/docker_engine' : existsSync(user) ? user : '/var/run/docker.sock'
+    return {
+      where: `the default socket ${socketPath} (DOCKER_HOST is not set)`,
+      socketPath,
+      plainHttp: true,
+      options: { socketPath, host: undefined },
+    }
   }
   const where = `DOCKER_HOST=${dockerHost}`
   if (dockerHost.startsWith('unix://') || dockerHost.startsWith('npipe://')) {
@@ -37,7 +43,10 @@ function endpoint(env: NodeJS.ProcessEnv): Endpoint {
   try {
     url = new URL(dockerHost.includes('//') ? dockerHost : `tcp://${dockerHost}`)
   } catch {
-    throw new RecipeError('daemon-unreachable', `cannot reach the Docker daemon: ${where} is not a valid address\n  help: use unix:///var/run/docker.sock or tcp://host:2375`)
+    throw new RecipeError(
+      'daemon-unreachable',
+      `cannot reach the Docker daemon: ${where} is not a valid address\n  help: use unix:///var/run/docker.sock or tcp://host:2375`,
+    )
   }
   const tls = env.DOCKER_TLS_VERIFY === '1' || url.port === '2376'
   if (url.protocol === 'tcp:' || url.protocol === 'http:') {
@@ -63,13 +72,30 @@ export function unreachable(ep: Endpoint, err: unknown): RecipeError {
       : ep.where.startsWith('DOCKER_HOST')
         ? 'start the Docker daemon there, or fix or unset DOCKER_HOST'
         : 'start the Docker daemon (e.g. `sudo systemctl start docker`), or set DOCKER_HOST to its socket (unix:///path/docker.sock or tcp://host:2375)'
-  return new RecipeError('daemon-unreachable', `cannot reach the Docker daemon at ${ep.where}: ${code}${e?.message ?? String(err)}\n  help: ${fix}`)
+  return new RecipeError(
+    'daemon-unreachable',
+    `cannot reach the Docker daemon at ${ep.where}: ${code}${e?.message ?? String(err)}\n  help: ${fix}`,
+  )
 }
 
-const CONNECTION_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'ECONNRESET', 'EPIPE', 'ENOTSOCK', 'EAI_AGAIN'])
+const CONNECTION_CODES = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'EACCES',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTSOCK',
+  'EAI_AGAIN',
+])
 
 /** Load dockerode, connect and ping. */
-export async function connect(env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<{ docker: Dockerode; ep: Endpoint }> {
+export async function connect(
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal,
+): Promise<{ docker: Dockerode; ep: Endpoint }> {
   const ep = endpoint(env)
   let Docker: typeof Dockerode
   try {
@@ -112,31 +138,55 @@ export function apiError(ep: Endpoint, err: unknown, what: string): Error {
  * GET a Docker API path with `node:http` (no dockerode), for checks on the no-op path.
  * Resolves `undefined` for 404. Falls back to dockerode for TLS and ssh daemons.
  */
-export async function apiGet(env: NodeJS.ProcessEnv, path: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<unknown | undefined> {
+export async function apiGet(
+  env: NodeJS.ProcessEnv,
+  path: string,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<unknown | undefined> {
   const ep = endpoint(env)
   if (!ep.plainHttp) {
     const { docker } = await connect(env, signal ?? new AbortController().signal)
     return new Promise((res, rej) => {
-      ;(docker.modem as unknown as { dial(o: object, cb: (e: unknown, d: unknown) => void): void }).dial({ path, method: 'GET', statusCodes: { 200: true, 404: 'not found' }, headers }, (e, d) =>
-        (e as { statusCode?: number })?.statusCode === 404 ? res(undefined) : e ? rej(apiError(ep, e, `GET ${path}`)) : res(d),
+      ;(docker.modem as unknown as { dial(o: object, cb: (e: unknown, d: unknown) => void): void }).dial(
+        { path, method: 'GET', statusCodes: { 200: true, 404: 'not found' }, headers },
+        (e, d) =>
+          (e as { statusCode?: number })?.statusCode === 404
+            ? res(undefined)
+            : e
+              ? rej(apiError(ep, e, `GET ${path}`))
+              : res(d),
       )
     })
   }
   return new Promise((res, rej) => {
-    const req = httpRequest({ socketPath: ep.socketPath, host: ep.host, port: ep.port, path, method: 'GET', headers: { ...headers, Host: 'docker' }, signal, timeout: 15_000 }, (resp) => {
-      let body = ''
-      resp.setEncoding('utf8')
-      resp.on('data', (d) => (body += d))
-      resp.on('end', () => {
-        if (resp.statusCode === 404) return res(undefined)
-        if (resp.statusCode !== 200) return rej(new RecipeError('docker-api', `GET ${path}: HTTP ${resp.statusCode}: ${body.trim()}`))
-        try {
-          res(JSON.parse(body))
-        } catch {
-          rej(new RecipeError('docker-api', `GET ${path}: invalid JSON from the daemon`))
-        }
-      })
-    })
+    const req = httpRequest(
+      {
+        socketPath: ep.socketPath,
+        host: ep.host,
+        port: ep.port,
+        path,
+        method: 'GET',
+        headers: { ...headers, Host: 'docker' },
+        signal,
+        timeout: 15_000,
+      },
+      (resp) => {
+        let body = ''
+        resp.setEncoding('utf8')
+        resp.on('data', (d) => (body += d))
+        resp.on('end', () => {
+          if (resp.statusCode === 404) return res(undefined)
+          if (resp.statusCode !== 200)
+            return rej(new RecipeError('docker-api', `GET ${path}: HTTP ${resp.statusCode}: ${body.trim()}`))
+          try {
+            res(JSON.parse(body))
+          } catch {
+            rej(new RecipeError('docker-api', `GET ${path}: invalid JSON from the daemon`))
+          }
+        })
+      },
+    )
     req.on('timeout', () => req.destroy(Object.assign(new Error('timed out after 15 s'), { code: 'ETIMEDOUT' })))
     req.on('error', (err) => rej(signal?.aborted ? err : unreachable(ep, err)))
     req.end()
@@ -149,7 +199,11 @@ export function refPath(ref: string): string {
 }
 
 /** The image ID `ref` resolves to, or undefined when there is no such image. */
-export async function inspectImageId(ref: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string | undefined> {
+export async function inspectImageId(
+  ref: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const info = (await apiGet(env, `/images/${refPath(ref)}/json`, {}, signal)) as { Id?: string } | undefined
   return info?.Id
 }
@@ -166,7 +220,11 @@ export interface BuildEvent {
 }
 
 /** Consume a progress stream (build, push, import) until it ends. */
-export function follow(docker: Dockerode, stream: NodeJS.ReadableStream, onEvent: (e: BuildEvent) => void): Promise<void> {
+export function follow(
+  docker: Dockerode,
+  stream: NodeJS.ReadableStream,
+  onEvent: (e: BuildEvent) => void,
+): Promise<void> {
   return new Promise((res, rej) => {
     docker.modem.followProgress(stream, (err: Error | null) => (err ? rej(err) : res()), onEvent)
   })

@@ -18,7 +18,17 @@
  */
 import { posix, resolve } from 'node:path'
 import { canonicalJson, type TaskDefinition } from '../../lib/index.js'
-import { checkKeys, findProjectRoot, optBoolean, optPositiveInt, optString, optStringRecord, optStrings, optionError, relDir } from '../util.js'
+import {
+  checkKeys,
+  findProjectRoot,
+  optBoolean,
+  optPositiveInt,
+  optString,
+  optStringRecord,
+  optStrings,
+  optionError,
+  relDir,
+} from '../util.js'
 import { buildImage, imageStillValid } from './build.js'
 import { contextInputs } from './context.js'
 import { inspectImageId } from './daemon.js'
@@ -26,7 +36,16 @@ import { pushImage, pushStillValid } from './push.js'
 import { runContainer, sameImage } from './run.js'
 import type { BuildSpec, DockerTaskOptions, ImageOptions, PushOptions, PushSpec, RunOptions, RunSpec } from './types.js'
 
-export type { DockerTaskOptions, ImageOptions, ImageValue, RunOptions, RunValue, RegistryAuth, PushOptions, PushValue } from './types.js'
+export type {
+  DockerTaskOptions,
+  ImageOptions,
+  ImageValue,
+  RunOptions,
+  RunValue,
+  RegistryAuth,
+  PushOptions,
+  PushValue,
+} from './types.js'
 export { dockerignoreToGlobs } from './context.js'
 export { parseReference, registryAuth } from './push.js'
 
@@ -57,15 +76,39 @@ const RECIPE_VERSION = 'v1'
  */
 export function image(options: ImageOptions): Record<string, TaskDefinition> {
   const R = 'docker.image'
-  checkKeys(R, options, [...COMMON_KEYS, 'context', 'dockerfile', 'target', 'stages', 'tags', 'buildArgs', 'labels', 'platform', 'pull', 'noCache', 'inputs', 'root'])
+  checkKeys(R, options, [
+    ...COMMON_KEYS,
+    'context',
+    'dockerfile',
+    'target',
+    'stages',
+    'tags',
+    'buildArgs',
+    'labels',
+    'platform',
+    'pull',
+    'noCache',
+    'inputs',
+    'root',
+  ])
   const c = commonOptions(R, options)
   const target = optString(R, 'target', options.target)
   const stages = optStrings(R, 'stages', options.stages)
-  if (target && stages?.length) throw optionError(R, 'target', 'cannot be given together with `stages` (the last stage is the target)', 'give `target` or `stages`, not both')
-  for (const [i, st] of (stages ?? []).entries()) if (stages!.indexOf(st) !== i) throw optionError(R, 'stages', `lists \`${st}\` twice`)
+  if (target && stages?.length)
+    throw optionError(
+      R,
+      'target',
+      'cannot be given together with `stages` (the last stage is the target)',
+      'give `target` or `stages`, not both',
+    )
+  for (const [i, st] of (stages ?? []).entries())
+    if (stages!.indexOf(st) !== i) throw optionError(R, 'stages', `lists \`${st}\` twice`)
   const context = relDir(R, 'context', options.context)
-  const dockerfile = posix.normalize((optString(R, 'dockerfile', options.dockerfile) ?? 'Dockerfile').replace(/\\/g, '/'))
-  if (dockerfile.startsWith('../') || posix.isAbsolute(dockerfile)) throw optionError(R, 'dockerfile', `must be inside the context, got ${JSON.stringify(options.dockerfile)}`)
+  const dockerfile = posix.normalize(
+    (optString(R, 'dockerfile', options.dockerfile) ?? 'Dockerfile').replace(/\\/g, '/'),
+  )
+  if (dockerfile.startsWith('../') || posix.isAbsolute(dockerfile))
+    throw optionError(R, 'dockerfile', `must be inside the context, got ${JSON.stringify(options.dockerfile)}`)
   const root = optString(R, 'root', options.root)
   const userInputs = optStrings(R, 'inputs', options.inputs)
   const inputs = userInputs ?? contextInputs(resolve(root ?? findProjectRoot(), context), dockerfile)
@@ -78,7 +121,12 @@ export function image(options: ImageOptions): Record<string, TaskDefinition> {
     pull: optBoolean(R, 'pull', options.pull) ?? false,
     noCache: optBoolean(R, 'noCache', options.noCache) ?? false,
   }
-  const task = (stage: string | undefined, taskTags: string[], deps: readonly string[], description: string): TaskDefinition => {
+  const task = (
+    stage: string | undefined,
+    taskTags: string[],
+    deps: readonly string[],
+    description: string,
+  ): TaskDefinition => {
     const spec: BuildSpec = { ...common, context, target: stage, tags: taskTags }
     return {
       description,
@@ -93,7 +141,14 @@ export function image(options: ImageOptions): Record<string, TaskDefinition> {
   }
   const what = `${context}/${dockerfile}`
   if (!stages?.length) {
-    return { [c.base]: task(target, tags, c.deps, c.description ?? `docker build ${what}${target ? ` --target ${target}` : ''}`) }
+    return {
+      [c.base]: task(
+        target,
+        tags,
+        c.deps,
+        c.description ?? `docker build ${what}${target ? ` --target ${target}` : ''}`,
+      ),
+    }
   }
   const out: Record<string, TaskDefinition> = {}
   let prev: string | undefined
@@ -119,7 +174,18 @@ export function image(options: ImageOptions): Record<string, TaskDefinition> {
  */
 export function run(options: RunOptions): Record<string, TaskDefinition> {
   const R = 'docker.run'
-  checkKeys(R, options, [...COMMON_KEYS, 'image', 'cmd', 'entrypoint', 'containerEnv', 'workdir', 'user', 'network', 'cache', 'timeoutMs'])
+  checkKeys(R, options, [
+    ...COMMON_KEYS,
+    'image',
+    'cmd',
+    'entrypoint',
+    'containerEnv',
+    'workdir',
+    'user',
+    'network',
+    'cache',
+    'timeoutMs',
+  ])
   const c = commonOptions(R, options)
   const imageRef = optString(R, 'image', options.image)
   if (imageRef === undefined) throw optionError(R, 'image', 'is required: a tag or image ID, e.g. `api:dev`')
@@ -161,13 +227,23 @@ export function push(options: PushOptions): Record<string, TaskDefinition> {
   checkKeys(R, options, [...COMMON_KEYS, 'image', 'source', 'auth', 'dockerConfig'])
   const c = commonOptions(R, options)
   const imageRef = optString(R, 'image', options.image)
-  if (imageRef === undefined) throw optionError(R, 'image', 'is required: the reference to push, with its registry, e.g. `localhost:5000/api:1.0`')
+  if (imageRef === undefined)
+    throw optionError(
+      R,
+      'image',
+      'is required: the reference to push, with its registry, e.g. `localhost:5000/api:1.0`',
+    )
   const auth = options.auth
   if (auth !== undefined) {
     checkKeys(`${R} auth`, auth, ['username', 'password', 'identitytoken', 'serveraddress'])
-    for (const [k, v] of Object.entries(auth)) if (typeof v !== 'string') throw optionError(R, `auth.${k}`, `must be a string, got ${typeof v}`)
+    for (const [k, v] of Object.entries(auth))
+      if (typeof v !== 'string') throw optionError(R, `auth.${k}`, `must be a string, got ${typeof v}`)
   }
-  const spec: PushSpec = { image: imageRef, source: optString(R, 'source', options.source), dockerConfig: optString(R, 'dockerConfig', options.dockerConfig) }
+  const spec: PushSpec = {
+    image: imageRef,
+    source: optString(R, 'source', options.source),
+    dockerConfig: optString(R, 'dockerConfig', options.dockerConfig),
+  }
   return {
     [c.base]: {
       description: c.description ?? `docker push ${spec.image}`,
@@ -198,7 +274,8 @@ const COMMON_KEYS = ['name', 'description', 'deps', 'env']
 function commonOptions(R: string, o: DockerTaskOptions) {
   const name = optString(R, 'name', o.name)
   if (name === undefined) throw optionError(R, 'name', 'is required: the task is `docker:<name>`')
-  if (!/^[\w.\-/:]+$/.test(name)) throw optionError(R, 'name', `must be letters, digits, - _ . / :, got ${JSON.stringify(name)}`)
+  if (!/^[\w.\-/:]+$/.test(name))
+    throw optionError(R, 'name', `must be letters, digits, - _ . / :, got ${JSON.stringify(name)}`)
   return {
     base: `docker:${name}`,
     description: optString(R, 'description', o.description),

@@ -31,9 +31,17 @@ export function parseReference(ref: string): { repo: string; tag: string; regist
  * @param configPath @default `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`
  * @throws {RecipeError} when a credential helper is configured but fails.
  */
-export function registryAuth(registry: string, configPath?: string, env: NodeJS.ProcessEnv = process.env): RegistryAuth | undefined {
+export function registryAuth(
+  registry: string,
+  configPath?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): RegistryAuth | undefined {
   const file = configPath ?? join(env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json')
-  let config: { auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>; credHelpers?: Record<string, string>; credsStore?: string }
+  let config: {
+    auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>
+    credHelpers?: Record<string, string>
+    credsStore?: string
+  }
   try {
     config = JSON.parse(readFileSync(file, 'utf8'))
   } catch {
@@ -45,13 +53,21 @@ export function registryAuth(registry: string, configPath?: string, env: NodeJS.
       : [registry, `https://${registry}`, `http://${registry}`, `https://${registry}/v1/`, `https://${registry}/v2/`]
   const helper = config.credHelpers?.[registry] ?? config.credsStore
   if (helper) {
-    const r = spawnSync(`docker-credential-${helper}`, ['get'], { input: registry === 'docker.io' ? keys[0] : registry, encoding: 'utf8' })
+    const r = spawnSync(`docker-credential-${helper}`, ['get'], {
+      input: registry === 'docker.io' ? keys[0] : registry,
+      encoding: 'utf8',
+    })
     if (r.status === 0) {
       const c = JSON.parse(r.stdout) as { Username: string; Secret: string }
-      return c.Username === '<token>' ? { identitytoken: c.Secret, serveraddress: registry } : { username: c.Username, password: c.Secret, serveraddress: registry }
+      return c.Username === '<token>'
+        ? { identitytoken: c.Secret, serveraddress: registry }
+        : { username: c.Username, password: c.Secret, serveraddress: registry }
     }
     if (config.credHelpers?.[registry]) {
-      throw new RecipeError('registry-auth', `credential helper docker-credential-${helper} failed for ${registry}: ${(r.stderr || r.stdout || r.error?.message || '').trim()}`)
+      throw new RecipeError(
+        'registry-auth',
+        `credential helper docker-credential-${helper} failed for ${registry}: ${(r.stderr || r.stdout || r.error?.message || '').trim()}`,
+      )
     }
   }
   for (const k of keys) {
@@ -68,7 +84,12 @@ export function registryAuth(registry: string, configPath?: string, env: NodeJS.
   return undefined
 }
 
-function authFor(ref: string, spec: PushSpec, given: RegistryAuth | undefined, env: NodeJS.ProcessEnv): RegistryAuth | undefined {
+function authFor(
+  ref: string,
+  spec: PushSpec,
+  given: RegistryAuth | undefined,
+  env: NodeJS.ProcessEnv,
+): RegistryAuth | undefined {
   const { registry } = parseReference(ref)
   if (given) return { serveraddress: registry, ...given }
   return registryAuth(registry, spec.dockerConfig, env)
@@ -80,7 +101,10 @@ export async function pushImage(ctx: TaskContext, spec: PushSpec, given: Registr
   const { repo, tag, registry } = parseReference(spec.image)
   if (spec.source) {
     if (!(await inspectImageId(spec.source, ctx.env, ctx.signal))) {
-      throw new RecipeError('image-missing', `image \`${spec.source}\` (source of the push) is not in the Docker daemon (${ep.where})\n  help: add the task that builds it to \`deps\``)
+      throw new RecipeError(
+        'image-missing',
+        `image \`${spec.source}\` (source of the push) is not in the Docker daemon (${ep.where})\n  help: add the task that builds it to \`deps\``,
+      )
     }
     try {
       await docker.getImage(spec.source).tag({ repo, tag })
@@ -89,9 +113,15 @@ export async function pushImage(ctx: TaskContext, spec: PushSpec, given: Registr
     }
   }
   const imageId = await inspectImageId(spec.image, ctx.env, ctx.signal)
-  if (!imageId) throw new RecipeError('image-missing', `image \`${spec.image}\` is not in the Docker daemon (${ep.where})\n  help: add the task that builds it to \`deps\`, or give \`source\``)
+  if (!imageId)
+    throw new RecipeError(
+      'image-missing',
+      `image \`${spec.image}\` is not in the Docker daemon (${ep.where})\n  help: add the task that builds it to \`deps\`, or give \`source\``,
+    )
   const auth = authFor(spec.image, spec, given, ctx.env)
-  ctx.log(`docker push ${spec.image} (${imageId.slice(0, 19)}) to ${registry}${auth ? ` as ${auth.username ?? 'token'}` : ' without credentials'}`)
+  ctx.log(
+    `docker push ${spec.image} (${imageId.slice(0, 19)}) to ${registry}${auth ? ` as ${auth.username ?? 'token'}` : ' without credentials'}`,
+  )
   let stream: NodeJS.ReadableStream
   try {
     const img = docker.getImage(`${repo}:${tag}`) as unknown as { push(o: object): Promise<NodeJS.ReadableStream> }
@@ -116,7 +146,11 @@ export async function pushImage(ctx: TaskContext, spec: PushSpec, given: Registr
         : `check that ${registry} is reachable from the Docker daemon`
     throw new RecipeError('push-failed', `docker push ${spec.image} failed: ${error}\n  help: ${hint}`)
   }
-  if (!digest) throw new RecipeError('push-failed', `docker push ${spec.image} ended without a digest (the daemon reported no error); see the log above`)
+  if (!digest)
+    throw new RecipeError(
+      'push-failed',
+      `docker push ${spec.image} ended without a digest (the daemon reported no error); see the log above`,
+    )
   return { image: spec.image, imageId, digest }
 }
 
@@ -126,7 +160,11 @@ function registryAuthHeader(auth: RegistryAuth): string {
 }
 
 /** `check` of push tasks: the local image is unchanged and the registry still serves the digest. */
-export async function pushStillValid(ctx: CheckContext, spec: PushSpec, given: RegistryAuth | undefined): Promise<boolean> {
+export async function pushStillValid(
+  ctx: CheckContext,
+  spec: PushSpec,
+  given: RegistryAuth | undefined,
+): Promise<boolean> {
   const value = ctx.value as Partial<PushValue> | undefined
   if (!value?.imageId || !value.digest) return false
   const source = spec.source ?? spec.image
@@ -134,7 +172,8 @@ export async function pushStillValid(ctx: CheckContext, spec: PushSpec, given: R
   const auth = authFor(spec.image, spec, given, process.env)
   const headers: Record<string, string> = auth ? { 'X-Registry-Auth': registryAuthHeader(auth) } : {}
   try {
-    const dist = (await apiGet(process.env, `/distribution/${refPath(spec.image)}/json`, headers, ctx.signal)) as { Descriptor?: { digest?: string } } | undefined
+    const dist = (await apiGet(process.env, `/distribution/${refPath(spec.image)}/json`, headers, ctx.signal)) as
+      { Descriptor?: { digest?: string } } | undefined
     return dist?.Descriptor?.digest === value.digest
   } catch {
     return false

@@ -15,7 +15,10 @@ export async function runContainer(ctx: TaskContext, spec: RunSpec): Promise<Run
   const { docker, ep } = await connect(ctx.env, ctx.signal)
   const imageId = await inspectImageId(spec.image, ctx.env, ctx.signal)
   if (!imageId) {
-    throw new RecipeError('image-missing', `image \`${spec.image}\` is not in the Docker daemon (${ep.where})\n  help: add the task that builds it to \`deps\`, or pull/load it first`)
+    throw new RecipeError(
+      'image-missing',
+      `image \`${spec.image}\` is not in the Docker daemon (${ep.where})\n  help: add the task that builds it to \`deps\`, or pull/load it first`,
+    )
   }
   ctx.log(`docker run ${spec.image}${spec.cmd ? ' ' + spec.cmd.join(' ') : ''} (${imageId.slice(0, 19)})`)
   let container: Dockerode.Container
@@ -80,9 +83,20 @@ export async function runContainer(ctx: TaskContext, spec: RunSpec): Promise<Run
     await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))])
     outLog.flush()
     errLog.flush()
-    if (timedOut) throw new RecipeError('run-timeout', `docker run ${spec.image}: killed after ${spec.timeoutMs} ms (timeoutMs)`)
-    if (result.StatusCode !== 0) throw new TaskCommandError(`docker run ${spec.image}${spec.cmd ? ' ' + spec.cmd.join(' ') : ''}`, result.StatusCode)
-    return { image: spec.image, imageId, exitCode: result.StatusCode, stdout: stdout.slice(0, VALUE_LIMIT), stderr: stderr.slice(0, VALUE_LIMIT) }
+    if (timedOut)
+      throw new RecipeError('run-timeout', `docker run ${spec.image}: killed after ${spec.timeoutMs} ms (timeoutMs)`)
+    if (result.StatusCode !== 0)
+      throw new TaskCommandError(
+        `docker run ${spec.image}${spec.cmd ? ' ' + spec.cmd.join(' ') : ''}`,
+        result.StatusCode,
+      )
+    return {
+      image: spec.image,
+      imageId,
+      exitCode: result.StatusCode,
+      stdout: stdout.slice(0, VALUE_LIMIT),
+      stderr: stderr.slice(0, VALUE_LIMIT),
+    }
   } catch (err) {
     if (err instanceof RecipeError || err instanceof TaskCommandError || ctx.signal.aborted) throw err
     throw apiError(ep, err, `docker run ${spec.image}`)

@@ -21,7 +21,10 @@ function byName(config, files = {}) {
 }
 
 test('the CLI is the bundle, and the package name resolves to the same bundle', () => {
-  assert.ok(existsSync(join(REPO, 'dist', 'cli', 'tasks.js')), 'dist/cli/tasks.js (npm run build runs scripts/bundle.mjs)')
+  assert.ok(
+    existsSync(join(REPO, 'dist', 'cli', 'tasks.js')),
+    'dist/cli/tasks.js (npm run build runs scripts/bundle.mjs)',
+  )
   assert.match(readFileSync(join(REPO, 'dist', 'bin', 'tasks.js'), 'utf8'), /import '\.\.\/cli\/tasks\.js'/)
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'))
   assert.is(pkg.exports['.'].default, './dist/cli/index.js')
@@ -52,7 +55,9 @@ test('errors of the bundle and of dist/lib recognise each other (both ways), sub
 })
 
 test('a TasksError thrown by a config (imported by package name) is rendered as itself, exit 2', async () => {
-  const p = byName(`import { TasksError } from 'typed-tasks'\nthrow new TasksError('config-invalid', 'BRANDED-BOOM', {}, 'the hint of the config')\n`)
+  const p = byName(
+    `import { TasksError } from 'typed-tasks'\nthrow new TasksError('config-invalid', 'BRANDED-BOOM', {}, 'the hint of the config')\n`,
+  )
   try {
     const r = await tasks(p.dir, ['build'])
     assert.is(r.code, 2, dump(r))
@@ -65,7 +70,9 @@ test('a TasksError thrown by a config (imported by package name) is rendered as 
 })
 
 test('the same from a config importing dist/lib by file URL (the other copy)', async () => {
-  const p = fixture({ 'tasks.config.mjs': `import { TasksError } from '${LIB_URL}'\nthrow new TasksError('config-invalid', 'FILE-URL-BOOM', {}, 'hint two')\n` })
+  const p = fixture({
+    'tasks.config.mjs': `import { TasksError } from '${LIB_URL}'\nthrow new TasksError('config-invalid', 'FILE-URL-BOOM', {}, 'hint two')\n`,
+  })
   try {
     const r = await tasks(p.dir, ['build'])
     assert.is(r.code, 2, dump(r))

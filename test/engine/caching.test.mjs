@@ -37,7 +37,11 @@ test('changing a.txt reruns a and its dependents b, c; d stays up to date', asyn
     p.write('a.txt', 'A2\n')
     const r = await tasksJson(p.dir, ['all'])
     assert.is(r.code, 0, dump(r))
-    assert.equal({ a: r.status.a, b: r.status.b, c: r.status.c, d: r.status.d }, { a: 'ran', b: 'ran', c: 'ran', d: 'up-to-date' }, dump(r))
+    assert.equal(
+      { a: r.status.a, b: r.status.b, c: r.status.c, d: r.status.d },
+      { a: 'ran', b: 'ran', c: 'ran', d: 'up-to-date' },
+      dump(r),
+    )
     assert.match(r.task('a').reason, /a\.txt/)
     assert.is(p.read('c.out'), 'A2\nB\nC\n')
     assert.is(count(p.path('runs-d')), 1)
@@ -53,7 +57,11 @@ test('changing c.txt reruns only c (its dependencies stay up to date)', async ()
     assert.is((await tasksJson(p.dir, ['all'])).code, 0)
     p.write('c.txt', 'C2\n')
     const r = await tasksJson(p.dir, ['all'])
-    assert.equal({ a: r.status.a, b: r.status.b, c: r.status.c, d: r.status.d }, { a: 'up-to-date', b: 'up-to-date', c: 'ran', d: 'up-to-date' }, dump(r))
+    assert.equal(
+      { a: r.status.a, b: r.status.b, c: r.status.c, d: r.status.d },
+      { a: 'up-to-date', b: 'up-to-date', c: 'ran', d: 'up-to-date' },
+      dump(r),
+    )
     assert.is(p.read('c.out'), 'A\nB\nC2\n')
   } finally {
     p.cleanup()
@@ -74,7 +82,9 @@ test('inputs omitted: the task always runs', async () => {
 })
 
 test('inputs: [] is cached on the definition alone', async () => {
-  const p = project(`{ gen: { run: 'echo ran >> runs && echo x > gen.out', inputs: [], outputs: ['gen.out'] } }`, { 'other.txt': '1' })
+  const p = project(`{ gen: { run: 'echo ran >> runs && echo x > gen.out', inputs: [], outputs: ['gen.out'] } }`, {
+    'other.txt': '1',
+  })
   try {
     assert.is((await tasksJson(p.dir, ['gen'])).status.gen, 'ran')
     p.write('other.txt', '2')

@@ -43,7 +43,11 @@ test('--dry-run predicts the real run: a deleted dependency output that would be
     rmSync(p.path('gen.out'))
     const dry = await tasksJson(p.dir, ['all', '--dry-run'])
     const real = await tasksJson(p.dir, ['all'])
-    assert.equal(real.status, { gen: 'cache-hit', build: 'up-to-date', lint: 'up-to-date', all: 'up-to-date' }, dump(real))
+    assert.equal(
+      real.status,
+      { gen: 'cache-hit', build: 'up-to-date', lint: 'up-to-date', all: 'up-to-date' },
+      dump(real),
+    )
     assert.equal(dry.status, real.status, `dry run predicted differently from the real run:\n${dump(dry)}`)
   } finally {
     p.cleanup()
@@ -239,7 +243,8 @@ test('--json: stdout is only the RunResult JSON, with the documented shape', asy
     const order = j.tasks.map((t) => t.name)
     assert.ok(order.indexOf('gen') < order.indexOf('build'))
     assert.ok(order.indexOf('build') < order.indexOf('all'))
-    for (const k of ['tasks', 'ran', 'cacheHits', 'upToDate', 'failed', 'skipped', 'wallMs', 'savedMs']) assert.type(j.summary[k], 'number', k)
+    for (const k of ['tasks', 'ran', 'cacheHits', 'upToDate', 'failed', 'skipped', 'wallMs', 'savedMs'])
+      assert.type(j.summary[k], 'number', k)
     assert.is(j.summary.tasks, 4)
     assert.not.match(r.stdout, /GEN-LOG/, 'task output leaked to stdout')
     assert.match(r.stderr, /GEN-LOG/)
@@ -257,12 +262,21 @@ test('plain output with CI=true: [task] prefixes and the summary line', async ()
     assert.match(r.stderr, /^\[gen\] run: no previous run$/m)
     assert.match(r.stderr, /^\[gen\] GEN-LOG$/m)
     assert.match(r.stderr, /^\[gen\] ran in \d+ ms$/m)
-    assert.match(r.stderr, /^tasks: 4 \| ran: 4 \| cache hits: 0 \| up to date: 0 \| failed: 0 \| skipped: 0 \| wall: .+ \| saved: .+$/m, dump(r))
+    assert.match(
+      r.stderr,
+      /^tasks: 4 \| ran: 4 \| cache hits: 0 \| up to date: 0 \| failed: 0 \| skipped: 0 \| wall: .+ \| saved: .+$/m,
+      dump(r),
+    )
     const again = await tasks(p.dir, ['all'])
     assert.match(again.stderr, /^\[gen\] up to date$/m)
-    assert.match(again.stderr, /^tasks: 4 \| ran: 0 \| cache hits: 0 \| up to date: 4 \| failed: 0 \| skipped: 0 \|/m, dump(again))
+    assert.match(
+      again.stderr,
+      /^tasks: 4 \| ran: 0 \| cache hits: 0 \| up to date: 4 \| failed: 0 \| skipped: 0 \|/m,
+      dump(again),
+    )
     // every non-summary line is prefixed
-    for (const line of again.stderr.split('\n').filter(Boolean)) assert.ok(/^\[\w+\] |^tasks: /.test(line), `unprefixed line: ${line}`)
+    for (const line of again.stderr.split('\n').filter(Boolean))
+      assert.ok(/^\[\w+\] |^tasks: /.test(line), `unprefixed line: ${line}`)
   } finally {
     p.cleanup()
   }

@@ -17,7 +17,8 @@ files['out/.keep'] = ''
 function allFiles(dir) {
   const out = []
   ;(function walk(d) {
-    for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name))
+    for (const e of readdirSync(d, { withFileTypes: true }))
+      e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name))
   })(dir)
   return out
 }
@@ -26,7 +27,10 @@ for (let round = 1; round <= 3; round++) {
   test(`round ${round}: two CLIs at once both exit 0; a third run is all up to date or cache hits`, async () => {
     const p = project(tasksSrc, files)
     try {
-      const [a, b] = await Promise.all([tasksJson(p.dir, ['all', '--concurrency', '3']), tasksJson(p.dir, ['all', '--concurrency', '3'])])
+      const [a, b] = await Promise.all([
+        tasksJson(p.dir, ['all', '--concurrency', '3']),
+        tasksJson(p.dir, ['all', '--concurrency', '3']),
+      ])
       assert.is(a.code, 0, dump(a))
       assert.is(b.code, 0, dump(b))
       assert.not.match(a.stderr + b.stderr, /internal error|could not store/, dump(a) + dump(b))

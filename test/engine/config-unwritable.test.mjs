@@ -18,7 +18,11 @@ test('`.tasks/config` is a file: warning, compiled in memory, the task runs', as
     const r = await tasksJson(p.dir, ['build'])
     assert.is(r.code, 0, dump(r))
     assert.is(r.status.build, 'ran')
-    assert.match(r.stderr, /warning: could not cache the compiled config in .*\.tasks\/config .*compiled it in memory/, dump(r))
+    assert.match(
+      r.stderr,
+      /warning: could not cache the compiled config in .*\.tasks\/config .*compiled it in memory/,
+      dump(r),
+    )
     assert.not.match(r.stderr, /internal error/)
     assert.is(count(p.path('runs')), 1)
     // and again (still no cache): the result is up to date
@@ -37,7 +41,10 @@ test('a config importing typed-tasks by package name still resolves when compile
     const { symlinkSync } = await import('node:fs')
     const { REPO } = await import('./rig.mjs')
     symlinkSync(REPO, p.path('node_modules/typed-tasks'))
-    writeFileSync(p.path('tasks.config.ts'), `import { defineConfig } from 'typed-tasks'\n${EXTRA}export default defineConfig({ tasks: ${TASKS} })\n`)
+    writeFileSync(
+      p.path('tasks.config.ts'),
+      `import { defineConfig } from 'typed-tasks'\n${EXTRA}export default defineConfig({ tasks: ${TASKS} })\n`,
+    )
     mkdirSync(p.path('.tasks'), { recursive: true })
     writeFileSync(p.path('.tasks/config'), 'not a folder')
     const r = await tasks(p.dir, ['build'])
@@ -49,7 +56,10 @@ test('a config importing typed-tasks by package name still resolves when compile
 })
 
 test('a config that throws, compiled in memory: still tasks.config.ts:line:col', async () => {
-  const p = project(TASKS, files, { ts: true, extra: `const n: number = 1\nif (n) throw new Error('THREW-IN-MEMORY')\n` })
+  const p = project(TASKS, files, {
+    ts: true,
+    extra: `const n: number = 1\nif (n) throw new Error('THREW-IN-MEMORY')\n`,
+  })
   try {
     mkdirSync(p.path('.tasks'), { recursive: true })
     writeFileSync(p.path('.tasks/config'), 'x')

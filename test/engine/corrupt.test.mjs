@@ -131,7 +131,8 @@ test('truncated state files (last fingerprints, hash memo) do not crash the next
     const state = p.path('.tasks/state')
     const files = []
     ;(function walk(d) {
-      for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name))
+      for (const e of readdirSync(d, { withFileTypes: true }))
+        e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name))
     })(state)
     assert.ok(files.length > 0, 'expected state files')
     for (const f of files) truncateSync(f, Math.floor(statSync(f).size / 2))

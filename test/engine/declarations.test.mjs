@@ -11,7 +11,9 @@ import { project, tasks, tasksJson, dump, count } from './rig.mjs'
 const FMT = `node -e "const fs=require('fs');fs.writeFileSync('README.md',fs.readFileSync('README.md','utf8').replace(/[ ]+$/gm,''));fs.appendFileSync('runs','x\\\\n')"`
 
 test('in place: README.md as input and output is refused, README.md untouched', async () => {
-  const p = project(`{ docs: { run: ${JSON.stringify(FMT)}, inputs: ['README.md'], outputs: ['README.md'] } }`, { 'README.md': '# Title   \n' })
+  const p = project(`{ docs: { run: ${JSON.stringify(FMT)}, inputs: ['README.md'], outputs: ['README.md'] } }`, {
+    'README.md': '# Title   \n',
+  })
   try {
     const r = await tasks(p.dir, ['docs'])
     assert.is(r.code, 2, dump(r))
@@ -25,7 +27,9 @@ test('in place: README.md as input and output is refused, README.md untouched', 
 })
 
 test('in place, the fix (input only): a hand edit is never overwritten, by a rerun or a restore', async () => {
-  const p = project(`{ docs: { run: ${JSON.stringify(FMT)}, inputs: ['README.md'], shell: 'sh' } }`, { 'README.md': '# Title   \n' })
+  const p = project(`{ docs: { run: ${JSON.stringify(FMT)}, inputs: ['README.md'], shell: 'sh' } }`, {
+    'README.md': '# Title   \n',
+  })
   try {
     let r = await tasksJson(p.dir, ['docs'])
     assert.is(r.status.docs, 'ran', dump(r))
@@ -143,7 +147,10 @@ test('reading an output without depending on it: refused with the fix; with the 
   try {
     const r = await tasks(p.dir, ['link'])
     assert.is(r.code, 2, dump(r))
-    assert.match(r.stderr, /task `link` reads `build\/cjson\.o` .*an output of task `obj:cjson`, without depending on it/)
+    assert.match(
+      r.stderr,
+      /task `link` reads `build\/cjson\.o` .*an output of task `obj:cjson`, without depending on it/,
+    )
     assert.match(r.stderr, /help: add "obj:cjson" to `deps` of `link`/)
   } finally {
     p.cleanup()

@@ -13,17 +13,21 @@ import { gitCommitAll } from '../helpers.mjs'
 
 const { parseDepfile, readDepfile } = await import(new URL('../../dist/lib/run/depfile.js', import.meta.url).href)
 const hasCc = spawnSync('cc', ['--version']).status === 0
-if (!hasCc) console.warn('depfile.test.mjs: SKIPPING the c-calc tests: no C compiler (`cc`) on PATH (apt-get install -y gcc)')
+if (!hasCc)
+  console.warn('depfile.test.mjs: SKIPPING the c-calc tests: no C compiler (`cc`) on PATH (apt-get install -y gcc)')
 
 test('parseDepfile: gcc -MMD -MP output, continuations, escaped spaces, $$, several rules, CRLF', () => {
-  const text = 'build/a.o: src/a.c src/my\\ header.h \\\r\n  gen/ops.h src/$$x.h\r\n\r\nsrc/my\\ header.h:\n\ngen/ops.h:\n'
+  const text =
+    'build/a.o: src/a.c src/my\\ header.h \\\r\n  gen/ops.h src/$$x.h\r\n\r\nsrc/my\\ header.h:\n\ngen/ops.h:\n'
   const d = parseDepfile(text)
   assert.equal(d.targets, ['build/a.o', 'src/my header.h', 'gen/ops.h'])
   assert.equal(d.prerequisites, ['src/a.c', 'src/my header.h', 'gen/ops.h', 'src/$x.h'])
 })
 
 test('parseDepfile: rustc dep-info (several targets, comment lines), a Windows drive path stays one path', () => {
-  const d = parseDepfile('/p/target/debug/app /p/target/debug/app.d: src/main.rs src/util.rs\n\nsrc/main.rs:\n# env-dep:CARGO_PKG_NAME=app\nC:\\src\\b.o: C:\\src\\b.c\n')
+  const d = parseDepfile(
+    '/p/target/debug/app /p/target/debug/app.d: src/main.rs src/util.rs\n\nsrc/main.rs:\n# env-dep:CARGO_PKG_NAME=app\nC:\\src\\b.o: C:\\src\\b.c\n',
+  )
   assert.equal(d.targets, ['/p/target/debug/app', '/p/target/debug/app.d', 'src/main.rs', 'C:\\src\\b.o'])
   assert.equal(d.prerequisites, ['src/main.rs', 'src/util.rs', 'C:\\src\\b.c'])
 })
@@ -51,7 +55,10 @@ test('readDepfile: paths relative to the cwd, files outside the project (system 
 /** A copy of examples/c-calc whose config imports the built library (in git when the pass asks for it). */
 function calc() {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'tasks-depfile-')))
-  cpSync(join(REPO, 'examples', 'c-calc'), dir, { recursive: true, filter: (p) => !/[/\\](build|gen|\.tasks|node_modules)$/.test(p) })
+  cpSync(join(REPO, 'examples', 'c-calc'), dir, {
+    recursive: true,
+    filter: (p) => !/[/\\](build|gen|\.tasks|node_modules)$/.test(p),
+  })
   const cfg = join(dir, 'tasks.config.ts')
   writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(`from 'typed-tasks'`, `from '${LIB_URL}'`))
   if (process.env.TASKS_TEST_GIT === '1') gitCommitAll(dir, 'fixture')
@@ -72,11 +79,18 @@ test('c-calc: an edit of a header no glob names reruns exactly the compiles that
       dump(r),
     )
     // stack.h is included by stack.c and eval.c, not by main.c
-    writeFileSync(p.path('src/stack.h'), readFileSync(p.path('src/stack.h'), 'utf8').replace('#define', '#define STACK_EDITED 1\n#define'))
+    writeFileSync(
+      p.path('src/stack.h'),
+      readFileSync(p.path('src/stack.h'), 'utf8').replace('#define', '#define STACK_EDITED 1\n#define'),
+    )
     r = await tasksJson(p.dir, [])
     assert.is(r.code, 0, dump(r))
     assert.equal(compiles(r), { 'compile:stack': 'ran', 'compile:eval': 'ran', 'compile:main': 'up-to-date' }, dump(r))
-    assert.equal(r.task('compile:stack').reasonData, { code: 'input-changed', files: [{ path: 'src/stack.h', change: 'modified' }] }, dump(r))
+    assert.equal(
+      r.task('compile:stack').reasonData,
+      { code: 'input-changed', files: [{ path: 'src/stack.h', change: 'modified' }] },
+      dump(r),
+    )
     // a generated header (gen/ops.h, a dependency's output) is discovered too: the system headers are not
     const ex = JSON.parse((await tasks(p.dir, ['--explain', 'compile:eval', '--json'])).stdout)
     assert.is(ex.upToDate, true, JSON.stringify(ex))
@@ -91,7 +105,10 @@ test('c-calc: a comment-only edit of a .c file reruns its compile only (same obj
   try {
     let r = await tasksJson(p.dir, [])
     assert.is(r.code, 0, dump(r))
-    writeFileSync(p.path('src/main.c'), readFileSync(p.path('src/main.c'), 'utf8').replace('#include', '/* a comment only */ #include'))
+    writeFileSync(
+      p.path('src/main.c'),
+      readFileSync(p.path('src/main.c'), 'utf8').replace('#include', '/* a comment only */ #include'),
+    )
     r = await tasksJson(p.dir, [])
     assert.is(r.code, 0, dump(r))
     const ran = r.json.tasks.filter((t) => t.status === 'ran').map((t) => t.name)
@@ -121,10 +138,14 @@ test('c-calc: fresh checkout with the cache: restores, then a header edit still 
   }
 })
 
-const WRITE_DEP = (body) => `node -e "const fs=require('fs');fs.mkdirSync('build',{recursive:true});fs.writeFileSync('build/x.o','o');${body}fs.appendFileSync('runs','x\\\\n')"`
+const WRITE_DEP = (body) =>
+  `node -e "const fs=require('fs');fs.mkdirSync('build',{recursive:true});fs.writeFileSync('build/x.o','o');${body}fs.appendFileSync('runs','x\\\\n')"`
 
 test('a missing depfile: a warning, and the task runs again next time (never silently stale)', async () => {
-  const p = project(`{ cc: { run: ${JSON.stringify(WRITE_DEP(''))}, inputs: ['x.c'], outputs: ['build/**'], depfile: 'build/x.d' } }`, { 'x.c': 'int x;\n', '.gitignore': 'runs\n' })
+  const p = project(
+    `{ cc: { run: ${JSON.stringify(WRITE_DEP(''))}, inputs: ['x.c'], outputs: ['build/**'], depfile: 'build/x.d' } }`,
+    { 'x.c': 'int x;\n', '.gitignore': 'runs\n' },
+  )
   try {
     let r = await tasksJson(p.dir, ['cc'])
     assert.is(r.status.cc, 'ran', dump(r))
@@ -139,7 +160,10 @@ test('a missing depfile: a warning, and the task runs again next time (never sil
 
 test('a malformed depfile: a warning, and the task runs again next time', async () => {
   const body = `fs.writeFileSync('build/x.d','this is not a rule');`
-  const p = project(`{ cc: { run: ${JSON.stringify(WRITE_DEP(body))}, inputs: ['x.c'], outputs: ['build/**'], depfile: 'build/x.d' } }`, { 'x.c': 'int x;\n', '.gitignore': 'runs\n' })
+  const p = project(
+    `{ cc: { run: ${JSON.stringify(WRITE_DEP(body))}, inputs: ['x.c'], outputs: ['build/**'], depfile: 'build/x.d' } }`,
+    { 'x.c': 'int x;\n', '.gitignore': 'runs\n' },
+  )
   try {
     let r = await tasksJson(p.dir, ['cc'])
     assert.match(r.stderr, /depfile `build\/x\.d`: line 1 has no `target:` separator/)
@@ -153,11 +177,14 @@ test('a malformed depfile: a warning, and the task runs again next time', async 
 
 test('a discovered header that is deleted: the task reruns (its digest is `missing`), no crash', async () => {
   const body = `fs.writeFileSync('build/x.d','build/x.o: x.c inc/h.h\\\\n');`
-  const p = project(`{ cc: { run: ${JSON.stringify(WRITE_DEP(body))}, inputs: ['x.c'], outputs: ['build/**'], depfile: 'build/x.d' } }`, {
-    'x.c': 'int x;\n',
-    'inc/h.h': '#define H\n',
-    '.gitignore': 'runs\n',
-  })
+  const p = project(
+    `{ cc: { run: ${JSON.stringify(WRITE_DEP(body))}, inputs: ['x.c'], outputs: ['build/**'], depfile: 'build/x.d' } }`,
+    {
+      'x.c': 'int x;\n',
+      'inc/h.h': '#define H\n',
+      '.gitignore': 'runs\n',
+    },
+  )
   try {
     let r = await tasksJson(p.dir, ['cc'])
     r = await tasksJson(p.dir, ['cc'])
@@ -165,7 +192,11 @@ test('a discovered header that is deleted: the task reruns (its digest is `missi
     rmSync(p.path('inc/h.h'))
     r = await tasksJson(p.dir, ['cc'])
     assert.is(r.status.cc, 'ran', dump(r))
-    assert.equal(r.task('cc').reasonData, { code: 'input-changed', files: [{ path: 'inc/h.h', change: 'modified' }] }, dump(r))
+    assert.equal(
+      r.task('cc').reasonData,
+      { code: 'input-changed', files: [{ path: 'inc/h.h', change: 'modified' }] },
+      dump(r),
+    )
   } finally {
     p.cleanup()
   }

@@ -24,7 +24,11 @@ test('env: unset versus empty versus set are different fingerprints', async () =
   try {
     assert.is((await tasksJson(p.dir, ['show'], { env: { MY_VAR: undefined } })).status.show, 'ran')
     assert.is((await tasksJson(p.dir, ['show'], { env: { MY_VAR: undefined } })).status.show, 'up-to-date')
-    assert.is((await tasksJson(p.dir, ['show'], { env: { MY_VAR: '' } })).status.show, 'ran', 'empty should differ from unset')
+    assert.is(
+      (await tasksJson(p.dir, ['show'], { env: { MY_VAR: '' } })).status.show,
+      'ran',
+      'empty should differ from unset',
+    )
     assert.is((await tasksJson(p.dir, ['show'], { env: { MY_VAR: 'x' } })).status.show, 'ran')
   } finally {
     p.cleanup()
@@ -76,7 +80,9 @@ test('args after -- rerun the task and reach the command', async () => {
 })
 
 test('args with spaces and quotes reach the command as one argument each', async () => {
-  const p = project(`{ build: { run: 'sh record.sh' } }`, { 'record.sh': 'for a in "$@"; do echo "<$a>" >> runs; done\n' })
+  const p = project(`{ build: { run: 'sh record.sh' } }`, {
+    'record.sh': 'for a in "$@"; do echo "<$a>" >> runs; done\n',
+  })
   try {
     const r = await tasksJson(p.dir, ['build', '--', 'two words', "it's", '$HOME'])
     assert.is(r.code, 0, dump(r))

@@ -90,7 +90,9 @@ test('the failed task runs again next time (never up to date, never cached)', as
 })
 
 test('success, then failure on the same inputs twice: the failure is never remembered as up to date', async () => {
-  const p = project(`{ t: { run: 'echo ran >> runs; test "$(cat src.txt)" = good', inputs: ['src.txt'] } }`, { 'src.txt': 'good' })
+  const p = project(`{ t: { run: 'echo ran >> runs; test "$(cat src.txt)" = good', inputs: ['src.txt'] } }`, {
+    'src.txt': 'good',
+  })
   try {
     assert.is((await tasksJson(p.dir, ['t'])).status.t, 'ran')
     p.write('src.txt', 'bad')

@@ -54,7 +54,10 @@ test('each reason code in prose', () => {
 
 test('dry run: predictions', () => {
   assert.is(formatReason({ code: 'no-previous-run' }, { dryRun: true }), 'would run: no previous run')
-  assert.is(formatReason({ code: 'restored', source: 'local', outputs: 1, replayedLog: false }, { dryRun: true }), 'would restore from the cache')
+  assert.is(
+    formatReason({ code: 'restored', source: 'local', outputs: 1, replayedLog: false }, { dryRun: true }),
+    'would restore from the cache',
+  )
   assert.is(formatReason({ code: 'dependencies-ran' }, { dryRun: true }), 'would run: dependencies would run')
   assert.is(formatReason({ code: 'fingerprint-unchanged' }, { dryRun: true }), 'fingerprint unchanged')
 })

@@ -11,7 +11,10 @@ import { gitCommitAll } from '../helpers.mjs'
 import { project, tasksJson, dump } from './rig.mjs'
 
 function git(dir, ...args) {
-  const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd: dir, encoding: 'utf8' })
+  const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+  })
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`)
   return r.stdout
 }

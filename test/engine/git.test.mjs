@@ -18,7 +18,11 @@ const { ContentChecker } = await import(dist('fingerprint/content.js'))
 const { HashMemo } = await import(dist('fingerprint/memo.js'))
 
 function git(dir, ...args) {
-  const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'protocol.file.allow=always', ...args], { cwd: dir, encoding: 'utf8' })
+  const r = spawnSync(
+    'git',
+    ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'protocol.file.allow=always', ...args],
+    { cwd: dir, encoding: 'utf8' },
+  )
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`)
   return r.stdout
 }
@@ -101,7 +105,11 @@ test('git listing = walking, for every pattern set, from the root and from a sub
         assert.ok(fromGit, what)
         assert.equal(fromGit.files, walked.files, what)
         assert.equal(fromGit.missingLiterals, walked.missingLiterals, what)
-        assert.equal(checker.digest(p.dir, fromGit.files, fromGit.hints), checker.digest(p.dir, walked.files), `digests: ${what}`)
+        assert.equal(
+          checker.digest(p.dir, fromGit.files, fromGit.hints),
+          checker.digest(p.dir, walked.files),
+          `digests: ${what}`,
+        )
       }
     }
     // the snapshot vouches for clean tracked files only
@@ -122,7 +130,14 @@ test('git listing = walking, for every pattern set, from the root and from a sub
  * tinyglobby tests its ignore patterns only against folders below the base it crawls from, so the
  * walk leaves them to tinyglobby (the git index excludes the folder's files, as it did before).
  */
-const DEFERRED_SETS = [['src/a.c', '!src'], ['src/deep/c.c', '!src/deep'], ['src/deep/c.c', 'docs/**', '!src/deep'], ['src/**/*.c', '!src'], ['src/*.c', '!s*'], ['!(src)/**']]
+const DEFERRED_SETS = [
+  ['src/a.c', '!src'],
+  ['src/deep/c.c', '!src/deep'],
+  ['src/deep/c.c', 'docs/**', '!src/deep'],
+  ['src/**/*.c', '!src'],
+  ['src/*.c', '!s*'],
+  ['!(src)/**'],
+]
 
 /** More shapes for the walk: literal folders, trailing slashes, depth-limited globs, names tinyglobby skips, `..` inside the cwd. */
 const WALK_SETS = [
@@ -174,7 +189,11 @@ test('the walk = tinyglobby, for every pattern set and cwd, with and without sym
         for (const nm of [false, true]) {
           const walked = walkFiles(join(p.dir, dir), nm).sort()
           // (a pattern naming node_modules is what makes tinyglobby's walk enter them; this one excludes nothing)
-          const reference = globWithTinyglobby(join(p.dir, dir), '.', nm ? ['**', '!no-such-node_modules'] : ['**']).files
+          const reference = globWithTinyglobby(
+            join(p.dir, dir),
+            '.',
+            nm ? ['**', '!no-such-node_modules'] : ['**'],
+          ).files
           assert.equal(walked, reference, `${label}: walkFiles ${dir || '.'} nodeModules ${nm}`)
         }
       }
@@ -183,10 +202,19 @@ test('the walk = tinyglobby, for every pattern set and cwd, with and without sym
     rmSync(p.path('src/link-to-file.c'))
     rmSync(p.path('src/link-to-dir'))
     check('without symlinks (the walk serves src/)')
-    for (const patterns of [['src/**'], ['src/**/*.c', '!src/deep/**'], ['**', '!src/**'], ['src/*.c', 'docs/readme.md'], ['src/deep'], ['src/**', '!src/deep'], ['build/gen.c', 'missing.c']]) {
+    for (const patterns of [
+      ['src/**'],
+      ['src/**/*.c', '!src/deep/**'],
+      ['**', '!src/**'],
+      ['src/*.c', 'docs/readme.md'],
+      ['src/deep'],
+      ['src/**', '!src/deep'],
+      ['build/gen.c', 'missing.c'],
+    ]) {
       assert.ok(walkGlobs(p.dir, '.', patterns), `the walk serves ${JSON.stringify(patterns)} itself`)
     }
-    for (const patterns of DEFERRED_SETS) assert.is(walkGlobs(p.dir, '.', patterns), undefined, `tinyglobby decides ${JSON.stringify(patterns)}`)
+    for (const patterns of DEFERRED_SETS)
+      assert.is(walkGlobs(p.dir, '.', patterns), undefined, `tinyglobby decides ${JSON.stringify(patterns)}`)
   } finally {
     p.cleanup()
   }
@@ -213,13 +241,24 @@ test('a literal path through a symlinked folder, a symlink as the literal, a dan
     ]
     for (const cwd of ['.', 'src']) {
       for (const patterns of sets) {
-        assert.equal(expandGlobs(p.dir, cwd, patterns), globWithTinyglobby(p.dir, cwd, patterns), `cwd ${cwd}, patterns ${JSON.stringify(patterns)}`)
+        assert.equal(
+          expandGlobs(p.dir, cwd, patterns),
+          globWithTinyglobby(p.dir, cwd, patterns),
+          `cwd ${cwd}, patterns ${JSON.stringify(patterns)}`,
+        )
       }
     }
     // the shapes themselves (not only agreement)
     assert.equal(expandGlobs(p.dir, '.', ['src/link/r.txt']).files, ['src/link/r.txt'])
-    assert.equal(expandGlobs(p.dir, '.', ['dist']), { files: [], missingLiterals: ['dist'] }, 'a literal folder is no file')
-    assert.equal(expandGlobs(p.dir, '.', ['dist/out.txt', 'dist/gone.txt']), { files: ['dist/out.txt'], missingLiterals: ['dist/gone.txt'] })
+    assert.equal(
+      expandGlobs(p.dir, '.', ['dist']),
+      { files: [], missingLiterals: ['dist'] },
+      'a literal folder is no file',
+    )
+    assert.equal(expandGlobs(p.dir, '.', ['dist/out.txt', 'dist/gone.txt']), {
+      files: ['dist/out.txt'],
+      missingLiterals: ['dist/gone.txt'],
+    })
     assert.equal(expandGlobs(p.dir, 'dist', ['out.txt']).files, ['dist/out.txt'])
     assert.equal(expandGlobs(p.dir, '.', ['dist/**', '!dist/sub']).files, ['dist/out.txt'])
   } finally {
@@ -243,11 +282,14 @@ test('outside a repository, and with the root inside an ignored folder, there is
 })
 
 test('a committed repo: no-op is up to date; edits to tracked, untracked and ignored inputs rerun; a commit does not', async () => {
-  const p = project(`{ t: { run: 'cat src/*.c gen/*.c > out.txt; echo ran >> runs', inputs: ['src/**', 'gen/**'], outputs: ['out.txt'] } }`, {
-    '.gitignore': 'gen/\n.tasks/\nout.txt\nruns\n',
-    'src/a.c': 'a',
-    'gen/g.c': 'g',
-  })
+  const p = project(
+    `{ t: { run: 'cat src/*.c gen/*.c > out.txt; echo ran >> runs', inputs: ['src/**', 'gen/**'], outputs: ['out.txt'] } }`,
+    {
+      '.gitignore': 'gen/\n.tasks/\nout.txt\nruns\n',
+      'src/a.c': 'a',
+      'gen/g.c': 'g',
+    },
+  )
   try {
     gitCommitAll(p.dir)
     assert.is((await tasksJson(p.dir, ['t'])).status.t, 'ran')
@@ -273,7 +315,10 @@ test('a committed repo: no-op is up to date; edits to tracked, untracked and ign
 })
 
 test('assume-unchanged: git would not report the edit, the run still sees it', async () => {
-  const p = project(`{ t: { run: 'cat in.txt > out.txt', inputs: ['in.txt'], outputs: ['out.txt'] } }`, { '.gitignore': '.tasks/\nout.txt\n', 'in.txt': 'one' })
+  const p = project(`{ t: { run: 'cat in.txt > out.txt', inputs: ['in.txt'], outputs: ['out.txt'] } }`, {
+    '.gitignore': '.tasks/\nout.txt\n',
+    'in.txt': 'one',
+  })
   try {
     gitCommitAll(p.dir)
     git(p.dir, 'update-index', '--assume-unchanged', 'in.txt')
@@ -343,7 +388,11 @@ test('restored outputs are inputs of the next task: restore, then up to date, wi
 })
 
 test('--no-git walks the tree and agrees with git (same fingerprint)', async () => {
-  const p = project(`{ t: { run: 'cat src/* > out.txt', inputs: ['src/**'], outputs: ['out.txt'] } }`, { '.gitignore': '.tasks/\nout.txt\n', 'src/a': 'a', 'src/b': 'b' })
+  const p = project(`{ t: { run: 'cat src/* > out.txt', inputs: ['src/**'], outputs: ['out.txt'] } }`, {
+    '.gitignore': '.tasks/\nout.txt\n',
+    'src/a': 'a',
+    'src/b': 'b',
+  })
   try {
     gitCommitAll(p.dir)
     p.write('src/b', 'b2')

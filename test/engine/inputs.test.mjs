@@ -6,7 +6,10 @@ import { rmSync } from 'node:fs'
 import { project, tasksJson, dump, count } from './rig.mjs'
 
 test('a new file matching the glob reruns; a removed one too; a non-matching one does not', async () => {
-  const p = project(`{ t: { run: 'echo ran >> runs-t', inputs: ['src/**/*.c', '!src/skip/**'] } }`, { 'src/a.c': 'a', 'src/b.h': 'b' })
+  const p = project(`{ t: { run: 'echo ran >> runs-t', inputs: ['src/**/*.c', '!src/skip/**'] } }`, {
+    'src/a.c': 'a',
+    'src/b.h': 'b',
+  })
   try {
     assert.is((await tasksJson(p.dir, ['t'])).status.t, 'ran')
     p.write('src/new.c', 'n')
@@ -33,7 +36,10 @@ test('a new file matching the glob reruns; a removed one too; a non-matching one
 })
 
 test('a task with `cwd`: inputs and outputs are relative to it, the command runs there, restore works', async () => {
-  const p = project(`{ sub: { cwd: 'pkg', run: 'cat in.txt > out.txt && pwd >> ../runs', inputs: ['in.txt'], outputs: ['out.txt'] } }`, { 'pkg/in.txt': 'IN\n' })
+  const p = project(
+    `{ sub: { cwd: 'pkg', run: 'cat in.txt > out.txt && pwd >> ../runs', inputs: ['in.txt'], outputs: ['out.txt'] } }`,
+    { 'pkg/in.txt': 'IN\n' },
+  )
   try {
     const r1 = await tasksJson(p.dir, ['sub'])
     assert.is(r1.code, 0, dump(r1))
@@ -66,7 +72,9 @@ test('setEnv: the command sees the values; changing one reruns', async () => {
 })
 
 test('toolVersions: a changed tool output reruns the task', async () => {
-  const p = project(`{ t: { run: 'echo ran >> runs', inputs: [], toolVersions: ['cat tool-version.txt'] } }`, { 'tool-version.txt': '1.0\n' })
+  const p = project(`{ t: { run: 'echo ran >> runs', inputs: [], toolVersions: ['cat tool-version.txt'] } }`, {
+    'tool-version.txt': '1.0\n',
+  })
   try {
     assert.is((await tasksJson(p.dir, ['t'])).status.t, 'ran')
     assert.is((await tasksJson(p.dir, ['t'])).status.t, 'up-to-date')

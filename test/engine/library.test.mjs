@@ -98,7 +98,10 @@ test('aborting with an AbortController: interrupted: true, the process keeps run
     const ac = new AbortController()
     const events = []
     const pending = lib.run({ config: conf, tasks: ['after'], signal: ac.signal, onEvent: (e) => events.push(e) })
-    const gpid = await waitFor(() => existsSync(p.path('gpid')) && Number(readFileSync(p.path('gpid'), 'utf8').trim()), 'grandchild pid')
+    const gpid = await waitFor(
+      () => existsSync(p.path('gpid')) && Number(readFileSync(p.path('gpid'), 'utf8').trim()),
+      'grandchild pid',
+    )
     ac.abort()
     const result = await pending
     // still here: the library did not exit the process

@@ -46,7 +46,10 @@ test('an in-memory cache through the public API: store, up to date, restore, rer
       entry.outputs.map((o) => o.path),
       ['out/out.txt'],
     )
-    assert.ok(cache.blobs.get(entry.log)?.equals(RAW_LOG), `log blob is not the raw bytes: ${cache.blobs.get(entry.log)?.toString('hex')}`)
+    assert.ok(
+      cache.blobs.get(entry.log)?.equals(RAW_LOG),
+      `log blob is not the raw bytes: ${cache.blobs.get(entry.log)?.toString('hex')}`,
+    )
 
     // 2. nothing changed: up to date, no cache traffic needed
     const getsBefore = cache.stats.gets

@@ -49,7 +49,12 @@ test('--concurrency 1: the two tasks never overlap', async () => {
 
 test('config concurrency: 1 is honoured when the flag is absent', async () => {
   const p = project(config, { 'stamp.mjs': stamp })
-  p.write('tasks.config.mjs', p.read('tasks.config.mjs').replace('export default defineConfig({', 'export default defineConfig({\n  concurrency: 1,'))
+  p.write(
+    'tasks.config.mjs',
+    p
+      .read('tasks.config.mjs')
+      .replace('export default defineConfig({', 'export default defineConfig({\n  concurrency: 1,'),
+  )
   try {
     const r = await tasksJson(p.dir, ['both'])
     assert.is(r.code, 0, dump(r))
@@ -92,7 +97,10 @@ test('a task starts as soon as its own dependencies are done, not level by level
     assert.is(r.code, 0, dump(r))
     const slow = interval(p, 'slow'),
       next = interval(p, 'next')
-    assert.ok(next.start < slow.end, `next started after slow ended: slow ${JSON.stringify(slow)} next ${JSON.stringify(next)}`)
+    assert.ok(
+      next.start < slow.end,
+      `next started after slow ended: slow ${JSON.stringify(slow)} next ${JSON.stringify(next)}`,
+    )
   } finally {
     p.cleanup()
   }

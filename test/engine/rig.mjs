@@ -34,7 +34,9 @@ export async function tasksJson(dir, args = [], opts = {}) {
   try {
     json = JSON.parse(r.stdout)
   } catch (err) {
-    throw new Error(`stdout is not JSON (exit ${r.code}, signal ${r.signal}):\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`)
+    throw new Error(
+      `stdout is not JSON (exit ${r.code}, signal ${r.signal}):\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
+    )
   }
   const status = Object.fromEntries(json.tasks.map((t) => [t.name, t.status]))
   return { ...r, json, status, task: (n) => json.tasks.find((t) => t.name === n) }

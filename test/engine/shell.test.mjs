@@ -48,7 +48,8 @@ test("a program's large output redirected with >, >> and 2> reaches the file who
   const gen = (n, fd, ch) => `node -e \\"require('fs').writeSync(${fd}, Buffer.alloc(${n}, '${ch}'))\\"`
   const tasksSrc = Array.from(
     { length: 8 },
-    (_, i) => `t${i}: { run: "${gen(3e6, 1, 'a')} > o${i}.txt && ${gen(1e6, 1, 'b')} >> o${i}.txt && ${gen(1e6, 2, 'c')} 2> e${i}.txt", inputs: [], outputs: ['o${i}.txt', 'e${i}.txt'] }`,
+    (_, i) =>
+      `t${i}: { run: "${gen(3e6, 1, 'a')} > o${i}.txt && ${gen(1e6, 1, 'b')} >> o${i}.txt && ${gen(1e6, 2, 'c')} 2> e${i}.txt", inputs: [], outputs: ['o${i}.txt', 'e${i}.txt'] }`,
   ).join(',\n')
   const p = project(`{ ${tasksSrc}, all: { deps: [${Array.from({ length: 8 }, (_, i) => `'t${i}'`).join(', ')}] } }`)
   try {
@@ -119,7 +120,12 @@ test("shell: 'sh' per task and config-wide runs sh's constructs; changing the sh
     assert.is(r.code, 0, dump(r))
     assert.is(p.read('out.txt'), 'a\nb\n')
     // Config-wide sh: the plain task's definition changed (its shell), so it runs again.
-    p.write('tasks.config.mjs', p.read('tasks.config.mjs').replace('export default defineConfig({', "export default defineConfig({\n  shell: 'sh',"))
+    p.write(
+      'tasks.config.mjs',
+      p
+        .read('tasks.config.mjs')
+        .replace('export default defineConfig({', "export default defineConfig({\n  shell: 'sh',"),
+    )
     const r2 = await tasksJson(p.dir, ['loop', 'plain'])
     assert.is(r2.code, 0, dump(r2))
     assert.equal(r2.status, { loop: 'up-to-date', plain: 'ran' }, dump(r2))
@@ -137,7 +143,10 @@ test("shell: 'cmd' off Windows and an unknown shell are errors naming the task",
       assert.match(r.task('win').error, /task `win` runs under `shell: 'cmd'`, which exists only on Windows/)
     }
     p.write('tasks.config.mjs', p.read('tasks.config.mjs').replace("shell: 'cmd'", "shell: 'bash'"))
-    const bad = spawnSync(process.execPath, [new URL('../../dist/bin/tasks.js', import.meta.url).pathname, 'win'], { cwd: p.dir, encoding: 'utf8' })
+    const bad = spawnSync(process.execPath, [new URL('../../dist/bin/tasks.js', import.meta.url).pathname, 'win'], {
+      cwd: p.dir,
+      encoding: 'utf8',
+    })
     assert.is(bad.status, 2, bad.stderr)
     assert.match(bad.stderr, /win/)
     assert.match(bad.stderr, /'portable', 'sh' or 'cmd'/)
@@ -147,16 +156,22 @@ test("shell: 'cmd' off Windows and an unknown shell are errors naming the task",
 })
 
 test('SIGINT kills every process tree the portable shell spawned; nothing after it runs, nothing is stored', async () => {
-  const p = project(`{ slow: { run: 'node parent.cjs; echo after >> runs', inputs: ['parent.cjs'], outputs: ['out.txt'] } }`, {
-    'parent.cjs': `const { spawn } = require('child_process'); const fs = require('fs')
+  const p = project(
+    `{ slow: { run: 'node parent.cjs; echo after >> runs', inputs: ['parent.cjs'], outputs: ['out.txt'] } }`,
+    {
+      'parent.cjs': `const { spawn } = require('child_process'); const fs = require('fs')
 const c = spawn('sleep', ['1000'], { stdio: 'ignore' })
 fs.writeFileSync('out.txt', 'partial'); fs.writeFileSync('pids', process.pid + ' ' + c.pid)
 setInterval(() => {}, 1000)\n`,
-  })
+    },
+  )
   let pids = []
   try {
     const { child, done } = startCli(p.dir, ['slow', '--json'])
-    pids = await waitFor(() => existsSync(p.path('pids')) && p.read('pids').trim().split(' ').map(Number), 'the pid file')
+    pids = await waitFor(
+      () => existsSync(p.path('pids')) && p.read('pids').trim().split(' ').map(Number),
+      'the pid file',
+    )
     assert.ok(pids.every(running), 'the tree runs before the signal')
     child.kill('SIGINT')
     const r = await done
@@ -179,7 +194,10 @@ test('arguments after -- arrive unchanged under the portable shell and sh', asyn
     portable: { run: 'node print.cjs', inputs: [] },
     sh: { shell: 'sh', run: 'node print.cjs', inputs: [] },
   }`,
-    { 'print.cjs': "require('fs').appendFileSync('args.json', JSON.stringify(process.argv.slice(2)) + '\\n')\n", 'x.txt': '' },
+    {
+      'print.cjs': "require('fs').appendFileSync('args.json', JSON.stringify(process.argv.slice(2)) + '\\n')\n",
+      'x.txt': '',
+    },
   )
   try {
     for (const t of ['portable', 'sh']) {
@@ -198,7 +216,9 @@ test('arguments after -- arrive unchanged under the portable shell and sh', asyn
 })
 
 test("ctx.exec runs under the task's shell (portable builtins in a function task)", async () => {
-  const p = project(`{ fn: { run: async (ctx) => { await ctx.exec('mkdir -p out/deep && echo from-exec > out/deep/f.txt') }, inputs: [], outputs: ['out/**'] } }`)
+  const p = project(
+    `{ fn: { run: async (ctx) => { await ctx.exec('mkdir -p out/deep && echo from-exec > out/deep/f.txt') }, inputs: [], outputs: ['out/**'] } }`,
+  )
   try {
     const r = await tasksJson(p.dir, ['fn'])
     assert.is(r.code, 0, dump(r))
@@ -223,7 +243,19 @@ test('examples/c-calc builds and tests under the portable shell (its default), t
 })
 
 test('shellQuote: plain words stay, everything else survives sh; cmd quoting escapes metacharacters', () => {
-  const samples = ['plain-word_1.2/x', 'a b', "it's", '$HOME', '`x`', 'x&y|z;w', '"q"', '', 'back\\slash', 'new\nline', '*?[a]']
+  const samples = [
+    'plain-word_1.2/x',
+    'a b',
+    "it's",
+    '$HOME',
+    '`x`',
+    'x&y|z;w',
+    '"q"',
+    '',
+    'back\\slash',
+    'new\nline',
+    '*?[a]',
+  ]
   for (const s of samples) {
     const q = shellQuote(s, 'sh')
     const r = spawnSync('/bin/sh', ['-c', `printf %s ${q}`], { encoding: 'utf8' })

@@ -57,7 +57,8 @@ test('in git: edited, untracked, ignored-folder and ignored files are all found;
     assert.is(ws.length, 1, JSON.stringify(ws))
     assert.is(ws[0].task, 'gen')
     const msg = ws[0].message
-    for (const f of ['tracked.txt', 'untracked.txt', 'build/deep/b.txt', 'debug.log']) assert.ok(msg.includes(f), `${f} reported: ${msg}`)
+    for (const f of ['tracked.txt', 'untracked.txt', 'build/deep/b.txt', 'debug.log'])
+      assert.ok(msg.includes(f), `${f} reported: ${msg}`)
     assert.ok(msg.includes('4 files'), msg)
     assert.not.ok(msg.includes('dist/'), 'a declared output is not reported')
     assert.not.ok(msg.includes('same.txt'), 'git vouches for a tracked file with the same bytes (git path taken)')
@@ -97,7 +98,8 @@ test('outside git (git: false): the walk finds the same-bytes rewrite too', asyn
     await new Promise((r) => setTimeout(r, 200)) // the fixture's own files predate the run's windows (20 ms slack)
     const ws = await undeclared(p.dir, ['gen'], { git: false })
     assert.is(ws.length, 1, JSON.stringify(ws))
-    for (const f of ['tracked.txt', 'untracked.txt', 'build/deep/b.txt', 'debug.log', 'same.txt']) assert.ok(ws[0].message.includes(f), `${f} reported: ${ws[0].message}`)
+    for (const f of ['tracked.txt', 'untracked.txt', 'build/deep/b.txt', 'debug.log', 'same.txt'])
+      assert.ok(ws[0].message.includes(f), `${f} reported: ${ws[0].message}`)
     assert.not.ok(ws[0].message.includes('x.txt'), 'a symlinked folder is not entered')
   } finally {
     p.cleanup()

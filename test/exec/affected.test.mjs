@@ -18,7 +18,21 @@ const TASKS = `{
 }`
 
 function git(dir, ...args) {
-  const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, encoding: 'utf8' })
+  const r = spawnSync(
+    'git',
+    [
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@example.invalid',
+      '-c',
+      'init.defaultBranch=main',
+      '-c',
+      'commit.gpgsign=false',
+      ...args,
+    ],
+    { cwd: dir, encoding: 'utf8' },
+  )
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`)
   return r.stdout
 }
@@ -248,13 +262,19 @@ test('affected: in a monorepo, a workspace config change affects its tasks; root
     }
     assert.equal(await run(), {})
     p.write('packages/b/src/x.txt', 'b2')
-    assert.equal(await run(), { 'b#build': { kind: 'file', file: 'packages/b/src/x.txt' }, all: { kind: 'dependency', dependency: 'b#build' } })
+    assert.equal(await run(), {
+      'b#build': { kind: 'file', file: 'packages/b/src/x.txt' },
+      all: { kind: 'dependency', dependency: 'b#build' },
+    })
     git(p.dir, 'checkout', '-q', '--', '.')
     p.write('packages/a/tasks.config.mjs', "export default { tasks: { build: { run: 'echo a2' } } }\n")
     assert.equal((await run())['a#build'], { kind: 'definition', file: 'packages/a/tasks.config.mjs' })
     git(p.dir, 'checkout', '-q', '--', '.')
     // The root's defaults changed: every workspace's build differs from the base's.
-    p.write('tasks.config.mjs', p.read('tasks.config.mjs').replace("inputs: ['src/**']", "inputs: ['src/**', 'extra.txt']"))
+    p.write(
+      'tasks.config.mjs',
+      p.read('tasks.config.mjs').replace("inputs: ['src/**']", "inputs: ['src/**', 'extra.txt']"),
+    )
     const both = await run()
     assert.equal(both['a#build'], { kind: 'definition', file: 'tasks.config.mjs' })
     assert.equal(both['b#build'], { kind: 'definition', file: 'tasks.config.mjs' })

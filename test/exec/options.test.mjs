@@ -28,7 +28,9 @@ test('timeoutMs: the whole tree is killed and the task fails with reason timed-o
 })
 
 test('timeoutMs: under the portable shell (the default) the spawned program is killed too', async () => {
-  const p = project(`{ slow: { run: 'node -e "require(\\'fs\\').writeFileSync(\\'child.pid\\', String(process.pid)); setTimeout(() => {}, 60000)"', timeoutMs: 1500 } }`)
+  const p = project(
+    `{ slow: { run: 'node -e "require(\\'fs\\').writeFileSync(\\'child.pid\\', String(process.pid)); setTimeout(() => {}, 60000)"', timeoutMs: 1500 } }`,
+  )
   try {
     const r = await tasksJson(p.dir, ['slow'])
     assert.is(r.code, 1, dump(r))
@@ -55,7 +57,9 @@ test('timeoutMs: a function task sees its signal aborted and fails timed-out; a 
 })
 
 test('timeoutMs: a function task that ignores its signal is given up on, and the CLI exits', async () => {
-  const p = project(`{ deaf: { run: async () => { await new Promise((r) => setTimeout(r, 120000)) }, timeoutMs: 300 } }`)
+  const p = project(
+    `{ deaf: { run: async () => { await new Promise((r) => setTimeout(r, 120000)) }, timeoutMs: 300 } }`,
+  )
   try {
     // The rig kills the CLI after 45 s: exiting at all is the point (the abandoned timer is 120 s).
     const r = await tasksJson(p.dir, ['deaf'])
@@ -121,7 +125,11 @@ test('config: bad timeoutMs / retries / interactive values are config errors nam
 function underPty(cwd, args, answer) {
   return new Promise((resolve) => {
     const cmd = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
-    const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { cwd, env: { ...process.env, NO_COLOR: '1', CI: '' }, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', CI: '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let out = ''
     let answered = false
     child.stdout.on('data', (d) => {
@@ -191,7 +199,11 @@ test('interactive: nothing else runs while it runs (concurrency 1 for its durati
 test('interactive: with stdin not a terminal, the command still gets it (a pipe)', async () => {
   const p = project(`{ ask: { run: ${JSON.stringify(ASK)}, interactive: true } }`)
   try {
-    const child = spawn(process.execPath, [CLI, 'ask'], { cwd: p.dir, env: { ...process.env, CI: 'true', NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [CLI, 'ask'], {
+      cwd: p.dir,
+      env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     child.stderr.on('data', (d) => (out += d))

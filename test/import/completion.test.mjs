@@ -10,7 +10,8 @@ import { fixture, requireTool, CLI } from '../helpers.mjs'
 /** A monorepo with root tasks, recipe-like names with `:`, and two workspaces; `tasks` on PATH. */
 function setup() {
   const f = fixture({
-    'tasks.config.mjs': "export default { workspaces: ['pkgs/*'], tasks: { build: { run: 'true' }, 'go:api': { run: 'true' }, 'go:api:linux/amd64': { run: 'true' }, deploy: { run: 'true' } } }\n",
+    'tasks.config.mjs':
+      "export default { workspaces: ['pkgs/*'], tasks: { build: { run: 'true' }, 'go:api': { run: 'true' }, 'go:api:linux/amd64': { run: 'true' }, deploy: { run: 'true' } } }\n",
     'pkgs/web/package.json': '{"name":"web"}',
     'pkgs/web/tasks.config.mjs': "export default { tasks: { bundle: { run: 'true' } } }\n",
     'pkgs/api/package.json': '{"name":"api"}',
@@ -96,7 +97,11 @@ test('fish: `complete -C` lists task names, flags and workspaces', () => {
   const { f, env } = setup()
   try {
     const complete = (line) => {
-      const r = spawnSync('fish', ['--no-config', '-c', `tasks completion fish | source; complete -C ${JSON.stringify(line)}`], { cwd: f.dir, env, encoding: 'utf8' })
+      const r = spawnSync(
+        'fish',
+        ['--no-config', '-c', `tasks completion fish | source; complete -C ${JSON.stringify(line)}`],
+        { cwd: f.dir, env, encoding: 'utf8' },
+      )
       assert.is(r.status, 0, r.stderr)
       return r.stdout
         .split('\n')

@@ -11,7 +11,8 @@ const C = {
   'include/calc.h': 'int add(int a, int b);\nint mul(int a, int b);\n',
   'src/add.c': '#include "calc.h"\nint add(int a, int b) { return a + b; }\n',
   'src/mul.c': '#include "calc.h"\nint mul(int a, int b) { return a * b; }\n',
-  'src/main.c': '#include <stdio.h>\n#include "calc.h"\nint main(void) { printf("%d %d\\n", add(2, 3), mul(4, 5)); return 0; }\n',
+  'src/main.c':
+    '#include <stdio.h>\n#include "calc.h"\nint main(void) { printf("%d %d\\n", add(2, 3), mul(4, 5)); return 0; }\n',
   // Not part of the program: the pattern rule still makes a task for it (it exists).
   'src/extra.c': 'int extra(void) { return 42; }\n',
   Makefile: `CC ?= cc
@@ -53,9 +54,11 @@ clean:
 
 const GO = {
   'go.mod': 'module example.com/hello\n\ngo 1.21\n',
-  'cmd/hello/main.go': 'package main\n\nimport (\n\t"fmt"\n\n\t"example.com/hello/greet"\n)\n\nfunc main() { fmt.Println(greet.Hello("make")) }\n',
+  'cmd/hello/main.go':
+    'package main\n\nimport (\n\t"fmt"\n\n\t"example.com/hello/greet"\n)\n\nfunc main() { fmt.Println(greet.Hello("make")) }\n',
   'greet/greet.go': 'package greet\n\n// Hello greets.\nfunc Hello(who string) string { return "hello, " + who }\n',
-  'greet/greet_test.go': 'package greet\n\nimport "testing"\n\nfunc TestHello(t *testing.T) {\n\tif Hello("x") != "hello, x" {\n\t\tt.Fatal("bad")\n\t}\n}\n',
+  'greet/greet_test.go':
+    'package greet\n\nimport "testing"\n\nfunc TestHello(t *testing.T) {\n\tif Hello("x") != "hello, x" {\n\t\tt.Fatal("bad")\n\t}\n}\n',
   Makefile: `GO ?= go
 BIN := bin/hello
 SRC := $(shell find . -name '*.go' -not -name '*_test.go' | sort)
@@ -82,8 +85,10 @@ vet:
 const PY = {
   'mypkg/__init__.py': '__version__ = "0.3.1"\n',
   'mypkg/core.py': 'def double(x):\n    return 2 * x\n',
-  'tests/test_core.py': 'import unittest\nfrom mypkg.core import double\n\nclass T(unittest.TestCase):\n    def test_double(self):\n        self.assertEqual(double(2), 4)\n',
-  'tools/manifest.py': 'import sys, hashlib\nfor f in sys.argv[1:]:\n    print(f, hashlib.sha256(open(f, "rb").read()).hexdigest())\n',
+  'tests/test_core.py':
+    'import unittest\nfrom mypkg.core import double\n\nclass T(unittest.TestCase):\n    def test_double(self):\n        self.assertEqual(double(2), 4)\n',
+  'tools/manifest.py':
+    'import sys, hashlib\nfor f in sys.argv[1:]:\n    print(f, hashlib.sha256(open(f, "rb").read()).hexdigest())\n',
   Makefile: `PYTHON ?= python3
 PKG := mypkg
 SOURCES := $(wildcard $(PKG)/*.py)
@@ -133,7 +138,8 @@ function project(files) {
   return f
 }
 
-const make = (cwd, ...args) => spawnSync('make', args, { cwd, encoding: 'utf8', env: { ...process.env, MAKEFLAGS: '' } })
+const make = (cwd, ...args) =>
+  spawnSync('make', args, { cwd, encoding: 'utf8', env: { ...process.env, MAKEFLAGS: '' } })
 const count = (out, what) => +(new RegExp(`${what}: (\\d+)`).exec(out)?.[1] ?? -1)
 
 /** Build `goals` with make in one copy and with the imported config in another; compare the trees. */

@@ -42,7 +42,10 @@ test("npm scripts: hooks and chains run in npm's order, with the same files as `
     assert.is(imp.code, 0, imp.out)
     assert.match(imp.stderr, 'npm lifecycle scripts left to npm: prepare')
     const config = viaTasks.read('tasks.config.ts')
-    assert.match(config, "run: ['echo pre >> log.txt', 'echo build >> log.txt', 'node gen.js --flag', 'echo post >> log.txt']")
+    assert.match(
+      config,
+      "run: ['echo pre >> log.txt', 'echo build >> log.txt', 'node gen.js --flag', 'echo post >> log.txt']",
+    )
     assert.match(config, "deps: ['lint:a', 'lint:b']")
     assert.not.match(config, 'prepare:')
     const r = await runCli(viaTasks.dir, ['build'])
@@ -91,7 +94,19 @@ test('tasks init: detects go.mod, pyproject.toml, Dockerfile, package.json, Make
     assert.is(f.read('.gitignore'), "node_modules/\n# typed-tasks' cache and state\n.tasks/\n")
     const list = await runCli(f.dir, ['--list'])
     assert.is(list.code, 0, list.out)
-    for (const name of ['go:shop', 'go:worker', 'go:test', 'py:venv', 'npm:build', 'fmt', 'build', 'test', 'lint', 'make']) assert.match(list.stdout, `  ${name}`)
+    for (const name of [
+      'go:shop',
+      'go:worker',
+      'go:test',
+      'py:venv',
+      'npm:build',
+      'fmt',
+      'build',
+      'test',
+      'lint',
+      'make',
+    ])
+      assert.match(list.stdout, `  ${name}`)
     if (requireTool('go', ['version'], 'Go')) {
       const b = await runCli(f.dir, ['go:shop'])
       assert.is(b.code, 0, b.out)

@@ -41,7 +41,8 @@ export async function eventually(predicate, what, timeoutMs = 30_000, w) {
   for (;;) {
     const v = predicate()
     if (v) return v
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${w ? `\n--- output:\n${w.out()}` : ''}`)
+    if (Date.now() > end)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${w ? `\n--- output:\n${w.out()}` : ''}`)
     await sleep(25)
   }
 }

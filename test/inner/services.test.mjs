@@ -36,7 +36,9 @@ s.on('connect', () => process.exit(0)); s.on('error', () => process.exit(1))
 const FILES = { 'server.mjs': SERVER, 'client.mjs': CLIENT, 'probe.mjs': PROBE }
 
 function pids(p) {
-  return existsSync(p.path('pids/starts')) ? readFileSync(p.path('pids/starts'), 'utf8').trim().split(/\s+/).map(Number) : []
+  return existsSync(p.path('pids/starts'))
+    ? readFileSync(p.path('pids/starts'), 'utf8').trim().split(/\s+/).map(Number)
+    : []
 }
 
 async function allGone(list, p) {
@@ -47,7 +49,12 @@ async function allGone(list, p) {
 for (const kind of ['lineMatches', 'url', 'port', 'command']) {
   test(`readyWhen.${kind}: the dependent connects once the service is ready; the tree is gone after the run`, async () => {
     const port = await freePort()
-    const readyWhen = { lineMatches: { lineMatches: 'listening on \\d+' }, url: { url: `http://127.0.0.1:${port}/` }, port: { port }, command: { command: `node probe.mjs ${port}` } }[kind]
+    const readyWhen = {
+      lineMatches: { lineMatches: 'listening on \\d+' },
+      url: { url: `http://127.0.0.1:${port}/` },
+      port: { port },
+      command: { command: `node probe.mjs ${port}` },
+    }[kind]
     const p = project(
       `{
       server: { run: 'node server.mjs', service: { readyWhen: ${JSON.stringify(readyWhen)}, timeoutMs: 30000 }, setEnv: { PORT: '${port}' } },
@@ -130,7 +137,10 @@ test('a service that exits early fails its running dependent with its exit code'
 
 test('run directly, a service runs until Ctrl-C, then its tree is gone', async () => {
   const port = await freePort()
-  const p = project(`{ server: { run: 'node server.mjs', service: { readyWhen: { port: ${port} } }, setEnv: { PORT: '${port}' } } }`, FILES)
+  const p = project(
+    `{ server: { run: 'node server.mjs', service: { readyWhen: { port: ${port} } }, setEnv: { PORT: '${port}' } } }`,
+    FILES,
+  )
   const w = startWatch(p.dir, ['server'])
   try {
     await eventually(() => /\[server\] ready \(port \d+\)/.test(w.out()), 'the service to be ready', 30_000, w)

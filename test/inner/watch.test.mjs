@@ -43,13 +43,22 @@ test('edit, atomic save, nested mkdir -p, reverted edit: exactly the changed cha
 
     p.write('src/a.txt', 'A')
     await eventually(() => w.iterations() === 2, 'the rerun after an edit', 30_000, w)
-    assert.equal([count(p.path('counts/build')), count(p.path('counts/test')), count(p.path('counts/gen'))], [2, 2, 1], w.out())
+    assert.equal(
+      [count(p.path('counts/build')), count(p.path('counts/test')), count(p.path('counts/gen'))],
+      [2, 2, 1],
+      w.out(),
+    )
     assert.ok(/#2 changed: src\/a\.txt \| reran: build, test/.test(w.line(2)), w.line(2))
 
     // An editor's atomic save: a temp file, renamed over the original.
     writeFileSync(p.path('src/.a.txt.swp'), 'AA')
     renameSync(p.path('src/.a.txt.swp'), p.path('src/a.txt'))
-    await eventually(() => w.iterations() === 3 && p.read('out/build.txt') === 'AAb', 'the rerun after an atomic save', 30_000, w)
+    await eventually(
+      () => w.iterations() === 3 && p.read('out/build.txt') === 'AAb',
+      'the rerun after an atomic save',
+      30_000,
+      w,
+    )
     assert.equal([count(p.path('counts/build')), count(p.path('counts/test'))], [3, 3], w.out())
 
     mkdirSync(p.path('src/x/y/z'), { recursive: true })
@@ -82,7 +91,10 @@ test('edit, atomic save, nested mkdir -p, reverted edit: exactly the changed cha
 })
 
 test('a deleted and recreated input folder is still watched', async () => {
-  const p = project(`{ build: { run: 'node build.mjs', inputs: ['src/**'], outputs: ['out/**'] } }`, { ...SCRIPTS, 'src/a.txt': 'a' })
+  const p = project(`{ build: { run: 'node build.mjs', inputs: ['src/**'], outputs: ['out/**'] } }`, {
+    ...SCRIPTS,
+    'src/a.txt': 'a',
+  })
   const w = startWatch(p.dir, ['--watch', 'build'])
   try {
     await eventually(() => w.iterations() === 1, 'the first run', 30_000, w)
@@ -92,7 +104,12 @@ test('a deleted and recreated input folder is still watched', async () => {
     mkdirSync(p.path('src'))
     await sleep(300)
     writeFileSync(p.path('src/a.txt'), 'again')
-    await eventually(() => existsSync(p.path('out/build.txt')) && p.read('out/build.txt') === 'again', 'the run after the folder came back', 30_000, w)
+    await eventually(
+      () => existsSync(p.path('out/build.txt')) && p.read('out/build.txt') === 'again',
+      'the run after the folder came back',
+      30_000,
+      w,
+    )
     writeFileSync(p.path('src/b.txt'), 'B')
     await eventually(() => p.read('out/build.txt') === 'againB', 'a later write in the recreated folder', 30_000, w)
   } finally {
@@ -116,7 +133,9 @@ test('a burst of 100 writes gives one rerun', async () => {
     // this process can be descheduled mid-loop; then the writes were two bursts, and a second
     // rerun of build (after it read a half-written state) is right. Say so, check the weaker claim.
     if (took >= 60) {
-      console.warn(`[burst test] the 101 writes took ${took.toFixed(0)} ms (this process was descheduled): not one burst; checking only that at most one follow-up ran`)
+      console.warn(
+        `[burst test] the 101 writes took ${took.toFixed(0)} ms (this process was descheduled): not one burst; checking only that at most one follow-up ran`,
+      )
       assert.ok(count(p.path('counts/build')) <= 3 && w.iterations() <= 3, w.out())
       return
     }
@@ -161,7 +180,8 @@ test('an edit of the config reloads it; a broken config keeps the previous one',
   const w = startWatch(p.dir, ['--watch', 'test'])
   try {
     await eventually(() => w.iterations() === 1, 'the first run', 30_000, w)
-    const config = (tasks) => `import { defineConfig } from '${LIB_URL}'\nexport default defineConfig({\n  tasks: ${tasks},\n})\n`
+    const config = (tasks) =>
+      `import { defineConfig } from '${LIB_URL}'\nexport default defineConfig({\n  tasks: ${tasks},\n})\n`
     p.write('tasks.config.mjs', config(TASKS('second')))
     await eventually(() => w.iterations() === 2, 'the run after the config edit', 30_000, w)
     assert.ok(/changed: the config \(reloaded\)/.test(w.line(2)), w.line(2))
@@ -170,7 +190,12 @@ test('an edit of the config reloads it; a broken config keeps the previous one',
     assert.is(count(p.path('counts/test')), 2, 'test: its dependency build changed')
 
     p.write('tasks.config.mjs', 'export default {{{')
-    await eventually(() => /could not be reloaded|error/.test(w.out().split('#2 ')[1] ?? ''), 'the reload error', 30_000, w)
+    await eventually(
+      () => /could not be reloaded|error/.test(w.out().split('#2 ')[1] ?? ''),
+      'the reload error',
+      30_000,
+      w,
+    )
     p.write('src/a.txt', 'after')
     await eventually(() => p.read('out/build.txt') === 'afterbsecond', 'a run with the previous config', 30_000, w)
   } finally {

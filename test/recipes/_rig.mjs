@@ -39,13 +39,19 @@ export function binaryKind(file) {
   const b = readFileSync(file)
   if (b[0] === 0x7f && b.toString('latin1', 1, 4) === 'ELF') {
     const machine = b.readUInt16LE(18)
-    return { format: 'ELF', arch: { 0x3e: 'x86-64', 0xb7: 'aarch64', 0x03: 'i386', 0x28: 'arm' }[machine] ?? `e_machine ${machine}` }
+    return {
+      format: 'ELF',
+      arch: { 0x3e: 'x86-64', 0xb7: 'aarch64', 0x03: 'i386', 0x28: 'arm' }[machine] ?? `e_machine ${machine}`,
+    }
   }
   if (b.toString('latin1', 0, 2) === 'MZ') {
     const pe = b.readUInt32LE(0x3c)
     const sig = b.toString('latin1', pe, pe + 4)
     const machine = b.readUInt16LE(pe + 4)
-    return { format: sig === 'PE\0\0' ? 'PE' : 'MZ', arch: { 0x8664: 'x86-64', 0xaa64: 'aarch64', 0x14c: 'i386' }[machine] ?? `machine ${machine}` }
+    return {
+      format: sig === 'PE\0\0' ? 'PE' : 'MZ',
+      arch: { 0x8664: 'x86-64', 0xaa64: 'aarch64', 0x14c: 'i386' }[machine] ?? `machine ${machine}`,
+    }
   }
   if (b.readUInt32LE(0) === 0xfeedfacf) {
     const cpu = b.readUInt32LE(4)

@@ -26,7 +26,10 @@ export async function startRegistry(auth) {
     requests.push(`${req.method} ${path}`)
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0')
     if (req.headers.authorization !== expected) {
-      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="typed-tasks test registry"', 'Content-Type': 'application/json' })
+      res.writeHead(401, {
+        'WWW-Authenticate': 'Basic realm="typed-tasks test registry"',
+        'Content-Type': 'application/json',
+      })
       return res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }))
     }
     let m
@@ -34,7 +37,14 @@ export async function startRegistry(auth) {
     if ((m = /^\/v2\/(.+)\/blobs\/uploads\/?$/.exec(path)) && req.method === 'POST') {
       const id = randomUUID()
       uploads.set(id, [])
-      return res.writeHead(202, { Location: `/v2/${m[1]}/blobs/uploads/${id}`, 'Docker-Upload-UUID': id, Range: '0-0', 'Content-Length': '0' }).end()
+      return res
+        .writeHead(202, {
+          Location: `/v2/${m[1]}/blobs/uploads/${id}`,
+          'Docker-Upload-UUID': id,
+          Range: '0-0',
+          'Content-Length': '0',
+        })
+        .end()
     }
     if ((m = /^\/v2\/(.+)\/blobs\/uploads\/([\w-]+)$/.exec(path))) {
       const parts = uploads.get(m[2])
@@ -42,21 +52,42 @@ export async function startRegistry(auth) {
       parts.push(body)
       const size = parts.reduce((n, b) => n + b.length, 0)
       if (req.method === 'PATCH') {
-        return res.writeHead(202, { Location: path, 'Docker-Upload-UUID': m[2], Range: `0-${Math.max(0, size - 1)}`, 'Content-Length': '0' }).end()
+        return res
+          .writeHead(202, {
+            Location: path,
+            'Docker-Upload-UUID': m[2],
+            Range: `0-${Math.max(0, size - 1)}`,
+            'Content-Length': '0',
+          })
+          .end()
       }
       if (req.method === 'PUT') {
         const data = Buffer.concat(parts)
         const digest = url.searchParams.get('digest')
-        if (digestOf(data) !== digest) return res.writeHead(400).end(JSON.stringify({ errors: [{ code: 'DIGEST_INVALID' }] }))
+        if (digestOf(data) !== digest)
+          return res.writeHead(400).end(JSON.stringify({ errors: [{ code: 'DIGEST_INVALID' }] }))
         blobs.set(digest, data)
         uploads.delete(m[2])
-        return res.writeHead(201, { Location: `/v2/${m[1]}/blobs/${digest}`, 'Docker-Content-Digest': digest, 'Content-Length': '0' }).end()
+        return res
+          .writeHead(201, {
+            Location: `/v2/${m[1]}/blobs/${digest}`,
+            'Docker-Content-Digest': digest,
+            'Content-Length': '0',
+          })
+          .end()
       }
     }
     if ((m = /^\/v2\/(.+)\/blobs\/(sha256:[a-f0-9]+)$/.exec(path))) {
       const data = blobs.get(m[2])
-      if (!data) return res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'BLOB_UNKNOWN' }] }))
-      res.writeHead(200, { 'Content-Length': data.length, 'Docker-Content-Digest': m[2], 'Content-Type': 'application/octet-stream' })
+      if (!data)
+        return res
+          .writeHead(404, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ errors: [{ code: 'BLOB_UNKNOWN' }] }))
+      res.writeHead(200, {
+        'Content-Length': data.length,
+        'Docker-Content-Digest': m[2],
+        'Content-Type': 'application/octet-stream',
+      })
       return res.end(req.method === 'HEAD' ? undefined : data)
     }
     if ((m = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(path))) {
@@ -66,11 +97,24 @@ export async function startRegistry(auth) {
         const entry = { type: req.headers['content-type'], body, digest }
         manifests.set(key, entry)
         manifests.set(`${m[1]}:${digest}`, entry)
-        return res.writeHead(201, { Location: `/v2/${m[1]}/manifests/${digest}`, 'Docker-Content-Digest': digest, 'Content-Length': '0' }).end()
+        return res
+          .writeHead(201, {
+            Location: `/v2/${m[1]}/manifests/${digest}`,
+            'Docker-Content-Digest': digest,
+            'Content-Length': '0',
+          })
+          .end()
       }
       const entry = manifests.get(key)
-      if (!entry) return res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN' }] }))
-      res.writeHead(200, { 'Content-Type': entry.type, 'Content-Length': entry.body.length, 'Docker-Content-Digest': entry.digest })
+      if (!entry)
+        return res
+          .writeHead(404, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN' }] }))
+      res.writeHead(200, {
+        'Content-Type': entry.type,
+        'Content-Length': entry.body.length,
+        'Docker-Content-Digest': entry.digest,
+      })
       return res.end(req.method === 'HEAD' ? undefined : entry.body)
     }
     res.writeHead(404).end()

@@ -8,7 +8,9 @@ import { copyFileSync, writeFileSync, rmSync } from 'node:fs'
 import { fixture, runCli, requireTool, RECIPES_URL } from '../helpers.mjs'
 import { startRegistry } from './docker-registry.mjs'
 
-const HAVE_DOCKER = requireTool('docker', ['info'], 'a Docker daemon') && requireTool('/bin/busybox', ['true'], 'a static busybox (busybox-static)')
+const HAVE_DOCKER =
+  requireTool('docker', ['info'], 'a Docker daemon') &&
+  requireTool('/bin/busybox', ['true'], 'a static busybox (busybox-static)')
 // The docker recipe module itself, so a broken sibling recipe does not hide these results.
 const DOCKER_URL = new URL('docker/index.js', RECIPES_URL).href
 const RUN_ID = `${process.pid}-${Date.now().toString(36)}`
@@ -108,11 +110,19 @@ test('image: builds, is up to date, rebuilds after docker rmi, cache hit after r
 
 test('image: a tag moved to another image invalidates the stored result', async () => {
   if (!HAVE_DOCKER) return
-  const f = project(SIMPLE, `{ ...docker.image({ name: 'app', tags: ['${tag('moved')}'], labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`, { 'app.txt': 'x\n' })
+  const f = project(
+    SIMPLE,
+    `{ ...docker.image({ name: 'app', tags: ['${tag('moved')}'], labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`,
+    { 'app.txt': 'x\n' },
+  )
   let r = await runCli(f.dir, ['--json', 'docker:app'])
   const first = task(r, 'docker:app')
   assert.is(first.status, 'ran', r.out)
-  const other = project(SIMPLE, `{ ...docker.image({ name: 'o', tags: ['${tag('moved')}'], labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`, { 'app.txt': 'other\n' })
+  const other = project(
+    SIMPLE,
+    `{ ...docker.image({ name: 'o', tags: ['${tag('moved')}'], labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`,
+    { 'app.txt': 'other\n' },
+  )
   r = await runCli(other.dir, ['--json', 'docker:o'])
   assert.is(task(r, 'docker:o').status, 'ran', r.out)
   r = await runCli(f.dir, ['--json', 'docker:app'])
@@ -135,12 +145,20 @@ RUN ["/bin/busybox", "sh", "-c", "echo about-to-fail-marker; exit 3"]
   assert.is(r.code, 1, r.out)
   const t = task(r, 'docker:bad')
   assert.is(t.status, 'failed')
-  assert.match(t.error, /docker build failed at step 3\/\d+ `RUN \["\/bin\/busybox", "sh", "-c", "echo about-to-fail-marker; exit 3"\]` \(Dockerfile:3\)/, t.error)
+  assert.match(
+    t.error,
+    /docker build failed at step 3\/\d+ `RUN \["\/bin\/busybox", "sh", "-c", "echo about-to-fail-marker; exit 3"\]` \(Dockerfile:3\)/,
+    t.error,
+  )
   assert.match(t.error, /returned a non-zero code: 3/)
   assert.match(t.error, /output of that step ---\nabout-to-fail-marker/)
   assert.match(r.stderr, /about-to-fail-marker/, 'the step output is in the task log')
   assert.not.match(t.error, /\n\s+at /, 'no JavaScript stack trace')
-  assert.is(docker('ps', '-aq').stdout.trim().split('\n').filter(Boolean).length, containersBefore, 'no container left behind (forcerm)')
+  assert.is(
+    docker('ps', '-aq').stdout.trim().split('\n').filter(Boolean).length,
+    containersBefore,
+    'no container left behind (forcerm)',
+  )
 })
 
 test('image: a missing base image is reported as not pullable', async () => {
@@ -149,7 +167,10 @@ test('image: a missing base image is reported as not pullable', async () => {
   const r = await runCli(f.dir, ['--json', 'docker:nobase'])
   assert.is(r.code, 1, r.out)
   const t = task(r, 'docker:nobase')
-  assert.match(t.error, /base image `typed-tasks-no-such-base-image:1.0` \(Dockerfile:1\) is not in the Docker daemon and could not be pulled/)
+  assert.match(
+    t.error,
+    /base image `typed-tasks-no-such-base-image:1.0` \(Dockerfile:1\) is not in the Docker daemon and could not be pulled/,
+  )
 })
 
 test('image: daemon unreachable names DOCKER_HOST and the fix', async () => {
@@ -243,7 +264,11 @@ test('run: exit code and logs; cached while the image is the same', async () => 
   assert.is(bad.status, 'failed')
   assert.is(bad.exitCode, 3)
   assert.match(r.stderr, /failing-run-output/)
-  assert.is(docker('ps', '-aq', '--filter', 'label=typed-tasks.task=docker:exit3').stdout.trim(), '', 'container removed')
+  assert.is(
+    docker('ps', '-aq', '--filter', 'label=typed-tasks.task=docker:exit3').stdout.trim(),
+    '',
+    'container removed',
+  )
 })
 
 test('push: to a local registry with credentials from the Docker config; cached while the registry has it', async () => {
@@ -253,7 +278,8 @@ test('push: to a local registry with credentials from the Docker config; cached 
     const ref = `${registry.host}/typed-tasks-test/app:${RUN_ID}`
     const cfgDir = fixture()
     fixtures.push(cfgDir)
-    const auth = (user, pass) => JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${user}:${pass}`).toString('base64') } } })
+    const auth = (user, pass) =>
+      JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${user}:${pass}`).toString('base64') } } })
     cfgDir.write('config.json', auth('alice', 'wrong'))
     const f = project(
       SIMPLE,
@@ -293,7 +319,11 @@ test('push: to a local registry with credentials from the Docker config; cached 
 
 test('no-op run with a docker task stays fast (no dockerode import)', async () => {
   if (!HAVE_DOCKER) return
-  const f = project(SIMPLE, `{ ...docker.image({ name: 'app', tags: ['${tag('fast')}'], labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`, { 'app.txt': 'fast\n' })
+  const f = project(
+    SIMPLE,
+    `{ ...docker.image({ name: 'app', tags: ['${tag('fast')}'], labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`,
+    { 'app.txt': 'fast\n' },
+  )
   let r = await runCli(f.dir, ['--json', 'docker:app'])
   assert.is(r.code, 0, r.out)
   const t0 = Date.now()

@@ -40,9 +40,15 @@ test('go.build options change the command: ldflags, stamp, tags, cgo, trimpath, 
     out: 'out/api-bin',
     taskName: 'api',
   }).api
-  assert.is(d.run, "go build -mod=vendor -ldflags '-s -X main.version=1.2.3 -X '\\''main.date=a b'\\''' -tags netgo,osusergo -v -o out/api-bin .")
+  assert.is(
+    d.run,
+    "go build -mod=vendor -ldflags '-s -X main.version=1.2.3 -X '\\''main.date=a b'\\''' -tags netgo,osusergo -v -o out/api-bin .",
+  )
   assert.equal(d.setEnv, { CGO_ENABLED: '1' })
-  assert.equal(go.build({ name: 'x', ldflags: '', vendor: false })['go:x'].run, 'go build -trimpath -mod=mod -o bin/x .')
+  assert.equal(
+    go.build({ name: 'x', ldflags: '', vendor: false })['go:x'].run,
+    'go build -trimpath -mod=mod -o bin/x .',
+  )
   assert.ok(go.build({ name: 'x', vendor: false })['go:x'].inputs.includes('!vendor/**'))
 })
 
@@ -58,7 +64,9 @@ test('go.build targets: one task per target with GOOS/GOARCH set, and an aggrega
 })
 
 test('go.test and go.vet commands', () => {
-  const t = go.test({ packages: ['./pkg/...'], race: true, short: true, p: 2, run: 'TestA|TestB', tags: ['it'] })['go:test']
+  const t = go.test({ packages: ['./pkg/...'], race: true, short: true, p: 2, run: 'TestA|TestB', tags: ['it'] })[
+    'go:test'
+  ]
   assert.is(t.run, "go test -race -short -p 2 -run 'TestA|TestB' -tags it ./pkg/...")
   assert.equal(t.setEnv, { CGO_ENABLED: '1' })
   assert.ok(t.inputs.includes('**/testdata/**'))
@@ -67,13 +75,19 @@ test('go.test and go.vet commands', () => {
 })
 
 test('go recipes reject bad options with the recipe and option named', () => {
-  assert.throws(() => go.build({ name: 'x', targets: ['linux/mips99'] }), /go\.build: option `targets` has unknown target `linux\/mips99`.*GOOS one of .*linux.*GOARCH one of .*arm64/)
+  assert.throws(
+    () => go.build({ name: 'x', targets: ['linux/mips99'] }),
+    /go\.build: option `targets` has unknown target `linux\/mips99`.*GOOS one of .*linux.*GOARCH one of .*arm64/,
+  )
   assert.throws(() => go.build({ name: 'x', targets: ['darwin/386'] }), /GOARCH for darwin is one of amd64, arm64/)
   assert.throws(() => go.build({ name: 'x', targets: ['linux/amd64', 'linux/amd64'] }), /twice/)
   assert.throws(() => go.build({ main: '.' }), /go\.build: option `name` is required/)
   assert.throws(() => go.build({ name: 'x', trimPath: false }), /unknown option `trimPath`; did you mean `trimpath`\?/)
   assert.throws(() => go.test({ p: 0 }), /go\.test: option `p` must be a positive integer/)
-  assert.throws(() => go.build({ name: 'x', dir: '../elsewhere' }), /option `dir` must be a relative path inside the project/)
+  assert.throws(
+    () => go.build({ name: 'x', dir: '../elsewhere' }),
+    /option `dir` must be a relative path inside the project/,
+  )
   assert.throws(() => go.build({ name: 'x', stamp: { version: '1' } }), /key `version` must be `importpath.name`/)
 })
 
@@ -88,9 +102,11 @@ if (hasGo) {
   test.before(() => {
     fx = fixture({
       'go.mod': 'module example.com/hello\n\ngo 1.19\n',
-      'main.go': 'package main\n\nimport "fmt"\n\nvar version = "dev"\n\nfunc main() { fmt.Println(Greet("world"), version) }\n',
+      'main.go':
+        'package main\n\nimport "fmt"\n\nvar version = "dev"\n\nfunc main() { fmt.Println(Greet("world"), version) }\n',
       'greet.go': GREET,
-      'greet_test.go': 'package main\n\nimport "testing"\n\nfunc TestGreet(t *testing.T) {\n\tif got := Greet("go"); got != "hello go" {\n\t\tt.Fatalf("Greet = %q", got)\n\t}\n}\n',
+      'greet_test.go':
+        'package main\n\nimport "testing"\n\nfunc TestGreet(t *testing.T) {\n\tif got := Greet("go"); got != "hello go" {\n\t\tt.Fatalf("Greet = %q", got)\n\t}\n}\n',
       // A main that needs only the runtime, so four cross builds stay cheap on a cold GOCACHE.
       'cmd/tiny/main.go': 'package main\n\nfunc main() { println("tiny") }\n',
       'tasks.config.mjs': config(
@@ -189,7 +205,9 @@ if (hasGo) {
   })
 
   test('an unknown target in the config is a config error naming the recipe and the known targets', async () => {
-    const bad = fixture({ 'tasks.config.mjs': config(`...go.build({ name: 'x', targets: ['linux/mips99'] }),`, ['go']) })
+    const bad = fixture({
+      'tasks.config.mjs': config(`...go.build({ name: 'x', targets: ['linux/mips99'] }),`, ['go']),
+    })
     try {
       const r = await runJson(bad.dir, ['go:x'])
       assert.is(r.code, 2, why(r))

@@ -46,7 +46,10 @@ for (const [name, recipe, required, typo, meant] of RECIPES) {
     assert.is(err.code, 'unknown-option')
     assert.is(err.recipe, name)
     assert.is(err.option, typo)
-    assert.match(err.message, new RegExp(`^${name.replace('.', '\\.')}: unknown option \`${typo}\`; did you mean \`${meant}\`\\?`))
+    assert.match(
+      err.message,
+      new RegExp(`^${name.replace('.', '\\.')}: unknown option \`${typo}\`; did you mean \`${meant}\`\\?`),
+    )
     assert.ok(Object.keys(recipe({ ...required, [meant]: undefined })).length > 0)
     // A config-time error keeps its stack, so the config loader can point at the calling line.
     assert.match(err.stack, /options\.test\.mjs/)
@@ -75,7 +78,10 @@ test('an option of the wrong type is `invalid-option` naming recipe and option, 
 })
 
 test('run-time RecipeErrors carry their code and hint; their stack is their message', () => {
-  const err = new RecipeError('tool-missing', 'ruff is not installed', { recipe: 'python.lint', hint: 'add ruff to the venv' })
+  const err = new RecipeError('tool-missing', 'ruff is not installed', {
+    recipe: 'python.lint',
+    hint: 'add ruff to the venv',
+  })
   assert.is(err.message, 'python.lint: ruff is not installed\n  help: add ruff to the venv')
   assert.is(err.stack, err.message)
   assert.is(err.code, 'tool-missing')
@@ -98,7 +104,23 @@ test('a misspelt `tgas:` in a docker recipe of tasks.config.ts fails the CLI wit
 })
 
 test('shellQuote sh: a real sh gets every argument back unchanged; plain words stay plain', () => {
-  const args = ['plain', '-s -w', "it's", '', 'a"b', '$HOME', '`x`', 'back\\slash', 'new\nline', '*', 'main.version=1.2', '-X k=v', '%PATH%', '!bang', 'tab\there']
+  const args = [
+    'plain',
+    '-s -w',
+    "it's",
+    '',
+    'a"b',
+    '$HOME',
+    '`x`',
+    'back\\slash',
+    'new\nline',
+    '*',
+    'main.version=1.2',
+    '-X k=v',
+    '%PATH%',
+    '!bang',
+    'tab\there',
+  ]
   const line = ['printf', '%s\\0', ...args].map((a, i) => (i === 1 ? `'${a}'` : shellQuote(a))).join(' ')
   const r = spawnSync('/bin/sh', ['-c', line], { encoding: 'utf8' })
   assert.is(r.status, 0, r.stderr)
@@ -151,8 +173,12 @@ test('shellQuote cmd: MSVCRT quoting with cmd metacharacters escaped by ^', () =
 test("suggest and canonicalJson are the library's; recipe fingerprints do not depend on option order", () => {
   assert.is(suggest('tgas', ['tags', 'target']), 'tags')
   assert.is(canonicalJson({ b: 1, a: { d: 2, c: 3 } }), '{"a":{"c":3,"d":2},"b":1}')
-  const a = docker.image({ name: 'x', inputs: [], buildArgs: { B: '1', A: '2' }, labels: { z: '1', y: '2' } })['docker:x'].version
-  const b = docker.image({ name: 'x', inputs: [], labels: { y: '2', z: '1' }, buildArgs: { A: '2', B: '1' } })['docker:x'].version
+  const a = docker.image({ name: 'x', inputs: [], buildArgs: { B: '1', A: '2' }, labels: { z: '1', y: '2' } })[
+    'docker:x'
+  ].version
+  const b = docker.image({ name: 'x', inputs: [], labels: { y: '2', z: '1' }, buildArgs: { A: '2', B: '1' } })[
+    'docker:x'
+  ].version
   assert.is(a, b)
   assert.ok(a.includes(canonicalJson({ A: '2', B: '1' })))
 })
@@ -171,14 +197,25 @@ test('lock files and toolchain versions are in every fingerprint; dependency cac
     assert.ok(!g.inputs.some((i) => i.includes('elsewhere')))
     assert.equal(g.outputs, ['bin/api'])
     assert.ok(g.toolVersions.includes('go version'))
-    for (const t of [rust.build({ bin: 'x', dir: 'cli' })['rust:x'], rust.test({ dir: 'cli' })['rust:test'], rust.fmtCheck({ dir: 'cli' })['rust:fmt']]) {
+    for (const t of [
+      rust.build({ bin: 'x', dir: 'cli' })['rust:x'],
+      rust.test({ dir: 'cli' })['rust:test'],
+      rust.fmtCheck({ dir: 'cli' })['rust:fmt'],
+    ]) {
       assert.ok(t.inputs.includes('!.cargo-home/**'), t.inputs.join(' '))
     }
     const rb = rust.build({ bin: 'x', dir: 'cli' })['rust:x']
-    assert.ok(rb.inputs.some((i) => i.includes('Cargo.lock')) && rb.toolVersions.includes('rustc -V') && rb.toolVersions.includes('cargo -V'))
+    assert.ok(
+      rb.inputs.some((i) => i.includes('Cargo.lock')) &&
+        rb.toolVersions.includes('rustc -V') &&
+        rb.toolVersions.includes('cargo -V'),
+    )
     assert.equal(rb.outputs, ['target/release/x'])
     const v = python.venv({ dir: 'py' })['py:venv']
-    assert.ok(v.inputs.includes('{uv.lock,.python-version}') && v.inputs.includes('requirements*.txt'), v.inputs.join(' '))
+    assert.ok(
+      v.inputs.includes('{uv.lock,.python-version}') && v.inputs.includes('requirements*.txt'),
+      v.inputs.join(' '),
+    )
     assert.ok(v.toolVersions.includes('python3 --version') && v.toolVersions.includes('uv --version'))
     assert.ok(!('outputs' in v))
     assert.ok(python.test({ dir: 'py' })['py:test'].inputs.includes('!.uv-cache/**'))

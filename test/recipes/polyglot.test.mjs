@@ -12,7 +12,19 @@ import { basename, join } from 'node:path'
 import { fixture, requireTool, REPO } from '../helpers.mjs'
 import { runJson, why } from './_rig.mjs'
 
-const SKIP = new Set(['.tasks', '.venv', 'target', 'bin', 'dist', 'build', '__pycache__', '.pytest_cache', '.ruff_cache', 'busybox', '.cache'])
+const SKIP = new Set([
+  '.tasks',
+  '.venv',
+  'target',
+  'bin',
+  'dist',
+  'build',
+  '__pycache__',
+  '.pytest_cache',
+  '.ruff_cache',
+  'busybox',
+  '.cache',
+])
 const ok =
   requireTool('go', ['version'], 'go') &
   requireTool('cargo', ['clippy', '--version'], 'cargo clippy') &
@@ -28,7 +40,10 @@ let fx, env
 if (ok) {
   test.before(() => {
     fx = fixture()
-    cpSync(join(REPO, 'examples/polyglot'), fx.dir, { recursive: true, filter: (src) => !SKIP.has(basename(src)) && !src.endsWith('.egg-info') })
+    cpSync(join(REPO, 'examples/polyglot'), fx.dir, {
+      recursive: true,
+      filter: (src) => !SKIP.has(basename(src)) && !src.endsWith('.egg-info'),
+    })
     mkdirSync(fx.path('node_modules'))
     symlinkSync(REPO, fx.path('node_modules/typed-tasks'), 'dir')
     // Dependency caches inside the parts' folders, as a CI set-up that caches them per folder has.
@@ -89,11 +104,16 @@ if (ok) {
     // Each dependency came from its registry into the cache inside the part's folder.
     assert.ok(existsSync(fx.path('go/.cache/mod/github.com/google/uuid@v1.6.0/uuid.go')), 'uuid in GOMODCACHE')
     assert.ok(
-      readdirSync(fx.path('rust/.cache/cargo/registry'), { recursive: true }).some((p) => /memchr-2\.\d+\.\d+$/.test(p)),
+      readdirSync(fx.path('rust/.cache/cargo/registry'), { recursive: true }).some((p) =>
+        /memchr-2\.\d+\.\d+$/.test(p),
+      ),
       'memchr in CARGO_HOME',
     )
     assert.ok(existsSync(fx.path('python/.cache/uv')), 'uv cache')
-    assert.ok(existsSync(fx.path('python/.venv/bin/ruff')) && existsSync(fx.path('python/.venv/bin/pytest')), 'ruff and pytest from uv.lock in the venv')
+    assert.ok(
+      existsSync(fx.path('python/.venv/bin/ruff')) && existsSync(fx.path('python/.venv/bin/pytest')),
+      'ruff and pytest from uv.lock in the venv',
+    )
     assert.match(r.out, /ok\s+example\.com\/polyglot\/hello\/greet/)
     assert.match(r.out, /4 passed/)
     assert.match(r.out, /\[py:lint\] All checks passed!/)
@@ -102,7 +122,8 @@ if (ok) {
     assert.ok(existsSync(fx.path('python/dist/textstats-0.1.0-py3-none-any.whl')))
     // Outputs are the artefacts, never a dependency cache.
     for (const t of r.result.tasks) {
-      for (const o of t.outputs ?? []) assert.not.match(typeof o === 'string' ? o : JSON.stringify(o), /\.cache\//, `${t.name} stores a cache`)
+      for (const o of t.outputs ?? [])
+        assert.not.match(typeof o === 'string' ? o : JSON.stringify(o), /\.cache\//, `${t.name} stores a cache`)
     }
 
     r = await runJson(fx.dir, ['ultra-fast'], { env, timeoutMs: TIMEOUT })
@@ -122,8 +143,14 @@ if (ok) {
       const r = await runJson(fx.dir, ['ultra-fast', '--dry-run'], { env })
       writeFileSync(fx.path(file), before)
       assert.is(r.code, 0, why(r))
-      for (const t of rerun) assert.match(r.out, new RegExp(`\\[${t.replace(/[/:]/g, '\\$&')}\\] would run: input changed: ${file.replace(/[./]/g, '\\$&')}`), `${file}: ${t}\n${why(r)}`)
-      for (const t of unchanged) assert.match(r.out, new RegExp(`\\[${t.replace(/[/:]/g, '\\$&')}\\] up to date`), `${file}: ${t}\n${why(r)}`)
+      for (const t of rerun)
+        assert.match(
+          r.out,
+          new RegExp(`\\[${t.replace(/[/:]/g, '\\$&')}\\] would run: input changed: ${file.replace(/[./]/g, '\\$&')}`),
+          `${file}: ${t}\n${why(r)}`,
+        )
+      for (const t of unchanged)
+        assert.match(r.out, new RegExp(`\\[${t.replace(/[/:]/g, '\\$&')}\\] up to date`), `${file}: ${t}\n${why(r)}`)
     }
   })
 } else {

@@ -18,12 +18,21 @@ test('python.venv: a function task keyed on requirements and project files and t
   const d = python.venv({ dir: 'py', python: 'python3.11', wheels: 'wheels', systemSitePackages: true })['py:venv']
   assert.is(d.cwd, 'py')
   assert.type(d.run, 'function')
-  assert.equal(d.inputs, ['requirements*.txt', '{pyproject.toml,setup.cfg,setup.py}', '{uv.lock,.python-version}', 'wheels/*.whl'])
+  assert.equal(d.inputs, [
+    'requirements*.txt',
+    '{pyproject.toml,setup.cfg,setup.py}',
+    '{uv.lock,.python-version}',
+    'wheels/*.whl',
+  ])
   assert.ok(d.toolVersions.includes('python3.11 --version'))
   assert.type(d.check, 'function')
   assert.ok(!('outputs' in d), 'a venv holds absolute paths: never stored in the cache')
   assert.match(d.version, /"wheels":"wheels"/)
-  assert.is.not(d.version, python.venv({ dir: 'py', python: 'python3.11' })['py:venv'].version, 'options enter the fingerprint')
+  assert.is.not(
+    d.version,
+    python.venv({ dir: 'py', python: 'python3.11' })['py:venv'].version,
+    'options enter the fingerprint',
+  )
   const e = python.venv({ requirements: ['req/base.txt'], project: false })['py:venv']
   assert.equal(e.inputs, ['req/base.txt'])
 })
@@ -41,13 +50,22 @@ test('python.test, lint and wheel run in the venv and depend on the venv task', 
   assert.equal(w.outputs, ['wheelhouse/*.whl'])
   assert.ok(w.inputs.includes('!wheelhouse/**'))
   assert.match(w.version, /-m build --wheel --no-isolation --outdir wheelhouse \./)
-  assert.match(w.version, /-m pip wheel --disable-pip-version-check --no-deps --no-build-isolation --no-index --wheel-dir wheelhouse \./)
+  assert.match(
+    w.version,
+    /-m pip wheel --disable-pip-version-check --no-deps --no-build-isolation --no-index --wheel-dir wheelhouse \./,
+  )
   assert.equal(python.lint({ venvTask: 'deps' })['py:lint'].deps, ['deps'])
 })
 
 test('python recipes reject bad options with the recipe and option named', () => {
-  assert.throws(() => python.venv({ requirement: ['r.txt'] }), /python\.venv: unknown option `requirement`; did you mean `requirements`\?/)
-  assert.throws(() => python.lint({ linter: 'pylint' }), /python\.lint: option `linter` must be 'auto', 'ruff' or 'flake8'/)
+  assert.throws(
+    () => python.venv({ requirement: ['r.txt'] }),
+    /python\.venv: unknown option `requirement`; did you mean `requirements`\?/,
+  )
+  assert.throws(
+    () => python.lint({ linter: 'pylint' }),
+    /python\.lint: option `linter` must be 'auto', 'ruff' or 'flake8'/,
+  )
   assert.throws(() => python.venv({ uv: 'yes' }), /option `uv` must be true, false or 'auto'/)
   assert.throws(() => python.venv({ lock: true, uv: false }), /python\.venv: option `lock` needs uv/)
   assert.throws(() => python.venv({ groups: [1] }), /option `groups` must be an array of non-empty strings/)
@@ -72,7 +90,8 @@ if (hasPython) {
         '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "greeter"\nversion = "0.1.0"\n\n[tool.setuptools.packages.find]\nwhere = ["src"]\n',
       'requirements.txt': 'tinydep==1.0\n',
       'src/greeter/__init__.py': GREETER,
-      'tests/test_greeter.py': 'import tinydep\nfrom greeter import greet\n\n\ndef test_greet():\n    assert greet("py") == "hello py"\n\n\ndef test_dep():\n    assert tinydep.VALUE == 42\n',
+      'tests/test_greeter.py':
+        'import tinydep\nfrom greeter import greet\n\n\ndef test_greet():\n    assert greet("py") == "hello py"\n\n\ndef test_dep():\n    assert tinydep.VALUE == 42\n',
       // A dependency that only exists as a local wheel: the venv must install it with --no-index.
       'third_party/tinydep/pyproject.toml':
         '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tinydep"\nversion = "1.0"\n\n[tool.setuptools]\npy-modules = ["tinydep"]\n',
@@ -80,7 +99,8 @@ if (hasPython) {
       // A stand-in uv that logs its arguments and does the work with venv and pip.
       'fakebin/uv':
         '#!/bin/sh\necho "stand-in uv: $*"\ncase "$1 $2" in\n  "--version "*) echo "uv 0.0.0 (stand-in)" ;;\n  "venv "*) shift; ssp=; while [ "$1" != "${1#-}" ]; do case "$1" in --python) py="$2"; shift 2 ;; *) ssp="$ssp $1"; shift ;; esac; done; exec "$py" -m venv $ssp "$1" ;;\n  "pip install") shift 2; [ "$1" = --python ] && vpy="$2" && shift 2; exec "$vpy" -m pip install "$@" ;;\n  *) exit 2 ;;\nesac\n',
-      'fakebin/ruff': '#!/bin/sh\nif [ "$1" = --version ]; then echo "ruff 0.0.0 (stand-in)"; exit 0; fi\necho "stand-in ruff: $*: E999 found 1 error"\nexit 1\n',
+      'fakebin/ruff':
+        '#!/bin/sh\nif [ "$1" = --version ]; then echo "ruff 0.0.0 (stand-in)"; exit 0; fi\necho "stand-in ruff: $*: E999 found 1 error"\nexit 1\n',
       'tasks.config.mjs': config(
         `
   ...python.venv({ python: ${JSON.stringify(PY)}, systemSitePackages: true, wheels: 'wheels', uv: false }),
@@ -93,7 +113,22 @@ if (hasPython) {
     })
     chmodSync(fx.path('fakebin/ruff'), 0o755)
     chmodSync(fx.path('fakebin/uv'), 0o755)
-    const w = spawnSync(PY, ['-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '--no-index', '-q', '-w', 'wheels', 'third_party/tinydep'], { cwd: fx.dir, encoding: 'utf8' })
+    const w = spawnSync(
+      PY,
+      [
+        '-m',
+        'pip',
+        'wheel',
+        '--no-deps',
+        '--no-build-isolation',
+        '--no-index',
+        '-q',
+        '-w',
+        'wheels',
+        'third_party/tinydep',
+      ],
+      { cwd: fx.dir, encoding: 'utf8' },
+    )
     if (w.status !== 0) throw new Error(`could not build the tinydep wheel:\n${w.stdout}${w.stderr}`)
     rmSync(fx.path('third_party/tinydep/build'), { recursive: true, force: true })
   })
@@ -171,9 +206,20 @@ if (hasPython) {
     const PATH = fx.path('fakebin') + delimiter + process.env.PATH
     let r = await runJson(fx.dir, ['py:venv-uv'], { env: { PATH } })
     assert.is(r.code, 0, why(r))
-    assert.match(r.out, new RegExp(`stand-in uv: venv --system-site-packages --python ${PY.replace(/\//g, '\\/')} \\.venv-uv`))
-    assert.match(r.out, /stand-in uv: pip install --python \.venv-uv\/bin\/python --no-index --find-links wheels --no-build-isolation -r requirements\.txt -e \./)
-    assert.match(spawnSync(fx.path('.venv-uv/bin/python'), ['-c', 'import tinydep, greeter; print(tinydep.VALUE)'], { encoding: 'utf8' }).stdout, /42/)
+    assert.match(
+      r.out,
+      new RegExp(`stand-in uv: venv --system-site-packages --python ${PY.replace(/\//g, '\\/')} \\.venv-uv`),
+    )
+    assert.match(
+      r.out,
+      /stand-in uv: pip install --python \.venv-uv\/bin\/python --no-index --find-links wheels --no-build-isolation -r requirements\.txt -e \./,
+    )
+    assert.match(
+      spawnSync(fx.path('.venv-uv/bin/python'), ['-c', 'import tinydep, greeter; print(tinydep.VALUE)'], {
+        encoding: 'utf8',
+      }).stdout,
+      /42/,
+    )
     r = await runJson(fx.dir, ['py:venv-uv'])
     assert.is(r.status['py:venv-uv'], 'ran', why(r))
     assert.match(r.stderr, /\[py:venv-uv\] run: tool version changed: uv --version/)
@@ -221,7 +267,11 @@ if (hasUv) {
     let r = await runJson(ux.dir, ['py:venv'], { env })
     assert.is(r.code, 0, why(r))
     assert.match(r.out, /\+ text-unidecode==1\.3/, why(r))
-    assert.match(spawnSync(ux.path('.venv/bin/python'), ['-c', 'import folder; print(folder.fold("Crème"))'], { encoding: 'utf8' }).stdout, /Creme/)
+    assert.match(
+      spawnSync(ux.path('.venv/bin/python'), ['-c', 'import folder; print(folder.fold("Crème"))'], { encoding: 'utf8' })
+        .stdout,
+      /Creme/,
+    )
     r = await runJson(ux.dir, ['py:venv'], { env })
     assert.is(r.status['py:venv'], 'up-to-date', why(r))
     ux.write('uv.lock', ux.read('uv.lock') + '\n')

@@ -19,11 +19,23 @@ test('rust.build without targets: one host task, release by default', () => {
   assert.is(d.cwd, 'crates/wc')
   assert.is(d.run, 'cargo build --release --bin wc --features a,b --locked --target-dir target')
   assert.equal(d.outputs, ['target/release/wc'])
-  assert.ok(d.inputs.includes('src/**/*.rs') && d.inputs.includes('{build.rs,Cargo.toml}') && d.inputs.includes('{Cargo.lock,rust-toolchain,rust-toolchain.toml}'))
+  assert.ok(
+    d.inputs.includes('src/**/*.rs') &&
+      d.inputs.includes('{build.rs,Cargo.toml}') &&
+      d.inputs.includes('{Cargo.lock,rust-toolchain,rust-toolchain.toml}'),
+  )
   assert.equal(d.toolVersions, ['rustc -V', 'cargo -V'])
   assert.ok(d.env.includes('RUSTFLAGS'))
   assert.is(rust.build({ bin: 'wc', profile: 'debug' })['rust:wc'].outputs[0], 'target/debug/wc')
-  const p = rust.build({ bin: 'wc', profile: 'dist', allFeatures: true, noDefaultFeatures: true, package: 'cli', targetDir: 'out', members: ['core'] })['rust:wc']
+  const p = rust.build({
+    bin: 'wc',
+    profile: 'dist',
+    allFeatures: true,
+    noDefaultFeatures: true,
+    package: 'cli',
+    targetDir: 'out',
+    members: ['core'],
+  })['rust:wc']
   assert.is(p.run, 'cargo build --profile dist --bin wc -p cli --all-features --no-default-features --target-dir out')
   assert.equal(p.outputs, ['out/dist/wc'])
   assert.ok(p.inputs.includes('core/src/**/*.rs') && p.inputs.includes('core/{build.rs,Cargo.toml}'))
@@ -34,20 +46,32 @@ test('rust.build targets: one task per triple, outputs under target/<triple>/<pr
   assert.equal(t['rust:wc'].deps, ['rust:wc:x86_64-unknown-linux-gnu', 'rust:wc:x86_64-pc-windows-gnu'])
   assert.equal(t['rust:wc:x86_64-unknown-linux-gnu'].outputs, ['target/x86_64-unknown-linux-gnu/release/wc'])
   assert.equal(t['rust:wc:x86_64-pc-windows-gnu'].outputs, ['target/x86_64-pc-windows-gnu/release/wc.exe'])
-  assert.match(t['rust:wc:x86_64-pc-windows-gnu'].version, /cargo build --release --bin wc --target-dir target --target x86_64-pc-windows-gnu$/)
+  assert.match(
+    t['rust:wc:x86_64-pc-windows-gnu'].version,
+    /cargo build --release --bin wc --target-dir target --target x86_64-pc-windows-gnu$/,
+  )
 })
 
 test('rust.test, clippy and fmtCheck commands', () => {
-  assert.is(rust.test({ workspace: true, args: ['--test-threads', '1'] })['rust:test'].run, 'cargo test --workspace --target-dir target -- --test-threads 1')
+  assert.is(
+    rust.test({ workspace: true, args: ['--test-threads', '1'] })['rust:test'].run,
+    'cargo test --workspace --target-dir target -- --test-threads 1',
+  )
   assert.is(rust.clippy()['rust:clippy'].run, 'cargo clippy --all-targets --target-dir target -- -D warnings')
-  assert.is(rust.clippy({ denyWarnings: false, allTargets: false, lints: ['-W', 'clippy::pedantic'] })['rust:clippy'].run, 'cargo clippy --target-dir target -- -W clippy::pedantic')
+  assert.is(
+    rust.clippy({ denyWarnings: false, allTargets: false, lints: ['-W', 'clippy::pedantic'] })['rust:clippy'].run,
+    'cargo clippy --target-dir target -- -W clippy::pedantic',
+  )
   assert.is(rust.fmtCheck()['rust:fmt'].run, 'cargo fmt --all -- --check')
   assert.ok(rust.fmtCheck()['rust:fmt'].inputs.includes('!target/**'))
   assert.is(rust.fmtCheck({ package: 'core', taskName: 'fmt' }).fmt.run, 'cargo fmt -p core -- --check')
 })
 
 test('rust recipes reject bad options with the recipe and option named', () => {
-  assert.throws(() => rust.build({ bin: 'wc', targets: ['linux/amd64'] }), /rust\.build: option `targets` has `linux\/amd64`, which is not a target triple like `x86_64-unknown-linux-gnu`/)
+  assert.throws(
+    () => rust.build({ bin: 'wc', targets: ['linux/amd64'] }),
+    /rust\.build: option `targets` has `linux\/amd64`, which is not a target triple like `x86_64-unknown-linux-gnu`/,
+  )
   assert.throws(() => rust.build({ bin: 'wc', targets: ['aarch64-apple-darwin', 'aarch64-apple-darwin'] }), /twice/)
   assert.throws(() => rust.build({}), /rust\.build: option `bin` is required/)
   assert.throws(() => rust.build({ bin: 'wc', feature: ['x'] }), /unknown option `feature`; did you mean `features`\?/)
@@ -64,7 +88,9 @@ const host = hasCargo ? /host: (\S+)/.exec(spawnSync('rustc', ['-vV'], { encodin
 const rustup = spawnSync('rustup', ['target', 'list', '--installed'], { encoding: 'utf8' })
 const installed = rustup.status === 0 ? rustup.stdout.split(/\s+/).filter(Boolean) : undefined
 // A target we expect not to be installed, to see the recipe refuse it without downloading anything.
-const missing = installed && ['riscv64gc-unknown-none-elf', 'thumbv7em-none-eabihf', 'wasm32-unknown-unknown'].find((t) => !installed.includes(t))
+const missing =
+  installed &&
+  ['riscv64gc-unknown-none-elf', 'thumbv7em-none-eabihf', 'wasm32-unknown-unknown'].find((t) => !installed.includes(t))
 
 const LIB = `/// Counts the words of \`text\`.
 pub fn count_words(text: &str) -> usize {
@@ -94,9 +120,11 @@ let fx
 if (hasCargo) {
   test.before(() => {
     fx = fixture({
-      'Cargo.toml': '[package]\nname = "wc-lite"\nversion = "0.1.0"\nedition = "2021"\n\n[[bin]]\nname = "wc-lite"\npath = "src/main.rs"\n\n[features]\nshout = []\n',
+      'Cargo.toml':
+        '[package]\nname = "wc-lite"\nversion = "0.1.0"\nedition = "2021"\n\n[[bin]]\nname = "wc-lite"\npath = "src/main.rs"\n\n[features]\nshout = []\n',
       'src/lib.rs': LIB,
-      'src/main.rs': 'fn main() {\n    let text = std::env::args().skip(1).collect::<Vec<_>>().join(" ");\n    println!("{}: {}", wc_lite::label(), wc_lite::count_words(&text));\n}\n',
+      'src/main.rs':
+        'fn main() {\n    let text = std::env::args().skip(1).collect::<Vec<_>>().join(" ");\n    println!("{}: {}", wc_lite::label(), wc_lite::count_words(&text));\n}\n',
       'tasks.config.mjs': config(
         `
   ...rust.build({ bin: 'wc-lite' }),
@@ -114,7 +142,8 @@ if (hasCargo) {
   })
   test.after(() => fx?.cleanup())
 
-  const wc = (bin = 'target/release/wc-lite') => spawnSync(fx.path(bin), ['one two three'], { encoding: 'utf8' }).stdout.trim()
+  const wc = (bin = 'target/release/wc-lite') =>
+    spawnSync(fx.path(bin), ['one two three'], { encoding: 'utf8' }).stdout.trim()
 
   test('rust:wc-lite builds a release binary, then is up to date; deleted, it is a cache hit', async () => {
     let r = await runJson(fx.dir, ['rust:wc-lite'])
@@ -157,7 +186,10 @@ if (hasCargo) {
     if (missing) {
       assert.is(r.code, 1, why(r))
       assert.is(r.status[`rust:cross:${missing}`], 'failed')
-      assert.match(r.out, new RegExp(`target \`${missing}\` is not installed [\\s\\S]*run \`rustup target add ${missing}\``))
+      assert.match(
+        r.out,
+        new RegExp(`target \`${missing}\` is not installed [\\s\\S]*run \`rustup target add ${missing}\``),
+      )
       assert.is(r.status['rust:cross'], 'skipped')
     }
   })
@@ -182,7 +214,10 @@ if (hasCargo) {
     assert.is(r.code, 1, why(r))
     assert.is(r.status['rust:wc-lite'], 'failed')
     assert.match(r.out, /error\[E0425\]: cannot find function `cont_words`/)
-    fx.write('src/main.rs', 'fn main() {\n    let text = std::env::args().skip(1).collect::<Vec<_>>().join(" ");\n    println!("{}: {}", wc_lite::label(), wc_lite::count_words(&text));\n}\n')
+    fx.write(
+      'src/main.rs',
+      'fn main() {\n    let text = std::env::args().skip(1).collect::<Vec<_>>().join(" ");\n    println!("{}: {}", wc_lite::label(), wc_lite::count_words(&text));\n}\n',
+    )
   })
 
   if (hasClippy) {

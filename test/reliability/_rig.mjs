@@ -2,7 +2,17 @@
 // compiles, link, test) in a temp dir, input variants, clean reference builds of each variant, and
 // the checks the storms make after every round: outputs byte for byte, every cache entry against
 // its blobs, leftover temp files, surviving processes.
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -35,14 +45,18 @@ export function calcProject() {
   const cfg = join(dir, 'tasks.config.ts')
   // One slow step (a soak test of the binary), so a kill -9 can leave a long-running tree behind.
   const soak = `soak: { run: 'sleep 3; cp build/calc build/calc.soaked', deps: ['link'], inputs: ['build/calc'], outputs: ['build/calc.soaked'] },\n    default:`
-  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(`from 'typed-tasks'`, `from '${LIB_URL}'`).replace('default:', soak))
+  writeFileSync(
+    cfg,
+    readFileSync(cfg, 'utf8').replace(`from 'typed-tasks'`, `from '${LIB_URL}'`).replace('default:', soak),
+  )
   const original = Object.fromEntries(SOURCES.map((f) => [f, readFileSync(join(dir, f), 'utf8')]))
   return {
     dir,
     /** Write the input files of variant `v`. */
     variant(v) {
       const files = VARIANTS[v](original)
-      for (const f of SOURCES) if (readFileSync(join(dir, f), 'utf8') !== files[f]) writeFileSync(join(dir, f), files[f])
+      for (const f of SOURCES)
+        if (readFileSync(join(dir, f), 'utf8') !== files[f]) writeFileSync(join(dir, f), files[f])
     },
     /** Delete every output (the next run restores them from the cache). */
     clearOutputs() {
@@ -74,12 +88,15 @@ export async function referenceBuilds() {
       const r = await runCli(p.dir, ['default', '--no-cache'], { timeoutMs: 120_000 })
       if (r.code !== 0) throw new Error(`clean build of variant ${v} failed:\n${r.out}`)
       refs.push(outputsOf(p.dir))
-      if (refs[v].size !== OUTPUTS.length) throw new Error(`clean build of variant ${v} lacks outputs: ${[...refs[v].keys()]}`)
+      if (refs[v].size !== OUTPUTS.length)
+        throw new Error(`clean build of variant ${v} lacks outputs: ${[...refs[v].keys()]}`)
     } finally {
       p.cleanup()
     }
   }
-  for (const path of OUTPUTS) if (!refs[0].get(path).equals(refs[3].get(path))) throw new Error(`the clean build is not reproducible: ${path} differs between variant 0 and 3`)
+  for (const path of OUTPUTS)
+    if (!refs[0].get(path).equals(refs[3].get(path)))
+      throw new Error(`the clean build is not reproducible: ${path} differs between variant 0 and 3`)
   return refs
 }
 
@@ -123,7 +140,8 @@ export function checkEntries(dir, refs) {
       const data = readFileSync(blob)
       if (sha256(data) !== o.hash) corrupt.push(`${n}: blob of ${o.path} fails its hash`)
       else if (data.length !== o.size) corrupt.push(`${n}: ${o.path} size ${o.size} but blob has ${data.length}`)
-      else if (OUTPUTS.includes(o.path) && !refs.some((r) => r.get(o.path)?.equals(data))) corrupt.push(`${n}: ${o.path} (${data.length} bytes) matches no clean build: a poisoned entry`)
+      else if (OUTPUTS.includes(o.path) && !refs.some((r) => r.get(o.path)?.equals(data)))
+        corrupt.push(`${n}: ${o.path} (${data.length} bytes) matches no clean build: a poisoned entry`)
     }
   }
   return { entries: names.length, corrupt }
@@ -137,7 +155,8 @@ export function leftoverTempFiles(dir) {
       const p = join(d, e.name)
       if (e.isDirectory()) {
         if (e.name !== '.git') walk(p)
-      } else if (/\.(tmp|stale)$/.test(e.name) || relative(dir, p).startsWith(join('.tasks', 'tmp'))) out.push(relative(dir, p))
+      } else if (/\.(tmp|stale)$/.test(e.name) || relative(dir, p).startsWith(join('.tasks', 'tmp')))
+        out.push(relative(dir, p))
     }
   })(dir)
   return out

@@ -20,8 +20,12 @@ const posOf = (text, needle) => {
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 
 /** A `.ts` (default) or `.mjs` config exporting `defineConfig(<body>)`. */
-const ts = (body, head = '') => ({ 'tasks.config.ts': `import { defineConfig } from '${LIB_URL}'\n${head}export default defineConfig(${body})\n` })
-const mjs = (body, head = '') => ({ 'tasks.config.mjs': `import { defineConfig } from '${LIB_URL}'\n${head}export default defineConfig(${body})\n` })
+const ts = (body, head = '') => ({
+  'tasks.config.ts': `import { defineConfig } from '${LIB_URL}'\n${head}export default defineConfig(${body})\n`,
+})
+const mjs = (body, head = '') => ({
+  'tasks.config.mjs': `import { defineConfig } from '${LIB_URL}'\n${head}export default defineConfig(${body})\n`,
+})
 
 /**
  * The cases. `at`: a needle in the config file whose line (and, with `col: true`, column) the error
@@ -30,7 +34,14 @@ const mjs = (body, head = '') => ({ 'tasks.config.mjs': `import { defineConfig }
  */
 const cases = [
   // top-level keys
-  { name: 'misspelt top-level key `task`', files: ts(`{ task: { build: { run: 'echo ran >> runs' } } }`), msg: /unknown top-level key `task`/, at: 'task:', col: true, help: /did you mean `tasks`/ },
+  {
+    name: 'misspelt top-level key `task`',
+    files: ts(`{ task: { build: { run: 'echo ran >> runs' } } }`),
+    msg: /unknown top-level key `task`/,
+    at: 'task:',
+    col: true,
+    help: /did you mean `tasks`/,
+  },
   {
     name: 'misspelt top-level key `concurency`',
     files: ts(`{\n  concurency: 2,\n  tasks: { build: { run: 'echo ran >> runs' } },\n}`),
@@ -62,14 +73,34 @@ const cases = [
     col: true,
     help: /whole number/,
   },
-  { name: '`concurrency: 1.5`', files: mjs(`{\n  tasks: { build: { run: 'echo ran >> runs' } },\n  concurrency: 1.5,\n}`), msg: /got 1\.5/, at: 'concurrency: 1.5', help: /whole number/ },
-  { name: "`concurrency: '4'` (a string)", files: mjs(`{\n  concurrency: '4',\n  tasks: { build: { run: 'echo ran >> runs' } },\n}`), msg: /got "4"/, at: "concurrency: '4'", help: /whole number/ },
-  { name: 'no `tasks` export', files: { 'tasks.config.mjs': 'export default { }\n' }, file: 'tasks.config.mjs', msg: /must export `\{ tasks: \{ \.\.\. \} \}`/, help: /defineConfig/ },
+  {
+    name: '`concurrency: 1.5`',
+    files: mjs(`{\n  tasks: { build: { run: 'echo ran >> runs' } },\n  concurrency: 1.5,\n}`),
+    msg: /got 1\.5/,
+    at: 'concurrency: 1.5',
+    help: /whole number/,
+  },
+  {
+    name: "`concurrency: '4'` (a string)",
+    files: mjs(`{\n  concurrency: '4',\n  tasks: { build: { run: 'echo ran >> runs' } },\n}`),
+    msg: /got "4"/,
+    at: "concurrency: '4'",
+    help: /whole number/,
+  },
+  {
+    name: 'no `tasks` export',
+    files: { 'tasks.config.mjs': 'export default { }\n' },
+    file: 'tasks.config.mjs',
+    msg: /must export `\{ tasks: \{ \.\.\. \} \}`/,
+    help: /defineConfig/,
+  },
 
   // duplicate keys in a .ts or .mjs config (esbuild's warning, now an error)
   {
     name: 'a duplicate task key in a .ts config',
-    files: ts(`{\n  tasks: {\n    build: { run: 'echo one >> runs' },\n    test: { run: 'true' },\n    build: { run: 'echo two >> runs' },\n  },\n}`),
+    files: ts(
+      `{\n  tasks: {\n    build: { run: 'echo one >> runs' },\n    test: { run: 'true' },\n    build: { run: 'echo two >> runs' },\n  },\n}`,
+    ),
     msg: /Duplicate key "build"/,
     atLast: 'build:',
     col: true,
@@ -77,7 +108,9 @@ const cases = [
   },
   {
     name: 'a duplicate key inside a task of a .ts config',
-    files: ts(`{\n  tasks: {\n    build: {\n      run: 'echo one >> runs',\n      inputs: [],\n      run: 'echo two >> runs',\n    },\n  },\n}`),
+    files: ts(
+      `{\n  tasks: {\n    build: {\n      run: 'echo one >> runs',\n      inputs: [],\n      run: 'echo two >> runs',\n    },\n  },\n}`,
+    ),
     msg: /Duplicate key "run"/,
     atLast: 'run:',
     col: true,
@@ -85,7 +118,9 @@ const cases = [
   },
   {
     name: 'a duplicate task key in a .mjs config',
-    files: mjs(`{\n  tasks: {\n    build: { run: 'echo one >> runs' },\n    build: { run: 'echo two >> runs' },\n  },\n}`),
+    files: mjs(
+      `{\n  tasks: {\n    build: { run: 'echo one >> runs' },\n    build: { run: 'echo two >> runs' },\n  },\n}`,
+    ),
     msg: /Duplicate key "build"/,
     atLast: 'build:',
     col: true,
@@ -93,7 +128,13 @@ const cases = [
   },
 
   // syntax errors
-  { name: 'a syntax error in a .ts config', files: ts(`{\n  tasks: {\n    build: { run: 'true' inputs: [] },\n  },\n}`), msg: /Expected/, at: 'inputs: []', help: /./ },
+  {
+    name: 'a syntax error in a .ts config',
+    files: ts(`{\n  tasks: {\n    build: { run: 'true' inputs: [] },\n  },\n}`),
+    msg: /Expected/,
+    at: 'inputs: []',
+    help: /./,
+  },
   {
     name: 'a syntax error in a .mjs config',
     files: mjs(`{\n  tasks: {\n    build: { run: 'true' \n    test: { run: 'true' } },\n  },\n}`),
@@ -119,7 +160,10 @@ const cases = [
   },
   {
     name: 'a .json config with a missing comma',
-    files: { 'tasks.config.json': '{\n  "tasks": {\n    "build": { "run": "echo ran >> runs" }\n    "test": { "run": "true" }\n  }\n}\n' },
+    files: {
+      'tasks.config.json':
+        '{\n  "tasks": {\n    "build": { "run": "echo ran >> runs" }\n    "test": { "run": "true" }\n  }\n}\n',
+    },
     file: 'tasks.config.json',
     msg: /invalid JSON/,
     at: '"test"',
@@ -130,7 +174,9 @@ const cases = [
   // the config throws or imports what is missing
   {
     name: 'a .mjs config that throws at import',
-    files: { 'tasks.config.mjs': `const x = 1\nfunction boom() {\n  throw new Error('CONFIG-THREW')\n}\nboom()\nexport default { tasks: {} }\n` },
+    files: {
+      'tasks.config.mjs': `const x = 1\nfunction boom() {\n  throw new Error('CONFIG-THREW')\n}\nboom()\nexport default { tasks: {} }\n`,
+    },
     file: 'tasks.config.mjs',
     msg: /CONFIG-THREW/,
     at: 'throw new Error',
@@ -176,7 +222,9 @@ const cases = [
   // the graph
   {
     name: 'a dependency cycle',
-    files: ts(`{\n  tasks: {\n    a: { run: 'echo ran >> runs', deps: ['b'] },\n    b: { run: 'echo ran >> runs', deps: ['a'] },\n  },\n}`),
+    files: ts(
+      `{\n  tasks: {\n    a: { run: 'echo ran >> runs', deps: ['b'] },\n    b: { run: 'echo ran >> runs', deps: ['a'] },\n  },\n}`,
+    ),
     args: ['a'],
     msg: /dependency cycle: a -> b -> a/,
     at: "deps: ['b']",
@@ -194,7 +242,9 @@ const cases = [
   },
   {
     name: '`--list` on a cyclic config',
-    files: mjs(`{\n  tasks: {\n    x: { run: 'true', deps: ['y'] },\n    y: { run: 'true', deps: ['z'] },\n    z: { run: 'true', deps: ['x'] },\n  },\n}`),
+    files: mjs(
+      `{\n  tasks: {\n    x: { run: 'true', deps: ['y'] },\n    y: { run: 'true', deps: ['z'] },\n    z: { run: 'true', deps: ['x'] },\n  },\n}`,
+    ),
     args: ['--list'],
     msg: /dependency cycle: x -> y -> z -> x/,
     at: "deps: ['y']",
@@ -212,7 +262,9 @@ const cases = [
   },
   {
     name: 'a cycle not reached from the requested task, with --list',
-    files: mjs(`{\n  tasks: {\n    ok: { run: 'true' },\n    m: { run: 'true', deps: ['n'] },\n    n: { run: 'true', deps: ['m'] },\n  },\n}`),
+    files: mjs(
+      `{\n  tasks: {\n    ok: { run: 'true' },\n    m: { run: 'true', deps: ['n'] },\n    n: { run: 'true', deps: ['m'] },\n  },\n}`,
+    ),
     args: ['--list'],
     msg: /dependency cycle: m -> n -> m/,
     task: 'm',
@@ -221,7 +273,9 @@ const cases = [
   },
   {
     name: 'an unknown dependency',
-    files: ts(`{\n  tasks: {\n    build: { run: 'true' },\n    test: { run: 'echo ran >> runs', deps: ['biuld'] },\n  },\n}`),
+    files: ts(
+      `{\n  tasks: {\n    build: { run: 'true' },\n    test: { run: 'echo ran >> runs', deps: ['biuld'] },\n  },\n}`,
+    ),
     args: ['test'],
     msg: /task `test` depends on unknown task `biuld`/,
     at: "'biuld'",
@@ -229,7 +283,13 @@ const cases = [
     task: 'test',
     help: /did you mean `build`/,
   },
-  { name: 'an unknown task on the command line', files: mjs(`{ tasks: { build: { run: 'echo ran >> runs' } } }`), args: ['buidl'], msg: /unknown task `buidl`/, help: /did you mean `build`/ },
+  {
+    name: 'an unknown task on the command line',
+    files: mjs(`{ tasks: { build: { run: 'echo ran >> runs' } } }`),
+    args: ['buidl'],
+    msg: /unknown task `buidl`/,
+    help: /did you mean `build`/,
+  },
 
   // task shapes
   {
@@ -335,7 +395,10 @@ const cases = [
   },
   {
     name: 'a `cwd` that is a file',
-    files: { ...mjs(`{\n  tasks: {\n    build: { run: 'echo ran >> runs', cwd: 'notes.txt' },\n  },\n}`), 'notes.txt': 'x' },
+    files: {
+      ...mjs(`{\n  tasks: {\n    build: { run: 'echo ran >> runs', cwd: 'notes.txt' },\n  },\n}`),
+      'notes.txt': 'x',
+    },
     msg: /`cwd` "notes\.txt" does not exist/,
     at: 'cwd:',
     task: 'build',
@@ -345,7 +408,12 @@ const cases = [
   // declarations (section 4)
   {
     name: 'an in-place task: README.md both input and output',
-    files: { ...mjs(`{\n  tasks: {\n    docs: { run: 'echo ran >> runs', inputs: ['README.md'], outputs: ['README.md'] },\n  },\n}`), 'README.md': '# hi\n' },
+    files: {
+      ...mjs(
+        `{\n  tasks: {\n    docs: { run: 'echo ran >> runs', inputs: ['README.md'], outputs: ['README.md'] },\n  },\n}`,
+      ),
+      'README.md': '# hi\n',
+    },
     msg: /task `docs` declares `README\.md` as both an input \(`README\.md`\) and an output/,
     at: "inputs: ['README.md']",
     task: 'docs',
@@ -353,7 +421,9 @@ const cases = [
   },
   {
     name: 'an in-place task: a glob input covering a literal output',
-    files: ts(`{\n  tasks: {\n    codegen: { run: 'echo ran >> runs', inputs: ['src/**'], outputs: ['src/gen.ts'] },\n  },\n}`),
+    files: ts(
+      `{\n  tasks: {\n    codegen: { run: 'echo ran >> runs', inputs: ['src/**'], outputs: ['src/gen.ts'] },\n  },\n}`,
+    ),
     msg: /task `codegen` declares `src\/gen\.ts` as both an input \(`src\/\*\*`\)/,
     at: "'src/**'",
     col: true,
@@ -362,7 +432,12 @@ const cases = [
   },
   {
     name: 'an in-place task: two globs, in a cwd',
-    files: { ...mjs(`{\n  tasks: {\n    fmt: { run: 'echo ran >> runs', cwd: 'web', inputs: ['**/*.js'], outputs: ['dist/**'] },\n  },\n}`), 'web/a.js': '1' },
+    files: {
+      ...mjs(
+        `{\n  tasks: {\n    fmt: { run: 'echo ran >> runs', cwd: 'web', inputs: ['**/*.js'], outputs: ['dist/**'] },\n  },\n}`,
+      ),
+      'web/a.js': '1',
+    },
     args: ['fmt'],
     msg: /task `fmt` declares files like `web\/dist\/x\.js` as both an input/,
     at: "'**/*.js'",
@@ -371,7 +446,10 @@ const cases = [
   },
   {
     name: 'an in-place task found on an existing file',
-    files: { ...mjs(`{\n  tasks: {\n    gen: { run: 'echo ran >> runs', inputs: ['gen/a*'], outputs: ['gen/*b'] },\n  },\n}`), 'gen/ab': 'x' },
+    files: {
+      ...mjs(`{\n  tasks: {\n    gen: { run: 'echo ran >> runs', inputs: ['gen/a*'], outputs: ['gen/*b'] },\n  },\n}`),
+      'gen/ab': 'x',
+    },
     msg: /task `gen` declares `gen\/ab` as both an input/,
     at: "'gen/a*'",
     task: 'gen',
@@ -379,7 +457,9 @@ const cases = [
   },
   {
     name: 'two tasks with the same output',
-    files: mjs(`{\n  tasks: {\n    a: { run: 'echo ran >> runs', inputs: [], outputs: ['dist/app.js'] },\n    b: { run: 'echo ran >> runs', inputs: [], outputs: ['dist/app.js'] },\n  },\n}`),
+    files: mjs(
+      `{\n  tasks: {\n    a: { run: 'echo ran >> runs', inputs: [], outputs: ['dist/app.js'] },\n    b: { run: 'echo ran >> runs', inputs: [], outputs: ['dist/app.js'] },\n  },\n}`,
+    ),
     msg: /tasks `a` and `b` both declare `dist\/app\.js` as an output/,
     atLast: "'dist/app.js'",
     task: 'b',
@@ -387,7 +467,9 @@ const cases = [
   },
   {
     name: 'two tasks with overlapping output globs',
-    files: ts(`{\n  tasks: {\n    all: { run: 'true', inputs: [], outputs: ['out/**'] },\n    objs: { run: 'true', inputs: [], outputs: ['out/*.o'] },\n  },\n}`),
+    files: ts(
+      `{\n  tasks: {\n    all: { run: 'true', inputs: [], outputs: ['out/**'] },\n    objs: { run: 'true', inputs: [], outputs: ['out/*.o'] },\n  },\n}`,
+    ),
     msg: /tasks `all` and `objs` both declare files like `out\/x\.o` as an output \(`out\/\*\*` and `out\/\*\.o`\)/,
     at: "'out/*.o'",
     col: true,
@@ -397,7 +479,9 @@ const cases = [
   {
     name: 'overlapping outputs across cwds',
     files: {
-      ...mjs(`{\n  tasks: {\n    pkg: { run: 'true', cwd: 'pkg', inputs: [], outputs: ['dist/**'] },\n    copy: { run: 'true', inputs: [], outputs: ['pkg/dist/index.js'] },\n  },\n}`),
+      ...mjs(
+        `{\n  tasks: {\n    pkg: { run: 'true', cwd: 'pkg', inputs: [], outputs: ['dist/**'] },\n    copy: { run: 'true', inputs: [], outputs: ['pkg/dist/index.js'] },\n  },\n}`,
+      ),
       'pkg/.keep': '',
     },
     msg: /tasks `pkg` and `copy` both declare `pkg\/dist\/index\.js`/,
@@ -407,7 +491,9 @@ const cases = [
   },
   {
     name: "reading another task's output without depending on it",
-    files: mjs(`{\n  tasks: {\n    gen: { run: 'true', inputs: ['spec.txt'], outputs: ['gen/code.c'] },\n    compile: { run: 'echo ran >> runs', inputs: ['gen/*.c'], outputs: ['app'] },\n  },\n}`),
+    files: mjs(
+      `{\n  tasks: {\n    gen: { run: 'true', inputs: ['spec.txt'], outputs: ['gen/code.c'] },\n    compile: { run: 'echo ran >> runs', inputs: ['gen/*.c'], outputs: ['app'] },\n  },\n}`,
+    ),
     args: ['compile'],
     msg: /task `compile` reads `gen\/code\.c` \(input `gen\/\*\.c`\), an output of task `gen`, without depending on it/,
     at: "'gen/*.c'",

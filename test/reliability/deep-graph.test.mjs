@@ -50,7 +50,9 @@ test(`a chain ${N} deep: --list, --graph, --dry-run and two runs`, async () => {
 })
 
 test(`a cycle at the end of a chain ${N} deep is named`, async () => {
-  const p = fixture({ 'tasks.config.mjs': config.replace("deps: i ? ['t' + (i - 1)] : []", `deps: i ? ['t' + (i - 1)] : ['${last}']`) })
+  const p = fixture({
+    'tasks.config.mjs': config.replace("deps: i ? ['t' + (i - 1)] : []", `deps: i ? ['t' + (i - 1)] : ['${last}']`),
+  })
   try {
     const r = await tasks(p.dir, ['--list'], TIMEOUT)
     assert.is(r.code, 2, dump(r))

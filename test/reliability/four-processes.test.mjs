@@ -3,7 +3,19 @@
 // poisoned, and at the end every variant restored from the cache is byte-identical to a clean build.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { calcProject, checkEntries, corruptOutputs, leftoverTempFiles, outputsOf, prng, referenceBuilds, runCli, survivors, VARIANTS, OUTPUTS } from './_rig.mjs'
+import {
+  calcProject,
+  checkEntries,
+  corruptOutputs,
+  leftoverTempFiles,
+  outputsOf,
+  prng,
+  referenceBuilds,
+  runCli,
+  survivors,
+  VARIANTS,
+  OUTPUTS,
+} from './_rig.mjs'
 
 const ROUNDS = Number(process.env.RACE_ROUNDS ?? 10)
 const SEED = Number(process.env.RACE_SEED ?? Date.now() % 1e9)
@@ -13,14 +25,28 @@ test(`4 processes at once for ${ROUNDS} rounds: no poisoned entry, every hit res
   const p = calcProject()
   const random = prng(SEED)
   const problems = []
-  const figures = { rounds: 0, processes: 0, failed: 0, ran: 0, hits: 0, upToDate: 0, corruptOutputs: 0, corruptEntries: 0, waited: 0 }
+  const figures = {
+    rounds: 0,
+    processes: 0,
+    failed: 0,
+    ran: 0,
+    hits: 0,
+    upToDate: 0,
+    corruptOutputs: 0,
+    corruptEntries: 0,
+    waited: 0,
+  }
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const variant = round < VARIANTS.length ? round : Math.floor(random() * VARIANTS.length)
       p.variant(variant)
       if (random() < 0.4) p.clearOutputs()
       const force = random() < 0.3 ? ['--force'] : []
-      const rs = await Promise.all(Array.from({ length: 4 }, (_, k) => runCli(p.dir, ['default', '--json', ...(k === 0 ? force : [])], { timeoutMs: 180_000 })))
+      const rs = await Promise.all(
+        Array.from({ length: 4 }, (_, k) =>
+          runCli(p.dir, ['default', '--json', ...(k === 0 ? force : [])], { timeoutMs: 180_000 }),
+        ),
+      )
       figures.rounds++
       for (const r of rs) {
         figures.processes++
@@ -29,7 +55,8 @@ test(`4 processes at once for ${ROUNDS} rounds: no poisoned entry, every hit res
           problems.push(`round ${round} (variant ${variant}, seed ${SEED}): a process failed:\n${r.out}`)
           continue
         }
-        if (/changed while it was being stored|internal error/.test(r.stderr)) problems.push(`round ${round}: ${r.stderr}`)
+        if (/changed while it was being stored|internal error/.test(r.stderr))
+          problems.push(`round ${round}: ${r.stderr}`)
         if (/another `tasks` process/.test(r.stderr)) figures.waited++
         for (const t of JSON.parse(r.stdout).tasks) {
           if (t.status === 'ran') figures.ran++
@@ -39,7 +66,8 @@ test(`4 processes at once for ${ROUNDS} rounds: no poisoned entry, every hit res
       }
       const bad = corruptOutputs(p.dir, refs[variant])
       figures.corruptOutputs += bad.length
-      if (bad.length) problems.push(`round ${round} (variant ${variant}): outputs differ from a clean build: ${bad.join(', ')}`)
+      if (bad.length)
+        problems.push(`round ${round} (variant ${variant}): outputs differ from a clean build: ${bad.join(', ')}`)
       const entries = checkEntries(p.dir, refs)
       figures.corruptEntries += entries.corrupt.length
       problems.push(...entries.corrupt.map((c) => `round ${round}: ${c}`))

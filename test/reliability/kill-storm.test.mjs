@@ -5,7 +5,19 @@
 // STORM_SEED replays a storm.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { calcProject, checkEntries, corruptOutputs, leftoverTempFiles, prng, referenceBuilds, runCli, sleep, startCli, survivors, VARIANTS } from './_rig.mjs'
+import {
+  calcProject,
+  checkEntries,
+  corruptOutputs,
+  leftoverTempFiles,
+  prng,
+  referenceBuilds,
+  runCli,
+  sleep,
+  startCli,
+  survivors,
+  VARIANTS,
+} from './_rig.mjs'
 
 const KILLS = Number(process.env.STORM_KILLS ?? 50)
 const SEED = Number(process.env.STORM_SEED ?? Date.now() % 1e9)
@@ -14,7 +26,15 @@ test(`kill -9 storm: ${KILLS} kills at random moments of runs, stores and restor
   const refs = await referenceBuilds()
   const p = calcProject()
   const random = prng(SEED)
-  const figures = { kills: 0, corruptOutputs: 0, corruptEntries: 0, entriesChecked: 0, leftoverTemp: 0, surviving: 0, failedCleanRuns: 0 }
+  const figures = {
+    kills: 0,
+    corruptOutputs: 0,
+    corruptEntries: 0,
+    entriesChecked: 0,
+    leftoverTemp: 0,
+    surviving: 0,
+    failedCleanRuns: 0,
+  }
   const problems = []
   let variant = 0
   try {

@@ -7,7 +7,22 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { closeSync, cpSync, existsSync, openSync, writeSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  openSync,
+  writeSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -50,7 +65,8 @@ function tree(p) {
     else if (st.isDirectory()) {
       out[rel] = 'dir'
       for (const e of readdirSync(abs)) visit(join(abs, e), rel ? `${rel}/${e}` : e)
-    } else out[rel] = `file ${st.mode & 0o777} ${createHash('sha256').update(readFileSync(abs)).digest('hex').slice(0, 16)}`
+    } else
+      out[rel] = `file ${st.mode & 0o777} ${createHash('sha256').update(readFileSync(abs)).digest('hex').slice(0, 16)}`
   }
   visit(p, '')
   return out
@@ -423,7 +439,15 @@ test(`${cases.length} tampered entries and trees: refused, nothing outside the r
     const blobPath = (h) => join(dir, '.tasks', 'cas', h.slice(0, 2), h)
     const fail = (msg) => failures.push(`#${i} ${c.name}: ${msg}`)
     try {
-      c.tamper({ dir, entry, outside, blobPath, text, save: (v) => writeFileSync(acFile, JSON.stringify(v)), raw: (t) => writeFileSync(acFile, t) })
+      c.tamper({
+        dir,
+        entry,
+        outside,
+        blobPath,
+        text,
+        save: (v) => writeFileSync(acFile, JSON.stringify(v)),
+        raw: (t) => writeFileSync(acFile, t),
+      })
       const outsideBefore = tree(outside)
       const gitBefore = tree(join(dir, '.git'))
       const runsBefore = existsSync(join(dir, 'runs')) ? readFileSync(join(dir, 'runs'), 'utf8') : ''
@@ -435,22 +459,31 @@ test(`${cases.length} tampered entries and trees: refused, nothing outside the r
       if (readFileSync(join(dir, 'runs'), 'utf8') === runsBefore) fail('the command did not run')
       // 0 writes outside the root (the outside folder and .git are exactly as before)
       const outsideAfter = tree(outside)
-      if (JSON.stringify(outsideAfter) !== JSON.stringify(outsideBefore)) fail(`outside the root changed: ${JSON.stringify(outsideAfter)}`)
+      if (JSON.stringify(outsideAfter) !== JSON.stringify(outsideBefore))
+        fail(`outside the root changed: ${JSON.stringify(outsideAfter)}`)
       if (JSON.stringify(tree(join(dir, '.git'))) !== JSON.stringify(gitBefore)) fail('.git changed')
-      if (existsSync(join(caseDir, 'dotdot.txt')) || existsSync(join(outside, 'abs.txt'))) fail('a file appeared outside the root')
+      if (existsSync(join(caseDir, 'dotdot.txt')) || existsSync(join(outside, 'abs.txt')))
+        fail('a file appeared outside the root')
       // 0 half restores: the command found out/ exactly as the tampered tree had it
-      const expected = c.seen ? c.seen(outside) : c.seenFile !== undefined ? { '': `file 420 ${sha256(c.seenFile).slice(0, 16)}` } : {}
+      const expected = c.seen
+        ? c.seen(outside)
+        : c.seenFile !== undefined
+          ? { '': `file 420 ${sha256(c.seenFile).slice(0, 16)}` }
+          : {}
       const seen = tree(join(dir, 'seen'))
-      if (JSON.stringify(seen) !== JSON.stringify(expected)) fail(`half restore: the command found ${JSON.stringify(seen)}, expected ${JSON.stringify(expected)}`)
+      if (JSON.stringify(seen) !== JSON.stringify(expected))
+        fail(`half restore: the command found ${JSON.stringify(seen)}, expected ${JSON.stringify(expected)}`)
       if (existsSync(join(dir, 'zz'))) fail('a folder of a refused restore was left behind')
       const leftovers = readdirSync(dir).filter((f) => f.includes('.tasks-tmp') || f.includes('.tasks-bak'))
       if (leftovers.length) fail(`temp files left: ${leftovers}`)
       // no permanent failure: the next run is up to date, and a restore after deleting out/ is a hit
       const next = await tasksJson(dir, ['build'])
-      if (next.code !== 0 || next.status.build !== 'up-to-date') fail(`next run: exit ${next.code}, ${next.status.build}: ${next.stderr}`)
+      if (next.code !== 0 || next.status.build !== 'up-to-date')
+        fail(`next run: exit ${next.code}, ${next.status.build}: ${next.stderr}`)
       rmSync(join(dir, 'out'), { recursive: true, force: true })
       const hit = await tasksJson(dir, ['build'])
-      if (hit.status.build !== 'cache-hit') fail(`after the rerun, a restore should be a hit: ${hit.status.build} ${hit.stderr}`)
+      if (hit.status.build !== 'cache-hit')
+        fail(`after the rerun, a restore should be a hit: ${hit.status.build} ${hit.stderr}`)
       if (readFileSync(join(dir, 'out', 'a.txt'), 'utf8') !== 'source-1\n') fail('restored content wrong')
     } catch (err) {
       fail(`threw: ${err.stack}`)
@@ -513,7 +546,9 @@ test('a full .tasks/ (a small tmpfs filled up): a cache hit still restores with 
   cpSync(tasksDir, saved, { recursive: true })
   const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', tasksDir], { encoding: 'utf8' })
   if (mount.status !== 0) {
-    console.log(`  SKIP: full .tasks/ test: cannot mount a tmpfs here (${(mount.stderr || mount.error?.message || '').trim()}); needs root with CAP_SYS_ADMIN`)
+    console.log(
+      `  SKIP: full .tasks/ test: cannot mount a tmpfs here (${(mount.stderr || mount.error?.message || '').trim()}); needs root with CAP_SYS_ADMIN`,
+    )
     rmSync(dir, { recursive: true, force: true })
     return
   }
@@ -566,7 +601,9 @@ test('a restore that fails on its second output rolls back the first (ENOSPC on 
   // 96 KiB: room for one 60 KiB b.bin and a.txt, not for the old and the new b.bin side by side.
   const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', out], { encoding: 'utf8' })
   if (mount.status !== 0) {
-    console.log(`  SKIP: restore rollback test: cannot mount a tmpfs here (${(mount.stderr || mount.error?.message || '').trim()}); needs root with CAP_SYS_ADMIN`)
+    console.log(
+      `  SKIP: restore rollback test: cannot mount a tmpfs here (${(mount.stderr || mount.error?.message || '').trim()}); needs root with CAP_SYS_ADMIN`,
+    )
     rmSync(dir, { recursive: true, force: true })
     return
   }

@@ -7,7 +7,15 @@ import { readdirSync, statSync, utimesSync, writeFileSync, mkdirSync, existsSync
 import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
 import { project, tasks, dump } from '../engine/rig.mjs'
-import { available, missing, startNginx, startBazelRemote, startTurboCache, startHungServer, freePort } from './servers.mjs'
+import {
+  available,
+  missing,
+  startNginx,
+  startBazelRemote,
+  startTurboCache,
+  startHungServer,
+  freePort,
+} from './servers.mjs'
 
 const have = available()
 const empty = () => project(`{ t: { run: 'true' } }`)
@@ -83,7 +91,11 @@ test('status: turborepo-remote-cache with a token; without one; read-only server
     r = await status(p.dir, { TASKS_REMOTE_CACHE: signed.url, TASKS_REMOTE_CACHE_TOKEN: 'token' })
     assert.is(r.code, 1, dump(r))
     assert.match(r.text, /FAIL signing .*\n.*fix: set TASKS_REMOTE_CACHE_SIGNATURE_KEY/)
-    r = await status(p.dir, { TASKS_REMOTE_CACHE: signed.url, TASKS_REMOTE_CACHE_TOKEN: 'token', TASKS_REMOTE_CACHE_SIGNATURE_KEY: 'k' })
+    r = await status(p.dir, {
+      TASKS_REMOTE_CACHE: signed.url,
+      TASKS_REMOTE_CACHE_TOKEN: 'token',
+      TASKS_REMOTE_CACHE_SIGNATURE_KEY: 'k',
+    })
     assert.is(r.code, 0, dump(r))
     assert.match(r.text, /ok {3}signing +on/)
   } finally {
@@ -119,9 +131,17 @@ test('status: a refused port, a port that never answers, an unknown scheme', asy
 
 test('prune evicts the least recently used entries down to cache.maxSize and collects unreferenced blobs; clean empties the cache', async () => {
   const n = 6
-  const defs = Array.from({ length: n }, (_, i) => `t${i}: { run: 'head -c 200000 /dev/urandom > o${i}.bin', inputs: ['in${i}.txt'], outputs: ['o${i}.bin'] }`).join(',\n')
+  const defs = Array.from(
+    { length: n },
+    (_, i) =>
+      `t${i}: { run: 'head -c 200000 /dev/urandom > o${i}.bin', inputs: ['in${i}.txt'], outputs: ['o${i}.bin'] }`,
+  ).join(',\n')
   const files = Object.fromEntries(Array.from({ length: n }, (_, i) => [`in${i}.txt`, `${i}\n`]))
-  const p = project(`{ ${defs}, all: { deps: [${Array.from({ length: n }, (_, i) => `'t${i}'`).join(', ')}] } }`, files, { extra: '' })
+  const p = project(
+    `{ ${defs}, all: { deps: [${Array.from({ length: n }, (_, i) => `'t${i}'`).join(', ')}] } }`,
+    files,
+    { extra: '' },
+  )
   try {
     let r = await tasks(p.dir, ['all'])
     assert.is(r.code, 0, dump(r))
@@ -142,7 +162,10 @@ test('prune evicts the least recently used entries down to cache.maxSize and col
     writeFileSync(orphanPath, orphan)
     utimesSync(orphanPath, new Date(Date.now() - 2 * 86400_000), new Date(Date.now() - 2 * 86400_000))
     // Limit: room for about 3 entries' outputs (each ~200 kB), so the 80% target keeps the newest 2-3.
-    p.write('tasks.config.mjs', p.read('tasks.config.mjs').replace('tasks: {', "cache: { maxSize: '700kB' },\n  tasks: {"))
+    p.write(
+      'tasks.config.mjs',
+      p.read('tasks.config.mjs').replace('tasks: {', "cache: { maxSize: '700kB' },\n  tasks: {"),
+    )
     r = await tasks(p.dir, ['cache', 'prune'])
     assert.is(r.code, 0, dump(r))
     assert.match(r.stdout, /removed \d+ least recently used entries and \d+ unreferenced blobs/)
@@ -177,10 +200,17 @@ test('prune evicts the least recently used entries down to cache.maxSize and col
 
 test('automatic collection after a run: a new cache starts the hourly clock without scanning; an hour later a run evicts down to cache.maxSize', async () => {
   const n = 4
-  const defs = Array.from({ length: n }, (_, i) => `t${i}: { run: 'head -c 200000 /dev/urandom > o${i}.bin', inputs: ['in${i}.txt'], outputs: ['o${i}.bin'] }`).join(',\n')
+  const defs = Array.from(
+    { length: n },
+    (_, i) =>
+      `t${i}: { run: 'head -c 200000 /dev/urandom > o${i}.bin', inputs: ['in${i}.txt'], outputs: ['o${i}.bin'] }`,
+  ).join(',\n')
   const files = Object.fromEntries(Array.from({ length: n }, (_, i) => [`in${i}.txt`, `${i}\n`]))
   const p = project(`{ ${defs}, all: { deps: [${Array.from({ length: n }, (_, i) => `'t${i}'`).join(', ')}] } }`, files)
-  p.write('tasks.config.mjs', p.read('tasks.config.mjs').replace('tasks: {', "cache: { maxSize: '300kB' },\n  tasks: {"))
+  p.write(
+    'tasks.config.mjs',
+    p.read('tasks.config.mjs').replace('tasks: {', "cache: { maxSize: '300kB' },\n  tasks: {"),
+  )
   try {
     const ac = join(p.dir, '.tasks', 'ac')
     const stamp = join(p.dir, '.tasks', 'gc-stamp')

@@ -6,7 +6,15 @@ import * as assert from 'uvu/assert'
 import { readFileSync, existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { project, tasksJson, tasks, dump } from '../engine/rig.mjs'
-import { available, missing, startNginx, startBazelRemote, startTurboCache, startHungServer, freePort } from './servers.mjs'
+import {
+  available,
+  missing,
+  startNginx,
+  startBazelRemote,
+  startTurboCache,
+  startHungServer,
+  freePort,
+} from './servers.mjs'
 
 const have = available()
 const config = `{
@@ -27,7 +35,13 @@ const backends = [
   { name: 'nginx WebDAV', ok: have.nginx, start: startNginx, url: (s) => s.authUrl },
   { name: 'bazel-remote HTTP', ok: have.bazelRemote, start: startBazelRemote, url: (s) => s.httpUrl },
   { name: 'bazel-remote gRPC', ok: have.bazelRemote, start: startBazelRemote, url: (s) => s.grpcUrl },
-  { name: 'turborepo-remote-cache', ok: have.turbo, start: () => startTurboCache({ signing: true }), url: (s) => s.url, env: { TASKS_REMOTE_CACHE_TOKEN: 'token' } },
+  {
+    name: 'turborepo-remote-cache',
+    ok: have.turbo,
+    start: () => startTurboCache({ signing: true }),
+    url: (s) => s.url,
+    env: { TASKS_REMOTE_CACHE_TOKEN: 'token' },
+  },
 ]
 
 for (const be of backends) {
@@ -51,7 +65,9 @@ for (const be of backends) {
         assert.is(rb.task(t).cacheSource ?? rb.task(t).reason?.source ?? 'remote', 'remote', dump(rb))
         assert.is(runs(B, t), 0, `${t} ran in clone B`)
       }
-      console.log(`  [figure] ${be.name}: clone B restored 3 tasks (one 20 MB output) from the remote in ${ms} ms (whole CLI run)`)
+      console.log(
+        `  [figure] ${be.name}: clone B restored 3 tasks (one 20 MB output) from the remote in ${ms} ms (whole CLI run)`,
+      )
       assert.ok(readFileSync(B.path('out/big.bin')).equals(readFileSync(A.path('out/big.bin'))))
       assert.is(statSync(B.path('out/b.sh')).mode & 0o777, 0o755)
       assert.equal(rb.json.summary.remote, { hits: 3, uploaded: 0 }, dump(rb))
@@ -73,7 +89,9 @@ test('read-only (TASKS_REMOTE_CACHE_READ_ONLY=1 and --remote-cache-read-only) up
   const A = project(config, files),
     B = project(config, files)
   try {
-    let r = await tasksJson(A.dir, ['a'], { env: { TASKS_REMOTE_CACHE: srv.grpcUrl, TASKS_REMOTE_CACHE_READ_ONLY: '1' } })
+    let r = await tasksJson(A.dir, ['a'], {
+      env: { TASKS_REMOTE_CACHE: srv.grpcUrl, TASKS_REMOTE_CACHE_READ_ONLY: '1' },
+    })
     assert.is(r.code, 0, dump(r))
     assert.is(r.json.summary.remote.uploaded, 0, dump(r))
     assert.match(r.stderr, /remote: 0 hits, 0 uploaded \(read-only\)/)
@@ -119,7 +137,9 @@ test('the server stopped mid-run: the run succeeds; the summary says why the rem
   )
   try {
     const pid = /* the server */ srv.pid
-    const r = await tasksJson(A.dir, ['after'], { env: { TASKS_REMOTE_CACHE: srv.url, TASKS_REMOTE_CACHE_TOKEN: 'token', STOP_PID: String(pid) } })
+    const r = await tasksJson(A.dir, ['after'], {
+      env: { TASKS_REMOTE_CACHE: srv.url, TASKS_REMOTE_CACHE_TOKEN: 'token', STOP_PID: String(pid) },
+    })
     assert.is(r.code, 0, dump(r))
     for (const t of ['first', 'stop', 'after']) assert.is(r.status[t], 'ran', dump(r))
     assert.match(r.json.summary.remote.off ?? '', /unreachable/, dump(r))
@@ -143,15 +163,21 @@ for (const scheme of ['http', 'grpc', 'turbo+http']) {
       const base = Date.now() - t0
       assert.is(r.code, 0, dump(r))
       t0 = Date.now()
-      r = await tasksJson(B.dir, ['all'], { env: { TASKS_REMOTE_CACHE: `${scheme}://127.0.0.1:${hung.port}`, TASKS_REMOTE_CACHE_TOKEN: 't' } })
+      r = await tasksJson(B.dir, ['all'], {
+        env: { TASKS_REMOTE_CACHE: `${scheme}://127.0.0.1:${hung.port}`, TASKS_REMOTE_CACHE_TOKEN: 't' },
+      })
       const hungMs = Date.now() - t0
       assert.is(r.code, 0, dump(r))
       assert.match(r.json.summary.remote.off ?? '', /unreachable/, dump(r))
-      console.log(`  [figure] ${scheme}: a server that never answers added ${((hungMs - base) / 1000).toFixed(2)} s to the run (${base} ms without, ${hungMs} ms with)`)
+      console.log(
+        `  [figure] ${scheme}: a server that never answers added ${((hungMs - base) / 1000).toFixed(2)} s to the run (${base} ms without, ${hungMs} ms with)`,
+      )
       assert.ok(hungMs - base < 10_000, `added ${hungMs - base} ms`)
       const port = await freePort()
       t0 = Date.now()
-      r = await tasksJson(C.dir, ['all'], { env: { TASKS_REMOTE_CACHE: `${scheme}://127.0.0.1:${port}`, TASKS_REMOTE_CACHE_TOKEN: 't' } })
+      r = await tasksJson(C.dir, ['all'], {
+        env: { TASKS_REMOTE_CACHE: `${scheme}://127.0.0.1:${port}`, TASKS_REMOTE_CACHE_TOKEN: 't' },
+      })
       assert.is(r.code, 0, dump(r))
       console.log(`  [figure] ${scheme}: a refused port: ${Date.now() - t0} ms (${base} ms without a remote)`)
     } finally {

@@ -36,7 +36,12 @@ test('keep-alive: sequential requests share one connection; a PUT carries Conten
     const chunks = []
     req.on('data', (c) => chunks.push(c))
     req.on('end', () => {
-      seen.push({ method: req.method, length: req.headers['content-length'], chunked: req.headers['transfer-encoding'], body: Buffer.concat(chunks).toString() })
+      seen.push({
+        method: req.method,
+        length: req.headers['content-length'],
+        chunked: req.headers['transfer-encoding'],
+        body: Buffer.concat(chunks).toString(),
+      })
       res.end(`ok ${req.method}`)
     })
   })
@@ -45,7 +50,12 @@ test('keep-alive: sequential requests share one connection; a PUT carries Conten
   const http = new HttpClient(2000, 2000, false)
   try {
     const a = await http.send('GET', `http://${host}/a`, {})
-    const b = await http.send('PUT', `http://${host}/b`, { 'content-type': 'application/octet-stream' }, Buffer.from('hello'))
+    const b = await http.send(
+      'PUT',
+      `http://${host}/b`,
+      { 'content-type': 'application/octet-stream' },
+      Buffer.from('hello'),
+    )
     const c = await http.send('HEAD', `http://${host}/c`, {})
     assert.is(a.status, 200)
     assert.is(a.body.toString(), 'ok GET')
@@ -107,11 +117,30 @@ test('TLS: a CA from NODE_EXTRA_CA_CERTS is trusted; without it the certificate 
   const saved = process.env.NODE_EXTRA_CA_CERTS
   const r = spawnSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
     { encoding: 'utf8' },
   )
   assert.is(r.status, 0, r.stderr)
-  const server = createTlsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => res.end('secret'))
+  const server = createTlsServer(
+    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+    (req, res) => res.end('secret'),
+  )
   const host = await listen(server)
   try {
     delete process.env.NODE_EXTRA_CA_CERTS

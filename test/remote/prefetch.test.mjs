@@ -36,7 +36,11 @@ test(`turborepo-remote-cache: ${N} tasks restored from the remote with --concurr
   const A = project(config, files),
     B = project(config, files)
   try {
-    const env = { TASKS_REMOTE_CACHE: srv.url, TASKS_REMOTE_CACHE_TOKEN: 'token', TASKS_REMOTE_CACHE_SIGNATURE_KEY: 'k1' }
+    const env = {
+      TASKS_REMOTE_CACHE: srv.url,
+      TASKS_REMOTE_CACHE_TOKEN: 'token',
+      TASKS_REMOTE_CACHE_SIGNATURE_KEY: 'k1',
+    }
     const ra = await tasksJson(A.dir, ['all', '--concurrency', '2'], { env })
     assert.is(ra.code, 0, dump(ra))
     assert.equal(ra.json.summary.remote, { hits: 0, uploaded: N }, dump(ra))
@@ -67,7 +71,9 @@ for (const scheme of ['turbo+http', 'http']) {
       const base = Date.now() - t0
       assert.is(r.code, 0, dump(r))
       t0 = Date.now()
-      r = await tasksJson(B.dir, ['all', '--concurrency', '2'], { env: { TASKS_REMOTE_CACHE: `${scheme}://127.0.0.1:${hung.port}`, TASKS_REMOTE_CACHE_TOKEN: 't' } })
+      r = await tasksJson(B.dir, ['all', '--concurrency', '2'], {
+        env: { TASKS_REMOTE_CACHE: `${scheme}://127.0.0.1:${hung.port}`, TASKS_REMOTE_CACHE_TOKEN: 't' },
+      })
       const hungMs = Date.now() - t0
       assert.is(r.code, 0, dump(r))
       for (const n of names) assert.is(r.status[n], 'ran', dump(r))

@@ -58,7 +58,8 @@ function spawnServer(cmd, args, env, log) {
 }
 
 /** Where .ci/run installs bazel-remote. */
-export const BAZEL_REMOTE = process.env.TASKS_BAZEL_REMOTE || join(homedir(), '.cache', 'typed-tasks', 'bin', 'bazel-remote')
+export const BAZEL_REMOTE =
+  process.env.TASKS_BAZEL_REMOTE || join(homedir(), '.cache', 'typed-tasks', 'bin', 'bazel-remote')
 
 /** Which servers can run here: `{ nginx, bazelRemote, turbo }` booleans. */
 export function available() {
@@ -143,13 +144,26 @@ http {
 export async function startBazelRemote(opts = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tasks-bazel-remote-'))
   const [http, grpc] = [await freePort(), await freePort()]
-  const args = ['--dir', join(dir, 'data'), '--max_size', '1', '--http_address', `127.0.0.1:${http}`, '--grpc_address', `127.0.0.1:${grpc}`]
+  const args = [
+    '--dir',
+    join(dir, 'data'),
+    '--max_size',
+    '1',
+    '--http_address',
+    `127.0.0.1:${http}`,
+    '--grpc_address',
+    `127.0.0.1:${grpc}`,
+  ]
   if (opts.htpasswd) {
     writeFileSync(join(dir, 'htpasswd'), `user:{SHA}${createHash('sha1').update('pass').digest('base64')}\n`)
     args.push('--htpasswd_file', join(dir, 'htpasswd'))
   }
   const srv = spawnServer(BAZEL_REMOTE, args, {})
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${http}/status`)).status > 0, 20_000, `bazel-remote (${srv.output()})`)
+  await waitFor(
+    async () => (await fetch(`http://127.0.0.1:${http}/status`)).status > 0,
+    20_000,
+    `bazel-remote (${srv.output()})`,
+  )
   return {
     httpUrl: `http://127.0.0.1:${http}`,
     grpcUrl: `grpc://127.0.0.1:${grpc}`,
@@ -184,7 +198,9 @@ export async function startTurboCache(opts = {}) {
     ...(opts.readOnly ? { READ_ONLY: 'true' } : {}),
   })
   await waitFor(
-    async () => (await fetch(`http://127.0.0.1:${port}/v8/artifacts/status`, { headers: { authorization: 'Bearer token' } })).status === 200,
+    async () =>
+      (await fetch(`http://127.0.0.1:${port}/v8/artifacts/status`, { headers: { authorization: 'Bearer token' } }))
+        .status === 200,
     30_000,
     `turborepo-remote-cache (${srv.output()})`,
   )

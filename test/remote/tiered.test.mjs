@@ -4,10 +4,31 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync, statSync, rmSync, symlinkSync, readlinkSync, existsSync, chmodSync, unlinkSync } from 'node:fs'
+import {
+  mkdtempSync,
+  mkdirSync,
+  writeFileSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  rmSync,
+  symlinkSync,
+  readlinkSync,
+  existsSync,
+  chmodSync,
+  unlinkSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { available, missing, startNginx, startBazelRemote, startTurboCache, startHungServer, freePort } from './servers.mjs'
+import {
+  available,
+  missing,
+  startNginx,
+  startBazelRemote,
+  startTurboCache,
+  startHungServer,
+  freePort,
+} from './servers.mjs'
 import { TieredCache } from '../../dist/lib/cache/remote/tiered.js'
 import { resolveRemoteSettings } from '../../dist/lib/cache/remote/settings.js'
 import { openRemoteStore } from '../../dist/lib/cache/remote/open.js'
@@ -20,11 +41,24 @@ const have = available()
 /** A clone: a project folder with outputs and its own local cache (the engine's LocalCache) in <dir>/.tasks. */
 function clone() {
   const dir = mkdtempSync(join(tmpdir(), 'tasks-clone-'))
-  return { dir, tier: new LocalCache(join(dir, '.tasks')), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+  return {
+    dir,
+    tier: new LocalCache(join(dir, '.tasks')),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  }
 }
 
-const acEntries = (c) => (existsSync(join(c.dir, '.tasks', 'ac')) ? readdirSync(join(c.dir, '.tasks', 'ac')).filter((f) => f.endsWith('.json')) : [])
-const input = (fingerprint, task, durationMs = 1234) => ({ fingerprint, task, exitCode: 0, durationMs, record: { task, fingerprint } })
+const acEntries = (c) =>
+  existsSync(join(c.dir, '.tasks', 'ac'))
+    ? readdirSync(join(c.dir, '.tasks', 'ac')).filter((f) => f.endsWith('.json'))
+    : []
+const input = (fingerprint, task, durationMs = 1234) => ({
+  fingerprint,
+  task,
+  exitCode: 0,
+  durationMs,
+  record: { task, fingerprint },
+})
 
 async function tiered(c, url, env = {}, extra = {}) {
   const s = resolveRemoteSettings(extra.config, { ...env, TASKS_REMOTE_CACHE: url }, extra.flags)
@@ -83,7 +117,8 @@ function snapshot(dir, paths) {
 function files(dir) {
   const out = []
   ;(function walk(d) {
-    for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name))
+    for (const e of readdirSync(d, { withFileTypes: true }))
+      e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name))
   })(dir)
   return out
 }
@@ -104,10 +139,23 @@ function flipOnServer(serverDir, needle, known) {
 }
 
 const backends = [
-  { name: 'nginx WebDAV (Bazel HTTP)', ok: have.nginx, start: startNginx, url: (s) => s.authUrl, anonUrl: (s) => s.url, blobStore: true },
+  {
+    name: 'nginx WebDAV (Bazel HTTP)',
+    ok: have.nginx,
+    start: startNginx,
+    url: (s) => s.authUrl,
+    anonUrl: (s) => s.url,
+    blobStore: true,
+  },
   { name: 'bazel-remote HTTP', ok: have.bazelRemote, start: startBazelRemote, url: (s) => s.httpUrl, blobStore: true },
   { name: 'bazel-remote gRPC', ok: have.bazelRemote, start: startBazelRemote, url: (s) => s.grpcUrl, blobStore: true },
-  { name: 'turborepo-remote-cache', ok: have.turbo, start: startTurboCache, url: (s) => s.url, env: { TASKS_REMOTE_CACHE_TOKEN: 'token' } },
+  {
+    name: 'turborepo-remote-cache',
+    ok: have.turbo,
+    start: startTurboCache,
+    url: (s) => s.url,
+    env: { TASKS_REMOTE_CACHE_TOKEN: 'token' },
+  },
 ]
 
 for (const be of backends) {
@@ -124,12 +172,19 @@ for (const be of backends) {
       const tag = randomBytes(6).toString('hex')
       const tasks = await produce(A, a.cache, tag)
       await a.cache.flush(30_000)
-      assert.equal(a.cache.stats(), { hits: 0, uploaded: 3, off: undefined, uploadsOff: undefined }, a.warnings.join('\n'))
+      assert.equal(
+        a.cache.stats(),
+        { hits: 0, uploaded: 3, off: undefined, uploadsOff: undefined },
+        a.warnings.join('\n'),
+      )
       assert.equal(a.warnings, [])
 
       // B: another folder, empty local cache.
       const b = await tiered(B, be.url(srv), env)
-      assert.equal([...(await b.cache.has(tasks.map((t) => t.fingerprint)))].sort(), tasks.map((t) => t.fingerprint).sort())
+      assert.equal(
+        [...(await b.cache.has(tasks.map((t) => t.fingerprint)))].sort(),
+        tasks.map((t) => t.fingerprint).sort(),
+      )
       for (const t of tasks) {
         const hit = await b.cache.get(t.fingerprint)
         assert.ok(hit, `${t.name}: ${b.warnings.join('\n')}`)
@@ -156,7 +211,11 @@ for (const be of backends) {
       const d = await tiered(D, be.url(srv), { ...be.env })
       const target = tasks.find((t) => t.name === 'c')
       const blob = readFileSync(join(A.dir, target.paths[0]))
-      const flipped = flipOnServer(srv.dir, be.blobStore ? sha(blob) : target.fingerprint, be.blobStore ? undefined : blob)
+      const flipped = flipOnServer(
+        srv.dir,
+        be.blobStore ? sha(blob) : target.fingerprint,
+        be.blobStore ? undefined : blob,
+      )
       assert.ok(flipped >= 1, `no server file for the blob in ${srv.dir}`)
       assert.is(await d.cache.get(target.fingerprint), undefined)
       assert.ok(d.warnings.length >= 1)

@@ -19,7 +19,9 @@ const KEY = 'a-signing-key-of-at-least-32-bytes!!'
 
 test('turbo 2.x signs an artifact on turborepo-remote-cache; our x-artifact-tag check accepts it, and rejects it under another key', async () => {
   if (!existsSync(TURBO) || !available().turbo) {
-    console.warn(`SKIPPED (loudly): turbo is not installed in bench/ (npm install --prefix bench): the turbo interop test did not run`)
+    console.warn(
+      `SKIPPED (loudly): turbo is not installed in bench/ (npm install --prefix bench): the turbo interop test did not run`,
+    )
     return
   }
   const srv = await startTurboCache({ signing: true })
@@ -27,10 +29,22 @@ test('turbo 2.x signs an artifact on turborepo-remote-cache; our x-artifact-tag 
   try {
     mkdirSync(join(ws, 'pkgs', 'a'), { recursive: true })
     const npmV = spawnSync('npm', ['-v'], { encoding: 'utf8' }).stdout.trim()
-    writeFileSync(join(ws, 'package.json'), JSON.stringify({ name: 'interop', private: true, packageManager: `npm@${npmV}`, workspaces: ['pkgs/*'] }))
-    writeFileSync(join(ws, 'pkgs', 'a', 'package.json'), JSON.stringify({ name: 'a', version: '1.0.0', scripts: { build: 'echo hi > out.txt' } }))
-    writeFileSync(join(ws, 'turbo.json'), JSON.stringify({ tasks: { build: { outputs: ['out.txt'] } }, remoteCache: { signature: true } }))
-    assert.is(spawnSync('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund', '--offline'], { cwd: ws }).status, 0)
+    writeFileSync(
+      join(ws, 'package.json'),
+      JSON.stringify({ name: 'interop', private: true, packageManager: `npm@${npmV}`, workspaces: ['pkgs/*'] }),
+    )
+    writeFileSync(
+      join(ws, 'pkgs', 'a', 'package.json'),
+      JSON.stringify({ name: 'a', version: '1.0.0', scripts: { build: 'echo hi > out.txt' } }),
+    )
+    writeFileSync(
+      join(ws, 'turbo.json'),
+      JSON.stringify({ tasks: { build: { outputs: ['out.txt'] } }, remoteCache: { signature: true } }),
+    )
+    assert.is(
+      spawnSync('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund', '--offline'], { cwd: ws }).status,
+      0,
+    )
     for (const args of [
       ['init', '-q'],
       ['add', '-A'],
@@ -40,17 +54,30 @@ test('turbo 2.x signs an artifact on turborepo-remote-cache; our x-artifact-tag 
     const r = spawnSync(TURBO, ['run', 'build'], {
       cwd: ws,
       encoding: 'utf8',
-      env: { ...process.env, TURBO_API: srv.httpUrl, TURBO_TOKEN: 'token', TURBO_TEAM: 'team1', TURBO_REMOTE_CACHE_SIGNATURE_KEY: KEY, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+      env: {
+        ...process.env,
+        TURBO_API: srv.httpUrl,
+        TURBO_TOKEN: 'token',
+        TURBO_TEAM: 'team1',
+        TURBO_REMOTE_CACHE_SIGNATURE_KEY: KEY,
+        TURBO_TELEMETRY_DISABLED: '1',
+        DO_NOT_TRACK: '1',
+      },
     })
     assert.is(r.status, 0, r.stdout + r.stderr)
     const hashes = readdirSync(join(srv.dir, 'team1')).filter((f) => !f.endsWith('.tag'))
     assert.is(hashes.length, 1, hashes.join(','))
-    const g = await fetch(`${srv.httpUrl}/v8/artifacts/${hashes[0]}?slug=team1`, { headers: { authorization: 'Bearer token' } })
+    const g = await fetch(`${srv.httpUrl}/v8/artifacts/${hashes[0]}?slug=team1`, {
+      headers: { authorization: 'Bearer token' },
+    })
     assert.is(g.status, 200)
     const body = Buffer.from(await g.arrayBuffer())
     const tag = g.headers.get('x-artifact-tag')
     assert.ok(tag, 'turbo sent a tag')
-    assert.ok(verifyTurboTag(Buffer.from(KEY), hashes[0], '', body, tag), 'turbo 2.x tag verifies with our implementation')
+    assert.ok(
+      verifyTurboTag(Buffer.from(KEY), hashes[0], '', body, tag),
+      'turbo 2.x tag verifies with our implementation',
+    )
     assert.not.ok(verifyTurboTag(Buffer.from('another key of at least 32 bytes...'), hashes[0], '', body, tag))
     // Our store reads turbo's artifact under the same key: signature fine, but not ours (a miss, never a restore).
     const store = new TurboStore(parseRemoteUrl(srv.url), { token: 'token', signatureKey: Buffer.from(KEY) })

@@ -18,13 +18,24 @@ export function rng(seed = 1) {
  * layers, and a simulated schedule with `concurrency` slots.
  * @returns {{ deps: Map<string,string[]>, events: any[], t0: number }}
  */
-export function syntheticRun({ n = 100, concurrency = 4, seed = 7, failAt = [], remoteEvery = 0, hitEvery = 3, utdEvery = 5, t0 = 1_790_000_000_000, slow = {} } = {}) {
+export function syntheticRun({
+  n = 100,
+  concurrency = 4,
+  seed = 7,
+  failAt = [],
+  remoteEvery = 0,
+  hitEvery = 3,
+  utdEvery = 5,
+  t0 = 1_790_000_000_000,
+  slow = {},
+} = {}) {
   const r = rng(seed)
   const names = Array.from({ length: n }, (_, i) => `pkg-${String(i).padStart(3, '0')}:build`)
   const deps = new Map()
   names.forEach((name, i) => {
     const d = new Set()
-    if (i > 0) for (let k = 0; k < 1 + Math.floor(r() * 3); k++) d.add(names[Math.floor(r() * Math.min(i, Math.max(1, i)))])
+    if (i > 0)
+      for (let k = 0; k < 1 + Math.floor(r() * 3); k++) d.add(names[Math.floor(r() * Math.min(i, Math.max(1, i)))])
     deps.set(
       name,
       [...d].filter((x) => x !== name),
@@ -71,7 +82,11 @@ export function syntheticRun({ n = 100, concurrency = 4, seed = 7, failAt = [], 
           { path: `packages/${i}/src/util.ts`, change: 'added' },
         ],
       }
-      extra = { exitCode: 2, error: `command \`tsc -p .\` exited with code 2`, log: `> tsc -p .\npackages/${i}/src/index.ts(12,7): error TS2322: Type 'string' is not assignable to type 'number'.\n` }
+      extra = {
+        exitCode: 2,
+        error: `command \`tsc -p .\` exited with code 2`,
+        log: `> tsc -p .\npackages/${i}/src/index.ts(12,7): error TS2322: Type 'string' is not assignable to type 'number'.\n`,
+      }
     } else if (i % utdEvery === 1) {
       st = 'up-to-date'
       dur = 1
@@ -101,11 +116,29 @@ export function syntheticRun({ n = 100, concurrency = 4, seed = 7, failAt = [], 
     status.set(name, st)
     if (st === 'ran' || st === 'failed') {
       events.push({ type: 'task:start', time: start, task: name, reason: runReason })
-      const text = Array.from({ length: 3 + (i % 7) }, (_, k) => `[${name}] step ${k}: compiled ${k * 17} modules`).join('\n') + '\n'
+      const text =
+        Array.from({ length: 3 + (i % 7) }, (_, k) => `[${name}] step ${k}: compiled ${k * 17} modules`).join('\n') +
+        '\n'
       events.push({ type: 'task:output', time: start + 1, task: name, stream: 'stdout', text, replay: false })
-      if (extra.log) events.push({ type: 'task:output', time: start + 2, task: name, stream: 'stderr', text: extra.log, replay: false })
+      if (extra.log)
+        events.push({
+          type: 'task:output',
+          time: start + 2,
+          task: name,
+          stream: 'stderr',
+          text: extra.log,
+          replay: false,
+        })
     }
-    if (st === 'cache-hit') events.push({ type: 'task:output', time: stop - 1, task: name, stream: 'stdout', text: `replayed: built ${name}\n`, replay: true })
+    if (st === 'cache-hit')
+      events.push({
+        type: 'task:output',
+        time: stop - 1,
+        task: name,
+        stream: 'stdout',
+        text: `replayed: built ${name}\n`,
+        replay: true,
+      })
     events.push({
       type: 'task:end',
       time: stop,

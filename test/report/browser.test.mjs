@@ -76,7 +76,14 @@ test('a passing run, then a second run of the same command: counts, why each tas
     assert.is(await count(page, '#c-up-to-date'), 1, 'docs')
     assert.is(await count(page, '#c-failed'), 0)
     const why = Object.fromEntries(
-      await page.locator('details.task').evaluateAll((els) => els.map((e) => [e.dataset.task, [e.dataset.status, e.dataset.why, e.querySelector('summary .w').textContent]])),
+      await page
+        .locator('details.task')
+        .evaluateAll((els) =>
+          els.map((e) => [
+            e.dataset.task,
+            [e.dataset.status, e.dataset.why, e.querySelector('summary .w').textContent],
+          ]),
+        ),
     )
     assert.equal(why.gen.slice(0, 2), ['ran', 'input-changed'])
     assert.match(why.gen[2], /src\/a\.ts/)
@@ -87,7 +94,9 @@ test('a passing run, then a second run of the same command: counts, why each tas
     const gen = page.locator('details.task[data-task="gen"]')
     assert.equal(await gen.locator('ul[data-label="files"] code').allTextContents(), ['M src/a.ts'])
     assert.match(await gen.locator('dl').textContent(), /outputs\s*gen\.txt/)
-    assert.equal(await page.locator('details.task[data-task="lint"] ul[data-label="deps"] code').allTextContents(), ['gen'])
+    assert.equal(await page.locator('details.task[data-task="lint"] ul[data-label="deps"] code').allTextContents(), [
+      'gen',
+    ])
     // the comparison with the previous run of `tasks build`
     assert.match(await text(page, '#comparison h2'), /Compared with the median of the last 5 runs of `tasks build`/)
     assert.match(await text(page, '#comparison'), /Status changes:.*docs\s+ran → up to date/s)
@@ -111,7 +120,9 @@ test('a failing 100-task run: the first screen shows what failed, why the tasks 
   if (!ok) return
   const p = project(manyTasks(100, { fail: 17, slowEvery: 9 }), { 'src/app.ts': 'let x = 1\n\nlet z = y\n' })
   try {
-    const r = await tasks(p.dir, ['all', '--continue', '--concurrency', '4', '--report', 'failing.html'], { timeoutMs: 120_000 })
+    const r = await tasks(p.dir, ['all', '--continue', '--concurrency', '4', '--report', 'failing.html'], {
+      timeoutMs: 120_000,
+    })
     assert.is(r.code, 1, dump(r))
     const { page } = await open(p.path('failing.html'))
     await page.screenshot({ path: artifact('report-failing.png') })
@@ -136,7 +147,10 @@ test('a failing 100-task run: the first screen shows what failed, why the tasks 
     const failed = page.locator('details.task[data-task="t17"]')
     assert.is(await failed.getAttribute('data-status'), 'failed')
     assert.match(await failed.locator('pre').textContent(), /Cannot find name/)
-    assert.is(await page.locator('details.task[data-status="skipped"]').first().locator('summary .w').textContent(), 'dependency `t17` failed')
+    assert.is(
+      await page.locator('details.task[data-status="skipped"]').first().locator('summary .w').textContent(),
+      'dependency `t17` failed',
+    )
     assert.ok((await page.locator('#slowest tbody tr').count()) >= 5)
   } finally {
     p.cleanup()
@@ -147,11 +161,15 @@ test('a 500-task run renders every task; a 1,000-task report stays under 2 MB', 
   if (!ok) return
   const p = project(manyTasks(500, { slowEvery: 50 }), { 'src/app.ts': 'x\n' })
   try {
-    const r = await tasks(p.dir, ['all', '--concurrency', '4', '--report', 'big.html', '--output-logs', 'none'], { timeoutMs: 180_000 })
+    const r = await tasks(p.dir, ['all', '--concurrency', '4', '--report', 'big.html', '--output-logs', 'none'], {
+      timeoutMs: 180_000,
+    })
     assert.is(r.code, 0, dump(r))
     const { page, loadMs } = await open(p.path('big.html'))
     await page.screenshot({ path: artifact('report-500.png') })
-    console.log(`  500-task report: ${(statSync(p.path('big.html')).size / 1024).toFixed(0)} KB, loaded in ${loadMs} ms`)
+    console.log(
+      `  500-task report: ${(statSync(p.path('big.html')).size / 1024).toFixed(0)} KB, loaded in ${loadMs} ms`,
+    )
     assert.is(await count(page, '#c-tasks'), 501)
     assert.is(await count(page, '#c-ran'), 501)
     assert.is(await page.locator('details.task').count(), 501)
@@ -171,7 +189,9 @@ test('a 500-task run renders every task; a 1,000-task report stays under 2 MB', 
   const { page, loadMs } = await open(file)
   await page.screenshot({ path: artifact('report-1000.png') })
   const nav = await page.evaluate(() => performance.getEntriesByType('navigation')[0].duration)
-  console.log(`  1,000-task report: ${(bytes / 1024).toFixed(0)} KB, navigation ${Math.round(nav)} ms, load + first screenshot ${loadMs} ms`)
+  console.log(
+    `  1,000-task report: ${(bytes / 1024).toFixed(0)} KB, navigation ${Math.round(nav)} ms, load + first screenshot ${loadMs} ms`,
+  )
   assert.is(await page.locator('details.task').count(), 1000)
   assert.ok(loadMs < 30_000, 'generous bound: the page loads at all')
 })

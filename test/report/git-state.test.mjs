@@ -9,7 +9,14 @@ import { join } from 'node:path'
 import { fixture, runCli, LIB_URL } from '../helpers.mjs'
 
 const CONFIG = `import { defineConfig } from '${LIB_URL}'\nexport default defineConfig({ tasks: { build: { run: 'true', inputs: ['src.txt'] } } })\n`
-const ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t', GIT_CONFIG_NOSYSTEM: '1' }
+const ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@t',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@t',
+  GIT_CONFIG_NOSYSTEM: '1',
+}
 const git = (dir, ...args) => {
   const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8', env: ENV })
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`)

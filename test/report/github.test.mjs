@@ -31,7 +31,10 @@ function parseCommand(line) {
 test('escaping as GitHub documents it', () => {
   assert.is(escapeData('100% done\r\nnext: a,b'), '100%25 done%0D%0Anext: a,b')
   assert.is(escapeProperty('go:api,linux/amd64 50%'), 'go%3Aapi%2Clinux/amd64 50%25')
-  assert.is(workflowCommand('error', { title: 'a:b', file: 'src/x.ts', line: 3, col: undefined }, 'l1\nl2'), '::error title=a%3Ab,file=src/x.ts,line=3::l1%0Al2\n')
+  assert.is(
+    workflowCommand('error', { title: 'a:b', file: 'src/x.ts', line: 3, col: undefined }, 'l1\nl2'),
+    '::error title=a%3Ab,file=src/x.ts,line=3::l1%0Al2\n',
+  )
   assert.is(workflowCommand('error', {}, 'x'), '::error::x\n')
   const back = parseCommand(workflowCommand('error', { title: 'x,y:z%' }, 'a%\r\nb').trimEnd())
   assert.equal(back, { command: 'error', props: { title: 'x,y:z%' }, message: 'a%\r\nb' })
@@ -45,7 +48,9 @@ test('step summary: headline, counts table, failures with their error lines, cri
   const md = stepSummary(m, '.tasks/reports/x.html')
   const lines = md.split('\n')
   assert.match(lines[0], /^### ❌ `tasks build` failed in \d/)
-  const header = lines.indexOf('| tasks | ran | cache hits (local / remote) | up to date | failed | skipped | time saved | CPU | parallelism |')
+  const header = lines.indexOf(
+    '| tasks | ran | cache hits (local / remote) | up to date | failed | skipped | time saved | CPU | parallelism |',
+  )
   assert.ok(header > 0, md)
   assert.is(lines[header + 1], '|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
   const cells = lines[header + 2]
@@ -57,7 +62,12 @@ test('step summary: headline, counts table, failures with their error lines, cri
   assert.is(cells[2], `${m.counts.cacheHits} (${m.counts.localHits} / ${m.counts.remoteHits})`)
   assert.is(cells[4], '1')
   assert.ok(md.includes('#### ❌ `pkg-020:build`: failed (exit code 2)'), md)
-  assert.ok(md.includes("```text\npackages/20/src/index.ts(12,7): error TS2322: Type 'string' is not assignable to type 'number'.\n```"), md)
+  assert.ok(
+    md.includes(
+      "```text\npackages/20/src/index.ts(12,7): error TS2322: Type 'string' is not assignable to type 'number'.\n```",
+    ),
+    md,
+  )
   assert.match(md, /\*\*Critical path\*\* \(.*\): `pkg-000:build` → /)
   assert.match(md, /Report: `.tasks\/reports\/x.html`/)
   assert.ok(Buffer.byteLength(md) < 1024 * 1024)

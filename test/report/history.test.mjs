@@ -6,7 +6,14 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fixture } from '../helpers.mjs'
 import { project, tasks, dump } from '../engine/rig.mjs'
-import { appendHistory, readHistory, compareRun, median, taskTrends, historyFile } from '../../dist/lib/report/history.js'
+import {
+  appendHistory,
+  readHistory,
+  compareRun,
+  median,
+  taskTrends,
+  historyFile,
+} from '../../dist/lib/report/history.js'
 
 const entry = (id, command, durations, status = 'ran') => ({
   v: 1,
@@ -16,8 +23,25 @@ const entry = (id, command, durations, status = 'ran') => ({
   ok: true,
   interrupted: false,
   wallMs: 1000,
-  totals: { tasks: Object.keys(durations).length, ran: 0, cacheHits: 0, localHits: 0, remoteHits: 0, upToDate: 0, failed: 0, skipped: 0, interrupted: 0, notRun: 0, savedMs: 0 },
-  tasks: Object.entries(durations).map(([name, durationMs]) => ({ name, status: typeof status === 'function' ? status(name) : status, reason: 'no-previous-run', durationMs })),
+  totals: {
+    tasks: Object.keys(durations).length,
+    ran: 0,
+    cacheHits: 0,
+    localHits: 0,
+    remoteHits: 0,
+    upToDate: 0,
+    failed: 0,
+    skipped: 0,
+    interrupted: 0,
+    notRun: 0,
+    savedMs: 0,
+  },
+  tasks: Object.entries(durations).map(([name, durationMs]) => ({
+    name,
+    status: typeof status === 'function' ? status(name) : status,
+    reason: 'no-previous-run',
+    durationMs,
+  })),
 })
 
 test('median; compare against the median of the last 5 runs of the same command, beyond 20 % and 100 ms', () => {
@@ -49,7 +73,12 @@ test('median; compare against the median of the last 5 runs of the same command,
 })
 
 test('trends: median over the last N runs that ran the task, hit rate', () => {
-  const runs = [entry('r1', 't', { a: 100 }), entry('r2', 't', { a: 300 }), entry('r3', 't', { a: 0 }, 'up-to-date'), entry('r4', 't', { a: 0 }, 'cache-hit')]
+  const runs = [
+    entry('r1', 't', { a: 100 }),
+    entry('r2', 't', { a: 300 }),
+    entry('r3', 't', { a: 0 }, 'up-to-date'),
+    entry('r4', 't', { a: 0 }, 'cache-hit'),
+  ]
   const [a] = taskTrends(runs, 10)
   assert.equal({ ...a }, { task: 'a', runs: 4, ran: 2, medianMs: 200, hitRate: 0.5, last: 'cache-hit' })
 })
@@ -57,13 +86,17 @@ test('trends: median over the last N runs that ran the task, hit rate', () => {
 test('the history is bounded: past maxBytes it keeps the newest runs; broken lines are skipped', () => {
   const p = fixture()
   try {
-    for (let i = 0; i < 200; i++) appendHistory(p.dir, entry(`r${i}`, 'tasks build', { a: i, b: 2 * i }), { maxBytes: 20_000 })
+    for (let i = 0; i < 200; i++)
+      appendHistory(p.dir, entry(`r${i}`, 'tasks build', { a: i, b: 2 * i }), { maxBytes: 20_000 })
     const size = statSync(historyFile(p.dir)).size
     assert.ok(size <= 20_000, `${size} bytes`)
     const { runs } = readHistory(p.dir)
     assert.ok(runs.length > 10 && runs.length < 200, `${runs.length}`)
     assert.is(runs[runs.length - 1].id, 'r199')
-    writeFileSync(historyFile(p.dir), readFileSync(historyFile(p.dir), 'utf8') + '{"v":1,"id":"broken"\nnot json\n{"v":99}\n')
+    writeFileSync(
+      historyFile(p.dir),
+      readFileSync(historyFile(p.dir), 'utf8') + '{"v":1,"id":"broken"\nnot json\n{"v":99}\n',
+    )
     const again = readHistory(p.dir)
     assert.is(again.skipped, 3)
     assert.is(again.runs.length, runs.length)

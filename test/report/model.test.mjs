@@ -62,7 +62,15 @@ function handRun({ fail = false } = {}) {
     },
     { type: 'task:start', time: T0 + 100, task: 'b', reason: { code: 'env-changed', variables: ['CC'] } },
     { type: 'task:start', time: T0 + 100, task: 'c', reason: { code: 'dependency-changed', dependencies: ['a'] } },
-    { type: 'task:end', time: T0 + 150, task: 'b', status: 'ran', reason: { code: 'env-changed', variables: ['CC'] }, durationMs: 50, savedMs: 0 },
+    {
+      type: 'task:end',
+      time: T0 + 150,
+      task: 'b',
+      status: 'ran',
+      reason: { code: 'env-changed', variables: ['CC'] },
+      durationMs: 50,
+      savedMs: 0,
+    },
     fail
       ? {
           type: 'task:end',
@@ -76,12 +84,37 @@ function handRun({ fail = false } = {}) {
           exitCode: 1,
           log: 'cc -c src/a.c\nsrc/a.c:3:7: error: expected ;\n',
         }
-      : { type: 'task:end', time: T0 + 400, task: 'c', status: 'ran', reason: { code: 'dependency-changed', dependencies: ['a'] }, durationMs: 300, savedMs: 0 },
+      : {
+          type: 'task:end',
+          time: T0 + 400,
+          task: 'c',
+          status: 'ran',
+          reason: { code: 'dependency-changed', dependencies: ['a'] },
+          durationMs: 300,
+          savedMs: 0,
+        },
   ]
-  if (fail) ev.push({ type: 'task:end', time: T0 + 400, task: 'd', status: 'skipped', reason: { code: 'dependency-failed', dependency: 'c' }, durationMs: 0, savedMs: 0 })
+  if (fail)
+    ev.push({
+      type: 'task:end',
+      time: T0 + 400,
+      task: 'd',
+      status: 'skipped',
+      reason: { code: 'dependency-failed', dependency: 'c' },
+      durationMs: 0,
+      savedMs: 0,
+    })
   else {
     ev.push({ type: 'task:start', time: T0 + 400, task: 'd', reason: { code: 'no-previous-run' } })
-    ev.push({ type: 'task:end', time: T0 + 450, task: 'd', status: 'ran', reason: { code: 'no-previous-run' }, durationMs: 50, savedMs: 0 })
+    ev.push({
+      type: 'task:end',
+      time: T0 + 450,
+      task: 'd',
+      status: 'ran',
+      reason: { code: 'no-previous-run' },
+      durationMs: 50,
+      savedMs: 0,
+    })
   }
   ev.push({ type: 'run:end', time: T0 + 460, summary: { tasks: 5, wallMs: 460, interrupted: false, dryRun: false } })
   return { deps, ev }
@@ -97,7 +130,22 @@ test('counts, why each task ran, times, cache source, outputs', () => {
     assert.is(m.schema, RUN_MODEL_SCHEMA)
     assert.is(m.runId, 'r1')
     assert.is(m.ok, true)
-    assert.equal({ ...m.counts }, { tasks: 5, ran: 4, cacheHits: 1, localHits: 0, remoteHits: 1, upToDate: 0, failed: 0, skipped: 0, interrupted: 0, notRun: 0, savedMs: 900 })
+    assert.equal(
+      { ...m.counts },
+      {
+        tasks: 5,
+        ran: 4,
+        cacheHits: 1,
+        localHits: 0,
+        remoteHits: 1,
+        upToDate: 0,
+        failed: 0,
+        skipped: 0,
+        interrupted: 0,
+        notRun: 0,
+        savedMs: 900,
+      },
+    )
     const a = m.tasks.find((t) => t.name === 'a')
     assert.is(a.whyCode, 'input-changed')
     assert.is(a.why, 'input changed: src/a.c (+1 more)')
@@ -204,10 +252,35 @@ test('engine v1 events (prose reasons, interrupted as failed) map onto the same 
   const ev = [
     { type: 'run:start', time: T0, tasks: ['a', 'b', 'c'], concurrency: 2, dryRun: false },
     { type: 'task:start', time: T0, task: 'a', reason: 'input changed: src/a.c (+2 more)' },
-    { type: 'task:end', time: T0 + 10, task: 'a', status: 'ran', reason: 'input changed: src/a.c (+2 more)', durationMs: 10, savedMs: 0 },
-    { type: 'task:end', time: T0 + 12, task: 'c', status: 'cache-hit', reason: 'restored 1 output, replayed log', durationMs: 2, savedMs: 50 },
+    {
+      type: 'task:end',
+      time: T0 + 10,
+      task: 'a',
+      status: 'ran',
+      reason: 'input changed: src/a.c (+2 more)',
+      durationMs: 10,
+      savedMs: 0,
+    },
+    {
+      type: 'task:end',
+      time: T0 + 12,
+      task: 'c',
+      status: 'cache-hit',
+      reason: 'restored 1 output, replayed log',
+      durationMs: 2,
+      savedMs: 50,
+    },
     { type: 'task:start', time: T0 + 10, task: 'b', reason: 'no previous run' },
-    { type: 'task:end', time: T0 + 30, task: 'b', status: 'failed', reason: 'interrupted', error: 'interrupted', durationMs: 20, savedMs: 0 },
+    {
+      type: 'task:end',
+      time: T0 + 30,
+      task: 'b',
+      status: 'failed',
+      reason: 'interrupted',
+      error: 'interrupted',
+      durationMs: 20,
+      savedMs: 0,
+    },
     { type: 'run:end', time: T0 + 31, summary: { wallMs: 31, interrupted: true, dryRun: false } },
   ]
   for (const e of ev) c.onEvent(e)
@@ -244,7 +317,15 @@ test('a task without an end event is not-run; the run is not ok', () => {
     ]),
   })
   c.onEvent({ type: 'run:start', time: T0, tasks: ['a', 'b'], concurrency: 1, dryRun: false })
-  c.onEvent({ type: 'task:end', time: T0 + 5, task: 'a', status: 'up-to-date', reason: { code: 'fingerprint-unchanged' }, durationMs: 1, savedMs: 40 })
+  c.onEvent({
+    type: 'task:end',
+    time: T0 + 5,
+    task: 'a',
+    status: 'up-to-date',
+    reason: { code: 'fingerprint-unchanged' },
+    durationMs: 1,
+    savedMs: 40,
+  })
   c.onEvent({ type: 'run:end', time: T0 + 6, summary: { wallMs: 6, interrupted: false, dryRun: false } })
   const m = c.model()
   assert.is(m.tasks[1].status, 'not-run')
@@ -278,7 +359,9 @@ test('reasonText and reasonDetails cover every code of the contract', () => {
     if (want instanceof RegExp) assert.match(reasonText(r), want)
     else assert.is(reasonText(r), want)
   }
-  assert.equal(reasonDetails({ code: 'dependency-changed', dependencies: ['x', 'y'] }), [{ label: 'deps', items: ['x', 'y'] }])
+  assert.equal(reasonDetails({ code: 'dependency-changed', dependencies: ['x', 'y'] }), [
+    { label: 'deps', items: ['x', 'y'] },
+  ])
   assert.equal(reasonDetails('input changed: a'), [])
 })
 
@@ -298,11 +381,18 @@ test('logs: excerpts keep head and tail within the budget; error lines; location
   assert.equal(firstErrorLines('', 'thrown\nstack'), ['thrown', 'stack'])
   const p = fixture({ 'pkg/src/x.ts': 'x', 'node_modules/dep/y.js': 'y' })
   try {
-    assert.equal(findSourceLocation(['/usr/include/stdio.h:1:1: note', 'node_modules/dep/y.js:1:1 err', 'src/x.ts(4,9): error TS1005'], p.dir, p.path('pkg')), {
-      file: 'pkg/src/x.ts',
-      line: 4,
-      col: 9,
-    })
+    assert.equal(
+      findSourceLocation(
+        ['/usr/include/stdio.h:1:1: note', 'node_modules/dep/y.js:1:1 err', 'src/x.ts(4,9): error TS1005'],
+        p.dir,
+        p.path('pkg'),
+      ),
+      {
+        file: 'pkg/src/x.ts',
+        line: 4,
+        col: 9,
+      },
+    )
     assert.equal(findSourceLocation(['at pkg/src/x.ts:12'], p.dir), { file: 'pkg/src/x.ts', line: 12 })
     assert.is(findSourceLocation(['missing.ts:1:1: error'], p.dir), undefined)
   } finally {

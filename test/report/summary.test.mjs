@@ -36,7 +36,8 @@ test('--summarize FILE: schema 1, the same counts as the run, per task status/wh
     assert.is(s.counts.ran, r.json.summary.ran)
     assert.is(s.wallMs, r.json.summary.wallMs)
     assert.ok(s.cpu.totalMs > 0)
-    if (process.platform === 'linux') assert.ok(s.cpu.childrenMs >= 0 && s.cpu.note === undefined, JSON.stringify(s.cpu))
+    if (process.platform === 'linux')
+      assert.ok(s.cpu.childrenMs >= 0 && s.cpu.note === undefined, JSON.stringify(s.cpu))
     assert.ok(s.parallelism.average > 0 && s.parallelism.peak >= 1)
     assert.equal(
       s.tasks.map((t) => t.name),
@@ -86,8 +87,24 @@ test('the page escapes what tasks print and needs nothing outside itself', () =>
   const name = '<img src=x onerror=alert(1)>'
   c.onEvent({ type: 'run:start', time: 0, tasks: [name], concurrency: 1, dryRun: false })
   c.onEvent({ type: 'task:start', time: 1, task: name, reason: { code: 'no-previous-run' } })
-  c.onEvent({ type: 'task:output', time: 2, task: name, stream: 'stdout', text: '</pre><script>alert(2)</script>\n', replay: false })
-  c.onEvent({ type: 'task:end', time: 3, task: name, status: 'failed', reason: { code: 'exit-code', exitCode: 1 }, durationMs: 2, savedMs: 0, exitCode: 1 })
+  c.onEvent({
+    type: 'task:output',
+    time: 2,
+    task: name,
+    stream: 'stdout',
+    text: '</pre><script>alert(2)</script>\n',
+    replay: false,
+  })
+  c.onEvent({
+    type: 'task:end',
+    time: 3,
+    task: name,
+    status: 'failed',
+    reason: { code: 'exit-code', exitCode: 1 },
+    durationMs: 2,
+    savedMs: 0,
+    exitCode: 1,
+  })
   c.onEvent({ type: 'run:end', time: 4, summary: { wallMs: 4, interrupted: false, dryRun: false } })
   const html = renderHtml(c.model())
   assert.not.match(html, /<script|<img /i)
@@ -99,7 +116,8 @@ test('1,000 tasks with 50 KB logs each: the page stays under 2 MB, logs cut furt
   const { deps, events } = syntheticRun({ n: 1000, failAt: [10] })
   const big = Array.from({ length: 1000 }, (_, i) => `verbose output line ${i} `.padEnd(50, '.')).join('\n') + '\n'
   const c = createRunCollector({ root: '/x', deps, logBudget: 8000 })
-  for (const e of events) c.onEvent(e.type === 'task:output' && e.stream === 'stdout' && !e.replay ? { ...e, text: big } : e)
+  for (const e of events)
+    c.onEvent(e.type === 'task:output' && e.stream === 'stdout' && !e.replay ? { ...e, text: big } : e)
   const m = c.model()
   const html = renderHtml(m)
   const bytes = Buffer.byteLength(html)

@@ -15,7 +15,8 @@ const { processStartTime } = await import(join(REPO, 'dist', 'lib', 'util', 'pro
 const config = `{
     slow: { run: 'echo run >> runs; : > out.txt; sleep 2; cat in.txt > out.txt', inputs: ['in.txt'], outputs: ['out.txt'] },
   }`
-const lockFile = (p) => join(p.dir, '.tasks', 'locks', `${taskLockKey({ name: 'slow', cwd: '.', outputs: ['out.txt'] })}.lock`)
+const lockFile = (p) =>
+  join(p.dir, '.tasks', 'locks', `${taskLockKey({ name: 'slow', cwd: '.', outputs: ['out.txt'] })}.lock`)
 const deadPid = () => spawnSync('true').pid
 
 test('two processes at once: the task runs once, the other waits and finds it up to date', async () => {
@@ -32,7 +33,11 @@ test('two processes at once: the task runs once, the other waits and finds it up
     assert.is(count(p.path('runs')), 1, `the command ran in both processes:\n${dump(a)}\n${dump(b)}`)
     assert.is(a.status.slow, 'ran')
     assert.is(b.status.slow, 'up-to-date', dump(b))
-    assert.match(b.stderr, new RegExp(`another \`tasks\` process \\(pid ${first.child.pid}\\) is running this task`), dump(b))
+    assert.match(
+      b.stderr,
+      new RegExp(`another \`tasks\` process \\(pid ${first.child.pid}\\) is running this task`),
+      dump(b),
+    )
     assert.is(p.read('out.txt'), 'one\n')
     assert.equal(readdirSync(join(p.dir, '.tasks', 'locks')), [], 'locks left behind')
   } finally {
@@ -42,7 +47,11 @@ test('two processes at once: the task runs once, the other waits and finds it up
 
 for (const [what, content, old] of [
   ['a dead pid', () => JSON.stringify({ pid: deadPid(), start: '1', task: 'slow', since: Date.now() }), false],
-  ['a reused pid (alive, other start time)', () => JSON.stringify({ pid: process.pid, start: '1', task: 'slow', since: Date.now() }), false],
+  [
+    'a reused pid (alive, other start time)',
+    () => JSON.stringify({ pid: process.pid, start: '1', task: 'slow', since: Date.now() }),
+    false,
+  ],
   ['garbage content, older than 2 s', () => '{"pid": "../../etc"', true],
   ['an empty file, older than 2 s', () => '', true],
 ]) {
@@ -68,7 +77,15 @@ test("a live owner's lock is waited for; the task runs once it is released", asy
   try {
     mkdirSync(join(p.dir, '.tasks', 'locks'), { recursive: true })
     // The test process itself holds the lock, as another `tasks` would.
-    writeFileSync(lockFile(p), JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) ?? 'unknown', task: 'slow', since: Date.now() }))
+    writeFileSync(
+      lockFile(p),
+      JSON.stringify({
+        pid: process.pid,
+        start: processStartTime(process.pid) ?? 'unknown',
+        task: 'slow',
+        since: Date.now(),
+      }),
+    )
     const { child, done } = startCli(p.dir, ['slow'])
     let err = ''
     child.stderr.on('data', (d) => (err += d))
@@ -87,7 +104,15 @@ test('SIGINT while waiting for a lock: exit 130, the task is not run', async () 
   const p = project(config, { 'in.txt': 'one\n' })
   try {
     mkdirSync(join(p.dir, '.tasks', 'locks'), { recursive: true })
-    writeFileSync(lockFile(p), JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) ?? 'unknown', task: 'slow', since: Date.now() }))
+    writeFileSync(
+      lockFile(p),
+      JSON.stringify({
+        pid: process.pid,
+        start: processStartTime(process.pid) ?? 'unknown',
+        task: 'slow',
+        since: Date.now(),
+      }),
+    )
     const { child, done } = startCli(p.dir, ['slow'])
     let err = ''
     child.stderr.on('data', (d) => (err += d))

@@ -52,11 +52,22 @@ test('a recorded pgid that is not ours any more (no marker) is named, never kill
   try {
     const dead = spawnSync('true').pid
     mkdirSync(join(p.dir, '.tasks', 'procs'), { recursive: true })
-    writeFileSync(join(p.dir, '.tasks', 'procs', `${dead}-12345.json`), JSON.stringify({ pid: dead, start: '12345', trees: [{ pgid: stranger.pid, start: null }, { pgid: 1 }, { pgid: 'x' }] }))
+    writeFileSync(
+      join(p.dir, '.tasks', 'procs', `${dead}-12345.json`),
+      JSON.stringify({
+        pid: dead,
+        start: '12345',
+        trees: [{ pgid: stranger.pid, start: null }, { pgid: 1 }, { pgid: 'x' }],
+      }),
+    )
     const r = await tasks(p.dir, ['quick'])
     assert.is(r.code, 0, dump(r))
     assert.ok(running(stranger.pid), 'a process group without our marker was killed')
-    assert.match(r.stderr, new RegExp(`process groups ${stranger.pid} were started by a \`tasks\` process that was killed`), dump(r))
+    assert.match(
+      r.stderr,
+      new RegExp(`process groups ${stranger.pid} were started by a \`tasks\` process that was killed`),
+      dump(r),
+    )
   } finally {
     try {
       process.kill(-stranger.pid, 'SIGKILL')

@@ -119,7 +119,11 @@ for (const [view, cfg, target, total] of [
       const env = { ...process.env, TERM: 'xterm', NO_COLOR: '1' }
       delete env.CI
       delete env.GITHUB_ACTIONS
-      const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { cwd: p.dir, env, stdio: ['pipe', 'pipe', 'pipe'] })
+      const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], {
+        cwd: p.dir,
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
       let out = ''
       child.stdout.on('data', (d) => (out += d))
       child.stderr.on('data', (d) => (out += d))
@@ -159,11 +163,19 @@ test('terminal closed (the pty of `script` goes away: SIGHUP): every tree is kil
     const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} hang`
     const env = { ...process.env, TERM: 'xterm', NO_COLOR: '1' }
     delete env.CI
-    const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { cwd: p.dir, env, stdio: ['pipe', 'ignore', 'ignore'] })
+    const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], {
+      cwd: p.dir,
+      env,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    })
     gpid = await waitFor(readPid(p, 'gpid'), 'the grandchild pid file')
     tasksPid = readPid(p, 'tasks.pid')()
     child.kill('SIGKILL') // the terminal emulator dies: the kernel hangs up the pty
-    await waitFor(() => !running(gpid) && !running(tasksPid), `tasks (${tasksPid}) and its tree (${gpid}) to end after the hang-up`, 15_000).catch(() => {})
+    await waitFor(
+      () => !running(gpid) && !running(tasksPid),
+      `tasks (${tasksPid}) and its tree (${gpid}) to end after the hang-up`,
+      15_000,
+    ).catch(() => {})
     assert.not.ok(running(gpid), `grandchild ${gpid} survived the terminal closing`)
     assert.not.ok(running(tasksPid), `tasks ${tasksPid} survived the terminal closing`)
   } finally {

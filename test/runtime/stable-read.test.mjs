@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { REPO } from '../helpers.mjs'
 
-const { readStable, readStableAsync, OutputChangedError } = await import(join(REPO, 'dist', 'lib', 'cache', 'stable-read.js'))
+const { readStable, readStableAsync, OutputChangedError } = await import(
+  join(REPO, 'dist', 'lib', 'cache', 'stable-read.js')
+)
 
 for (const [name, read] of [
   ['readStable', readStable],

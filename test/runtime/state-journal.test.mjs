@@ -15,7 +15,8 @@ const { processStartTime } = await import(join(REPO, 'dist', 'lib', 'util', 'pro
 const { COMPACT_JOURNALS } = await import(join(REPO, 'dist', 'lib', 'cache', 'journal.js'))
 
 const journalDir = (p) => p.path('.tasks/state/journal')
-const journals = (p) => (existsSync(journalDir(p)) ? readdirSync(journalDir(p)).filter((n) => n.endsWith('.jsonl')) : [])
+const journals = (p) =>
+  existsSync(journalDir(p)) ? readdirSync(journalDir(p)).filter((n) => n.endsWith('.jsonl')) : []
 /** The complete lines of every journal, parsed: `{ k, s, v?, d? }`. */
 const journalLines = (p) =>
   journals(p).flatMap((n) =>
@@ -28,7 +29,15 @@ const compactionLock = (p) => p.path('.tasks/locks/state-compaction.lock')
 /** Hold the compaction lock as this (live) test process: runs then leave their journals. */
 function holdCompactionLock(p) {
   mkdirSync(p.path('.tasks/locks'), { recursive: true })
-  writeFileSync(compactionLock(p), JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) ?? 'unknown', task: 'test', since: Date.now() }))
+  writeFileSync(
+    compactionLock(p),
+    JSON.stringify({
+      pid: process.pid,
+      start: processStartTime(process.pid) ?? 'unknown',
+      task: 'test',
+      since: Date.now(),
+    }),
+  )
 }
 
 // Each command appends a line to runs/<task> (how often it ran) and writes its output.
@@ -54,10 +63,14 @@ test('two runs at once over disjoint and shared tasks: each task runs once, then
     files([...a, ...b, ...shared]),
   )
   try {
-    const [l, r] = await Promise.all([tasksJson(p.dir, ['left', '--concurrency', '3']), tasksJson(p.dir, ['right', '--concurrency', '3'])])
+    const [l, r] = await Promise.all([
+      tasksJson(p.dir, ['left', '--concurrency', '3']),
+      tasksJson(p.dir, ['right', '--concurrency', '3']),
+    ])
     assert.is(l.code, 0, dump(l))
     assert.is(r.code, 0, dump(r))
-    for (const n of [...a, ...b]) assert.is(count(p.path(`runs/${n}`)), 1, `${n} ran ${count(p.path(`runs/${n}`))} times`)
+    for (const n of [...a, ...b])
+      assert.is(count(p.path(`runs/${n}`)), 1, `${n} ran ${count(p.path(`runs/${n}`))} times`)
     // A shared task ran in one process; the other waited for its lock and found it up to date.
     for (const n of shared) {
       assert.is(count(p.path(`runs/${n}`)), 1, `${n} ran in both processes:\n${dump(l)}\n${dump(r)}`)
@@ -184,7 +197,10 @@ test("a failure's delete outranks the older set in another run's journal", async
 
 test('compaction: journals of finished runs are merged into the snapshot and deleted; a live lock holder defers it, a dead one is taken over', async () => {
   const list = names('c', 30)
-  const p = project(`{\n    ${list.map((n) => task(n)).join('\n    ')}\n    all: { deps: [${list.map((n) => `'${n}'`).join(', ')}] },\n  }`, files(list))
+  const p = project(
+    `{\n    ${list.map((n) => task(n)).join('\n    ')}\n    all: { deps: [${list.map((n) => `'${n}'`).join(', ')}] },\n  }`,
+    files(list),
+  )
   try {
     const first = await tasksJson(p.dir, ['all'])
     assert.is(first.code, 0, dump(first))
@@ -218,7 +234,10 @@ test('compaction: journals of finished runs are merged into the snapshot and del
     assert.is(journals(p).length, before + COMPACT_JOURNALS)
     assert.ok(existsSync(compactionLock(p)), 'the live holder keeps its lock')
     // Its holder died (a pid that no longer runs): the next run takes the lock over and compacts.
-    writeFileSync(compactionLock(p), JSON.stringify({ pid: spawnSync('true').pid, start: '1', task: 'test', since: Date.now() }))
+    writeFileSync(
+      compactionLock(p),
+      JSON.stringify({ pid: spawnSync('true').pid, start: '1', task: 'test', since: Date.now() }),
+    )
     const after = await tasksJson(p.dir, ['all'])
     for (const n of list) assert.is(after.status[n], 'up-to-date', dump(after))
     assert.equal(journals(p), [])
@@ -231,14 +250,22 @@ test('compaction: journals of finished runs are merged into the snapshot and del
 
 test('a workspace of the earlier layout (a state file per task) stays up to date and is imported once', async () => {
   const list = names('l', 5)
-  const p = project(`{\n    ${list.map((n) => task(n)).join('\n    ')}\n    all: { deps: [${list.map((n) => `'${n}'`).join(', ')}] },\n  }`, files(list))
+  const p = project(
+    `{\n    ${list.map((n) => task(n)).join('\n    ')}\n    all: { deps: [${list.map((n) => `'${n}'`).join(', ')}] },\n  }`,
+    files(list),
+  )
   try {
     assert.is((await tasksJson(p.dir, ['all'])).code, 0)
     // Rewrite the states as the earlier version kept them: .tasks/state/tasks/<sha256(task)[:32]>.json.
     const snap = JSON.parse(readFileSync(p.path('.tasks/state/snapshot.json'), 'utf8'))
     const legacy = p.path('.tasks/state/tasks')
     mkdirSync(legacy, { recursive: true })
-    for (const [k, , , v] of snap.entries) if (v) writeFileSync(join(legacy, `${createHash('sha256').update(k).digest('hex').slice(0, 32)}.json`), JSON.stringify(v))
+    for (const [k, , , v] of snap.entries)
+      if (v)
+        writeFileSync(
+          join(legacy, `${createHash('sha256').update(k).digest('hex').slice(0, 32)}.json`),
+          JSON.stringify(v),
+        )
     rmSync(p.path('.tasks/state/snapshot.json'))
     rmSync(journalDir(p), { recursive: true, force: true })
     const r = await tasksJson(p.dir, ['all'])

@@ -19,7 +19,14 @@ export const ok = defineConfig({
       version: '1',
       check: ({ value }) => value !== undefined,
     },
-    phony: { run: 'date', fingerprint: false, platform: true, toolVersions: ['node --version'], setEnv: { A: '1' }, passEnv: ['HOME'] },
+    phony: {
+      run: 'date',
+      fingerprint: false,
+      platform: true,
+      toolVersions: ['node --version'],
+      setEnv: { A: '1' },
+      passEnv: ['HOME'],
+    },
     'ultra-fast': { description: 'everything', deps: ['build', 'fn'] },
   },
 })

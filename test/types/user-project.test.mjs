@@ -34,13 +34,17 @@ function linkClosure(names, modules) {
       symlinkSync(dir, join(modules, name), 'dir')
     }
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
-    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) queue.push({ name: dep, from: dir })
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }))
+      queue.push({ name: dep, from: dir })
   }
   return linked
 }
 
 function tsc(project) {
-  const r = spawnSync(process.execPath, [TSC, '-p', project, '--preserveSymlinks', '--pretty', 'false'], { cwd: dirname(project), encoding: 'utf8' })
+  const r = spawnSync(process.execPath, [TSC, '-p', project, '--preserveSymlinks', '--pretty', 'false'], {
+    cwd: dirname(project),
+    encoding: 'utf8',
+  })
   return { status: r.status, output: (r.stdout + r.stderr).trim() }
 }
 
@@ -48,7 +52,11 @@ test('a user project type-checks against the packed package with skipLibCheck: f
   const dir = mkdtempSync(join(tmpdir(), 'tasks-user-types-'))
   try {
     cpSync(join(REPO, 'test', 'types', 'user-project'), dir, { recursive: true })
-    const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8', shell: process.platform === 'win32' })
+    const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', dir], {
+      cwd: REPO,
+      encoding: 'utf8',
+      shell: process.platform === 'win32',
+    })
     assert.is(pack.status, 0, pack.stderr)
     const tarball = join(dir, JSON.parse(pack.stdout)[0].filename)
     const modules = join(dir, 'node_modules')
@@ -59,22 +67,35 @@ test('a user project type-checks against the packed package with skipLibCheck: f
     const linked = linkClosure([...Object.keys(ours.dependencies), '@types/node'], modules)
     // The user has none of our devDependencies' type packages (they are what would hide a leak).
     for (const dev of Object.keys(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).devDependencies)) {
-      if (dev.startsWith('@types/') && dev !== '@types/node') assert.not.ok(linked.has(dev), `${dev} is linked, but it is a devDependency`)
+      if (dev.startsWith('@types/') && dev !== '@types/node')
+        assert.not.ok(linked.has(dev), `${dev} is linked, but it is a devDependency`)
     }
-    assert.ok(existsSync(join(modules, 'typed-tasks', 'dist', 'lib', 'index.d.ts')), 'the packed package has no dist/lib/index.d.ts: build first')
+    assert.ok(
+      existsSync(join(modules, 'typed-tasks', 'dist', 'lib', 'index.d.ts')),
+      'the packed package has no dist/lib/index.d.ts: build first',
+    )
 
     const r = tsc(join(dir, 'tsconfig.json'))
     assert.is(r.status, 0, `tsc -p tsconfig.json (NodeNext) in ${dir}:\n${r.output}`)
 
     // Bundler resolution, with one deliberate error added: the check can fail (so the pass above
     // means something), and that error must be the only one.
-    writeFileSync(join(dir, 'wrong.ts'), "import { defineConfig } from 'typed-tasks'\nexport default defineConfig({ tasks: { a: { run: 'x', inputz: [] } } })\n")
+    writeFileSync(
+      join(dir, 'wrong.ts'),
+      "import { defineConfig } from 'typed-tasks'\nexport default defineConfig({ tasks: { a: { run: 'x', inputz: [] } } })\n",
+    )
     const bundler = JSON.parse(readFileSync(join(dir, 'tsconfig.bundler.json'), 'utf8'))
-    writeFileSync(join(dir, 'tsconfig.bundler.json'), JSON.stringify({ ...bundler, files: ['tasks.config.ts', 'embed.ts', 'wrong.ts'] }))
+    writeFileSync(
+      join(dir, 'tsconfig.bundler.json'),
+      JSON.stringify({ ...bundler, files: ['tasks.config.ts', 'embed.ts', 'wrong.ts'] }),
+    )
     const wrong = tsc(join(dir, 'tsconfig.bundler.json'))
     assert.is.not(wrong.status, 0, wrong.output)
     const errors = wrong.output.split('\n').filter((l) => /error TS\d+/.test(l))
-    assert.ok(errors.length > 0 && errors.every((l) => l.startsWith('wrong.ts(')), `tsc -p tsconfig.bundler.json (Bundler) in ${dir}: expected only wrong.ts's error:\n${wrong.output}`)
+    assert.ok(
+      errors.length > 0 && errors.every((l) => l.startsWith('wrong.ts(')),
+      `tsc -p tsconfig.bundler.json (Bundler) in ${dir}: expected only wrong.ts's error:\n${wrong.output}`,
+    )
     assert.match(wrong.output, /inputz/)
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -28,14 +28,23 @@ export default defineConfig({
 })
 `
   }
-  if (list === 'package.json') files['package.json'] = JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*', '!packages/ignored'] })
+  if (list === 'package.json')
+    files['package.json'] = JSON.stringify({
+      name: 'root',
+      private: true,
+      workspaces: ['packages/*', '!packages/ignored'],
+    })
   if (list === 'pnpm') files['pnpm-workspace.yaml'] = "packages:\n  - 'packages/*'\n  - '!packages/ignored'\n"
   files['packages/ignored/package.json'] = JSON.stringify({ name: 'ignored' })
   files['packages/ignored/tasks.config.mjs'] = "export default { tasks: { build: { run: 'exit 1' } } }\n"
   for (let i = 0; i < N; i++) {
     const name = pad(i)
     const [near, far] = [i - 1, i - 4]
-    files[`packages/${name}/package.json`] = JSON.stringify({ name, version: '1.0.0', dependencies: near >= 0 ? { [pad(near)]: '1.0.0', leftpad: '1.0.0' } : {} })
+    files[`packages/${name}/package.json`] = JSON.stringify({
+      name,
+      version: '1.0.0',
+      dependencies: near >= 0 ? { [pad(near)]: '1.0.0', leftpad: '1.0.0' } : {},
+    })
     files[`packages/${name}/src/a.txt`] = `source of ${name}\n`
     // Each build concatenates its own source and its dependencies' outputs: `cat` fails if one is missing.
     const inputsFromDeps = depsOf(i)
@@ -184,7 +193,10 @@ test('`.tasks/config` is a file: the workspace configs are compiled in memory wi
     symlinkSync(REPO, f.path('node_modules/typed-tasks'))
     const r = await runCli(f.dir, ['build'])
     assert.is(r.code, 0, r.out)
-    assert.match(r.stderr, /warning: could not cache the compiled workspace configs in .*\.tasks\/config .*compiled them in memory/)
+    assert.match(
+      r.stderr,
+      /warning: could not cache the compiled workspace configs in .*\.tasks\/config .*compiled them in memory/,
+    )
     assert.not.match(r.out, 'internal error')
     assert.is(f.read('libs/one/out/name.txt'), 'one\n')
     assert.is(f.read('libs/two/out/name.txt'), 'two\n')
@@ -209,7 +221,10 @@ test('errors name the workspace config: unknown cross-workspace task, cycles acr
     assert.match(r.stderr, 'did you mean `b#test`?')
 
     f.write('w/a/tasks.config.mjs', "export default { tasks: { build: { run: 'true', deps: ['^build'] } } }\n")
-    f.write('w/b/tasks.config.mjs', "export default { dependsOn: ['a'], tasks: { build: { run: 'true', deps: ['^build'] } } }\n")
+    f.write(
+      'w/b/tasks.config.mjs',
+      "export default { dependsOn: ['a'], tasks: { build: { run: 'true', deps: ['^build'] } } }\n",
+    )
     const cycle = await runCli(f.dir, ['build'])
     assert.is(cycle.code, 2, cycle.out)
     assert.match(cycle.stderr, /dependency cycle: (a#build -> b#build -> a#build|b#build -> a#build -> b#build)/)
@@ -221,11 +236,20 @@ test('errors name the workspace config: unknown cross-workspace task, cycles acr
     assert.match(bad.stderr, 'w/b/tasks.config.mjs')
 
     // The declaration checks name the workspace's own config too: b reads a's output without depending on it.
-    f.write('w/a/tasks.config.mjs', "export default { tasks: { build: { run: 'echo a > out.txt', inputs: [], outputs: ['out.txt'] } } }\n")
-    f.write('w/b/tasks.config.mjs', "export default { tasks: {\n  build: { run: 'cat ../a/out.txt', inputs: ['../a/out.txt'] } } }\n")
+    f.write(
+      'w/a/tasks.config.mjs',
+      "export default { tasks: { build: { run: 'echo a > out.txt', inputs: [], outputs: ['out.txt'] } } }\n",
+    )
+    f.write(
+      'w/b/tasks.config.mjs',
+      "export default { tasks: {\n  build: { run: 'cat ../a/out.txt', inputs: ['../a/out.txt'] } } }\n",
+    )
     const undeclared = await runCli(f.dir, ['build'])
     assert.is(undeclared.code, 2, undeclared.out)
-    assert.match(undeclared.stderr, 'task `b#build` reads `w/a/out.txt` (input `../a/out.txt`), an output of task `a#build`, without depending on it')
+    assert.match(
+      undeclared.stderr,
+      'task `b#build` reads `w/a/out.txt` (input `../a/out.txt`), an output of task `a#build`, without depending on it',
+    )
     assert.match(undeclared.stderr, 'w/b/tasks.config.mjs:2:')
   } finally {
     f.cleanup()

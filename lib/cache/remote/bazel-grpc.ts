@@ -9,23 +9,56 @@ import * as grpc from '@grpc/grpc-js'
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { trustedCas } from './http-client.js'
 import { SHA256, actionResultToEnvelope, envelopeToActionResult, sizeOf, type } from './proto.js'
-import { RemoteError, type Digest, type Envelope, type ProbeCheck, type ProbeReport, type RemoteStore, type StoreOptions } from './store.js'
+import {
+  RemoteError,
+  type Digest,
+  type Envelope,
+  type ProbeCheck,
+  type ProbeReport,
+  type RemoteStore,
+  type StoreOptions,
+} from './store.js'
 import type { RemoteUrl } from './url.js'
 
 const codec = (name: string) => {
   const T = type(name)
   return {
     serialize: (m: object) => Buffer.from(T.encode(T.fromObject(m)).finish()),
-    deserialize: (b: Buffer) => T.toObject(T.decode(b), { longs: Number, bytes: Buffer, defaults: false }) as Record<string, any>,
+    deserialize: (b: Buffer) =>
+      T.toObject(T.decode(b), { longs: Number, bytes: Buffer, defaults: false }) as Record<string, any>,
   }
 }
 const METHODS = {
-  getCapabilities: ['/build.bazel.remote.execution.v2.Capabilities/GetCapabilities', 'reapi.GetCapabilitiesRequest', 'reapi.ServerCapabilities'],
-  getActionResult: ['/build.bazel.remote.execution.v2.ActionCache/GetActionResult', 'reapi.GetActionResultRequest', 'reapi.ActionResult'],
-  updateActionResult: ['/build.bazel.remote.execution.v2.ActionCache/UpdateActionResult', 'reapi.UpdateActionResultRequest', 'reapi.ActionResult'],
-  findMissingBlobs: ['/build.bazel.remote.execution.v2.ContentAddressableStorage/FindMissingBlobs', 'reapi.FindMissingBlobsRequest', 'reapi.FindMissingBlobsResponse'],
-  batchUpdateBlobs: ['/build.bazel.remote.execution.v2.ContentAddressableStorage/BatchUpdateBlobs', 'reapi.BatchUpdateBlobsRequest', 'reapi.BatchUpdateBlobsResponse'],
-  batchReadBlobs: ['/build.bazel.remote.execution.v2.ContentAddressableStorage/BatchReadBlobs', 'reapi.BatchReadBlobsRequest', 'reapi.BatchReadBlobsResponse'],
+  getCapabilities: [
+    '/build.bazel.remote.execution.v2.Capabilities/GetCapabilities',
+    'reapi.GetCapabilitiesRequest',
+    'reapi.ServerCapabilities',
+  ],
+  getActionResult: [
+    '/build.bazel.remote.execution.v2.ActionCache/GetActionResult',
+    'reapi.GetActionResultRequest',
+    'reapi.ActionResult',
+  ],
+  updateActionResult: [
+    '/build.bazel.remote.execution.v2.ActionCache/UpdateActionResult',
+    'reapi.UpdateActionResultRequest',
+    'reapi.ActionResult',
+  ],
+  findMissingBlobs: [
+    '/build.bazel.remote.execution.v2.ContentAddressableStorage/FindMissingBlobs',
+    'reapi.FindMissingBlobsRequest',
+    'reapi.FindMissingBlobsResponse',
+  ],
+  batchUpdateBlobs: [
+    '/build.bazel.remote.execution.v2.ContentAddressableStorage/BatchUpdateBlobs',
+    'reapi.BatchUpdateBlobsRequest',
+    'reapi.BatchUpdateBlobsResponse',
+  ],
+  batchReadBlobs: [
+    '/build.bazel.remote.execution.v2.ContentAddressableStorage/BatchReadBlobs',
+    'reapi.BatchReadBlobsRequest',
+    'reapi.BatchReadBlobsResponse',
+  ],
   read: ['/google.bytestream.ByteStream/Read', 'google.bytestream.ReadRequest', 'google.bytestream.ReadResponse'],
   write: ['/google.bytestream.ByteStream/Write', 'google.bytestream.WriteRequest', 'google.bytestream.WriteResponse'],
 } as const
@@ -50,7 +83,9 @@ export class BazelGrpcStore implements RemoteStore {
   ) {
     this.display = url.display
     this.timeoutMs = options.requestTimeoutMs ?? 3000
-    const creds = url.tls ? grpc.credentials.createSsl(Buffer.from(trustedCas().join('\n'))) : grpc.credentials.createInsecure()
+    const creds = url.tls
+      ? grpc.credentials.createSsl(Buffer.from(trustedCas().join('\n')))
+      : grpc.credentials.createInsecure()
     this.client = new grpc.Client(url.address, creds, {
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
@@ -61,16 +96,29 @@ export class BazelGrpcStore implements RemoteStore {
     if (auth) this.metadata.set('authorization', auth)
   }
 
-  private unary(method: Method, request: object, timeoutMs = this.timeoutMs, signal?: AbortSignal): Promise<Record<string, any>> {
+  private unary(
+    method: Method,
+    request: object,
+    timeoutMs = this.timeoutMs,
+    signal?: AbortSignal,
+  ): Promise<Record<string, any>> {
     const [path, req, res] = METHODS[method]
     const a = codec(req),
       b = codec(res)
     return new Promise((resolve, reject) => {
-      const call = this.client.makeUnaryRequest(path, a.serialize, b.deserialize, request, this.metadata, { deadline: Date.now() + timeoutMs }, (err, value) => {
-        signal?.removeEventListener('abort', cancel)
-        if (err) reject(grpcError(method, err))
-        else resolve(value!)
-      })
+      const call = this.client.makeUnaryRequest(
+        path,
+        a.serialize,
+        b.deserialize,
+        request,
+        this.metadata,
+        { deadline: Date.now() + timeoutMs },
+        (err, value) => {
+          signal?.removeEventListener('abort', cancel)
+          if (err) reject(grpcError(method, err))
+          else resolve(value!)
+        },
+      )
       const cancel = () => call.cancel()
       signal?.addEventListener('abort', cancel, { once: true })
     })
@@ -89,10 +137,18 @@ export class BazelGrpcStore implements RemoteStore {
     return max > 0 ? Math.min(max - 64 * 1024, DEFAULT_BATCH_BYTES) : DEFAULT_BATCH_BYTES
   }
 
-  async getEntry(key: string, signal?: AbortSignal): Promise<{ envelope: Envelope; blobs: Map<string, Buffer> } | undefined> {
+  async getEntry(
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<{ envelope: Envelope; blobs: Map<string, Buffer> } | undefined> {
     let msg
     try {
-      msg = await this.unary('getActionResult', { instanceName: this.url.instance, actionDigest: actionDigest(key), digestFunction: SHA256 }, this.timeoutMs, signal)
+      msg = await this.unary(
+        'getActionResult',
+        { instanceName: this.url.instance, actionDigest: actionDigest(key), digestFunction: SHA256 },
+        this.timeoutMs,
+        signal,
+      )
     } catch (err) {
       if ((err as RemoteError).status === grpc.status.NOT_FOUND) return undefined
       throw err
@@ -109,8 +165,14 @@ export class BazelGrpcStore implements RemoteStore {
     const small = digests.filter((d) => d.size >= 0 && d.size <= limit)
     const large = digests.filter((d) => !(d.size >= 0 && d.size <= limit))
     for (const group of batches(small, limit)) {
-      const r = await this.unary('batchReadBlobs', { instanceName: this.url.instance, digests: group.map(pb), digestFunction: SHA256 }, this.timeoutMs, signal)
-      for (const x of r.responses ?? []) if (!x.status?.code && x.digest?.hash) out.set(x.digest.hash, x.data ?? Buffer.alloc(0))
+      const r = await this.unary(
+        'batchReadBlobs',
+        { instanceName: this.url.instance, digests: group.map(pb), digestFunction: SHA256 },
+        this.timeoutMs,
+        signal,
+      )
+      for (const x of r.responses ?? [])
+        if (!x.status?.code && x.digest?.hash) out.set(x.digest.hash, x.data ?? Buffer.alloc(0))
     }
     await Promise.all(
       large.map(async (d) => {
@@ -128,7 +190,14 @@ export class BazelGrpcStore implements RemoteStore {
       b = codec(res)
     const resource = `${this.url.instance ? `${this.url.instance}/` : ''}blobs/${d.hash}/${Math.max(d.size, 0)}`
     return new Promise((resolve, reject) => {
-      const call = this.client.makeServerStreamRequest(path, a.serialize, b.deserialize, { resourceName: resource, readOffset: 0 }, this.metadata, { deadline: Date.now() + this.transferMs(d.size) })
+      const call = this.client.makeServerStreamRequest(
+        path,
+        a.serialize,
+        b.deserialize,
+        { resourceName: resource, readOffset: 0 },
+        this.metadata,
+        { deadline: Date.now() + this.transferMs(d.size) },
+      )
       const chunks: Buffer[] = []
       const cancel = () => call.cancel()
       signal?.addEventListener('abort', cancel, { once: true })
@@ -162,10 +231,23 @@ export class BazelGrpcStore implements RemoteStore {
     return out
   }
 
-  async put(key: string, envelope: Envelope, blobs: ReadonlyMap<string, Buffer>, _info: { durationMs: number }, signal?: AbortSignal): Promise<void> {
+  async put(
+    key: string,
+    envelope: Envelope,
+    blobs: ReadonlyMap<string, Buffer>,
+    _info: { durationMs: number },
+    signal?: AbortSignal,
+  ): Promise<void> {
     const digests = [...blobs].map(([hash, data]) => ({ hash, size: data.length }))
     const missing = digests.length
-      ? ((await this.unary('findMissingBlobs', { instanceName: this.url.instance, blobDigests: digests.map(pb), digestFunction: SHA256 }, this.timeoutMs, signal)).missingBlobDigests ?? [])
+      ? ((
+          await this.unary(
+            'findMissingBlobs',
+            { instanceName: this.url.instance, blobDigests: digests.map(pb), digestFunction: SHA256 },
+            this.timeoutMs,
+            signal,
+          )
+        ).missingBlobDigests ?? [])
       : []
     const need: Digest[] = missing.map((d: any) => ({ hash: d.hash, size: sizeOf(d) }))
     const limit = await this.batchLimit()
@@ -175,7 +257,11 @@ export class BazelGrpcStore implements RemoteStore {
     )) {
       const r = await this.unary(
         'batchUpdateBlobs',
-        { instanceName: this.url.instance, requests: group.map((d) => ({ digest: pb(d), data: blobs.get(d.hash) })), digestFunction: SHA256 },
+        {
+          instanceName: this.url.instance,
+          requests: group.map((d) => ({ digest: pb(d), data: blobs.get(d.hash) })),
+          digestFunction: SHA256,
+        },
         this.timeoutMs,
         signal,
       )
@@ -190,7 +276,12 @@ export class BazelGrpcStore implements RemoteStore {
     // The action result last: a reader never sees it before its blobs.
     await this.unary(
       'updateActionResult',
-      { instanceName: this.url.instance, actionDigest: actionDigest(key), actionResult: envelopeToActionResult(envelope), digestFunction: SHA256 },
+      {
+        instanceName: this.url.instance,
+        actionDigest: actionDigest(key),
+        actionResult: envelopeToActionResult(envelope),
+        digestFunction: SHA256,
+      },
       this.timeoutMs,
       signal,
     )
@@ -203,16 +294,28 @@ export class BazelGrpcStore implements RemoteStore {
       b = codec(res)
     const resource = `${this.url.instance ? `${this.url.instance}/` : ''}uploads/${randomUUID()}/blobs/${d.hash}/${d.size}`
     return new Promise((resolve, reject) => {
-      const call = this.client.makeClientStreamRequest(path, a.serialize, b.deserialize, this.metadata, { deadline: Date.now() + this.transferMs(d.size) }, (err) => {
-        signal?.removeEventListener('abort', cancel)
-        if (err) reject(grpcError('write', err))
-        else resolve()
-      })
+      const call = this.client.makeClientStreamRequest(
+        path,
+        a.serialize,
+        b.deserialize,
+        this.metadata,
+        { deadline: Date.now() + this.transferMs(d.size) },
+        (err) => {
+          signal?.removeEventListener('abort', cancel)
+          if (err) reject(grpcError('write', err))
+          else resolve()
+        },
+      )
       const cancel = () => call.cancel()
       signal?.addEventListener('abort', cancel, { once: true })
       for (let off = 0; off < data.length || off === 0; off += CHUNK) {
         const end = Math.min(off + CHUNK, data.length)
-        call.write({ resourceName: off === 0 ? resource : '', writeOffset: off, finishWrite: end >= data.length, data: data.subarray(off, end) })
+        call.write({
+          resourceName: off === 0 ? resource : '',
+          writeOffset: off,
+          finishWrite: end >= data.length,
+          data: data.subarray(off, end),
+        })
         if (end >= data.length) break
       }
       call.end()
@@ -229,8 +332,18 @@ export class BazelGrpcStore implements RemoteStore {
       const e = err as RemoteError
       checks.push(
         e.kind === 'auth'
-          ? { name: 'reachable', ok: false, detail: e.message, fix: 'the server wants credentials: set TASKS_REMOTE_CACHE_TOKEN, or put user:password in the URL' }
-          : { name: 'reachable', ok: false, detail: e.message, fix: 'check the URL (grpc:// for plaintext, grpcs:// for TLS) and that the server is running' },
+          ? {
+              name: 'reachable',
+              ok: false,
+              detail: e.message,
+              fix: 'the server wants credentials: set TASKS_REMOTE_CACHE_TOKEN, or put user:password in the URL',
+            }
+          : {
+              name: 'reachable',
+              ok: false,
+              detail: e.message,
+              fix: 'check the URL (grpc:// for plaintext, grpcs:// for TLS) and that the server is running',
+            },
       )
       return report
     }
@@ -246,7 +359,11 @@ export class BazelGrpcStore implements RemoteStore {
     })
     try {
       await this.getEntry(randomBytes(32).toString('hex'))
-      checks.push({ name: 'read', ok: true, detail: 'a lookup of an unknown key answered NOT_FOUND (a miss), as it should' })
+      checks.push({
+        name: 'read',
+        ok: true,
+        detail: 'a lookup of an unknown key answered NOT_FOUND (a miss), as it should',
+      })
     } catch (err) {
       checks.push({ name: 'read', ok: false, detail: (err as Error).message })
     }
@@ -263,16 +380,27 @@ export class BazelGrpcStore implements RemoteStore {
       const probe = Buffer.from(`typed-tasks cache probe ${new Date().toISOString()}\n`)
       const d = { hash: createHash('sha256').update(probe).digest('hex'), size: probe.length }
       try {
-        const r = await this.unary('batchUpdateBlobs', { instanceName: this.url.instance, requests: [{ digest: pb(d), data: probe }], digestFunction: SHA256 })
+        const r = await this.unary('batchUpdateBlobs', {
+          instanceName: this.url.instance,
+          requests: [{ digest: pb(d), data: probe }],
+          digestFunction: SHA256,
+        })
         const bad = (r.responses ?? []).find((x: any) => x.status?.code)
-        checks.push(bad ? { name: 'write', ok: false, detail: `BatchUpdateBlobs: ${bad.status.message}` } : { name: 'write', ok: true, detail: 'a probe blob was uploaded' })
+        checks.push(
+          bad
+            ? { name: 'write', ok: false, detail: `BatchUpdateBlobs: ${bad.status.message}` }
+            : { name: 'write', ok: true, detail: 'a probe blob was uploaded' },
+        )
       } catch (err) {
         const e = err as RemoteError
         checks.push({
           name: 'write',
           ok: false,
           detail: e.message,
-          fix: e.kind === 'auth' ? 'uploads need credentials: set TASKS_REMOTE_CACHE_TOKEN or user:password in the URL, or run read-only' : undefined,
+          fix:
+            e.kind === 'auth'
+              ? 'uploads need credentials: set TASKS_REMOTE_CACHE_TOKEN or user:password in the URL, or run read-only'
+              : undefined,
         })
       }
     }
@@ -326,6 +454,7 @@ function grpcError(method: string, err: grpc.ServiceError): RemoteError {
         : c === grpc.status.RESOURCE_EXHAUSTED
           ? 'too-large'
           : 'protocol'
-  const what = c === grpc.status.DEADLINE_EXCEEDED ? 'the server did not answer within the timeout' : err.details || err.message
+  const what =
+    c === grpc.status.DEADLINE_EXCEEDED ? 'the server did not answer within the timeout' : err.details || err.message
   return new RemoteError(kind, `${method}: ${grpc.status[c] ?? c} (${what})`, c)
 }

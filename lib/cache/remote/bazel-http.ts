@@ -7,7 +7,15 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { HttpClient, statusError } from './http-client.js'
 import { decodeActionResult, encodeActionResult } from './proto.js'
-import { RemoteError, type Digest, type Envelope, type ProbeCheck, type ProbeReport, type RemoteStore, type StoreOptions } from './store.js'
+import {
+  RemoteError,
+  type Digest,
+  type Envelope,
+  type ProbeCheck,
+  type ProbeReport,
+  type RemoteStore,
+  type StoreOptions,
+} from './store.js'
 import type { RemoteUrl } from './url.js'
 
 const EMPTY_SHA256 = createHash('sha256').digest('hex')
@@ -29,7 +37,10 @@ export class BazelHttpStore implements RemoteStore {
     this.headers = auth ? { authorization: auth } : {}
   }
 
-  async getEntry(key: string, signal?: AbortSignal): Promise<{ envelope: Envelope; blobs: Map<string, Buffer> } | undefined> {
+  async getEntry(
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<{ envelope: Envelope; blobs: Map<string, Buffer> } | undefined> {
     const r = await this.http.send('GET', `${this.url.base}/ac/${key}`, this.headers, undefined, signal)
     if (r.status === 404) return undefined
     if (r.status !== 200) throw statusError('reading an action result', r)
@@ -62,7 +73,13 @@ export class BazelHttpStore implements RemoteStore {
     return out
   }
 
-  async put(key: string, envelope: Envelope, blobs: ReadonlyMap<string, Buffer>, _info: { durationMs: number }, signal?: AbortSignal): Promise<void> {
+  async put(
+    key: string,
+    envelope: Envelope,
+    blobs: ReadonlyMap<string, Buffer>,
+    _info: { durationMs: number },
+    signal?: AbortSignal,
+  ): Promise<void> {
     // Blobs first (bazel-remote refuses an action result whose blobs it lacks), the action result last.
     await Promise.all([...blobs].map(([hash, data]) => this.putBytes(`cas/${hash}`, data, signal)))
     await this.putBytes(`ac/${key}`, encodeActionResult(envelope), signal)
@@ -70,7 +87,13 @@ export class BazelHttpStore implements RemoteStore {
 
   private async putBytes(path: string, data: Buffer, signal?: AbortSignal): Promise<void> {
     // A Buffer body is sent with Content-Length (bazel-remote refuses chunked uploads).
-    const r = await this.http.send('PUT', `${this.url.base}/${path}`, { ...this.headers, 'content-type': 'application/octet-stream' }, data, signal)
+    const r = await this.http.send(
+      'PUT',
+      `${this.url.base}/${path}`,
+      { ...this.headers, 'content-type': 'application/octet-stream' },
+      data,
+      signal,
+    )
     if (r.status < 200 || r.status >= 300) throw statusError(`uploading ${path.slice(0, 16)}`, r)
   }
 
@@ -81,14 +104,24 @@ export class BazelHttpStore implements RemoteStore {
     try {
       r = await this.http.send('GET', `${this.url.base}/cas/${EMPTY_SHA256}`, this.headers)
     } catch (err) {
-      checks.push({ name: 'reachable', ok: false, detail: (err as Error).message, fix: 'check the URL and that the server is running; a cache that is down only costs misses, never a failed build' })
+      checks.push({
+        name: 'reachable',
+        ok: false,
+        detail: (err as Error).message,
+        fix: 'check the URL and that the server is running; a cache that is down only costs misses, never a failed build',
+      })
       return report
     }
     const server = typeof r.headers.server === 'string' ? r.headers.server : undefined
     checks.push({ name: 'reachable', ok: true, detail: `HTTP ${r.status}${server ? ` from ${server}` : ''}` })
     try {
       const s = await this.http.send('GET', `${this.url.base}/ac/${randomBytes(32).toString('hex')}`, this.headers)
-      if (s.status === 404) checks.push({ name: 'read', ok: true, detail: 'a lookup of an unknown key answered 404 (a miss), as it should' })
+      if (s.status === 404)
+        checks.push({
+          name: 'read',
+          ok: true,
+          detail: 'a lookup of an unknown key answered 404 (a miss), as it should',
+        })
       else
         checks.push({
           name: 'read',
@@ -103,7 +136,12 @@ export class BazelHttpStore implements RemoteStore {
       checks.push({ name: 'read', ok: false, detail: (err as Error).message })
     }
     if (readOnly) {
-      checks.push({ name: 'write', ok: true, detail: 'not tried: read-only mode (TASKS_REMOTE_CACHE_READ_ONLY / --remote-cache-read-only / readOnly in the config)' })
+      checks.push({
+        name: 'write',
+        ok: true,
+        detail:
+          'not tried: read-only mode (TASKS_REMOTE_CACHE_READ_ONLY / --remote-cache-read-only / readOnly in the config)',
+      })
     } else {
       const probe = Buffer.from(`typed-tasks cache probe ${new Date().toISOString()}\n`)
       const hash = createHash('sha256').update(probe).digest('hex')
@@ -127,14 +165,19 @@ export class BazelHttpStore implements RemoteStore {
     }
     try {
       const s = await this.http.send('GET', `${new URL(this.url.base).origin}/status`, this.headers)
-      const version = s.status === 200 ? (JSON.parse(s.body.toString()) as { ServerVersion?: string; Version?: string }) : undefined
+      const version =
+        s.status === 200 ? (JSON.parse(s.body.toString()) as { ServerVersion?: string; Version?: string }) : undefined
       checks.push({
         name: 'protocol',
         ok: true,
         detail: `Bazel HTTP cache protocol (/ac, /cas)${version?.ServerVersion || version?.Version ? `, bazel-remote ${version.ServerVersion ?? version.Version}` : server ? `, ${server}` : ''}`,
       })
     } catch {
-      checks.push({ name: 'protocol', ok: true, detail: `Bazel HTTP cache protocol (/ac, /cas)${server ? `, ${server}` : ''}` })
+      checks.push({
+        name: 'protocol',
+        ok: true,
+        detail: `Bazel HTTP cache protocol (/ac, /cas)${server ? `, ${server}` : ''}`,
+      })
     }
     return report
   }

@@ -11,7 +11,12 @@ import { rootCertificates } from 'node:tls'
 import { RemoteError } from './store.js'
 
 /** System CA bundles, first found wins (Debian/Ubuntu, Fedora/RHEL, Alpine/openSUSE). */
-const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/ssl/cert.pem']
+const SYSTEM_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/ca-bundle.pem',
+  '/etc/ssl/cert.pem',
+]
 
 /** Node's CAs + the system's bundle + `NODE_EXTRA_CA_CERTS` (an explicit `ca` replaces Node's default store, so all are listed). */
 export function trustedCas(): string[] {
@@ -71,7 +76,9 @@ export class HttpClient {
     private readonly requestTimeoutMs: number,
     private readonly tls: boolean,
   ) {
-    this.agent = tls ? new HttpsAgent({ keepAlive: true, maxSockets: 16, ca: trustedCas() }) : new HttpAgent({ keepAlive: true, maxSockets: 16 })
+    this.agent = tls
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 16, ca: trustedCas() })
+      : new HttpAgent({ keepAlive: true, maxSockets: 16 })
   }
 
   /**
@@ -79,11 +86,20 @@ export class HttpClient {
    * @throws {RemoteError} `unreachable` on a connection error or timeout, `protocol` when the
    *   answer breaks off or is too large; never for an HTTP status. An abort rejects with the signal's reason.
    */
-  send(method: HttpMethod, url: string, headers: Record<string, string>, body?: Buffer, signal?: AbortSignal): Promise<HttpResponse> {
+  send(
+    method: HttpMethod,
+    url: string,
+    headers: Record<string, string>,
+    body?: Buffer,
+    signal?: AbortSignal,
+  ): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason)
       const u = new URL(url)
-      if ((u.protocol === 'https:') !== this.tls) return reject(new RemoteError('protocol', `${u.protocol} URL on a client made for ${this.tls ? 'https' : 'http'}`))
+      if ((u.protocol === 'https:') !== this.tls)
+        return reject(
+          new RemoteError('protocol', `${u.protocol} URL on a client made for ${this.tls ? 'https' : 'http'}`),
+        )
       let timer: NodeJS.Timeout | undefined
       let done = false
       let armed: TimeoutError['code'] | undefined
@@ -117,14 +133,21 @@ export class HttpClient {
       req.on('socket', (socket) => {
         const connected = () => arm('HEADERS_TIMEOUT', this.requestTimeoutMs)
         // A kept-alive socket is connected already; a new one says so once (TLS: after the handshake).
-        if ((socket as { connecting?: boolean }).connecting) socket.once(this.tls ? 'secureConnect' : 'connect', connected)
+        if ((socket as { connecting?: boolean }).connecting)
+          socket.once(this.tls ? 'secureConnect' : 'connect', connected)
         else connected()
       })
       const fail = (err: unknown) => {
         if (signal?.aborted) return finish(signal.reason)
         // The server answered, then broke off: a stall is unreachable, anything else (a reset after
         // the headers, as bazel-remote does on a corrupt stored blob) is this request's failure.
-        if (answered) finish(new RemoteError((err as { code?: string }).code === 'BODY_TIMEOUT' ? 'unreachable' : 'protocol', `the response broke off: ${describeNetworkError(err)}`))
+        if (answered)
+          finish(
+            new RemoteError(
+              (err as { code?: string }).code === 'BODY_TIMEOUT' ? 'unreachable' : 'protocol',
+              `the response broke off: ${describeNetworkError(err)}`,
+            ),
+          )
         else finish(new RemoteError('unreachable', describeNetworkError(err)))
       }
       req.on('error', fail)
@@ -146,7 +169,8 @@ export class HttpClient {
         })
         res.on('error', fail)
         res.on('end', () => {
-          if (res.complete) finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })
+          if (res.complete)
+            finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })
         })
         // Closed before the whole body came (a reset, a destroy by a timeout): the error, if any, came first.
         res.on('close', () => fail(Object.assign(new Error('the connection closed mid-body'), { code: 'ECONNRESET' })))
@@ -188,6 +212,11 @@ export function describeNetworkError(err: unknown): string {
 export function statusError(what: string, r: HttpResponse): RemoteError {
   const text = r.body.toString('utf8', 0, Math.min(r.body.length, 200)).replace(/\s+/g, ' ').trim()
   // turborepo-remote-cache answers 400 for a missing Authorization header.
-  const kind = r.status === 401 || r.status === 403 || (r.status === 400 && /authori[sz]ation/i.test(text)) ? 'auth' : r.status === 413 ? 'too-large' : 'protocol'
+  const kind =
+    r.status === 401 || r.status === 403 || (r.status === 400 && /authori[sz]ation/i.test(text))
+      ? 'auth'
+      : r.status === 413
+        ? 'too-large'
+        : 'protocol'
   return new RemoteError(kind, `${what}: HTTP ${r.status}${text ? ` (${text})` : ''}`, r.status)
 }

@@ -7,7 +7,13 @@ import type { RemoteSettings } from './settings.js'
 
 /** Open the store the settings name. */
 export async function openRemoteStore(s: Extract<RemoteSettings, { on: true }>): Promise<RemoteStore> {
-  const options = { token: s.token, team: s.team, signatureKey: s.signatureKey, requestTimeoutMs: s.timeoutMs, connectTimeoutMs: Math.min(1500, s.timeoutMs) }
+  const options = {
+    token: s.token,
+    team: s.team,
+    signatureKey: s.signatureKey,
+    requestTimeoutMs: s.timeoutMs,
+    connectTimeoutMs: Math.min(1500, s.timeoutMs),
+  }
   switch (s.url.protocol) {
     case 'bazel-http':
       return new (await import('./bazel-http.js')).BazelHttpStore(s.url, options)

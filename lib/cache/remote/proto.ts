@@ -18,13 +18,28 @@ const descriptor = {
   nested: {
     google: {
       nested: {
-        protobuf: { nested: { Any: { fields: { typeUrl: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } } } },
+        protobuf: {
+          nested: { Any: { fields: { typeUrl: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } } },
+        },
         rpc: { nested: { Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 } } } } },
         bytestream: {
           nested: {
-            ReadRequest: { fields: { resourceName: { type: 'string', id: 1 }, readOffset: { type: 'int64', id: 2 }, readLimit: { type: 'int64', id: 3 } } },
+            ReadRequest: {
+              fields: {
+                resourceName: { type: 'string', id: 1 },
+                readOffset: { type: 'int64', id: 2 },
+                readLimit: { type: 'int64', id: 3 },
+              },
+            },
             ReadResponse: { fields: { data: { type: 'bytes', id: 10 } } },
-            WriteRequest: { fields: { resourceName: { type: 'string', id: 1 }, writeOffset: { type: 'int64', id: 2 }, finishWrite: { type: 'bool', id: 3 }, data: { type: 'bytes', id: 10 } } },
+            WriteRequest: {
+              fields: {
+                resourceName: { type: 'string', id: 1 },
+                writeOffset: { type: 'int64', id: 2 },
+                finishWrite: { type: 'bool', id: 3 },
+                data: { type: 'bytes', id: 10 },
+              },
+            },
             WriteResponse: { fields: { committedSize: { type: 'int64', id: 1 } } },
           },
         },
@@ -33,9 +48,20 @@ const descriptor = {
     reapi: {
       nested: {
         Digest: { fields: digest },
-        OutputFile: { fields: { path: { type: 'string', id: 1 }, digest: { type: 'Digest', id: 2 }, isExecutable: { type: 'bool', id: 4 } } },
+        OutputFile: {
+          fields: {
+            path: { type: 'string', id: 1 },
+            digest: { type: 'Digest', id: 2 },
+            isExecutable: { type: 'bool', id: 4 },
+          },
+        },
         OutputSymlink: { fields: { path: { type: 'string', id: 1 }, target: { type: 'string', id: 2 } } },
-        ExecutedActionMetadata: { fields: { worker: { type: 'string', id: 1 }, auxiliaryMetadata: { rule: 'repeated', type: 'google.protobuf.Any', id: 11 } } },
+        ExecutedActionMetadata: {
+          fields: {
+            worker: { type: 'string', id: 1 },
+            auxiliaryMetadata: { rule: 'repeated', type: 'google.protobuf.Any', id: 11 },
+          },
+        },
         ActionResult: {
           fields: {
             outputFiles: { rule: 'repeated', type: 'OutputFile', id: 2 },
@@ -46,27 +72,73 @@ const descriptor = {
             outputSymlinks: { rule: 'repeated', type: 'OutputSymlink', id: 12 },
           },
         },
-        GetActionResultRequest: { fields: { instanceName: { type: 'string', id: 1 }, actionDigest: { type: 'Digest', id: 2 }, digestFunction: { type: 'int32', id: 6 } } },
-        UpdateActionResultRequest: {
-          fields: { instanceName: { type: 'string', id: 1 }, actionDigest: { type: 'Digest', id: 2 }, actionResult: { type: 'ActionResult', id: 3 }, digestFunction: { type: 'int32', id: 5 } },
+        GetActionResultRequest: {
+          fields: {
+            instanceName: { type: 'string', id: 1 },
+            actionDigest: { type: 'Digest', id: 2 },
+            digestFunction: { type: 'int32', id: 6 },
+          },
         },
-        FindMissingBlobsRequest: { fields: { instanceName: { type: 'string', id: 1 }, blobDigests: { rule: 'repeated', type: 'Digest', id: 2 }, digestFunction: { type: 'int32', id: 3 } } },
+        UpdateActionResultRequest: {
+          fields: {
+            instanceName: { type: 'string', id: 1 },
+            actionDigest: { type: 'Digest', id: 2 },
+            actionResult: { type: 'ActionResult', id: 3 },
+            digestFunction: { type: 'int32', id: 5 },
+          },
+        },
+        FindMissingBlobsRequest: {
+          fields: {
+            instanceName: { type: 'string', id: 1 },
+            blobDigests: { rule: 'repeated', type: 'Digest', id: 2 },
+            digestFunction: { type: 'int32', id: 3 },
+          },
+        },
         FindMissingBlobsResponse: { fields: { missingBlobDigests: { rule: 'repeated', type: 'Digest', id: 2 } } },
         BatchUpdateBlobsRequest: {
-          fields: { instanceName: { type: 'string', id: 1 }, requests: { rule: 'repeated', type: 'UpdateRequest', id: 2 }, digestFunction: { type: 'int32', id: 5 } },
+          fields: {
+            instanceName: { type: 'string', id: 1 },
+            requests: { rule: 'repeated', type: 'UpdateRequest', id: 2 },
+            digestFunction: { type: 'int32', id: 5 },
+          },
           nested: { UpdateRequest: { fields: { digest: { type: 'Digest', id: 1 }, data: { type: 'bytes', id: 2 } } } },
         },
         BatchUpdateBlobsResponse: {
           fields: { responses: { rule: 'repeated', type: 'UpdateResponse', id: 1 } },
-          nested: { UpdateResponse: { fields: { digest: { type: 'Digest', id: 1 }, status: { type: 'google.rpc.Status', id: 2 } } } },
+          nested: {
+            UpdateResponse: {
+              fields: { digest: { type: 'Digest', id: 1 }, status: { type: 'google.rpc.Status', id: 2 } },
+            },
+          },
         },
-        BatchReadBlobsRequest: { fields: { instanceName: { type: 'string', id: 1 }, digests: { rule: 'repeated', type: 'Digest', id: 2 }, digestFunction: { type: 'int32', id: 4 } } },
+        BatchReadBlobsRequest: {
+          fields: {
+            instanceName: { type: 'string', id: 1 },
+            digests: { rule: 'repeated', type: 'Digest', id: 2 },
+            digestFunction: { type: 'int32', id: 4 },
+          },
+        },
         BatchReadBlobsResponse: {
           fields: { responses: { rule: 'repeated', type: 'ReadResponse', id: 1 } },
-          nested: { ReadResponse: { fields: { digest: { type: 'Digest', id: 1 }, data: { type: 'bytes', id: 2 }, status: { type: 'google.rpc.Status', id: 3 } } } },
+          nested: {
+            ReadResponse: {
+              fields: {
+                digest: { type: 'Digest', id: 1 },
+                data: { type: 'bytes', id: 2 },
+                status: { type: 'google.rpc.Status', id: 3 },
+              },
+            },
+          },
         },
         GetCapabilitiesRequest: { fields: { instanceName: { type: 'string', id: 1 } } },
-        SemVer: { fields: { major: { type: 'int32', id: 1 }, minor: { type: 'int32', id: 2 }, patch: { type: 'int32', id: 3 }, prerelease: { type: 'string', id: 4 } } },
+        SemVer: {
+          fields: {
+            major: { type: 'int32', id: 1 },
+            minor: { type: 'int32', id: 2 },
+            patch: { type: 'int32', id: 3 },
+            prerelease: { type: 'string', id: 4 },
+          },
+        },
         ActionCacheUpdateCapabilities: { fields: { updateEnabled: { type: 'bool', id: 1 } } },
         CacheCapabilities: {
           fields: {
@@ -75,7 +147,13 @@ const descriptor = {
             maxBatchTotalSizeBytes: { type: 'int64', id: 4 },
           },
         },
-        ServerCapabilities: { fields: { cacheCapabilities: { type: 'CacheCapabilities', id: 1 }, lowApiVersion: { type: 'SemVer', id: 4 }, highApiVersion: { type: 'SemVer', id: 5 } } },
+        ServerCapabilities: {
+          fields: {
+            cacheCapabilities: { type: 'CacheCapabilities', id: 1 },
+            lowApiVersion: { type: 'SemVer', id: 4 },
+            highApiVersion: { type: 'SemVer', id: 5 },
+          },
+        },
       },
     },
   },
@@ -105,16 +183,29 @@ interface PbActionResult {
 
 /** The `ActionResult` message (as a plain object for protobufjs) that carries an envelope. */
 export function envelopeToActionResult(env: Envelope): Record<string, unknown> {
-  const entry = env.entry as { outputs?: { path: string; type: string; hash?: string; mode?: number; target?: string }[]; log?: string | null; exitCode?: number }
+  const entry = env.entry as {
+    outputs?: { path: string; type: string; hash?: string; mode?: number; target?: string }[]
+    log?: string | null
+    exitCode?: number
+  }
   const size = (h: string) => env.sizes[h] ?? 0
   return {
     outputFiles: (entry.outputs ?? [])
       .filter((o) => o.type === 'file' && o.hash)
-      .map((o) => ({ path: o.path, digest: { hash: o.hash, sizeBytes: size(o.hash!) }, isExecutable: !!((o.mode ?? 0) & 0o111) })),
-    outputSymlinks: (entry.outputs ?? []).filter((o) => o.type === 'symlink').map((o) => ({ path: o.path, target: o.target ?? '' })),
+      .map((o) => ({
+        path: o.path,
+        digest: { hash: o.hash, sizeBytes: size(o.hash!) },
+        isExecutable: !!((o.mode ?? 0) & 0o111),
+      })),
+    outputSymlinks: (entry.outputs ?? [])
+      .filter((o) => o.type === 'symlink')
+      .map((o) => ({ path: o.path, target: o.target ?? '' })),
     exitCode: entry.exitCode ?? 0,
     ...(entry.log ? { stdoutDigest: { hash: entry.log, sizeBytes: size(entry.log) } } : {}),
-    executionMetadata: { worker: 'typed-tasks', auxiliaryMetadata: [{ typeUrl: ENVELOPE_TYPE_URL, value: Buffer.from(JSON.stringify(env)) }] },
+    executionMetadata: {
+      worker: 'typed-tasks',
+      auxiliaryMetadata: [{ typeUrl: ENVELOPE_TYPE_URL, value: Buffer.from(JSON.stringify(env)) }],
+    },
   }
 }
 
@@ -138,7 +229,8 @@ export function actionResultToEnvelope(msg: unknown): Envelope | { error: string
   } catch {
     return { error: 'the envelope in the action result is not valid JSON' }
   }
-  if (!env || typeof env !== 'object' || env.format !== ENVELOPE_FORMAT) return { error: `unknown envelope format ${JSON.stringify((env as Envelope | null)?.format)}` }
+  if (!env || typeof env !== 'object' || env.format !== ENVELOPE_FORMAT)
+    return { error: `unknown envelope format ${JSON.stringify((env as Envelope | null)?.format)}` }
   if (!env.sizes || typeof env.sizes !== 'object') env.sizes = {}
   return env
 }

@@ -9,7 +9,17 @@ import { parseRemoteUrl, type RemoteUrl } from './url.js'
 
 /** The resolved settings, or why the remote cache is off. Sizes in bytes, times in ms. */
 export type RemoteSettings =
-  { on: true; url: RemoteUrl; readOnly: boolean; maxUploadBytes: number; token?: string; team?: string; signatureKey?: Buffer; timeoutMs: number } | { on: false; why: string }
+  | {
+      on: true
+      url: RemoteUrl
+      readOnly: boolean
+      maxUploadBytes: number
+      token?: string
+      team?: string
+      signatureKey?: Buffer
+      timeoutMs: number
+    }
+  | { on: false; why: string }
 
 /** What the CLI passes: its flags. */
 export interface RemoteFlags {
@@ -26,12 +36,18 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
  * Resolve the settings.
  * @throws {TasksError} `usage` for a URL with an unknown scheme (see {@link parseRemoteUrl}).
  */
-export function resolveRemoteSettings(config: RemoteCacheConfig | undefined, env: Record<string, string | undefined>, flags: RemoteFlags = {}): RemoteSettings {
+export function resolveRemoteSettings(
+  config: RemoteCacheConfig | undefined,
+  env: Record<string, string | undefined>,
+  flags: RemoteFlags = {},
+): RemoteSettings {
   if (flags.remoteCache === false) return { on: false, why: 'off (--no-remote-cache)' }
   const raw = (typeof flags.remoteCache === 'string' && flags.remoteCache) || env.TASKS_REMOTE_CACHE || config?.url
   if (!raw) return { on: false, why: 'not configured' }
   const url = parseRemoteUrl(raw)
-  const envReadOnly = env.TASKS_REMOTE_CACHE_READ_ONLY !== undefined && !['', '0', 'false'].includes(env.TASKS_REMOTE_CACHE_READ_ONLY.toLowerCase())
+  const envReadOnly =
+    env.TASKS_REMOTE_CACHE_READ_ONLY !== undefined &&
+    !['', '0', 'false'].includes(env.TASKS_REMOTE_CACHE_READ_ONLY.toLowerCase())
   return {
     on: true,
     url,

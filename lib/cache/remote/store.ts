@@ -87,7 +87,13 @@ export interface RemoteStore {
    * Upload `blobs` (SHA-256 -> bytes, each verified by the caller), then the envelope last, so a
    * reader never sees an entry before its blobs.
    */
-  put(key: string, envelope: Envelope, blobs: ReadonlyMap<string, Buffer>, info: { durationMs: number }, signal?: AbortSignal): Promise<void>
+  put(
+    key: string,
+    envelope: Envelope,
+    blobs: ReadonlyMap<string, Buffer>,
+    info: { durationMs: number },
+    signal?: AbortSignal,
+  ): Promise<void>
   /** Probe reachability, read, write (a small real upload under a probe key), protocol version. */
   probe(options: { readOnly: boolean }): Promise<ProbeReport>
   /** Release connections. */
@@ -112,11 +118,16 @@ export interface StoreOptions {
  * The SHA-256 hashes (and sizes when known, else -1) an entry references: outputs, the log, and
  * the fingerprint record (`optional`: for inspection only, so a server that evicted it still serves a hit).
  */
-export function entryDigests(entry: { outputs: ReadonlyArray<{ type: string; hash?: string; size?: number }>; log: string | null; recordBlob?: string }): (Digest & { optional?: boolean })[] {
+export function entryDigests(entry: {
+  outputs: ReadonlyArray<{ type: string; hash?: string; size?: number }>
+  log: string | null
+  recordBlob?: string
+}): (Digest & { optional?: boolean })[] {
   const seen = new Map<string, Digest & { optional?: boolean }>()
   for (const o of entry.outputs) if (o.type === 'file' && o.hash) seen.set(o.hash, { hash: o.hash, size: o.size ?? -1 })
   if (entry.log && !seen.has(entry.log)) seen.set(entry.log, { hash: entry.log, size: -1 })
-  if (entry.recordBlob && !seen.has(entry.recordBlob)) seen.set(entry.recordBlob, { hash: entry.recordBlob, size: -1, optional: true })
+  if (entry.recordBlob && !seen.has(entry.recordBlob))
+    seen.set(entry.recordBlob, { hash: entry.recordBlob, size: -1, optional: true })
   return [...seen.values()]
 }
 

@@ -57,7 +57,10 @@ export interface RemoteStats {
 }
 
 /** What one remote look-up brought: nothing (miss, remote off), a failure to report, or the entry with the blobs fetched beside it (all unverified). */
-type Fetched = { kind: 'miss' | 'off' } | { kind: 'failed'; err: unknown; what: string } | { kind: 'entry'; got: { envelope: Envelope; blobs: Map<string, Buffer> }; fetched?: Map<string, Buffer> }
+type Fetched =
+  | { kind: 'miss' | 'off' }
+  | { kind: 'failed'; err: unknown; what: string }
+  | { kind: 'entry'; got: { envelope: Envelope; blobs: Map<string, Buffer> }; fetched?: Map<string, Buffer> }
 
 /** Local + remote, behind the engine's `Cache` interface. */
 export class TieredCache implements Cache {
@@ -88,7 +91,12 @@ export class TieredCache implements Cache {
   /** {@link stats} without the empty fields, for `RunSummary.remote`. */
   remoteStats(): RemoteStats {
     const s = this.stats()
-    return { hits: s.hits, uploaded: s.uploaded, ...(s.off ? { off: s.off } : {}), ...(s.uploadsOff ? { uploadsOff: s.uploadsOff } : {}) }
+    return {
+      hits: s.hits,
+      uploaded: s.uploaded,
+      ...(s.off ? { off: s.off } : {}),
+      ...(s.uploadsOff ? { uploadsOff: s.uploadsOff } : {}),
+    }
   }
 
   private warn(message: string, task?: string): void {
@@ -155,7 +163,8 @@ export class TieredCache implements Cache {
       const entry = this.o.validate(envelope.entry)
       if (envelope.format !== ENVELOPE_FORMAT || 'error' in entry) return { kind: 'entry', got }
       // An entry whose signature does not verify is refused by `get`: its blobs are not worth a download.
-      if (this.o.signatureKey && !verifyEntry(this.o.signatureKey, envelope.entry, envelope.signature)) return { kind: 'entry', got }
+      if (this.o.signatureKey && !verifyEntry(this.o.signatureKey, envelope.entry, envelope.signature))
+        return { kind: 'entry', got }
       const want = entryDigests(entry)
         .map((d) => ({ ...d, size: d.size >= 0 ? d.size : Number(envelope.sizes[d.hash] ?? -1) }))
         .filter((d) => isSha256(d.hash) && !got.blobs.has(d.hash))
@@ -193,12 +202,20 @@ export class TieredCache implements Cache {
     const { envelope } = got
     if (envelope.format !== ENVELOPE_FORMAT) return refused(`has an unknown format`)
     if (this.o.signatureKey && !verifyEntry(this.o.signatureKey, envelope.entry, envelope.signature)) {
-      return refused(envelope.signature ? 'has a signature that does not verify with TASKS_REMOTE_CACHE_SIGNATURE_KEY' : 'is not signed (TASKS_REMOTE_CACHE_SIGNATURE_KEY is set)')
+      return refused(
+        envelope.signature
+          ? 'has a signature that does not verify with TASKS_REMOTE_CACHE_SIGNATURE_KEY'
+          : 'is not signed (TASKS_REMOTE_CACHE_SIGNATURE_KEY is set)',
+      )
     }
     const entry = this.o.validate(envelope.entry)
     if ('error' in entry) return refused(`is malformed: ${entry.error}`)
-    if (entry.fingerprint !== fingerprint) return refused(`names another fingerprint (${String(entry.fingerprint).slice(0, 12)})`)
-    const digests = entryDigests(entry).map((d) => ({ ...d, size: d.size >= 0 ? d.size : Number(envelope.sizes[d.hash] ?? -1) }))
+    if (entry.fingerprint !== fingerprint)
+      return refused(`names another fingerprint (${String(entry.fingerprint).slice(0, 12)})`)
+    const digests = entryDigests(entry).map((d) => ({
+      ...d,
+      size: d.size >= 0 ? d.size : Number(envelope.sizes[d.hash] ?? -1),
+    }))
     if (!digests.every((d) => isSha256(d.hash))) return refused('names a blob that is not a SHA-256')
     const blobs = new Map<string, Buffer>()
     for (const d of digests) {
@@ -210,7 +227,10 @@ export class TieredCache implements Cache {
       if (!b && d.optional) continue
       // A missing blob: evicted on the server, a miss like a 404.
       if (!b) return refused(`references blob ${d.hash.slice(0, 12)}, which the server no longer has (evicted)`)
-      if (createHash('sha256').update(b).digest('hex') !== d.hash) return refused(`has blob ${d.hash.slice(0, 12)} whose content does not match its SHA-256 (changed on the server)`)
+      if (createHash('sha256').update(b).digest('hex') !== d.hash)
+        return refused(
+          `has blob ${d.hash.slice(0, 12)} whose content does not match its SHA-256 (changed on the server)`,
+        )
     }
     try {
       await this.o.local.importEntry(entry, blobs)
@@ -253,18 +273,36 @@ export class TieredCache implements Cache {
     const limit = this.o.maxUploadBytes ?? 100 * 1024 * 1024
     for (const d of entryDigests(entry)) {
       if (d.optional && !(await this.o.local.readBlob(d.hash))) continue
-      if (d.size > limit) return this.warn(`remote cache: not uploading ${entry.fingerprint.slice(0, 12)}: it holds ${d.size} bytes, more than maxUploadBytes (${limit})`, entry.task)
+      if (d.size > limit)
+        return this.warn(
+          `remote cache: not uploading ${entry.fingerprint.slice(0, 12)}: it holds ${d.size} bytes, more than maxUploadBytes (${limit})`,
+          entry.task,
+        )
       const data = await this.o.local.readBlob(d.hash)
-      if (!data) return this.warn(`remote cache: not uploading ${entry.fingerprint.slice(0, 12)}: local blob ${d.hash.slice(0, 12)} is missing or corrupt`, entry.task)
+      if (!data)
+        return this.warn(
+          `remote cache: not uploading ${entry.fingerprint.slice(0, 12)}: local blob ${d.hash.slice(0, 12)} is missing or corrupt`,
+          entry.task,
+        )
       blobs.set(d.hash, data)
       sizes[d.hash] = data.length
       total += data.length
     }
-    if (total > limit) return this.warn(`remote cache: not uploading the result of ${entry.task ?? entry.fingerprint.slice(0, 12)}: ${total} bytes, more than maxUploadBytes (${limit})`, entry.task)
+    if (total > limit)
+      return this.warn(
+        `remote cache: not uploading the result of ${entry.task ?? entry.fingerprint.slice(0, 12)}: ${total} bytes, more than maxUploadBytes (${limit})`,
+        entry.task,
+      )
     const envelope: Envelope = { format: ENVELOPE_FORMAT, entry, sizes }
     if (this.o.signatureKey) envelope.signature = signEntry(this.o.signatureKey, entry)
     try {
-      await this.o.remote.put(entry.fingerprint, envelope, blobs, { durationMs: entry.durationMs ?? 0 }, this.abort.signal)
+      await this.o.remote.put(
+        entry.fingerprint,
+        envelope,
+        blobs,
+        { durationMs: entry.durationMs ?? 0 },
+        this.abort.signal,
+      )
       this.uploaded++
     } catch (err) {
       this.failed(err, `uploading the result of ${entry.task ?? entry.fingerprint.slice(0, 12)}`, entry.task, true)

@@ -9,7 +9,17 @@ import { randomBytes } from 'node:crypto'
 import { Header, Pack, Parser, ReadEntry } from 'tar'
 import { HttpClient, statusError } from './http-client.js'
 import { turboTag, verifyTurboTag } from './sign.js'
-import { ENVELOPE_FORMAT, RemoteError, isSha256, type Digest, type Envelope, type ProbeCheck, type ProbeReport, type RemoteStore, type StoreOptions } from './store.js'
+import {
+  ENVELOPE_FORMAT,
+  RemoteError,
+  isSha256,
+  type Digest,
+  type Envelope,
+  type ProbeCheck,
+  type ProbeReport,
+  type RemoteStore,
+  type StoreOptions,
+} from './store.js'
 import type { RemoteUrl } from './url.js'
 
 /** A Turborepo API v8 remote cache. */
@@ -38,7 +48,10 @@ export class TurboStore implements RemoteStore {
     return `${this.url.base}/v8/artifacts/${hash}${this.query}`
   }
 
-  async getEntry(key: string, signal?: AbortSignal): Promise<{ envelope: Envelope; blobs: Map<string, Buffer> } | undefined> {
+  async getEntry(
+    key: string,
+    signal?: AbortSignal,
+  ): Promise<{ envelope: Envelope; blobs: Map<string, Buffer> } | undefined> {
     const r = await this.http.send('GET', this.artifactUrl(key), this.headers, undefined, signal)
     if (r.status === 404) return undefined
     if (r.status !== 200) throw statusError('reading an artifact', r)
@@ -47,7 +60,9 @@ export class TurboStore implements RemoteStore {
       if (!verifyTurboTag(this.options.signatureKey, key, this.teamId, r.body, r.headers['x-artifact-tag'])) {
         throw new RemoteError(
           'protocol',
-          r.headers['x-artifact-tag'] ? "the artifact's x-artifact-tag signature does not match (wrong key, or the artifact was changed)" : 'the artifact has no x-artifact-tag signature',
+          r.headers['x-artifact-tag']
+            ? "the artifact's x-artifact-tag signature does not match (wrong key, or the artifact was changed)"
+            : 'the artifact has no x-artifact-tag signature',
         )
       }
     }
@@ -60,7 +75,8 @@ export class TurboStore implements RemoteStore {
     } catch {
       throw new RemoteError('protocol', "the artifact's entry.json is not valid JSON")
     }
-    if (!envelope || envelope.format !== ENVELOPE_FORMAT) throw new RemoteError('protocol', `unknown envelope format in the artifact`)
+    if (!envelope || envelope.format !== ENVELOPE_FORMAT)
+      throw new RemoteError('protocol', `unknown envelope format in the artifact`)
     if (!envelope.sizes || typeof envelope.sizes !== 'object') envelope.sizes = {}
     const blobs = new Map<string, Buffer>()
     for (const [name, data] of files) {
@@ -87,15 +103,29 @@ export class TurboStore implements RemoteStore {
     return out
   }
 
-  async put(key: string, envelope: Envelope, blobs: ReadonlyMap<string, Buffer>, info: { durationMs: number }, signal?: AbortSignal): Promise<void> {
-    const files: [string, Buffer][] = [['entry.json', Buffer.from(JSON.stringify(envelope))], ...[...blobs].map(([h, d]) => [`cas/${h}`, d] as [string, Buffer])]
+  async put(
+    key: string,
+    envelope: Envelope,
+    blobs: ReadonlyMap<string, Buffer>,
+    info: { durationMs: number },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const files: [string, Buffer][] = [
+      ['entry.json', Buffer.from(JSON.stringify(envelope))],
+      ...[...blobs].map(([h, d]) => [`cas/${h}`, d] as [string, Buffer]),
+    ]
     const body = await tarOf(files)
     await this.putArtifact(key, body, info.durationMs, signal)
   }
 
   private async putArtifact(key: string, body: Buffer, durationMs: number, signal?: AbortSignal): Promise<void> {
-    const headers: Record<string, string> = { ...this.headers, 'content-type': 'application/octet-stream', 'x-artifact-duration': String(Math.round(durationMs)) }
-    if (this.options.signatureKey) headers['x-artifact-tag'] = turboTag(this.options.signatureKey, key, this.teamId, body)
+    const headers: Record<string, string> = {
+      ...this.headers,
+      'content-type': 'application/octet-stream',
+      'x-artifact-duration': String(Math.round(durationMs)),
+    }
+    if (this.options.signatureKey)
+      headers['x-artifact-tag'] = turboTag(this.options.signatureKey, key, this.teamId, body)
     const r = await this.http.send('PUT', this.artifactUrl(key), headers, body, signal)
     if (r.status < 200 || r.status >= 300) throw statusError('uploading an artifact', r)
   }
@@ -107,7 +137,12 @@ export class TurboStore implements RemoteStore {
     try {
       r = await this.http.send('GET', `${this.url.base}/v8/artifacts/status${this.query}`, this.headers)
     } catch (err) {
-      checks.push({ name: 'reachable', ok: false, detail: (err as Error).message, fix: 'check the URL and that the server is running; a cache that is down only costs misses, never a failed build' })
+      checks.push({
+        name: 'reachable',
+        ok: false,
+        detail: (err as Error).message,
+        fix: 'check the URL and that the server is running; a cache that is down only costs misses, never a failed build',
+      })
       return report
     }
     if (r.status === 401 || r.status === 403 || r.status === 400) {
@@ -116,7 +151,9 @@ export class TurboStore implements RemoteStore {
         name: 'read',
         ok: false,
         detail: `the server refused the credentials (HTTP ${r.status})`,
-        fix: this.headers.authorization ? 'TASKS_REMOTE_CACHE_TOKEN is not accepted by the server: check the token' : 'set TASKS_REMOTE_CACHE_TOKEN to a token the server accepts',
+        fix: this.headers.authorization
+          ? 'TASKS_REMOTE_CACHE_TOKEN is not accepted by the server: check the token'
+          : 'set TASKS_REMOTE_CACHE_TOKEN to a token the server accepts',
       })
       return report
     }
@@ -124,12 +161,14 @@ export class TurboStore implements RemoteStore {
     checks.push({
       name: 'reachable',
       ok: r.status === 200,
-      detail: r.status === 200 ? `artifacts status: ${status ?? 'unknown'}` : `HTTP ${r.status} on /v8/artifacts/status`,
+      detail:
+        r.status === 200 ? `artifacts status: ${status ?? 'unknown'}` : `HTTP ${r.status} on /v8/artifacts/status`,
       fix: r.status === 404 ? 'the URL must point at the server root (the folder holding /v8)' : undefined,
     })
     try {
       const s = await this.http.send('GET', this.artifactUrl(randomBytes(32).toString('hex')), this.headers)
-      const auth = s.status === 401 || s.status === 403 || (s.status === 400 && /authori[sz]ation/i.test(s.body.toString()))
+      const auth =
+        s.status === 401 || s.status === 403 || (s.status === 400 && /authori[sz]ation/i.test(s.body.toString()))
       checks.push(
         s.status === 404
           ? { name: 'read', ok: true, detail: 'a lookup of an unknown hash answered 404 (a miss), as it should' }
@@ -160,10 +199,15 @@ export class TurboStore implements RemoteStore {
           checks.push({
             name: 'signing',
             ok: false,
-            detail: 'the server only serves signed artifacts (it answered "artifact tag not found" for an unsigned upload)',
+            detail:
+              'the server only serves signed artifacts (it answered "artifact tag not found" for an unsigned upload)',
             fix: "set TASKS_REMOTE_CACHE_SIGNATURE_KEY to the team's signing key",
           })
-        } else if (back.status === 200 && this.options.signatureKey && !verifyTurboTag(this.options.signatureKey, hash, this.teamId, back.body, back.headers['x-artifact-tag'])) {
+        } else if (
+          back.status === 200 &&
+          this.options.signatureKey &&
+          !verifyTurboTag(this.options.signatureKey, hash, this.teamId, back.body, back.headers['x-artifact-tag'])
+        ) {
           checks.push({
             name: 'signing',
             ok: false,
@@ -177,7 +221,10 @@ export class TurboStore implements RemoteStore {
           name: 'write',
           ok: false,
           detail: e.message,
-          fix: e.kind === 'auth' ? 'this token may not upload (a read-only server or token): run read-only with TASKS_REMOTE_CACHE_READ_ONLY=1, or use a token with write access' : undefined,
+          fix:
+            e.kind === 'auth'
+              ? 'this token may not upload (a read-only server or token): run read-only with TASKS_REMOTE_CACHE_READ_ONLY=1, or use a token with write access'
+              : undefined,
         })
       }
     }
@@ -208,7 +255,9 @@ export async function tarOf(files: readonly [string, Buffer][]): Promise<Buffer>
     pack.on('error', rej)
   })
   for (const [path, data] of files) {
-    const entry = new ReadEntry(new Header({ path, mode: 0o644, size: data.length, type: 'File', mtime: new Date(0), uid: 0, gid: 0 }))
+    const entry = new ReadEntry(
+      new Header({ path, mode: 0o644, size: data.length, type: 'File', mtime: new Date(0), uid: 0, gid: 0 }),
+    )
     pack.add(entry)
     entry.end(data)
   }

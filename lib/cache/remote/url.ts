@@ -41,7 +41,13 @@ export function parseRemoteUrl(raw: string): RemoteUrl {
   }
   const scheme = u.protocol.replace(/:$/, '')
   const protocol =
-    scheme === 'http' || scheme === 'https' ? 'bazel-http' : scheme === 'grpc' || scheme === 'grpcs' ? 'bazel-grpc' : scheme === 'turbo+http' || scheme === 'turbo+https' ? 'turbo' : undefined
+    scheme === 'http' || scheme === 'https'
+      ? 'bazel-http'
+      : scheme === 'grpc' || scheme === 'grpcs'
+        ? 'bazel-grpc'
+        : scheme === 'turbo+http' || scheme === 'turbo+https'
+          ? 'turbo'
+          : undefined
   if (!protocol) {
     throw new TasksError(
       'usage',
@@ -51,7 +57,9 @@ export function parseRemoteUrl(raw: string): RemoteUrl {
     )
   }
   const tls = scheme.endsWith('s')
-  const basicAuth = u.username ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` : undefined
+  const basicAuth = u.username
+    ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`
+    : undefined
   const httpScheme = tls ? 'https' : 'http'
   const path = u.pathname.replace(/\/+$/, '')
   const port = u.port || (protocol === 'bazel-grpc' ? (tls ? '443' : '80') : '')

@@ -81,7 +81,13 @@ export async function main(): Promise<number> {
   const reporter = new LineReporter()
   const cache = new CountingCache()
   const controller = new AbortController()
-  const result: RunResult = await run({ config, tasks: ['build'], cache, signal: controller.signal, onEvent: (e) => reporter.onEvent(e) })
+  const result: RunResult = await run({
+    config,
+    tasks: ['build'],
+    cache,
+    signal: controller.signal,
+    onEvent: (e) => reporter.onEvent(e),
+  })
   await reporter.close()
   for (const t of result.tasks) console.log(describe(t))
   return result.ok ? 0 : 1
