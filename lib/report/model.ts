@@ -252,6 +252,8 @@ export function createRunCollector(o: CollectorOptions): RunCollector {
           else s.logCapped = true
           break
         }
+        case 'task:ready':
+          break
         case 'task:end': {
           const s = get(e.task)
           s.end = e as unknown as EndV2

@@ -158,7 +158,7 @@ function load(): Loaded {
     constructor(private readonly execution: Execution) {
       super()
     }
-    createReadStream(p: unknown, opts?: unknown) {
+    override createReadStream(p: unknown, opts?: unknown) {
       const native = npath.fromPortablePath(String(p))
       try {
         if (statSync(native).isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' })
@@ -168,7 +168,7 @@ function load(): Loaded {
       }
       return super.createReadStream(p, opts)
     }
-    createWriteStream(p: unknown, opts?: unknown) {
+    override createWriteStream(p: unknown, opts?: unknown) {
       const native = npath.fromPortablePath(String(p))
       if (this.execution.signal.aborted) throw new shell.ShellError('interrupted')
       try {
