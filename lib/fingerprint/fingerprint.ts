@@ -16,6 +16,7 @@
 import { execSync } from 'node:child_process'
 import { join } from 'node:path'
 import { canonicalJson, sha256 } from '../util/hash.js'
+import { taskEnv } from '../util/task-env.js'
 import { VERSION } from '../version.js'
 import type { ResolvedTask } from '../types.js'
 import type { DigestHints, FileChecker } from './checker.js'
@@ -84,6 +85,7 @@ export function toolVersion(command: string, cwd: string, env: NodeJS.ProcessEnv
 export interface FingerprintInput {
   root: string
   args: readonly string[]
+  /** The run's environment, without the task's `setEnv` (applied here: declared values and `toolVersions` see it). */
   env: NodeJS.ProcessEnv
   /** Dependency name -> its key: output digest or fingerprint (see {@link FingerprintRecord.deps}); a missing one is `'missing'`. */
   depFingerprints: ReadonlyMap<string, string>
@@ -121,13 +123,16 @@ export function computeFingerprint(task: ResolvedTask, input: FingerprintInput):
   else for (const m of missingLiterals) warnings.push(`input \`${m}\` matches no file`)
   const env: Record<string, string> = {}
   for (const name of [...task.env].sort()) {
-    const value = input.env[name]
+    // The value the task sees: its `setEnv` (and `vars`) over the run's environment.
+    const value = Object.hasOwn(task.setEnv, name) ? task.setEnv[name] : input.env[name]
     env[name] = value === undefined ? 'unset' : sha256(`${name}=${value}`)
   }
   const tools: Record<string, string> = {}
-  const cwdAbs = join(input.root, task.cwd)
-  for (const cmd of [...task.toolVersions].sort())
-    tools[cmd] = toolVersion(cmd, cwdAbs, { ...input.env, ...task.setEnv })
+  if (task.toolVersions.length) {
+    const cwdAbs = join(input.root, task.cwd)
+    const toolEnv = taskEnv(task, input.env, input.root)
+    for (const cmd of [...task.toolVersions].sort()) tools[cmd] = toolVersion(cmd, cwdAbs, toolEnv)
+  }
   const deps: Record<string, string> = {}
   for (const d of [...task.deps].sort()) deps[d] = input.depFingerprints.get(d) ?? 'missing'
   const head: RecordHead = {

@@ -233,7 +233,7 @@ export class Fingerprinter {
     let fp = computeFingerprint(task, {
       root: this.o.root,
       args: this.o.argsFor(task.name),
-      env: Object.keys(task.setEnv).length ? { ...this.o.env, ...task.setEnv } : this.o.env,
+      env: this.o.env,
       depFingerprints: new Map(task.deps.map((d) => [d, this.depKey(d) ?? 'missing'])),
       discovered: task.depfile ? (discovered ?? this.o.discoveredInputs?.(task.name)) : undefined,
       checker: this.checker(task.fingerprint),

@@ -1,16 +1,16 @@
 /**
- * The per-task execution options around {@link executeTask}: `timeoutMs` (each attempt gets its own
+ * The attempts loop around an {@link Executor} (which runs one attempt): `timeoutMs` (each attempt gets its own
  * abort signal, aborted when the run's is or when the attempt outlives the timeout: the process tree
  * is killed as on Ctrl-C, SIGTERM then SIGKILL) and `retries` (a failing attempt is run again, up to
  * N more times; each attempt is announced through `onAttempt`, and the task counts once, with the
  * last attempt's outcome, like Bazel's `--flaky_test_attempts` or Nx's retries). An interrupted run
  * is never retried. Also the {@link ExclusiveGate} that gives an `interactive` task the terminal alone.
  */
-import { executeTask, type ExecuteInput, type Execution } from './execute.js'
+import type { Attempt, Executor, Outcome } from './executor.js'
 import type { ResolvedTask } from '../types.js'
 
-/** How the attempts of one task ended: the last attempt's {@link Execution}, plus what the options did. */
-export type AttemptsResult = Execution & {
+/** How the attempts of one task ended: the last attempt's {@link Outcome}, plus what the options did. */
+export type AttemptsResult = Outcome & {
   /** Attempts made (1 without retries). */
   attempts: number
   /** The last attempt was killed by `timeoutMs`. */
@@ -20,20 +20,22 @@ export type AttemptsResult = Execution & {
 }
 
 /**
- * Run `task` with its `timeoutMs` and `retries`.
+ * Run `task` with its `timeoutMs` and `retries`, each attempt by `executor`.
+ * @param input the attempt input; each attempt gets its own signal (aborted by `input.signal` or the timeout)
  * @param onAttempt called before attempt 2, 3, ... with the attempt number (1-based), the total
  *   allowed and why the previous one failed (prose, e.g. `exit code 1`, `timed out after 500 ms`)
- * Never throws (as {@link executeTask}).
+ * Never throws (as {@link Executor.execute}).
  */
 export async function executeWithAttempts(
+  executor: Executor,
   task: ResolvedTask,
-  input: ExecuteInput,
+  input: Attempt,
   onAttempt: (attempt: number, of: number, previous: string) => void,
 ): Promise<AttemptsResult> {
   const total = 1 + Math.max(0, task.retries)
   const logs: Buffer[] = []
   for (let attempt = 1; ; attempt++) {
-    const { x, timedOut } = await attemptOnce(task, input)
+    const { x, timedOut } = await attemptOnce(executor, task, input)
     logs.push(x.log)
     const last = x.ok || attempt >= total || input.signal.aborted
     if (last) return { ...x, attempts: attempt, timedOut: !x.ok && timedOut, fullLog: Buffer.concat(logs) }
@@ -48,8 +50,13 @@ export async function executeWithAttempts(
 /** After a timeout, how long a task may take to stop before it is given up on, ms (the kill's SIGTERM to SIGKILL grace is 2 s). */
 const ABANDON_MS = 5000
 
-async function attemptOnce(task: ResolvedTask, input: ExecuteInput): Promise<{ x: Execution; timedOut: boolean }> {
-  if (task.timeoutMs === undefined) return { x: await executeTask(task, input), timedOut: false }
+async function attemptOnce(
+  executor: Executor,
+  task: ResolvedTask,
+  input: Attempt,
+): Promise<{ x: Outcome; timedOut: boolean }> {
+  if (task.timeoutMs === undefined) return { x: await executor.execute(task, input), timedOut: false }
+  const startMs = Date.now()
   const ac = new AbortController()
   let timedOut = false
   const onAbort = () => ac.abort(input.signal.reason)
@@ -57,7 +64,7 @@ async function attemptOnce(task: ResolvedTask, input: ExecuteInput): Promise<{ x
   else input.signal.addEventListener('abort', onAbort, { once: true })
   // A function task that ignores its signal is abandoned (left to finish in the background) this long after the timeout, ms.
   let abandon: NodeJS.Timeout | undefined
-  const gaveUp = new Promise<Execution>((resolve) => {
+  const gaveUp = new Promise<Outcome>((resolve) => {
     ac.signal.addEventListener(
       'abort',
       () => {
@@ -71,6 +78,8 @@ async function attemptOnce(task: ResolvedTask, input: ExecuteInput): Promise<{ x
               message: `timed out after ${task.timeoutMs} ms`,
               log: Buffer.alloc(0),
               command: false,
+              startMs,
+              endMs: Date.now(),
             }),
           ABANDON_MS,
         )
@@ -83,7 +92,7 @@ async function attemptOnce(task: ResolvedTask, input: ExecuteInput): Promise<{ x
     ac.abort(new Error(`timed out after ${task.timeoutMs} ms`))
   }, task.timeoutMs)
   try {
-    const x = await Promise.race([executeTask(task, { ...input, signal: ac.signal }), gaveUp])
+    const x = await Promise.race([executor.execute(task, { ...input, signal: ac.signal }), gaveUp])
     // The attempt saw its own signal aborted: by the timeout (a failure), or by the run (interrupted).
     if (!x.ok && timedOut && !input.signal.aborted)
       return {
@@ -104,6 +113,8 @@ async function attemptOnce(task: ResolvedTask, input: ExecuteInput): Promise<{ x
           message: `timed out after ${task.timeoutMs} ms`,
           log: x.log,
           command: typeof task.run !== 'function',
+          startMs: x.startMs,
+          endMs: x.endMs,
         },
         timedOut: true,
       }

@@ -9,17 +9,28 @@
 import { join } from 'node:path'
 import { changedOutput, type StateStore, type TaskState } from '../cache/state.js'
 import type { ActionResult, Cache } from '../cache/cache.js'
-import { diffRecords, type Change, type FingerprintRecord } from '../fingerprint/fingerprint.js'
+import { diffRecords, type Change, type Fingerprint, type FingerprintRecord } from '../fingerprint/fingerprint.js'
 import type { Fingerprinter } from '../fingerprint/fingerprinter.js'
 import type { InputChange, ResolvedTask, TaskReason, TaskStatus } from '../types.js'
 
-/** What {@link decide} concluded for one task. `fingerprint` is the task's fingerprint in this run. */
+/**
+ * What {@link decide} concluded for one task. `fingerprint` is the task's fingerprint in this run;
+ * `fp` its record and warnings (undefined for a task that is not cacheable): callers read it here
+ * instead of asking the fingerprinter again.
+ */
 export type Decision =
   /** Nothing to do. `state`: the last successful run (absent for an aggregate task). */
-  | { kind: 'up-to-date'; reason: TaskReason; fingerprint: string; state?: TaskState }
+  | { kind: 'up-to-date'; reason: TaskReason; fingerprint: string; fp?: Fingerprint; state?: TaskState }
   /** Restore `entry` (not yet restored: the caller does, and falls back to a run on a failed restore). */
-  | { kind: 'cache-hit'; reason: TaskReason; fingerprint: string; entry: ActionResult; source: 'local' | 'remote' }
-  | { kind: 'run'; reason: TaskReason; fingerprint: string }
+  | {
+      kind: 'cache-hit'
+      reason: TaskReason
+      fingerprint: string
+      fp?: Fingerprint
+      entry: ActionResult
+      source: 'local' | 'remote'
+    }
+  | { kind: 'run'; reason: TaskReason; fingerprint: string; fp?: Fingerprint }
 
 /** What {@link decide} reads. Nothing is written. */
 export interface DecideContext {
@@ -44,11 +55,11 @@ export async function decide(task: ResolvedTask, ctx: DecideContext): Promise<De
   if (task.run === undefined) {
     const ran = task.deps.some((d) => ctx.statusOf(d) === 'ran')
     return ran
-      ? { kind: 'run', reason: { code: 'dependencies-ran' }, fingerprint: hash }
-      : { kind: 'up-to-date', reason: { code: 'dependencies-up-to-date' }, fingerprint: hash }
+      ? { kind: 'run', reason: { code: 'dependencies-ran' }, fingerprint: hash, fp }
+      : { kind: 'up-to-date', reason: { code: 'dependencies-up-to-date' }, fingerprint: hash, fp }
   }
   // A service is never cached: it always (re)starts in a run; watch mode's pool keeps one whose fingerprint is unchanged (service.ts).
-  if (task.service) return { kind: 'run', reason: { code: 'not-cacheable', why: 'service' }, fingerprint: hash }
+  if (task.service) return { kind: 'run', reason: { code: 'not-cacheable', why: 'service' }, fingerprint: hash, fp }
   if (!fp)
     return {
       kind: 'run',
@@ -57,15 +68,16 @@ export async function decide(task: ResolvedTask, ctx: DecideContext): Promise<De
         why: task.interactive ? 'interactive' : task.inputs === undefined ? 'no-inputs' : 'fingerprint-false',
       },
       fingerprint: hash,
+      fp,
     }
-  if (ctx.force) return { kind: 'run', reason: { code: 'forced' }, fingerprint: hash }
+  if (ctx.force) return { kind: 'run', reason: { code: 'forced' }, fingerprint: hash, fp }
   const prev = ctx.state.get(task.name)
   let reason: TaskReason
   if (!prev) reason = { code: 'no-previous-run' }
   else if (prev.fingerprint === hash) {
     const out = changedOutput(ctx.root, prev.outputs)
     if (!out && (await checkValid(task, prev.value, ctx)))
-      return { kind: 'up-to-date', reason: { code: 'fingerprint-unchanged' }, fingerprint: hash, state: prev }
+      return { kind: 'up-to-date', reason: { code: 'fingerprint-unchanged' }, fingerprint: hash, fp, state: prev }
     reason = out ? { code: 'output-changed', path: out } : { code: 'check-failed' }
   } else {
     const prevRecord = ctx.state.record(task.name, prev.fingerprint)
@@ -87,9 +99,9 @@ export async function decide(task: ResolvedTask, ctx: DecideContext): Promise<De
       ctx.warn(`cache miss: the cache's get failed: ${(err as Error)?.message ?? err}`, 'cache-get-failed')
     }
     if (hit && (await checkValid(task, hit.entry.value, ctx)))
-      return { kind: 'cache-hit', reason, fingerprint: hash, entry: hit.entry, source: hit.source }
+      return { kind: 'cache-hit', reason, fingerprint: hash, fp, entry: hit.entry, source: hit.source }
   }
-  return { kind: 'run', reason, fingerprint: hash }
+  return { kind: 'run', reason, fingerprint: hash, fp }
 }
 
 /** Whether the task's `check` accepts a stored value (true without a `check`; a throw is false with a warning). */

@@ -1,9 +1,10 @@
 /**
  * The library's entry points: {@link run} (resolve options, hand the graph to the scheduler) and
  * {@link explain} (the decision for one task, file by file). Where each part lives:
- * `scheduler.ts` (the queue), `decide.ts` (up to date / cache hit / run), `execute.ts` (running
- * one task), `store.ts` (storing results), `../fingerprint/fingerprinter.ts` (fingerprints),
- * `../cache/` (the cache).
+ * `run-context.ts` (what one run shares), `scheduler.ts` (the walk and the queue), `pipeline.ts`
+ * (one task: decide, restore or execute, store), `decide.ts` (up to date / cache hit / run),
+ * `executor.ts` and `executors/` (running one attempt), `store.ts` (storing results),
+ * `../fingerprint/fingerprinter.ts` (fingerprints), `../cache/` (the cache).
  */
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
@@ -14,8 +15,9 @@ import { LocalCache } from '../cache/local.js'
 import type { Cache } from '../cache/cache.js'
 import type { ServicePool } from './service.js'
 import { formatReason } from '../report/format.js'
-import { decide } from './decide.js'
-import { Scheduler, type SchedulerOptions } from './scheduler.js'
+import { decide, type Decision } from './decide.js'
+import { RunContext, type RunContextOptions } from './run-context.js'
+import { Scheduler } from './scheduler.js'
 import { keysOnOutputs } from './cutoff.js'
 import { applyVars } from '../config/vars.js'
 import type { LoadedConfig, RunEvent, RunResult, TaskReason } from '../types.js'
@@ -98,7 +100,7 @@ export interface Explanation {
   deps: Explanation[]
 }
 
-function schedulerOptions(options: RunOptions, tasks: readonly string[], dryRun: boolean): SchedulerOptions {
+function contextOptions(options: RunOptions, tasks: readonly string[], dryRun: boolean): RunContextOptions {
   const root = options.config.root
   const cache =
     options.cache === false
@@ -141,7 +143,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   // Definitions are compared with the merge base's as written (without `--var` values applied).
   const written = options.config
   options = withVars(options, options.tasks)
-  const so = schedulerOptions(options, options.tasks, !!options.dryRun)
+  const so = contextOptions(options, options.tasks, !!options.dryRun)
   if (!options.affected) return new Scheduler(so).run()
   const { computeAffected } = await import('./affected.js')
   const report = await computeAffected({
@@ -174,30 +176,29 @@ function withVars(options: RunOptions, tasks: readonly string[]): RunOptions {
  */
 export async function explain(options: Omit<RunOptions, 'tasks'> & { task: string }): Promise<Explanation> {
   options = { ...options, config: withVars({ ...options, tasks: [options.task] }, [options.task]).config }
-  const s = new Scheduler(schedulerOptions({ ...options, tasks: [options.task] }, [options.task], true))
-  const { graph } = s.o
-  await s.fingerprinter.prepare()
+  const ctx = new RunContext(contextOptions({ ...options, tasks: [options.task] }, [options.task], true))
+  const { graph } = ctx.o
+  await ctx.fingerprinter.prepare()
   // Every task decided in graph order (dependencies first), as a dry run without the cache would:
   // an up-to-date dependency settles with its recorded output digest, one that would run is "changed".
-  const decisions = new Map<string, Awaited<ReturnType<typeof decide>>>()
+  const decisions = new Map<string, Decision>()
   for (const name of graph.order) {
     const task = graph.tasks.get(name)!
-    const d = await decide(task, s.decideContext(name, undefined))
+    const d = await decide(task, ctx.decideContext(name, undefined))
     decisions.set(name, d)
-    if (keysOnOutputs(task)) s.fingerprinter.settle(name, d.kind === 'up-to-date' ? d.state?.outputDigest : undefined)
+    if (keysOnOutputs(task)) ctx.fingerprinter.settle(name, d.kind === 'up-to-date' ? d.state?.outputDigest : undefined)
   }
   const explainOne = (name: string): { x: Explanation; depNames: string[] } => {
-    const task = graph.tasks.get(name)!
     const d = decisions.get(name)!
-    const { hash, fp } = s.fingerprinter.fingerprint(task)
+    const { fingerprint: hash, fp } = d
     const upToDate = d.kind === 'up-to-date'
     const base = { task: name, upToDate, why: d.reason, reason: upToDate ? 'up to date' : formatReason(d.reason) }
     if (!fp) return { x: { ...base, cacheable: false, changes: [], deps: [] }, depNames: [] }
-    const prev = s.state.get(name)
+    const prev = ctx.state.get(name)
     if (!prev) return { x: { ...base, cacheable: true, fingerprint: hash, changes: [], deps: [] }, depNames: [] }
-    const prevRecord = s.state.record(name, prev.fingerprint)
+    const prevRecord = ctx.state.record(name, prev.fingerprint)
     const changes = prevRecord ? diffRecords(prevRecord, fp.record) : []
-    const out = prev.fingerprint === hash ? changedOutput(s.o.root, prev.outputs) : undefined
+    const out = prev.fingerprint === hash ? changedOutput(ctx.o.root, prev.outputs) : undefined
     const depNames = changes.filter((c) => c.kind === 'dep' && graph.tasks.has(c.what)).map((c) => c.what)
     return {
       x: {

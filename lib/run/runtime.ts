@@ -20,8 +20,8 @@ export interface RuntimeOptions {
   signal: AbortSignal
   /** A dry run: nothing is written, locked or killed. */
   dryRun?: boolean
-  /** Receives warnings (leftover trees, a lock held by another process). */
-  warn(message: string, task?: string, code?: string): void
+  /** Receives warnings (leftover trees: `task` undefined; a lock held by another process). */
+  warn(task: string | undefined, code: string, message: string): void
 }
 
 /** The run's runtime services. */
@@ -59,15 +59,15 @@ export function startRuntime(o: RuntimeOptions): Runtime {
   const left = reapLeftoverTrees(procs)
   if (left.killed.length)
     o.warn(
-      `killed ${left.killed.length} process tree${left.killed.length === 1 ? '' : 's'} left running by a \`tasks\` process that was killed (pid ${[...new Set(left.killed.map((t) => t.owner))].join(', ')}; process groups ${left.killed.map((t) => t.pgid).join(', ')})`,
       undefined,
       'leftover-trees-killed',
+      `killed ${left.killed.length} process tree${left.killed.length === 1 ? '' : 's'} left running by a \`tasks\` process that was killed (pid ${[...new Set(left.killed.map((t) => t.owner))].join(', ')}; process groups ${left.killed.map((t) => t.pgid).join(', ')})`,
     )
   if (left.named.length)
     o.warn(
-      `process groups ${left.named.map((t) => t.pgid).join(', ')} were started by a \`tasks\` process that was killed (pid ${[...new Set(left.named.map((t) => t.owner))].join(', ')}) and may still run; they could not be verified as ours, so they were left alone: check them with \`ps -g <pgid>\``,
       undefined,
       'leftover-trees',
+      `process groups ${left.named.map((t) => t.pgid).join(', ')} were started by a \`tasks\` process that was killed (pid ${[...new Set(left.named.map((t) => t.owner))].join(', ')}) and may still run; they could not be verified as ours, so they were left alone: check them with \`ps -g <pgid>\``,
     )
   const table = new ProcTable(procs)
   bindProcTable(o.signal, table)
@@ -85,17 +85,17 @@ export function startRuntime(o: RuntimeOptions): Runtime {
       try {
         lock = await locks.acquire(taskLockKey(task), task.name, o.signal, (owner) =>
           o.warn(
-            `another \`tasks\` process (pid ${owner.pid}) is running this task; waiting for it, then deciding again`,
             task.name,
             'lock-wait',
+            `another \`tasks\` process (pid ${owner.pid}) is running this task; waiting for it, then deciding again`,
           ),
         )
       } catch (err) {
         unlocked = true
         o.warn(
-          `could not take task locks in ${join(o.dir, 'locks')} (${(err as Error).message}); running without them`,
           task.name,
           'lock-failed',
+          `could not take task locks in ${join(o.dir, 'locks')} (${(err as Error).message}); running without them`,
         )
         return fn(false)
       }

@@ -10,7 +10,9 @@ import { join } from 'node:path'
 import { diffRecords, type FingerprintRecord } from '../fingerprint/fingerprint.js'
 import type { TaskGraph } from '../graph/graph.js'
 import { reasonFromChanges } from './decide.js'
-import { executeTask, type Execution } from './execute.js'
+import type { Outcome } from './executor.js'
+import { localExecutor } from './executors/local.js'
+import { taskEnv } from '../util/task-env.js'
 import { bindChildSignal } from './procs.js'
 import { describeReadyWhen, waitReady } from './readiness.js'
 import type { ResolvedTask, RunEvent, TaskContext, TaskReason, TaskResult, TaskStatus } from '../types.js'
@@ -26,11 +28,11 @@ export class ServiceInstance {
   /** Set once stop() was called: its exit is then expected. */
   stopping = false
   /** How it ended (once `state` is `'exited'`). */
-  exit?: Execution
-  readonly exited: Promise<Execution>
+  exit?: Outcome
+  readonly exited: Promise<Outcome>
   private readonly tail: string[] = []
   private readonly listeners = new Set<(line: string) => void>()
-  private readonly exitListeners = new Set<(x: Execution) => void>()
+  private readonly exitListeners = new Set<(x: Outcome) => void>()
   private partial = ''
   private readonly groups = new Set<number>()
 
@@ -51,26 +53,29 @@ export class ServiceInstance {
     const onParentAbort = () => this.ac.abort()
     if (o.signal.aborted) this.ac.abort()
     else o.signal.addEventListener('abort', onParentAbort, { once: true })
-    this.exited = executeTask(task, {
-      root: o.root,
-      env: o.env,
-      args: o.args,
-      signal: this.ac.signal,
-      deps: o.deps,
-      onOutput: (stream, text) => {
-        this.lines(text)
-        o.emit({ type: 'task:output', time: Date.now(), task: task.name, stream, text, replay: false })
-      },
-    }).then(async (x) => {
-      o.signal.removeEventListener('abort', onParentAbort)
-      // Its leader is gone; what it left running in its process groups goes too (the whole tree).
-      await reapGroups([...this.groups])
-      if (this.partial) this.pushLine(this.partial)
-      this.state = 'exited'
-      this.exit = x
-      for (const l of this.exitListeners) l(x)
-      return x
-    })
+    this.exited = localExecutor
+      .execute(task, {
+        root: o.root,
+        cwd: join(o.root, task.cwd),
+        env: o.env,
+        args: o.args,
+        signal: this.ac.signal,
+        deps: o.deps,
+        onOutput: (stream, text) => {
+          this.lines(text)
+          o.emit({ type: 'task:output', time: Date.now(), task: task.name, stream, text, replay: false })
+        },
+      })
+      .then(async (x) => {
+        o.signal.removeEventListener('abort', onParentAbort)
+        // Its leader is gone; what it left running in its process groups goes too (the whole tree).
+        await reapGroups([...this.groups])
+        if (this.partial) this.pushLine(this.partial)
+        this.state = 'exited'
+        this.exit = x
+        for (const l of this.exitListeners) l(x)
+        return x
+      })
   }
 
   private lines(text: string): void {
@@ -97,7 +102,7 @@ export class ServiceInstance {
   }
 
   /** Called once when it exits (at once if it already has); returns the unsubscribe function. */
-  onExit(listener: (x: Execution) => void): () => void {
+  onExit(listener: (x: Outcome) => void): () => void {
     if (this.exit) {
       listener(this.exit)
       return () => {}
@@ -216,7 +221,8 @@ export class ServicePool {
     }
     o.onStart(reason)
     const svc = task.service!
-    const instance = new ServiceInstance(task, fingerprint, record, { ...o, emit: (e) => this.emit(e) })
+    const env = taskEnv(task, o.env, o.root) // the service's and its readiness `command` probe's
+    const instance = new ServiceInstance(task, fingerprint, record, { ...o, env, emit: (e) => this.emit(e) })
     this.live.set(name, instance)
     const probe = new AbortController()
     const timer = setTimeout(() => probe.abort(), svc.timeoutMs)
@@ -225,7 +231,7 @@ export class ServicePool {
     o.signal.addEventListener('abort', onAbort, { once: true })
     const ready = await waitReady(svc.readyWhen, {
       cwd: join(o.root, task.cwd),
-      env: { ...o.env, ...task.setEnv },
+      env,
       shell: task.shell,
       signal: probe.signal,
       onLine: (l) => instance.onLine(l),
@@ -414,7 +420,7 @@ export class RunServices {
   private exited(
     name: string,
     entry: { instance: ServiceInstance; started: number; reason: TaskReason; ended?: TaskResult },
-    x: Execution,
+    x: Outcome,
   ): void {
     if (entry.ended || this.running.get(name) !== entry) return
     this.running.delete(name)

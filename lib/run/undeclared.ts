@@ -205,3 +205,25 @@ function covers(pattern: string): Matcher {
     return self(path) || below(path)
   }
 }
+
+/**
+ * The warnings for `found` (`undeclared-write`), in order: one naming the task when one task was
+ * running (`task` set), else one for the run naming every candidate (`task` undefined). At most 5
+ * files are named per warning (`(+N more)`).
+ */
+export function undeclaredWarnings(found: readonly UndeclaredWrite[]): { task?: string; message: string }[] {
+  return found.map((w) => {
+    const files =
+      w.files.length > 5 ? `${w.files.slice(0, 5).join(', ')} (+${w.files.length - 5} more)` : w.files.join(', ')
+    const some = w.files.length === 1 ? 'a file' : `${w.files.length} files`
+    const them = w.files.length === 1 ? 'it' : 'them'
+    if (w.tasks.length === 1)
+      return {
+        task: w.tasks[0]!,
+        message: `wrote ${some} outside its declared outputs: ${files} (add ${them} to \`outputs\`, or write under .tasks/ or a temp folder)`,
+      }
+    return {
+      message: `${some} written outside every declared output while ${w.tasks.map((t) => `\`${t}\``).join(', ')} ran at once: ${files} (declare ${them} in the \`outputs\` of the task that writes ${them})`,
+    }
+  })
+}

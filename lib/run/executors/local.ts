@@ -1,47 +1,28 @@
 /**
- * Running one task's command(s) or function: the environment it sees (`node_modules/.bin` on
- * PATH, `setEnv`), arguments after `--` appended to the last command, output captured as raw bytes
- * (the log stored in the cache is exactly what the task printed, binary or not) and streamed as
- * text. Spawning and killing trees is `exec.ts`.
+ * The local {@link Executor}: one attempt of one task on this machine, its command(s) through the
+ * task's shell (`exec.ts` spawns and kills the trees) or its function with a {@link TaskContext}
+ * (`task-context.ts`). Arguments after `--` are appended to the last command; output is captured as
+ * raw bytes (the log stored in the cache is exactly what the task printed, binary or not) and
+ * streamed as text.
  */
-import { delimiter, join } from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
-import { TaskCommandError } from '../errors.js'
-import { checkCommands, execCommand } from './exec.js'
-import { shellQuote } from '../util/quote.js'
-import { createContext } from './context.js'
-import type { ResolvedTask, TaskContext } from '../types.js'
+import { TaskCommandError } from '../../errors.js'
+import { checkCommands, execCommand } from '../exec.js'
+import { shellQuote } from '../../util/quote.js'
+import { createContext } from '../task-context.js'
+import type { Attempt, Executor, Outcome } from '../executor.js'
+import type { ResolvedTask } from '../../types.js'
 
-/** What {@link executeTask} needs. */
-export interface ExecuteInput {
-  root: string
-  env: NodeJS.ProcessEnv
-  args: readonly string[]
-  signal: AbortSignal
-  /** The direct dependencies' outcomes (function tasks receive them as `ctx.deps`). */
-  deps: TaskContext['deps']
-  /** Each chunk of output as text (UTF-8, split characters kept across chunks). */
-  onOutput(stream: 'stdout' | 'stderr', text: string): void
-}
-
-/** How one execution ended. `log`: every byte the task printed, stdout and stderr interleaved as received. */
-export type Execution =
-  | { ok: true; value: unknown; log: Buffer }
-  | {
-      ok: false
-      interrupted: boolean
-      exitCode: number
-      message: string
-      log: Buffer
-      /** True when a command exited non-zero (a `TaskCommandError`), false when a function threw. */ command: boolean
-    }
+/** The local executor (stateless: one instance serves every run). */
+export const localExecutor: Executor = { execute: executeTask }
 
 /**
  * Run `task` (which has a `run`). Never throws: a failure is `{ ok: false }` with its exit code
  * (1 for a function task that threw) and message. A function task's value is kept only when it is
  * JSON (it is stored with the cache entry).
  */
-export async function executeTask(task: ResolvedTask, input: ExecuteInput): Promise<Execution> {
+export async function executeTask(task: ResolvedTask, input: Attempt): Promise<Outcome> {
+  const startMs = Date.now()
   const chunks: Buffer[] = []
   const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') }
   const onOutput = (stream: 'stdout' | 'stderr', text: string) => {
@@ -53,10 +34,7 @@ export async function executeTask(task: ResolvedTask, input: ExecuteInput): Prom
     const text = decoders[stream].write(data)
     if (text) input.onOutput(stream, text)
   }
-  const cwd = join(input.root, task.cwd)
-  const bin = [join(cwd, 'node_modules', '.bin'), join(input.root, 'node_modules', '.bin')]
-  const pathKey = Object.keys(input.env).find((k) => k.toUpperCase() === 'PATH') ?? 'PATH'
-  const env = { ...input.env, ...task.setEnv, [pathKey]: [...bin, input.env[pathKey] ?? ''].join(delimiter) }
+  const { cwd, env } = input
   let value: unknown
   try {
     if (typeof task.run === 'function') {
@@ -108,6 +86,8 @@ export async function executeTask(task: ResolvedTask, input: ExecuteInput): Prom
       message,
       log: Buffer.concat(chunks),
       command: err instanceof TaskCommandError,
+      startMs,
+      endMs: Date.now(),
     }
   }
   for (const stream of ['stdout', 'stderr'] as const) {
@@ -122,6 +102,8 @@ export async function executeTask(task: ResolvedTask, input: ExecuteInput): Prom
       message: 'interrupted',
       log: Buffer.concat(chunks),
       command: false,
+      startMs,
+      endMs: Date.now(),
     }
-  return { ok: true, value, log: Buffer.concat(chunks) }
+  return { ok: true, value, log: Buffer.concat(chunks), startMs, endMs: Date.now() }
 }
