@@ -65,7 +65,7 @@ const KNOWN_OVER_LIMIT = {
   'lib/import/make.ts#importMakefile': 204,
   'lib/report/html.ts#renderOnce': 123,
   'lib/report/listr.ts#createListrReporter': 256,
-  'lib/report/model.ts#createRunCollector': 212,
+  'lib/report/model.ts#createRunCollector': 214,
   'lib/report/model.ts#createRunCollector>buildModel': 141,
   'lib/run/affected.ts#computeAffected': 108,
   'lib/run/scheduler.ts#Scheduler.runGraph': 144,
