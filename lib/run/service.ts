@@ -11,9 +11,9 @@ import { diffRecords, type FingerprintRecord } from '../fingerprint/fingerprint.
 import type { TaskGraph } from '../graph/graph.js'
 import { reasonFromChanges } from './decide.js'
 import type { Outcome } from './executor.js'
-import { localExecutor } from './executors/local.js'
+import { executeTask } from './executors/local.js'
 import { taskEnv } from '../util/task-env.js'
-import { bindChildSignal } from './procs.js'
+import { bindChildSignal } from '../process/procs.js'
 import { describeReadyWhen, waitReady } from './readiness.js'
 import type { ResolvedTask, RunEvent, TaskContext, TaskReason, TaskResult, TaskStatus } from '../types.js'
 
@@ -53,29 +53,27 @@ export class ServiceInstance {
     const onParentAbort = () => this.ac.abort()
     if (o.signal.aborted) this.ac.abort()
     else o.signal.addEventListener('abort', onParentAbort, { once: true })
-    this.exited = localExecutor
-      .execute(task, {
-        root: o.root,
-        cwd: join(o.root, task.cwd),
-        env: o.env,
-        args: o.args,
-        signal: this.ac.signal,
-        deps: o.deps,
-        onOutput: (stream, text) => {
-          this.lines(text)
-          o.emit({ type: 'task:output', time: Date.now(), task: task.name, stream, text, replay: false })
-        },
-      })
-      .then(async (x) => {
-        o.signal.removeEventListener('abort', onParentAbort)
-        // Its leader is gone; what it left running in its process groups goes too (the whole tree).
-        await reapGroups([...this.groups])
-        if (this.partial) this.pushLine(this.partial)
-        this.state = 'exited'
-        this.exit = x
-        for (const l of this.exitListeners) l(x)
-        return x
-      })
+    this.exited = executeTask(task, {
+      root: o.root,
+      cwd: join(o.root, task.cwd),
+      env: o.env,
+      args: o.args,
+      signal: this.ac.signal,
+      deps: o.deps,
+      onOutput: (stream, text) => {
+        this.lines(text)
+        o.emit({ type: 'task:output', time: Date.now(), task: task.name, stream, text, replay: false })
+      },
+    }).then(async (x) => {
+      o.signal.removeEventListener('abort', onParentAbort)
+      // Its leader is gone; what it left running in its process groups goes too (the whole tree).
+      await reapGroups([...this.groups])
+      if (this.partial) this.pushLine(this.partial)
+      this.state = 'exited'
+      this.exit = x
+      for (const l of this.exitListeners) l(x)
+      return x
+    })
   }
 
   private lines(text: string): void {
@@ -167,19 +165,15 @@ export type StartOutcome =
  */
 export class ServicePool {
   private readonly live = new Map<string, ServiceInstance>()
-  /** Where services' output goes (the current run's or the watch session's `onEvent`). */
-  emit: (e: RunEvent) => void
 
   /**
    * @param persistent keep services across runs (watch mode)
-   * @param emit receives services' `task:output` events
+   * @param emit where services' `task:output` events go (the current run's or the watch session's `onEvent`)
    */
   constructor(
     readonly persistent: boolean,
-    emit: (e: RunEvent) => void = () => {},
-  ) {
-    this.emit = emit
-  }
+    public emit: (e: RunEvent) => void = () => {},
+  ) {}
 
   /** The running (or starting) instance of `name`, if any. */
   get(name: string): ServiceInstance | undefined {

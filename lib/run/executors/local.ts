@@ -7,7 +7,7 @@
  */
 import { StringDecoder } from 'node:string_decoder'
 import { TaskCommandError } from '../../errors.js'
-import { checkCommands, execCommand } from '../exec.js'
+import { checkCommands, execCommand } from '../../shell/exec.js'
 import { shellQuote } from '../../util/quote.js'
 import { createContext } from '../task-context.js'
 import type { Attempt, Executor, Outcome } from '../executor.js'
