@@ -4,6 +4,7 @@
  * (`executors/local.ts`) runs on this machine; sandboxed and remote executors implement the same
  * interface.
  */
+import type { Fingerprint } from '../fingerprint/fingerprint.js'
 import type { ResolvedTask, TaskContext } from '../types.js'
 
 /** Everything one attempt needs besides the task. Paths are absolute; nothing here is specific to one executor. */
@@ -24,6 +25,11 @@ export interface Attempt {
   signal: AbortSignal
   /** The direct dependencies' outcomes (function tasks receive them as `ctx.deps`). */
   deps: TaskContext['deps']
+  /**
+   * The task's fingerprint in this run: its key and record (the input files with their digests:
+   * what an executor that runs elsewhere materialises). Undefined for a task that is not cacheable.
+   */
+  fingerprint?: Fingerprint
   /** Each chunk of output as text (UTF-8, a character split between chunks kept whole), as it arrives. */
   onOutput(stream: 'stdout' | 'stderr', text: string): void
 }

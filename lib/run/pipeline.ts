@@ -283,6 +283,7 @@ export class TaskPipeline {
         args: ctx.argsFor(name),
         signal: ctx.taskSignal(name),
         deps,
+        fingerprint: fp,
         onOutput: (stream, text) =>
           ctx.o.emit({ type: 'task:output', time: Date.now(), task: name, stream, text, replay: false }),
       },
