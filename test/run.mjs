@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { REPO } from './helpers.mjs'
+import { REPO } from './rig.mjs'
 
 // The filter is matched against the path relative to the repo (`test/engine/cli.test.mjs`).
 const filter = process.argv[2] ? new RegExp(process.argv[2]) : null

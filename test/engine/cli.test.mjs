@@ -3,7 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync, rmSync, existsSync } from 'node:fs'
-import { project, tasks, tasksJson, dump, count, snapshot, REPO } from './rig.mjs'
+import { project, tasks, tasksJson, dump, count, snapshot, REPO } from '../rig.mjs'
 
 const config = `{
     gen: { description: 'generate the header', run: 'cat gen.txt > gen.out && echo ran >> runs-gen && echo GEN-LOG', inputs: ['gen.txt'], outputs: ['gen.out'] },

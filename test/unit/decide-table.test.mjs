@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { REPO } from '../helpers.mjs'
+import { REPO } from '../rig.mjs'
 
 const { decide } = await import(join(REPO, 'dist/lib/run/decide.js'))
 

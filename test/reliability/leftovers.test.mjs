@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { project, tasks, startCli, waitFor, dump, sleep, REPO, alive } from '../engine/rig.mjs'
+import { project, tasks, startCli, waitFor, dump, sleep, REPO, alive } from '../rig.mjs'
 
 const { processStartTime } = await import(join(REPO, 'dist', 'lib', 'util', 'process.js'))
 

@@ -4,8 +4,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { project, count, sleep, LIB_URL } from '../engine/rig.mjs'
-import { startWatch, eventually } from './_watch-rig.mjs'
+import { project, count, sleep, LIB_URL, startWatch, eventually } from '../rig.mjs'
 
 const SCRIPTS = {
   'count.mjs': `import { appendFileSync, mkdirSync } from 'node:fs'\nmkdirSync('counts', { recursive: true })\nappendFileSync('counts/' + process.argv[2], 'x\\n')\n`,
