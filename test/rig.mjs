@@ -165,7 +165,8 @@ export function dump(r) {
 /**
  * Start `tasks <args>` (watch mode) in `cwd`, killed after 170 s. Besides {@link startCli}'s
  * `child`, `done` and `out()`: `iterations()` counts the finished `[watch] #N ...` lines, `line(n)`
- * is iteration n's line, `stop()` sends SIGINT (when still running) and waits.
+ * is iteration n's line, `stop(graceMs = 10_000)` sends SIGINT (when still running) and waits; a
+ * process still there after `graceMs` is SIGKILLed and the result has `hung: true`.
  */
 export function startWatch(cwd, args, env = {}) {
   const s = startCli(cwd, args, { env: { FORCE_COLOR: undefined, ...env }, timeoutMs: 170_000 })
@@ -173,9 +174,17 @@ export function startWatch(cwd, args, env = {}) {
     ...s,
     iterations: () => (s.out().match(/^\[watch\] #\d+ /gm) ?? []).length,
     line: (n) => new RegExp(`^\\[watch\\] #${n} .*$`, 'm').exec(s.out())?.[0],
-    async stop() {
-      if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGINT')
-      return s.done
+    async stop(graceMs = 10_000) {
+      if (s.child.exitCode !== null || s.child.signalCode !== null) return s.done
+      s.child.kill('SIGINT')
+      let timer
+      const hung = await Promise.race([
+        s.done.then(() => false),
+        new Promise((r) => (timer = setTimeout(() => r(true), graceMs))),
+      ])
+      clearTimeout(timer)
+      if (hung) s.child.kill('SIGKILL')
+      return { ...(await s.done), hung }
     },
   }
 }
