@@ -137,7 +137,12 @@ RUN ["/bin/busybox", "sh", "-c", "echo about-to-fail-marker; exit 3"]
 `,
     `{ ...docker.image({ name: 'bad', labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`,
   )
-  const containersBefore = docker('ps', '-aq').stdout.trim().split('\n').filter(Boolean).length
+  // Containers of this failing step only (other tests and other runs share the daemon).
+  const stepContainers = () =>
+    docker('ps', '-a', '--no-trunc', '--format', '{{.Command}}')
+      .stdout.split('\n')
+      .filter((c) => c.includes('about-to-fail-marker')).length
+  const containersBefore = stepContainers()
   const r = await runCli(f.dir, ['--json', 'docker:bad'])
   assert.is(r.code, 1, r.out)
   const t = task(r, 'docker:bad')
@@ -151,11 +156,7 @@ RUN ["/bin/busybox", "sh", "-c", "echo about-to-fail-marker; exit 3"]
   assert.match(t.error, /output of that step ---\nabout-to-fail-marker/)
   assert.match(r.stderr, /about-to-fail-marker/, 'the step output is in the task log')
   assert.not.match(t.error, /\n\s+at /, 'no JavaScript stack trace')
-  assert.is(
-    docker('ps', '-aq').stdout.trim().split('\n').filter(Boolean).length,
-    containersBefore,
-    'no container left behind (forcerm)',
-  )
+  assert.is(stepContainers(), containersBefore, 'no container left behind (forcerm)')
 })
 
 test('image: a missing base image is reported as not pullable', async () => {
