@@ -99,26 +99,4 @@ golden(
 `,
 )
 
-test('a config importing a package that is not installed: the exact diagnostic', async () => {
-  const f = fixture({
-    'tasks.config.ts': "import { defineConfig } from 'typed-tasks'\nexport default defineConfig({ tasks: {} })\n",
-  })
-  try {
-    const r = await tasks(f.dir, ['build'])
-    assert.is(r.code, 2, dump(r))
-    assert.fixture(
-      r.stderr,
-      `error: the config imports the package \`typed-tasks\`, which is not installed
-  --> tasks.config.ts:1:30
-  |
-1 | import { defineConfig } from 'typed-tasks'
-  |                              ^^^^^^^^^^^^^
-  help: install it (\`npm install --save-dev typed-tasks\`) or fix the import
-`,
-    )
-  } finally {
-    f.cleanup()
-  }
-})
-
 test.run()
