@@ -242,8 +242,7 @@ out.txt: in.txt
   })
 })
 
-test('a recipe with $(shell ...) is frozen from make -n, the original kept as a comment', async () => {
-  if (!haveMake) return
+needs(MAKE)('a recipe with $(shell ...) is frozen from make -n, the original kept as a comment', async () => {
   const f = project({
     Makefile: 'out.txt: in.txt\n\techo $(shell echo frozen) $(words a b c) > $@\n\tcat $< >> $@\n',
     'in.txt': 'input\n',
