@@ -1,6 +1,6 @@
 /**
  * `tasks init`: look at a folder (package.json, go.mod, Cargo.toml, pyproject.toml /
- * requirements.txt, Dockerfile, Makefile) and write a starter `tasks.config.ts` that uses the
+ * requirements.txt, Dockerfile, Makefile, justfile, Taskfile.yml) and write a starter `tasks.config.ts` that uses the
  * recipes (`typed-tasks/recipes`) for what it found, with `build`, `test` and `lint` aggregates.
  * The library returns the text; the CLI writes it and adds `.tasks/` to `.gitignore`.
  */
@@ -123,6 +123,21 @@ export function initConfig(options: InitOptions): InitResult {
       names.push('make')
       groups.build.push('make')
     }
+  }
+  const other = [
+    'justfile',
+    'Justfile',
+    '.justfile',
+    'Taskfile.yml',
+    'Taskfile.yaml',
+    'taskfile.yml',
+    'taskfile.yaml',
+  ].find(has)
+  if (other) {
+    detected.push(other)
+    comments.push(
+      `a ${other} was found: \`tasks import ${other}\` translates its ${/just/i.test(other) ? 'recipes' : 'tasks'} into tasks`,
+    )
   }
   for (const [g, members] of Object.entries(groups)) {
     if (members.length && !names.includes(g)) {
