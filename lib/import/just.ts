@@ -217,7 +217,8 @@ function linewise(body: string[], params: Param[], lookup: Lookup, untranslated:
   const lines: string[] = []
   for (const raw of body) {
     const prev = lines.at(-1)
-    if (prev !== undefined && prev.endsWith('\\')) lines[lines.length - 1] = `${prev.slice(0, -1).trimEnd()} ${raw.trim()}`
+    if (prev !== undefined && prev.endsWith('\\'))
+      lines[lines.length - 1] = `${prev.slice(0, -1).trimEnd()} ${raw.trim()}`
     else lines.push(raw)
   }
   const cmds = lines.filter((l) => l.trim() && !/^[@-]*\s*#/.test(l))
