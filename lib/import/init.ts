@@ -39,7 +39,7 @@ export function initConfig(options: InitOptions): InitResult {
   const names: string[] = []
   const groups = { build: [] as string[], test: [] as string[], lint: [] as string[] }
   const tasks: GeneratedTask[] = []
-  const comments: string[] = []
+  const comments: string[] = otherRunners(has, detected)
 
   if (has('go.mod')) {
     detected.push('go.mod')
@@ -124,21 +124,6 @@ export function initConfig(options: InitOptions): InitResult {
       groups.build.push('make')
     }
   }
-  const other = [
-    'justfile',
-    'Justfile',
-    '.justfile',
-    'Taskfile.yml',
-    'Taskfile.yaml',
-    'taskfile.yml',
-    'taskfile.yaml',
-  ].find(has)
-  if (other) {
-    detected.push(other)
-    comments.push(
-      `a ${other} was found: \`tasks import ${other}\` translates its ${/just/i.test(other) ? 'recipes' : 'tasks'} into tasks`,
-    )
-  }
   for (const [g, members] of Object.entries(groups)) {
     if (members.length && !names.includes(g)) {
       tasks.push({ name: g, description: `${g} everything`, deps: members })
@@ -166,6 +151,19 @@ export function initConfig(options: InitOptions): InitResult {
     detected,
     tasks: names,
   }
+}
+
+/**
+ * The comment for a justfile or Taskfile found in the folder (pointing at `tasks import`), which is
+ * added to `detected`; none when there is neither.
+ */
+function otherRunners(has: (file: string) => boolean, detected: string[]): string[] {
+  const names = ['justfile', 'Justfile', '.justfile', 'Taskfile.yml', 'Taskfile.yaml', 'taskfile.yml', 'taskfile.yaml']
+  const found = names.find(has)
+  if (!found) return []
+  detected.push(found)
+  const what = /just/i.test(found) ? 'recipes' : 'tasks'
+  return [`a ${found} was found: \`tasks import ${found}\` translates its ${what} into tasks`]
 }
 
 /** Main packages of a Go module: the root when it is `package main`, and each `cmd/<name>`. */

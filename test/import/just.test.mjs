@@ -111,6 +111,10 @@ test('justfile: untranslated constructs are comments in the config and warnings'
       'is not translated (left as written)',
     ])
       assert.match(imp.stdout, s)
+    // `tasks init` points at the importer.
+    const init = await runCli(f.dir, ['init', '--dry-run'])
+    assert.is(init.code, 0, init.out)
+    assert.match(init.stdout, 'a Justfile was found: `tasks import Justfile` translates its recipes into tasks')
   } finally {
     f.cleanup()
   }
