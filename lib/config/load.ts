@@ -12,7 +12,8 @@ import { jsonLocation, missingImport, stackLocation, syntaxError } from './diagn
 import { CONFIG_FILES, findConfigFile } from './find.js'
 import { bundleConfigs, checkJavaScriptConfig, CONFIG_ROOT_HOOK, transpileConfig } from './transpile.js'
 import { validateConfig } from './validate.js'
-import { findWorkspaceRoot, loadWorkspaces, workspaceList } from './workspaces.js'
+import { findWorkspaceRoot, workspaceList } from './workspaces/discovery.js'
+import { loadWorkspaces } from './workspaces/merge.js'
 import type { LoadedConfig } from '../types.js'
 
 export { CONFIG_FILES }
