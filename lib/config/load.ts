@@ -6,7 +6,7 @@
 import { readFileSync, existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { TasksError } from '../errors.js'
+import { failureText, RecipeError, TasksError } from '../errors.js'
 import { checkDeclarations } from './check.js'
 import { jsonLocation, missingImport, stackLocation, syntaxError } from './diagnose.js'
 import { CONFIG_FILES, findConfigFile } from './find.js'
@@ -64,7 +64,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   } catch (err) {
     // A monorepo may have configs only in its workspaces: the package manager's list finds the root.
     const outer =
-      !options.config && (err as TasksError).code === 'config-not-found'
+      !options.config && err instanceof TasksError && err.code === 'config-not-found'
         ? await findWorkspaceRoot(cwd, true, importConfig)
         : undefined
     if (!outer) throw err
@@ -170,7 +170,7 @@ async function importConfigs(
       modules[0]!.file // not empty: returned above when it is
     throw new TasksError(
       'config-load',
-      `the config threw while loading: ${(err as Error)?.message ?? err}`,
+      `the config threw while loading: ${err instanceof RecipeError ? failureText(err) : ((err as Error)?.message ?? err)}`,
       { file, ...stackLocation(err, file) },
       'fix the error above; the config runs once at start-up',
     )
@@ -238,7 +238,7 @@ async function importConfigFile(
     if (missing) throw missing
     throw new TasksError(
       'config-load',
-      `the config threw while loading: ${(err as Error)?.message ?? err}`,
+      `the config threw while loading: ${err instanceof RecipeError ? failureText(err) : ((err as Error)?.message ?? err)}`,
       { file, ...stackLocation(err, file) },
       'fix the error above; the config runs once at start-up',
     )
