@@ -6,7 +6,7 @@
  */
 import { join, relative } from 'node:path'
 import type { LoadedConfig, RunResult } from '../lib/types.js'
-import { resolveRemoteSettings, type RemoteFlags, type RemoteSettings } from '../lib/cache/remote/settings.js'
+import { resolveRemoteSettings, type RemoteFlags } from '../lib/cache/remote/settings.js'
 import type { ProbeCheck } from '../lib/cache/remote/store.js'
 import type { TieredCache } from '../lib/cache/remote/tiered.js'
 

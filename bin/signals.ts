@@ -48,10 +48,9 @@ async function escalate(first: EndingSignal): Promise<void> {
   const procs = await import('../lib/run/procs.js')
   procs.killAllTrees('SIGKILL')
   // The run normally ends by itself now that its trees are dead, and main() exits with the summary.
-  const t = setTimeout(async () => {
+  const t = setTimeout(() => {
     procs.killAllTrees('SIGKILL')
-    await procs.waitForTrees(5000)
-    process.exit(exitCodeForSignal(first))
+    void procs.waitForTrees(5000).finally(() => process.exit(exitCodeForSignal(first)))
   }, FORCE_EXIT_MS)
   t.unref()
 }

@@ -325,7 +325,7 @@ export async function bundleConfigs(
               build.onResolve({ filter: /.*/ }, (args) =>
                 entries.some((e) => e.file === args.path) ? { path: args.path } : undefined,
               )
-              external.setup(build)
+              void external.setup(build)
             },
           },
         ],

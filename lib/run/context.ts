@@ -11,7 +11,7 @@ import { TaskCommandError } from '../errors.js'
 
 // The public Shell types are our own (zx's need @types/fs-extra, which users lack): zx's must fit them.
 type Fits<T extends true> = T
-type ZxFitsShellTypes = [
+export type ZxFitsShellTypes = [
   Fits<import('zx').ProcessPromise extends ShellProcess ? true : false>,
   Fits<import('zx').ProcessOutput extends ShellOutput ? true : false>,
   Fits<

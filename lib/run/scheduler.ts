@@ -526,12 +526,10 @@ export class Scheduler {
           cacheSource: source,
         })
       }
-      const r = await this.o
-        .cache!.restore(this.o.root, { entry, source })
-        .catch((err: unknown) => ({
-          ok: false as const,
-          reason: `the cache's restore threw: ${(err as Error)?.message ?? err}`,
-        }))
+      const r = await this.o.cache!.restore(this.o.root, { entry, source }).catch((err: unknown) => ({
+        ok: false as const,
+        reason: `the cache's restore threw: ${(err as Error)?.message ?? err}`,
+      }))
       if (r.ok) {
         this.fingerprinter.restored(name, entry.outputs)
         if (r.log.length)

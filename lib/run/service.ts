@@ -18,9 +18,6 @@ import type { ResolvedTask, RunEvent, TaskContext, TaskReason, TaskResult, TaskS
 /** Lines of a service's log kept for a readiness failure's message. */
 export const LOG_TAIL_LINES = 20
 
-/** Grace between SIGTERM and SIGKILL when a service is stopped, ms (exec's default). */
-const STOP_GRACE_MS = 2000
-
 /** One running service process (tree). */
 export class ServiceInstance {
   readonly ac = new AbortController()
