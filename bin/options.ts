@@ -134,7 +134,7 @@ export const OPTIONS = [
     kind: 'optional',
     value: 'file',
     description:
-      'Write the run summary as JSON, schema in docs/RUN-SUMMARY.md (default .tasks/runs/<run-id>.json, `-` for stdout)',
+      'Write the run summary as JSON, schema in docs/reference/run-summary.md (default .tasks/runs/<run-id>.json, `-` for stdout)',
   },
   {
     name: 'compare',

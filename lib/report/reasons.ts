@@ -1,5 +1,5 @@
 /**
- * The report's view of a task's reason, the typed `TaskReason` (docs/ENGINE-V2.md). Everything the
+ * The report's view of a task's reason, the typed `TaskReason` (docs/design/engine-v2.md). Everything the
  * report, the history and the GitHub output need from a reason goes through here: its code (for
  * history and comparisons), its one-line text and its details (the explain diff: files, env,
  * dependencies). A code this version does not know (a newer engine's) is kept as it is.
@@ -7,7 +7,7 @@
 import type { TaskReason } from '../types.js'
 import { formatReason } from './format.js'
 
-/** Engine v2's `TaskReason` (docs/ENGINE-V2.md): why a task ended as it did, as data. */
+/** Engine v2's `TaskReason` (docs/design/engine-v2.md): why a task ended as it did, as data. */
 export type ContractReason = TaskReason
 
 /** Every reason code of the contract, plus `'other'` for a reason without a code. */

@@ -18,7 +18,7 @@ import { readDepfile } from './depfile.js'
 import { findUndeclaredWrites, type RanWindow } from './undeclared.js'
 import { RunServices, type ServicePool } from './service.js'
 import { startRuntime } from './runtime.js'
-import { TaskLocks } from './lock.js'
+import { TaskLocks } from '../process/lock.js'
 import { forgetRun, storeRestore, storeRun, type StoreContext } from './store.js'
 import type { ResolvedTask, RunEvent, RunResult, RunSummary, TaskReason, TaskResult, TaskStatus } from '../types.js'
 
@@ -526,12 +526,10 @@ export class Scheduler {
           cacheSource: source,
         })
       }
-      const r = await this.o
-        .cache!.restore(this.o.root, { entry, source })
-        .catch((err: unknown) => ({
-          ok: false as const,
-          reason: `the cache's restore threw: ${(err as Error)?.message ?? err}`,
-        }))
+      const r = await this.o.cache!.restore(this.o.root, { entry, source }).catch((err: unknown) => ({
+        ok: false as const,
+        reason: `the cache's restore threw: ${(err as Error)?.message ?? err}`,
+      }))
       if (r.ok) {
         this.fingerprinter.restored(name, entry.outputs)
         if (r.log.length)
