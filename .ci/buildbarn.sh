@@ -82,7 +82,7 @@ if $have_all; then
   exit 0
 fi
 
-echo "buildbarn: building $BINARIES into $dest (key $key; ~5 min on 2 cores, ~2.6 GB of Go caches)"
+echo "buildbarn: building $BINARIES into $dest (key $key; ~5 min on 2 idle cores, much longer on a loaded machine; ~2.6 GB of Go caches)"
 mkdir -p "$(dirname "$dest")"
 work=$(mktemp -d "$(dirname "$dest")/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT

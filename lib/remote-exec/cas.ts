@@ -5,7 +5,9 @@
  * `max_batch_total_size_bytes`, ByteStream `Write` above it), and download with `BatchReadBlobs` /
  * ByteStream `Read`, verifying every blob's SHA-256 and size against its digest before returning it.
  */
+import { status as grpcStatus } from '@grpc/grpc-js'
 import { randomUUID } from 'node:crypto'
+import { RemoteError } from '../cache/remote/store.js'
 import { RemoteExecError, classify } from './errors.js'
 import { blobBytes, digestOf, pbDigest, type Blob, type Digest } from './input-root.js'
 import { SHA256 } from '../cache/remote/proto.js'
@@ -132,6 +134,13 @@ async function writeStream(conn: ReapiConnection, d: Digest, data: Buffer): Prom
   })
 }
 
+/** A blob the executor's storage does not have (evicted, or never uploaded): an `infrastructure` error. */
+export class MissingBlobError extends RemoteExecError {
+  constructor(readonly digest: Digest) {
+    super('infrastructure', `the executor's storage lacks blob ${digest.hash}/${digest.size} that its result refers to`)
+  }
+}
+
 /** Check `data` against `d`. @throws {RemoteExecError} `infrastructure` when they differ. */
 export function verified(d: Digest, data: Buffer, what: string): Buffer {
   const got = digestOf(data)
@@ -178,11 +187,7 @@ export async function download(
   for (const d of want.filter((d) => d.size > limit))
     out.set(d.hash, verified(d, await readStream(conn, d), `blob ${d.hash.slice(0, 12)}`))
   const lost = want.find((d) => !out.has(d.hash))
-  if (lost)
-    throw new RemoteExecError(
-      'infrastructure',
-      `the executor's storage lacks blob ${lost.hash}/${lost.size} that its result refers to`,
-    )
+  if (lost) throw new MissingBlobError(lost)
   return out
 }
 
@@ -198,7 +203,9 @@ async function readStream(conn: ReapiConnection, d: Digest): Promise<Buffer> {
       transferMs(conn, d.size),
     )
     .catch((err) => {
-      throw classify('ByteStream.Read', err)
+      throw err instanceof RemoteError && err.status === grpcStatus.NOT_FOUND
+        ? new MissingBlobError(d)
+        : classify('ByteStream.Read', err)
     })
   return Buffer.concat(chunks)
 }

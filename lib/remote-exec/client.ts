@@ -15,7 +15,7 @@
  */
 import * as grpc from '@grpc/grpc-js'
 import { buildAction, buildCommand, type ActionSpec, type CommandSpec } from './action.js'
-import { batchLimit, uploadMissing, type UploadStats } from './cas.js'
+import { MissingBlobError, batchLimit, uploadMissing, type UploadStats } from './cas.js'
 import { ReapiConnection, type ConnectionOptions } from './connection.js'
 import { RemoteExecError, classify } from './errors.js'
 import { type Blob, type Digest, type InputRoot, pbDigest } from './input-root.js'
@@ -41,7 +41,10 @@ export interface ExecResult extends ActionOutputs {
   servedBy: 'action-cache' | 'execute'
   /** True when the result was not freshly executed (action cache hit, or `ExecuteResponse.cached_result`). */
   cached: boolean
-  /** The action ran past `Action.timeout` (status DEADLINE_EXCEEDED): exit code and logs are what the server kept. */
+  /**
+   * The action ran past `Action.timeout` (status DEADLINE_EXCEEDED): the logs and outputs are what
+   * the server kept, `exitCode` is -1 unless the server reported one.
+   */
   timedOut: boolean
   /** `ExecuteResponse.message`, when the server sent one. */
   message?: string
@@ -124,27 +127,16 @@ export class RemoteExecutor {
     const status = response.status
     const timedOut = status?.code === grpc.status.DEADLINE_EXCEEDED
     if (status?.code && !timedOut) throw classify('Execute', status, req.platform)
-    if (!response.result && timedOut)
-      return {
-        ...base,
-        exitCode: -1,
-        stdout: Buffer.alloc(0),
-        stderr: Buffer.alloc(0),
-        outputs: [],
-        timedOut,
-        servedBy: 'execute',
-        cached: false,
-        message: status.message,
-        upload,
-      }
     const outputs = await fetchOutputs(this.connection, response.result ?? {}, limit)
     return {
       ...outputs,
       ...base,
+      // A killed command has no exit status of its own: -1 unless the server kept one.
+      exitCode: timedOut && !outputs.exitCode ? -1 : outputs.exitCode,
       timedOut,
       servedBy: 'execute',
       cached: !!response.cachedResult,
-      message: response.message || undefined,
+      message: response.message || status?.message || undefined,
       upload,
     }
   }
@@ -168,7 +160,7 @@ export class RemoteExecutor {
       return await fetchOutputs(this.connection, ar, limit)
     } catch (err) {
       // An entry whose outputs were evicted is a miss: execute again.
-      if (err instanceof RemoteExecError && err.message.includes('lacks blob')) return undefined
+      if (err instanceof MissingBlobError) return undefined
       throw err
     }
   }

@@ -30,7 +30,7 @@ export function buildbarnDir() {
 export function missingBuildbarn() {
   if (buildbarnDir()) return false
   const msg =
-    'Buildbarn is not built: run `bash .ci/buildbarn.sh` (~5 min; `.ci/run` does it in its "remote execution servers" block)'
+    'Buildbarn is not built: run `bash .ci/buildbarn.sh` (~5 min on an idle 2-core machine; `.ci/run` does it in its "remote execution servers" block)'
   if (process.env.CI === 'true') throw new Error(msg)
   console.warn(`SKIPPED (loudly): ${msg}`)
   return true

@@ -277,13 +277,15 @@ test('Action.timeout is enforced: a result with timedOut', async () => {
     timeoutMs: 1000,
   })
   assert.is(r.timedOut, true)
+  assert.is.not(r.exitCode, 0)
+  assert.is(r.stdout.toString(), 'started\n', 'the log up to the timeout is kept')
   assert.ok(Date.now() - t0 < 4500, `took ${Date.now() - t0} ms`)
 })
 
 test('a dropped Execute stream is re-attached with WaitExecution', async () => {
   if (skip) return
-  // A TCP proxy in front of bb_storage that cuts every connection 700 ms after it opens: the
-  // Execute stream of a 2 s action drops, the client re-attaches through a new connection.
+  // A TCP proxy in front of bb_storage; once the action is EXECUTING, every connection through it
+  // is cut: the Execute stream drops, and the client re-attaches through a new connection.
   const port = await freePort()
   const target = Number(new URL(bb.endpoint).port)
   const sockets = new Set()
@@ -293,24 +295,31 @@ test('a dropped Execute stream is re-attached with WaitExecution', async () => {
     const cut = () => (c.destroy(), s.destroy())
     c.on('error', cut)
     s.on('error', cut)
-    setTimeout(cut, 700).unref()
-    sockets.add(c)
+    sockets.add(cut)
   })
   await new Promise((r) => proxy.listen(port, '127.0.0.1', r))
   const flaky = new RemoteExecutor({ url: `grpc://127.0.0.1:${port}`, maxReattach: 10 })
+  let cuts = 0
   try {
     const r = await flaky.execute({
       arguments: ['/bin/sh', '-c', `sleep 2; echo survived ${Date.now()}`],
       env: ENV,
       platform: PLATFORM,
       inputs: buildInputRoot([]),
+      onStage: (stage) => {
+        if (stage !== 'EXECUTING' || cuts++) return
+        for (const cut of sockets) cut()
+        sockets.clear()
+      },
     })
     assert.is(r.exitCode, 0)
     assert.match(r.stdout.toString(), /^survived/)
+    assert.ok(cuts >= 1, 'the stream was cut')
     assert.ok(flaky.connection.calls.WaitExecution >= 1, JSON.stringify(flaky.connection.calls))
+    assert.is(flaky.connection.calls.Execute, 1)
   } finally {
     flaky.close()
-    for (const s of sockets) s.destroy()
+    for (const cut of sockets) cut()
     proxy.close()
   }
 })
