@@ -45,7 +45,7 @@ export function installSignalHandlers(ac: AbortController): () => EndingSignal |
 }
 
 async function escalate(first: EndingSignal): Promise<void> {
-  const procs = await import('../lib/run/procs.js')
+  const procs = await import('../lib/process/procs.js')
   procs.killAllTrees('SIGKILL')
   // The run normally ends by itself now that its trees are dead, and main() exits with the summary.
   const t = setTimeout(() => {

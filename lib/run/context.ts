@@ -5,8 +5,9 @@
 import { spawn as cpSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { resolve } from 'node:path'
 import type { Shell, ShellOptions, ShellOutput, ShellProcess, TaskContext, TaskShell } from '../types.js'
-import { checkCommands, execCommand, killTree } from './exec.js'
-import { trackTree, treeEnv } from './procs.js'
+import { checkCommands, execCommand } from '../shell/exec.js'
+import { killTree } from '../process/kill.js'
+import { trackTree, treeEnv } from '../process/procs.js'
 import { TaskCommandError } from '../errors.js'
 
 // The public Shell types are our own (zx's need @types/fs-extra, which users lack): zx's must fit them.

@@ -11,7 +11,7 @@ import { diffRecords, type FingerprintRecord } from '../fingerprint/fingerprint.
 import type { TaskGraph } from '../graph/graph.js'
 import { reasonFromChanges } from './decide.js'
 import { executeTask, type Execution } from './execute.js'
-import { bindChildSignal } from './procs.js'
+import { bindChildSignal } from '../process/procs.js'
 import { describeReadyWhen, waitReady } from './readiness.js'
 import type { ResolvedTask, RunEvent, TaskContext, TaskReason, TaskResult, TaskStatus } from '../types.js'
 

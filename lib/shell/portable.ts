@@ -25,8 +25,8 @@ import { dirname } from 'node:path'
 import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream'
 import type { ShellLine } from '@yarnpkg/parsers'
 import { makeBuiltins, type Builtin } from './builtins.js'
-import { killTree } from './kill.js'
-import { trackTree, treeEnv } from '../run/procs.js'
+import { killTree } from '../process/kill.js'
+import { trackTree, treeEnv } from '../process/procs.js'
 
 const isWindows = process.platform === 'win32'
 

@@ -5,7 +5,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { fixture, LIB_URL, RECIPES_URL, runCli } from '../helpers.mjs'
+import { fixture, LIB_URL, RECIPES_URL, runCli } from '../rig.mjs'
 
 const lib = await import(LIB_URL)
 const { go, python, rust, docker } = await import(RECIPES_URL)
