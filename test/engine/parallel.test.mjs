@@ -109,7 +109,7 @@ test('a task starts as soon as its own dependencies are done, not level by level
 test('--concurrency 0 and non-numbers are usage errors (exit 2)', async () => {
   const p = project(config, { 'stamp.mjs': stamp })
   try {
-    const { tasks } = await import('./rig.mjs')
+    const { tasks } = await import('../rig.mjs')
     for (const bad of ['0', 'abc']) {
       const r = await tasks(p.dir, ['both', '--concurrency', bad])
       assert.is(r.code, 2, dump(r))
