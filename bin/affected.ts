@@ -3,7 +3,7 @@
  * fixes (cac would take the task name after a bare `--affected` as its value) and the explanation
  * lines. The logic is the library's (`lib/run/affected.ts`, `lib/config/vars.ts`).
  */
-import type { AffectedBecause, AffectedReport } from '../lib/index.js'
+import type { AffectedBecause, AffectedReport } from '../lib/model/events.js'
 
 /**
  * `argv` with a bare `--affected` moved to the end of the options (before `--`), so that

@@ -5,7 +5,8 @@
  * Printing happens here, never in the library.
  */
 import { join, relative } from 'node:path'
-import type { LoadedConfig, RunResult } from '../lib/types.js'
+import type { RunResult } from '../lib/model/events.js'
+import type { LoadedConfig } from '../lib/model/internal.js'
 import { resolveRemoteSettings, type RemoteFlags, type RemoteSettings } from '../lib/cache/remote/settings.js'
 import type { ProbeCheck } from '../lib/cache/remote/store.js'
 import type { TieredCache } from '../lib/cache/remote/tiered.js'
@@ -40,7 +41,7 @@ async function locate(
 ): Promise<{ root: string; config?: LoadedConfig }> {
   const lib = await import('../lib/index.js')
   try {
-    const config = await lib.loadConfig({ cwd, config: configFile })
+    const config = (await lib.loadConfig({ cwd, config: configFile })) as LoadedConfig
     return { root: config.root, config }
   } catch (err) {
     if (err instanceof lib.TasksError && err.code === 'config-not-found' && !configFile)

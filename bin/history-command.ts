@@ -6,7 +6,7 @@
  * task instead; see README.)
  */
 import { relative } from 'node:path'
-import type { LoadedConfig } from '../lib/index.js'
+import type { LoadedConfig } from '../lib/model/internal.js'
 
 type Opts = Record<string, unknown>
 

@@ -8,13 +8,17 @@
  *
  * Nothing here runs at import: re-exports only.
  */
+import { loadConfig as loadProject, type LoadConfigOptions } from '../lib/config/load.js'
+import type { LoadedConfig } from '../lib/model/internal.js'
+
+/** `loadConfig`, its result read as the engine's form (the CLI hands it to internal modules too). */
+export const loadConfig = loadProject as (options?: LoadConfigOptions) => Promise<LoadedConfig>
 export { TasksError, exitCodeFor } from '../lib/errors.js'
-export { loadConfig } from '../lib/config/load.js'
 export { parseVarArgs } from '../lib/config/vars.js'
 export { run, explain } from '../lib/run/run.js'
 export { buildGraph, toDot, toMermaid } from '../lib/graph/graph.js'
 export { selectTasks } from '../lib/graph/select.js'
-export { CHANGE_LABELS } from '../lib/fingerprint/fingerprint.js'
+export { CHANGE_LABELS } from '../lib/fingerprint/record.js'
 export { renderError } from './render-error.js'
 export { pickReporter } from './reporter.js'
 export { startRunReport } from './run-report.js'

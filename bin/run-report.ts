@@ -8,7 +8,8 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
-import type { LoadedConfig, RunEvent, RunResult } from '../lib/index.js'
+import type { RunEvent, RunResult } from '../lib/model/events.js'
+import type { LoadedConfig } from '../lib/model/internal.js'
 import { EXIT, TasksError } from '../lib/errors.js'
 import { createRunCollector, type Comparison } from '../lib/report/model.js'
 import { readGitState } from '../lib/report/git-info.js'

@@ -261,7 +261,7 @@ async function main(): Promise<number> {
       return EXIT.ok
     }
     if (opts.explain) {
-      const explained: import('../lib/index.js').Explanation[] = []
+      const explained: import('../lib/run/run.js').Explanation[] = []
       for (const task of requested)
         explained.push(await lib.explain({ config, task, args: opts['--'] ?? [], git: opts.git !== false, vars }))
       if (opts.json) {

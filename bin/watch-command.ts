@@ -3,7 +3,8 @@
  * fresh reporter (listr2 in a terminal, plain lines otherwise); after each run one line says what
  * changed, what ran and the summary, then `watching for changes`. Ends on Ctrl-C (exit 130).
  */
-import type { LoadedConfig, WatchEvent } from '../lib/index.js'
+import type { RunResult, WatchEvent } from '../lib/model/events.js'
+import type { LoadedConfig } from '../lib/model/internal.js'
 import type { Reporter } from '../lib/report/reporter.js'
 
 /** What {@link runWatch} needs from `bin/tasks.ts`. */
@@ -34,11 +35,12 @@ export interface WatchCommandOptions {
 /** Run watch mode until the signal aborts. @returns 0 (the caller maps the signal to its exit code) */
 export async function runWatch(o: WatchCommandOptions): Promise<number> {
   const lib = await import('../lib/index.js')
+  const { summaryLine } = await import('../lib/report/format.js')
   const { watch } = await import('../lib/watch/watch.js')
   const { pickReporter } = await import('./reporter.js')
   const kleur = (await import('kleur')).default
   const tag = kleur.magenta('[watch]')
-  let reporter: (Reporter & { setResult(r: import('../lib/index.js').RunResult): void }) | undefined
+  let reporter: (Reporter & { setResult(r: RunResult): void }) | undefined
   let pendingReporter: Promise<void> = Promise.resolve()
   let iteration = 0
   // Changes seen since the last run started (they are what the next run is for), and the current run's.
@@ -105,7 +107,7 @@ export async function runWatch(o: WatchCommandOptions): Promise<number> {
         await pendingReporter
         const what = iteration === 1 ? 'first run' : `changed: ${describe([...current.files].sort(), current.config)}`
         o.write(
-          `${tag} #${iteration} ${what} | reran: ${ran.length ? ran.join(', ') : 'nothing (up to date)'} | ${lib.summaryLine(e.summary)}\n${tag} watching for changes (Ctrl-C to stop)\n`,
+          `${tag} #${iteration} ${what} | reran: ${ran.length ? ran.join(', ') : 'nothing (up to date)'} | ${summaryLine(e.summary)}\n${tag} watching for changes (Ctrl-C to stop)\n`,
         )
         return
       }

@@ -33,7 +33,7 @@ import { TasksError } from '../errors.js'
 import { expandGlobs, GLOB_SYNTAX } from '../fingerprint/glob.js'
 import { locate } from './locate.js'
 import type { ErrorLocation } from '../errors.js'
-import type { LoadedConfig, ResolvedTask } from '../types.js'
+import type { LoadedConfig, ResolvedTask } from '../model/internal.js'
 
 const require = createRequire(import.meta.url)
 type Matcher = (path: string) => boolean

@@ -21,7 +21,9 @@ import { suggest } from '../util/suggest.js'
 import { toPosix } from '../util/fs.js'
 import { locate } from './locate.js'
 import { validateConfig } from './validate.js'
-import type { Config, LoadedConfig, ResolvedTask, TaskDefinition, Workspace } from '../types.js'
+import type { Config, TaskDefinition } from '../model/config.js'
+import type { Workspace } from '../model/project.js'
+import type { LoadedConfig, ResolvedTask } from '../model/internal.js'
 
 const require = createRequire(import.meta.url)
 

@@ -1,5 +1,5 @@
 /** Text helpers shared by the reporters: durations, the one summary line, and reasons in prose ({@link formatReason}). */
-import type { RunSummary, TaskReason } from '../types.js'
+import type { RunSummary, TaskReason } from '../model/events.js'
 
 /** `850 ms`, `1.20 s`, `2 m 05 s` for a duration in ms. */
 export function formatMs(ms: number): string {

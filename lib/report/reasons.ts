@@ -7,7 +7,7 @@
  * Prose reasons (engine v1, or history lines written by it) map onto the same codes by
  * {@link reasonCode}.
  */
-import type { TaskReason } from '../types.js'
+import type { TaskReason } from '../model/events.js'
 import { formatReason } from './format.js'
 
 /** Engine v2's `TaskReason` (docs/ENGINE-V2.md): why a task ended as it did, as data. */

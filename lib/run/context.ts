@@ -4,7 +4,7 @@
  */
 import { spawn as cpSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { resolve } from 'node:path'
-import type { Shell, ShellOptions, ShellOutput, ShellProcess, TaskContext, TaskShell } from '../types.js'
+import type { Shell, ShellOptions, ShellOutput, ShellProcess, TaskContext, TaskShell } from '../model/config.js'
 import { checkCommands, execCommand, killTree } from './exec.js'
 import { trackTree, treeEnv } from './procs.js'
 import { TaskCommandError } from '../errors.js'

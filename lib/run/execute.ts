@@ -10,7 +10,8 @@ import { TaskCommandError } from '../errors.js'
 import { checkCommands, execCommand } from './exec.js'
 import { shellQuote } from '../util/quote.js'
 import { createContext } from './context.js'
-import type { ResolvedTask, TaskContext } from '../types.js'
+import type { TaskContext } from '../model/config.js'
+import type { ResolvedTask } from '../model/internal.js'
 
 /** What {@link executeTask} needs. */
 export interface ExecuteInput {

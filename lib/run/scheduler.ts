@@ -20,7 +20,16 @@ import { RunServices, type ServicePool } from './service.js'
 import { startRuntime } from './runtime.js'
 import { TaskLocks } from './lock.js'
 import { forgetRun, storeRestore, storeRun, type StoreContext } from './store.js'
-import type { ResolvedTask, RunEvent, RunResult, RunSummary, TaskReason, TaskResult, TaskStatus } from '../types.js'
+import type {
+  RunEvent,
+  RunResult,
+  RunSummary,
+  TaskReason,
+  TaskResult,
+  TaskStatus,
+  WarningCode,
+} from '../model/events.js'
+import type { ResolvedTask } from '../model/internal.js'
 
 /** Longest wait for a cache's background uploads at the end of a run, ms. */
 const UPLOAD_FLUSH_MS = 20_000
@@ -28,7 +37,7 @@ const UPLOAD_FLUSH_MS = 20_000
 /** What a {@link Scheduler} needs (resolved from `RunOptions` by `run.ts`). */
 export interface SchedulerOptions {
   root: string
-  graph: TaskGraph
+  graph: TaskGraph<ResolvedTask>
   /** Requested task names (they receive `args`). */
   requested: readonly string[]
   args: readonly string[]
@@ -416,7 +425,7 @@ export class Scheduler {
     }
   }
 
-  private warn(task: string, message: string, code?: string): void {
+  private warn(task: string, message: string, code?: WarningCode): void {
     this.o.emit({ type: 'warning', time: Date.now(), task, message, ...(code ? { code } : {}) })
   }
 
@@ -526,12 +535,10 @@ export class Scheduler {
           cacheSource: source,
         })
       }
-      const r = await this.o
-        .cache!.restore(this.o.root, { entry, source })
-        .catch((err: unknown) => ({
-          ok: false as const,
-          reason: `the cache's restore threw: ${(err as Error)?.message ?? err}`,
-        }))
+      const r = await this.o.cache!.restore(this.o.root, { entry, source }).catch((err: unknown) => ({
+        ok: false as const,
+        reason: `the cache's restore threw: ${(err as Error)?.message ?? err}`,
+      }))
       if (r.ok) {
         this.fingerprinter.restored(name, entry.outputs)
         if (r.log.length)

@@ -7,13 +7,15 @@
  * service run directly until Ctrl-C. Same model as wireit's services and Nx's continuous tasks.
  */
 import { join } from 'node:path'
-import { diffRecords, type FingerprintRecord } from '../fingerprint/fingerprint.js'
+import { diffRecords, type FingerprintRecord } from '../fingerprint/record.js'
 import type { TaskGraph } from '../graph/graph.js'
 import { reasonFromChanges } from './decide.js'
 import { executeTask, type Execution } from './execute.js'
 import { bindChildSignal } from './procs.js'
 import { describeReadyWhen, waitReady } from './readiness.js'
-import type { ResolvedTask, RunEvent, TaskContext, TaskReason, TaskResult, TaskStatus } from '../types.js'
+import type { TaskContext } from '../model/config.js'
+import type { RunEvent, TaskReason, TaskResult, TaskStatus } from '../model/events.js'
+import type { ResolvedTask } from '../model/internal.js'
 
 /** Lines of a service's log kept for a readiness failure's message. */
 export const LOG_TAIL_LINES = 20
@@ -295,7 +297,7 @@ export class ServicePool {
 /** What {@link RunServices} needs from its scheduler. */
 export interface RunServicesOptions {
   root: string
-  graph: TaskGraph
+  graph: TaskGraph<ResolvedTask>
   requested: readonly string[]
   env: NodeJS.ProcessEnv
   signal: AbortSignal
@@ -353,7 +355,7 @@ export class RunServices {
   }
 
   /** True when the run has a service. */
-  static needed(graph: TaskGraph): boolean {
+  static needed(graph: TaskGraph<ResolvedTask>): boolean {
     return graph.order.some((n) => graph.tasks.get(n)!.service)
   }
 

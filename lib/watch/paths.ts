@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join, posix, relative, resolve, sep } from 'node:path'
 import picomatch from 'picomatch'
 import type { TaskGraph } from '../graph/graph.js'
-import type { LoadedConfig } from '../types.js'
+import type { LoadedConfig, ResolvedTask } from '../model/internal.js'
 
 /** The watch set of one config and task list. */
 export interface WatchSet {
@@ -32,7 +32,11 @@ const ALWAYS_IGNORED = ['.git', '.tasks']
  * Build the watch set.
  * @param configFiles the config's files (see {@link configFiles})
  */
-export function watchSet(config: LoadedConfig, graph: TaskGraph, configFiles: readonly string[]): WatchSet {
+export function watchSet(
+  config: LoadedConfig,
+  graph: TaskGraph<ResolvedTask>,
+  configFiles: readonly string[],
+): WatchSet {
   const root = config.root
   const bases = new Set<string>()
   const inputs: ((rel: string) => boolean)[] = []
