@@ -4,7 +4,7 @@
  * other audiences have their own doors: `typed-tasks/cache` (remote stores, collection, entry
  * parsing: `doors/cache.ts`), `typed-tasks/report` (formatting reasons, reporters, the run model
  * and its HTML: `doors/report.ts`) and `typed-tasks/recipe-kit` (what a recipe needs:
- * `doors/recipe-kit.ts`). `test/engine/doors.test.mjs` pins what each door exports.
+ * `doors/recipe-kit.ts`). `test/doors/exports.test.mjs` pins what each door exports.
  *
  * @example
  * import { loadConfig, run } from 'typed-tasks'
@@ -21,6 +21,7 @@ export { TasksError, TaskCommandError, EXIT, exitCodeFor, type ErrorCode, type E
 export { RecipeError, type RecipeErrorCode, type RecipeErrorDetails } from './errors.js'
 export { loadConfig, configRoot, CONFIG_FILES, type LoadConfigOptions } from './config/load.js'
 export { run, explain, type RunOptions, type Explanation } from './run/run.js'
+export { prefetchRun } from './prefetch.js'
 export { computeAffected, type AffectedOptions } from './run/affected.js'
 export { watch, type WatchOptions, type WatchResult } from './watch/watch.js'
 export { buildGraph, toDot, toMermaid, type TaskGraph } from './graph/graph.js'

@@ -31,6 +31,7 @@ const DOORS = {
     'explain',
     'filterWorkspaces',
     'loadConfig',
+    'prefetchRun',
     'run',
     'selectTasks',
     'toDot',
