@@ -4,7 +4,11 @@
  *
  *   node bench/run.mjs [--size small|default|large] [--runs 5] [--only tasks,make,...]
  *                      [--scenarios startup,noop,change,restore,cold,trivial,raw,remote] [--out FILE]
- *                      [--concurrency N] [--reuse] [--no-build]
+ *                      [--concurrency N] [--reuse] [--no-build] [--base-cli PATH]
+ *
+ * `--base-cli PATH`: also run another build of typed-tasks (`PATH` = its `dist/bin/tasks.js`, e.g. of
+ * a worktree at an older commit) as the tool `tasks-base`, on its own workspace copy, paired with
+ * `tasks` in the same rounds: how a change compares with the code before it.
  *
  * Every tool gets its own copy of the same generated workspace (bench/work/<size>/<tool family>/),
  * so no tool ever sees another's outputs or caches. Each scenario runs one warm-up round and then
@@ -62,6 +66,7 @@ const { values: opt } = parseArgs({
     concurrency: { type: 'string' },
     reuse: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    'base-cli': { type: 'string' },
     'report-only': { type: 'boolean', default: false },
     timeout: { type: 'string', default: '120' },
     help: { type: 'boolean', short: 'h' },
@@ -337,11 +342,13 @@ function editChangedFile(ws) {
 // The tools on the package workspace.
 
 const tasksArgv = (...args) => [process.execPath, CLI, ...args]
+const BASE_CLI = opt['base-cli'] ? resolve(opt['base-cli']) : undefined
 const shq = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
 
 /** A typed-tasks variant; the content and mtime modes each have their own workspace copy. */
-function tasksTool(id, label, mode, { tty = false, workspaces = false } = {}) {
-  const family = workspaces ? 'tasks-ws' : mode === 'mtime' ? 'tasks-mtime' : 'tasks'
+function tasksTool(id, label, mode, { tty = false, workspaces = false, cli = CLI } = {}) {
+  const family = cli !== CLI ? 'tasks-base' : workspaces ? 'tasks-ws' : mode === 'mtime' ? 'tasks-mtime' : 'tasks'
+  const tasksArgv = (...args) => [process.execPath, cli, ...args]
   const ws = wsDir(family)
   return {
     id,
@@ -379,6 +386,9 @@ function tools() {
     tasksTool('tasks-mtime', 'tasks (mtime)', 'mtime'),
     tasksTool('tasks-tty', 'tasks (content, TTY)', 'content', { tty: true }),
     tasksTool('tasks-ws', 'tasks (content, 100 workspace configs)', 'content', { workspaces: true }),
+    ...(BASE_CLI && existsSync(BASE_CLI)
+      ? [tasksTool('tasks-base', `tasks (content, base build ${BASE_CLI})`, 'content', { cli: BASE_CLI })]
+      : []),
     {
       id: 'make',
       label: 'make',

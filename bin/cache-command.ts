@@ -7,7 +7,7 @@
 import { join, relative } from 'node:path'
 import type { RunResult } from '../lib/model/events.js'
 import type { LoadedConfig } from '../lib/model/internal.js'
-import { resolveRemoteSettings, type RemoteFlags, type RemoteSettings } from '../lib/cache/remote/settings.js'
+import { resolveRemoteSettings, type RemoteFlags } from '../lib/cache/remote/settings.js'
 import type { ProbeCheck } from '../lib/cache/remote/store.js'
 import type { TieredCache } from '../lib/cache/remote/tiered.js'
 

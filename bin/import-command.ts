@@ -1,5 +1,5 @@
 /**
- * The CLI's subcommands that do not run tasks: `tasks import <Makefile|package.json>`,
+ * The CLI's subcommands that do not run tasks: `tasks import <Makefile|package.json|justfile|Taskfile.yml>`,
  * `tasks init`, `tasks completion bash|zsh|fish`, and the hidden `tasks __complete tasks|workspaces`
  * the completion scripts call. A task of the same name as a subcommand (`init`, say) wins: the
  * subcommand then runs only when the config defines no such task.
@@ -79,7 +79,7 @@ async function importCommand(rest: string[], cwd: string, opts: SubcommandOption
   if (!what) {
     throw new lib.TasksError(
       'usage',
-      '`tasks import` needs a file: `tasks import Makefile` or `tasks import package.json`',
+      '`tasks import` needs a file: `tasks import Makefile`, `package.json`, `justfile` or `Taskfile.yml`',
     )
   }
   const file = resolve(cwd, what)
@@ -88,6 +88,12 @@ async function importCommand(rest: string[], cwd: string, opts: SubcommandOption
   if (basename(file) === 'package.json') {
     const { importPackageJson } = await import('../lib/import/npm.js')
     result = importPackageJson({ file })
+  } else if (/^\.?justfile$/i.test(basename(file))) {
+    const { importJustfile } = await import('../lib/import/just.js')
+    result = importJustfile({ file })
+  } else if (/^taskfile(\.dist)?\.ya?ml$/i.test(basename(file))) {
+    const { importTaskfile } = await import('../lib/import/taskfile.js')
+    result = importTaskfile({ file })
   } else {
     const { importMakefile } = await import('../lib/import/make.js')
     result = importMakefile({ cwd: dir, makefile: basename(file) })

@@ -30,7 +30,7 @@ export function addReportOptions(cli: CAC): void {
     .option('--report [file]', 'Write an HTML report of the run (default .tasks/reports/<run-id>.html)')
     .option(
       '--summarize [file]',
-      'Write the run summary as JSON, schema in docs/RUN-SUMMARY.md (default .tasks/runs/<run-id>.json, `-` for stdout)',
+      'Write the run summary as JSON, schema in docs/reference/run-summary.md (default .tasks/runs/<run-id>.json, `-` for stdout)',
     )
     .option(
       '--compare [run]',

@@ -45,13 +45,12 @@ export function installSignalHandlers(ac: AbortController): () => EndingSignal |
 }
 
 async function escalate(first: EndingSignal): Promise<void> {
-  const procs = await import('../lib/run/procs.js')
+  const procs = await import('../lib/process/procs.js')
   procs.killAllTrees('SIGKILL')
   // The run normally ends by itself now that its trees are dead, and main() exits with the summary.
-  const t = setTimeout(async () => {
+  const t = setTimeout(() => {
     procs.killAllTrees('SIGKILL')
-    await procs.waitForTrees(5000)
-    process.exit(exitCodeForSignal(first))
+    void procs.waitForTrees(5000).finally(() => process.exit(exitCodeForSignal(first)))
   }, FORCE_EXIT_MS)
   t.unref()
 }

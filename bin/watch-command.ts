@@ -34,8 +34,7 @@ export interface WatchCommandOptions {
 
 /** Run watch mode until the signal aborts. @returns 0 (the caller maps the signal to its exit code) */
 export async function runWatch(o: WatchCommandOptions): Promise<number> {
-  const lib = await import('../lib/index.js')
-  const { summaryLine } = await import('../lib/report/format.js')
+  const [lib, { summaryLine }] = await Promise.all([import('../lib/errors.js'), import('../lib/report/format.js')])
   const { watch } = await import('../lib/watch/watch.js')
   const { pickReporter } = await import('./reporter.js')
   const kleur = (await import('kleur')).default

@@ -57,7 +57,7 @@ function branded(cls: abstract new (...args: never[]) => unknown, base: Function
  */
 export class TasksError extends Error {
   /** Also true for a `TasksError` of another copy of this module (see `BRAND`). */
-  static [Symbol.hasInstance](x: unknown): boolean {
+  static override [Symbol.hasInstance](x: unknown): boolean {
     return branded(this, TasksError, 'TasksError', x)
   }
   readonly code: ErrorCode
@@ -79,7 +79,7 @@ export class TasksError extends Error {
  */
 export class TaskCommandError extends Error {
   /** Also true for a `TaskCommandError` of another copy of this module (see `BRAND`). */
-  static [Symbol.hasInstance](x: unknown): boolean {
+  static override [Symbol.hasInstance](x: unknown): boolean {
     return branded(this, TaskCommandError, 'TaskCommandError', x)
   }
   readonly exitCode: number
@@ -148,7 +148,7 @@ export interface RecipeErrorDetails {
  */
 export class RecipeError extends Error {
   /** Also true for a `RecipeError` of another copy of this module (see `BRAND`). */
-  static [Symbol.hasInstance](x: unknown): boolean {
+  static override [Symbol.hasInstance](x: unknown): boolean {
     return branded(this, RecipeError, 'RecipeError', x)
   }
   readonly code: RecipeErrorCode

@@ -2,7 +2,7 @@
  * The cache interface: action results (`ac/`) pointing at content-addressed blobs (`cas/`), laid out
  * like Bazel's remote cache so a remote store can implement the same interface one to one. Async,
  * so a store may live across a network; injectable through `run({ cache })`. Contract:
- * `docs/ENGINE-V2.md`.
+ * `docs/design/engine-v2.md`.
  */
 import type { FingerprintRecord } from '../fingerprint/record.js'
 

@@ -16,7 +16,7 @@
  *
  * What a key holds is the entry with the highest `seq` among the snapshot and all journals (ties:
  * the later `ms`). A writer numbers its entry one above the highest it knows for the key; writers of
- * one key are serialized by the caller (the task lock of `run/lock.ts`) and {@link KeyedJournal.get}
+ * one key are serialized by the caller (the task lock of `process/lock.ts`) and {@link KeyedJournal.get}
  * reads what other processes appended since the last look, so a delete after a failure always
  * outranks the set it undoes. Deletes are kept (as `null`) through compaction for the same reason.
  * That look is cheap: `journal/generation` gains a byte each time a journal is created (before its
@@ -26,7 +26,7 @@
  *
  * Compaction ({@link KeyedJournal.close}, at the end of a run, when due) merges the journals of
  * processes that no longer run (and this store's own, closed) into a new snapshot, then deletes
- * them; it runs under a lock (the caller's, e.g. a `run/lock.ts` lock file whose crashed holder is
+ * them; it runs under a lock (the caller's, e.g. a `process/lock.ts` lock file whose crashed holder is
  * taken over) and skips when another process holds it. A journal is deleted only after the snapshot
  * holding its entries is in place, so a crash at any point leaves entries at worst twice (merging is
  * idempotent), never lost. A journal of a live process is never deleted (its owner still appends).

@@ -100,7 +100,7 @@ export interface StateStoreOptions {
   /** The local cache's blob folder, where records named by `recordBlob` live. @default `<dir>/../cas` */
   casDir?: string
   /**
-   * Take the compaction lock without waiting (e.g. `TaskLocks.tryAcquire` of `run/lock.ts`, which
+   * Take the compaction lock without waiting (e.g. `TaskLocks.tryAcquire` of `process/lock.ts`, which
    * takes over a crashed holder's lock); undefined when another live process holds it. Without it
    * (a dry run) the journals are never compacted.
    */

@@ -223,23 +223,37 @@ async function importConfigFile(
   }
   const ts = /\.m?ts$/.test(file) || (fresh && /\.m?js$/.test(file))
   if (!ts) await checkJavaScriptConfig(file, join(root, '.tasks', 'config'), keepCheckVerdicts)
-  const target = ts
+  let target = ts
     ? await transpileConfig(file, join(root, '.tasks', 'config'), onWarning, root)
     : pathToFileURL(file).href
   process.setSourceMapsEnabled(true)
-  try {
-    const mod = await import(target)
-    return await (mod.default ?? mod)
-  } catch (err) {
-    if (err instanceof TasksError) throw err
-    if (err instanceof SyntaxError && !ts) throw await syntaxError(file, err)
-    const missing = missingImport(err, file)
-    if (missing) throw missing
-    throw new TasksError(
+  for (let compiled = ts; ; compiled = true) {
+    try {
+      const mod = await import(target)
+      return await (mod.default ?? mod)
+    } catch (err) {
+      if (err instanceof TasksError) throw err
+      if (err instanceof SyntaxError && !ts) throw await syntaxError(file, err)
+      // A JavaScript config importing typed-tasks in a project without a copy of its own (a global
+      // install, npx): compiled like a TypeScript one, whose imports of the package resolve to this copy.
+      if (!compiled && /Cannot find package 'typed-tasks'/.test((err as Error)?.message ?? '')) {
+        target = await transpileConfig(file, join(root, '.tasks', 'config'), onWarning, root)
+        continue
+      }
+      throw loadFailure(err, file)
+    }
+  }
+}
+
+/** The {@link TasksError} for a config module that failed to import (a missing import, or it threw). */
+function loadFailure(err: unknown, file: string): TasksError {
+  return (
+    missingImport(err, file) ??
+    new TasksError(
       'config-load',
       `the config threw while loading: ${(err as Error)?.message ?? err}`,
       { file, ...stackLocation(err, file) },
       'fix the error above; the config runs once at start-up',
     )
-  }
+  )
 }

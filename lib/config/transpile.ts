@@ -12,12 +12,19 @@
  * config is compiled again with every package import resolved to an absolute `file:` URL (by
  * esbuild's resolver, from the config's folder) and imported from memory as a `data:` URL, with a
  * warning: the run goes on, each start pays the compile (~30 ms).
+ *
+ * A project with no copy of `typed-tasks` of its own (a Go or Python repository, `tasks` installed
+ * globally or run by `npx`): the config's `typed-tasks` and `typed-tasks/...` imports resolve to the
+ * running copy (see {@link packageImports}), as a globally installed ESLint or Prettier loads its
+ * plugins; with a copy of its own, the project's copy is used, with a warning when its version is
+ * not the running one.
  */
 import { readFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, dirname, resolve, relative, isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isBuiltin } from 'node:module'
 import { sha256 } from '../util/hash.js'
+import { VERSION } from '../version.js'
 import { writeFileAtomic } from '../util/fs.js'
 import { TasksError } from '../errors.js'
 
@@ -45,13 +52,14 @@ export async function transpileConfig(
   onWarning: (message: string) => void = () => {},
   project: string = dirname(file),
 ): Promise<string> {
-  const key = sha256(file).slice(0, 16)
+  const self = packageImports(dirname(file), onWarning)
+  const key = sha256(`${file}\0${self.key}`).slice(0, 16)
   const metaFile = join(cacheDir, `${key}.json`)
   const cached = readMeta(metaFile)
   if (cached && existsSync(join(cacheDir, cached.out)) && inputsUnchanged(cached))
     return pathToFileURL(join(cacheDir, cached.out)).href
 
-  const result = await bundle(file, cacheDir, false, project)
+  const result = await bundle(file, cacheDir, false, project, self)
   const code = result.outputFiles[0]!.text // write: false, one outfile, inline source map: one output file
   const inputs: Record<string, string> = {}
   for (const input of Object.keys(result.metafile.inputs)) {
@@ -67,7 +75,7 @@ export async function transpileConfig(
     onWarning(
       `could not cache the compiled config in ${cacheDir} (${(err as Error).message}); compiled it in memory instead (every start compiles it again)`,
     )
-    const inMemory = (await bundle(file, cacheDir, true, project)).outputFiles[0]!.text
+    const inMemory = (await bundle(file, cacheDir, true, project, self)).outputFiles[0]!.text
     return `data:text/javascript;base64,${Buffer.from(inMemory).toString('base64')}`
   }
 }
@@ -81,6 +89,7 @@ async function bundle(
   cacheDir: string,
   resolvePackages: boolean,
   project: string,
+  self: PackageImports,
 ): Promise<import('esbuild').BuildResult<{ write: false; metafile: true }>> {
   const esbuild = await import('esbuild')
   let result: import('esbuild').BuildResult<{ write: false; metafile: true }>
@@ -99,7 +108,7 @@ async function bundle(
       metafile: true,
       logLevel: 'silent',
       outfile: join(cacheDir, 'out.mjs'),
-      plugins: [externalOutsideProject(project, resolvePackages)],
+      plugins: [externalOutsideProject(project, resolvePackages, self)],
     })
   } catch (err) {
     throw esbuildFailure(err, dirname(file), file)
@@ -192,12 +201,18 @@ export async function checkJavaScriptConfig(file: string, cacheDir: string, keep
  * files under node_modules or outside the project) stays an import, so a library is loaded once
  * (its classes keep their identity) and resolves its own dependencies.
  */
-function externalOutsideProject(root: string, resolvePackages: boolean): import('esbuild').Plugin {
+function externalOutsideProject(
+  root: string,
+  resolvePackages: boolean,
+  self: PackageImports,
+): import('esbuild').Plugin {
   return {
     name: 'typed-tasks-external',
     setup(build) {
       build.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind === 'entry-point' || args.pluginData === INNER) return undefined
+        const own = self.resolve(args.path)
+        if (own) return { path: own, external: true }
         if (args.path.startsWith('.')) {
           const abs = resolve(args.resolveDir, args.path)
           const rel = relative(root, abs)
@@ -273,7 +288,8 @@ export async function bundleConfigs(
   project: string,
   onWarning: (message: string) => void = () => {},
 ): Promise<string> {
-  const key = `ws-${sha256(entries.map((e) => `${e.file}\0${e.dir}`).join('\n')).slice(0, 16)}`
+  const self = packageImports(project, onWarning)
+  const key = `ws-${sha256(`${entries.map((e) => `${e.file}\0${e.dir}`).join('\n')}\0${self.key}`).slice(0, 16)}`
   const metaFile = join(cacheDir, `${key}.json`)
   const cached = readMeta(metaFile)
   if (
@@ -290,7 +306,7 @@ export async function bundleConfigs(
   const contents = `${lines.join('\n')}\nexport default [${entries.map((_, i) => `c${i}`).join(', ')}]\n`
   const esbuild = await import('esbuild')
   const build = async (resolvePackages: boolean) => {
-    const external = externalOutsideProject(project, resolvePackages)
+    const external = externalOutsideProject(project, resolvePackages, self)
     let result: import('esbuild').BuildResult<{ write: false; metafile: true }>
     try {
       result = await esbuild.build({
@@ -325,7 +341,7 @@ export async function bundleConfigs(
               build.onResolve({ filter: /.*/ }, (args) =>
                 entries.some((e) => e.file === args.path) ? { path: args.path } : undefined,
               )
-              external.setup(build)
+              void external.setup(build)
             },
           },
         ],
@@ -365,4 +381,53 @@ export async function bundleConfigs(
     } catch {}
   }
   return pathToFileURL(join(cacheDir, out)).href
+}
+
+/** How a config's imports of this package resolve (see {@link packageImports}). */
+interface PackageImports {
+  /** Enters the compiled config's cache key: `'project'` or the running copy's folder. */
+  key: string
+  /** The `file:` URL to import for `spec` when it names this package and the project has no copy, else undefined. */
+  resolve(spec: string): string | undefined
+}
+
+const PACKAGE_NAME = 'typed-tasks'
+
+/**
+ * Whether the project at `dir` has a copy of `typed-tasks` of its own (a `node_modules/typed-tasks`
+ * in `dir` or a parent, or a parent `package.json` named `typed-tasks`: the package itself), and if
+ * not, how its imports resolve to the running copy: through the running copy's own `exports`
+ * (`import.meta.resolve` from inside the package, Node's self-reference), so `typed-tasks/recipes`
+ * means what it means in an installed copy. When the project's copy has another version than the
+ * running one, `onWarning` is told once per call (the project's copy is the one the config gets).
+ * @param dir absolute folder of the config file (or the workspace project)
+ */
+function packageImports(dir: string, onWarning: (message: string) => void): PackageImports {
+  for (let d = dir; ; d = dirname(d)) {
+    const installed = join(d, 'node_modules', PACKAGE_NAME, 'package.json')
+    const own = existsSync(installed) ? installed : join(d, 'package.json')
+    const pkg = readPackageJson(own)
+    if (pkg && (own === installed || pkg.name === PACKAGE_NAME)) {
+      if (own === installed && pkg.version !== VERSION)
+        onWarning(
+          `the config imports typed-tasks ${pkg.version ?? '(no version)'} from ${dirname(installed)}, but this \`tasks\` is ${VERSION}: run the project's copy (\`npx tasks\`, a package script) or align the versions`,
+        )
+      return { key: 'project', resolve: () => undefined }
+    }
+    if (dirname(d) === d) break
+  }
+  const here = import.meta.resolve(PACKAGE_NAME)
+  return {
+    key: here,
+    resolve: (spec) =>
+      spec === PACKAGE_NAME || spec.startsWith(`${PACKAGE_NAME}/`) ? import.meta.resolve(spec) : undefined,
+  }
+}
+
+function readPackageJson(file: string): { name?: string; version?: string } | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string }
+  } catch {
+    return undefined
+  }
 }

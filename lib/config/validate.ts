@@ -157,7 +157,7 @@ export function validateConfig(raw: unknown, file: string, root: string, source?
     const def = cfg.tasks[name] as unknown
     const parsed = v.safeParse(TaskSchema, def)
     if (!parsed.success) throw shapeError(parsed.issues[0], file, name, source)
-    tasks.set(name, resolveTask(name, def as TaskDefinition, file, root, source, cfg.shell))
+    tasks.set(name, resolveTask(name, def as TaskDefinition, file, source, cfg.shell))
   }
   for (const task of tasks.values()) {
     for (const dep of task.deps) {
@@ -335,7 +335,6 @@ function resolveTask(
   name: string,
   def: TaskDefinition,
   file: string,
-  root: string,
   source?: string,
   defaultShell?: TaskShell,
 ): ResolvedTask {

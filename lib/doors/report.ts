@@ -4,7 +4,8 @@
  * and the run model (collected from events) with its HTML rendering. Reporters consume events
  * only (`RunEvent` and friends come from the core door).
  */
-export { formatReason, formatMs, summaryLine, type FormatReasonOptions } from '../report/format.js'
+export { formatReason, type FormatReasonOptions } from '../reason.js'
+export { formatMs, summaryLine } from '../report/format.js'
 export { combineReporters, type Reporter } from '../report/reporter.js'
 export {
   createRunCollector,

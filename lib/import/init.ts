@@ -1,6 +1,6 @@
 /**
  * `tasks init`: look at a folder (package.json, go.mod, Cargo.toml, pyproject.toml /
- * requirements.txt, Dockerfile, Makefile) and write a starter `tasks.config.ts` that uses the
+ * requirements.txt, Dockerfile, Makefile, justfile, Taskfile.yml) and write a starter `tasks.config.ts` that uses the
  * recipes (`typed-tasks/recipes`) for what it found, with `build`, `test` and `lint` aggregates.
  * The library returns the text; the CLI writes it and adds `.tasks/` to `.gitignore`.
  */
@@ -39,7 +39,7 @@ export function initConfig(options: InitOptions): InitResult {
   const names: string[] = []
   const groups = { build: [] as string[], test: [] as string[], lint: [] as string[] }
   const tasks: GeneratedTask[] = []
-  const comments: string[] = []
+  const comments: string[] = otherRunners(has, detected)
 
   if (has('go.mod')) {
     detected.push('go.mod')
@@ -151,6 +151,19 @@ export function initConfig(options: InitOptions): InitResult {
     detected,
     tasks: names,
   }
+}
+
+/**
+ * The comment for a justfile or Taskfile found in the folder (pointing at `tasks import`), which is
+ * added to `detected`; none when there is neither.
+ */
+function otherRunners(has: (file: string) => boolean, detected: string[]): string[] {
+  const names = ['justfile', 'Justfile', '.justfile', 'Taskfile.yml', 'Taskfile.yaml', 'taskfile.yml', 'taskfile.yaml']
+  const found = names.find(has)
+  if (!found) return []
+  detected.push(found)
+  const what = /just/i.test(found) ? 'recipes' : 'tasks'
+  return [`a ${found} was found: \`tasks import ${found}\` translates its ${what} into tasks`]
 }
 
 /** Main packages of a Go module: the root when it is `package main`, and each `cmd/<name>`. */

@@ -17,6 +17,12 @@ export interface GeneratedTask {
   /** Environment variables set for the commands (make's `export`ed variables). */
   setEnv?: Readonly<Record<string, string>>
   cwd?: string
+  /** Task variables (`tasks <task> --var name=value`): name -> default (undefined: the value must be given). */
+  vars?: Readonly<Record<string, string | undefined>>
+  /** The task's own shell, when it differs from the config's. */
+  shell?: 'portable' | 'sh' | 'cmd'
+  /** How input files enter the fingerprint, when not the default content hash. */
+  fingerprint?: 'mtime'
   /** A folder the task creates: the generated `check` reruns it when the folder is gone. */
   dirCheck?: string
   /** Written as a `//` comment above the task (may span lines). */
@@ -75,6 +81,7 @@ export function renderConfig(input: RenderInput): string {
       const cmds = typeof t.run === 'string' ? [t.run] : t.run
       body.push(`run: ${cmds.length === 1 ? q(cmds[0]!) : list(cmds)}`)
     }
+    if (t.shell) body.push(`shell: ${q(t.shell)}`)
     if (t.cwd && t.cwd !== '.') body.push(`cwd: ${q(t.cwd)}`)
     if (t.deps?.length) body.push(`deps: ${list(t.deps)}`)
     if (t.inputs) body.push(`inputs: ${list(t.inputs)}`)
@@ -86,6 +93,13 @@ export function renderConfig(input: RenderInput): string {
           .map(([k, v]) => `${key(k)}: ${q(v)}`)
           .join(', ')} }`,
       )
+    if (t.vars && Object.keys(t.vars).length)
+      body.push(
+        `vars: { ${Object.entries(t.vars)
+          .map(([k, d]) => `${key(k)}: { ${d === undefined ? '' : `default: ${q(d)}`} }`.replace('{  }', '{}'))
+          .join(', ')} }`,
+      )
+    if (t.fingerprint) body.push(`fingerprint: ${q(t.fingerprint)}`)
     if (t.dirCheck) body.push(`check: ({ cwd }) => existsSync(join(cwd, ${q(t.dirCheck)}))`)
     const one = `    ${key(t.name)}: { ${body.join(', ')} },`
     if (one.length <= 120) lines.push(one)

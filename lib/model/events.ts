@@ -19,7 +19,7 @@ export interface InputChange {
 
 /**
  * Why a task ended as it did: data, never prose. Reporters format it with `formatReason` and
- * switch on `code`; nothing branches on text. The contract is `docs/ENGINE-V2.md`.
+ * switch on `code`; nothing branches on text. The contract is `docs/design/engine-v2.md`.
  */
 export type TaskReason =
   // must run (status 'ran', or 'failed'/'interrupted' when the run then failed: see `runReason`)

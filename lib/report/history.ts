@@ -1,5 +1,5 @@
 /**
- * Run history: one JSON line per run in `.tasks/history.jsonl` (schema in docs/RUN-SUMMARY.md),
+ * Run history: one JSON line per run in `.tasks/history.jsonl` (schema in docs/reference/run-summary.md),
  * bounded in size, saved baselines in `.tasks/baselines/<name>.json`, and the duration
  * comparison behind `--compare` and `--fail-on-regression`: a task is slower when it took more
  * than 20 % *and* more than 100 ms over its baseline (the median of its last 5 runs of the same
@@ -20,7 +20,7 @@ export const HISTORY_SCHEMA = 1
 export interface HistoryTask {
   name: string
   status: ModelStatus
-  /** The reason code (docs/ENGINE-V2.md), e.g. `input-changed`, `restored`, `exit-code`. */
+  /** The reason code (docs/design/engine-v2.md), e.g. `input-changed`, `restored`, `exit-code`. */
   reason: string
   /** ms in this run. */
   durationMs: number

@@ -17,7 +17,7 @@ import { cpuBetween, sampleCpu, type CpuSample, type CpuTime } from './cpu.js'
 import { excerptLog, findSourceLocation, firstErrorLines, type LogExcerpt, type SourceLocation } from './excerpt.js'
 import { reasonCode, reasonDetails, reasonText, type ReasonDetail, type ReasonLike } from './reasons.js'
 
-/** Version of {@link RunModel}'s JSON shape (`--summarize`); see docs/RUN-SUMMARY.md. */
+/** Version of {@link RunModel}'s JSON shape (`--summarize`); see docs/reference/run-summary.md. */
 export const RUN_MODEL_SCHEMA = 1
 
 /** A task's outcome in the model: engine v2's statuses, plus `'not-run'` for a task that got no end event. */
@@ -27,7 +27,7 @@ export type ModelStatus = 'ran' | 'cache-hit' | 'up-to-date' | 'failed' | 'skipp
 export interface TaskModel {
   name: string
   status: ModelStatus
-  /** The end reason's code (`input-changed`, `restored`, `exit-code`, …; see docs/ENGINE-V2.md). */
+  /** The end reason's code (`input-changed`, `restored`, `exit-code`, …; see docs/design/engine-v2.md). */
   reasonCode: string
   /** The end reason in one line. */
   reason: string
@@ -103,7 +103,7 @@ export interface RunCounts {
   savedMs: number
 }
 
-/** The whole run, as `--summarize` writes it (see docs/RUN-SUMMARY.md). */
+/** The whole run, as `--summarize` writes it (see docs/reference/run-summary.md). */
 export interface RunModel {
   schema: typeof RUN_MODEL_SCHEMA
   runId: string
@@ -252,6 +252,8 @@ export function createRunCollector(o: CollectorOptions): RunCollector {
           else s.logCapped = true
           break
         }
+        case 'task:ready':
+          break
         case 'task:end': {
           const s = get(e.task)
           s.end = e as unknown as EndV2

@@ -1,5 +1,5 @@
 /**
- * The report's view of a task's reason: the typed `TaskReason` of engine v2 (docs/ENGINE-V2.md),
+ * The report's view of a task's reason: the typed `TaskReason` of engine v2 (docs/design/engine-v2.md),
  * or, from an engine that still emits one line of prose, that line. Everything the report, the
  * history and the GitHub output need from a reason goes through here: its code (for history and
  * comparisons), its one-line text and its details (the explain diff: files, env, dependencies).
@@ -10,7 +10,7 @@
 import type { TaskReason } from '../model/events.js'
 import { formatReason } from './format.js'
 
-/** Engine v2's `TaskReason` (docs/ENGINE-V2.md): why a task ended as it did, as data. */
+/** Engine v2's `TaskReason` (docs/design/engine-v2.md): why a task ended as it did, as data. */
 export type ContractReason = TaskReason
 
 /** Every reason code of the contract, plus `'other'` for prose this module does not recognise. */

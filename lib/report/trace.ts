@@ -2,7 +2,6 @@
  * `--profile FILE`: a Chrome trace (chrome://tracing, Perfetto) of the run, one complete event per
  * task on the lane of the slot it ran in, built from the run's events only.
  */
-import type { RunEvent } from '../model/events.js'
 import { formatReason } from './format.js'
 import type { Reporter } from './reporter.js'
 

@@ -67,9 +67,7 @@ function git(
  *   (and the clone is not shallow).
  */
 export async function computeAffected(o: AffectedOptions): Promise<AffectedReport> {
-  // Every Project is a LoadedConfig made by loadConfig, and its graph holds its tasks.
-  const config = o.config as LoadedConfig
-  const graph = o.graph as TaskGraph<ResolvedTask>
+  const [config, graph] = [o.config as LoadedConfig, o.graph as TaskGraph<ResolvedTask>] // as loadConfig made them
   const env = o.env ?? process.env
   const ref = o.ref || env.TASKS_AFFECTED_BASE || 'main'
   const root = config.root

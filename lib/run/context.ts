@@ -5,13 +5,14 @@
 import { spawn as cpSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { resolve } from 'node:path'
 import type { Shell, ShellOptions, ShellOutput, ShellProcess, TaskContext, TaskShell } from '../model/config.js'
-import { checkCommands, execCommand, killTree } from './exec.js'
-import { trackTree, treeEnv } from './procs.js'
+import { checkCommands, execCommand } from '../shell/exec.js'
+import { killTree } from '../process/kill.js'
+import { trackTree, treeEnv } from '../process/procs.js'
 import { TaskCommandError } from '../errors.js'
 
 // The public Shell types are our own (zx's need @types/fs-extra, which users lack): zx's must fit them.
 type Fits<T extends true> = T
-type ZxFitsShellTypes = [
+export type ZxFitsShellTypes = [
   Fits<import('zx').ProcessPromise extends ShellProcess ? true : false>,
   Fits<import('zx').ProcessOutput extends ShellOutput ? true : false>,
   Fits<

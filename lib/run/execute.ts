@@ -7,7 +7,7 @@
 import { delimiter, join } from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
 import { TaskCommandError } from '../errors.js'
-import { checkCommands, execCommand } from './exec.js'
+import { checkCommands, execCommand } from '../shell/exec.js'
 import { shellQuote } from '../util/quote.js'
 import { createContext } from './context.js'
 import type { TaskContext } from '../model/config.js'

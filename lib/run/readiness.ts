@@ -5,7 +5,7 @@
  * kinds as Nx's `readyWhen` for continuous tasks, and wireit's `lineMatches`).
  */
 import { connect } from 'node:net'
-import { execCommand } from './exec.js'
+import { execCommand } from '../shell/exec.js'
 import type { ServiceReadyWhen, TaskShell } from '../model/config.js'
 
 /** Interval between two probes of a URL, port or command, ms. */

@@ -7,8 +7,8 @@
 import { join } from 'node:path'
 import { removeStaleTempFiles, useTempDir } from '../util/fs.js'
 import { isProcessAlive } from '../util/process.js'
-import { TaskLocks, taskLockKey } from './lock.js'
-import { ProcTable, bindProcTable, reapLeftoverTrees } from './procs.js'
+import { TaskLocks, taskLockKey } from '../process/lock.js'
+import { ProcTable, bindProcTable, reapLeftoverTrees } from '../process/procs.js'
 import type { WarningCode } from '../model/events.js'
 
 /** Options of {@link startRuntime}. */

@@ -18,7 +18,7 @@ import { readDepfile } from './depfile.js'
 import { findUndeclaredWrites, type RanWindow } from './undeclared.js'
 import { RunServices, type ServicePool } from './service.js'
 import { startRuntime } from './runtime.js'
-import { TaskLocks } from './lock.js'
+import { TaskLocks } from '../process/lock.js'
 import { forgetRun, storeRestore, storeRun, type StoreContext } from './store.js'
 import type {
   RunEvent,

@@ -11,7 +11,7 @@ import { diffRecords, type FingerprintRecord } from '../fingerprint/record.js'
 import type { TaskGraph } from '../graph/graph.js'
 import { reasonFromChanges } from './decide.js'
 import { executeTask, type Execution } from './execute.js'
-import { bindChildSignal } from './procs.js'
+import { bindChildSignal } from '../process/procs.js'
 import { describeReadyWhen, waitReady } from './readiness.js'
 import type { TaskContext } from '../model/config.js'
 import type { RunEvent, TaskReason, TaskResult, TaskStatus } from '../model/events.js'
@@ -19,9 +19,6 @@ import type { ResolvedTask } from '../model/internal.js'
 
 /** Lines of a service's log kept for a readiness failure's message. */
 export const LOG_TAIL_LINES = 20
-
-/** Grace between SIGTERM and SIGKILL when a service is stopped, ms (exec's default). */
-const STOP_GRACE_MS = 2000
 
 /** One running service process (tree). */
 export class ServiceInstance {

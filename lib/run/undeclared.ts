@@ -10,8 +10,14 @@
  * against the wall-clock windows of the tasks that executed. When exactly one task was running
  * then, it is named; when several ran at once, the warning names all of them as candidates and
  * blames none; a change outside every window (the user's editor, a restore) is not reported.
+ *
+ * Expected writes, never reported: a task's own `depfile`, and everything inside a tool cache: a
+ * folder holding a `CACHEDIR.TAG` that starts with the signature of the Cache Directory Tagging
+ * Specification (cargo's `target/`, `.pytest_cache`, `.ruff_cache`, `.mypy_cache`, uv's caches
+ * write one) or a `pyvenv.cfg` (a Python virtual environment, whatever its name). Measured before
+ * this rule: 485 to 24,199 files per warning on such folders, from our own recipes too.
  */
-import { lstatSync, readdirSync, type Stats } from 'node:fs'
+import { closeSync, lstatSync, openSync, readdirSync, readSync, type Stats } from 'node:fs'
 import { join, posix } from 'node:path'
 import type { WrittenCandidates } from '../fingerprint/git.js'
 import { compileGlob, GLOB_SYNTAX, type Matcher } from '../fingerprint/patterns.js'
@@ -35,6 +41,33 @@ export interface UndeclaredWrite {
 /** File timestamps come from the kernel's coarse clock (up to a few ms behind `Date.now()`), ms. */
 const SLACK_MS = 20
 const SKIP_DIRS = new Set(['.git', '.tasks', 'node_modules'])
+/** The first bytes of a valid `CACHEDIR.TAG` (Cache Directory Tagging Specification, bford.info/cachedir). */
+const CACHEDIR_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55'
+
+/**
+ * Whether the folder `dir` (absolute) is a tool cache: it holds a `CACHEDIR.TAG` whose first bytes
+ * are the specification's signature (a tag without it does not count, as the specification says),
+ * or a `pyvenv.cfg` (PEP 405: the marker of a virtual environment).
+ * @param names the folder's entry names when the caller already read them (saves two stats)
+ */
+export function isToolCache(dir: string, names?: ReadonlySet<string>): boolean {
+  if (names && !names.has('CACHEDIR.TAG') && !names.has('pyvenv.cfg')) return false
+  try {
+    if (!names || names.has('pyvenv.cfg')) {
+      if (lstatSync(join(dir, 'pyvenv.cfg'), { throwIfNoEntry: false })?.isFile()) return true
+    }
+    const fd = openSync(join(dir, 'CACHEDIR.TAG'), 'r')
+    try {
+      const head = Buffer.alloc(CACHEDIR_SIGNATURE.length)
+      const n = readSync(fd, head, 0, head.length, 0)
+      return head.toString('latin1', 0, n) === CACHEDIR_SIGNATURE
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return false
+  }
+}
 
 /**
  * Find the files changed since `runStartMs` that match no declared output of `tasks`, and
@@ -53,6 +86,18 @@ export function findUndeclaredWrites(
   candidates?: WrittenCandidates,
 ): UndeclaredWrite[] {
   const declared = declaredMatcher(tasks)
+  const cacheDirs = new Map<string, boolean>()
+  /** Whether a root-relative path lies in a tool cache (its folders looked at once each per call). */
+  const inToolCache = (rel: string): boolean => {
+    const parts = rel.split('/')
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/')
+      let is = cacheDirs.get(dir)
+      if (is === undefined) cacheDirs.set(dir, (is = isToolCache(join(root, dir))))
+      if (is) return true
+    }
+    return false
+  }
   const since = runStartMs - SLACK_MS
   const byTasks = new Map<string, UndeclaredWrite>()
   const seen = new Set<string>()
@@ -87,6 +132,7 @@ export function findUndeclaredWrites(
       } catch {
         continue
       }
+      if (dir && isToolCache(join(root, dir), new Set(entries.map((e) => e.name)))) continue
       for (const e of entries) {
         const rel = dir ? `${dir}/${e.name}` : e.name
         if (e.isDirectory()) {
@@ -98,9 +144,9 @@ export function findUndeclaredWrites(
   if (!candidates) walk('')
   else {
     const skipped = (rel: string) => rel.split('/').some((part) => SKIP_DIRS.has(part))
-    for (const f of candidates.files) if (!skipped(f)) check(f)
+    for (const f of candidates.files) if (!skipped(f) && !inToolCache(f)) check(f)
     for (const d of candidates.dirs) {
-      if (skipped(d)) continue
+      if (skipped(d) || inToolCache(d)) continue
       let st: Stats
       try {
         st = lstatSync(join(root, d))
@@ -129,6 +175,8 @@ function declaredMatcher(tasks: readonly ResolvedTask[]): (path: string) => bool
     const base = t.cwd === '.' ? '' : t.cwd
     const full = (p: string) => posix.normalize(base ? `${base}/${p}` : p).replace(/\/$/, '')
     const pos = t.outputs.filter((o) => !o.startsWith('!')).map((o) => covers(full(o)))
+    // The task's own depfile (already root-relative) is a write it declares.
+    if (t.depfile) pos.push(covers(t.depfile))
     if (pos.length === 0) continue
     rules.push({ pos, neg: t.outputs.filter((o) => o.startsWith('!')).map((o) => covers(full(o.slice(1)))) })
   }

@@ -25,8 +25,8 @@ import { dirname } from 'node:path'
 import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream'
 import type { ShellLine } from '@yarnpkg/parsers'
 import { makeBuiltins, type Builtin } from './builtins.js'
-import { killTree } from './kill.js'
-import { trackTree, treeEnv } from '../run/procs.js'
+import { killTree } from '../process/kill.js'
+import { trackTree, treeEnv } from '../process/procs.js'
 
 const isWindows = process.platform === 'win32'
 
@@ -49,6 +49,8 @@ type CrossSpawn = (command: string, args: readonly string[], options: SpawnOptio
 
 interface Loaded {
   execute(command: string, args: string[], options: Record<string, unknown>): Promise<number>
+  /** The interpreter's glob option, with sh's rule for a pattern that matches nothing (see {@link shGlob}). */
+  glob: ShellGlob
   parseShell(source: string): ShellLine
   toPortablePath(p: string): string
   fromPortablePath(p: string): string
@@ -135,13 +137,17 @@ function load(): Loaded {
     parsingForExecute = false
     let ast = parsed.get(source)
     if (!ast) {
-      ast = parseOnce(source, options)
+      ast = unsetExpandsEmpty(parseOnce(source, options))
       if (parsed.size >= PARSED_MAX) parsed.clear()
       parsed.set(source, ast)
     }
     return ast
   }
-  const shell = req('@yarnpkg/shell') as { execute: Loaded['execute']; ShellError: new (message: string) => Error }
+  const shell = req('@yarnpkg/shell') as {
+    execute: Loaded['execute']
+    ShellError: new (message: string) => Error
+    globUtils: ShellGlob
+  }
   const parsers = req(parsersEntry) as { parseShell: Loaded['parseShell'] }
   const fslib = req('@yarnpkg/fslib') as {
     NodeFS: new () => { createReadStream(...a: unknown[]): unknown; createWriteStream(...a: unknown[]): unknown }
@@ -158,7 +164,7 @@ function load(): Loaded {
     constructor(private readonly execution: Execution) {
       super()
     }
-    createReadStream(p: unknown, opts?: unknown) {
+    override createReadStream(p: unknown, opts?: unknown) {
       const native = npath.fromPortablePath(String(p))
       try {
         if (statSync(native).isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' })
@@ -168,7 +174,7 @@ function load(): Loaded {
       }
       return super.createReadStream(p, opts)
     }
-    createWriteStream(p: unknown, opts?: unknown) {
+    override createWriteStream(p: unknown, opts?: unknown) {
       const native = npath.fromPortablePath(String(p))
       if (this.execution.signal.aborted) throw new shell.ShellError('interrupted')
       try {
@@ -183,6 +189,7 @@ function load(): Loaded {
   }
   loaded = {
     execute: shell.execute,
+    glob: shGlob(shell.globUtils),
     parseShell: (source) => parsers.parseShell(source),
     toPortablePath: npath.toPortablePath,
     fromPortablePath: npath.fromPortablePath,
@@ -190,6 +197,50 @@ function load(): Loaded {
     fsFor: (execution) => new CheckedFS(execution),
   }
   return loaded
+}
+
+/** `@yarnpkg/shell`'s glob option (its `globUtils` shape). */
+interface ShellGlob {
+  isGlobPattern(pattern: string): boolean
+  match(pattern: string, options: { cwd: string; baseFs: unknown }): Promise<string[]>
+}
+
+/**
+ * The interpreter's glob with sh's rule for a pattern that matches nothing: the word stays as
+ * written (POSIX 2.13.3, bash without `nullglob`/`failglob`), where the interpreter fails the command
+ * with `No matches found` (so `rm -f build/*.o` on a clean tree, or `npm run x -w @scope/pkg*`,
+ * failed under the portable shell and ran under sh).
+ */
+function shGlob(globUtils: ShellGlob): ShellGlob {
+  return {
+    isGlobPattern: (pattern) => globUtils.isGlobPattern(pattern),
+    match: async (pattern, options) => {
+      const found = await globUtils.match(pattern, options)
+      return found.length ? found : [pattern]
+    },
+  }
+}
+
+/**
+ * sh's rule for an unset variable: `$NAME` and `${NAME}` expand to nothing (POSIX 2.6.2, without
+ * `set -u`), where the interpreter fails the command with `Unbound variable "NAME"`. Every variable
+ * segment of the tree (arguments, redirections, assignments, `$(...)`, arithmetic, where an unset
+ * name is then 0 as in sh) without a `:-`/`:+` operand gets an empty default: for a set variable
+ * this changes nothing (an empty value and the empty default expand alike), for an unset one it
+ * expands to nothing. `set -u` itself is refused before a task starts (the portable shell has no
+ * `set`), so a task that wants it uses `shell: 'sh'`. Changes `ast` in place and returns it.
+ */
+export function unsetExpandsEmpty(ast: ShellLine): ShellLine {
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit)
+    if (!node || typeof node !== 'object') return
+    const n = node as Record<string, unknown>
+    if (n.type === 'variable' && typeof n.name === 'string' && !n.defaultValue && !n.alternativeValue)
+      n.defaultValue = []
+    for (const v of Object.values(n)) visit(v)
+  }
+  visit(ast)
+  return ast
 }
 
 /**
@@ -285,6 +336,7 @@ export async function runPortable(command: string, options: PortableOptions): Pr
       stdin: options.interactive ? process.stdin : null,
       stdout: streams[0],
       stderr: streams[1],
+      glob: shell.glob,
     })
     parsingForExecute = false
     code = await done

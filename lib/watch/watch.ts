@@ -56,8 +56,7 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
   const { signal } = options
   const debounceMs = options.debounceMs ?? DEBOUNCE_MS
   const reload = options.reload ?? ((prev) => loadConfig({ config: prev.file, fresh: true }))
-  // Every Project is a LoadedConfig made by loadConfig (`reload`'s too).
-  let config = options.config as LoadedConfig
+  let config = options.config as LoadedConfig // as loadConfig made it (and `reload`)
   let graph: TaskGraph<ResolvedTask> = buildGraph(config, options.tasks)
   const pool = new ServicePool(true, (e) => emit(e))
   const runs: RunResult[] = []
@@ -191,7 +190,7 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
     if (signal.aborted) return
     try {
       const { reload: _r, debounceMs: _d, poll: _p, onEvent: _o, ...runOptions } = options
-      const session: RunOptions & RunSession = {
+      const result = await run({
         ...runOptions,
         config,
         services: pool,
@@ -205,8 +204,7 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
           runningTasks.set(task, ac)
           return ac.signal
         },
-      }
-      const result = await run(session)
+      } as RunOptions & RunSession)
       runs.push(result)
     } catch (error) {
       emit({ type: 'watch:error', time: Date.now(), message: (error as Error)?.message ?? String(error), error })

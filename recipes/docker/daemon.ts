@@ -114,7 +114,9 @@ export async function connect(
     throw unreachable(ep, err)
   }
   try {
-    await docker.ping({ abortSignal: anySignal(signal, 15_000) } as never)
+    // dockerode's types lack the options overload of ping (docker-modem takes `abortSignal`).
+    const ping = docker.ping.bind(docker) as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>
+    await ping({ abortSignal: anySignal(signal, 15_000) })
   } catch (err) {
     if (signal.aborted) throw err
     throw unreachable(ep, err)

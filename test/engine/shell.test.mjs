@@ -268,4 +268,26 @@ test('shellQuote: plain words stay, everything else survives sh; cmd quoting esc
   assert.is(shellQuote('say "hi"\\', 'cmd'), '^"say^ \\^"hi\\^"\\\\^"')
 })
 
+test('sh semantics: an unset $VAR expands to nothing and a glob matching nothing stays the word, as sh does (portable vs sh, same text)', async () => {
+  const cmd = (out) =>
+    `echo "[$UNSET_A]" x\${UNSET_B}y z$UNSET_C > ${out}; echo $((UNSET_D + 2)) >> ${out}; ` +
+    `echo no-such-*.zz '@scope/pkg*' @scope/pkg* >> ${out}; rm -f none/*.o && echo done >> ${out}`
+  const p = project(
+    `{
+    portable: { run: ${JSON.stringify(cmd('out/portable.txt'))}, inputs: [], outputs: ['out/portable.txt'] },
+    sh: { run: ${JSON.stringify(cmd('out/sh.txt'))}, shell: 'sh', inputs: [], outputs: ['out/sh.txt'] },
+  }`,
+    { 'out/.keep': '' },
+  )
+  try {
+    const r = await tasksJson(p.dir, ['portable', 'sh'])
+    assert.is(r.code, 0, dump(r))
+    const expected = '[] xy z\n2\nno-such-*.zz @scope/pkg* @scope/pkg*\ndone\n'
+    assert.is(p.read('out/sh.txt'), expected, 'sh itself')
+    assert.is(p.read('out/portable.txt'), expected)
+  } finally {
+    p.cleanup()
+  }
+})
+
 test.run()

@@ -95,4 +95,41 @@ test('parallel tasks: a write while two tasks ran at once is never blamed on one
   }
 })
 
+test("tool caches (a CACHEDIR.TAG with the signature, a pyvenv.cfg) and the task's own depfile are expected writes, never reported", async () => {
+  const sig = 'Signature: 8a477f597d28d172789f06886806bc55'
+  const p = project(
+    `{
+    build: {
+      run: [
+        'mkdir -p out deps target/debug/deps .venv/lib/site .cache/tool fake/sub',
+        'echo x > out/o && echo "out/o: in.txt" > deps/o.d',
+        'echo 1 > target/debug/deps/a.rlib && echo 2 > .venv/lib/site/m.py && echo 3 > .cache/tool/blob',
+        'echo 4 > fake/sub/f.txt',
+      ],
+      inputs: ['in.txt'],
+      outputs: ['out/**'],
+      depfile: 'deps/o.d',
+    },
+  }`,
+    {
+      'in.txt': 'in\n',
+      // cargo writes target/CACHEDIR.TAG; a venv has pyvenv.cfg at its top; a tag without the signature is no tag
+      'target/CACHEDIR.TAG': `${sig}\n# This file is a cache directory tag created by cargo.\n`,
+      '.venv/pyvenv.cfg': 'home = /usr/bin\n',
+      '.cache/tool/CACHEDIR.TAG': `${sig}\n`,
+      'fake/CACHEDIR.TAG': 'not the signature\n',
+    },
+  )
+  try {
+    const { result, warnings: ws } = await warnings(p.dir, ['build'])
+    assert.is(result.ok, true, JSON.stringify(result))
+    const u = undeclared(ws)
+    assert.is(u.length, 1, JSON.stringify(ws))
+    assert.match(u[0].message, /fake\/sub\/f\.txt/)
+    assert.not.match(u[0].message, /target|\.venv|\.cache|deps\/o\.d|out\/o/)
+  } finally {
+    p.cleanup()
+  }
+})
+
 test.run()

@@ -1,4 +1,4 @@
-// Synthetic event streams in engine v2's shape (docs/ENGINE-V2.md): typed reasons, runReason,
+// Synthetic event streams in engine v2's shape (docs/design/engine-v2.md): typed reasons, runReason,
 // cacheSource, outputs. They drive the report modules without running anything, so the model,
 // the HTML page, the history and the GitHub output are tested against the contract directly.
 

@@ -1,4 +1,4 @@
-// `--summarize` (the documented, versioned JSON of docs/RUN-SUMMARY.md) from the real CLI, and the
+// `--summarize` (the documented, versioned JSON of docs/reference/run-summary.md) from the real CLI, and the
 // HTML page's own guarantees: self-contained, escaped, under 2 MB for 1,000 tasks with big logs,
 // cut logs linked to their full copies.
 import { test } from 'uvu'

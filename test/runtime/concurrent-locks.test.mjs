@@ -1,4 +1,4 @@
-// Per-task locks between `tasks` processes (lib/run/lock.ts): the same task runs in one process
+// Per-task locks between `tasks` processes (lib/process/lock.ts): the same task runs in one process
 // at a time and the other finds it up to date; a dead owner's lock (dead pid, reused pid, garbage
 // content) is taken over; a live owner's lock is waited for.
 import { test } from 'uvu'
@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync }
 import { join } from 'node:path'
 import { project, tasksJson, startCli, waitFor, dump, count, REPO } from '../engine/rig.mjs'
 
-const { taskLockKey } = await import(join(REPO, 'dist', 'lib', 'run', 'lock.js'))
+const { taskLockKey } = await import(join(REPO, 'dist', 'lib', 'process', 'lock.js'))
 const { processStartTime } = await import(join(REPO, 'dist', 'lib', 'util', 'process.js'))
 
 // `slow` truncates its output first and writes it last: two runs at once would interleave.

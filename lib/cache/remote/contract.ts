@@ -1,6 +1,6 @@
 /**
  * What the remote tier needs of the local tier beneath it: the engine's `Cache` plus the three
- * methods `LocalCache` has for tiers above it (docs/ENGINE-V2.md, "The cache").
+ * methods `LocalCache` has for tiers above it (docs/design/engine-v2.md, "The cache").
  */
 import type { ActionResult, Cache } from '../cache.js'
 

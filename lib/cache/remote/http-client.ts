@@ -162,7 +162,8 @@ export class HttpClient {
           // A server is untrusted: an answer larger than any result we would accept is refused, not buffered.
           if (size > MAX_RESPONSE_BYTES) {
             finish(new RemoteError('protocol', `the answer is larger than ${MAX_RESPONSE_BYTES} bytes`))
-            return req.destroy()
+            req.destroy()
+            return
           }
           chunks.push(c)
           idle()

@@ -13,7 +13,6 @@ import {
   ENVELOPE_FORMAT,
   RemoteError,
   isSha256,
-  type Digest,
   type Envelope,
   type ProbeCheck,
   type ProbeReport,

@@ -1,6 +1,6 @@
 /**
  * The process trees this process started (each task command runs in its own process group, see
- * `exec.ts`): a registry in memory, so a signal handler can kill every tree at once
+ * `shell/exec.ts`): a registry in memory, so a signal handler can kill every tree at once
  * ({@link killAllTrees}), and on disk in `.tasks/procs/<pid>-<start>.json`, so the next start
  * finds the trees that a `kill -9` of `tasks` left running ({@link reapLeftoverTrees}).
  *

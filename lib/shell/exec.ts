@@ -3,15 +3,13 @@
  * abort. `portable` (the default) runs in process (`lib/shell/portable.ts`); `sh` and `cmd` spawn
  * the shell directly in a new process group (1.5 ms a command; zx adds 3-5 ms and its AbortSignal
  * kills only the direct child, see DEPS.md). Each tree carries the owner marker and is recorded
- * while it runs (`procs.ts`), so signal handlers and the next start after a `kill -9` can find it.
+ * while it runs (`process/procs.ts`), so signal handlers and the next start after a `kill -9` can find it.
  */
 import { spawn } from 'node:child_process'
 import { TaskCommandError, TasksError } from '../errors.js'
-import { killTree } from '../shell/kill.js'
-import { trackTree, treeEnv } from './procs.js'
+import { killTree } from '../process/kill.js'
+import { trackTree, treeEnv } from '../process/procs.js'
 import type { TaskShell } from '../model/config.js'
-
-export { killTree }
 
 /** Options of {@link execCommand}. */
 export interface ExecOptions {
@@ -40,13 +38,13 @@ const isWindows = process.platform === 'win32'
 const verdicts = new Map<string, string | false>()
 const VERDICTS_MAX = 4096
 
-type PortableModule = typeof import('../shell/portable.js')
+type PortableModule = typeof import('./portable.js')
 let portableModule: Promise<PortableModule> | undefined
-let checkModule: Promise<PortableModule & typeof import('../shell/check.js')> | undefined
+let checkModule: Promise<PortableModule & typeof import('./check.js')> | undefined
 /** The portable shell, imported once (a dynamic `import()` per command costs a module-map look-up and promise turns). */
-const portable = () => (portableModule ??= import('../shell/portable.js'))
+const portable = () => (portableModule ??= import('./portable.js'))
 const portableCheck = () =>
-  (checkModule ??= Promise.all([portable(), import('../shell/check.js')]).then(([p, c]) => ({ ...p, ...c })))
+  (checkModule ??= Promise.all([portable(), import('./check.js')]).then(([p, c]) => ({ ...p, ...c })))
 
 /**
  * Check, before a task runs any of its commands, that its shell can run every one of them: for
