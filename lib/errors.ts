@@ -133,17 +133,18 @@ export interface RecipeErrorDetails {
   recipe?: string
   /** The option at fault (config-time errors), e.g. `tags`. */
   option?: string
-  /** The fix, one line: "did you mean `tags`?", "run `rustup target add x`". Also appended to the message. */
+  /** The fix, one line: "did you mean `tags`?", "run `rustup target add x`". Kept apart from the message (see {@link failureText}). */
   hint?: string
 }
 
 /**
  * The one error type recipes throw (the library's recipes and a user's own), with a typed `code`.
- * Config-time errors (`unknown-option`, `invalid-option`) keep their stack, so the config loader can
- * point at the line of `tasks.config.ts` that called the recipe. Run-time errors are expected
- * failures (a build step failed, the daemon is down): their `stack` is their message, because the
- * engine prints a failed function task's stack and a JavaScript trace is noise there.
- * The message is `<recipe>: <what>` and, with a hint, a second line `  help: <hint>`.
+ * Like {@link TasksError}, the fix is kept apart from the message: `message` is `<recipe>: <what>`,
+ * `hint` the fix; {@link failureText} joins them (`<message>\n  help: <hint>`) where the engine shows
+ * the failure. Config-time errors (`unknown-option`, `invalid-option`) keep their stack, so the
+ * config loader can point at the line of `tasks.config.ts` that called the recipe. Run-time errors
+ * are expected failures (a build step failed, the daemon is down): their `stack` is their
+ * {@link failureText}, because a JavaScript trace is noise there.
  * @example throw new RecipeError('unknown-option', 'unknown option `tgas`', { recipe: 'docker.image', option: 'tgas', hint: 'did you mean `tags`?' })
  */
 export class RecipeError extends Error {
@@ -156,14 +157,29 @@ export class RecipeError extends Error {
   readonly option?: string
   readonly hint?: string
   constructor(code: RecipeErrorCode, message: string, details: RecipeErrorDetails = {}) {
-    const text = `${details.recipe && !message.startsWith(details.recipe) ? `${details.recipe}: ` : ''}${message}${details.hint ? `\n  help: ${details.hint}` : ''}`
-    super(text)
+    super(`${details.recipe && !message.startsWith(details.recipe) ? `${details.recipe}: ` : ''}${message}`)
     this.name = 'RecipeError'
     Object.defineProperty(this, BRAND, { value: 'RecipeError' })
     this.code = code
     this.recipe = details.recipe
     this.option = details.option
     this.hint = details.hint
-    if (code !== 'unknown-option' && code !== 'invalid-option') this.stack = text
+    if (code !== 'unknown-option' && code !== 'invalid-option') this.stack = failureText(this)
   }
+}
+
+/**
+ * Whether a task's error is an expected failure, shown by its {@link failureText} (else it is a bug,
+ * shown with its stack): our own error classes ({@link TaskCommandError}, {@link RecipeError},
+ * {@link TasksError}, also from another copy of this module), and Node's or another library's
+ * errors that carry a `code` (ENOENT, EACCES...).
+ */
+export function isExpectedFailure(err: unknown): err is Error {
+  if (err instanceof TaskCommandError || err instanceof RecipeError || err instanceof TasksError) return true
+  return err instanceof Error && 'code' in err
+}
+
+/** The text of an error as the engine shows it: the message and, for a {@link RecipeError} with a hint, `\n  help: <hint>`. */
+export function failureText(err: Error): string {
+  return err instanceof RecipeError && err.hint ? `${err.message}\n  help: ${err.hint}` : err.message
 }

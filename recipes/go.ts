@@ -174,7 +174,7 @@ export interface GoBuildOptions extends GoCommonOptions {
  * Inputs: `**\/*.go` without `_test.go` and `testdata/`, `go.mod`, `go.sum` (+ vendor/, see
  * `vendor`); outputs: the binary.
  *
- * @throws {Error} on a missing `name`, an unknown target (the message lists the known GOOS/GOARCH),
+ * @throws {RecipeError} on a missing `name`, an unknown target (the message lists the known GOOS/GOARCH),
  *   a duplicate target, an unknown option or an option of the wrong type.
  * @example go.build({ name: 'api', main: './cmd/api', stamp: { 'main.version': '1.2.0' }, targets: ['linux/amd64', 'windows/amd64'] })
  */
@@ -260,7 +260,7 @@ export interface GoTestOptions extends GoCommonOptions {
  * Run `go test [-race] [-short] [-p n] [-run re] [-tags t] [flags] <packages>` as the task
  * `go:test` (or `taskName`). Inputs: every `.go` file, `testdata/`, `go.mod`, `go.sum`; a cache hit
  * replays the test log.
- * @throws {Error} on an unknown option or an option of the wrong type.
+ * @throws {RecipeError} on an unknown option or an option of the wrong type.
  * @example go.test({ race: true, short: true, packages: ['./internal/...'] })
  */
 export function test(options: GoTestOptions = {}): Record<string, TaskDefinition> {
@@ -311,7 +311,7 @@ export interface GoVetOptions extends GoCommonOptions {
 /**
  * Run `go vet [-tags t] [flags] <packages>` as the task `go:vet` (or `taskName`), cached on the Go
  * sources like {@link test}.
- * @throws {Error} on an unknown option or an option of the wrong type.
+ * @throws {RecipeError} on an unknown option or an option of the wrong type.
  */
 export function vet(options: GoVetOptions = {}): Record<string, TaskDefinition> {
   const R = 'go.vet'

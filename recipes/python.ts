@@ -143,8 +143,8 @@ export interface PythonVenvOptions extends Omit<PythonCommonOptions, 'venv'> {
  * <venv python> ...` when uv is used, else `<python> -m venv [--system-site-packages] <venv>` and
  * `<venv python> -m pip install --disable-pip-version-check [--no-index --find-links <wheels>]
  * [--no-build-isolation] [-r <file>]... [-e .[extras]] [packages]`.
- * @throws {Error} on an unknown option or an option of the wrong type; at run time, when `uv: true`
- *   and uv is missing, or a command fails.
+ * @throws {RecipeError} on an unknown option or an option of the wrong type; at run time, `tool-missing`
+ *   when `uv: true` and uv is missing (`TaskCommandError` when a command fails).
  */
 export function venv(options: PythonVenvOptions = {}): Record<string, TaskDefinition> {
   const R = 'python.venv'
@@ -304,7 +304,7 @@ export interface PythonTestOptions extends PythonCommonOptions {
  * Run `<venv python> -m pytest [args]` as the task `py:test` (or `taskName`), after the venv task.
  * Inputs: every `.py` file (outside the venv, build/, dist/, caches), pyproject.toml, setup.cfg,
  * setup.py, tox.ini, pytest.ini, requirements*.txt. A cache hit replays the pytest log.
- * @throws {Error} on an unknown option or an option of the wrong type.
+ * @throws {RecipeError} on an unknown option or an option of the wrong type.
  */
 export function test(options: PythonTestOptions = {}): Record<string, TaskDefinition> {
   const R = 'python.test'
@@ -343,7 +343,7 @@ export interface PythonLintOptions extends PythonCommonOptions {
  * `--extend-exclude <venv>,build,dist` (ruff already skips venvs); both get `--extend-exclude` for
  * UV_CACHE_DIR / PIP_CACHE_DIR when they lie inside `dir`. Which linter is installed enters
  * the fingerprint, so installing one reruns the task.
- * @throws {Error} on an unknown option or an option of the wrong type.
+ * @throws {RecipeError} on an unknown option or an option of the wrong type.
  */
 export function lint(options: PythonLintOptions = {}): Record<string, TaskDefinition> {
   const R = 'python.lint'
@@ -437,7 +437,7 @@ export interface PythonWheelOptions extends PythonCommonOptions {
  * <outDir> .` when the interpreter has pip, else (a venv made by uv has no pip) `uv build --wheel
  * --no-build-isolation --python <python> --out-dir <outDir> .`. Outputs: `<outDir>/*.whl`, restored
  * on a cache hit.
- * @throws {Error} on an unknown option or an option of the wrong type.
+ * @throws {RecipeError} on an unknown option or an option of the wrong type.
  */
 export function wheel(options: PythonWheelOptions = {}): Record<string, TaskDefinition> {
   const R = 'python.wheel'

@@ -117,7 +117,7 @@ export interface RustBuildOptions extends RustCommonOptions {
  * [--locked] --target-dir <targetDir> [--target <triple>] [flags]` as the task `rust:<bin>` (or
  * `taskName`). Inputs: `src/**\/*.rs`, build.rs, Cargo.toml, Cargo.lock, rust-toolchain(.toml),
  * .cargo/config(.toml), and the same of each of `members`; output: the binary.
- * @throws {Error} on a missing `bin`, a malformed or duplicate target triple, an unknown option or
+ * @throws {RecipeError} on a missing `bin`, a malformed or duplicate target triple, an unknown option or
  *   an option of the wrong type.
  */
 export function build(options: RustBuildOptions): Record<string, TaskDefinition> {
@@ -217,7 +217,7 @@ export interface RustTestOptions extends RustCommonOptions {
  * Run `cargo test [--release] [--workspace | -p pkg] [features] [--locked] --target-dir <targetDir>
  * [flags] [-- args]` as the task `rust:test` (or `taskName`). Inputs: the build inputs plus
  * `tests/`, `benches/`, `examples/`; a cache hit replays the test log.
- * @throws {Error} on an unknown option or an option of the wrong type.
+ * @throws {RecipeError} on an unknown option or an option of the wrong type.
  */
 export function test(options: RustTestOptions = {}): Record<string, TaskDefinition> {
   const R = 'rust.test'
@@ -266,7 +266,7 @@ export interface RustClippyOptions extends RustCommonOptions {
  * Run `cargo clippy [--workspace | -p pkg] [--all-targets] [features] [--locked] --target-dir
  * <targetDir> [flags] -- [-D warnings] [lints]` as the task `rust:clippy` (or `taskName`), on the
  * same inputs as {@link test}.
- * @throws {Error} on an unknown option or an option of the wrong type.
+ * @throws {RecipeError} on an unknown option or an option of the wrong type.
  */
 export function clippy(options: RustClippyOptions = {}): Record<string, TaskDefinition> {
   const R = 'rust.clippy'
@@ -317,7 +317,7 @@ export interface RustFmtOptions {
  * Check formatting with `cargo fmt --all -- --check` (or `-p <package>`) as the task `rust:fmt` (or
  * `taskName`); fails and shows the diff when a file is not formatted. Inputs: every `.rs` file
  * outside `target/`, Cargo.toml, rustfmt.toml, .rustfmt.toml.
- * @throws {Error} on an unknown option or an option of the wrong type.
+ * @throws {RecipeError} on an unknown option or an option of the wrong type.
  */
 export function fmtCheck(options: RustFmtOptions = {}): Record<string, TaskDefinition> {
   const R = 'rust.fmtCheck'

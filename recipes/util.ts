@@ -196,7 +196,7 @@ export function optStrings(recipe: string, option: string, value: unknown): stri
 /**
  * A folder relative to the project root (or to the task's cwd), POSIX, without `./` or a trailing
  * slash; `'.'` for the folder itself.
- * @throws {Error} when it is absolute or climbs out with `..`.
+ * @throws {RecipeError} `invalid-option` when it is absolute or climbs out with `..`.
  */
 export function relDir(recipe: string, option: string, value: unknown, fallback = '.'): string {
   const v = optString(recipe, option, value) ?? fallback

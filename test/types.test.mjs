@@ -3,7 +3,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { REPO } from './helpers.mjs'
+import { REPO } from './rig.mjs'
 
 test('defineConfig accepts valid configs and rejects wrong keys and values', () => {
   const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc')

@@ -27,19 +27,13 @@
  * compared by samples, never walked.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join, posix } from 'node:path'
 import { TasksError } from '../errors.js'
-import { expandGlobs, GLOB_SYNTAX } from '../fingerprint/glob.js'
+import { expandGlobs } from '../fingerprint/glob.js'
+import { compileGlob, GLOB_SYNTAX, staticBase, type Matcher } from '../util/glob.js'
 import { locate } from './locate.js'
 import type { ErrorLocation } from '../errors.js'
 import type { LoadedConfig, ResolvedTask } from '../model/internal.js'
-
-const require = createRequire(import.meta.url)
-type Matcher = (path: string) => boolean
-type Picomatch = (glob: string | string[], options?: object) => Matcher
-let pm: Picomatch | undefined
-const picomatch = () => (pm ??= require('picomatch') as Picomatch)
 
 /** One positive pattern of a task, root-relative. */
 interface Pattern {
@@ -150,17 +144,6 @@ function addPattern(list: Pattern[], task: ResolvedTask, kind: Pattern['kind'], 
   list.push({ task, kind, written, path, literal, base, order: list.length })
 }
 
-/**
- * The leading folders of a glob without glob syntax (`src/lib` of `src/lib/**\/*.ts`), as picomatch's
- * `scan` gives, without loading picomatch on the no-op path.
- */
-function staticBase(glob: string): string {
-  const parts = glob.split('/')
-  let n = 0
-  while (n < parts.length - 1 && !GLOB_SYNTAX.test(parts[n]!)) n++
-  return parts.slice(0, n).join('/')
-}
-
 /** Patterns indexed by base folder, with the bases sorted (for the folders below a base). */
 interface BaseIndex {
   byBase: Map<string, Pattern[]>
@@ -240,20 +223,13 @@ function relativeTo(task: ResolvedTask, file: string): string {
   return task.cwd === '.' ? file : posix.relative(task.cwd, file)
 }
 
-/** Matchers, negations, listings and dependency closures of one check, computed on demand. */
+/** Negations, listings and dependency closures of one check, computed on demand (matchers: `compileGlob`'s memo). */
 class Context {
-  private readonly matchers = new Map<string, Matcher>()
   private readonly negations = new Map<string, Matcher | null>()
   private readonly listed = new Map<string, string[]>()
   private readonly closures = new Map<string, Set<string>>()
 
   constructor(private readonly config: LoadedConfig) {}
-
-  private matcher(glob: string): Matcher {
-    let m = this.matchers.get(glob)
-    if (!m) this.matchers.set(glob, (m = picomatch()(glob, { dot: true, posix: true })))
-    return m
-  }
 
   /** Whether `file` is excluded by a `!pattern` of the pattern's own list (inputs or outputs of its task). */
   private excluded(p: Pattern, file: string): boolean {
@@ -265,19 +241,14 @@ class Context {
         .map((g) => posix.normalize(p.task.cwd === '.' ? g.slice(1) : `${p.task.cwd}/${g.slice(1)}`))
         .filter((g) => !g.startsWith('../'))
       // As tinyglobby does: an excluded folder excludes its files.
-      m = list.length
-        ? picomatch()(
-            list.flatMap((g) => [g, `${g}/**`]),
-            { dot: true, posix: true },
-          )
-        : null
+      m = list.length ? compileGlob(list.flatMap((g) => [g, `${g}/**`])) : null
       this.negations.set(key, m)
     }
     return !!m && m(file)
   }
 
   private matches(p: Pattern, file: string): boolean {
-    return (p.literal ? p.path === file : this.matcher(p.path)(file)) && !this.excluded(p, file)
+    return (p.literal ? p.path === file : compileGlob(p.path)(file)) && !this.excluded(p, file)
   }
 
   /** A file both patterns match (after their negations), or undefined. */

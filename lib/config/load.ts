@@ -6,13 +6,14 @@
 import { readFileSync, existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { TasksError } from '../errors.js'
+import { failureText, RecipeError, TasksError } from '../errors.js'
 import { checkDeclarations } from './check.js'
 import { jsonLocation, missingImport, stackLocation, syntaxError } from './diagnose.js'
 import { CONFIG_FILES, findConfigFile } from './find.js'
 import { bundleConfigs, checkJavaScriptConfig, CONFIG_ROOT_HOOK, transpileConfig } from './transpile.js'
 import { validateConfig } from './validate.js'
-import { findWorkspaceRoot, loadWorkspaces, workspaceList } from './workspaces.js'
+import { findWorkspaceRoot, workspaceList } from './workspaces/discovery.js'
+import { loadWorkspaces } from './workspaces/merge.js'
 import type { Project } from '../model/project.js'
 
 export { CONFIG_FILES }
@@ -63,7 +64,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Proje
   } catch (err) {
     // A monorepo may have configs only in its workspaces: the package manager's list finds the root.
     const outer =
-      !options.config && (err as TasksError).code === 'config-not-found'
+      !options.config && err instanceof TasksError && err.code === 'config-not-found'
         ? await findWorkspaceRoot(cwd, true, importConfig)
         : undefined
     if (!outer) throw err
@@ -169,7 +170,7 @@ async function importConfigs(
       modules[0]!.file // not empty: returned above when it is
     throw new TasksError(
       'config-load',
-      `the config threw while loading: ${(err as Error)?.message ?? err}`,
+      `the config threw while loading: ${err instanceof RecipeError ? failureText(err) : ((err as Error)?.message ?? err)}`,
       { file, ...stackLocation(err, file) },
       'fix the error above; the config runs once at start-up',
     )
@@ -251,7 +252,7 @@ function loadFailure(err: unknown, file: string): TasksError {
     missingImport(err, file) ??
     new TasksError(
       'config-load',
-      `the config threw while loading: ${(err as Error)?.message ?? err}`,
+      `the config threw while loading: ${err instanceof RecipeError ? failureText(err) : ((err as Error)?.message ?? err)}`,
       { file, ...stackLocation(err, file) },
       'fix the error above; the config runs once at start-up',
     )

@@ -4,45 +4,18 @@
  * them against a fresh `readdir` of the folders they can reach), so both select the same files:
  * positive rules (a literal path, a folder prefix `dir/**`, or a glob with its static base folder),
  * `!` exclusions, and the skip rules of tinyglobby's ignore list (`.git`, `.tasks`, `node_modules`
- * unless a pattern names it). Plans and picomatch matchers are memoized for the process: a run
- * compiles each task's patterns once, however often it lists them.
+ * unless a pattern names it). Plans are memoized for the process (matchers by `util/glob.ts`): a
+ * run compiles each task's patterns once, however often it lists them.
  *
  * What both must equal is tinyglobby's answer with `glob.ts`'s options. Where the rules below could
  * differ from it, the plan says so ({@link PatternPlan.walkable}) and the walk leaves the answer to
  * tinyglobby itself.
  */
-import { createRequire } from 'node:module'
 import { posix } from 'node:path'
+import { compileGlob, GLOB_SYNTAX, type Matcher } from '../util/glob.js'
 
-const require = createRequire(import.meta.url)
-
-/** A compiled glob: whether a root-relative POSIX path matches. */
-export type Matcher = (path: string) => boolean
-
-/**
- * Characters that make a pattern a glob (picomatch's wildcards, classes, braces, extglob parens,
- * negation, escapes); a pattern without any is a literal path. Shared by the git index and the
- * walk so both say the same about which inputs are literal and missing.
- */
-export const GLOB_SYNTAX = /[*?[\]{}()!\\]/
-
-let picomatch: ((glob: string | string[], options: object) => Matcher) | undefined
-const matchers = new Map<string, Matcher>()
-
-/**
- * picomatch's matcher for one root-relative glob (`dot: true`, POSIX), compiled once per process.
- * picomatch is loaded on first use (`src/**` and literal paths never need it).
- */
-export function compileGlob(glob: string): Matcher {
-  let m = matchers.get(glob)
-  if (!m) {
-    picomatch ??= require('picomatch') as typeof picomatch
-    m = picomatch!(glob, { dot: true, posix: true })
-    if (matchers.size >= MEMO_LIMIT) matchers.clear()
-    matchers.set(glob, m)
-  }
-  return m
-}
+/** Re-exported for the fingerprint's users (`run/undeclared.ts`); the home is `util/glob.ts`. */
+export { compileGlob, GLOB_SYNTAX, type Matcher } from '../util/glob.js'
 
 /** Escape a literal folder name (the task's cwd) before it prefixes a pattern, as tinyglobby's `escapePath` does. */
 const escapeGlob = (s: string) => s.replace(/[()[\]{}*?|!+@\\]/g, '\\$&')
@@ -94,7 +67,7 @@ export interface PatternPlan {
   walkable: boolean
 }
 
-/** Plans and matchers kept at most (a watch session re-plans after a config change; the memo is cleared when full). */
+/** Plans kept at most (a watch session re-plans after a config change; the memo is cleared when full). */
 const MEMO_LIMIT = 10_000
 const plans = new Map<string, PatternPlan | null>()
 

@@ -6,14 +6,12 @@
  * workspace and its dependents, `name...` for it and its dependencies, `^` to leave it out).
  * Without workspaces, names pass through unchanged.
  */
-import { createRequire } from 'node:module'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { TasksError } from '../errors.js'
 import { suggest } from '../util/suggest.js'
 import { toPosix } from '../util/fs.js'
+import { compileGlob } from '../util/glob.js'
 import type { Project, Workspace } from '../model/project.js'
-
-const require = createRequire(import.meta.url)
 
 /** Options of {@link selectTasks}. */
 export interface SelectOptions {
@@ -153,19 +151,17 @@ function matchWorkspaces(config: Project, term: string, cwd: string): Workspace[
     const rel = toPosix(relative(config.root, resolve(cwd, path)))
     if (!/[*?[\]{}]/.test(rel))
       return workspaces.filter((w) => w.dir === rel || w.dir.startsWith(`${rel}/`) || rel === '')
-    const pm = picomatch(rel)
+    const pm = filterGlob(rel)
     return workspaces.filter((w) => pm(w.dir))
   }
   const exact = workspaces.filter((w) => w.name === term)
   if (exact.length) return exact
   if (/[*?[\]{}]/.test(term)) {
-    const pm = picomatch(term)
+    const pm = filterGlob(term)
     return workspaces.filter((w) => pm(w.name) || pm(w.dir))
   }
   return workspaces.filter((w) => w.dir === term)
 }
 
-function picomatch(glob: string): (s: string) => boolean {
-  const pm = require('picomatch') as (glob: string, options: object) => (s: string) => boolean
-  return pm(glob, { posix: true, dot: false })
-}
+/** A `--filter` glob (of workspace names or folders): `*` does not match a leading dot. */
+const filterGlob = (glob: string) => compileGlob(glob, { dot: false })

@@ -6,7 +6,7 @@
  */
 import { delimiter, join } from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
-import { TaskCommandError } from '../errors.js'
+import { failureText, isExpectedFailure, TaskCommandError } from '../errors.js'
 import { checkCommands, execCommand } from '../shell/exec.js'
 import { shellQuote } from '../util/quote.js'
 import { createContext } from './context.js'
@@ -93,13 +93,11 @@ export async function executeTask(task: ResolvedTask, input: ExecuteInput): Prom
   } catch (err) {
     const interrupted = input.signal.aborted
     const exitCode = err instanceof TaskCommandError ? err.exitCode : 1
-    // Errors that carry a `code` (TaskCommandError, recipe errors, fs errors) are expected failures:
-    // their message says it all. Anything else is shown with its stack, to find the bug.
-    const expected = err instanceof TaskCommandError || (err instanceof Error && 'code' in err)
+    // Expected failures (our error classes, fs errors) are shown by their text; anything else with its stack, to find the bug.
     const message = interrupted
       ? 'interrupted'
-      : expected
-        ? (err as Error).message
+      : isExpectedFailure(err)
+        ? failureText(err)
         : ((err as Error)?.stack ?? String(err))
     if (!(err instanceof TaskCommandError) && !interrupted) onOutput('stderr', `${message}\n`)
     return {

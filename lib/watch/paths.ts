@@ -6,9 +6,9 @@
  */
 import { existsSync } from 'node:fs'
 import { dirname, join, posix, relative, resolve, sep } from 'node:path'
-import picomatch from 'picomatch'
 import type { TaskGraph } from '../graph/graph.js'
 import type { LoadedConfig, ResolvedTask } from '../model/internal.js'
+import { compileGlob, scanBase } from '../util/glob.js'
 
 /** The watch set of one config and task list. */
 export interface WatchSet {
@@ -27,6 +27,8 @@ export interface WatchSet {
 }
 
 const ALWAYS_IGNORED = ['.git', '.tasks']
+/** picomatch's options for watch mode's globs (as before the shared module: no POSIX bracket classes). */
+const WATCH_GLOB = { dot: true, posix: false }
 
 /**
  * Build the watch set.
@@ -51,10 +53,10 @@ export function watchSet(
       const neg = task.inputs.filter((g) => g.startsWith('!')).map((g) => g.slice(1))
       for (const g of pos) {
         if (g.includes('node_modules')) namesNodeModules = true
-        bases.add(resolve(root, task.cwd, picomatch.scan(g).base || '.'))
+        bases.add(resolve(root, task.cwd, scanBase(g) || '.'))
       }
-      const yes = picomatch(pos, { dot: true })
-      const no = neg.length ? picomatch(neg, { dot: true }) : () => false
+      const yes = compileGlob(pos, WATCH_GLOB)
+      const no = neg.length ? compileGlob(neg, WATCH_GLOB) : () => false
       inputs.push((rel) => {
         const r = inRel(rel)
         return r !== undefined && yes(r) && !no(r)
@@ -62,7 +64,7 @@ export function watchSet(
     }
     const outs = task.outputs.filter((g) => !g.startsWith('!'))
     if (outs.length) {
-      const m = picomatch(outs, { dot: true })
+      const m = compileGlob(outs, WATCH_GLOB)
       outputs.push((rel) => {
         const r = inRel(rel)
         return r !== undefined && m(r)

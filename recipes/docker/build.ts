@@ -81,8 +81,10 @@ function buildFailure(contextAbs: string, spec: BuildSpec, step: Step | undefine
     const baseImage = step.instruction.split(/\s+/)[1]
     return new RecipeError(
       'base-image-missing',
-      `base image \`${baseImage}\` (${at}) is not in the Docker daemon and could not be pulled: ${message}\n` +
-        `  help: build or \`docker load\`/\`docker import\` it first (or make a task that does), or fix the name; with no registry reachable, only local images can be used`,
+      `base image \`${baseImage}\` (${at}) is not in the Docker daemon and could not be pulled: ${message}`,
+      {
+        hint: 'build or `docker load`/`docker import` it first (or make a task that does), or fix the name; with no registry reachable, only local images can be used',
+      },
     )
   }
   const output = step.output.replace(/^\n+/, '').trimEnd().split('\n').slice(-40).join('\n')

@@ -43,10 +43,9 @@ function endpoint(env: NodeJS.ProcessEnv): Endpoint {
   try {
     url = new URL(dockerHost.includes('//') ? dockerHost : `tcp://${dockerHost}`)
   } catch {
-    throw new RecipeError(
-      'daemon-unreachable',
-      `cannot reach the Docker daemon: ${where} is not a valid address\n  help: use unix:///var/run/docker.sock or tcp://host:2375`,
-    )
+    throw new RecipeError('daemon-unreachable', `cannot reach the Docker daemon: ${where} is not a valid address`, {
+      hint: 'use unix:///var/run/docker.sock or tcp://host:2375',
+    })
   }
   const tls = env.DOCKER_TLS_VERIFY === '1' || url.port === '2376'
   if (url.protocol === 'tcp:' || url.protocol === 'http:') {
@@ -74,7 +73,8 @@ export function unreachable(ep: Endpoint, err: unknown): RecipeError {
         : 'start the Docker daemon (e.g. `sudo systemctl start docker`), or set DOCKER_HOST to its socket (unix:///path/docker.sock or tcp://host:2375)'
   return new RecipeError(
     'daemon-unreachable',
-    `cannot reach the Docker daemon at ${ep.where}: ${code}${e?.message ?? String(err)}\n  help: ${fix}`,
+    `cannot reach the Docker daemon at ${ep.where}: ${code}${e?.message ?? String(err)}`,
+    { hint: fix },
   )
 }
 
@@ -104,7 +104,8 @@ export async function connect(
   } catch (err) {
     throw new RecipeError(
       'tool-missing',
-      `the docker recipe needs the \`dockerode\` package, which could not be loaded (${(err as Error).message.split('\n')[0]})\n  help: install dockerode: npm i -D dockerode`,
+      `the docker recipe needs the \`dockerode\` package, which could not be loaded (${(err as Error).message.split('\n')[0]})`,
+      { hint: 'install dockerode: npm i -D dockerode' },
     )
   }
   let docker: Dockerode

@@ -103,7 +103,8 @@ export async function pushImage(ctx: TaskContext, spec: PushSpec, given: Registr
     if (!(await inspectImageId(spec.source, ctx.env, ctx.signal))) {
       throw new RecipeError(
         'image-missing',
-        `image \`${spec.source}\` (source of the push) is not in the Docker daemon (${ep.where})\n  help: add the task that builds it to \`deps\``,
+        `image \`${spec.source}\` (source of the push) is not in the Docker daemon (${ep.where})`,
+        { hint: 'add the task that builds it to `deps`' },
       )
     }
     try {
@@ -114,10 +115,9 @@ export async function pushImage(ctx: TaskContext, spec: PushSpec, given: Registr
   }
   const imageId = await inspectImageId(spec.image, ctx.env, ctx.signal)
   if (!imageId)
-    throw new RecipeError(
-      'image-missing',
-      `image \`${spec.image}\` is not in the Docker daemon (${ep.where})\n  help: add the task that builds it to \`deps\`, or give \`source\``,
-    )
+    throw new RecipeError('image-missing', `image \`${spec.image}\` is not in the Docker daemon (${ep.where})`, {
+      hint: 'add the task that builds it to `deps`, or give `source`',
+    })
   const auth = authFor(spec.image, spec, given, ctx.env)
   ctx.log(
     `docker push ${spec.image} (${imageId.slice(0, 19)}) to ${registry}${auth ? ` as ${auth.username ?? 'token'}` : ' without credentials'}`,
@@ -144,7 +144,7 @@ export async function pushImage(ctx: TaskContext, spec: PushSpec, given: Registr
       : /server gave HTTP response to HTTPS client/i.test(error)
         ? `the registry speaks plain HTTP: add "${registry}" to "insecure-registries" in the daemon's daemon.json`
         : `check that ${registry} is reachable from the Docker daemon`
-    throw new RecipeError('push-failed', `docker push ${spec.image} failed: ${error}\n  help: ${hint}`)
+    throw new RecipeError('push-failed', `docker push ${spec.image} failed: ${error}`, { hint })
   }
   if (!digest)
     throw new RecipeError(

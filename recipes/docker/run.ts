@@ -15,10 +15,9 @@ export async function runContainer(ctx: TaskContext, spec: RunSpec): Promise<Run
   const { docker, ep } = await connect(ctx.env, ctx.signal)
   const imageId = await inspectImageId(spec.image, ctx.env, ctx.signal)
   if (!imageId) {
-    throw new RecipeError(
-      'image-missing',
-      `image \`${spec.image}\` is not in the Docker daemon (${ep.where})\n  help: add the task that builds it to \`deps\`, or pull/load it first`,
-    )
+    throw new RecipeError('image-missing', `image \`${spec.image}\` is not in the Docker daemon (${ep.where})`, {
+      hint: 'add the task that builds it to `deps`, or pull/load it first',
+    })
   }
   ctx.log(`docker run ${spec.image}${spec.cmd ? ' ' + spec.cmd.join(' ') : ''} (${imageId.slice(0, 19)})`)
   let container: Dockerode.Container

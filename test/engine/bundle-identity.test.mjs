@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { fixture, tasks, dump, LIB_URL, REPO } from './rig.mjs'
+import { fixture, tasks, dump, LIB_URL, REPO } from '../rig.mjs'
 
 const BUNDLE_URL = pathToFileURL(join(REPO, 'dist', 'cli', 'index.js')).href
 

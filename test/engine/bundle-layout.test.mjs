@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { fixture, CLI, REPO } from './rig.mjs'
+import { fixture, CLI, REPO } from '../rig.mjs'
 
 /** Run the CLI with a resolve hook that appends every resolved URL to a file; the URLs. */
 function loadedBy(dir, args) {

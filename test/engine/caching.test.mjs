@@ -1,7 +1,7 @@
 // Up to date, invalidation through the dependency chain, and the three meanings of `inputs`.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { project, tasksJson, dump, count } from './rig.mjs'
+import { project, tasksJson, dump, count } from '../rig.mjs'
 
 const chain = `{
     a: { run: 'cat a.txt > a.out && echo ran >> runs-a', inputs: ['a.txt'], outputs: ['a.out'] },

@@ -3,7 +3,7 @@
 // "(default: true)" for the --no-* options.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { project, tasks, tasksJson, dump, count } from './rig.mjs'
+import { project, tasks, tasksJson, dump, count } from '../rig.mjs'
 
 const CONFIG = `{
   default: { run: 'echo default >> runs-default' },

@@ -3,7 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync, rmSync, existsSync } from 'node:fs'
-import { project, tasks, tasksJson, dump, count, snapshot, REPO } from './rig.mjs'
+import { project, tasks, tasksJson, dump, count, snapshot, REPO } from '../rig.mjs'
 
 const config = `{
     gen: { description: 'generate the header', run: 'cat gen.txt > gen.out && echo ran >> runs-gen && echo GEN-LOG', inputs: ['gen.txt'], outputs: ['gen.out'] },
@@ -261,7 +261,7 @@ test('plain output with CI=true: [task] prefixes and the summary line', async ()
     assert.is(r.stdout, '')
     assert.match(r.stderr, /^\[gen\] run: no previous run$/m)
     assert.match(r.stderr, /^\[gen\] GEN-LOG$/m)
-    assert.match(r.stderr, /^\[gen\] ran in \d+ ms$/m)
+    assert.match(r.stderr, /^\[gen\] ran in (\d+ ms|\d+(\.\d+)? s)$/m)
     assert.match(
       r.stderr,
       /^tasks: 4 \| ran: 4 \| cache hits: 0 \| up to date: 0 \| failed: 0 \| skipped: 0 \| wall: .+ \| saved: .+$/m,

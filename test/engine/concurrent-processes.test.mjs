@@ -3,7 +3,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { project, tasksJson, dump, acEntries } from './rig.mjs'
+import { project, tasksJson, dump, acEntries } from '../rig.mjs'
 
 const N = 6
 // Each task writes its output atomically (temp + mv), so only the engine's own writes can race.

@@ -3,7 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdirSync, writeFileSync, chmodSync, readdirSync } from 'node:fs'
-import { project, tasksJson, tasks, dump, count, LIB_URL } from './rig.mjs'
+import { project, tasksJson, tasks, dump, count, LIB_URL } from '../rig.mjs'
 
 const TASKS = `{ build: { run: 'echo ran >> runs && echo built > out.txt', inputs: ['src.txt'], outputs: ['out.txt'] } }`
 // A bare package import (resolved from the project's node_modules) and a relative one.

@@ -4,7 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync, writeFileSync, readdirSync, rmSync, truncateSync, statSync, existsSync } from 'node:fs'
 import { join, dirname } from 'node:path'
-import { project, tasksJson, dump, count, acEntries } from './rig.mjs'
+import { project, tasksJson, dump, count, acEntries } from '../rig.mjs'
 
 const config = `{
     build: { run: 'cat src.txt > out.txt && echo ran >> runs && echo BUILD-LOG', inputs: ['src.txt'], outputs: ['out.txt'] },

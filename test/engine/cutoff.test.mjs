@@ -4,7 +4,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { rmSync, writeFileSync } from 'node:fs'
-import { project, tasks, tasksJson, dump, count, LIB_URL } from './rig.mjs'
+import { project, tasks, tasksJson, dump, count, LIB_URL } from '../rig.mjs'
 
 const lib = await import(LIB_URL)
 

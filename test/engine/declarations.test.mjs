@@ -4,7 +4,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { writeFileSync, readFileSync } from 'node:fs'
-import { project, tasks, tasksJson, dump, count } from './rig.mjs'
+import { project, tasks, tasksJson, dump, count } from '../rig.mjs'
 
 // A formatter that rewrites README.md in place (strips trailing spaces) and counts its runs. sh: the portable
 // shell's parser refuses the `$/` of the regex inside double quotes.

@@ -8,8 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { project, tasksJson, tasks, dump, count, LIB_URL, REPO } from './rig.mjs'
-import { gitCommitAll } from '../helpers.mjs'
+import { project, tasksJson, tasks, dump, count, LIB_URL, REPO, gitCommitAll } from '../rig.mjs'
 
 const { parseDepfile, readDepfile } = await import(new URL('../../dist/lib/run/depfile.js', import.meta.url).href)
 const hasCc = spawnSync('cc', ['--version']).status === 0

@@ -1,7 +1,7 @@
 // Declared env values and arguments after `--` enter the fingerprint.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { project, tasksJson, dump, count } from './rig.mjs'
+import { project, tasksJson, dump, count } from '../rig.mjs'
 
 test('env: a declared variable with a different value reruns; the same value is up to date', async () => {
   const p = project(`{ show: { run: 'echo "value=$MY_VAR" >> runs', inputs: [], env: ['MY_VAR'] } }`)

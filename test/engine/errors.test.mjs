@@ -1,7 +1,7 @@
 // Config and usage errors: exit code 2, a message naming the problem, a location and a fix.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { project, fixture, tasks, tasksJson, dump, count, LIB_URL } from './rig.mjs'
+import { project, fixture, tasks, tasksJson, dump, count, LIB_URL } from '../rig.mjs'
 
 /** 1-based line of the first line of `text` containing `needle`. */
 const lineOf = (text, needle) => text.split('\n').findIndex((l) => l.includes(needle)) + 1

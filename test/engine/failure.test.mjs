@@ -1,7 +1,7 @@
 // A failing command: exit code 1, its output shown, dependents skipped, --continue, never cached.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { project, tasksJson, tasks, dump, count, acEntries } from './rig.mjs'
+import { project, tasksJson, tasks, dump, count, acEntries } from '../rig.mjs'
 
 const config = `{
     bad: { run: 'echo ran >> runs-bad; echo BAD-OUTPUT-LINE; echo BAD-ERR-LINE >&2; exit 3', inputs: ['src.txt'] },

@@ -2,7 +2,7 @@
 // --json use it; nothing parses it back).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { LIB_URL } from './rig.mjs'
+import { LIB_URL } from '../rig.mjs'
 
 const { formatReason } = await import(new URL('doors/report.js', LIB_URL).href)
 

@@ -7,8 +7,7 @@ import * as assert from 'uvu/assert'
 import { existsSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { gitCommitAll } from '../helpers.mjs'
-import { project, tasksJson, dump } from './rig.mjs'
+import { gitCommitAll, project, tasksJson, dump } from '../rig.mjs'
 
 function git(dir, ...args) {
   const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], {

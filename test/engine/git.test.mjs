@@ -7,8 +7,7 @@ import * as assert from 'uvu/assert'
 import { mkdirSync, symlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { fixture, gitCommitAll } from '../helpers.mjs'
-import { project, tasksJson, dump, count, REPO } from './rig.mjs'
+import { fixture, gitCommitAll, project, tasksJson, dump, count, REPO } from '../rig.mjs'
 
 const dist = (p) => new URL(`../../dist/lib/${p}`, import.meta.url).href
 const { takeGitSnapshot } = await import(dist('fingerprint/git.js'))

@@ -3,7 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { rmSync } from 'node:fs'
-import { project, tasksJson, dump, count } from './rig.mjs'
+import { project, tasksJson, dump, count } from '../rig.mjs'
 
 test('a new file matching the glob reruns; a removed one too; a non-matching one does not', async () => {
   const p = project(`{ t: { run: 'echo ran >> runs-t', inputs: ['src/**/*.c', '!src/skip/**'] } }`, {

@@ -3,7 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, readFileSync } from 'node:fs'
-import { project, tasksJson, dump, count, waitFor, acEntries, LIB_URL } from './rig.mjs'
+import { project, tasksJson, dump, count, waitFor, acEntries, LIB_URL } from '../rig.mjs'
 
 const lib = await import(LIB_URL)
 const report = await import(new URL('doors/report.js', LIB_URL).href)

@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { project, LIB_URL } from './rig.mjs'
+import { project, LIB_URL } from '../rig.mjs'
 
 const { run, loadConfig, MemoryCache } = await import(LIB_URL)
 const { formatReason } = await import(new URL('doors/report.js', LIB_URL).href)

@@ -2,7 +2,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { utimesSync, statSync } from 'node:fs'
-import { project, tasksJson, dump, count } from './rig.mjs'
+import { project, tasksJson, dump, count } from '../rig.mjs'
 
 const config = `{
     byTime: { run: 'echo ran >> runs-time', inputs: ['src.txt'], fingerprint: 'mtime' },

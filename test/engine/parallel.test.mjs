@@ -1,7 +1,7 @@
 // Parallelism: intervals recorded by the tasks themselves overlap (or not); never wall-clock totals.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { project, tasksJson, dump } from './rig.mjs'
+import { project, tasksJson, dump } from '../rig.mjs'
 
 // stamp.mjs NAME MS: writes NAME.start, waits MS, writes NAME.end (Date.now in ms)
 const stamp = `import { writeFileSync } from 'node:fs'

@@ -2,7 +2,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync, statSync, rmSync, writeFileSync, lstatSync, readlinkSync } from 'node:fs'
-import { project, tasksJson, tasks, dump, count } from './rig.mjs'
+import { project, tasksJson, tasks, dump, count } from '../rig.mjs'
 
 const config = `{
     build: {

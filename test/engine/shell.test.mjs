@@ -5,8 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { project, startCli, tasksJson, waitFor, acEntries, dump, count, LIB_URL, alive } from './rig.mjs'
-import { requireTool } from '../helpers.mjs'
+import { project, startCli, tasksJson, waitFor, acEntries, dump, count, LIB_URL, alive, needs } from '../rig.mjs'
 
 const { shellQuote } = await import(new URL('util/quote.js', LIB_URL).href)
 
@@ -228,19 +227,21 @@ test("ctx.exec runs under the task's shell (portable builtins in a function task
   }
 })
 
-test('examples/c-calc builds and tests under the portable shell (its default), then is up to date', async () => {
-  if (!requireTool('cc')) return
-  const dir = new URL('../../examples/c-calc', import.meta.url).pathname
-  const r = await tasksJson(dir, ['--force'])
-  assert.is(r.code, 0, dump(r))
-  assert.ok(
-    r.json.tasks.every((t) => t.status === 'ran'),
-    dump(r),
-  )
-  assert.match(r.stderr, /smoke test: calc '3 4 \+ 2 \*' = 14/)
-  const again = await tasksJson(dir)
-  assert.is(again.json.summary.ran, 0, dump(again))
-})
+needs(['cc'])(
+  'examples/c-calc builds and tests under the portable shell (its default), then is up to date',
+  async () => {
+    const dir = new URL('../../examples/c-calc', import.meta.url).pathname
+    const r = await tasksJson(dir, ['--force'])
+    assert.is(r.code, 0, dump(r))
+    assert.ok(
+      r.json.tasks.every((t) => t.status === 'ran'),
+      dump(r),
+    )
+    assert.match(r.stderr, /smoke test: calc '3 4 \+ 2 \*' = 14/)
+    const again = await tasksJson(dir)
+    assert.is(again.json.summary.ran, 0, dump(again))
+  },
+)
 
 test('shellQuote: plain words stay, everything else survives sh; cmd quoting escapes metacharacters', () => {
   const samples = [

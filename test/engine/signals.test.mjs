@@ -3,7 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { project, startCli, tasksJson, waitFor, acEntries, dump, count } from './rig.mjs'
+import { project, startCli, tasksJson, waitFor, acEntries, dump, count } from '../rig.mjs'
 
 /** A process that exists and is not a zombie (an unreaped zombie has already exited). */
 function running(pid) {

@@ -9,8 +9,7 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gitCommitAll } from '../helpers.mjs'
-import { project, LIB_URL } from './rig.mjs'
+import { gitCommitAll, project, LIB_URL } from '../rig.mjs'
 
 const lib = await import(LIB_URL)
 

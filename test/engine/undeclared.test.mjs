@@ -3,7 +3,7 @@
 // warning (code `undeclared-write`); a write while several tasks ran at once blames none of them alone.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { project, dump, LIB_URL } from './rig.mjs'
+import { project, dump, LIB_URL } from '../rig.mjs'
 
 const lib = await import(LIB_URL)
 

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { fixture, requireTool, CLI } from '../helpers.mjs'
+import { fixture, needs, CLI } from '../rig.mjs'
 
 /** A monorepo with root tasks, recipe-like names with `:`, and two workspaces; `tasks` on PATH. */
 function setup() {
@@ -47,8 +47,7 @@ printf 'reply:%s\\n' "\${COMPREPLY[@]}"`
   }
 }
 
-test('bash: task names, names with `:`, flags, --filter workspaces, short names inside a workspace', () => {
-  if (!requireTool('bash', ['--version'], 'bash')) return
+needs(['bash'])('bash: task names, names with `:`, flags, --filter workspaces, short names inside a workspace', () => {
   const { f, env } = setup()
   try {
     const b = bashComplete(f.dir, env, 'tasks b')
@@ -70,8 +69,7 @@ test('bash: task names, names with `:`, flags, --filter workspaces, short names 
   }
 })
 
-test('zsh: the script loads under compinit and registers _tasks', () => {
-  if (!requireTool('zsh', ['--version'], 'zsh')) return
+needs(['zsh'])('zsh: the script loads under compinit and registers _tasks', () => {
   const { f, env } = setup()
   try {
     const r = spawnSync(
@@ -92,8 +90,7 @@ test('zsh: the script loads under compinit and registers _tasks', () => {
   }
 })
 
-test('fish: `complete -C` lists task names, flags and workspaces', () => {
-  if (!requireTool('fish', ['--version'], 'fish')) return
+needs(['fish'])('fish: `complete -C` lists task names, flags and workspaces', () => {
   const { f, env } = setup()
   try {
     const complete = (line) => {

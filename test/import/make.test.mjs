@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { fixture, runCli, requireTool, REPO } from '../helpers.mjs'
+import { fixture, runCli, needs, REPO } from '../rig.mjs'
 
 const C = {
   'include/calc.h': 'int add(int a, int b);\nint mul(int a, int b);\n',
@@ -165,58 +165,63 @@ async function sameAsMake(files, goals, check) {
   }
 }
 
-const haveMake = requireTool('make', ['--version'], 'GNU make')
+const MAKE = ['make', ['--version'], 'GNU make']
 
-test('C project: pattern rules, order-only folder, phony targets, ?= as env', async () => {
-  if (!haveMake || !requireTool('cc', ['--version'], 'a C compiler')) return
-  await sameAsMake(C, [], async ({ config, again }) => {
-    assert.match(config, "'src/add.o': {")
-    assert.match(config, "inputs: ['src/add.c', 'include/calc.h']")
-    assert.match(config, "deps: ['src/add.o', 'src/mul.o', 'src/main.o', 'build']")
-    assert.match(config, "env: ['CC']")
-    assert.match(config, '${CC-cc} -O2 -Wall -Iinclude -c -o src/add.o src/add.c')
-    assert.match(config, 'calc 1.2 built from add.c mul.c main.c')
-    assert.match(config, '(echo "objects: add mul main" >> build/VERSION) || true')
-    assert.match(config, "'src/extra.o'", 'a pattern rule is expanded for a file that exists')
-    assert.match(config, `default: { description: "make's default goal: all", deps: ['all'] }`)
-    assert.match(config, 'warning: Makefile uses a conditional')
-    // Second run: nothing ran (all, the binary, the objects, the folder and VERSION are up to date).
-    assert.is(count(again.out, 'ran'), 0, again.out)
-    assert.ok(count(again.out, 'up to date') >= 7, again.out)
-  })
-  // Phony targets run every time; extra.o builds like make's.
-  await sameAsMake(C, ['test', 'src/extra.o'], async ({ again }) => {
-    assert.match(again.out, '[test] test passed')
-    assert.match(again.out, '[src/extra.o] up to date')
-  })
-})
+needs(MAKE, ['cc', ['--version'], 'a C compiler'])(
+  'C project: pattern rules, order-only folder, phony targets, ?= as env',
+  async () => {
+    await sameAsMake(C, [], async ({ config, again }) => {
+      assert.match(config, "'src/add.o': {")
+      assert.match(config, "inputs: ['src/add.c', 'include/calc.h']")
+      assert.match(config, "deps: ['src/add.o', 'src/mul.o', 'src/main.o', 'build']")
+      assert.match(config, "env: ['CC']")
+      assert.match(config, '${CC-cc} -O2 -Wall -Iinclude -c -o src/add.o src/add.c')
+      assert.match(config, 'calc 1.2 built from add.c mul.c main.c')
+      assert.match(config, '(echo "objects: add mul main" >> build/VERSION) || true')
+      assert.match(config, "'src/extra.o'", 'a pattern rule is expanded for a file that exists')
+      assert.match(config, `default: { description: "make's default goal: all", deps: ['all'] }`)
+      assert.match(config, 'warning: Makefile uses a conditional')
+      // Second run: nothing ran (all, the binary, the objects, the folder and VERSION are up to date).
+      assert.is(count(again.out, 'ran'), 0, again.out)
+      assert.ok(count(again.out, 'up to date') >= 7, again.out)
+    })
+    // Phony targets run every time; extra.o builds like make's.
+    await sameAsMake(C, ['test', 'src/extra.o'], async ({ again }) => {
+      assert.match(again.out, '[test] test passed')
+      assert.match(again.out, '[src/extra.o] up to date')
+    })
+  },
+)
 
-test('Go project: $(shell find) prerequisites, $(@D), $$ in recipes, phony test', async () => {
-  if (!haveMake || !requireTool('go', ['version'], 'Go')) return
-  await sameAsMake(GO, ['build'], async ({ config, again }) => {
-    assert.match(config, "inputs: ['cmd/hello/main.go', 'greet/greet.go', 'go.mod']")
-    assert.match(config, "awk '/^go /{print $2}' go.mod > bin/go-version.txt")
-    assert.match(config, "'${GO-go} build -trimpath -o bin/hello ./cmd/hello'")
-    assert.match(config, 'warning: Makefile uses `$(shell ...)` outside recipes')
-    assert.is(count(again.out, 'ran'), 0, again.out)
-  })
-  await sameAsMake(GO, ['test'], async ({ again }) => {
-    assert.match(again.out, 'ok')
-  })
-})
+needs(MAKE, ['go', ['version'], 'Go'])(
+  'Go project: $(shell find) prerequisites, $(@D), $$ in recipes, phony test',
+  async () => {
+    await sameAsMake(GO, ['build'], async ({ config, again }) => {
+      assert.match(config, "inputs: ['cmd/hello/main.go', 'greet/greet.go', 'go.mod']")
+      assert.match(config, "awk '/^go /{print $2}' go.mod > bin/go-version.txt")
+      assert.match(config, "'${GO-go} build -trimpath -o bin/hello ./cmd/hello'")
+      assert.match(config, 'warning: Makefile uses `$(shell ...)` outside recipes')
+      assert.is(count(again.out, 'ran'), 0, again.out)
+    })
+    await sameAsMake(GO, ['test'], async ({ again }) => {
+      assert.match(again.out, 'ok')
+    })
+  },
+)
 
-test('Python project: pattern rule over $(wildcard), $(filter-out), quotes in recipes', async () => {
-  if (!haveMake || !requireTool('python3', ['--version'], 'Python 3')) return
-  await sameAsMake(PY, ['all', 'test'], async ({ config, again }) => {
-    assert.match(config, "'build/core.pyc': {")
-    assert.match(config, "'${PYTHON-python3} tools/manifest.py mypkg/__init__.py mypkg/core.py > build/manifest.txt'")
-    assert.match(config, 'import mypkg; print(mypkg.__version__)')
-    assert.is(count(again.out, 'ran'), 1, again.out) // only the phony `test`
-  })
-})
+needs(MAKE, ['python3', ['--version'], 'Python 3'])(
+  'Python project: pattern rule over $(wildcard), $(filter-out), quotes in recipes',
+  async () => {
+    await sameAsMake(PY, ['all', 'test'], async ({ config, again }) => {
+      assert.match(config, "'build/core.pyc': {")
+      assert.match(config, "'${PYTHON-python3} tools/manifest.py mypkg/__init__.py mypkg/core.py > build/manifest.txt'")
+      assert.match(config, 'import mypkg; print(mypkg.__version__)')
+      assert.is(count(again.out, 'ran'), 1, again.out) // only the phony `test`
+    })
+  },
+)
 
-test('exported variables, SHELL/.SHELLFLAGS and .ONESHELL', async () => {
-  if (!haveMake || !requireTool('bash', ['--version'], 'bash')) return
+needs(MAKE, ['bash', ['--version'], 'bash'])('exported variables, SHELL/.SHELLFLAGS and .ONESHELL', async () => {
   const files = {
     Makefile: `export FOO := bar
 BAZ = qux
@@ -237,8 +242,7 @@ out.txt: in.txt
   })
 })
 
-test('a recipe with $(shell ...) is frozen from make -n, the original kept as a comment', async () => {
-  if (!haveMake) return
+needs(MAKE)('a recipe with $(shell ...) is frozen from make -n, the original kept as a comment', async () => {
   const f = project({
     Makefile: 'out.txt: in.txt\n\techo $(shell echo frozen) $(words a b c) > $@\n\tcat $< >> $@\n',
     'in.txt': 'input\n',

@@ -3,7 +3,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdirSync, symlinkSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
-import { fixture, runCli, requireTool, REPO } from '../helpers.mjs'
+import { fixture, runCli, requireTool, REPO } from '../rig.mjs'
 
 function project(files) {
   const f = fixture(files)

@@ -1,7 +1,7 @@
 // Shared bits of the recipe tests (Go, Python, Rust): write a config that imports the built
 // library and recipes, run the real CLI with --json and read the statuses back.
 import { readFileSync } from 'node:fs'
-import { LIB_URL, RECIPES_URL, runCli } from '../helpers.mjs'
+import { LIB_URL, RECIPES_URL, runCli } from '../rig.mjs'
 
 /** A tasks.config.mjs that imports `defineConfig` and the named recipe modules, with `tasks` as JS source. */
 export function config(tasksSource, recipes = ['go', 'python', 'rust']) {

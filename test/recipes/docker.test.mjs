@@ -1,16 +1,17 @@
 // docker recipe: real Docker daemon, real CLI, fixture projects in temp dirs. Images are built
 // FROM scratch with a static busybox copied in (no registry is needed), labelled with this run's id
 // and removed at the end.
-import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, writeFileSync, rmSync } from 'node:fs'
-import { fixture, runCli, requireTool, RECIPES_URL } from '../helpers.mjs'
+import { fixture, runCli, needs, RECIPES_URL } from '../rig.mjs'
 import { startRegistry } from './docker-registry.mjs'
 
-const HAVE_DOCKER =
-  requireTool('docker', ['info'], 'a Docker daemon') &&
-  requireTool('/bin/busybox', ['true'], 'a static busybox (busybox-static)')
+// Every test here needs them (without: each is registered as skipped, the after hook is a no-op).
+const test = needs(
+  ['docker', ['info'], 'a Docker daemon'],
+  ['/bin/busybox', ['true'], 'a static busybox (busybox-static)'],
+)
 // The docker recipe module itself, so a broken sibling recipe does not hide these results.
 const DOCKER_URL = new URL('docker/index.js', RECIPES_URL).href
 const RUN_ID = `${process.pid}-${Date.now().toString(36)}`
@@ -51,14 +52,12 @@ ENTRYPOINT ["/bin/busybox"]
 const tag = (t) => `typed-tasks-test-${RUN_ID}:${t}`
 
 test.after(() => {
-  if (!HAVE_DOCKER) return
   const ids = docker('images', '-q', '--filter', `label=${LABEL}`).stdout.split('\n').filter(Boolean)
   if (ids.length) docker('rmi', '-f', ...new Set(ids))
   for (const f of fixtures) f.cleanup()
 })
 
 test('image: builds, is up to date, rebuilds after docker rmi, cache hit after reverting an input', async () => {
-  if (!HAVE_DOCKER) return
   const f = project(SIMPLE, `{ ...docker.image({ name: 'app', labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`, {
     'app.txt': 'one\n',
     '.dockerignore': 'notes/\n*.md\n',
@@ -109,7 +108,6 @@ test('image: builds, is up to date, rebuilds after docker rmi, cache hit after r
 })
 
 test('image: a tag moved to another image invalidates the stored result', async () => {
-  if (!HAVE_DOCKER) return
   const f = project(
     SIMPLE,
     `{ ...docker.image({ name: 'app', tags: ['${tag('moved')}'], labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`,
@@ -132,7 +130,6 @@ test('image: a tag moved to another image invalidates the stored result', async 
 })
 
 test('image: a failing RUN step fails the task, naming the step and showing its output', async () => {
-  if (!HAVE_DOCKER) return
   const f = project(
     `FROM scratch
 COPY busybox /bin/busybox
@@ -140,7 +137,12 @@ RUN ["/bin/busybox", "sh", "-c", "echo about-to-fail-marker; exit 3"]
 `,
     `{ ...docker.image({ name: 'bad', labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`,
   )
-  const containersBefore = docker('ps', '-aq').stdout.trim().split('\n').filter(Boolean).length
+  // Containers of this failing step only (other tests and other runs share the daemon).
+  const stepContainers = () =>
+    docker('ps', '-a', '--no-trunc', '--format', '{{.Command}}')
+      .stdout.split('\n')
+      .filter((c) => c.includes('about-to-fail-marker')).length
+  const containersBefore = stepContainers()
   const r = await runCli(f.dir, ['--json', 'docker:bad'])
   assert.is(r.code, 1, r.out)
   const t = task(r, 'docker:bad')
@@ -154,15 +156,10 @@ RUN ["/bin/busybox", "sh", "-c", "echo about-to-fail-marker; exit 3"]
   assert.match(t.error, /output of that step ---\nabout-to-fail-marker/)
   assert.match(r.stderr, /about-to-fail-marker/, 'the step output is in the task log')
   assert.not.match(t.error, /\n\s+at /, 'no JavaScript stack trace')
-  assert.is(
-    docker('ps', '-aq').stdout.trim().split('\n').filter(Boolean).length,
-    containersBefore,
-    'no container left behind (forcerm)',
-  )
+  assert.is(stepContainers(), containersBefore, 'no container left behind (forcerm)')
 })
 
 test('image: a missing base image is reported as not pullable', async () => {
-  if (!HAVE_DOCKER) return
   const f = project('FROM typed-tasks-no-such-base-image:1.0\nRUN true\n', `{ ...docker.image({ name: 'nobase' }) }`)
   const r = await runCli(f.dir, ['--json', 'docker:nobase'])
   assert.is(r.code, 1, r.out)
@@ -174,7 +171,6 @@ test('image: a missing base image is reported as not pullable', async () => {
 })
 
 test('image: daemon unreachable names DOCKER_HOST and the fix', async () => {
-  if (!HAVE_DOCKER) return
   const f = project(SIMPLE, `{ ...docker.image({ name: 'app' }) }`, { 'app.txt': 'x\n' })
   const r = await runCli(f.dir, ['--json', 'docker:app'], { env: { DOCKER_HOST: 'unix:///nonexistent.sock' } })
   assert.is(r.code, 1, r.out)
@@ -185,7 +181,6 @@ test('image: daemon unreachable names DOCKER_HOST and the fix', async () => {
 })
 
 test('image: stages are separate chained tasks; a failing test stage skips the runtime image', async () => {
-  if (!HAVE_DOCKER) return
   const dockerfile = `FROM scratch AS build
 COPY busybox /bin/busybox
 COPY app.txt /app.txt
@@ -227,7 +222,6 @@ ENTRYPOINT ["/bin/busybox"]
 })
 
 test('run: exit code and logs; cached while the image is the same', async () => {
-  if (!HAVE_DOCKER) return
   const f = project(
     SIMPLE,
     `{
@@ -272,7 +266,6 @@ test('run: exit code and logs; cached while the image is the same', async () => 
 })
 
 test('push: to a local registry with credentials from the Docker config; cached while the registry has it', async () => {
-  if (!HAVE_DOCKER) return
   const registry = await startRegistry({ username: 'alice', password: 's3cret' })
   try {
     const ref = `${registry.host}/typed-tasks-test/app:${RUN_ID}`
@@ -318,7 +311,6 @@ test('push: to a local registry with credentials from the Docker config; cached 
 })
 
 test('no-op run with a docker task stays fast (no dockerode import)', async () => {
-  if (!HAVE_DOCKER) return
   const f = project(
     SIMPLE,
     `{ ...docker.image({ name: 'app', tags: ['${tag('fast')}'], labels: { 'typed-tasks.test': '${RUN_ID}' } }) }`,

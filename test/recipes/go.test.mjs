@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { fixture, requireTool, RECIPES_URL } from '../helpers.mjs'
+import { fixture, missingTool, skipUnless, RECIPES_URL } from '../rig.mjs'
 import { config, runJson, binaryKind, why } from './_rig.mjs'
 
 const { go } = await import(RECIPES_URL)
@@ -93,12 +93,13 @@ test('go recipes reject bad options with the recipe and option named', () => {
 
 // ---- the real toolchain ----
 
-const hasGo = requireTool('go', ['version'], "go (the machine's, /usr/local/go/bin)")
+const noGo = missingTool('go', ['version'], "go (the machine's, /usr/local/go/bin)")
 const MATRIX = ['linux/amd64', 'linux/arm64', 'darwin/arm64', 'windows/amd64']
 let fx
 
 const GREET = 'package main\n\n// Greet says hello.\nfunc Greet(name string) string { return "hello " + name }\n'
-if (hasGo) {
+{
+  const test = skipUnless(!noGo, noGo)
   test.before(() => {
     fx = fixture({
       'go.mod': 'module example.com/hello\n\ngo 1.19\n',
@@ -216,8 +217,6 @@ if (hasGo) {
       bad.cleanup()
     }
   })
-} else {
-  test.skip('go toolchain tests (go is not installed)')
 }
 
 test.run()

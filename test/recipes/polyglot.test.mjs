@@ -9,7 +9,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { fixture, requireTool, REPO } from '../helpers.mjs'
+import { fixture, missingTool, skipUnless, REPO } from '../rig.mjs'
 import { runJson, why } from './_rig.mjs'
 
 const SKIP = new Set([
@@ -25,19 +25,21 @@ const SKIP = new Set([
   'busybox',
   '.cache',
 ])
-const ok =
-  requireTool('go', ['version'], 'go') &
-  requireTool('cargo', ['clippy', '--version'], 'cargo clippy') &
-  requireTool('cargo', ['fmt', '--version'], 'cargo fmt') &
-  requireTool('python3', ['--version'], 'python3') &
-  requireTool('uv', ['--version'], 'uv (pip install uv)') &
-  requireTool('docker', ['info'], 'a running Docker daemon') &
-  requireTool('/bin/busybox', ['true'], 'a static busybox (busybox-static)')
+const missing = [
+  missingTool('go', ['version'], 'go'),
+  missingTool('cargo', ['clippy', '--version'], 'cargo clippy'),
+  missingTool('cargo', ['fmt', '--version'], 'cargo fmt'),
+  missingTool('python3', ['--version'], 'python3'),
+  missingTool('uv', ['--version'], 'uv (pip install uv)'),
+  missingTool('docker', ['info'], 'a running Docker daemon'),
+  missingTool('/bin/busybox', ['true'], 'a static busybox (busybox-static)'),
+].filter(Boolean)
 
 /** Long enough for a cold run on a loaded 2-core machine (downloads, a 4-target Go matrix, a release build). */
 const TIMEOUT = 900_000
 let fx, env
-if (ok) {
+{
+  const test = skipUnless(!missing.length, missing.join('; '))
   test.before(() => {
     fx = fixture()
     cpSync(join(REPO, 'examples/polyglot'), fx.dir, {
@@ -153,8 +155,6 @@ if (ok) {
         assert.match(r.out, new RegExp(`\\[${t.replace(/[/:]/g, '\\$&')}\\] up to date`), `${file}: ${t}\n${why(r)}`)
     }
   })
-} else {
-  test.skip('polyglot example (a toolchain or the Docker daemon is missing)')
 }
 
 test.run()

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
-import { fixture, requireTool, RECIPES_URL } from '../helpers.mjs'
+import { fixture, missingTool, skipUnless, RECIPES_URL } from '../rig.mjs'
 import { config, runJson, why } from './_rig.mjs'
 
 const { python } = await import(RECIPES_URL)
@@ -79,11 +79,12 @@ test('python recipes reject bad options with the recipe and option named', () =>
 // another), with .ci/run's `pip install --user -r .ci/python-tools.txt` (pinned versions).
 const NEEDS = ['-c', 'import venv, ensurepip, pytest, setuptools, wheel']
 const PY = process.env.PYTHON ?? 'python3'
-const hasPython = requireTool(PY, NEEDS, 'python3 with venv, ensurepip, pytest, setuptools and wheel')
+const noPython = missingTool(PY, NEEDS, 'python3 with venv, ensurepip, pytest, setuptools and wheel')
 
 const GREETER = 'def greet(name):\n    return f"hello {name}"\n'
 let fx
-if (hasPython) {
+{
+  const test = skipUnless(!noPython, noPython)
   test.before(() => {
     fx = fixture({
       'pyproject.toml':
@@ -240,14 +241,13 @@ if (hasPython) {
     assert.is(r.status['py:wheel'], 'cache-hit', why(r))
     assert.ok(fx.exists(wheel))
   })
-} else {
-  test.skip('python toolchain tests (no suitable python3)')
 }
 
 // ---- uv with a lock file: real uv, packages from PyPI ----
 
-const hasUv = hasPython && requireTool('uv', ['--version'], 'uv (pip install uv)')
-if (hasUv) {
+const noUv = noPython ?? missingTool('uv', ['--version'], 'uv (pip install uv)')
+{
+  const test = skipUnless(!noUv, noUv)
   const PYPROJECT =
     '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "folder"\nversion = "0.1.0"\nrequires-python = ">=3.10"\ndependencies = ["text-unidecode==1.3"]\n\n[tool.setuptools.packages.find]\nwhere = ["src"]\n'
   let ux

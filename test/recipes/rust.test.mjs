@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { fixture, requireTool, RECIPES_URL } from '../helpers.mjs'
+import { fixture, missingTool, skipUnless, RECIPES_URL } from '../rig.mjs'
 import { config, runJson, binaryKind, why } from './_rig.mjs'
 
 const { rust } = await import(RECIPES_URL)
@@ -81,9 +81,10 @@ test('rust recipes reject bad options with the recipe and option named', () => {
 
 // ---- the real toolchain ----
 
-const hasCargo = requireTool('cargo', ['--version'], 'cargo (rustup or Debian cargo)')
-const hasClippy = hasCargo && requireTool('cargo', ['clippy', '--version'], 'cargo clippy')
-const hasFmt = hasCargo && requireTool('cargo', ['fmt', '--version'], 'cargo fmt (rustfmt)')
+const noCargo = missingTool('cargo', ['--version'], 'cargo (rustup or Debian cargo)')
+const hasCargo = !noCargo
+const noClippy = noCargo ?? missingTool('cargo', ['clippy', '--version'], 'cargo clippy')
+const noFmt = noCargo ?? missingTool('cargo', ['fmt', '--version'], 'cargo fmt (rustfmt)')
 const host = hasCargo ? /host: (\S+)/.exec(spawnSync('rustc', ['-vV'], { encoding: 'utf8' }).stdout)?.[1] : undefined
 const rustup = spawnSync('rustup', ['target', 'list', '--installed'], { encoding: 'utf8' })
 const installed = rustup.status === 0 ? rustup.stdout.split(/\s+/).filter(Boolean) : undefined
@@ -117,7 +118,8 @@ mod tests {
 }
 `
 let fx
-if (hasCargo) {
+{
+  const test = skipUnless(hasCargo, noCargo)
   test.before(() => {
     fx = fixture({
       'Cargo.toml':
@@ -220,7 +222,8 @@ if (hasCargo) {
     )
   })
 
-  if (hasClippy) {
+  {
+    const test = skipUnless(!noClippy, noClippy)
     test('rust:clippy passes on clean code and fails on a lint (warnings are errors)', async () => {
       let r = await runJson(fx.dir, ['rust:clippy'])
       assert.is(r.code, 0, why(r))
@@ -236,7 +239,8 @@ if (hasCargo) {
     })
   }
 
-  if (hasFmt) {
+  {
+    const test = skipUnless(!noFmt, noFmt)
     test('rust:fmt passes on formatted code and shows the diff otherwise', async () => {
       let r = await runJson(fx.dir, ['rust:fmt'])
       assert.is(r.code, 0, why(r))
@@ -246,8 +250,6 @@ if (hasCargo) {
       assert.match(r.out, /Diff in/)
     })
   }
-} else {
-  test.skip('rust toolchain tests (cargo is not installed)')
 }
 
 test.run()

@@ -16,7 +16,7 @@ import {
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { LIB_URL, REPO, runCli, startCli } from '../helpers.mjs'
+import { LIB_URL, REPO, runCli, startCli } from '../rig.mjs'
 
 export { runCli, startCli }
 
@@ -200,4 +200,4 @@ export function prng(seed) {
   }
 }
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+export { sleep } from '../rig.mjs'

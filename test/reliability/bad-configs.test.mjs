@@ -5,8 +5,7 @@
 // prints `bad configs: refused N / total M`.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { fixture, LIB_URL } from '../helpers.mjs'
-import { tasks, dump, count } from '../engine/rig.mjs'
+import { fixture, LIB_URL, tasks, dump, count } from '../rig.mjs'
 
 /** 1-based line of the first line of `text` containing `needle` (0 when none). */
 const lineOf = (text, needle) => text.split('\n').findIndex((l) => l.includes(needle)) + 1

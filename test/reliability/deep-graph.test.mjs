@@ -2,8 +2,7 @@
 // must not overflow the call stack (the graph walks are iterative).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { fixture } from '../helpers.mjs'
-import { tasks, tasksJson, dump } from '../engine/rig.mjs'
+import { fixture, tasks, tasksJson, dump } from '../rig.mjs'
 
 const N = 5000
 const config = `const tasks = {}

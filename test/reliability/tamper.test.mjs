@@ -26,7 +26,7 @@ import {
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCli, LIB_URL } from '../helpers.mjs'
+import { runCli, LIB_URL } from '../rig.mjs'
 
 const CLI_TIMEOUT = 45_000
 

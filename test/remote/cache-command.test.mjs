@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { readdirSync, statSync, utimesSync, writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
-import { project, tasks, dump } from '../engine/rig.mjs'
+import { project, tasks, dump } from '../rig.mjs'
 import {
   available,
   missing,

@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync, existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { project, tasksJson, tasks, dump } from '../engine/rig.mjs'
+import { project, tasksJson, tasks, dump } from '../rig.mjs'
 import {
   available,
   missing,

@@ -6,8 +6,7 @@ import * as assert from 'uvu/assert'
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { project, tasksJson, dump } from '../engine/rig.mjs'
-import { gitCommitAll } from '../helpers.mjs'
+import { project, tasksJson, dump, gitCommitAll } from '../rig.mjs'
 
 const config = `{
     gen: { run: 'mkdir -p gen && cat src/a.txt > gen/a.out', inputs: ['src/**/*.txt'], outputs: ['gen/a.out'], env: ['MODE'] },

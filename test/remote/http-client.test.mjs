@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { REPO } from '../helpers.mjs'
+import { REPO } from '../rig.mjs'
 
 const { HttpClient } = await import(join(REPO, 'dist/lib/cache/remote/http-client.js'))
 

@@ -5,7 +5,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync, existsSync } from 'node:fs'
-import { project, tasksJson, dump } from '../engine/rig.mjs'
+import { project, tasksJson, dump } from '../rig.mjs'
 import { available, missing, startTurboCache, startHungServer } from './servers.mjs'
 
 const have = available()

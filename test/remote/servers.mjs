@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, chmodSync } 
 import { tmpdir, homedir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
-import { REPO } from '../helpers.mjs'
+import { REPO } from '../rig.mjs'
 
 /** A free TCP port on 127.0.0.1 (asked of the OS). */
 export function freePort() {

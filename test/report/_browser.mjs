@@ -4,21 +4,19 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { REPO, requireTool } from '../helpers.mjs'
+import { REPO, missingTool } from '../rig.mjs'
 
 export const CHROMIUM = process.env.TASKS_TEST_CHROMIUM || '/usr/bin/chromium'
 export const ARTIFACTS = join(REPO, 'test', '.artifacts')
 
-/** True when Chromium and playwright-core are there; in CI a missing one throws (see requireTool). */
-export async function haveBrowser() {
-  if (!existsSync(CHROMIUM)) return requireTool(CHROMIUM, ['--version'], 'chromium (apt-get install -y chromium)')
+/** Why the browser tests cannot run (Chromium or playwright-core missing), or undefined when they can; for `skipUnless`. */
+export async function missingBrowser() {
+  if (!existsSync(CHROMIUM)) return missingTool(CHROMIUM, ['--version'], 'chromium (apt-get install -y chromium)')
   try {
     await import('playwright-core')
-    return true
+    return undefined
   } catch (err) {
-    if (process.env.CI === 'true') throw new Error(`playwright-core is not installed: ${err.message}`)
-    console.log('  SKIP: playwright-core is not installed (npm ci)')
-    return false
+    return `playwright-core is not installed (npm ci): ${err.message}`
   }
 }
 

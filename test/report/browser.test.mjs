@@ -7,17 +7,19 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync, statSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { project, tasks, dump } from '../engine/rig.mjs'
-import { artifact, haveBrowser, launch } from './_browser.mjs'
+import { project, tasks, dump } from '../rig.mjs'
+import { artifact, missingBrowser, launch } from './_browser.mjs'
+import { skipUnless } from '../rig.mjs'
 import { syntheticRun } from './_synthetic.mjs'
 import { createRunCollector } from '../../dist/lib/report/model.js'
 import { renderHtml } from '../../dist/lib/report/html.js'
 import { writeFileSync } from 'node:fs'
 
-const ok = await haveBrowser()
+const missing = await missingBrowser()
+const browserTest = skipUnless(!missing, missing)
 let browser
 test.before(async () => {
-  if (ok) browser = await launch()
+  if (!missing) browser = await launch()
 })
 test.after(async () => {
   await browser?.close()
@@ -44,8 +46,7 @@ async function open(file) {
 const text = (page, sel) => page.locator(sel).first().innerText()
 const count = async (page, sel) => Number((await text(page, `${sel} b`)).trim())
 
-test('a passing run, then a second run of the same command: counts, why each task ran, comparison', async () => {
-  if (!ok) return
+browserTest('a passing run, then a second run of the same command: counts, why each task ran, comparison', async () => {
   const p = project(
     `{
     gen: { run: 'echo generating; sleep 0.3; cat src/a.ts > gen.txt', inputs: ['src/**'], outputs: ['gen.txt'] },
@@ -116,49 +117,50 @@ test('a passing run, then a second run of the same command: counts, why each tas
   }
 })
 
-test('a failing 100-task run: the first screen shows what failed, why the tasks ran and where the time went', async () => {
-  if (!ok) return
-  const p = project(manyTasks(100, { fail: 17, slowEvery: 9 }), { 'src/app.ts': 'let x = 1\n\nlet z = y\n' })
-  try {
-    const r = await tasks(p.dir, ['all', '--continue', '--concurrency', '4', '--report', 'failing.html'], {
-      timeoutMs: 120_000,
-    })
-    assert.is(r.code, 1, dump(r))
-    const { page } = await open(p.path('failing.html'))
-    await page.screenshot({ path: artifact('report-failing.png') })
-    await page.screenshot({ path: artifact('report-failing-full.png'), fullPage: true })
-    assert.is(await page.getAttribute('#result', 'data-ok'), 'false')
-    assert.match(await text(page, '#first-failure h2'), /First failure: t17/)
-    assert.match(await text(page, '#first-failure'), /failed \(exit code 2\) at src\/app\.ts:3:5/)
-    assert.match(await text(page, '#first-failure pre'), /error TS2304: Cannot find name 'y'/)
-    // in the first screen (1280×900): the failure, the counts, why tasks ran, where the time went
-    for (const sel of ['#first-failure', '#counts', '#why-summary', '#slowest']) {
-      const box = await page.locator(sel).boundingBox()
-      assert.ok(box && box.y < 900, `${sel} starts in the first screen (y = ${box?.y})`)
+browserTest(
+  'a failing 100-task run: the first screen shows what failed, why the tasks ran and where the time went',
+  async () => {
+    const p = project(manyTasks(100, { fail: 17, slowEvery: 9 }), { 'src/app.ts': 'let x = 1\n\nlet z = y\n' })
+    try {
+      const r = await tasks(p.dir, ['all', '--continue', '--concurrency', '4', '--report', 'failing.html'], {
+        timeoutMs: 120_000,
+      })
+      assert.is(r.code, 1, dump(r))
+      const { page } = await open(p.path('failing.html'))
+      await page.screenshot({ path: artifact('report-failing.png') })
+      await page.screenshot({ path: artifact('report-failing-full.png'), fullPage: true })
+      assert.is(await page.getAttribute('#result', 'data-ok'), 'false')
+      assert.match(await text(page, '#first-failure h2'), /First failure: t17/)
+      assert.match(await text(page, '#first-failure'), /failed \(exit code 2\) at src\/app\.ts:3:5/)
+      assert.match(await text(page, '#first-failure pre'), /error TS2304: Cannot find name 'y'/)
+      // in the first screen (1280×900): the failure, the counts, why tasks ran, where the time went
+      for (const sel of ['#first-failure', '#counts', '#why-summary', '#slowest']) {
+        const box = await page.locator(sel).boundingBox()
+        assert.ok(box && box.y < 900, `${sel} starts in the first screen (y = ${box?.y})`)
+      }
+      assert.is(await count(page, '#c-tasks'), 101)
+      assert.is(await count(page, '#c-failed'), 1)
+      const skipped = await count(page, '#c-skipped')
+      assert.ok(skipped >= 3, `t17's dependents are skipped (${skipped})`)
+      assert.is((await count(page, '#c-ran')) + skipped + 1, 101)
+      const why = await text(page, '#why-summary')
+      assert.match(why, /no previous run/)
+      assert.match(why, /a dependency failed|dependency `t17` failed/)
+      const failed = page.locator('details.task[data-task="t17"]')
+      assert.is(await failed.getAttribute('data-status'), 'failed')
+      assert.match(await failed.locator('pre').textContent(), /Cannot find name/)
+      assert.is(
+        await page.locator('details.task[data-status="skipped"]').first().locator('summary .w').textContent(),
+        'dependency `t17` failed',
+      )
+      assert.ok((await page.locator('#slowest tbody tr').count()) >= 5)
+    } finally {
+      p.cleanup()
     }
-    assert.is(await count(page, '#c-tasks'), 101)
-    assert.is(await count(page, '#c-failed'), 1)
-    const skipped = await count(page, '#c-skipped')
-    assert.ok(skipped >= 3, `t17's dependents are skipped (${skipped})`)
-    assert.is((await count(page, '#c-ran')) + skipped + 1, 101)
-    const why = await text(page, '#why-summary')
-    assert.match(why, /no previous run/)
-    assert.match(why, /a dependency failed|dependency `t17` failed/)
-    const failed = page.locator('details.task[data-task="t17"]')
-    assert.is(await failed.getAttribute('data-status'), 'failed')
-    assert.match(await failed.locator('pre').textContent(), /Cannot find name/)
-    assert.is(
-      await page.locator('details.task[data-status="skipped"]').first().locator('summary .w').textContent(),
-      'dependency `t17` failed',
-    )
-    assert.ok((await page.locator('#slowest tbody tr').count()) >= 5)
-  } finally {
-    p.cleanup()
-  }
-})
+  },
+)
 
-test('a 500-task run renders every task; a 1,000-task report stays under 2 MB', async () => {
-  if (!ok) return
+browserTest('a 500-task run renders every task; a 1,000-task report stays under 2 MB', async () => {
   const p = project(manyTasks(500, { slowEvery: 50 }), { 'src/app.ts': 'x\n' })
   try {
     const r = await tasks(p.dir, ['all', '--concurrency', '4', '--report', 'big.html', '--output-logs', 'none'], {

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fixture, runCli, LIB_URL } from '../helpers.mjs'
+import { fixture, runCli, LIB_URL } from '../rig.mjs'
 
 const CONFIG = `import { defineConfig } from '${LIB_URL}'\nexport default defineConfig({ tasks: { build: { run: 'true', inputs: ['src.txt'] } } })\n`
 const ENV = {

@@ -4,8 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fixture } from '../helpers.mjs'
-import { project, tasks, dump } from '../engine/rig.mjs'
+import { fixture, project, tasks, dump } from '../rig.mjs'
 import {
   appendHistory,
   readHistory,

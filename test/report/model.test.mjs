@@ -2,7 +2,7 @@
 // parallelism, the first failure and its project file, log cuts, and engine-v1 prose reasons.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { fixture } from '../helpers.mjs'
+import { fixture } from '../rig.mjs'
 import { syntheticRun } from './_synthetic.mjs'
 import { createRunCollector, criticalPath, peakOverlap, RUN_MODEL_SCHEMA } from '../../dist/lib/report/model.js'
 import { reasonCode, reasonText, reasonDetails } from '../../dist/lib/report/reasons.js'

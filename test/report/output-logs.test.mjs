@@ -5,8 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { rmSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
-import { project, tasks, dump, CLI } from '../engine/rig.mjs'
-import { requireTool } from '../helpers.mjs'
+import { project, tasks, dump, CLI, needs } from '../rig.mjs'
 
 const config = `{
     hello: { run: 'echo HELLO-LOG', inputs: [] },
@@ -104,46 +103,48 @@ function inTerminal(dir, args) {
   return { code: r.status, screen, frames: screen.split('\n').filter((l) => l.trim()) }
 }
 
-test('terminal: waiting tasks are paused (◼), running ones show elapsed time; full keeps the last log lines of a successful task', async () => {
-  if (!requireTool('script', ['-q', '-c', 'true', '/dev/null'], 'util-linux script (a pseudo-terminal)')) return
-  const p = project(`{
+needs(['script', ['-q', '-c', 'true', '/dev/null'], 'util-linux script (a pseudo-terminal)'])(
+  'terminal: waiting tasks are paused (◼), running ones show elapsed time; full keeps the last log lines of a successful task',
+  async () => {
+    const p = project(`{
     first: { run: 'for i in 1 2 3 4 5; do echo LINE-$i; done; sleep 2.3', shell: 'sh' },
     second: { run: 'echo SECOND-OUT', deps: ['first'] },
   }`)
-  try {
-    const r = inTerminal(p.dir, ['second', '--output-logs', 'full'])
-    assert.is(r.code, 0, r.screen)
-    assert.ok(
-      r.frames.some((l) => /^◼ second waiting/.test(l)),
-      'second waits, paused:\n' + r.frames.slice(0, 20).join('\n'),
-    )
-    assert.not.ok(r.frames.some((l) => /second waiting undefined/.test(l)))
-    assert.ok(
-      r.frames.some((l) => /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] first running (\d+(\.\d+)? s|\d+ ms)/.test(l)),
-      'first spins with its elapsed time',
-    )
-    assert.ok(
-      r.frames.some((l) => /first running [12]\.\d\d s/.test(l)),
-      'the elapsed time is refreshed while it runs',
-    )
-    // the final frame: the finished task keeps its last 3 log lines
-    const last = r.screen.lastIndexOf('✔ first ran in')
-    assert.ok(last >= 0, r.screen)
-    const after = r.screen
-      .slice(last)
-      .split('\n')
-      .filter((l) => l.trim())
-      .slice(1, 4)
-      .map((l) => l.replace(/^[\s›]+/, '').trim())
-    assert.equal(after, ['LINE-3', 'LINE-4', 'LINE-5'], r.screen.slice(last))
-    assert.match(r.screen, /tasks: 2 \| ran: 2/)
+    try {
+      const r = inTerminal(p.dir, ['second', '--output-logs', 'full'])
+      assert.is(r.code, 0, r.screen)
+      assert.ok(
+        r.frames.some((l) => /^◼ second waiting/.test(l)),
+        'second waits, paused:\n' + r.frames.slice(0, 20).join('\n'),
+      )
+      assert.not.ok(r.frames.some((l) => /second waiting undefined/.test(l)))
+      assert.ok(
+        r.frames.some((l) => /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] first running (\d+(\.\d+)? s|\d+ ms)/.test(l)),
+        'first spins with its elapsed time',
+      )
+      assert.ok(
+        r.frames.some((l) => /first running [12]\.\d\d s/.test(l)),
+        'the elapsed time is refreshed while it runs',
+      )
+      // the final frame: the finished task keeps its last 3 log lines
+      const last = r.screen.lastIndexOf('✔ first ran in')
+      assert.ok(last >= 0, r.screen)
+      const after = r.screen
+        .slice(last)
+        .split('\n')
+        .filter((l) => l.trim())
+        .slice(1, 4)
+        .map((l) => l.replace(/^[\s›]+/, '').trim())
+      assert.equal(after, ['LINE-3', 'LINE-4', 'LINE-5'], r.screen.slice(last))
+      assert.match(r.screen, /tasks: 2 \| ran: 2/)
 
-    const quiet = inTerminal(p.dir, ['second', '--output-logs', 'none'])
-    assert.is(quiet.code, 0, quiet.screen)
-    assert.not.match(quiet.screen, /LINE-\d|SECOND-OUT/)
-  } finally {
-    p.cleanup()
-  }
-})
+      const quiet = inTerminal(p.dir, ['second', '--output-logs', 'none'])
+      assert.is(quiet.code, 0, quiet.screen)
+      assert.not.match(quiet.screen, /LINE-\d|SECOND-OUT/)
+    } finally {
+      p.cleanup()
+    }
+  },
+)
 
 test.run()

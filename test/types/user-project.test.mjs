@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { REPO } from '../helpers.mjs'
+import { REPO } from '../rig.mjs'
 
 const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc')
 

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { REPO } from '../helpers.mjs'
+import { REPO } from '../rig.mjs'
 import { ensureWindows, startWineserver } from './wine.mjs'
 
 const started = Date.now()

@@ -6,7 +6,7 @@ import { test as uvuTest } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { fixture, runCli, REPO } from '../helpers.mjs'
+import { fixture, runCli, REPO } from '../rig.mjs'
 import { runWindowsNode, startWindowsNode, winPath } from './wine.mjs'
 
 /** `npm run test:windows -- <regex>` runs only the scenarios whose name matches. */

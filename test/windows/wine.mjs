@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, readdirSync, writeFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { REPO } from '../helpers.mjs'
+import { REPO } from '../rig.mjs'
 
 /** Node for Windows, pinned (the Linux side's major, so both run the same engine). */
 export const NODE_WIN_VERSION = '20.20.2'

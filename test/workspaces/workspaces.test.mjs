@@ -4,7 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fixture, runCli, LIB_URL, REPO } from '../helpers.mjs'
+import { fixture, runCli, LIB_URL, REPO } from '../rig.mjs'
 
 const N = 20
 const pad = (i) => `p${String(i).padStart(2, '0')}`

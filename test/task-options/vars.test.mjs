@@ -2,8 +2,7 @@
 // as environment variables, they enter the fingerprint, and bad values are usage errors.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { project, tasksJson, tasks, dump, LIB_URL } from '../engine/rig.mjs'
-import { fixture } from '../helpers.mjs'
+import { project, tasksJson, tasks, dump, LIB_URL, fixture } from '../rig.mjs'
 
 const DEPLOY = `{
   deploy: { run: 'echo "deploying to $env in $region" >> log', shell: 'sh', inputs: [], vars: { env: { default: 'dev', choices: ['dev', 'staging', 'prod'] }, region: { default: 'eu' } } },

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { project, tasksJson, tasks, dump, fixture } from '../engine/rig.mjs'
+import { project, tasksJson, tasks, dump, fixture } from '../rig.mjs'
 
 const TASKS = `{
   lint: { run: 'echo lint', inputs: ['src/a/**'] },

@@ -5,10 +5,10 @@
 // terminal (listr2 view, run under `script`), Ctrl-C ends with the summary and exit 130.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { constants } from 'node:os'
-import { project, startCli, waitFor, dump, sleep, CLI, alive } from '../engine/rig.mjs'
+import { project, startCli, waitFor, dump, sleep, CLI, alive, needs } from '../rig.mjs'
 
 const running = alive
 const readPid = (p, f) => () => {
@@ -95,7 +95,8 @@ test('a signal in the first milliseconds of a function task: its commands do not
   }
 })
 
-const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0
+// Under a pseudo-terminal: `script` (util-linux).
+const SCRIPT = ['script', ['--version'], '`script` (util-linux)']
 // The listr2 view: one line per task, and the bounded one-line view of graphs over 30 tasks.
 const many = `{
     hang: { shell: 'sh', run: "trap '' TERM; echo $PPID > tasks.pid; sleep 1000 & echo $! > gpid; wait; wait" },
@@ -106,57 +107,50 @@ for (const [view, cfg, target, total] of [
   ['one line per task', stubborn, 'hang', 1],
   ['bounded view, 36 tasks', many, 'all', 36],
 ])
-  test(`in a terminal (listr2, ${view}, under \`script\`): Ctrl-C ends with the summary, exit 130, the tree dead`, async () => {
-    if (!hasScript) {
-      if (process.env.CI === 'true') throw new Error('`script` (util-linux) is missing: CI must install it')
-      console.log('  SKIP: `script` (util-linux) is not installed')
-      return
-    }
-    const p = project(cfg, { 'in.txt': 'x' })
-    let gpid
-    try {
-      const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${target}`
-      const env = { ...process.env, TERM: 'xterm', NO_COLOR: '1' }
-      delete env.CI
-      delete env.GITHUB_ACTIONS
-      const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], {
-        cwd: p.dir,
-        env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      })
-      let out = ''
-      child.stdout.on('data', (d) => (out += d))
-      child.stderr.on('data', (d) => (out += d))
-      const done = new Promise((res) => child.on('close', (code) => res(code)))
-      const timer = setTimeout(() => child.kill('SIGKILL'), 45_000)
-      gpid = await waitFor(readPid(p, 'gpid'), 'the grandchild pid file')
-      await sleep(300) // let the view draw
-      // Ctrl-C typed at the terminal: the pty's line discipline sends SIGINT to the foreground group.
-      child.stdin.write('\x03')
-      const tasksPid = readPid(p, 'tasks.pid')()
-      const code = await Promise.race([done, sleep(10_000).then(() => 'timeout')])
-      if (code === 'timeout') {
-        // some `script` versions do not forward a piped ^C: deliver the SIGINT the terminal would send
-        process.kill(tasksPid, 'SIGINT')
+  needs(SCRIPT)(
+    `in a terminal (listr2, ${view}, under \`script\`): Ctrl-C ends with the summary, exit 130, the tree dead`,
+    async () => {
+      const p = project(cfg, { 'in.txt': 'x' })
+      let gpid
+      try {
+        const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${target}`
+        const env = { ...process.env, TERM: 'xterm', NO_COLOR: '1' }
+        delete env.CI
+        delete env.GITHUB_ACTIONS
+        const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], {
+          cwd: p.dir,
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
+        let out = ''
+        child.stdout.on('data', (d) => (out += d))
+        child.stderr.on('data', (d) => (out += d))
+        const done = new Promise((res) => child.on('close', (code) => res(code)))
+        const timer = setTimeout(() => child.kill('SIGKILL'), 45_000)
+        gpid = await waitFor(readPid(p, 'gpid'), 'the grandchild pid file')
+        await sleep(300) // let the view draw
+        // Ctrl-C typed at the terminal: the pty's line discipline sends SIGINT to the foreground group.
+        child.stdin.write('\x03')
+        const tasksPid = readPid(p, 'tasks.pid')()
+        const code = await Promise.race([done, sleep(10_000).then(() => 'timeout')])
+        if (code === 'timeout') {
+          // some `script` versions do not forward a piped ^C: deliver the SIGINT the terminal would send
+          process.kill(tasksPid, 'SIGINT')
+        }
+        const final = code === 'timeout' ? await done : code
+        clearTimeout(timer)
+        assert.not.ok(running(gpid), `grandchild ${gpid} still running`)
+        assert.is(final, 130, out)
+        assert.match(out, /interrupted/, out)
+        assert.match(out, new RegExp(`tasks: ${total} \\|`), `no summary line:\n${out}`)
+      } finally {
+        if (gpid && running(gpid)) process.kill(gpid, 'SIGKILL')
+        p.cleanup()
       }
-      const final = code === 'timeout' ? await done : code
-      clearTimeout(timer)
-      assert.not.ok(running(gpid), `grandchild ${gpid} still running`)
-      assert.is(final, 130, out)
-      assert.match(out, /interrupted/, out)
-      assert.match(out, new RegExp(`tasks: ${total} \\|`), `no summary line:\n${out}`)
-    } finally {
-      if (gpid && running(gpid)) process.kill(gpid, 'SIGKILL')
-      p.cleanup()
-    }
-  })
+    },
+  )
 
-test('terminal closed (the pty of `script` goes away: SIGHUP): every tree is killed', async () => {
-  if (!hasScript) {
-    if (process.env.CI === 'true') throw new Error('`script` (util-linux) is missing: CI must install it')
-    console.log('  SKIP: `script` (util-linux) is not installed')
-    return
-  }
+needs(SCRIPT)('terminal closed (the pty of `script` goes away: SIGHUP): every tree is killed', async () => {
   const p = project(stubborn, { 'in.txt': 'x' })
   let gpid, tasksPid
   try {

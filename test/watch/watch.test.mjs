@@ -4,16 +4,16 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { project, count, sleep, LIB_URL } from '../engine/rig.mjs'
-import { startWatch, eventually } from './_watch-rig.mjs'
+import { project, count, sleep, LIB_URL, startWatch, eventually } from '../rig.mjs'
 
 const SCRIPTS = {
   'count.mjs': `import { appendFileSync, mkdirSync } from 'node:fs'\nmkdirSync('counts', { recursive: true })\nappendFileSync('counts/' + process.argv[2], 'x\\n')\n`,
-  // build: concatenates src/ (recursively) and its argument into out/build.txt; waits 2 s while the file \`slow\` exists.
+  // build: concatenates src/ (recursively) and its argument into out/build.txt; while the file \`slow\` exists, it
+  // waits for the file \`go\` (at most 60 s): the test decides when a run in progress ends.
   'build.mjs': `import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 mkdirSync('counts', { recursive: true }); appendFileSync('counts/build', 'x\\n')
-if (existsSync('slow')) await new Promise((r) => setTimeout(r, 2000))
+if (existsSync('slow')) for (const end = Date.now() + 60_000; !existsSync('go') && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20))
 const all = []
 ;(function walk(d) { for (const e of readdirSync(d).sort()) { const p = join(d, e); statSync(p).isDirectory() ? walk(p) : all.push(readFileSync(p, 'utf8')) } })('src')
 // The marker (a config edit changes it) is part of the output: with early cutoff, identical outputs would not rerun \`test\`.
@@ -113,7 +113,14 @@ test('a deleted and recreated input folder is still watched', async () => {
     writeFileSync(p.path('src/b.txt'), 'B')
     await eventually(() => p.read('out/build.txt') === 'againB', 'a later write in the recreated folder', 30_000, w)
   } finally {
-    await w.stop()
+    // KNOWN BUG (lib/watch): after its input folder was deleted and recreated, `tasks --watch` prints
+    // `[watch] stopped` on Ctrl-C but does not exit (something keeps its event loop alive). Bounded
+    // here (it used to wait for the rig's 170 s kill); say so until it is fixed, then assert r.code 130.
+    const r = await w.stop(5_000)
+    if (r.hung)
+      console.warn(
+        '[watch test] KNOWN BUG: after a deleted + recreated input folder, Ctrl-C did not end `tasks --watch` within 5 s',
+      )
     p.cleanup()
   }
 })
@@ -159,13 +166,26 @@ test('edits during a run queue exactly one follow-up run', async () => {
     await eventually(() => w.iterations() === 1, 'the first run', 30_000, w)
     p.write('slow', '')
     p.write('src/a.txt', '1')
+    // The second build waits for \`go\`: both edits below land while it runs, each in its own debounce window.
     await eventually(() => count(p.path('counts/build')) === 2, 'the second build to start', 30_000, w)
     p.write('src/a.txt', '2')
-    await sleep(300)
+    await eventually(
+      () => /changed: src\/a\.txt \(a run is in progress/.test(w.out()),
+      'the first queued edit',
+      30_000,
+      w,
+    )
     p.write('src/b.txt', '3')
-    await eventually(() => /one follow-up run queued/.test(w.out()), 'the queued follow-up', 30_000, w)
+    await eventually(
+      () => /changed: src\/b\.txt \(a run is in progress/.test(w.out()),
+      'the second queued edit',
+      30_000,
+      w,
+    )
+    p.write('go', '')
     await eventually(() => w.iterations() === 3, 'the follow-up run', 40_000, w)
-    await sleep(2500)
+    // Every edit was seen before the run ended: a fourth iteration could only follow within the debounce.
+    await sleep(1000)
     assert.is(w.iterations(), 3, w.out())
     assert.is(count(p.path('counts/build')), 3, w.out())
     assert.is(p.read('out/build.txt'), '23')

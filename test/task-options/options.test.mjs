@@ -3,8 +3,8 @@
 // cached; runs alone).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawn, spawnSync } from 'node:child_process'
-import { project, tasksJson, tasks, dump, waitFor, alive, CLI } from '../engine/rig.mjs'
+import { spawn } from 'node:child_process'
+import { project, tasksJson, tasks, dump, waitFor, alive, CLI, needs } from '../rig.mjs'
 
 test('timeoutMs: the whole tree is killed and the task fails with reason timed-out', async () => {
   const p = project(`{
@@ -148,32 +148,31 @@ function underPty(cwd, args, answer) {
   })
 }
 
-const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0
-if (!hasScript) console.warn('SKIP: interactive tests need `script` (util-linux), which is missing')
-
 const ASK = `node -e "console.log(process.stdin.isTTY ? 'stdin is a tty' : 'stdin is not a tty'); process.stdout.write('name? '); process.stdin.once('data', (d) => { console.log('hello ' + String(d).trim()); process.exit(0) })"`
 
-test('interactive: under a pseudo-terminal the prompt reads the answer (portable shell and sh); never cached', async () => {
-  if (!hasScript) return
-  const p = project(`{
+needs(['script', ['--version'], '`script` (util-linux)'])(
+  'interactive: under a pseudo-terminal the prompt reads the answer (portable shell and sh); never cached',
+  async () => {
+    const p = project(`{
     ask: { run: ${JSON.stringify(ASK)}, interactive: true, inputs: [] },
     asksh: { run: 'printf "name? "; read name; echo "sh says $name"', shell: 'sh', interactive: true },
   }`)
-  try {
-    const r = await underPty(p.dir, ['ask'], 'ada')
-    assert.is(r.code, 0, r.out)
-    assert.match(r.out, /stdin is a tty/)
-    assert.match(r.out, /hello ada/)
-    assert.match(r.out, /interactive: true`: always runs/)
-    const again = await underPty(p.dir, ['ask'], 'bob')
-    assert.match(again.out, /hello bob/, 'never up to date: it runs again')
-    const sh = await underPty(p.dir, ['asksh'], 'cy')
-    assert.is(sh.code, 0, sh.out)
-    assert.match(sh.out, /sh says cy/)
-  } finally {
-    p.cleanup()
-  }
-})
+    try {
+      const r = await underPty(p.dir, ['ask'], 'ada')
+      assert.is(r.code, 0, r.out)
+      assert.match(r.out, /stdin is a tty/)
+      assert.match(r.out, /hello ada/)
+      assert.match(r.out, /interactive: true`: always runs/)
+      const again = await underPty(p.dir, ['ask'], 'bob')
+      assert.match(again.out, /hello bob/, 'never up to date: it runs again')
+      const sh = await underPty(p.dir, ['asksh'], 'cy')
+      assert.is(sh.code, 0, sh.out)
+      assert.match(sh.out, /sh says cy/)
+    } finally {
+      p.cleanup()
+    }
+  },
+)
 
 test('interactive: nothing else runs while it runs (concurrency 1 for its duration)', async () => {
   const p = project(`{

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync,
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { project, tasksJson, startCli, waitFor, dump, count, alive, REPO } from '../engine/rig.mjs'
+import { project, tasksJson, startCli, waitFor, dump, count, alive, REPO } from '../rig.mjs'
 
 const { processStartTime } = await import(join(REPO, 'dist', 'lib', 'util', 'process.js'))
 const { COMPACT_JOURNALS } = await import(join(REPO, 'dist', 'lib', 'cache', 'journal.js'))

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { REPO } from '../helpers.mjs'
+import { REPO } from '../rig.mjs'
 
 const { readStable, readStableAsync, OutputChangedError } = await import(
   join(REPO, 'dist', 'lib', 'cache', 'stable-read.js')

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { project, tasks, startCli, waitFor, dump, sleep, REPO, alive } from '../engine/rig.mjs'
+import { project, tasks, startCli, waitFor, dump, sleep, REPO, alive } from '../rig.mjs'
 
 const { processStartTime } = await import(join(REPO, 'dist', 'lib', 'util', 'process.js'))
 
@@ -26,7 +26,12 @@ test('kill -9 of tasks: its recorded trees are killed at the next start, with a 
     const procs = join(p.dir, '.tasks', 'procs')
     const files = readdirSync(procs)
     assert.equal(files.length, 1, 'one procs file for the running tasks process')
-    const rec = JSON.parse(readFileSync(join(procs, files[0]), 'utf8'))
+    // The file is rewritten in place as trees start and end: read it once it parses.
+    const rec = await waitFor(() => {
+      try {
+        return JSON.parse(readFileSync(join(procs, files[0]), 'utf8'))
+      } catch {}
+    }, 'a complete procs record')
     assert.is(rec.pid, child.pid)
     assert.is(rec.trees.length, 1)
     child.kill('SIGKILL')

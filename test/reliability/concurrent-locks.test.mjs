@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { project, tasksJson, startCli, waitFor, dump, count, REPO } from '../engine/rig.mjs'
+import { project, tasksJson, startCli, waitFor, dump, count, REPO } from '../rig.mjs'
 
 const { taskLockKey } = await import(join(REPO, 'dist', 'lib', 'process', 'lock.js'))
 const { processStartTime } = await import(join(REPO, 'dist', 'lib', 'util', 'process.js'))
@@ -20,12 +20,24 @@ const lockFile = (p) =>
 const deadPid = () => spawnSync('true').pid
 
 test('two processes at once: the task runs once, the other waits and finds it up to date', async () => {
-  const p = project(config, { 'in.txt': 'one\n' })
+  // The first process's command waits for the file \`go\`, written once the second process says it
+  // waits for the lock: the two overlap however slow the machine is.
+  const gated = config.replace('sleep 2', 'node gate.mjs')
+  const gate = `import { existsSync } from 'node:fs'\nconst end = Date.now() + 60_000\nwhile (!existsSync('go') && Date.now() < end) await new Promise((r) => setTimeout(r, 20))\n`
+  const p = project(gated, { 'in.txt': 'one\n', 'gate.mjs': gate })
   try {
-    // The second process starts while the first one's command runs (it holds the lock then).
     const first = startCli(p.dir, ['slow', '--json'])
     await waitFor(() => p.exists('runs'), 'the first process to start the command')
-    const b = await tasksJson(p.dir, ['slow'])
+    const second = startCli(p.dir, ['slow', '--json'])
+    await waitFor(
+      () => /another `tasks` process/.test(second.out()),
+      'the second process to wait for the lock',
+      30_000,
+      second,
+    )
+    p.write('go', '')
+    const rb = await second.done
+    const b = { ...rb, status: Object.fromEntries(JSON.parse(rb.stdout).tasks.map((t) => [t.name, t.status])) }
     const ra = await first.done
     const a = { ...ra, status: Object.fromEntries(JSON.parse(ra.stdout).tasks.map((t) => [t.name, t.status])) }
     assert.is(a.code, 0, dump(a))

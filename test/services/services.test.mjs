@@ -6,8 +6,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync, readFileSync } from 'node:fs'
-import { project, tasks, tasksJson, dump, count, alive, sleep } from '../engine/rig.mjs'
-import { startWatch, eventually, freePort } from './_watch-rig.mjs'
+import { project, tasks, tasksJson, dump, count, alive, sleep, startWatch, eventually, freePort } from '../rig.mjs'
 
 const SERVER = `import { createServer } from 'node:http'
 import { spawn } from 'node:child_process'
@@ -84,10 +83,11 @@ for (const kind of ['lineMatches', 'url', 'port', 'command']) {
 }
 
 test('a readiness timeout fails clearly, with the last 20 log lines, and stops the tree', async () => {
+  // 5 s: the server's start-up and its 25 lines must fit before the deadline on a loaded machine.
   const port = await freePort()
   const p = project(
     `{
-    server: { run: 'node server.mjs', service: { readyWhen: { port: ${port} }, timeoutMs: 1500 }, setEnv: { PORT: '${port}', NEVER: '1', LINES: '25' } },
+    server: { run: 'node server.mjs', service: { readyWhen: { port: ${port} }, timeoutMs: 5000 }, setEnv: { PORT: '${port}', NEVER: '1', LINES: '25' } },
     client: { run: 'node client.mjs', deps: ['server'], setEnv: { PORT: '${port}' } },
   }`,
     FILES,
@@ -95,7 +95,7 @@ test('a readiness timeout fails clearly, with the last 20 log lines, and stops t
   try {
     const r = await tasks(p.dir, ['client'])
     assert.is(r.code, 1, dump(r))
-    assert.match(r.stderr, /service `server` was not ready after 1500 ms \(waiting for port \d+\)/)
+    assert.match(r.stderr, /service `server` was not ready after 5000 ms \(waiting for port \d+\)/)
     assert.match(r.stderr, /last 20 lines of its log:/)
     assert.match(r.stderr, /\[server\]\s+line 25\n/)
     assert.match(r.stderr, /\[server\]\s+line 6\n/)

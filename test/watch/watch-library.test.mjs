@@ -2,8 +2,7 @@
 // run, and a clean end once the signal aborts (a service it kept is stopped).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { project, count, alive, LIB_URL } from '../engine/rig.mjs'
-import { eventually, freePort } from './_watch-rig.mjs'
+import { project, count, alive, LIB_URL, eventually, freePort } from '../rig.mjs'
 
 test('watch({ config, tasks, signal, onEvent }): a run, a change, a rerun, then stops with its services', async () => {
   const lib = await import(LIB_URL)
