@@ -4,6 +4,8 @@
  *   while mri sees the flag as written (`--dry-run`), so `tasks --dry-run build` parsed as
  *   `dryRun: 'build'` and ran the default task. {@link normaliseArgv} writes hyphenated boolean
  *   flags the way cac registered them, before `--` only.
+ * - cac would take the task name after a bare `--affected` as its value: {@link normaliseAffectedArgv}
+ *   moves it to the end of the options.
  * - cac prints `(default: true)` after every `--no-x` option; {@link cleanHelp} drops it.
  */
 
@@ -32,4 +34,17 @@ export function cleanHelp<S extends { title?: string; body: string }>(sections: 
     ...s,
     body: s.body.replace(/^(\s+--no-[\w-]+\s.*?)\s*\(default: true\)\s*$/gm, '$1').replace(/[ \t]+$/gm, ''),
   }))
+}
+
+/**
+ * `argv` with a bare `--affected` moved to the end of the options (before `--`), so that
+ * `tasks --affected test` keeps `test` as a task (cac would take it as the ref; `--affected=REF`
+ * names a ref).
+ */
+export function normaliseAffectedArgv(argv: readonly string[]): string[] {
+  const i = argv.indexOf('--')
+  const head = i < 0 ? [...argv] : argv.slice(0, i)
+  const bare = head.filter((a) => a === '--affected').length
+  const rest = head.filter((a) => a !== '--affected')
+  return [...rest, ...(bare ? ['--affected'] : []), ...(i < 0 ? [] : argv.slice(i))]
 }

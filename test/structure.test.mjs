@@ -67,10 +67,6 @@ const KNOWN_OVER_LIMIT = {
   'lib/run/scheduler.ts#Scheduler.execute': 103,
   'lib/shell/builtins.ts#makeBuiltins': 120,
   'lib/watch/watch.ts#watch': 175,
-  'bin/history-command.ts#historyCommand': 118,
-  'bin/run-report.ts#startRunReport': 131,
-  'bin/tasks.ts#main': 285,
-  'bin/watch-command.ts#runWatch': 104,
 }
 
 const walk = (dir, ext) =>

@@ -1,11 +1,8 @@
 /**
- * The report's view of a task's reason: the typed `TaskReason` of engine v2 (docs/design/engine-v2.md),
- * or, from an engine that still emits one line of prose, that line. Everything the report, the
- * history and the GitHub output need from a reason goes through here: its code (for history and
- * comparisons), its one-line text and its details (the explain diff: files, env, dependencies).
- *
- * Prose reasons (engine v1, or history lines written by it) map onto the same codes by
- * {@link reasonCode}.
+ * The report's view of a task's reason, the typed `TaskReason` (docs/design/engine-v2.md). Everything the
+ * report, the history and the GitHub output need from a reason goes through here: its code (for
+ * history and comparisons), its one-line text and its details (the explain diff: files, env,
+ * dependencies). A code this version does not know (a newer engine's) is kept as it is.
  */
 import type { TaskReason } from '../model/events.js'
 import { formatReason } from './format.js'
@@ -13,11 +10,11 @@ import { formatReason } from './format.js'
 /** Engine v2's `TaskReason` (docs/design/engine-v2.md): why a task ended as it did, as data. */
 export type ContractReason = TaskReason
 
-/** Every reason code of the contract, plus `'other'` for prose this module does not recognise. */
+/** Every reason code of the contract, plus `'other'` for a reason without a code. */
 export type ReasonCode = ContractReason['code'] | 'other'
 
-/** A reason as an event carries it: typed (engine v2) or one line of prose (engine v1). */
-export type ReasonLike = ContractReason | { code: string; [key: string]: unknown } | string
+/** A reason as an event carries it: a `TaskReason`, or a reason with a code this version does not know. */
+export type ReasonLike = ContractReason | { code: string; [key: string]: unknown }
 
 /** One labelled list of the explain diff, e.g. `{ label: 'files', items: ['M src/a.c'] }`. */
 export interface ReasonDetail {
@@ -25,41 +22,10 @@ export interface ReasonDetail {
   items: string[]
 }
 
-/** Prose (engine v1) -> code, first match wins. */
-const PROSE: [RegExp, ReasonCode][] = [
-  [/^(would run: )?no previous (successful )?run/, 'no-previous-run'],
-  [/forced/, 'forced'],
-  [/no `inputs` declared|always runs/, 'not-cacheable'],
-  [/^(would run: )?(input|inputs?) (changed|added|removed)|^(would run: )?input file/, 'input-changed'],
-  [/^(would run: )?env/, 'env-changed'],
-  [/^(would run: )?arg/, 'args-changed'],
-  [/^(would run: )?dependenc(y|ies) (changed|fingerprint)/, 'dependency-changed'],
-  [/^(would run: )?(command|cwd|definition|output glob|mode|platform|tool)/, 'definition-changed'],
-  [/output missing or changed/, 'output-changed'],
-  [/check reported/, 'check-failed'],
-  [/cache entry unusable/, 'cache-entry-unusable'],
-  [/dependencies (would )?ran|dependencies would run/, 'dependencies-ran'],
-  [/all dependencies up to date/, 'dependencies-up-to-date'],
-  [/fingerprint unchanged|^up to date/, 'fingerprint-unchanged'],
-  [/^restored|would restore/, 'restored'],
-  [/dependency `.*` failed/, 'dependency-failed'],
-  [/dependency `.*` was skipped/, 'dependency-skipped'],
-  [/stopped after a failure/, 'stopped-after-failure'],
-  [/run interrupted/, 'run-interrupted'],
-  [/^not affected since/, 'not-affected'],
-  [/^timed out after/, 'timed-out'],
-  [/^interrupted/, 'interrupted'],
-  [/exit code/, 'exit-code'],
-  [/internal error|could not fingerprint/, 'error'],
-  [/fingerprint changed/, 'definition-changed'],
-]
-
-/** The reason's code: the typed reason's `code`, or the code a prose reason maps to (`'other'` when none). */
+/** The reason's code: the typed reason's `code` (`'other'` when there is no reason or no code). */
 export function reasonCode(r: ReasonLike | undefined): string {
   if (r === undefined) return 'other'
-  if (typeof r !== 'string') return typeof r.code === 'string' ? r.code : 'other'
-  for (const [re, code] of PROSE) if (re.test(r)) return code
-  return 'other'
+  return typeof r.code === 'string' ? r.code : 'other'
 }
 
 /** Codes {@link formatReason} knows (every code of the contract). */
@@ -91,12 +57,11 @@ const KNOWN = new Set<string>([
 ])
 
 /**
- * One line for a reason, e.g. `input changed: src/a.c (+2 more)`: engine v2's `formatReason` for a
- * typed reason, the text itself for prose, the bare code for a code this version does not know.
+ * One line for a reason, e.g. `input changed: src/a.c (+2 more)`: `formatReason` for a typed
+ * reason, the bare code for a code this version does not know.
  */
 export function reasonText(r: ReasonLike | undefined): string {
   if (r === undefined) return ''
-  if (typeof r === 'string') return r
   if (!KNOWN.has(r.code)) return String(r.code)
   try {
     return formatReason(r as TaskReason)
@@ -109,11 +74,11 @@ const CHANGE_MARK = { added: 'A', removed: 'D', modified: 'M' } as const
 
 /**
  * The explain diff a reason carries, as labelled lists: changed files (`M src/a.c`, `A`, `D`), env
- * variables, dependencies, arguments, definition fields, the changed output. Prose reasons and
- * codes without details give `[]`.
+ * variables, dependencies, arguments, definition fields, the changed output. Codes without details
+ * give `[]`.
  */
 export function reasonDetails(r: ReasonLike | undefined): ReasonDetail[] {
-  if (r === undefined || typeof r === 'string') return []
+  if (r === undefined) return []
   const x = r as ContractReason
   switch (x.code) {
     case 'input-changed':

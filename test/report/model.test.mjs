@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { fixture } from '../rig.mjs'
 import { syntheticRun } from './_synthetic.mjs'
 import { createRunCollector, criticalPath, peakOverlap, RUN_MODEL_SCHEMA } from '../../dist/lib/report/model.js'
-import { reasonCode, reasonText, reasonDetails } from '../../dist/lib/report/reasons.js'
+import { reasonText, reasonDetails } from '../../dist/lib/report/reasons.js'
 import { excerptLog, firstErrorLines, findSourceLocation } from '../../dist/lib/report/excerpt.js'
 
 const T0 = 1_790_000_000_000
@@ -242,72 +242,6 @@ test('a failed run: status, first failure with its error lines and the project f
   }
 })
 
-test('engine v1 events (prose reasons, interrupted as failed) map onto the same codes', () => {
-  const deps = new Map([
-    ['a', []],
-    ['b', ['a']],
-    ['c', []],
-  ])
-  const c = createRunCollector({ root: '/nonexistent', deps })
-  const ev = [
-    { type: 'run:start', time: T0, tasks: ['a', 'b', 'c'], concurrency: 2, dryRun: false },
-    { type: 'task:start', time: T0, task: 'a', reason: 'input changed: src/a.c (+2 more)' },
-    {
-      type: 'task:end',
-      time: T0 + 10,
-      task: 'a',
-      status: 'ran',
-      reason: 'input changed: src/a.c (+2 more)',
-      durationMs: 10,
-      savedMs: 0,
-    },
-    {
-      type: 'task:end',
-      time: T0 + 12,
-      task: 'c',
-      status: 'cache-hit',
-      reason: 'restored 1 output, replayed log',
-      durationMs: 2,
-      savedMs: 50,
-    },
-    { type: 'task:start', time: T0 + 10, task: 'b', reason: 'no previous run' },
-    {
-      type: 'task:end',
-      time: T0 + 30,
-      task: 'b',
-      status: 'failed',
-      reason: 'interrupted',
-      error: 'interrupted',
-      durationMs: 20,
-      savedMs: 0,
-    },
-    { type: 'run:end', time: T0 + 31, summary: { wallMs: 31, interrupted: true, dryRun: false } },
-  ]
-  for (const e of ev) c.onEvent(e)
-  const m = c.model()
-  assert.equal(
-    m.tasks.map((t) => [t.name, t.status, t.reasonCode, t.whyCode]),
-    [
-      ['a', 'ran', 'input-changed', 'input-changed'],
-      ['b', 'interrupted', 'interrupted', 'no-previous-run'],
-      ['c', 'cache-hit', 'restored', undefined],
-    ],
-  )
-  assert.is(m.tasks[2].cacheSource, 'local')
-  assert.is(m.interrupted, true)
-  assert.is(m.ok, false)
-  for (const [prose, code] of [
-    ['dependency `x` failed', 'dependency-failed'],
-    ['run stopped after a failure (use --continue to keep going)', 'stopped-after-failure'],
-    ['fingerprint unchanged', 'fingerprint-unchanged'],
-    ['forced (--force)', 'forced'],
-    ['failed (exit code 3)', 'exit-code'],
-    ['something new', 'other'],
-  ]) {
-    assert.is(reasonCode(prose), code, prose)
-  }
-})
-
 test('a task without an end event is not-run; the run is not ok', () => {
   const c = createRunCollector({
     root: '/x',
@@ -362,7 +296,6 @@ test('reasonText and reasonDetails cover every code of the contract', () => {
   assert.equal(reasonDetails({ code: 'dependency-changed', dependencies: ['x', 'y'] }), [
     { label: 'deps', items: ['x', 'y'] },
   ])
-  assert.equal(reasonDetails('input changed: a'), [])
 })
 
 test('logs: excerpts keep head and tail within the budget; error lines; locations only of project files', () => {

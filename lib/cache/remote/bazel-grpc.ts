@@ -6,6 +6,7 @@
  * NativeLink. @grpc/grpc-js with protobufjs codecs from `proto.ts` (no generated code).
  */
 import * as grpc from '@grpc/grpc-js'
+import type protobuf from 'protobufjs'
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { trustedCas } from './http-client.js'
 import { SHA256, actionResultToEnvelope, envelopeToActionResult, sizeOf, type } from './proto.js'
@@ -20,14 +21,16 @@ import {
 } from './store.js'
 import type { RemoteUrl } from './url.js'
 
-const codec = (name: string) => {
-  const T = type(name)
-  return {
-    serialize: (m: object) => Buffer.from(T.encode(T.fromObject(m)).finish()),
-    deserialize: (b: Buffer) =>
-      T.toObject(T.decode(b), { longs: Number, bytes: Buffer, defaults: false }) as Record<string, any>,
-  }
-}
+/**
+ * The (de)serialisers @grpc/grpc-js wants for one protobufjs message type: plain objects in, plain
+ * objects out (int64 as numbers, bytes as Buffers, unset fields absent). Also used by lib/remote-exec/.
+ */
+export const codecOf = (T: protobuf.Type) => ({
+  serialize: (m: object) => Buffer.from(T.encode(T.fromObject(m)).finish()),
+  deserialize: (b: Buffer) =>
+    T.toObject(T.decode(b), { longs: Number, bytes: Buffer, defaults: false }) as Record<string, any>,
+})
+const codec = (name: string) => codecOf(type(name))
 const METHODS = {
   getCapabilities: [
     '/build.bazel.remote.execution.v2.Capabilities/GetCapabilities',
@@ -73,7 +76,7 @@ export class BazelGrpcStore implements RemoteStore {
   readonly protocol = 'bazel-grpc'
   readonly display: string
   private readonly client: grpc.Client
-  private readonly metadata = new grpc.Metadata()
+  private readonly metadata: grpc.Metadata
   private readonly timeoutMs: number
   private caps?: Promise<Record<string, any>>
 
@@ -83,17 +86,9 @@ export class BazelGrpcStore implements RemoteStore {
   ) {
     this.display = url.display
     this.timeoutMs = options.requestTimeoutMs ?? 3000
-    const creds = url.tls
-      ? grpc.credentials.createSsl(Buffer.from(trustedCas().join('\n')))
-      : grpc.credentials.createInsecure()
-    this.client = new grpc.Client(url.address, creds, {
-      'grpc.max_receive_message_length': 64 * 1024 * 1024,
-      'grpc.max_send_message_length': 64 * 1024 * 1024,
-      'grpc.initial_reconnect_backoff_ms': 200,
-      'grpc.enable_retries': 0,
-    })
-    const auth = url.basicAuth ?? (options.token ? `Bearer ${options.token}` : undefined)
-    if (auth) this.metadata.set('authorization', auth)
+    const channel = grpcChannel(url, options.token)
+    this.client = channel.client
+    this.metadata = channel.metadata
   }
 
   private unary(
@@ -443,8 +438,29 @@ function batches(ds: readonly Digest[], limit: number): Digest[][] {
   return out
 }
 
-/** Map a gRPC error to a {@link RemoteError} (its `status` is the gRPC code). */
-function grpcError(method: string, err: grpc.ServiceError): RemoteError {
+/**
+ * A gRPC client for a `grpc(s)://` URL (TLS with the system CAs and `NODE_EXTRA_CA_CERTS` for
+ * grpcs, 64 MiB messages, no automatic retries) and the call metadata carrying its credentials:
+ * the URL's user:password as Basic auth, else `token` as a Bearer token. Also used by lib/remote-exec/.
+ */
+export function grpcChannel(url: RemoteUrl, token?: string): { client: grpc.Client; metadata: grpc.Metadata } {
+  const creds = url.tls
+    ? grpc.credentials.createSsl(Buffer.from(trustedCas().join('\n')))
+    : grpc.credentials.createInsecure()
+  const client = new grpc.Client(url.address, creds, {
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+    'grpc.initial_reconnect_backoff_ms': 200,
+    'grpc.enable_retries': 0,
+  })
+  const metadata = new grpc.Metadata()
+  const auth = url.basicAuth ?? (token ? `Bearer ${token}` : undefined)
+  if (auth) metadata.set('authorization', auth)
+  return { client, metadata }
+}
+
+/** Map a gRPC error to a {@link RemoteError} (its `status` is the gRPC code). Also used by lib/remote-exec/. */
+export function grpcError(method: string, err: grpc.ServiceError): RemoteError {
   const c = err.code
   const kind =
     c === grpc.status.UNAVAILABLE || c === grpc.status.DEADLINE_EXCEEDED

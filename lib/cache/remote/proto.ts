@@ -14,7 +14,8 @@ import protobuf from 'protobufjs'
 import { ENVELOPE_FORMAT, type Envelope } from './store.js'
 
 const digest = { hash: { type: 'string', id: 1 }, sizeBytes: { type: 'int64', id: 2 } }
-const descriptor = {
+/** The protobufjs JSON descriptor of the REAPI cache slice (lib/remote-exec/ extends it with the execution messages). */
+export const descriptor = {
   nested: {
     google: {
       nested: {

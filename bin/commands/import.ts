@@ -6,8 +6,8 @@
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve } from 'node:path'
-import { EXIT } from '../lib/errors.js'
-import type { FlagInfo } from './completion.js'
+import { EXIT } from '../../lib/errors.js'
+import type { FlagInfo } from '../completion.js'
 
 /** Names that may start a subcommand. */
 export const SUBCOMMANDS = new Set(['import', 'init', 'completion', '__complete'])
@@ -32,14 +32,14 @@ export async function runSubcommand(
 ): Promise<number | undefined> {
   const [sub, ...rest] = args
   if (sub === undefined || !SUBCOMMANDS.has(sub)) return undefined
-  const lib = await import('../lib/index.js')
-  const { renderError } = await import('./render-error.js')
+  const lib = await import('../../lib/index.js')
+  const { renderError } = await import('../render-error.js')
   const here = resolve(process.cwd(), opts.cwd ?? '.')
   if (sub === '__complete') return complete(rest[0], here, opts)
   if (await definesTask(sub, here, opts)) return undefined
   try {
     if (sub === 'completion') {
-      const { completionScript } = await import('./completion.js')
+      const { completionScript } = await import('../completion.js')
       const shell = rest[0]
       if (shell !== 'bash' && shell !== 'zsh' && shell !== 'fish') {
         throw new lib.TasksError(
@@ -62,10 +62,10 @@ export async function runSubcommand(
 
 /** True when the project's config defines a task named `name` (then `tasks <name>` runs it). */
 async function definesTask(name: string, cwd: string, opts: SubcommandOptions): Promise<boolean> {
-  const { findQuickly } = await import('../lib/config/find.js')
+  const { findQuickly } = await import('../../lib/config/find.js')
   if (!opts.config && !findQuickly(cwd)) return false
   try {
-    const { loadConfig } = await import('../lib/index.js')
+    const { loadConfig } = await import('../../lib/index.js')
     const config = await loadConfig({ cwd, config: opts.config })
     return config.tasks.has(name)
   } catch {
@@ -74,7 +74,7 @@ async function definesTask(name: string, cwd: string, opts: SubcommandOptions): 
 }
 
 async function importCommand(rest: string[], cwd: string, opts: SubcommandOptions): Promise<number> {
-  const lib = await import('../lib/index.js')
+  const lib = await import('../../lib/index.js')
   const what = rest[0]
   if (!what) {
     throw new lib.TasksError(
@@ -86,16 +86,16 @@ async function importCommand(rest: string[], cwd: string, opts: SubcommandOption
   const dir = dirname(file)
   let result: { config: string; tasks: string[]; warnings: string[] }
   if (basename(file) === 'package.json') {
-    const { importPackageJson } = await import('../lib/import/npm.js')
+    const { importPackageJson } = await import('../../lib/import/npm.js')
     result = importPackageJson({ file })
   } else if (/^\.?justfile$/i.test(basename(file))) {
-    const { importJustfile } = await import('../lib/import/just.js')
+    const { importJustfile } = await import('../../lib/import/just.js')
     result = importJustfile({ file })
   } else if (/^taskfile(\.dist)?\.ya?ml$/i.test(basename(file))) {
-    const { importTaskfile } = await import('../lib/import/taskfile.js')
+    const { importTaskfile } = await import('../../lib/import/taskfile.js')
     result = importTaskfile({ file })
   } else {
-    const { importMakefile } = await import('../lib/import/make.js')
+    const { importMakefile } = await import('../../lib/import/make.js')
     result = importMakefile({ cwd: dir, makefile: basename(file) })
   }
   return writeConfig(
@@ -109,7 +109,7 @@ async function importCommand(rest: string[], cwd: string, opts: SubcommandOption
 }
 
 async function initCommand(cwd: string, opts: SubcommandOptions): Promise<number> {
-  const { initConfig } = await import('../lib/import/init.js')
+  const { initConfig } = await import('../../lib/import/init.js')
   const result = initConfig({ cwd })
   const code = writeConfig(
     result.config,
@@ -173,7 +173,7 @@ function writeConfig(
  */
 async function complete(what: string | undefined, cwd: string, opts: SubcommandOptions): Promise<number> {
   try {
-    const lib = await import('../lib/index.js')
+    const lib = await import('../../lib/index.js')
     const config = await lib.loadConfig({ cwd, config: opts.config })
     const out = new Set<string>()
     if (what === 'workspaces') {

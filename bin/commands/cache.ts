@@ -1,27 +1,38 @@
 /**
- * `tasks cache status|prune|clean` and the remote cache's part of a run: reading the flags and the
- * environment, opening the tiered cache, and the local cache's upkeep after a run (LRU marks,
- * collection). The summary line's `remote: N hits, N uploaded` comes from `RunSummary.remote`.
- * Printing happens here, never in the library.
+ * `tasks cache status|prune|clean`: the local cache's usage, its collection and removal, and the
+ * remote cache's probe. (The remote cache's part of a run is `bin/run-cache.ts`.) Printing happens
+ * here, never in the library.
  */
 import { join, relative } from 'node:path'
-import type { RunResult } from '../lib/model/events.js'
-import type { LoadedConfig } from '../lib/model/internal.js'
-import { resolveRemoteSettings, type RemoteFlags } from '../lib/cache/remote/settings.js'
-import type { ProbeCheck } from '../lib/cache/remote/store.js'
-import type { TieredCache } from '../lib/cache/remote/tiered.js'
+import type { LoadedConfig } from '../../lib/model/internal.js'
+import { resolveRemoteSettings, type RemoteFlags } from '../../lib/cache/remote/settings.js'
+import type { ProbeCheck } from '../../lib/cache/remote/store.js'
+import { exitCodeFor } from '../../lib/errors.js'
+import { renderError } from '../render-error.js'
+import { remoteFlags } from '../run-cache.js'
+import type { CliOptions } from '../options.js'
+import { textOption } from '../read-options.js'
+
+/**
+ * `tasks cache <sub>` from the command line: {@link runCacheCommand} with the options, its report
+ * on stdout, an error rendered on stderr.
+ * @returns the exit code
+ */
+export async function cacheCommand(sub: string, opts: CliOptions): Promise<number> {
+  try {
+    return await runCacheCommand(
+      sub,
+      { cwd: textOption(opts.cwd), config: textOption(opts.config), flags: remoteFlags(opts), json: !!opts.json },
+      (t) => process.stdout.write(t),
+    )
+  } catch (err) {
+    process.stderr.write(renderError(err, process.cwd(), !!process.stderr.isTTY && !process.env.NO_COLOR))
+    return exitCodeFor(err)
+  }
+}
 
 /** The subcommands. */
 export const CACHE_SUBCOMMANDS = ['status', 'prune', 'clean'] as const
-
-/** The remote flags from cac's parsed options (`--remote-cache URL`, `--no-remote-cache`, `--remote-cache-read-only`). */
-export function remoteFlags(opts: Record<string, unknown>): RemoteFlags {
-  const v = opts.remoteCache
-  return {
-    remoteCache: v === false ? false : typeof v === 'string' ? v : undefined,
-    readOnly: !!opts.remoteCacheReadOnly,
-  }
-}
 
 /** Human size: `1.2 GB`, `340 MB`, `12 kB` (decimal units, like `du --si`). */
 export function formatBytes(n: number): string {
@@ -39,7 +50,7 @@ async function locate(
   cwd: string | undefined,
   configFile: string | undefined,
 ): Promise<{ root: string; config?: LoadedConfig }> {
-  const lib = await import('../lib/index.js')
+  const lib = await import('../../lib/index.js')
   try {
     const config = (await lib.loadConfig({ cwd, config: configFile })) as LoadedConfig
     return { root: config.root, config }
@@ -60,7 +71,7 @@ export async function runCacheCommand(
   o: { cwd?: string; config?: string; flags: RemoteFlags; json?: boolean },
   write: (text: string) => void,
 ): Promise<number> {
-  const gc = await import('../lib/cache/gc.js')
+  const gc = await import('../../lib/cache/gc.js')
   const { root, config } = await locate(o.cwd, o.config)
   const dir = join(root, '.tasks')
   const where = relative(process.cwd(), dir) || dir
@@ -96,7 +107,7 @@ export async function runCacheCommand(
     else write(lines.join('\n') + '\n')
     return 0
   }
-  const { openRemoteStore } = await import('../lib/cache/remote/open.js')
+  const { openRemoteStore } = await import('../../lib/cache/remote/open.js')
   const store = await openRemoteStore(settings)
   let report
   try {
@@ -148,58 +159,4 @@ export async function runCacheCommand(
     )
   else write(lines.join('\n') + '\n')
   return ok ? 0 : 1
-}
-
-/**
- * The cache of a run: the local cache with the remote tier above it when one is configured (flag,
- * environment, config), else undefined (the engine's default local cache). Protocol modules load
- * only when a remote is on.
- * @throws {TasksError} `usage` for a remote URL with an unknown scheme
- */
-export async function openRunCache(
-  config: LoadedConfig,
-  flags: RemoteFlags,
-  warn: (message: string, task?: string) => void,
-): Promise<TieredCache | undefined> {
-  const settings = resolveRemoteSettings(config.remoteCache, process.env, flags)
-  if (!settings.on) return undefined
-  const [{ openRemoteStore }, { TieredCache }, { LocalCache }, { parseActionResult }] = await Promise.all([
-    import('../lib/cache/remote/open.js'),
-    import('../lib/cache/remote/tiered.js'),
-    import('../lib/cache/local.js'),
-    import('../lib/cache/entry.js'),
-  ])
-  return new TieredCache({
-    local: new LocalCache(join(config.root, '.tasks')),
-    remote: await openRemoteStore(settings),
-    validate: parseActionResult,
-    readOnly: settings.readOnly,
-    signatureKey: settings.signatureKey,
-    maxUploadBytes: settings.maxUploadBytes,
-    onWarning: warn,
-  })
-}
-
-/**
- * After a run: mark the restored entries used (LRU), collect the local cache when the run stored
- * or restored something (at most hourly, see `maybeCollect`), release the remote's connections.
- * Never throws.
- */
-export async function afterRun(
-  config: LoadedConfig,
-  result: RunResult,
-  tiered: TieredCache | undefined,
-): Promise<void> {
-  try {
-    if (!result.summary.dryRun && (result.summary.ran > 0 || result.summary.cacheHits > 0)) {
-      const gc = await import('../lib/cache/gc.js')
-      const dir = join(config.root, '.tasks')
-      gc.markUsed(
-        dir,
-        result.tasks.filter((t) => t.status === 'cache-hit' && t.fingerprint).map((t) => t.fingerprint!),
-      )
-      gc.maybeCollect(dir, config.cacheMaxSize ?? gc.DEFAULT_MAX_SIZE)
-    }
-  } catch {}
-  await tiered?.close().catch(() => {})
 }
