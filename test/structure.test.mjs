@@ -26,6 +26,7 @@ const FLOORS = [
   ['prefetch'],
   ['watch'],
   ['run'],
+  ['remote-exec'],
   ['graph'],
   ['config', 'report', 'cache'],
   ['fingerprint', 'import'],
@@ -39,6 +40,7 @@ const FORBIDDEN = [
   ['shell', 'run', 'the shell runs one command; the engine drives it'],
   ['fingerprint', 'run', 'fingerprints know nothing of the engine'],
   ['cache', 'run', 'the cache knows nothing of the engine'],
+  ['remote-exec', 'run', 'the REAPI client knows nothing of the engine: an executor in run/ drives it'],
 ]
 
 const MAX_FILE_LINES = 500
