@@ -4,7 +4,7 @@
  * (through `run-path.ts`).
  */
 import { resolve } from 'node:path'
-import type { LoadedConfig } from '../lib/index.js'
+import type { LoadedConfig } from '../lib/model/internal.js'
 import { loadConfig } from '../lib/config/load.js'
 import { selectTasks } from '../lib/graph/select.js'
 import type { CliOptions } from './options.js'
@@ -29,6 +29,7 @@ export interface CommandContext {
 /**
  * The config for `opts` (`--cwd`, `--config`), warnings written to stderr. Loaded read-only (no
  * state written) for `--dry-run`, `--explain`, `--list` and `--graph`; `fresh` re-imports it (watch).
+ * Read as the engine's form (`loadConfig`'s public `Project` is one: the CLI hands it to internal modules).
  * @throws {TasksError} when the config is missing or invalid
  */
 export function loadCliConfig(opts: CliOptions, fresh = false): Promise<LoadedConfig> {
@@ -39,7 +40,7 @@ export function loadCliConfig(opts: CliOptions, fresh = false): Promise<LoadedCo
     ...(fresh
       ? { fresh: true }
       : { readOnly: !!(opts.dryRun || opts.explain || opts.list || opts.graph !== undefined) }),
-  })
+  }) as Promise<LoadedConfig>
 }
 
 /**

@@ -4,7 +4,8 @@
  * combined into one.
  */
 import { writeFileSync } from 'node:fs'
-import type { Reporter, RunResult } from '../lib/index.js'
+import type { RunResult } from '../lib/model/events.js'
+import type { Reporter } from '../lib/report/reporter.js'
 // Static: a run in CI or a pipe (the common case) needs no further module; listr2's view,
 // --json and --profile load on demand.
 import { combineReporters } from '../lib/report/reporter.js'

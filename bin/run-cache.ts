@@ -5,7 +5,8 @@
  * `bin/commands/cache.ts`.)
  */
 import { join } from 'node:path'
-import type { LoadedConfig, RunResult } from '../lib/index.js'
+import type { RunResult } from '../lib/model/events.js'
+import type { LoadedConfig } from '../lib/model/internal.js'
 import { resolveRemoteSettings, type RemoteFlags } from '../lib/cache/remote/settings.js'
 import type { TieredCache } from '../lib/cache/remote/tiered.js'
 import type { CliOptions } from './options.js'

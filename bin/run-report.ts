@@ -7,7 +7,7 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
-import type { LoadedConfig } from '../lib/index.js'
+import type { LoadedConfig } from '../lib/model/internal.js'
 import { EXIT, TasksError } from '../lib/errors.js'
 import { createRunCollector, type Comparison, type RunCollector, type RunModel } from '../lib/report/model.js'
 import type { Reporter } from '../lib/report/reporter.js'

@@ -1,5 +1,10 @@
 /**
- * Public API of `typed-tasks`.
+ * The core door of `typed-tasks` (the package's main entry): define and load a config, run,
+ * explain and watch its tasks, the task graph, the errors and the two local cache classes. The
+ * other audiences have their own doors: `typed-tasks/cache` (remote stores, collection, entry
+ * parsing: `doors/cache.ts`), `typed-tasks/report` (formatting reasons, reporters, the run model
+ * and its HTML: `doors/report.ts`) and `typed-tasks/recipe-kit` (what a recipe needs:
+ * `doors/recipe-kit.ts`). `test/doors/exports.test.mjs` pins what each door exports.
  *
  * @example
  * import { loadConfig, run } from 'typed-tasks'
@@ -7,64 +12,33 @@
  * const result = await run({ config, tasks: ['build'], signal, onEvent: (e) => console.log(e.type) })
  * if (!result.ok) console.error(result.summary)
  */
-import type { Config } from './types.js'
+import type { Config } from './model/config.js'
 
-export type * from './types.js'
+export type * from './model/config.js'
+export type * from './model/project.js'
+export type * from './model/events.js'
 export { TasksError, TaskCommandError, EXIT, exitCodeFor, type ErrorCode, type ErrorLocation } from './errors.js'
+export { RecipeError, type RecipeErrorCode, type RecipeErrorDetails } from './errors.js'
 export { loadConfig, configRoot, CONFIG_FILES, type LoadConfigOptions } from './config/load.js'
 export { run, explain, type RunOptions, type Explanation } from './run/run.js'
+export { prefetchRun } from './prefetch.js'
+export { computeAffected, type AffectedOptions } from './run/affected.js'
+export { watch, type WatchOptions, type WatchResult } from './watch/watch.js'
 export { buildGraph, toDot, toMermaid, type TaskGraph } from './graph/graph.js'
 export { selectTasks, filterWorkspaces, workspaceContaining, type SelectOptions } from './graph/select.js'
-export { CHANGE_LABELS, type Change, type FingerprintRecord } from './fingerprint/fingerprint.js'
-export { VERSION } from './version.js'
-export { formatReason, formatMs, summaryLine, type FormatReasonOptions } from './report/format.js'
-export { combineReporters, type Reporter } from './report/reporter.js'
-export {
-  ENTRY_SCHEMA,
-  type Cache,
-  type CacheHit,
-  type CacheGetOptions,
-  type ActionResult,
-  type OutputEntry,
-  type RestoreResult,
-  type StoreInput,
+export { CHANGE_LABELS, type Change, type FingerprintRecord } from './fingerprint/record.js'
+export type {
+  Cache,
+  CacheHit,
+  CacheGetOptions,
+  ActionResult,
+  OutputEntry,
+  RestoreResult,
+  StoreInput,
 } from './cache/cache.js'
 export { LocalCache } from './cache/local.js'
 export { MemoryCache, type MemoryCacheStats } from './cache/memory.js'
-export { parseActionResult, unsafeOutputPath } from './cache/entry.js'
-export { prefetchRun } from './prefetch.js'
-export { computeAffected, type AffectedOptions } from './run/affected.js'
-export { parseVarArgs, applyVars } from './config/vars.js'
-export {
-  createRunCollector,
-  criticalPath,
-  RUN_MODEL_SCHEMA,
-  type RunModel,
-  type TaskModel,
-  type RunCollector,
-  type CollectorOptions,
-  type Comparison,
-} from './report/model.js'
-export { renderHtml, type HtmlOptions } from './report/html.js'
-export { watch, DEBOUNCE_MS, type WatchOptions, type WatchResult } from './watch/watch.js'
-export { ServicePool } from './run/service.js'
-// Shared helpers for recipes (the library's and a user's own): one error class, did-you-mean, shell quoting, canonical JSON.
-export { RecipeError, type RecipeErrorCode, type RecipeErrorDetails } from './errors.js'
-export { suggest } from './util/suggest.js'
-export { shellQuote } from './util/quote.js'
-export { canonicalJson } from './util/hash.js'
-export { TieredCache, type TieredCacheOptions, type RemoteStats } from './cache/remote/tiered.js'
-export { openRemoteStore } from './cache/remote/open.js'
-export { resolveRemoteSettings, type RemoteSettings, type RemoteFlags } from './cache/remote/settings.js'
-export {
-  RemoteError,
-  type RemoteStore,
-  type Envelope,
-  type ProbeReport,
-  type ProbeCheck,
-  type StoreOptions,
-} from './cache/remote/store.js'
-export { collectGarbage, cacheUsage, cleanCache, type GcResult } from './cache/gc.js'
+export { VERSION } from './version.js'
 
 /**
  * Identity function that gives `tasks.config.ts` its types: editor completion for every task key

@@ -2,7 +2,7 @@
  * A task's reason (why it ran, was restored or skipped) in one line of prose. Below both the engine
  * (`explain` reports it) and the reporters (which print it), so neither imports the other.
  */
-import type { TaskReason } from './types.js'
+import type { TaskReason } from './model/events.js'
 
 /** Options of {@link formatReason}. */
 export interface FormatReasonOptions {

@@ -15,7 +15,7 @@
  *   ...go.vet(),
  * }
  */
-import type { TaskDefinition } from '../lib/index.js'
+import type { TaskDefinition } from '../lib/doors/recipe-kit.js'
 import {
   HOST_EXE,
   cacheExclusions,

@@ -1,7 +1,7 @@
 /**
  * Recipes: functions that return task definitions, composed into a config by spreading them.
- * Each recipe imports the library through `../lib/index.js` only; heavy tools (dockerode) are loaded
- * when a task runs, never when the config loads.
+ * Each recipe imports the library through the recipe kit only (`../lib/doors/recipe-kit.js`);
+ * heavy tools (dockerode) are loaded when a task runs, never when the config loads.
  *
  * @example
  * import { defineConfig } from 'typed-tasks'

@@ -21,7 +21,7 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { canonicalJson, type TaskContext, type TaskDefinition } from '../lib/index.js'
+import { canonicalJson, type TaskContext, type TaskDefinition } from '../lib/doors/recipe-kit.js'
 import {
   RecipeError,
   cacheDirsInside,

@@ -15,7 +15,7 @@
  *   ...rust.fmtCheck(),
  * }
  */
-import type { TaskContext, TaskDefinition } from '../lib/index.js'
+import type { TaskContext, TaskDefinition } from '../lib/doors/recipe-kit.js'
 import {
   HOST_EXE,
   RecipeError,

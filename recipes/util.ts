@@ -1,5 +1,6 @@
 /**
- * Helpers shared by the recipes. Recipes import the library through `../lib/index.js` only.
+ * Helpers shared by the recipes. Recipes import the library through its recipe kit only
+ * (`../lib/doors/recipe-kit.js`, published as `typed-tasks/recipe-kit`).
  * Add to this file; do not change what others rely on.
  */
 import { spawnSync } from 'node:child_process'
@@ -13,7 +14,7 @@ import {
   suggest,
   type TaskContext,
   type TaskDefinition,
-} from '../lib/index.js'
+} from '../lib/doors/recipe-kit.js'
 
 export { RecipeError }
 

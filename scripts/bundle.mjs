@@ -3,13 +3,14 @@
  * The second build step (after `tsc`): one esbuild bundle of the CLI, the library and the recipes
  * in `dist/cli/`, with code splitting, so `tasks` loads a handful of files instead of ~50 modules
  * (issue 8: importing the library cost 72–108 ms of CPU as separate modules, 33–42 ms as one
- * bundle). The three are entry points of ONE build: the user's `tasks.config.ts` importing
- * `typed-tasks` (or `typed-tasks/recipes`) gets the same module instances as the CLI that loads it
+ * bundle). They are entry points of ONE build (the CLI, the library's doors `typed-tasks`,
+ * `typed-tasks/cache`, `typed-tasks/report`, `typed-tasks/recipe-kit`, and the recipes): the user's
+ * `tasks.config.ts` importing any door gets the same module instances as the CLI that loads it
  * (one `TasksError` class, one table of process trees, one prefetched git snapshot), because the
  * package's `exports` point at these files. `dist/lib`, `dist/bin` and `dist/recipes` from tsc stay
  * for the type declarations and for deep imports (the tests import single modules).
  *
- * Chunk groups. esbuild puts every module in the chunk of the set of entry points (the three above
+ * Chunk groups. esbuild puts every module in the chunk of the set of entry points (the entries above
  * plus every `import()` target) that reach it, so a run used to load ~45 files (resolve, read and
  * compile each: ~60 ms of the no-op run's CPU). Here the modules a run needs are forced into two
  * chunks (and the library's own in a third), by giving every entry point the same view of them:
@@ -17,9 +18,10 @@
  *   loaded first so git runs while the rest loads;
  * - `run`: the static graph of `bin/run-path.ts` (config loading, the engine, the reporters, the
  *   run report) without the modules of `prefetch`;
- * - `library`: the rest of `lib/index.ts`'s static graph (the HTML report, watch, the remote tier,
- *   cache collection, ...), loaded only when something imports `typed-tasks` (most configs do).
- * Every `import()` of a module of ours, and the `index` and `recipes` entries, go through a small
+ * - `library`: the rest of the core door's static graph (`lib/index.ts`: watch, the local cache
+ *   classes, ...), loaded only when something imports `typed-tasks` (most configs do). The other
+ *   doors' modules (the HTML report, the remote tier, cache collection) are not in it.
+ * Every `import()` of a module of ours, and the `WRAPPED_ENTRIES`, go through a small
  * wrapper module that first imports each group the target's static graph touches (so the prefetch
  * wrapper pulls only `prefetch`, and a target touching none gets no wrapper), then re-exports the
  * target. Every entry point but `tasks` thus reaches all or none of a group, so each group is one
@@ -56,7 +58,13 @@ const GROUPS = [
  */
 const BUNDLED_PACKAGES = new Set(['cac', 'kleur', 'leven', 'p-queue', 'eventemitter3', 'p-timeout', 'valibot'])
 /** Entry points that get the groups through a wrapper (`tasks` stays bare: `--help` loads no group). */
-const WRAPPED_ENTRIES = { index: 'lib/index.ts', recipes: 'recipes/index.ts' }
+const WRAPPED_ENTRIES = {
+  index: 'lib/index.ts',
+  recipes: 'recipes/index.ts',
+  cache: 'lib/doors/cache.ts',
+  report: 'lib/doors/report.ts',
+  'recipe-kit': 'lib/doors/recipe-kit.ts',
+}
 
 const options = {
   absWorkingDir: REPO,

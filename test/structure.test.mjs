@@ -22,7 +22,7 @@ import { REPO } from './helpers.mjs'
  */
 const FLOORS = [
   ['bin', 'recipes'],
-  ['index'],
+  ['index', 'doors'],
   ['prefetch'],
   ['watch'],
   ['run'],
@@ -32,7 +32,7 @@ const FLOORS = [
   ['fingerprint', 'import'],
   ['shell'],
   ['process'],
-  ['model', 'util', 'errors', 'types', 'version', 'reason'],
+  ['model', 'util', 'errors', 'version', 'reason'],
 ]
 /** Imports the floors would allow but the design forbids, `from -> to` (folders of lib/). */
 const FORBIDDEN = [
@@ -55,8 +55,7 @@ const KNOWN_OVER_LIMIT = {
   'lib/cache/journal.ts': 511,
   'lib/config/validate.ts': 517,
   'lib/report/html.ts': 580,
-  'lib/run/service.ts': 526,
-  'lib/types.ts': 635,
+  'lib/run/service.ts': 528,
   'lib/cache/remote/turbo.ts#TurboStore.probe': 101,
   'lib/cache/restore.ts#restoreEntry': 106,
   'lib/import/init.ts#initConfig': 122,

@@ -4,7 +4,7 @@
  * here, never in the library.
  */
 import { join, relative } from 'node:path'
-import type { LoadedConfig } from '../../lib/index.js'
+import type { LoadedConfig } from '../../lib/model/internal.js'
 import { resolveRemoteSettings, type RemoteFlags } from '../../lib/cache/remote/settings.js'
 import type { ProbeCheck } from '../../lib/cache/remote/store.js'
 import { exitCodeFor } from '../../lib/errors.js'
@@ -52,7 +52,7 @@ async function locate(
 ): Promise<{ root: string; config?: LoadedConfig }> {
   const lib = await import('../../lib/index.js')
   try {
-    const config = await lib.loadConfig({ cwd, config: configFile })
+    const config = (await lib.loadConfig({ cwd, config: configFile })) as LoadedConfig
     return { root: config.root, config }
   } catch (err) {
     if (err instanceof lib.TasksError && err.code === 'config-not-found' && !configFile)

@@ -4,11 +4,12 @@
  * or is not affected by the change since the merge base. The logic is the library's (`explain`,
  * `lib/run/affected.ts`).
  */
-import type { AffectedBecause, AffectedReport, Explanation } from '../../lib/index.js'
+import type { AffectedBecause, AffectedReport } from '../../lib/model/events.js'
+import type { Explanation } from '../../lib/run/run.js'
 import { EXIT } from '../../lib/errors.js'
 import { explain } from '../../lib/run/run.js'
 import { buildGraph } from '../../lib/graph/graph.js'
-import { CHANGE_LABELS } from '../../lib/fingerprint/fingerprint.js'
+import { CHANGE_LABELS } from '../../lib/fingerprint/record.js'
 import { parseVarArgs } from '../../lib/config/vars.js'
 import type { CommandContext } from '../project.js'
 import { affectedRef, varItems } from '../read-options.js'

@@ -1,5 +1,5 @@
 /** `tasks --graph [dot|mermaid] [task...]`: the task graph as Graphviz dot or a Mermaid flowchart. */
-import type { LoadedConfig } from '../../lib/index.js'
+import type { LoadedConfig } from '../../lib/model/internal.js'
 import { EXIT, TasksError } from '../../lib/errors.js'
 import { buildGraph, toDot, toMermaid } from '../../lib/graph/graph.js'
 import type { OptionValue } from '../options.js'

@@ -6,7 +6,7 @@
  * task instead; see README.)
  */
 import { relative } from 'node:path'
-import type { LoadedConfig } from '../../lib/index.js'
+import type { LoadedConfig } from '../../lib/model/internal.js'
 import { EXIT, TasksError } from '../../lib/errors.js'
 import * as h from '../../lib/report/history.js'
 import type { CliOptions } from '../options.js'

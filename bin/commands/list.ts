@@ -1,6 +1,6 @@
 /** `tasks --list` (and `tasks` with no task and no `default`): the tasks and their descriptions. */
 import { relative } from 'node:path'
-import type { LoadedConfig } from '../../lib/index.js'
+import type { LoadedConfig } from '../../lib/model/internal.js'
 import { EXIT } from '../../lib/errors.js'
 
 /**

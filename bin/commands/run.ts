@@ -5,7 +5,7 @@
  * cache tier when one is configured, and the local cache's upkeep after the run. In the run's
  * chunk (through `run-path.ts`): every module here is one a run needs.
  */
-import type { RunResult } from '../../lib/index.js'
+import type { RunResult } from '../../lib/model/events.js'
 import { EXIT } from '../../lib/errors.js'
 import { parseVarArgs } from '../../lib/config/vars.js'
 import { run } from '../../lib/run/run.js'

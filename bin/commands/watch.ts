@@ -3,7 +3,8 @@
  * fresh reporter (listr2 in a terminal, plain lines otherwise); after each run one line says what
  * changed, what ran and the summary, then `watching for changes`. Ends on Ctrl-C (exit 130).
  */
-import type { LoadedConfig, RunResult, WatchEvent } from '../../lib/index.js'
+import type { RunResult, WatchEvent } from '../../lib/model/events.js'
+import type { LoadedConfig } from '../../lib/model/internal.js'
 import type { Reporter } from '../../lib/report/reporter.js'
 import { TasksError } from '../../lib/errors.js'
 import { parseVarArgs } from '../../lib/config/vars.js'
@@ -124,7 +125,7 @@ export async function runWatch(o: WatchCommandOptions): Promise<number> {
 async function createWatchView(
   o: WatchCommandOptions,
 ): Promise<{ handle(e: WatchEvent): Promise<void>; close(): Promise<void> }> {
-  const lib = await import('../../lib/index.js')
+  const { summaryLine } = await import('../../lib/report/format.js')
   const { pickReporter } = await import('../reporter.js')
   const kleur = (await import('kleur')).default
   const tag = kleur.magenta('[watch]')
@@ -150,7 +151,7 @@ async function createWatchView(
         return
       case 'watch:error':
         o.write(
-          `${tag} ${kleur.red('error')}: ${e.error instanceof lib.TasksError ? o.renderError(e.error) : `${e.message}\n`}`,
+          `${tag} ${kleur.red('error')}: ${e.error instanceof TasksError ? o.renderError(e.error) : `${e.message}\n`}`,
         )
         return
       case 'run:start':
@@ -183,7 +184,7 @@ async function createWatchView(
         await pendingReporter
         const what = iteration === 1 ? 'first run' : `changed: ${describe([...current.files].sort(), current.config)}`
         o.write(
-          `${tag} #${iteration} ${what} | reran: ${ran.length ? ran.join(', ') : 'nothing (up to date)'} | ${lib.summaryLine(e.summary)}\n${tag} watching for changes (Ctrl-C to stop)\n`,
+          `${tag} #${iteration} ${what} | reran: ${ran.length ? ran.join(', ') : 'nothing (up to date)'} | ${summaryLine(e.summary)}\n${tag} watching for changes (Ctrl-C to stop)\n`,
         )
         return
       }

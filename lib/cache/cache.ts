@@ -4,7 +4,7 @@
  * so a store may live across a network; injectable through `run({ cache })`. Contract:
  * `docs/design/engine-v2.md`.
  */
-import type { FingerprintRecord } from '../fingerprint/fingerprint.js'
+import type { FingerprintRecord } from '../fingerprint/record.js'
 
 /** The `schema` of entries this version writes and reads; an entry of another schema is a miss. */
 export const ENTRY_SCHEMA = 3

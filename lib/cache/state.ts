@@ -24,7 +24,7 @@ import { lstatSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { sha256 } from '../util/hash.js'
 import { writeFileAtomic } from '../util/fs.js'
-import type { FingerprintRecord } from '../fingerprint/fingerprint.js'
+import type { FingerprintRecord } from '../fingerprint/record.js'
 import { SHA256_HEX } from './entry.js'
 import { KeyedJournal } from './journal.js'
 

@@ -33,7 +33,7 @@ import { expandGlobs } from '../fingerprint/glob.js'
 import { compileGlob, GLOB_SYNTAX, staticBase, type Matcher } from '../util/glob.js'
 import { locate } from './locate.js'
 import type { ErrorLocation } from '../errors.js'
-import type { LoadedConfig, ResolvedTask } from '../types.js'
+import type { LoadedConfig, ResolvedTask } from '../model/internal.js'
 
 /** One positive pattern of a task, root-relative. */
 interface Pattern {

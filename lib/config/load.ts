@@ -14,7 +14,7 @@ import { bundleConfigs, checkJavaScriptConfig, CONFIG_ROOT_HOOK, transpileConfig
 import { validateConfig } from './validate.js'
 import { findWorkspaceRoot, workspaceList } from './workspaces/discovery.js'
 import { loadWorkspaces } from './workspaces/merge.js'
-import type { LoadedConfig } from '../types.js'
+import type { Project } from '../model/project.js'
 
 export { CONFIG_FILES }
 
@@ -54,7 +54,7 @@ export interface LoadConfigOptions {
  *   imports a missing package: file:line:col of the throw or the import), `config-invalid`,
  *   `unknown-dependency`, `output-outside-root`, and the declaration errors of {@link checkDeclarations}.
  */
-export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<Project> {
   const cwd = resolve(options.cwd ?? process.cwd())
   const onWarning = options.onWarning ?? (() => {})
   keepCheckVerdicts = !options.readOnly

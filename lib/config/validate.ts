@@ -9,7 +9,8 @@ import { isAbsolute, posix } from 'node:path'
 import { TasksError } from '../errors.js'
 import { toPosix } from '../util/fs.js'
 import { locate, locateTopLevel } from './locate.js'
-import type { Config, LoadedConfig, ResolvedTask, TaskDefinition, TaskShell } from '../types.js'
+import type { Config, TaskDefinition, TaskShell } from '../model/config.js'
+import type { LoadedConfig, ResolvedTask } from '../model/internal.js'
 
 const strings = v.array(v.string())
 const SHELLS = ['portable', 'sh', 'cmd'] as const

@@ -7,7 +7,7 @@
  */
 import { TasksError } from '../errors.js'
 import { suggest } from '../util/suggest.js'
-import type { LoadedConfig, ResolvedTask } from '../types.js'
+import type { LoadedConfig, ResolvedTask } from '../model/internal.js'
 
 /**
  * `['env=prod', 'region=eu']` (the values of repeated `--var` flags) as a record.

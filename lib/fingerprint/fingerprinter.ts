@@ -18,7 +18,7 @@ import {
 } from './git.js'
 import { GitInputIndex } from './inputs.js'
 import { HashMemo } from './memo.js'
-import type { ResolvedTask } from '../types.js'
+import type { ResolvedTask } from '../model/internal.js'
 
 /** A task's fingerprint in this run: `hash` for every task, `fp` (the record behind it) for cacheable ones. */
 export interface TaskFingerprint {

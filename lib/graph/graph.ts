@@ -6,12 +6,15 @@ import { readFileSync } from 'node:fs'
 import { suggest } from '../util/suggest.js'
 import { locate } from '../config/locate.js'
 import { TasksError } from '../errors.js'
-import type { LoadedConfig, ResolvedTask } from '../types.js'
+import type { Project, TaskInfo } from '../model/project.js'
 
-/** The tasks of one run. `order` lists every task after all of its dependencies. */
-export interface TaskGraph {
+/**
+ * The tasks of one run. `order` lists every task after all of its dependencies. `T`: the type of
+ * its tasks, that of the project it was built from.
+ */
+export interface TaskGraph<T extends TaskInfo = TaskInfo> {
   readonly order: readonly string[]
-  readonly tasks: ReadonlyMap<string, ResolvedTask>
+  readonly tasks: ReadonlyMap<string, T>
   /** Task name -> names of the tasks in the graph that depend on it directly. */
   readonly dependents: ReadonlyMap<string, readonly string[]>
 }
@@ -20,7 +23,7 @@ export interface TaskGraph {
  * Resolve `requested` and their transitive dependencies.
  * @throws {TasksError} `unknown-task` (with a did-you-mean) or `cycle` (message `dependency cycle: a -> b -> a`).
  */
-export function buildGraph(config: LoadedConfig, requested: readonly string[]): TaskGraph {
+export function buildGraph<T extends TaskInfo>(config: Project<T>, requested: readonly string[]): TaskGraph<T> {
   const names = [...config.tasks.keys()]
   for (const name of requested) {
     if (!config.tasks.has(name)) {
@@ -78,7 +81,7 @@ export function buildGraph(config: LoadedConfig, requested: readonly string[]): 
  * the first task's `deps` entry that closes the loop in the config source (read only now, on the
  * error path), and the hint lists the edges to remove.
  */
-function cycleError(config: LoadedConfig, cycle: string[]): TasksError {
+function cycleError(config: Project, cycle: string[]): TasksError {
   let source: string | undefined
   try {
     source = /\.json$/.test(config.file) ? undefined : readFileSync(config.file, 'utf8')
@@ -96,7 +99,7 @@ function cycleError(config: LoadedConfig, cycle: string[]): TasksError {
 }
 
 /** Check the whole config for cycles (for `--list`/`--graph`, which do not run anything). */
-export function checkAllCycles(config: LoadedConfig): void {
+export function checkAllCycles(config: Project): void {
   buildGraph(config, [...config.tasks.keys()])
 }
 

@@ -11,7 +11,7 @@ import { TasksError } from '../errors.js'
 import { suggest } from '../util/suggest.js'
 import { toPosix } from '../util/fs.js'
 import { compileGlob } from '../util/glob.js'
-import type { LoadedConfig, Workspace } from '../types.js'
+import type { Project, Workspace } from '../model/project.js'
 
 /** Options of {@link selectTasks}. */
 export interface SelectOptions {
@@ -26,7 +26,7 @@ export interface SelectOptions {
  * @throws {TasksError} `usage` when a filter matches no workspace; `unknown-task` (with a
  *   did-you-mean) when a name matches no task of the selected workspaces.
  */
-export function selectTasks(config: LoadedConfig, names: readonly string[], options: SelectOptions = {}): string[] {
+export function selectTasks(config: Project, names: readonly string[], options: SelectOptions = {}): string[] {
   const workspaces = config.workspaces
   const filters = options.filter?.filter((f) => f !== '') ?? []
   if (!workspaces) {
@@ -76,7 +76,7 @@ export function selectTasks(config: LoadedConfig, names: readonly string[], opti
 }
 
 /** The workspace whose folder holds `dir` (the deepest when folders nest), else undefined. */
-export function workspaceContaining(config: LoadedConfig, dir: string): Workspace | undefined {
+export function workspaceContaining(config: Project, dir: string): Workspace | undefined {
   const rel = toPosix(relative(config.root, dir))
   if (!rel || rel.startsWith('..') || isAbsolute(rel)) return undefined
   let best: Workspace | undefined
@@ -90,11 +90,7 @@ export function workspaceContaining(config: LoadedConfig, dir: string): Workspac
  * The workspaces `filters` select, in the config's order (sorted by folder).
  * @throws {TasksError} `usage` when one filter matches nothing.
  */
-export function filterWorkspaces(
-  config: LoadedConfig,
-  filters: readonly string[],
-  cwd: string = config.root,
-): Workspace[] {
+export function filterWorkspaces(config: Project, filters: readonly string[], cwd: string = config.root): Workspace[] {
   const workspaces = config.workspaces ?? []
   const byName = new Map(workspaces.map((w) => [w.name, w]))
   const dependents = new Map<string, string[]>(workspaces.map((w) => [w.name, []]))
@@ -148,7 +144,7 @@ export function filterWorkspaces(
 }
 
 /** The workspaces one filter term names: `./path` (or a path glob), a name, or a glob of names. */
-function matchWorkspaces(config: LoadedConfig, term: string, cwd: string): Workspace[] {
+function matchWorkspaces(config: Project, term: string, cwd: string): Workspace[] {
   const workspaces = config.workspaces ?? []
   const path = term.startsWith('{') && term.endsWith('}') ? term.slice(1, -1) : term
   if (path.startsWith('.') || path.startsWith('/')) {

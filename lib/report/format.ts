@@ -1,5 +1,5 @@
 /** Text helpers shared by the reporters: durations, the one summary line, and reasons in prose (`lib/reason.ts`). */
-import type { RunSummary } from '../types.js'
+import type { RunSummary } from '../model/events.js'
 
 export { formatReason, type FormatReasonOptions } from '../reason.js'
 

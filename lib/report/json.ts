@@ -3,7 +3,7 @@
  * `reasonData` / `runReasonData` and given in prose under `reason` / `runReason` (`formatReason`),
  * so scripts can match either the code or the words the CLI prints.
  */
-import type { RunEvent, RunResult, TaskReason, TaskResult } from '../types.js'
+import type { RunEvent, RunResult, TaskReason, TaskResult } from '../model/events.js'
 import { formatReason } from './format.js'
 import type { Reporter } from './reporter.js'
 

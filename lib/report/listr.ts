@@ -5,7 +5,7 @@
  * {@link MAX_LINES} get a bounded view instead: one line with counters and the running tasks.
  * listr2 is imported on demand (only when a terminal is drawn).
  */
-import type { RunEvent, RunSummary, TaskStatus } from '../types.js'
+import type { RunEvent, RunSummary, TaskStatus } from '../model/events.js'
 import { formatMs, formatReason, summaryLine } from './format.js'
 import { showsFailedLog, streamsOutput, type OutputLogs } from './output-logs.js'
 import type { Reporter } from './reporter.js'

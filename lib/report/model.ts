@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import type { RunEvent } from '../types.js'
+import type { RunEvent } from '../model/events.js'
 import { cpuBetween, sampleCpu, type CpuSample, type CpuTime } from './cpu.js'
 import { excerptLog, findSourceLocation, firstErrorLines, type LogExcerpt, type SourceLocation } from './excerpt.js'
 import { reasonCode, reasonDetails, reasonText, type ReasonDetail, type ReasonLike } from './reasons.js'

@@ -5,7 +5,7 @@
  * `::group::` block (parallel tasks would otherwise interleave inside each other's groups).
  */
 import kleur from 'kleur'
-import type { RunEvent } from '../types.js'
+import type { RunEvent } from '../model/events.js'
 import { formatMs, formatReason, summaryLine } from './format.js'
 import { showsFailedLog, streamsOutput, type OutputLogs } from './output-logs.js'
 import type { Reporter } from './reporter.js'

@@ -4,7 +4,7 @@
  * history and comparisons), its one-line text and its details (the explain diff: files, env,
  * dependencies). A code this version does not know (a newer engine's) is kept as it is.
  */
-import type { TaskReason } from '../types.js'
+import type { TaskReason } from '../model/events.js'
 import { formatReason } from './format.js'
 
 /** Engine v2's `TaskReason` (docs/design/engine-v2.md): why a task ended as it did, as data. */

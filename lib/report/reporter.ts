@@ -3,7 +3,7 @@
  * so can an embedder (pass `onEvent: (e) => reporter.onEvent(e)` to `run`, then `await reporter.close()`).
  * Reporters switch on `status` and `reason.code` and format with `formatReason`; they never parse text.
  */
-import type { RunEvent } from '../types.js'
+import type { RunEvent } from '../model/events.js'
 
 /** Receives a run's events in order; `close()` resolves once its output is complete (after `run:end`). */
 export interface Reporter {

@@ -26,19 +26,23 @@ import { GitInputIndex } from '../fingerprint/inputs.js'
 import { canonicalJson } from '../util/hash.js'
 import { toPosix, writeFileAtomic } from '../util/fs.js'
 import type { TaskGraph } from '../graph/graph.js'
-import type { AffectedBecause, AffectedReport, LoadedConfig, ResolvedTask } from '../types.js'
+import type { AffectedBecause, AffectedReport, WarningCode } from '../model/events.js'
+import type { LoadedConfig, ResolvedTask } from '../model/internal.js'
+import type { Project } from '../model/project.js'
 
 export type { AffectedBecause, AffectedReport }
 
 /** Options of {@link computeAffected}. */
 export interface AffectedOptions {
-  config: LoadedConfig
+  /** A config from `loadConfig`. */
+  config: Project
+  /** Its graph of the run (`buildGraph`). */
   graph: TaskGraph
   /** The ref to compare with. @default env.TASKS_AFFECTED_BASE ?? 'main' */
   ref?: string
   env?: NodeJS.ProcessEnv
   /** Receives the shallow-clone warning and others (the library never prints). */
-  warn(message: string, code: string): void
+  warn(message: string, code: WarningCode): void
 }
 
 function git(
@@ -63,10 +67,11 @@ function git(
  *   (and the clone is not shallow).
  */
 export async function computeAffected(o: AffectedOptions): Promise<AffectedReport> {
+  const [config, graph] = [o.config as LoadedConfig, o.graph as TaskGraph<ResolvedTask>] // as loadConfig made them
   const env = o.env ?? process.env
   const ref = o.ref || env.TASKS_AFFECTED_BASE || 'main'
-  const root = o.config.root
-  const order = o.graph.order
+  const root = config.root
+  const order = graph.order
   const everything = (why: string, base?: string): AffectedReport => ({
     ref,
     base,
@@ -115,7 +120,7 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
 
   let defs: Map<string, string>
   try {
-    defs = await definitionChanges(o.config, base, files, env)
+    defs = await definitionChanges(config, base, files, env)
   } catch (err) {
     const why = `the config at ${base.slice(0, 12)} could not be loaded (${(err as Error)?.message?.split('\n')[0] ?? err})`
     o.warn(`--affected: ${why}, so every task counts as affected`, 'affected-base-config')
@@ -133,7 +138,7 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
   })
   const own = new Map<string, { kind: 'file'; file: string } | { kind: 'definition'; file: string }>()
   for (const name of order) {
-    const task = o.graph.tasks.get(name)!
+    const task = graph.tasks.get(name)!
     const def = defs.get(name)
     if (def !== undefined) {
       own.set(name, { kind: 'definition', file: def })
@@ -150,7 +155,7 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
       because.set(name, mine)
       continue
     }
-    const dep = o.graph.tasks.get(name)!.deps.find((d) => because.has(d) && because.get(d)!.kind !== 'needed-by')
+    const dep = graph.tasks.get(name)!.deps.find((d) => because.has(d) && because.get(d)!.kind !== 'needed-by')
     if (dep) because.set(name, { kind: 'dependency', dependency: dep })
   }
   // What affected tasks need: their dependencies, transitively (reverse graph order). An affected
@@ -158,9 +163,8 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
   for (let i = order.length - 1; i >= 0; i--) {
     const name = order[i]! // i is within the bounds of order
     const why = because.get(name)
-    if (!why || (o.graph.tasks.get(name)!.run === undefined && why.kind !== 'needed-by')) continue
-    for (const d of o.graph.tasks.get(name)!.deps)
-      if (!because.has(d)) because.set(d, { kind: 'needed-by', task: name })
+    if (!why || (graph.tasks.get(name)!.run === undefined && why.kind !== 'needed-by')) continue
+    for (const d of graph.tasks.get(name)!.deps) if (!because.has(d)) because.set(d, { kind: 'needed-by', task: name })
   }
   return {
     ref,
@@ -256,7 +260,7 @@ async function definitionChanges(
   let old: LoadedConfig
   try {
     const { loadConfig } = await import('../config/load.js')
-    old = await loadConfig({ cwd: root, config: tmp })
+    old = (await loadConfig({ cwd: root, config: tmp })) as LoadedConfig
   } finally {
     rmSync(tmp, { force: true })
   }

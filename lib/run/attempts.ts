@@ -7,7 +7,7 @@
  * is never retried. Also the {@link ExclusiveGate} that gives an `interactive` task the terminal alone.
  */
 import type { Attempt, Executor, Outcome } from './executor.js'
-import type { ResolvedTask } from '../types.js'
+import type { ResolvedTask } from '../model/internal.js'
 
 /** How the attempts of one task ended: the last attempt's {@link Outcome}, plus what the options did. */
 export type AttemptsResult = Outcome & {

@@ -9,7 +9,7 @@ import { lstatSync, readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { sha256 } from '../util/hash.js'
 import type { OutputEntry } from '../cache/cache.js'
-import type { ResolvedTask } from '../types.js'
+import type { ResolvedTask } from '../model/internal.js'
 
 /** Whether dependents of `task` key on its output digest (a cached task with declared outputs) rather than its fingerprint. */
 export function keysOnOutputs(task: ResolvedTask): boolean {

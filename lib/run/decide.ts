@@ -9,9 +9,11 @@
 import { join } from 'node:path'
 import { changedOutput, type StateStore, type TaskState } from '../cache/state.js'
 import type { ActionResult, Cache } from '../cache/cache.js'
-import { diffRecords, type Change, type Fingerprint, type FingerprintRecord } from '../fingerprint/fingerprint.js'
+import type { Fingerprint } from '../fingerprint/fingerprint.js'
+import { diffRecords, type Change, type FingerprintRecord } from '../fingerprint/record.js'
 import type { Fingerprinter } from '../fingerprint/fingerprinter.js'
-import type { InputChange, ResolvedTask, TaskReason, TaskStatus } from '../types.js'
+import type { InputChange, TaskReason, TaskStatus, WarningCode } from '../model/events.js'
+import type { ResolvedTask } from '../model/internal.js'
 
 /**
  * What {@link decide} concluded for one task. `fingerprint` is the task's fingerprint in this run;
@@ -43,7 +45,7 @@ export interface DecideContext {
   signal: AbortSignal
   /** The status of a finished dependency in this run (aggregate tasks look at them). */
   statusOf(task: string): TaskStatus | undefined
-  warn(message: string, code?: string): void
+  warn(message: string, code?: WarningCode): void
 }
 
 /**

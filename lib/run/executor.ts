@@ -5,7 +5,8 @@
  * interface.
  */
 import type { Fingerprint } from '../fingerprint/fingerprint.js'
-import type { ResolvedTask, TaskContext } from '../types.js'
+import type { TaskContext } from '../model/config.js'
+import type { ResolvedTask } from '../model/internal.js'
 
 /** Everything one attempt needs besides the task. Paths are absolute; nothing here is specific to one executor. */
 export interface Attempt {

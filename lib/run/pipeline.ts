@@ -19,7 +19,8 @@ import type { RunContext } from './run-context.js'
 import { forgetRun, storeRestore, storeRun } from './store.js'
 import type { RanWindow } from './undeclared.js'
 import { taskEnv } from '../util/task-env.js'
-import type { ResolvedTask, TaskReason, TaskResult } from '../types.js'
+import type { TaskReason, TaskResult } from '../model/events.js'
+import type { ResolvedTask } from '../model/internal.js'
 
 /** One run's task pipeline (see the module comment). */
 export class TaskPipeline {

@@ -6,7 +6,7 @@
  */
 import { connect } from 'node:net'
 import { execCommand } from '../shell/exec.js'
-import type { ServiceReadyWhen, TaskShell } from '../types.js'
+import type { ServiceReadyWhen, TaskShell } from '../model/config.js'
 
 /** Interval between two probes of a URL, port or command, ms. */
 export const POLL_MS = 100

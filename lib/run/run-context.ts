@@ -18,27 +18,13 @@ import { startRuntime, type Runtime } from './runtime.js'
 import { RunServices, type ServicePool } from './service.js'
 import type { StoreContext } from './store.js'
 import { findUndeclaredWrites, undeclaredWarnings, type RanWindow } from './undeclared.js'
-import type { RunEvent, TaskReason, TaskResult, TaskStatus } from '../types.js'
-
-/** The codes of the warnings a run emits through {@link RunContext.warn} (a warning without a code is plain prose). */
-export type WarningCode =
-  | 'cache-entry-refused'
-  | 'cache-get-failed'
-  | 'cache-restore-failed'
-  | 'cache-store-failed'
-  | 'depfile-unreadable'
-  | 'leftover-trees'
-  | 'leftover-trees-killed'
-  | 'lock-failed'
-  | 'lock-wait'
-  | 'state-write-failed'
-  | 'task-retry'
-  | 'undeclared-write'
+import type { RunEvent, TaskReason, TaskResult, TaskStatus, WarningCode } from '../model/events.js'
+import type { ResolvedTask } from '../model/internal.js'
 
 /** What a run needs (resolved from `RunOptions` by `run.ts`). */
 export interface RunContextOptions {
   root: string
-  graph: TaskGraph
+  graph: TaskGraph<ResolvedTask>
   /** Requested task names (they receive `args`). */
   requested: readonly string[]
   args: readonly string[]
@@ -153,7 +139,7 @@ export class RunContext {
       force: this.o.force,
       signal: this.signal,
       statusOf: (d) => this.results.get(d)?.status,
-      warn: (m, code) => this.warn(task, code as WarningCode | undefined, m),
+      warn: (m, code) => this.warn(task, code, m),
     }
   }
 
@@ -163,7 +149,7 @@ export class RunContext {
       root: this.o.root,
       state: this.state,
       cache: this.o.cache,
-      warn: (m, code) => this.warn(task, code as WarningCode | undefined, m),
+      warn: (m, code) => this.warn(task, code, m),
     }
   }
 
@@ -209,7 +195,7 @@ export class RunContext {
       dir: join(this.o.root, '.tasks'),
       signal: this.signal,
       dryRun: this.o.dryRun,
-      warn: (task, code, message) => this.warn(task, code as WarningCode | undefined, message),
+      warn: (task, code, message) => this.warn(task, code, message),
     }))
   }
 

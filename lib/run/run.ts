@@ -9,23 +9,25 @@
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { buildGraph } from '../graph/graph.js'
-import { diffRecords, type Change } from '../fingerprint/fingerprint.js'
+import { diffRecords, type Change } from '../fingerprint/record.js'
 import { changedOutput } from '../cache/state.js'
 import { LocalCache } from '../cache/local.js'
 import type { Cache } from '../cache/cache.js'
-import type { ServicePool } from './service.js'
+import type { RunSession } from './session.js'
 import { formatReason } from '../reason.js'
 import { decide, type Decision } from './decide.js'
 import { RunContext, type RunContextOptions } from './run-context.js'
 import { Scheduler } from './scheduler.js'
 import { keysOnOutputs } from './cutoff.js'
 import { applyVars } from '../config/vars.js'
-import type { LoadedConfig, RunEvent, RunResult, TaskReason } from '../types.js'
+import type { RunEvent, RunResult, TaskReason } from '../model/events.js'
+import type { LoadedConfig } from '../model/internal.js'
+import type { Project } from '../model/project.js'
 
 /** Options of {@link run}. */
 export interface RunOptions {
   /** A config from `loadConfig`. */
-  config: LoadedConfig
+  config: Project
   /** Names of the tasks to run; their dependencies run first. */
   tasks: readonly string[]
   /** Arguments after `--`: appended to every string command of the requested tasks and part of their fingerprints. */
@@ -56,14 +58,6 @@ export interface RunOptions {
    * of a task that ran in this run walk again. False: always walk. @default true
    */
   git?: boolean
-  /**
-   * The services to reuse across runs (watch mode keeps one {@link ServicePool} for its session: a
-   * service restarts only when its fingerprint changes). @default a pool for this run only: every
-   * service is stopped after the last task that needs it, a requested one runs until `signal` aborts
-   */
-  services?: ServicePool
-  /** An extra abort signal for one task's execution (watch mode's `interruptible` restarts). */
-  taskSignal?: (task: string) => AbortSignal | undefined
   /**
    * Run only the tasks a change since `base` affects, and what they need (`affected.ts`): `base`
    * is a ref (`main`, `origin/main`, a SHA) whose merge base with HEAD is compared with the work
@@ -100,7 +94,18 @@ export interface Explanation {
   deps: Explanation[]
 }
 
-function contextOptions(options: RunOptions, tasks: readonly string[], dryRun: boolean): RunContextOptions {
+/**
+ * `run()`'s options as the engine reads them: the config in its internal form (every `Project`
+ * is a `LoadedConfig` made by `loadConfig`) and watch mode's session, when `watch` passed one.
+ */
+type EngineOptions = Omit<RunOptions, 'config'> & RunSession & { config: LoadedConfig }
+
+/** `options` read as the engine does (see {@link EngineOptions}). */
+function engine<O extends { config: Project }>(options: O): Omit<O, 'config'> & RunSession & { config: LoadedConfig } {
+  return options as unknown as Omit<O, 'config'> & RunSession & { config: LoadedConfig }
+}
+
+function contextOptions(options: EngineOptions, tasks: readonly string[], dryRun: boolean): RunContextOptions {
   const root = options.config.root
   const cache =
     options.cache === false
@@ -139,7 +144,8 @@ function contextOptions(options: RunOptions, tasks: readonly string[], dryRun: b
  * @returns a {@link RunResult}; `ok` is false when a task failed or the run was interrupted.
  * @throws {TasksError} `unknown-task` or `cycle` before anything runs.
  */
-export async function run(options: RunOptions): Promise<RunResult> {
+export async function run(runOptions: RunOptions): Promise<RunResult> {
+  let options = engine(runOptions)
   // Definitions are compared with the merge base's as written (without `--var` values applied).
   const written = options.config
   options = withVars(options, options.tasks)
@@ -161,7 +167,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
 }
 
 /** `options` with `options.vars` (and the declared defaults) applied to the run's tasks. */
-function withVars(options: RunOptions, tasks: readonly string[]): RunOptions {
+function withVars(options: EngineOptions, tasks: readonly string[]): EngineOptions {
   const vars = options.vars ?? {}
   const declares = (t: { vars?: object }) => !!t.vars && Object.keys(t.vars).length > 0
   if (!Object.keys(vars).length && ![...options.config.tasks.values()].some(declares)) return options
@@ -174,7 +180,8 @@ function withVars(options: RunOptions, tasks: readonly string[]): RunOptions {
  * now versus the last successful run, file by file. Reads only; writes nothing.
  * @throws {TasksError} `unknown-task` or `cycle`.
  */
-export async function explain(options: Omit<RunOptions, 'tasks'> & { task: string }): Promise<Explanation> {
+export async function explain(explainOptions: Omit<RunOptions, 'tasks'> & { task: string }): Promise<Explanation> {
+  let options = engine(explainOptions)
   options = { ...options, config: withVars({ ...options, tasks: [options.task] }, [options.task]).config }
   const ctx = new RunContext(contextOptions({ ...options, tasks: [options.task] }, [options.task], true))
   const { graph } = ctx.o

@@ -9,6 +9,7 @@ import { removeStaleTempFiles, useTempDir } from '../util/fs.js'
 import { isProcessAlive } from '../util/process.js'
 import { TaskLocks, taskLockKey } from '../process/lock.js'
 import { ProcTable, bindProcTable, reapLeftoverTrees } from '../process/procs.js'
+import type { WarningCode } from '../model/events.js'
 
 /** Options of {@link startRuntime}. */
 export interface RuntimeOptions {
@@ -21,7 +22,7 @@ export interface RuntimeOptions {
   /** A dry run: nothing is written, locked or killed. */
   dryRun?: boolean
   /** Receives warnings (leftover trees: `task` undefined; a lock held by another process). */
-  warn(task: string | undefined, code: string, message: string): void
+  warn(task: string | undefined, code: WarningCode, message: string): void
 }
 
 /** The run's runtime services. */

@@ -12,7 +12,7 @@ import type { Executor } from './executor.js'
 import { TaskPipeline } from './pipeline.js'
 import { RunContext, type RunContextOptions } from './run-context.js'
 import type { RunServices } from './service.js'
-import type { RunResult, RunSummary, TaskReason, TaskResult, TaskStatus } from '../types.js'
+import type { RunResult, RunSummary, TaskReason, TaskResult, TaskStatus } from '../model/events.js'
 
 /** Longest wait for a cache's background uploads at the end of a run, ms. */
 const UPLOAD_FLUSH_MS = 20_000

@@ -7,7 +7,7 @@
  * service run directly until Ctrl-C. Same model as wireit's services and Nx's continuous tasks.
  */
 import { join } from 'node:path'
-import { diffRecords, type FingerprintRecord } from '../fingerprint/fingerprint.js'
+import { diffRecords, type FingerprintRecord } from '../fingerprint/record.js'
 import type { TaskGraph } from '../graph/graph.js'
 import { reasonFromChanges } from './decide.js'
 import type { Outcome } from './executor.js'
@@ -15,7 +15,9 @@ import { executeTask } from './executors/local.js'
 import { taskEnv } from '../util/task-env.js'
 import { bindChildSignal } from '../process/procs.js'
 import { describeReadyWhen, waitReady } from './readiness.js'
-import type { ResolvedTask, RunEvent, TaskContext, TaskReason, TaskResult, TaskStatus } from '../types.js'
+import type { TaskContext } from '../model/config.js'
+import type { RunEvent, TaskReason, TaskResult, TaskStatus } from '../model/events.js'
+import type { ResolvedTask } from '../model/internal.js'
 
 /** Lines of a service's log kept for a readiness failure's message. */
 export const LOG_TAIL_LINES = 20
@@ -292,7 +294,7 @@ export class ServicePool {
 /** What {@link RunServices} needs from its scheduler. */
 export interface RunServicesOptions {
   root: string
-  graph: TaskGraph
+  graph: TaskGraph<ResolvedTask>
   requested: readonly string[]
   env: NodeJS.ProcessEnv
   signal: AbortSignal
@@ -350,7 +352,7 @@ export class RunServices {
   }
 
   /** True when the run has a service. */
-  static needed(graph: TaskGraph): boolean {
+  static needed(graph: TaskGraph<ResolvedTask>): boolean {
     return graph.order.some((n) => graph.tasks.get(n)!.service)
   }
 

@@ -8,7 +8,8 @@ import { expandGlobs } from '../fingerprint/glob.js'
 import { stampOutputs, type StateStore } from '../cache/state.js'
 import type { ActionResult, Cache } from '../cache/cache.js'
 import type { Fingerprint } from '../fingerprint/fingerprint.js'
-import type { ResolvedTask } from '../types.js'
+import type { WarningCode } from '../model/events.js'
+import type { ResolvedTask } from '../model/internal.js'
 import { outputDigest, readOutputs } from './cutoff.js'
 
 /** What the store functions need. */
@@ -17,7 +18,7 @@ export interface StoreContext {
   state: StateStore
   /** Undefined when the cache is off. */
   cache?: Cache
-  warn(message: string, code?: string): void
+  warn(message: string, code?: WarningCode): void
 }
 
 /** What {@link storeRun} found and stored. */

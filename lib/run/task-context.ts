@@ -4,7 +4,7 @@
  */
 import { spawn as cpSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { resolve } from 'node:path'
-import type { Shell, ShellOptions, ShellOutput, ShellProcess, TaskContext, TaskShell } from '../types.js'
+import type { Shell, ShellOptions, ShellOutput, ShellProcess, TaskContext, TaskShell } from '../model/config.js'
 import { checkCommands, execCommand } from '../shell/exec.js'
 import { killTree } from '../process/kill.js'
 import { trackTree, treeEnv } from '../process/procs.js'

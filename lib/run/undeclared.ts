@@ -21,7 +21,7 @@ import { closeSync, lstatSync, openSync, readdirSync, readSync, type Stats } fro
 import { join, posix } from 'node:path'
 import type { WrittenCandidates } from '../fingerprint/git.js'
 import { compileGlob, GLOB_SYNTAX, type Matcher } from '../fingerprint/patterns.js'
-import type { ResolvedTask } from '../types.js'
+import type { ResolvedTask } from '../model/internal.js'
 
 /** A task that executed in this run, and when (ms since the epoch; `endMs` Infinity while running). */
 export interface RanWindow {

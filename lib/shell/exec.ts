@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process'
 import { TaskCommandError, TasksError } from '../errors.js'
 import { killTree } from '../process/kill.js'
 import { trackTree, treeEnv } from '../process/procs.js'
-import type { TaskShell } from '../types.js'
+import type { TaskShell } from '../model/config.js'
 
 /** Options of {@link execCommand}. */
 export interface ExecOptions {

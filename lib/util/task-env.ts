@@ -4,7 +4,7 @@
  * service's readiness `command` probe runs with. One builder, so the three never disagree.
  */
 import { delimiter, join } from 'node:path'
-import type { ResolvedTask } from '../types.js'
+import type { ResolvedTask } from '../model/internal.js'
 
 /**
  * `env` plus the task's `setEnv` (which holds its `vars` too), with the task cwd's and the

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, join, posix, relative, resolve, sep } from 'node:path'
 import type { TaskGraph } from '../graph/graph.js'
-import type { LoadedConfig } from '../types.js'
+import type { LoadedConfig, ResolvedTask } from '../model/internal.js'
 import { compileGlob, scanBase } from '../util/glob.js'
 
 /** The watch set of one config and task list. */
@@ -34,7 +34,11 @@ const WATCH_GLOB = { dot: true, posix: false }
  * Build the watch set.
  * @param configFiles the config's files (see {@link configFiles})
  */
-export function watchSet(config: LoadedConfig, graph: TaskGraph, configFiles: readonly string[]): WatchSet {
+export function watchSet(
+  config: LoadedConfig,
+  graph: TaskGraph<ResolvedTask>,
+  configFiles: readonly string[],
+): WatchSet {
   const root = config.root
   const bases = new Set<string>()
   const inputs: ((rel: string) => boolean)[] = []

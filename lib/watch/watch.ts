@@ -13,13 +13,16 @@ import { loadConfig } from '../config/load.js'
 import { run, type RunOptions } from '../run/run.js'
 import { ServicePool } from '../run/service.js'
 import type { WatchSet } from './paths.js'
-import type { LoadedConfig, RunResult, WatchEvent } from '../types.js'
+import type { RunResult, WatchEvent } from '../model/events.js'
+import type { LoadedConfig, ResolvedTask } from '../model/internal.js'
+import type { Project } from '../model/project.js'
+import type { RunSession } from '../run/session.js'
 
 /** Default debounce between the last file event and the run, ms. */
 export const DEBOUNCE_MS = 80
 
 /** Options of {@link watch}: those of `run()` (except `dryRun`), plus the watcher's. */
-export interface WatchOptions extends Omit<RunOptions, 'onEvent' | 'dryRun' | 'services' | 'taskSignal'> {
+export interface WatchOptions extends Omit<RunOptions, 'onEvent' | 'dryRun'> {
   /** Ends watch mode: the running run is aborted, services stopped, the watcher closed. */
   signal: AbortSignal
   /** Every run's events plus `watch:ready`, `watch:change` and `watch:error`. Exceptions it throws are ignored. */
@@ -29,7 +32,7 @@ export interface WatchOptions extends Omit<RunOptions, 'onEvent' | 'dryRun' | 's
   /** Poll instead of using the OS's file events (also `CHOKIDAR_USEPOLLING=1`). @default false */
   poll?: boolean
   /** How the config is reloaded after an edit. @default `loadConfig({ config: <its file>, fresh: true })` */
-  reload?: (previous: LoadedConfig) => Promise<LoadedConfig>
+  reload?: (previous: Project) => Promise<Project>
 }
 
 /** What {@link watch} resolves to once its signal aborted: the result of each run, in order. */
@@ -53,8 +56,8 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
   const { signal } = options
   const debounceMs = options.debounceMs ?? DEBOUNCE_MS
   const reload = options.reload ?? ((prev) => loadConfig({ config: prev.file, fresh: true }))
-  let config = options.config
-  let graph: TaskGraph = buildGraph(config, options.tasks)
+  let config = options.config as LoadedConfig // as loadConfig made it (and `reload`)
+  let graph: TaskGraph<ResolvedTask> = buildGraph(config, options.tasks)
   const pool = new ServicePool(true, (e) => emit(e))
   const runs: RunResult[] = []
   // Loaded on use: importing the library stays as cheap as before watch mode existed.
@@ -158,7 +161,7 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
     running = (async () => {
       if (reloadConfig) {
         try {
-          const next = await reload(config)
+          const next = (await reload(config)) as LoadedConfig
           const nextGraph = buildGraph(next, options.tasks)
           ;[config, graph] = [next, nextGraph]
           await startWatcher()
@@ -201,7 +204,7 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
           runningTasks.set(task, ac)
           return ac.signal
         },
-      })
+      } as RunOptions & RunSession)
       runs.push(result)
     } catch (error) {
       emit({ type: 'watch:error', time: Date.now(), message: (error as Error)?.message ?? String(error), error })

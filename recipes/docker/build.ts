@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { RecipeError, type CheckContext, type TaskContext } from '../../lib/index.js'
+import { RecipeError, type CheckContext, type TaskContext } from '../../lib/doors/recipe-kit.js'
 import { lineWriter } from '../util.js'
 import { contextFiles } from './context.js'
 import { apiError, connect, follow, inspectImageId, type BuildEvent } from './daemon.js'

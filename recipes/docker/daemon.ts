@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type Dockerode from 'dockerode'
-import { RecipeError } from '../../lib/index.js'
+import { RecipeError } from '../../lib/doors/recipe-kit.js'
 
 export interface Endpoint {
   /** How to say where we tried, e.g. "DOCKER_HOST=unix:///x.sock" or "the default socket /var/run/docker.sock". */

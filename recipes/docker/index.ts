@@ -17,7 +17,7 @@
  * })
  */
 import { posix, resolve } from 'node:path'
-import { canonicalJson, type TaskDefinition } from '../../lib/index.js'
+import { canonicalJson, type TaskDefinition } from '../../lib/doors/recipe-kit.js'
 import {
   checkKeys,
   findProjectRoot,

@@ -3,7 +3,7 @@
  * task's log; the `check` keeps a stored run while the image reference resolves to the same ID.
  */
 import type Dockerode from 'dockerode'
-import { RecipeError, TaskCommandError, type CheckContext, type TaskContext } from '../../lib/index.js'
+import { RecipeError, TaskCommandError, type CheckContext, type TaskContext } from '../../lib/doors/recipe-kit.js'
 import { lineWriter } from '../util.js'
 import { apiError, connect, inspectImageId } from './daemon.js'
 import type { RunSpec, RunValue } from './types.js'

@@ -4,7 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LIB_URL } from '../rig.mjs'
 
-const { formatReason } = await import(LIB_URL)
+const { formatReason } = await import(new URL('doors/report.js', LIB_URL).href)
 
 const cases = [
   [{ code: 'no-previous-run' }, 'no previous run'],

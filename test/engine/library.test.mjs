@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { project, tasksJson, dump, count, waitFor, acEntries, LIB_URL } from '../rig.mjs'
 
 const lib = await import(LIB_URL)
+const report = await import(new URL('doors/report.js', LIB_URL).href)
 
 const config = `{
     gen: { run: 'echo GEN-OUT && echo x > gen.out', inputs: [], outputs: ['gen.out'] },
@@ -112,7 +113,7 @@ test('aborting with an AbortController: interrupted: true, the process keeps run
     assert.is(hang.status, 'interrupted')
     assert.is(hang.reason.code, 'interrupted')
     assert.is(hang.runReason.code, 'no-previous-run', JSON.stringify(hang))
-    assert.is(lib.formatReason(hang.reason), 'interrupted')
+    assert.is(report.formatReason(hang.reason), 'interrupted')
     const after = result.tasks.find((t) => t.name === 'after')
     assert.is(after.status, 'skipped')
     assert.is(after.reason.code, 'run-interrupted')

@@ -7,7 +7,8 @@ import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { project, LIB_URL } from '../rig.mjs'
 
-const { run, loadConfig, MemoryCache, formatReason } = await import(LIB_URL)
+const { run, loadConfig, MemoryCache } = await import(LIB_URL)
+const { formatReason } = await import(new URL('doors/report.js', LIB_URL).href)
 
 // printf with octal escapes: the log holds bytes that are not UTF-8 (0xff 0xfe) and a NUL.
 const config = `{

@@ -9,7 +9,7 @@ import { fixture, LIB_URL, RECIPES_URL, runCli } from '../rig.mjs'
 
 const lib = await import(LIB_URL)
 const { go, python, rust, docker } = await import(RECIPES_URL)
-const { RecipeError, shellQuote, suggest, canonicalJson } = lib
+const { RecipeError, shellQuote, suggest, canonicalJson } = await import(new URL('doors/recipe-kit.js', LIB_URL).href)
 
 /** Every recipe with its required options, and a misspelling of one of its real option names. */
 const RECIPES = [

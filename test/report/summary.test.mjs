@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path'
 import { project, tasks, tasksJson, dump, startCli, waitFor } from '../rig.mjs'
 import { readHistory } from '../../dist/lib/report/history.js'
 import { syntheticRun } from './_synthetic.mjs'
-import { createRunCollector, renderHtml } from '../../dist/lib/index.js'
+import { createRunCollector, renderHtml } from '../../dist/lib/doors/report.js'
 
 const TASK_KEYS = ['name', 'status', 'reasonCode', 'reason', 'whyDetails', 'deps', 'durationMs', 'savedMs', 'critical']
 

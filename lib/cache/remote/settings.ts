@@ -4,7 +4,7 @@
  * from the environment only (never the config file): `TASKS_REMOTE_CACHE_TOKEN` (Bearer),
  * user:password in the URL (Basic), `TASKS_REMOTE_CACHE_SIGNATURE_KEY`, `TASKS_REMOTE_CACHE_TEAM`.
  */
-import type { RemoteCacheConfig } from '../../types.js'
+import type { RemoteCacheConfig } from '../../model/config.js'
 import { parseRemoteUrl, type RemoteUrl } from './url.js'
 
 /** The resolved settings, or why the remote cache is off. Sizes in bytes, times in ms. */

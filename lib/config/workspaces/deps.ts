@@ -7,7 +7,8 @@
 import { TasksError } from '../../errors.js'
 import { suggest } from '../../util/suggest.js'
 import { locate } from '../locate.js'
-import type { ResolvedTask, Workspace } from '../../types.js'
+import type { Workspace } from '../../model/project.js'
+import type { ResolvedTask } from '../../model/internal.js'
 
 /** The separator between a workspace's name and its task's name (`web#build`). */
 export const WORKSPACE_SEP = '#'

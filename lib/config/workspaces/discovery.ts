@@ -14,7 +14,7 @@ import { dirname, join, relative } from 'node:path'
 import { TasksError } from '../../errors.js'
 import { toPosix } from '../../util/fs.js'
 import { compileGlob } from '../../util/glob.js'
-import type { Config } from '../../types.js'
+import type { Config } from '../../model/config.js'
 
 const require = createRequire(import.meta.url)
 

@@ -19,7 +19,9 @@ import { locate } from '../locate.js'
 import { validateConfig } from '../validate.js'
 import { resolveDependencies, WORKSPACE_SEP, type PendingTask } from './deps.js'
 import { expandWorkspaceDirs, readJson, stringList, workspaceConfigFile, type WorkspaceList } from './discovery.js'
-import type { Config, LoadedConfig, TaskDefinition, Workspace } from '../../types.js'
+import type { Config, TaskDefinition } from '../../model/config.js'
+import type { Workspace } from '../../model/project.js'
+import type { LoadedConfig } from '../../model/internal.js'
 
 /** Loads several configs' default exports, in order, each run with `configRoot()` = its `dir`. */
 export type ConfigsImporter = (entries: readonly { file: string; dir: string }[]) => Promise<unknown[]>

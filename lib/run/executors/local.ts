@@ -11,7 +11,7 @@ import { checkCommands, execCommand } from '../../shell/exec.js'
 import { shellQuote } from '../../util/quote.js'
 import { createContext } from '../task-context.js'
 import type { Attempt, Executor, Outcome } from '../executor.js'
-import type { ResolvedTask } from '../../types.js'
+import type { ResolvedTask } from '../../model/internal.js'
 
 /** The local executor (stateless: one instance serves every run). */
 export const localExecutor: Executor = { execute: executeTask }

@@ -2,13 +2,11 @@
 import {
   loadConfig,
   run,
-  formatReason,
   MemoryCache,
   type ActionResult,
   type Cache,
   type CacheGetOptions,
   type CacheHit,
-  type Reporter,
   type RestoreResult,
   type RunEvent,
   type RunResult,
@@ -18,6 +16,7 @@ import {
   type TaskResult,
   type TaskStatus,
 } from 'typed-tasks'
+import { formatReason, type Reporter } from 'typed-tasks/report'
 
 /** A cache that counts calls and keeps entries in a MemoryCache. */
 class CountingCache implements Cache {
@@ -91,4 +90,50 @@ export async function main(): Promise<number> {
   await reporter.close()
   for (const t of result.tasks) console.log(describe(t))
   return result.ok ? 0 : 1
+}
+
+// The other doors: a third-party recipe through the recipe kit, the remote tier through the cache door.
+import { RecipeError, shellQuote, suggest, type TaskDefinition } from 'typed-tasks/recipe-kit'
+import {
+  openRemoteStore,
+  parseActionResult,
+  resolveRemoteSettings,
+  TieredCache,
+  LocalCache,
+  type RemoteStats,
+} from 'typed-tasks/cache'
+import type { Project, TaskInfo, WarningCode } from 'typed-tasks'
+
+/** A recipe: one task that lints the given files. */
+export function lint(options: { files: readonly string[]; fix?: boolean }): Record<string, TaskDefinition> {
+  for (const key of Object.keys(options))
+    if (key !== 'files' && key !== 'fix')
+      throw new RecipeError('unknown-option', `unknown option \`${key}\``, {
+        recipe: 'lint',
+        hint: `did you mean \`${suggest(key, ['files', 'fix']) ?? 'files'}\`?`,
+      })
+  return {
+    lint: {
+      run: `eslint ${options.fix ? '--fix ' : ''}${options.files.map((f) => shellQuote(f)).join(' ')}`,
+      inputs: [],
+    },
+  }
+}
+
+/** A run with the remote tier when the environment configures one; the remote figures, if any. */
+export async function remoteRun(config: Project): Promise<RemoteStats | undefined> {
+  const settings = resolveRemoteSettings(config.remoteCache, process.env)
+  const local = new LocalCache(`${config.root}/.tasks`)
+  const cache = settings.on
+    ? new TieredCache({ local, remote: await openRemoteStore(settings), validate: parseActionResult })
+    : local
+  const aggregates = [...config.tasks.values()].filter((t: TaskInfo) => t.run === undefined)
+  const codes: WarningCode[] = []
+  await run({
+    config,
+    tasks: aggregates.map((t) => t.name),
+    cache,
+    onEvent: (e) => void (e.type === 'warning' && e.code && codes.push(e.code)),
+  })
+  return cache instanceof TieredCache ? cache.stats() : undefined
 }
