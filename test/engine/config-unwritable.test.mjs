@@ -39,7 +39,7 @@ test('a config importing typed-tasks by package name still resolves when compile
     // the fixture imports the library by file URL; a by-name import needs node_modules/typed-tasks
     mkdirSync(p.path('node_modules'), { recursive: true })
     const { symlinkSync } = await import('node:fs')
-    const { REPO } = await import('./rig.mjs')
+    const { REPO } = await import('../rig.mjs')
     symlinkSync(REPO, p.path('node_modules/typed-tasks'))
     writeFileSync(
       p.path('tasks.config.ts'),
