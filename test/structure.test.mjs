@@ -55,17 +55,12 @@ const KNOWN_OVER_LIMIT = {
   'lib/cache/journal.ts': 511,
   'lib/config/validate.ts': 517,
   'lib/report/html.ts': 580,
-  'lib/run/service.ts': 528,
   'lib/cache/remote/turbo.ts#TurboStore.probe': 101,
   'lib/cache/restore.ts#restoreEntry': 106,
-  'lib/import/init.ts#initConfig': 122,
   'lib/report/html.ts#renderOnce': 123,
   'lib/report/listr.ts#createListrReporter': 256,
   'lib/report/model.ts#createRunCollector': 214,
   'lib/report/model.ts#createRunCollector>buildModel': 141,
-  'lib/run/affected.ts#computeAffected': 108,
-  'lib/shell/builtins.ts#makeBuiltins': 120,
-  'lib/watch/watch.ts#watch': 175,
 }
 
 const walk = (dir, ext) =>

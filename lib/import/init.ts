@@ -34,96 +34,21 @@ export function initConfig(options: InitOptions): InitResult {
   const dir = options.cwd
   const has = (f: string) => existsSync(join(dir, f))
   const detected: string[] = []
-  const spreads: string[] = []
-  const recipes = new Set<string>()
-  const names: string[] = []
-  const groups = { build: [] as string[], test: [] as string[], lint: [] as string[] }
-  const tasks: GeneratedTask[] = []
-  const comments: string[] = otherRunners(has, detected)
-
-  if (has('go.mod')) {
-    detected.push('go.mod')
-    recipes.add('go')
-    const mains = goMains(dir)
-    for (const m of mains) {
-      spreads.push(`...go.build({ name: ${q(m.name)}, main: ${q(m.main)} }),`)
-      names.push(`go:${m.name}`)
-      groups.build.push(`go:${m.name}`)
-    }
-    spreads.push('...go.test(),', '...go.vet(),')
-    names.push('go:test', 'go:vet')
-    groups.test.push('go:test')
-    groups.lint.push('go:vet')
+  const p: Plan = {
+    dir,
+    has,
+    detected,
+    spreads: [],
+    recipes: new Set(),
+    names: [],
+    groups: { build: [], test: [], lint: [] },
+    tasks: [],
+    comments: otherRunners(has, detected),
   }
-  if (has('Cargo.toml')) {
-    detected.push('Cargo.toml')
-    recipes.add('rust')
-    const bin = cargoBin(dir)
-    if (bin) {
-      spreads.push(`...rust.build({ bin: ${q(bin)} }),`)
-      names.push(`rust:${bin}`)
-      groups.build.push(`rust:${bin}`)
-    }
-    spreads.push('...rust.test(),', '...rust.clippy(),')
-    names.push('rust:test', 'rust:clippy')
-    groups.test.push('rust:test')
-    groups.lint.push('rust:clippy')
-  }
-  if (has('pyproject.toml') || has('requirements.txt') || has('setup.py')) {
-    detected.push(['pyproject.toml', 'requirements.txt', 'setup.py'].find(has)!)
-    recipes.add('python')
-    spreads.push('...python.venv(),', '...python.test(),', '...python.lint(),')
-    names.push('py:venv', 'py:test', 'py:lint')
-    groups.test.push('py:test')
-    groups.lint.push('py:lint')
-  }
-  if (has('Dockerfile')) {
-    detected.push('Dockerfile')
-    recipes.add('docker')
-    const image =
-      basename(dir)
-        .toLowerCase()
-        .replace(/[^a-z0-9._-]+/g, '-')
-        .replace(/^[^a-z0-9]+/, '') || 'app'
-    // The context holds the binaries the go/rust tasks build (bin/, target/): the image reads them, so it depends on those tasks.
-    const built = groups.build.filter((n) => n.startsWith('go:') || n.startsWith('rust:'))
-    spreads.push(
-      `...docker.image({ name: ${q(image)}, context: '.', tags: [${q(`${image}:dev`)}]${built.length ? `, deps: [${built.map(q).join(', ')}]` : ''} }),`,
-    )
-    names.push(`docker:${image}`)
-    groups.build.push(`docker:${image}`)
-  }
-  if (has('package.json')) {
-    detected.push('package.json')
-    try {
-      const npm = importPackageJson({ file: join(dir, 'package.json') })
-      // `build`/`test`/`lint` scripts (and names a recipe took) join under an `npm:` name.
-      const renamed = new Map(
-        npm.generated.filter((t) => names.includes(t.name) || t.name in groups).map((t) => [t.name, `npm:${t.name}`]),
-      )
-      for (const t of npm.generated) {
-        const name = renamed.get(t.name) ?? t.name
-        tasks.push({ ...t, name, deps: t.deps?.map((d) => renamed.get(d) ?? d) })
-        names.push(name)
-        if (t.name in groups) groups[t.name as keyof typeof groups].push(name)
-      }
-    } catch {
-      comments.push('package.json has no scripts to import')
-    }
-  }
-  if (has('Makefile') || has('makefile') || has('GNUmakefile')) {
-    detected.push(['GNUmakefile', 'makefile', 'Makefile'].find(has)!)
-    comments.push('a Makefile was found: `tasks import Makefile` translates its targets into tasks')
-    if (!names.includes('make')) {
-      tasks.push({
-        name: 'make',
-        description: "the Makefile's default goal (`tasks import Makefile` translates every target)",
-        run: 'make',
-      })
-      names.push('make')
-      groups.build.push('make')
-    }
-  }
+  planRecipes(p)
+  planNpm(p)
+  planMake(p)
+  const { spreads, recipes, names, groups, tasks, comments } = p
   for (const [g, members] of Object.entries(groups)) {
     if (members.length && !names.includes(g)) {
       tasks.push({ name: g, description: `${g} everything`, deps: members })
@@ -150,6 +75,124 @@ export function initConfig(options: InitOptions): InitResult {
     config: renderConfig({ header, tasks, spreads, imports, importFrom: options.importFrom }),
     detected,
     tasks: names,
+  }
+}
+
+/** What {@link initConfig} found so far, and the config it plans: filled by the `plan*` functions, in order. */
+interface Plan {
+  /** The project folder (absolute). */
+  dir: string
+  /** Whether the project folder holds `file`. */
+  has(file: string): boolean
+  detected: string[]
+  /** Recipe calls of the config (`...go.test(),`). */
+  spreads: string[]
+  /** The recipes imported. */
+  recipes: Set<string>
+  /** Every task name the config defines. */
+  names: string[]
+  /** Members of the `build`, `test` and `lint` aggregates. */
+  groups: { build: string[]; test: string[]; lint: string[] }
+  /** Tasks written out in full. */
+  tasks: GeneratedTask[]
+  /** Lines of the header comment. */
+  comments: string[]
+}
+
+/** The recipes for a Go module, a Cargo package, a Python project and a Dockerfile. */
+function planRecipes(p: Plan): void {
+  if (p.has('go.mod')) {
+    p.detected.push('go.mod')
+    p.recipes.add('go')
+    const mains = goMains(p.dir)
+    for (const m of mains) {
+      p.spreads.push(`...go.build({ name: ${q(m.name)}, main: ${q(m.main)} }),`)
+      p.names.push(`go:${m.name}`)
+      p.groups.build.push(`go:${m.name}`)
+    }
+    p.spreads.push('...go.test(),', '...go.vet(),')
+    p.names.push('go:test', 'go:vet')
+    p.groups.test.push('go:test')
+    p.groups.lint.push('go:vet')
+  }
+  if (p.has('Cargo.toml')) {
+    p.detected.push('Cargo.toml')
+    p.recipes.add('rust')
+    const bin = cargoBin(p.dir)
+    if (bin) {
+      p.spreads.push(`...rust.build({ bin: ${q(bin)} }),`)
+      p.names.push(`rust:${bin}`)
+      p.groups.build.push(`rust:${bin}`)
+    }
+    p.spreads.push('...rust.test(),', '...rust.clippy(),')
+    p.names.push('rust:test', 'rust:clippy')
+    p.groups.test.push('rust:test')
+    p.groups.lint.push('rust:clippy')
+  }
+  if (p.has('pyproject.toml') || p.has('requirements.txt') || p.has('setup.py')) {
+    p.detected.push(['pyproject.toml', 'requirements.txt', 'setup.py'].find((f) => p.has(f))!)
+    p.recipes.add('python')
+    p.spreads.push('...python.venv(),', '...python.test(),', '...python.lint(),')
+    p.names.push('py:venv', 'py:test', 'py:lint')
+    p.groups.test.push('py:test')
+    p.groups.lint.push('py:lint')
+  }
+  if (p.has('Dockerfile')) {
+    p.detected.push('Dockerfile')
+    p.recipes.add('docker')
+    const image =
+      basename(p.dir)
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]+/g, '-')
+        .replace(/^[^a-z0-9]+/, '') || 'app'
+    // The context holds the binaries the go/rust tasks build (bin/, target/): the image reads them, so it depends on those tasks.
+    const built = p.groups.build.filter((n) => n.startsWith('go:') || n.startsWith('rust:'))
+    p.spreads.push(
+      `...docker.image({ name: ${q(image)}, context: '.', tags: [${q(`${image}:dev`)}]${built.length ? `, deps: [${built.map(q).join(', ')}]` : ''} }),`,
+    )
+    p.names.push(`docker:${image}`)
+    p.groups.build.push(`docker:${image}`)
+  }
+}
+
+/** The package.json scripts, as tasks (`build`/`test`/`lint` and names a recipe took become `npm:<name>`). */
+function planNpm(p: Plan): void {
+  if (p.has('package.json')) {
+    p.detected.push('package.json')
+    try {
+      const npm = importPackageJson({ file: join(p.dir, 'package.json') })
+      // `build`/`test`/`lint` scripts (and names a recipe took) join under an `npm:` name.
+      const renamed = new Map(
+        npm.generated
+          .filter((t) => p.names.includes(t.name) || t.name in p.groups)
+          .map((t) => [t.name, `npm:${t.name}`]),
+      )
+      for (const t of npm.generated) {
+        const name = renamed.get(t.name) ?? t.name
+        p.tasks.push({ ...t, name, deps: t.deps?.map((d) => renamed.get(d) ?? d) })
+        p.names.push(name)
+        if (t.name in p.groups) p.groups[t.name as keyof typeof p.groups].push(name)
+      }
+    } catch {
+      p.comments.push('package.json has no scripts to import')
+    }
+  }
+}
+
+/** A `make` task for a Makefile (and a comment pointing at `tasks import Makefile`). */
+function planMake(p: Plan): void {
+  if (p.has('Makefile') || p.has('makefile') || p.has('GNUmakefile')) {
+    p.detected.push(['GNUmakefile', 'makefile', 'Makefile'].find((f) => p.has(f))!)
+    p.comments.push('a Makefile was found: `tasks import Makefile` translates its targets into tasks')
+    if (!p.names.includes('make')) {
+      p.tasks.push({
+        name: 'make',
+        description: "the Makefile's default goal (`tasks import Makefile` translates every target)",
+        run: 'make',
+      })
+      p.names.push('make')
+      p.groups.build.push('make')
+    }
   }
 }
 

@@ -62,6 +62,77 @@ function git(
 }
 
 /**
+ * The files changed since `base` (committed or not, plus untracked ones not ignored), relative to
+ * `root`, POSIX, sorted, without those under `.git/` or `.tasks/`.
+ * @throws {TasksError} `usage` when `git diff` fails.
+ */
+async function changedFiles(root: string, base: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const [diff, untracked] = await Promise.all([
+    git(root, ['diff', '--name-only', '-z', '--no-renames', '--relative', base, '--'], env),
+    git(root, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.'], env),
+  ])
+  if (!diff.ok) throw new TasksError('usage', `--affected: \`git diff ${base.slice(0, 12)}\` failed: ${diff.err}`)
+  return [...new Set([...diff.out.split('\0'), ...(untracked.ok ? untracked.out.split('\0') : [])])]
+    .filter((f) => f && !/(^|\/)\.(git|tasks)\//.test(f))
+    .map(toPosix)
+    .sort()
+}
+
+/**
+ * Why each affected task of `graph` is so (tasks not affected are missing): its own reason (a
+ * changed definition in `defs`, or a changed input among `files`), a dependency's, or being needed
+ * by an affected task.
+ */
+function affectedTasks(
+  graph: TaskGraph<ResolvedTask>,
+  root: string,
+  files: string[],
+  defs: Map<string, string>,
+): Map<string, AffectedBecause> {
+  const order = graph.order
+  const index = new GitInputIndex(root, {
+    files,
+    clean: new Map(),
+    dirs: [],
+    takenAt: Date.now(),
+    ms: 0,
+    prefix: '',
+    changed: true,
+  })
+  const own = new Map<string, { kind: 'file'; file: string } | { kind: 'definition'; file: string }>()
+  for (const name of order) {
+    const task = graph.tasks.get(name)!
+    const def = defs.get(name)
+    if (def !== undefined) {
+      own.set(name, { kind: 'definition', file: def })
+      continue
+    }
+    const hit = touchedInput(task, files, index)
+    if (hit) own.set(name, { kind: 'file', file: hit })
+  }
+  // Affected: own reasons, then dependents (graph order lists dependencies first).
+  const because = new Map<string, AffectedBecause>()
+  for (const name of order) {
+    const mine = own.get(name)
+    if (mine) {
+      because.set(name, mine)
+      continue
+    }
+    const dep = graph.tasks.get(name)!.deps.find((d) => because.has(d) && because.get(d)!.kind !== 'needed-by')
+    if (dep) because.set(name, { kind: 'dependency', dependency: dep })
+  }
+  // What affected tasks need: their dependencies, transitively (reverse graph order). An affected
+  // aggregate task (no command) needs nothing of its own: its other dependencies stay not affected.
+  for (let i = order.length - 1; i >= 0; i--) {
+    const name = order[i]! // i is within the bounds of order
+    const why = because.get(name)
+    if (!why || (graph.tasks.get(name)!.run === undefined && why.kind !== 'needed-by')) continue
+    for (const d of graph.tasks.get(name)!.deps) if (!because.has(d)) because.set(d, { kind: 'needed-by', task: name })
+  }
+  return because
+}
+
+/**
  * The affected tasks of `graph` and the files that made them so.
  * @throws {TasksError} `usage` when the project is not in a git work tree, or `ref` names no commit
  *   (and the clone is not shallow).
@@ -108,15 +179,7 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
     )
   }
   const base = mb.out.trim()
-  const [diff, untracked] = await Promise.all([
-    git(root, ['diff', '--name-only', '-z', '--no-renames', '--relative', base, '--'], env),
-    git(root, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.'], env),
-  ])
-  if (!diff.ok) throw new TasksError('usage', `--affected: \`git diff ${base.slice(0, 12)}\` failed: ${diff.err}`)
-  const files = [...new Set([...diff.out.split('\0'), ...(untracked.ok ? untracked.out.split('\0') : [])])]
-    .filter((f) => f && !/(^|\/)\.(git|tasks)\//.test(f))
-    .map(toPosix)
-    .sort()
+  const files = await changedFiles(root, base, env)
 
   let defs: Map<string, string>
   try {
@@ -127,45 +190,7 @@ export async function computeAffected(o: AffectedOptions): Promise<AffectedRepor
     return everything(why, base)
   }
 
-  const index = new GitInputIndex(root, {
-    files,
-    clean: new Map(),
-    dirs: [],
-    takenAt: Date.now(),
-    ms: 0,
-    prefix: '',
-    changed: true,
-  })
-  const own = new Map<string, { kind: 'file'; file: string } | { kind: 'definition'; file: string }>()
-  for (const name of order) {
-    const task = graph.tasks.get(name)!
-    const def = defs.get(name)
-    if (def !== undefined) {
-      own.set(name, { kind: 'definition', file: def })
-      continue
-    }
-    const hit = touchedInput(task, files, index)
-    if (hit) own.set(name, { kind: 'file', file: hit })
-  }
-  // Affected: own reasons, then dependents (graph order lists dependencies first).
-  const because = new Map<string, AffectedBecause>()
-  for (const name of order) {
-    const mine = own.get(name)
-    if (mine) {
-      because.set(name, mine)
-      continue
-    }
-    const dep = graph.tasks.get(name)!.deps.find((d) => because.has(d) && because.get(d)!.kind !== 'needed-by')
-    if (dep) because.set(name, { kind: 'dependency', dependency: dep })
-  }
-  // What affected tasks need: their dependencies, transitively (reverse graph order). An affected
-  // aggregate task (no command) needs nothing of its own: its other dependencies stay not affected.
-  for (let i = order.length - 1; i >= 0; i--) {
-    const name = order[i]! // i is within the bounds of order
-    const why = because.get(name)
-    if (!why || (graph.tasks.get(name)!.run === undefined && why.kind !== 'needed-by')) continue
-    for (const d of graph.tasks.get(name)!.deps) if (!because.has(d)) because.set(d, { kind: 'needed-by', task: name })
-  }
+  const because = affectedTasks(graph, root, files, defs)
   return {
     ref,
     base,

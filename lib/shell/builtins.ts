@@ -21,6 +21,70 @@ export interface BuiltinState {
 /** A builtin as `@yarnpkg/shell` calls it; resolves to the exit code. */
 export type Builtin = (args: string[], opts: unknown, state: BuiltinState) => Promise<number>
 
+/** `cat [file|-]...`: copy files (or stdin) to stdout; 1 when a file cannot be read, 130 once `signal` aborted. */
+function catBuiltin(signal: AbortSignal, cwdOf: (state: BuiltinState) => string): Builtin {
+  return async (args, _opts, state) => {
+    const files = args.length ? args : ['-']
+    let code = 0
+    for (const f of files) {
+      if (signal.aborted) return 130
+      const source = f === '-' ? state.stdin : createReadStream(resolve(cwdOf(state), f))
+      try {
+        await new Promise<void>((done, fail) => {
+          source.on('error', fail)
+          source.on('end', done)
+          source.on('data', (chunk: Buffer | string) => state.stdout.write(chunk))
+        })
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException
+        state.stderr.write(
+          `cat: ${f}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EISDIR' ? 'Is a directory' : e.message}\n`,
+        )
+        code = 1
+      }
+    }
+    return code
+  }
+}
+
+/** `sleep SECONDS` (fractions allowed): 0 after that time, 130 when `signal` aborts first, 1 on a bad interval. */
+function sleepBuiltin(signal: AbortSignal): Builtin {
+  return async (args, _opts, state) => {
+    const seconds = Number(args[0])
+    if (args.length !== 1 || !Number.isFinite(seconds) || seconds < 0) {
+      state.stderr.write(`sleep: invalid time interval ${JSON.stringify(args.join(' '))}\n`)
+      return 1
+    }
+    return new Promise<number>((done) => {
+      if (signal.aborted) return done(130)
+      const onAbort = () => {
+        clearTimeout(t)
+        done(130)
+      }
+      const t = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort)
+        done(0)
+      }, seconds * 1000)
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+}
+
+/** `export NAME=value...`: set variables of the command line's environment; 1 on another form. */
+function exportBuiltin(): Builtin {
+  return async (args, _opts, state) => {
+    for (const a of args) {
+      const eq = a.indexOf('=')
+      if (eq <= 0) {
+        state.stderr.write(`export: only \`export NAME=value\` is supported, got ${JSON.stringify(a)}\n`)
+        return 1
+      }
+      state.environment[a.slice(0, eq)] = a.slice(eq + 1)
+    }
+    return 0
+  }
+}
+
 /** What {@link makeBuiltins} needs: the lazily loaded libraries and the run's abort signal. */
 export interface BuiltinDeps {
   /** shelljs, loaded on the first file command (about 20 ms of CPU). */
@@ -75,29 +139,7 @@ export function makeBuiltins(deps: BuiltinDeps): Record<string, Builtin> {
     mv: viaShelljs('mv', 2),
     touch: viaShelljs('touch', 1),
 
-    cat: async (args, _opts, state) => {
-      const files = args.length ? args : ['-']
-      let code = 0
-      for (const f of files) {
-        if (deps.signal.aborted) return 130
-        const source = f === '-' ? state.stdin : createReadStream(resolve(cwdOf(state), f))
-        try {
-          await new Promise<void>((done, fail) => {
-            source.on('error', fail)
-            source.on('end', done)
-            source.on('data', (chunk: Buffer | string) => state.stdout.write(chunk))
-          })
-        } catch (err) {
-          const e = err as NodeJS.ErrnoException
-          state.stderr.write(
-            `cat: ${f}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EISDIR' ? 'Is a directory' : e.message}\n`,
-          )
-          code = 1
-        }
-      }
-      return code
-    },
-
+    cat: catBuiltin(deps.signal, cwdOf),
     echo: async (args, _opts, state) => {
       const noNewline = args[0] === '-n'
       const words = noNewline ? args.slice(1) : args
@@ -114,37 +156,8 @@ export function makeBuiltins(deps: BuiltinDeps): Record<string, Builtin> {
       return evaluateTest(args.slice(0, -1), cwdOf(state), state)
     },
 
-    sleep: async (args, _opts, state) => {
-      const seconds = Number(args[0])
-      if (args.length !== 1 || !Number.isFinite(seconds) || seconds < 0) {
-        state.stderr.write(`sleep: invalid time interval ${JSON.stringify(args.join(' '))}\n`)
-        return 1
-      }
-      return new Promise<number>((done) => {
-        if (deps.signal.aborted) return done(130)
-        const onAbort = () => {
-          clearTimeout(t)
-          done(130)
-        }
-        const t = setTimeout(() => {
-          deps.signal.removeEventListener('abort', onAbort)
-          done(0)
-        }, seconds * 1000)
-        deps.signal.addEventListener('abort', onAbort, { once: true })
-      })
-    },
-
-    export: async (args, _opts, state) => {
-      for (const a of args) {
-        const eq = a.indexOf('=')
-        if (eq <= 0) {
-          state.stderr.write(`export: only \`export NAME=value\` is supported, got ${JSON.stringify(a)}\n`)
-          return 1
-        }
-        state.environment[a.slice(0, eq)] = a.slice(eq + 1)
-      }
-      return 0
-    },
+    sleep: sleepBuiltin(deps.signal),
+    export: exportBuiltin(),
     true: async () => 0,
     false: async () => 1,
     ':': async () => 0,
