@@ -48,3 +48,27 @@ export function normaliseAffectedArgv(argv: readonly string[]): string[] {
   const rest = head.filter((a) => a !== '--affected')
   return [...rest, ...(bare ? ['--affected'] : []), ...(i < 0 ? [] : argv.slice(i))]
 }
+
+/** A make-style variable assignment argument: `NAME=value` (a shell variable name, then `=`). */
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s
+
+/**
+ * Split the positional arguments into task names (and subcommand words) and make-style variable
+ * assignments (`CFLAGS=-O2`), in the order given; a later assignment of a name wins, as in make.
+ * A subcommand's arguments (`import`, `init`, `completion`, `cache`, `history`) are left whole.
+ */
+export function splitAssignments(args: readonly string[]): {
+  args: string[]
+  assignments: [string, string][]
+} {
+  if (['import', 'init', 'completion', '__complete', 'cache', 'history'].includes(String(args[0])))
+    return { args: [...args], assignments: [] }
+  const rest: string[] = []
+  const assignments: [string, string][] = []
+  for (const a of args) {
+    const m = ASSIGNMENT.exec(a)
+    if (m) assignments.push([m[1]!, m[2]!])
+    else rest.push(a)
+  }
+  return { args: rest, assignments }
+}

@@ -38,6 +38,7 @@ export interface OptionSpec {
 export const OPTIONS = [
   {
     name: 'force',
+    short: 'B',
     kind: 'flag',
     description: 'Run every task, ignoring up-to-date state and the cache (results are still stored)',
   },
@@ -51,7 +52,12 @@ export const OPTIONS = [
     kind: 'negated',
     description: 'Find and digest input files by walking the tree instead of asking git',
   },
-  { name: 'dry-run', kind: 'flag', description: 'Show what would run and why, without running or writing anything' },
+  {
+    name: 'dry-run',
+    short: 'n',
+    kind: 'flag',
+    description: 'Show what would run and why, without running or writing anything',
+  },
   {
     name: 'explain',
     kind: 'flag',
@@ -69,7 +75,7 @@ export const OPTIONS = [
     kind: 'flag',
     description: 'Print a machine-readable RunResult as JSON on stdout (progress goes to stderr)',
   },
-  { name: 'continue', kind: 'flag', description: 'Keep running independent tasks after a failure' },
+  { name: 'continue', short: 'k', kind: 'flag', description: 'Keep running independent tasks after a failure' },
   {
     name: 'watch',
     kind: 'flag',
@@ -77,6 +83,7 @@ export const OPTIONS = [
   },
   {
     name: 'concurrency',
+    short: 'j',
     kind: 'value',
     value: 'n',
     description: 'Tasks running at once (default: available parallelism)',
@@ -101,9 +108,16 @@ export const OPTIONS = [
     description:
       'Only these workspaces: a name, a glob, ./path, ...name (and its dependents), name... (and its dependencies); repeatable',
   },
-  { name: 'cwd', kind: 'value', value: 'dir', description: 'Folder to start from (default: the current folder)' },
+  {
+    name: 'cwd',
+    short: 'C',
+    kind: 'value',
+    value: 'dir',
+    description: 'Folder to start from (default: the current folder)',
+  },
   {
     name: 'config',
+    short: 'f',
     kind: 'value',
     value: 'file',
     description: 'Config file to use instead of searching for tasks.config.*',
@@ -256,6 +270,22 @@ export function parseArgv(cli: CAC, argv: readonly string[]): ParsedArgs {
 /** The first option key of `opts` that is not in the table (as cac reported it, e.g. `fooBar`), or undefined. */
 export function unknownOption(opts: CliOptions): string | undefined {
   return Object.keys(opts).find((k) => !KNOWN_KEYS.has(k))
+}
+
+/**
+ * The unknown option `key` (as cac reports it: `dryRn`, `x`) as the user typed it (`--dry-rn`,
+ * `-x`), and the nearest option of the table when it is a likely typo (`--dry-run`).
+ */
+export async function describeUnknown(key: string): Promise<{ typed: string; nearest?: string }> {
+  const kebab = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+  const typed = key.length === 1 ? `-${key}` : `--${kebab}`
+  if (key.length === 1) return { typed }
+  const { suggest } = await import('../lib/util/suggest.js')
+  const near = suggest(
+    kebab,
+    OPTIONS.map((o) => o.name),
+  )
+  return { typed, nearest: near && `--${near}` }
 }
 
 /** The table as the completion scripts list it (`completion.ts`). */

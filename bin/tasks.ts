@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs'
 // A leaf module (no imports), so --version and --help stay cheap.
 import { EXIT } from '../lib/errors.js'
-import { completionFlags, createCli, parseArgv, unknownOption, type ParsedArgs } from './options.js'
+import { completionFlags, createCli, describeUnknown, parseArgv, unknownOption, type ParsedArgs } from './options.js'
+import { splitAssignments } from './args.js'
 import { exitCodeForSignal, installSignalHandlers } from './signals.js'
 
 const cli = createCli()
@@ -19,7 +20,9 @@ try {
   process.stderr.write(`error: ${(err as Error).message}\n  help: run \`tasks --help\`\n`)
   process.exit(EXIT.config)
 }
-const { args, opts } = parsed
+const { opts } = parsed
+// `tasks build CFLAGS=-O2`: a NAME=value argument sets a variable for the run, as make does.
+const { args, assignments } = splitAssignments(parsed.args)
 
 if (opts.version) {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
@@ -32,8 +35,9 @@ if (opts.help) {
 }
 const unknown = unknownOption(opts)
 if (unknown !== undefined) {
+  const { typed, nearest } = await describeUnknown(unknown)
   process.stderr.write(
-    `error: unknown option \`--${unknown}\`\n  help: run \`tasks --help\`; to pass it to the task's command, put it after \`--\`\n`,
+    `error: unknown option \`${typed}\`${nearest ? `; did you mean \`${nearest}\`?` : ''}\n  help: run \`tasks --help\`; to pass it to the task's command, put it after \`--\`\n`,
   )
   process.exit(EXIT.config)
 }
@@ -67,6 +71,7 @@ async function main(): Promise<number> {
   try {
     const concurrency = lib.concurrencyOf(opts)
     const config = await lib.loadCliConfig(opts)
+    applyAssignments(config, assignments)
     if (args[0] === 'history' && !config.tasks.has('history')) {
       const { historyCommand } = await import('./commands/history.js')
       return await historyCommand(config, args.slice(1), opts, cwd, (t) => process.stdout.write(t))
@@ -93,5 +98,22 @@ async function main(): Promise<number> {
   } catch (err) {
     process.stderr.write(lib.renderError(err, cwd, !!process.stderr.isTTY && !process.env.NO_COLOR))
     return lib.exitCodeFor(err)
+  }
+}
+
+/**
+ * Apply `NAME=value` arguments as make applies command-line variables: each is exported to the
+ * environment of every task (so it enters the fingerprint of the tasks that declare it in `env`)
+ * and is the value of the task variable `NAME` (`--var NAME=value`) where a task declares one.
+ */
+function applyAssignments(
+  config: { tasks: ReadonlyMap<string, { vars?: Readonly<Record<string, unknown>> }> },
+  assignments: readonly (readonly [string, string])[],
+): void {
+  for (const [name, value] of assignments) {
+    process.env[name] = value
+    if (![...config.tasks.values()].some((t) => t.vars && name in t.vars)) continue
+    const given = opts.var === undefined ? [] : Array.isArray(opts.var) ? opts.var : [opts.var]
+    opts.var = [...given, `${name}=${value}`]
   }
 }

@@ -11,6 +11,11 @@
  * then, it is named; when several ran at once, the warning names all of them as candidates and
  * blames none; a change outside every window (the user's editor, a restore) is not reported.
  *
+ * Not reported either: writes made while only tasks that are never cached were running (no
+ * `inputs`, `fingerprint: false`, services, interactive tasks): nothing of theirs is ever restored,
+ * so an undeclared output loses nothing (an imported `npm run build` or make target would warn on
+ * every run). A write while a cached task ran beside them is still reported, naming all of them.
+ *
  * Expected writes, never reported: a task's own `depfile`, and everything inside a tool cache: a
  * folder holding a `CACHEDIR.TAG` that starts with the signature of the Cache Directory Tagging
  * Specification (cargo's `target/`, `.pytest_cache`, `.ruff_cache`, `.mypy_cache`, uv's caches
@@ -157,7 +162,8 @@ export function findUndeclaredWrites(
       else if (st.isFile() || st.isSymbolicLink()) check(d, st)
     }
   }
-  const out = [...byTasks.values()]
+  const cached = new Set(ran.filter((w) => isCached(w.task)).map((w) => w.task.name))
+  const out = [...byTasks.values()].filter((w) => w.tasks.some((t) => cached.has(t)))
   for (const w of out) w.files.sort()
   return out.sort((a, b) => (a.tasks.join() < b.tasks.join() ? -1 : 1))
 }
@@ -226,4 +232,9 @@ export function undeclaredWarnings(found: readonly UndeclaredWrite[]): { task?: 
       message: `${some} written outside every declared output while ${w.tasks.map((t) => `\`${t}\``).join(', ')} ran at once: ${files} (declare ${them} in the \`outputs\` of the task that writes ${them})`,
     }
   })
+}
+
+/** Whether a run of `task` is stored in the cache (and so restored later): it declares inputs and is not a service or interactive. */
+function isCached(task: ResolvedTask): boolean {
+  return task.inputs !== undefined && !task.service && !task.interactive
 }

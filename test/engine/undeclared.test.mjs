@@ -132,4 +132,22 @@ test("tool caches (a CACHEDIR.TAG with the signature, a pyvenv.cfg) and the task
   }
 })
 
+test('a task that is never cached (no inputs) is not warned about: nothing of it is restored; beside a cached one the write is still reported', async () => {
+  const p = project(`{
+    always: { run: 'mkdir -p build && echo a > build/a.txt' },
+    cached: { run: 'sleep 0.3 && echo b > stray.txt', inputs: [], outputs: [] },
+  }`)
+  try {
+    const alone = await warnings(p.dir, ['always'])
+    assert.is(alone.result.ok, true)
+    assert.is(undeclared(alone.warnings).length, 0, JSON.stringify(alone.warnings))
+    const both = await warnings(p.dir, ['cached'])
+    const u = undeclared(both.warnings)
+    assert.is(u.length, 1, JSON.stringify(both.warnings))
+    assert.match(u[0].message, /stray\.txt/)
+  } finally {
+    p.cleanup()
+  }
+})
+
 test.run()

@@ -29,12 +29,12 @@ test('timeoutMs: the whole tree is killed and the task fails with reason timed-o
 
 test('timeoutMs: under the portable shell (the default) the spawned program is killed too', async () => {
   const p = project(
-    `{ slow: { run: 'node -e "require(\\'fs\\').writeFileSync(\\'child.pid\\', String(process.pid)); setTimeout(() => {}, 60000)"', timeoutMs: 1500 } }`,
+    `{ slow: { run: 'node -e "require(\\'fs\\').writeFileSync(\\'child.pid\\', String(process.pid)); setTimeout(() => {}, 60000)"', timeoutMs: 4000 } }`,
   )
   try {
     const r = await tasksJson(p.dir, ['slow'])
     assert.is(r.code, 1, dump(r))
-    assert.equal(r.task('slow').reasonData, { code: 'timed-out', timeoutMs: 1500 })
+    assert.equal(r.task('slow').reasonData, { code: 'timed-out', timeoutMs: 4000 })
     const pid = Number(p.read('child.pid'))
     await waitFor(() => !alive(pid), 'the program of the timed-out task to be gone', 10_000)
   } finally {
