@@ -9,7 +9,7 @@
  *   counter), created on the first write and appended to with one `write` per line. A line is
  *   `<16 hex> <json>\n`: the JSON is `{"j":1,"k":key,"s":seq,"t":ms,"v":value}` (a set) or
  *   `{"j":1,"k":key,"s":seq,"t":ms,"d":1}` (a delete), and the hex its SHA-256's first 16 digits.
- *   Every line stands alone and is verified on read: a torn last line (`kill -9` or a full disk mid
+ *   Every line stands alone (encoded and decoded by `journal-codec.ts`) and is verified on read: a torn last line (`kill -9` or a full disk mid
  *   write) or a corrupt one is ignored, the lines around it are kept.
  * - `snapshot.json`: `{"v":1,"entries":[[key,seq,ms,value|null],...]}` (null: deleted), replaced
  *   atomically (temp file, fsync, rename) by a compaction.
@@ -43,27 +43,14 @@ import {
   writeSync,
 } from 'node:fs'
 import { join } from 'node:path'
-import { sha256 } from '../util/hash.js'
 import { ensureDir, writeFileAtomic } from '../util/fs.js'
 import { OWN_START_TIME, isProcessAlive } from '../util/process.js'
+import { JOURNAL_NAME, decodeLines, decodeSnapshot, encodeLine, statId, type JournalEntry } from './journal-codec.js'
 
 /** Compact when this many journals (of dead processes, plus this store's own) can be merged. */
 export const COMPACT_JOURNALS = 8
 /** Largest snapshot or journal read, bytes (a larger one is ignored: its keys read as absent). */
 export const MAX_JOURNAL_BYTES = 256 * 1024 * 1024
-
-/** A journal file's name: `<ms>-<pid>-<start>-<n>.jsonl`. */
-const JOURNAL_NAME = /^(\d+)-(\d+)-(\w+)-(\d+)\.jsonl$/
-
-/** One key's newest entry: `raw` is the value as read (undefined for a delete), `parsed` caches its validation. */
-interface Entry {
-  s: number
-  t: number
-  raw: unknown
-  deleted: boolean
-  /** Validated value, computed on first read (undefined: not yet; null: invalid). */
-  parsed?: unknown
-}
 
 /** What a {@link KeyedJournal} needs. */
 export interface JournalOptions<T> {
@@ -96,7 +83,7 @@ export class KeyedJournal<T> {
   private readonly genFile: string
   /** Identity of the generation file when the journal folder was last listed. */
   private gen: string | undefined
-  private readonly entries = new Map<string, Entry>()
+  private readonly entries = new Map<string, JournalEntry>()
   /** Bytes consumed (up to the last newline) of each other journal seen. */
   private readonly offsets = new Map<string, number>()
   private snapshotId: string | undefined
@@ -264,13 +251,8 @@ export class KeyedJournal<T> {
     // outrank every set (a too-low number on a set only loses the set: a miss, never a stale hit).
     if (!this.loaded || value === undefined) this.refresh()
     const prev = this.entries.get(key)
-    const entry: Entry = { s: (prev?.s ?? 0) + 1, t: Date.now(), raw: value, deleted: value === undefined }
-    const json = JSON.stringify(
-      value === undefined
-        ? { j: 1, k: key, s: entry.s, t: entry.t, d: 1 }
-        : { j: 1, k: key, s: entry.s, t: entry.t, v: value },
-    )
-    const line = Buffer.from(`${sha256(json).slice(0, 16)} ${json}\n`)
+    const entry: JournalEntry = { s: (prev?.s ?? 0) + 1, t: Date.now(), raw: value, deleted: value === undefined }
+    const line = encodeLine(key, entry.s, entry.t, value)
     const own = this.ownJournal()
     let written = 0
     try {
@@ -421,7 +403,7 @@ export class KeyedJournal<T> {
       const end = got ? buf.lastIndexOf(0x0a, got - 1) : -1
       // No complete line yet (or a torn one of a dead process): nothing to apply.
       if (end >= 0) {
-        this.applyLines(buf.toString('utf8', 0, end))
+        decodeLines(buf.toString('utf8', 0, end), (k, e) => this.apply(k, e))
         this.offsets.set(name, start + end + 1)
       }
       return true
@@ -432,29 +414,8 @@ export class KeyedJournal<T> {
     }
   }
 
-  /** Apply each valid line of `text` (lines without the trailing newline). */
-  private applyLines(text: string): void {
-    for (const line of text.split('\n')) {
-      if (line.length < 18 || line.charCodeAt(16) !== 0x20) continue
-      const json = line.slice(17)
-      if (sha256(json).slice(0, 16) !== line.slice(0, 16)) continue
-      let v: unknown
-      try {
-        v = JSON.parse(json)
-      } catch {
-        continue
-      }
-      if (!v || typeof v !== 'object') continue
-      const o = v as Record<string, unknown>
-      if (o.j !== 1 || typeof o.k !== 'string' || !isSeq(o.s) || typeof o.t !== 'number') continue
-      if (o.d === 1) this.apply(o.k, { s: o.s as number, t: o.t, raw: undefined, deleted: true })
-      else if ('v' in o && o.v !== null && o.v !== undefined)
-        this.apply(o.k, { s: o.s as number, t: o.t, raw: o.v, deleted: false })
-    }
-  }
-
   /** Keep `e` for `key` when it outranks what is known (higher seq, then later time). */
-  private apply(key: string, e: Entry): void {
+  private apply(key: string, e: JournalEntry): void {
     const cur = this.entries.get(key)
     if (!cur || e.s > cur.s || (e.s === cur.s && e.t > cur.t)) this.entries.set(key, e)
   }
@@ -475,37 +436,6 @@ export class KeyedJournal<T> {
       this.snapshotBad = true
       return
     }
-    const rows =
-      json && typeof json === 'object' && (json as { v?: unknown }).v === 1
-        ? (json as { entries?: unknown }).entries
-        : undefined
-    if (!Array.isArray(rows)) {
-      this.snapshotBad = true
-      return
-    }
-    for (const r of rows) {
-      if (!Array.isArray(r) || r.length !== 4 || typeof r[0] !== 'string' || !isSeq(r[1]) || typeof r[2] !== 'number')
-        continue
-      this.apply(
-        r[0],
-        r[3] === null
-          ? { s: r[1], t: r[2], raw: undefined, deleted: true }
-          : { s: r[1], t: r[2], raw: r[3], deleted: false },
-      )
-    }
-  }
-}
-
-function isSeq(s: unknown): s is number {
-  return Number.isSafeInteger(s) && (s as number) >= 0
-}
-
-/** A file's identity for "did it change": inode, size and mtime (ns); undefined when missing. */
-function statId(file: string): string | undefined {
-  try {
-    const st = statSync(file, { bigint: true, throwIfNoEntry: false })
-    return st ? `${st.ino}:${st.size}:${st.mtimeNs}` : undefined
-  } catch {
-    return undefined
+    if (!decodeSnapshot(json, (k, e) => this.apply(k, e))) this.snapshotBad = true
   }
 }

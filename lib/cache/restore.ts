@@ -61,64 +61,95 @@ export async function restoreEntry(
   readBlob: BlobReader,
   realRoot?: string,
 ): Promise<RestoreResult> {
-  // 1. Verify, creating nothing.
+  const verified = await verifyEntry(root, entry, readBlob, realRoot)
+  if ('reason' in verified) return { ok: false, reason: verified.reason }
+  const { outputs, blobs, log } = verified
+  const failed = writeOutputs(root, outputs, blobs)
+  if (failed) return { ok: false, reason: failed }
+  return { ok: true, restored: outputs.length, log }
+}
+
+/** An entry that passed {@link verifyEntry}: its outputs, every file blob by hash, and the log. */
+interface VerifiedEntry {
+  outputs: readonly OutputEntry[]
+  blobs: Map<string, Buffer>
+  log: Buffer
+}
+
+/** Step 1 of a restore: check the entry's shape, paths, folders and blobs, creating nothing. */
+async function verifyEntry(
+  root: string,
+  entry: ActionResult,
+  readBlob: BlobReader,
+  realRoot?: string,
+): Promise<VerifiedEntry | { reason: string }> {
   const parsed = parseActionResult(entry)
-  if (isEntryError(parsed)) return { ok: false, reason: parsed.error }
+  if (isEntryError(parsed)) return { reason: parsed.error }
   let rr: string
   try {
     rr = realRoot ?? realpathSync(root)
   } catch (err) {
-    return { ok: false, reason: `could not resolve the project root: ${(err as Error).message}` }
+    return { reason: `could not resolve the project root: ${(err as Error).message}` }
   }
   const blobs = new Map<string, Buffer>()
   const checkedDirs = new Map<string, string | undefined>()
   for (const o of parsed.outputs) {
     const bad = unsafeOutputPath(o.path)
-    if (bad) return { ok: false, reason: `output path \`${o.path}\` ${bad}` }
+    if (bad) return { reason: `output path \`${o.path}\` ${bad}` }
     try {
       const why = checkParents(root, rr, o.path, checkedDirs)
-      if (why) return { ok: false, reason: `output \`${o.path}\`: ${why}` }
+      if (why) return { reason: `output \`${o.path}\`: ${why}` }
       const st = lstatOrUndefined(join(root, o.path))
-      if (st?.isDirectory()) return { ok: false, reason: `output \`${o.path}\`: a folder is in its place` }
+      if (st?.isDirectory()) return { reason: `output \`${o.path}\`: a folder is in its place` }
     } catch (err) {
-      return { ok: false, reason: `output \`${o.path}\`: checking its folder failed (${(err as Error).message})` }
+      return { reason: `output \`${o.path}\`: checking its folder failed (${(err as Error).message})` }
     }
-    if (o.type === 'file' && !blobs.has(o.hash)) {
-      const data = await readVerified(readBlob, o.hash)
-      if (!data)
-        return {
-          ok: false,
-          reason: `cache blob ${o.hash.slice(0, 12)} for \`${o.path}\` is missing or corrupt (hash mismatch)`,
-        }
-      blobs.set(o.hash, data)
-    }
-    if (o.type === 'file') {
-      const data = blobs.get(o.hash)!
-      if (data.length !== o.size)
-        return {
-          ok: false,
-          reason: `cache entry for \`${o.path}\` records ${o.size} bytes, its blob has ${data.length}`,
-        }
-      if (gitBlobId(data) !== o.blob && o.blob.length === 40)
-        return {
-          ok: false,
-          reason: `cache entry for \`${o.path}\` records a git blob id that does not match its content`,
-        }
-    }
+    if (o.type !== 'file') continue
+    const why = await verifyBlob(o, blobs, readBlob)
+    if (why) return { reason: why }
   }
   let log: Buffer = Buffer.alloc(0)
   if (parsed.log) {
     const data = await readVerified(readBlob, parsed.log)
-    if (!data)
-      return { ok: false, reason: `cache blob ${parsed.log.slice(0, 12)} (log) is missing or corrupt (hash mismatch)` }
+    if (!data) return { reason: `cache blob ${parsed.log.slice(0, 12)} (log) is missing or corrupt (hash mismatch)` }
     log = data
   }
-  // 2. Write, remembering how to undo.
+  return { outputs: parsed.outputs, blobs, log }
+}
+
+/** Read (once per hash, into `blobs`) and check the blob of file output `o`. @returns why it is refused, or undefined */
+async function verifyBlob(
+  o: Extract<OutputEntry, { type: 'file' }>,
+  blobs: Map<string, Buffer>,
+  readBlob: BlobReader,
+): Promise<string | undefined> {
+  if (!blobs.has(o.hash)) {
+    const data = await readVerified(readBlob, o.hash)
+    if (!data) return `cache blob ${o.hash.slice(0, 12)} for \`${o.path}\` is missing or corrupt (hash mismatch)`
+    blobs.set(o.hash, data)
+  }
+  const data = blobs.get(o.hash)!
+  if (data.length !== o.size)
+    return `cache entry for \`${o.path}\` records ${o.size} bytes, its blob has ${data.length}`
+  if (gitBlobId(data) !== o.blob && o.blob.length === 40)
+    return `cache entry for \`${o.path}\` records a git blob id that does not match its content`
+  return undefined
+}
+
+/**
+ * Step 2 of a restore: write each output, remembering how to undo; on an error undo everything.
+ * @returns why it failed (nothing of the entry left on disk), or undefined when every output is in place
+ */
+function writeOutputs(
+  root: string,
+  outputs: readonly OutputEntry[],
+  blobs: ReadonlyMap<string, Buffer>,
+): string | undefined {
   const undo: (() => void)[] = []
   const backups: string[] = []
   let current: { path: string; op: string } = { path: '', op: '' }
   try {
-    for (const o of parsed.outputs) {
+    for (const o of outputs) {
       const abs = join(root, o.path)
       current = { path: o.path, op: 'create its folder' }
       mkdirTracked(root, dirname(o.path), undo)
@@ -153,13 +184,10 @@ export async function restoreEntry(
         problems.push((e as Error).message)
       }
     }
-    return {
-      ok: false,
-      reason: `restoring \`${current.path}\` failed (${current.op}): ${(err as Error).message}${problems.length ? `; rollback: ${problems.join('; ')}` : ''}`,
-    }
+    return `restoring \`${current.path}\` failed (${current.op}): ${(err as Error).message}${problems.length ? `; rollback: ${problems.join('; ')}` : ''}`
   }
   for (const b of backups) unlinkQuiet(b)
-  return { ok: true, restored: parsed.outputs.length, log }
+  return undefined
 }
 
 /** A blob whose SHA-256 is `hash`, else undefined (missing, unreadable or corrupt). */

@@ -132,6 +132,16 @@ export class TurboStore implements RemoteStore {
   async probe({ readOnly }: { readOnly: boolean }): Promise<ProbeReport> {
     const checks: ProbeCheck[] = []
     const report = { protocol: 'Turborepo remote cache API v8', url: this.display, checks }
+    if (!(await this.probeStatus(checks))) return report
+    checks.push(await this.probeRead())
+    if (readOnly) checks.push({ name: 'write', ok: true, detail: 'not tried: read-only mode' })
+    else checks.push(...(await this.probeWrite()))
+    checks.push({ name: 'protocol', ok: true, detail: 'Turborepo remote cache API v8 (/v8/artifacts)' })
+    return report
+  }
+
+  /** GET `/v8/artifacts/status` and push its checks. @returns false when the probe should stop (unreachable, credentials refused). */
+  private async probeStatus(checks: ProbeCheck[]): Promise<boolean> {
     let r
     try {
       r = await this.http.send('GET', `${this.url.base}/v8/artifacts/status${this.query}`, this.headers)
@@ -142,7 +152,7 @@ export class TurboStore implements RemoteStore {
         detail: (err as Error).message,
         fix: 'check the URL and that the server is running; a cache that is down only costs misses, never a failed build',
       })
-      return report
+      return false
     }
     if (r.status === 401 || r.status === 403 || r.status === 400) {
       checks.push({ name: 'reachable', ok: true, detail: `HTTP ${r.status}` })
@@ -154,7 +164,7 @@ export class TurboStore implements RemoteStore {
           ? 'TASKS_REMOTE_CACHE_TOKEN is not accepted by the server: check the token'
           : 'set TASKS_REMOTE_CACHE_TOKEN to a token the server accepts',
       })
-      return report
+      return false
     }
     const status = r.status === 200 ? safeJson(r.body)?.status : undefined
     checks.push({
@@ -164,71 +174,74 @@ export class TurboStore implements RemoteStore {
         r.status === 200 ? `artifacts status: ${status ?? 'unknown'}` : `HTTP ${r.status} on /v8/artifacts/status`,
       fix: r.status === 404 ? 'the URL must point at the server root (the folder holding /v8)' : undefined,
     })
+    return true
+  }
+
+  /** The `read` check: a lookup of a random hash must answer 404. */
+  private async probeRead(): Promise<ProbeCheck> {
     try {
       const s = await this.http.send('GET', this.artifactUrl(randomBytes(32).toString('hex')), this.headers)
       const auth =
         s.status === 401 || s.status === 403 || (s.status === 400 && /authori[sz]ation/i.test(s.body.toString()))
-      checks.push(
-        s.status === 404
-          ? { name: 'read', ok: true, detail: 'a lookup of an unknown hash answered 404 (a miss), as it should' }
-          : {
-              name: 'read',
-              ok: false,
-              detail: `a lookup answered HTTP ${s.status}${auth ? ' (credentials refused)' : ''}`,
-              fix: !auth
-                ? undefined
-                : this.headers.authorization
-                  ? 'the server does not accept TASKS_REMOTE_CACHE_TOKEN: check the token and the team (TASKS_REMOTE_CACHE_TEAM or ?team=)'
-                  : 'set TASKS_REMOTE_CACHE_TOKEN to a token the server accepts',
-            },
-      )
+      return s.status === 404
+        ? { name: 'read', ok: true, detail: 'a lookup of an unknown hash answered 404 (a miss), as it should' }
+        : {
+            name: 'read',
+            ok: false,
+            detail: `a lookup answered HTTP ${s.status}${auth ? ' (credentials refused)' : ''}`,
+            fix: !auth
+              ? undefined
+              : this.headers.authorization
+                ? 'the server does not accept TASKS_REMOTE_CACHE_TOKEN: check the token and the team (TASKS_REMOTE_CACHE_TEAM or ?team=)'
+                : 'set TASKS_REMOTE_CACHE_TOKEN to a token the server accepts',
+          }
     } catch (err) {
-      checks.push({ name: 'read', ok: false, detail: (err as Error).message })
+      return { name: 'read', ok: false, detail: (err as Error).message }
     }
-    if (readOnly) {
-      checks.push({ name: 'write', ok: true, detail: 'not tried: read-only mode' })
-    } else {
-      try {
-        const hash = `typed-tasks-probe-${randomBytes(8).toString('hex')}`
-        await this.putArtifact(hash, Buffer.from('probe'), 0)
-        checks.push({ name: 'write', ok: true, detail: 'a probe artifact was uploaded' })
-        // Read it back: a server with a signature key of its own answers 404 for untagged artifacts.
-        const back = await this.http.send('GET', this.artifactUrl(hash), this.headers)
-        if (back.status === 404 && /tag/i.test(back.body.toString())) {
-          checks.push({
-            name: 'signing',
-            ok: false,
-            detail:
-              'the server only serves signed artifacts (it answered "artifact tag not found" for an unsigned upload)',
-            fix: "set TASKS_REMOTE_CACHE_SIGNATURE_KEY to the team's signing key",
-          })
-        } else if (
-          back.status === 200 &&
-          this.options.signatureKey &&
-          !verifyTurboTag(this.options.signatureKey, hash, this.teamId, back.body, back.headers['x-artifact-tag'])
-        ) {
-          checks.push({
-            name: 'signing',
-            ok: false,
-            detail: 'the server does not return the x-artifact-tag it was given, so every download is a miss',
-            fix: 'set TURBO_REMOTE_CACHE_SIGNATURE_KEY on turborepo-remote-cache so it stores tags',
-          })
-        }
-      } catch (err) {
-        const e = err as RemoteError
+  }
+
+  /** The `write` check (a probe artifact uploaded), then `signing` when reading it back shows a tag problem. */
+  private async probeWrite(): Promise<ProbeCheck[]> {
+    const checks: ProbeCheck[] = []
+    try {
+      const hash = `typed-tasks-probe-${randomBytes(8).toString('hex')}`
+      await this.putArtifact(hash, Buffer.from('probe'), 0)
+      checks.push({ name: 'write', ok: true, detail: 'a probe artifact was uploaded' })
+      // Read it back: a server with a signature key of its own answers 404 for untagged artifacts.
+      const back = await this.http.send('GET', this.artifactUrl(hash), this.headers)
+      if (back.status === 404 && /tag/i.test(back.body.toString())) {
         checks.push({
-          name: 'write',
+          name: 'signing',
           ok: false,
-          detail: e.message,
-          fix:
-            e.kind === 'auth'
-              ? 'this token may not upload (a read-only server or token): run read-only with TASKS_REMOTE_CACHE_READ_ONLY=1, or use a token with write access'
-              : undefined,
+          detail:
+            'the server only serves signed artifacts (it answered "artifact tag not found" for an unsigned upload)',
+          fix: "set TASKS_REMOTE_CACHE_SIGNATURE_KEY to the team's signing key",
+        })
+      } else if (
+        back.status === 200 &&
+        this.options.signatureKey &&
+        !verifyTurboTag(this.options.signatureKey, hash, this.teamId, back.body, back.headers['x-artifact-tag'])
+      ) {
+        checks.push({
+          name: 'signing',
+          ok: false,
+          detail: 'the server does not return the x-artifact-tag it was given, so every download is a miss',
+          fix: 'set TURBO_REMOTE_CACHE_SIGNATURE_KEY on turborepo-remote-cache so it stores tags',
         })
       }
+    } catch (err) {
+      const e = err as RemoteError
+      checks.push({
+        name: 'write',
+        ok: false,
+        detail: e.message,
+        fix:
+          e.kind === 'auth'
+            ? 'this token may not upload (a read-only server or token): run read-only with TASKS_REMOTE_CACHE_READ_ONLY=1, or use a token with write access'
+            : undefined,
+      })
     }
-    checks.push({ name: 'protocol', ok: true, detail: 'Turborepo remote cache API v8 (/v8/artifacts)' })
-    return report
+    return checks
   }
 
   async close(): Promise<void> {
