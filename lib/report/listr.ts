@@ -33,6 +33,31 @@ interface Slot {
   skip(t: string): void
 }
 
+type End = Extract<RunEvent, { type: 'task:end' }>
+type Listr2 = typeof import('listr2')
+type Kleur = typeof import('kleur')
+/** The latest state of a task's row, kept until listr2 has started its slot. */
+interface RowState {
+  title?: string
+  output?: string
+  end?: End
+  started?: number
+  why?: string
+}
+
+/** What both views share: the options, the modules loaded on demand, and what is written after the view. */
+interface View {
+  tasks: readonly string[]
+  write: (text: string) => void
+  logs: OutputLogs
+  keep: number
+  listr2: Listr2
+  kleur: Kleur
+  failedLogs: { task: string; log: string }[]
+  warnings: string[]
+  summary?: RunSummary
+}
+
 /**
  * @param tasks task names in the order they are shown (the run's topological order)
  * @param write where the summary and failed logs go after the view is done (e.g. stderr)
@@ -42,200 +67,234 @@ export async function createListrReporter(
   write: (text: string) => void,
   options: ListrReporterOptions = {},
 ): Promise<Reporter> {
-  const { Listr, ListrTaskState } = await import('listr2')
-  const logs = options.outputLogs ?? 'full'
-  const keep = options.keepLines ?? 3
-  const keepTail = new Map<string, string>()
-  const kleur = (await import('kleur')).default
-  const failedLogs: { task: string; log: string }[] = []
-  const warnings: string[] = []
-  let summary: RunSummary | undefined
-  const bounded = tasks.length > MAX_LINES
-  const slots = new Map<string, Slot>()
-  let applySlot: (name: string) => void = () => {}
-  const statusText = (status: TaskStatus, e: Extract<RunEvent, { type: 'task:end' }>) =>
-    ({
-      ran: `ran in ${formatMs(e.durationMs)}`,
-      'cache-hit': `cache hit (saved ${formatMs(e.savedMs)})`,
-      'up-to-date': 'up to date',
-      failed: formatReason(e.reason),
-      interrupted: `interrupted after ${formatMs(e.durationMs)}`,
-      skipped: `skipped: ${formatReason(e.reason)}`,
-    })[status]
+  const listr2 = await import('listr2')
+  const view: View = {
+    tasks,
+    write,
+    logs: options.outputLogs ?? 'full',
+    keep: options.keepLines ?? 3,
+    listr2,
+    kleur: (await import('kleur')).default,
+    failedLogs: [],
+    warnings: [],
+  }
+  return tasks.length > MAX_LINES ? boundedView(view) : taskListView(view)
+}
 
-  let listrDone: Promise<void>
+/** A finished task's title text (`ran in 1.2s`, `cache hit (saved …)`, `skipped: …`, …). */
+function statusText(status: TaskStatus, e: End): string {
+  return {
+    ran: `ran in ${formatMs(e.durationMs)}`,
+    'cache-hit': `cache hit (saved ${formatMs(e.savedMs)})`,
+    'up-to-date': 'up to date',
+    failed: formatReason(e.reason),
+    interrupted: `interrupted after ${formatMs(e.durationMs)}`,
+    skipped: `skipped: ${formatReason(e.reason)}`,
+  }[status]
+}
+
+/** After the view: the warnings, the failed tasks' logs, the summary line. */
+function finish(v: View): void {
+  const { kleur, write } = v
+  for (const w of v.warnings) write(`${kleur.yellow('warning')}: ${w}\n`)
+  for (const f of v.failedLogs) {
+    write(kleur.red(`--- log of failed task ${f.task} ---\n`))
+    write(f.log.endsWith('\n') ? f.log : f.log + '\n')
+  }
+  if (v.summary) write(summaryLine(v.summary) + '\n')
+}
+
+/** The bounded view of a large graph: one line with counters and the running tasks, refreshed every second. */
+function boundedView(v: View): Reporter {
+  const { kleur, tasks, logs } = v
   const counters = { done: 0, running: new Map<string, number>(), failed: 0 }
-  if (!bounded) {
-    const listr = new Listr(
-      tasks.map((name) => ({
-        title: `${name} ${kleur.dim('waiting')}`,
-        // One output entry: the last line while running, or with `full` the last `keep` lines, kept after the end.
-        rendererOptions: logs === 'full' ? { outputBar: 1, persistentOutput: true } : { outputBar: 1 },
-        task: (
-          _: unknown,
-          t: { title: string; output: string; skip(m?: string): void; task: { state$: unknown; isPaused(): boolean } },
-        ) =>
+  let slot: Slot | undefined
+  let ended = false
+  const settle = () => (counters.failed ? slot?.reject(new Error(`${counters.failed} failed`)) : slot?.resolve())
+  const listr = new v.listr2.Listr(
+    [
+      {
+        title: `${tasks.length} tasks`,
+        rendererOptions: { outputBar: 1 },
+        task: (_: unknown, t: { title: string; output: string }) =>
           new Promise<void>((resolve, reject) => {
-            // Waiting tasks are paused (a still square), not spinning like the running ones.
-            t.task.state$ = ListrTaskState.PAUSED
-            const start = () => {
-              if (t.task.isPaused()) t.task.state$ = ListrTaskState.STARTED
-            }
-            slots.set(name, {
-              start,
-              resolve: () => {
-                start()
-                resolve()
-              },
-              reject: (err) => {
-                start()
-                reject(err)
-              },
+            slot = {
+              start: () => {},
+              resolve,
+              reject,
               setTitle: (s) => (t.title = s),
               setOutput: (s) => (t.output = s),
-              skip: (m) => {
-                start()
-                t.skip(m)
-              },
-            })
-            applySlot(name)
+              skip: () => {},
+            }
+            // The run may have ended before listr2 started this task (a fast no-op): settle it now.
+            refresh()
+            if (ended) settle()
           }),
-      })),
-      // registerSignalListeners: listr2's own SIGINT handler exits 127 without the summary; bin/signals.ts handles signals.
-      // pausedTimer off: a waiting (paused) task has no countdown to show.
-      {
-        concurrent: true,
-        exitOnError: false,
-        registerSignalListeners: false,
-        rendererOptions: {
-          collapseErrors: false,
-          showSkipMessage: true,
-          collapseSkips: true,
-          pausedTimer: { field: () => '', condition: false },
-        },
       },
+    ],
+    { exitOnError: false, registerSignalListeners: false, rendererOptions: {} },
+  )
+  const listrDone = listr.run().then(
+    () => undefined,
+    () => undefined,
+  )
+  const refresh = () => {
+    const now = Date.now()
+    // Longest-running first, each with its elapsed time.
+    const running = [...counters.running]
+      .sort((a, b) => a[1] - b[1])
+      .map(([n, t]) => `${n} ${kleur.dim(formatMs(now - t))}`)
+    slot?.setTitle(
+      `${counters.done}/${tasks.length} tasks done${counters.failed ? kleur.red(`, ${counters.failed} failed`) : ''}` +
+        `, ${tasks.length - counters.done - running.length} waiting` +
+        (running.length
+          ? ` | running: ${running.slice(0, 4).join(', ')}${running.length > 4 ? ` +${running.length - 4}` : ''}`
+          : ''),
     )
-    listrDone = listr.run().then(
-      () => undefined,
-      () => undefined,
-    )
-  } else {
-    let slot: Slot | undefined
-    let ended = false
-    const settle = () => (counters.failed ? slot?.reject(new Error(`${counters.failed} failed`)) : slot?.resolve())
-    const listr = new Listr(
-      [
-        {
-          title: `${tasks.length} tasks`,
-          rendererOptions: { outputBar: 1 },
-          task: (_: unknown, t: { title: string; output: string }) =>
-            new Promise<void>((resolve, reject) => {
-              slot = {
-                start: () => {},
-                resolve,
-                reject,
-                setTitle: (s) => (t.title = s),
-                setOutput: (s) => (t.output = s),
-                skip: () => {},
-              }
-              // The run may have ended before listr2 started this task (a fast no-op): settle it now.
-              refresh()
-              if (ended) settle()
-            }),
-        },
-      ],
-      { exitOnError: false, registerSignalListeners: false, rendererOptions: {} },
-    )
-    listrDone = listr.run().then(
-      () => undefined,
-      () => undefined,
-    )
-    const refresh = () => {
-      const now = Date.now()
-      // Longest-running first, each with its elapsed time.
-      const running = [...counters.running]
-        .sort((a, b) => a[1] - b[1])
-        .map(([n, t]) => `${n} ${kleur.dim(formatMs(now - t))}`)
-      slot?.setTitle(
-        `${counters.done}/${tasks.length} tasks done${counters.failed ? kleur.red(`, ${counters.failed} failed`) : ''}` +
-          `, ${tasks.length - counters.done - running.length} waiting` +
-          (running.length
-            ? ` | running: ${running.slice(0, 4).join(', ')}${running.length > 4 ? ` +${running.length - 4}` : ''}`
-            : ''),
-      )
-    }
-    const ticker = setInterval(refresh, 1000)
-    ticker.unref?.()
-    return {
-      onEvent(e) {
-        if (e.type === 'task:start') counters.running.set(e.task, e.time)
-        else if (e.type === 'task:output' && !e.replay && streamsOutput(logs, false))
-          slot?.setOutput(`[${e.task}] ${lastLine(e.text)}`)
-        else if (e.type === 'task:end') {
-          counters.running.delete(e.task)
-          counters.done++
-          if (e.status === 'failed' || e.status === 'interrupted') {
-            counters.failed++
-            if (e.status === 'failed' && e.error?.startsWith('service `'))
-              failedLogs.push({ task: e.task, log: e.error })
-            else if (e.log && showsFailedLog(logs)) failedLogs.push({ task: e.task, log: e.log })
-          }
-        } else if (e.type === 'warning') warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
-        else if (e.type === 'run:end') summary = e.summary
-        refresh()
-        if (e.type === 'run:end') {
-          ended = true
-          settle()
+  }
+  const ticker = setInterval(refresh, 1000)
+  ticker.unref?.()
+  return {
+    onEvent(e) {
+      if (e.type === 'task:start') counters.running.set(e.task, e.time)
+      else if (e.type === 'task:output' && !e.replay && streamsOutput(logs, false))
+        slot?.setOutput(`[${e.task}] ${lastLine(e.text)}`)
+      else if (e.type === 'task:end') {
+        counters.running.delete(e.task)
+        counters.done++
+        if (e.status === 'failed' || e.status === 'interrupted') {
+          counters.failed++
+          if (e.status === 'failed' && e.error?.startsWith('service `'))
+            v.failedLogs.push({ task: e.task, log: e.error })
+          else if (e.log && showsFailedLog(logs)) v.failedLogs.push({ task: e.task, log: e.log })
         }
-      },
-      async close() {
-        clearInterval(ticker)
+      } else if (e.type === 'warning') v.warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
+      else if (e.type === 'run:end') v.summary = e.summary
+      refresh()
+      if (e.type === 'run:end') {
         ended = true
         settle()
-        await listrDone
-        finish()
+      }
+    },
+    async close() {
+      clearInterval(ticker)
+      ended = true
+      settle()
+      await listrDone
+      finish(v)
+    },
+  }
+}
+
+/**
+ * Start listr2 with one row per task, each waiting (paused) until its slot is driven; `slots` gets
+ * each row's {@link Slot} as listr2 starts it, then `applySlot(name)` runs.
+ * @returns a promise that settles when listr2 is done (never rejects)
+ */
+function runTaskList(v: View, slots: Map<string, Slot>, applySlot: (name: string) => void): Promise<void> {
+  const { Listr, ListrTaskState } = v.listr2
+  const listr = new Listr(
+    v.tasks.map((name) => ({
+      title: `${name} ${v.kleur.dim('waiting')}`,
+      // One output entry: the last line while running, or with `full` the last `keep` lines, kept after the end.
+      rendererOptions: v.logs === 'full' ? { outputBar: 1, persistentOutput: true } : { outputBar: 1 },
+      task: (
+        _: unknown,
+        t: { title: string; output: string; skip(m?: string): void; task: { state$: unknown; isPaused(): boolean } },
+      ) =>
+        new Promise<void>((resolve, reject) => {
+          // Waiting tasks are paused (a still square), not spinning like the running ones.
+          t.task.state$ = ListrTaskState.PAUSED
+          const start = () => {
+            if (t.task.isPaused()) t.task.state$ = ListrTaskState.STARTED
+          }
+          slots.set(name, {
+            start,
+            resolve: () => {
+              start()
+              resolve()
+            },
+            reject: (err) => {
+              start()
+              reject(err)
+            },
+            setTitle: (s) => (t.title = s),
+            setOutput: (s) => (t.output = s),
+            skip: (m) => {
+              start()
+              t.skip(m)
+            },
+          })
+          applySlot(name)
+        }),
+    })),
+    // registerSignalListeners: listr2's own SIGINT handler exits 127 without the summary; bin/signals.ts handles signals.
+    // pausedTimer off: a waiting (paused) task has no countdown to show.
+    {
+      concurrent: true,
+      exitOnError: false,
+      registerSignalListeners: false,
+      rendererOptions: {
+        collapseErrors: false,
+        showSkipMessage: true,
+        collapseSkips: true,
+        pausedTimer: { field: () => '', condition: false },
       },
-    }
-  }
+    },
+  )
+  return listr.run().then(
+    () => undefined,
+    () => undefined,
+  )
+}
 
-  function finish() {
-    for (const w of warnings) write(`${kleur.yellow('warning')}: ${w}\n`)
-    for (const f of failedLogs) {
-      write(kleur.red(`--- log of failed task ${f.task} ---\n`))
-      write(f.log.endsWith('\n') ? f.log : f.log + '\n')
-    }
-    if (summary) write(summaryLine(summary) + '\n')
+/**
+ * Apply the latest state of `name`'s row (`info`) to its slot, once both exist; a row that ended
+ * is settled and forgotten. `keepTail`: the last log lines of each task (for `outputLogs: 'full'`).
+ */
+function applyRow(
+  v: View,
+  name: string,
+  slots: Map<string, Slot>,
+  info: Map<string, RowState>,
+  keepTail: ReadonlyMap<string, string>,
+): void {
+  const { kleur } = v
+  const s = slots.get(name)
+  const i = info.get(name)
+  if (!s || !i) return
+  if (i.started !== undefined) s.start()
+  if (i.title) s.setTitle(i.title)
+  if (i.output) s.setOutput(i.output)
+  const e = i.end
+  if (!e) return
+  const text = statusText(e.status, e)
+  if (e.status === 'failed' || e.status === 'interrupted') {
+    s.setTitle(e.task)
+    s.reject(new Error(text))
+  } else if (e.status === 'skipped' || e.status === 'up-to-date') {
+    s.skip(`${e.task} ${kleur.dim(text)}`)
+    s.resolve()
+  } else {
+    s.setTitle(`${e.task} ${e.status === 'cache-hit' ? kleur.blue(text) : kleur.green(text)}`)
+    // --output-logs full: the last lines of the log stay under the finished task.
+    const tail = keepTail.get(name)
+    s.setOutput(v.logs === 'full' && tail ? lastLines(tail, v.keep) : '')
+    s.resolve()
   }
+  slots.delete(name)
+  info.delete(name)
+}
 
+/** The view of a small graph: one row per task, running rows with their elapsed time and last output. */
+function taskListView(v: View): Reporter {
+  const { kleur, logs, keep } = v
+  const keepTail = new Map<string, string>()
+  const slots = new Map<string, Slot>()
   // Events may arrive before listr2 has started a task's slot: keep the latest state and apply it when it does.
-  type End = Extract<RunEvent, { type: 'task:end' }>
-  const info = new Map<string, { title?: string; output?: string; end?: End; started?: number; why?: string }>()
-  applySlot = (name: string) => {
-    const s = slots.get(name)
-    const i = info.get(name)
-    if (!s || !i) return
-    if (i.started !== undefined) s.start()
-    if (i.title) s.setTitle(i.title)
-    if (i.output) s.setOutput(i.output)
-    const e = i.end
-    if (!e) return
-    const text = statusText(e.status, e)
-    if (e.status === 'failed' || e.status === 'interrupted') {
-      s.setTitle(e.task)
-      s.reject(new Error(text))
-    } else if (e.status === 'skipped' || e.status === 'up-to-date') {
-      s.skip(`${e.task} ${kleur.dim(text)}`)
-      s.resolve()
-    } else {
-      s.setTitle(`${e.task} ${e.status === 'cache-hit' ? kleur.blue(text) : kleur.green(text)}`)
-      // --output-logs full: the last lines of the log stay under the finished task.
-      const tail = keepTail.get(name)
-      s.setOutput(logs === 'full' && tail ? lastLines(tail, keep) : '')
-      s.resolve()
-    }
-    slots.delete(name)
-    info.delete(name)
-  }
+  const info = new Map<string, RowState>()
+  const applySlot = (name: string) => applyRow(v, name, slots, info, keepTail)
+  const listrDone = runTaskList(v, slots, applySlot)
   // Running rows show their elapsed time, refreshed every second.
   const running = new Map<string, number>()
   const runningTitle = (name: string) => {
@@ -246,10 +305,7 @@ export async function createListrReporter(
     for (const name of running.keys()) update(name, { title: runningTitle(name) })
   }, 1000)
   ticker.unref?.()
-  const update = (
-    name: string,
-    patch: { title?: string; output?: string; end?: End; started?: number; why?: string },
-  ) => {
+  const update = (name: string, patch: RowState) => {
     info.set(name, { ...info.get(name), ...patch })
     applySlot(name)
   }
@@ -271,12 +327,12 @@ export async function createListrReporter(
       } else if (e.type === 'task:end') {
         running.delete(e.task)
         // A service's failure says what it waited for and ends with its last log lines: show that.
-        if (e.status === 'failed' && e.error?.startsWith('service `')) failedLogs.push({ task: e.task, log: e.error })
+        if (e.status === 'failed' && e.error?.startsWith('service `')) v.failedLogs.push({ task: e.task, log: e.error })
         else if ((e.status === 'failed' || e.status === 'interrupted') && e.log && showsFailedLog(logs))
-          failedLogs.push({ task: e.task, log: e.log })
+          v.failedLogs.push({ task: e.task, log: e.log })
         update(e.task, { end: e })
-      } else if (e.type === 'warning') warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
-      else if (e.type === 'run:end') summary = e.summary
+      } else if (e.type === 'warning') v.warnings.push(`${e.task ? `[${e.task}] ` : ''}${e.message}`)
+      else if (e.type === 'run:end') v.summary = e.summary
     },
     async close() {
       // Let listr2 start every slot, then settle the ones that never got an end event.
@@ -289,7 +345,7 @@ export async function createListrReporter(
         }
       }
       await listrDone
-      finish()
+      finish(v)
     },
   }
 }

@@ -20,7 +20,7 @@ import { reasonCode, reasonDetails, reasonText, type ReasonDetail, type ReasonLi
 /** Version of {@link RunModel}'s JSON shape (`--summarize`); see docs/reference/run-summary.md. */
 export const RUN_MODEL_SCHEMA = 1
 
-/** A task's outcome in the model: engine v2's statuses, plus `'not-run'` for a task that got no end event. */
+/** A task's outcome in the model: the engine's statuses, plus `'not-run'` for a task that got no end event. */
 export type ModelStatus = 'ran' | 'cache-hit' | 'up-to-date' | 'failed' | 'skipped' | 'interrupted' | 'not-run'
 
 /** One task of the run. Times are ms from the run's start. */
@@ -183,22 +183,31 @@ export function newRunId(time = Date.now()): string {
 }
 
 type End = Extract<RunEvent, { type: 'task:end' }>
-/** The fields of engine v2's `task:end` that engine v1 lacks, read when present. */
-type EndV2 = Omit<End, 'status' | 'reason'> & {
-  status: string
-  reason: ReasonLike
-  runReason?: ReasonLike
-  cacheSource?: 'local' | 'remote'
-  outputs?: string[]
-  fingerprint?: string
-}
 
+/** What the collector saw of one task. */
 interface Seen {
   start?: number
   startReason?: ReasonLike
-  end?: EndV2
+  end?: End
   log: string
   logCapped: boolean
+}
+
+/** What the collector saw of the run, filled in by {@link collect}. Times are epoch ms. */
+interface Collected {
+  seen: Map<string, Seen>
+  /** Tasks seen in events but absent from the graph, in order of first sight. */
+  order: string[]
+  warnings: { task?: string; message: string }[]
+  t0?: number
+  tEnd?: number
+  cpu0?: CpuSample
+  cpu1?: CpuSample
+  concurrency?: number
+  dryRun: boolean
+  interrupted: boolean
+  /** The run summary's wall time, ms. */
+  summaryWall?: number
 }
 
 /**
@@ -209,218 +218,213 @@ interface Seen {
  * writeFileSync('summary.json', JSON.stringify(c.model()))
  */
 export function createRunCollector(o: CollectorOptions): RunCollector {
-  const seen = new Map<string, Seen>()
-  const order: string[] = []
-  const warnings: { task?: string; message: string }[] = []
-  let t0: number | undefined
-  let tEnd: number | undefined
-  let cpu0: CpuSample | undefined
-  let cpu1: CpuSample | undefined
-  let concurrency: number | undefined
-  let dryRun = false
-  let interrupted = false
-  let summaryWall: number | undefined
+  const state: Collected = { seen: new Map(), order: [], warnings: [], dryRun: false, interrupted: false }
   const maxFull = o.maxFullLog ?? 8 * 1024 * 1024
   const runId = o.runId ?? newRunId()
-  const get = (task: string) => {
-    let s = seen.get(task)
-    if (!s) {
-      seen.set(task, (s = { log: '', logCapped: false }))
-      if (!o.deps.has(task)) order.push(task)
-    }
-    return s
-  }
   return {
     runId,
-    onEvent(e) {
-      switch (e.type) {
-        case 'run:start':
-          t0 = e.time
-          cpu0 = sampleCpu()
-          concurrency = e.concurrency
-          dryRun = e.dryRun
-          break
-        case 'task:start': {
-          const s = get(e.task)
-          s.start = e.time
-          s.startReason = e.reason as ReasonLike
-          break
-        }
-        case 'task:output': {
-          const s = get(e.task)
-          if (s.log.length + e.text.length <= maxFull) s.log += e.text
-          else s.logCapped = true
-          break
-        }
-        case 'task:ready':
-          break
-        case 'task:end': {
-          const s = get(e.task)
-          s.end = e as unknown as EndV2
-          // Engine v1 does not stream a function task's thrown error: the end event's log has it.
-          if (e.log && e.log.length > s.log.length) s.log = e.log.slice(0, maxFull)
-          break
-        }
-        case 'warning':
-          warnings.push({ ...(e.task ? { task: e.task } : {}), message: e.message })
-          break
-        case 'run:end':
-          tEnd = e.time
-          cpu1 = sampleCpu()
-          summaryWall = e.summary.wallMs
-          interrupted = e.summary.interrupted
-          break
-      }
-    },
+    onEvent: (e) => collect(state, o, maxFull, e),
     async close() {},
     fullLog: (task) => {
-      const s = seen.get(task)
+      const s = state.seen.get(task)
       return s && s.log ? s.log : undefined
     },
-    model: () => buildModel(),
+    model: () => buildModel(o, state, runId),
   }
+}
 
-  function buildModel(): RunModel {
-    const start = t0 ?? Date.now()
-    const names = [...o.deps.keys(), ...order]
-    const n = names.length
-    const budget = o.logBudget ?? Math.max(400, Math.min(8000, Math.floor(600_000 / Math.max(1, n))))
-    const tasks: TaskModel[] = names.map((name) => {
-      const s = seen.get(name) ?? { log: '', logCapped: false }
-      const e = s.end
-      const deps = [...(o.deps.get(name) ?? [])]
-      if (!e) {
-        return {
-          name,
-          status: 'not-run',
-          reasonCode: 'other',
-          reason: s.start !== undefined ? 'started, no end seen' : 'not reached',
-          whyDetails: [],
-          deps,
-          durationMs: 0,
-          savedMs: 0,
-          critical: false,
-          ...(s.start !== undefined
-            ? { startMs: s.start - start, whyCode: reasonCode(s.startReason), why: reasonText(s.startReason) }
-            : {}),
-        }
-      }
-      const code = reasonCode(e.reason)
-      let status = e.status as ModelStatus
-      // Engine v1 reports an interrupted task as failed with reason `interrupted`.
-      if (status === 'failed' && code === 'interrupted') status = 'interrupted'
-      const executed = status === 'ran' || status === 'failed' || status === 'interrupted'
-      const whyReason = executed ? (e.runReason ?? (status === 'ran' ? e.reason : s.startReason)) : undefined
-      const endMs = e.time - start
-      const startMs = s.start !== undefined ? s.start - start : Math.max(0, endMs - (e.durationMs ?? 0))
-      const source =
-        status === 'cache-hit'
-          ? (e.cacheSource ??
-            (typeof e.reason === 'object' && e.reason.code === 'restored'
-              ? (e.reason as { source: 'local' | 'remote' }).source
-              : 'local'))
-          : undefined
-      const t: TaskModel = {
-        name,
-        status,
-        reasonCode: code,
-        reason: reasonText(e.reason),
-        whyDetails: reasonDetails(whyReason),
-        deps,
-        startMs,
-        endMs,
-        durationMs: e.durationMs ?? 0,
-        savedMs: e.savedMs ?? 0,
-        critical: false,
-      }
-      if (whyReason !== undefined) {
-        t.whyCode = reasonCode(whyReason)
-        t.why = reasonText(whyReason)
-      }
-      if (source) t.cacheSource = source
-      if (e.exitCode !== undefined) t.exitCode = e.exitCode
-      if (e.error) t.error = e.error
-      if (e.outputs) t.outputs = [...e.outputs]
-      if (e.fingerprint) t.fingerprint = e.fingerprint
-      if (s.log) t.log = excerptLog(s.log, status === 'failed' ? budget * 4 : budget)
-      if (s.log && s.logCapped) t.log!.truncated = true
-      if (status === 'failed') {
-        const lines = firstErrorLines(s.log, e.error)
-        const cwd = join(o.root, o.cwds?.get(name) ?? '.')
-        const location = findSourceLocation(lines, o.root, cwd)
-        t.failure = { lines, ...(location ? { location } : {}) }
-      }
-      return t
-    })
-    const byName = new Map(tasks.map((t) => [t.name, t]))
-    const critical = criticalPath(
-      names,
-      (t) => byName.get(t)?.deps ?? [],
-      (t) => byName.get(t)?.durationMs ?? 0,
-    )
-    for (const c of critical.tasks) byName.get(c)!.critical = true
-    const wallMs = summaryWall ?? (tEnd ?? Date.now()) - start
-    const count = (s: ModelStatus) => tasks.filter((t) => t.status === s).length
-    const hits = tasks.filter((t) => t.status === 'cache-hit')
-    const counts: RunCounts = {
-      tasks: n,
-      ran: count('ran'),
-      cacheHits: hits.length,
-      localHits: hits.filter((t) => t.cacheSource !== 'remote').length,
-      remoteHits: hits.filter((t) => t.cacheSource === 'remote').length,
-      upToDate: count('up-to-date'),
-      failed: count('failed'),
-      skipped: count('skipped'),
-      interrupted: count('interrupted'),
-      notRun: count('not-run'),
-      savedMs: tasks.reduce((a, t) => a + t.savedMs, 0),
+/** The record of `task` in `state`, created (and, outside the graph `o.deps`, appended to the order) when first seen. */
+function seenTask(state: Collected, o: CollectorOptions, task: string): Seen {
+  let s = state.seen.get(task)
+  if (!s) {
+    state.seen.set(task, (s = { log: '', logCapped: false }))
+    if (!o.deps.has(task)) state.order.push(task)
+  }
+  return s
+}
+
+/** Record one event in `state`; each task's streamed log is kept up to `maxFull` characters. */
+function collect(state: Collected, o: CollectorOptions, maxFull: number, e: RunEvent): void {
+  switch (e.type) {
+    case 'run:start':
+      state.t0 = e.time
+      state.cpu0 = sampleCpu()
+      state.concurrency = e.concurrency
+      state.dryRun = e.dryRun
+      break
+    case 'task:start': {
+      const s = seenTask(state, o, e.task)
+      s.start = e.time
+      s.startReason = e.reason
+      break
     }
-    const failures = tasks.filter((t) => t.status === 'failed').sort((a, b) => (a.endMs ?? 0) - (b.endMs ?? 0))
-    const first = failures[0]
-    const busy = tasks.filter((t) => t.durationMs > 0 && t.startMs !== undefined)
-    const cpuTime =
-      cpu0 && cpu1
-        ? cpuBetween(cpu0, cpu1)
-        : { selfMs: 0, totalMs: 0, note: 'the run did not start and end in this collector' }
+    case 'task:output': {
+      const s = seenTask(state, o, e.task)
+      if (s.log.length + e.text.length <= maxFull) s.log += e.text
+      else s.logCapped = true
+      break
+    }
+    case 'task:ready':
+      break
+    case 'task:end': {
+      const s = seenTask(state, o, e.task)
+      s.end = e
+      // The end event's log wins when it holds more than was streamed.
+      if (e.log && e.log.length > s.log.length) s.log = e.log.slice(0, maxFull)
+      break
+    }
+    case 'warning':
+      state.warnings.push({ ...(e.task ? { task: e.task } : {}), message: e.message })
+      break
+    case 'run:end':
+      state.tEnd = e.time
+      state.cpu1 = sampleCpu()
+      state.summaryWall = e.summary.wallMs
+      state.interrupted = e.summary.interrupted
+      break
+  }
+}
+
+/** The model of what `state` holds (complete after `run:end`). Reads the clock when the run has not ended. */
+function buildModel(o: CollectorOptions, state: Collected, runId: string): RunModel {
+  const start = state.t0 ?? Date.now()
+  const names = [...o.deps.keys(), ...state.order]
+  const n = names.length
+  const budget = o.logBudget ?? Math.max(400, Math.min(8000, Math.floor(600_000 / Math.max(1, n))))
+  const tasks = names.map((name) => taskModel(o, name, state.seen.get(name), start, budget))
+  const byName = new Map(tasks.map((t) => [t.name, t]))
+  const critical = criticalPath(
+    names,
+    (t) => byName.get(t)?.deps ?? [],
+    (t) => byName.get(t)?.durationMs ?? 0,
+  )
+  for (const c of critical.tasks) byName.get(c)!.critical = true
+  const wallMs = state.summaryWall ?? (state.tEnd ?? Date.now()) - start
+  const counts = countsOf(tasks)
+  const first = tasks.filter((t) => t.status === 'failed').sort((a, b) => (a.endMs ?? 0) - (b.endMs ?? 0))[0]
+  const busy = tasks.filter((t) => t.durationMs > 0 && t.startMs !== undefined)
+  const interrupted = state.interrupted
+  return {
+    schema: RUN_MODEL_SCHEMA,
+    runId,
+    command: o.command ?? 'tasks',
+    requested: [...(o.requested ?? [])],
+    startedAt: new Date(start).toISOString(),
+    root: o.root,
+    ok: counts.failed === 0 && counts.skipped === 0 && counts.interrupted === 0 && counts.notRun === 0 && !interrupted,
+    interrupted,
+    dryRun: state.dryRun,
+    ...(state.concurrency !== undefined ? { concurrency: state.concurrency } : {}),
+    wallMs,
+    cpu:
+      state.cpu0 && state.cpu1
+        ? cpuBetween(state.cpu0, state.cpu1)
+        : { selfMs: 0, totalMs: 0, note: 'the run did not start and end in this collector' },
+    parallelism: {
+      average: wallMs > 0 ? round2(busy.reduce((a, t) => a + t.durationMs, 0) / wallMs) : 0,
+      peak: peakOverlap(busy.map((t) => [t.startMs!, t.startMs! + t.durationMs])),
+    },
+    counts,
+    criticalPath: critical,
+    ...(first
+      ? {
+          firstFailure: {
+            task: first.name,
+            lines: first.failure!.lines,
+            reason: first.reason,
+            ...(first.failure!.location ? { location: first.failure!.location } : {}),
+          },
+        }
+      : {}),
+    slowest: [...tasks]
+      .filter((t) => t.durationMs > 0)
+      .sort((a, b) => b.durationMs - a.durationMs)
+      .slice(0, 10)
+      .map((t) => ({ task: t.name, durationMs: t.durationMs, status: t.status })),
+    tasks,
+    warnings: state.warnings,
+  }
+}
+
+/** The totals of `tasks`. */
+function countsOf(tasks: readonly TaskModel[]): RunCounts {
+  const count = (s: ModelStatus) => tasks.filter((t) => t.status === s).length
+  const hits = tasks.filter((t) => t.status === 'cache-hit')
+  return {
+    tasks: tasks.length,
+    ran: count('ran'),
+    cacheHits: hits.length,
+    localHits: hits.filter((t) => t.cacheSource !== 'remote').length,
+    remoteHits: hits.filter((t) => t.cacheSource === 'remote').length,
+    upToDate: count('up-to-date'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    interrupted: count('interrupted'),
+    notRun: count('not-run'),
+    savedMs: tasks.reduce((a, t) => a + t.savedMs, 0),
+  }
+}
+
+/**
+ * One task of the model from what was seen of it (`s`, undefined when nothing was). `start`: the
+ * run's start, epoch ms; `budget`: characters of log kept (4× for a failed task).
+ */
+function taskModel(o: CollectorOptions, name: string, s: Seen | undefined, start: number, budget: number): TaskModel {
+  s ??= { log: '', logCapped: false }
+  const e = s.end
+  const deps = [...(o.deps.get(name) ?? [])]
+  if (!e) {
     return {
-      schema: RUN_MODEL_SCHEMA,
-      runId,
-      command: o.command ?? 'tasks',
-      requested: [...(o.requested ?? [])],
-      startedAt: new Date(start).toISOString(),
-      root: o.root,
-      ok:
-        counts.failed === 0 && counts.skipped === 0 && counts.interrupted === 0 && counts.notRun === 0 && !interrupted,
-      interrupted,
-      dryRun,
-      ...(concurrency !== undefined ? { concurrency } : {}),
-      wallMs,
-      cpu: cpuTime,
-      parallelism: {
-        average: wallMs > 0 ? round2(busy.reduce((a, t) => a + t.durationMs, 0) / wallMs) : 0,
-        peak: peakOverlap(busy.map((t) => [t.startMs!, t.startMs! + t.durationMs])),
-      },
-      counts,
-      criticalPath: critical,
-      ...(first
-        ? {
-            firstFailure: {
-              task: first.name,
-              lines: first.failure!.lines,
-              reason: first.reason,
-              ...(first.failure!.location ? { location: first.failure!.location } : {}),
-            },
-          }
+      name,
+      status: 'not-run',
+      reasonCode: 'other',
+      reason: s.start !== undefined ? 'started, no end seen' : 'not reached',
+      whyDetails: [],
+      deps,
+      durationMs: 0,
+      savedMs: 0,
+      critical: false,
+      ...(s.start !== undefined
+        ? { startMs: s.start - start, whyCode: reasonCode(s.startReason), why: reasonText(s.startReason) }
         : {}),
-      slowest: [...tasks]
-        .filter((t) => t.durationMs > 0)
-        .sort((a, b) => b.durationMs - a.durationMs)
-        .slice(0, 10)
-        .map((t) => ({ task: t.name, durationMs: t.durationMs, status: t.status })),
-      tasks,
-      warnings,
     }
   }
+  const status: ModelStatus = e.status
+  const executed = status === 'ran' || status === 'failed' || status === 'interrupted'
+  const whyReason = executed ? (e.runReason ?? (status === 'ran' ? e.reason : s.startReason)) : undefined
+  const endMs = e.time - start
+  const t: TaskModel = {
+    name,
+    status,
+    reasonCode: reasonCode(e.reason),
+    reason: reasonText(e.reason),
+    whyDetails: reasonDetails(whyReason),
+    deps,
+    startMs: s.start !== undefined ? s.start - start : Math.max(0, endMs - (e.durationMs ?? 0)),
+    endMs,
+    durationMs: e.durationMs ?? 0,
+    savedMs: e.savedMs ?? 0,
+    critical: false,
+  }
+  if (whyReason !== undefined) {
+    t.whyCode = reasonCode(whyReason)
+    t.why = reasonText(whyReason)
+  }
+  if (status === 'cache-hit')
+    t.cacheSource = e.cacheSource ?? (e.reason.code === 'restored' ? e.reason.source : 'local')
+  if (e.exitCode !== undefined) t.exitCode = e.exitCode
+  if (e.error) t.error = e.error
+  if (e.outputs) t.outputs = [...e.outputs]
+  if (e.fingerprint) t.fingerprint = e.fingerprint
+  if (s.log) t.log = excerptLog(s.log, status === 'failed' ? budget * 4 : budget)
+  if (s.log && s.logCapped) t.log!.truncated = true
+  if (status === 'failed') {
+    const lines = firstErrorLines(s.log, e.error)
+    const cwd = join(o.root, o.cwds?.get(name) ?? '.')
+    const location = findSourceLocation(lines, o.root, cwd)
+    t.failure = { lines, ...(location ? { location } : {}) }
+  }
+  return t
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100
