@@ -264,7 +264,18 @@ function measure(spec, logName) {
 // ---------------------------------------------------------------------------------------------
 // Workspaces: one copy per tool family.
 
-const FAMILIES = ['tasks-base', 'tasks', 'tasks-mtime', 'tasks-ws', 'tasks-stale', 'make', 'ninja', 'turbo', 'nx', 'wireit']
+const FAMILIES = [
+  'tasks-base',
+  'tasks',
+  'tasks-mtime',
+  'tasks-ws',
+  'tasks-stale',
+  'make',
+  'ninja',
+  'turbo',
+  'nx',
+  'wireit',
+]
 const wsDir = (family) => join(SIZE_DIR, family)
 const TRIVIAL_DIR = join(WORK, `trivial-${SIZE.trivial}`)
 let info
